@@ -1,0 +1,148 @@
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { AmountFormatError, currencyDecimals, parseUnits } from "./units.js";
+
+export type PaymentMethod = "ton" | "stars" | "fiat";
+export const PAYMENT_METHODS: readonly PaymentMethod[] = ["ton", "stars", "fiat"];
+
+/** Text in the buyer's language, with English as the fallback. */
+export type LocalizedText = { en: string } & Partial<Record<string, string>>;
+
+export type Delivery =
+  | { type: "text"; text: LocalizedText }
+  | { type: "file"; path: string; caption?: LocalizedText }
+  | { type: "stock"; pool: string };
+
+export interface Price {
+  method: PaymentMethod;
+  currency: string;
+  /** Base units per item: nanotons, Stars, or fiat minor units. */
+  amount: bigint;
+}
+
+export interface Product {
+  id: string;
+  kind: "digital" | "physical";
+  title: LocalizedText;
+  description: LocalizedText;
+  prices: Partial<Record<PaymentMethod, Price>>;
+  maxQuantity: number;
+  delivery: Delivery;
+}
+
+export interface Catalog {
+  products: Product[];
+  find(productId: string): Product | undefined;
+}
+
+export class CatalogError extends Error {
+  override name = "CatalogError";
+}
+
+const localized = z.union([
+  z
+    .string()
+    .min(1)
+    .transform((en) => ({ en })),
+  z.object({ en: z.string().min(1) }).catchall(z.string()),
+]);
+
+const productSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, {
+    error: "must be 1-40 lower-case letters, digits, _ or -",
+  }),
+  kind: z.enum(["digital", "physical"]),
+  title: localized,
+  description: localized,
+  prices: z
+    .object({
+      ton: z.string().optional(),
+      stars: z.string().optional(),
+      fiat: z.string().optional(),
+    })
+    .strict(),
+  maxQuantity: z.number().int().min(1).max(1000).default(1),
+  delivery: z.discriminatedUnion("type", [
+    z.object({ type: z.literal("text"), text: localized }),
+    z.object({ type: z.literal("file"), path: z.string().min(1), caption: localized.optional() }),
+    z.object({ type: z.literal("stock"), pool: z.string().regex(/^[a-z0-9_-]{1,40}$/) }),
+  ]),
+});
+
+const catalogSchema = z.object({ products: z.array(productSchema).min(1) });
+
+export interface CatalogOptions {
+  /** ISO 4217 code fiat prices are in (FIAT_CURRENCY). */
+  fiatCurrency: string;
+}
+
+/** Validates a parsed catalog file; every error names the product and the field. */
+export function parseCatalog(input: unknown, options: CatalogOptions): Catalog {
+  const result = catalogSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.join(".") || "catalog";
+    throw new CatalogError(`catalog: ${where} ${issue?.message ?? "is invalid"}`);
+  }
+  const seen = new Set<string>();
+  const products = result.data.products.map((raw) => {
+    if (seen.has(raw.id)) throw new CatalogError(`catalog: product "${raw.id}" appears twice`);
+    seen.add(raw.id);
+    const prices: Partial<Record<PaymentMethod, Price>> = {};
+    for (const method of PAYMENT_METHODS) {
+      const text = raw.prices[method];
+      if (text === undefined) continue;
+      const currency = method === "ton" ? "TON" : method === "stars" ? "XTR" : options.fiatCurrency;
+      let amount: bigint;
+      try {
+        amount = parseUnits(text, currencyDecimals(currency));
+      } catch (error) {
+        const reason = error instanceof AmountFormatError ? error.message : String(error);
+        throw new CatalogError(`catalog: product "${raw.id}" price ${method}: ${reason}`);
+      }
+      if (amount <= 0n) {
+        throw new CatalogError(`catalog: product "${raw.id}" price ${method} must be above zero`);
+      }
+      prices[method] = { method, currency, amount };
+    }
+    if (Object.keys(prices).length === 0) {
+      throw new CatalogError(`catalog: product "${raw.id}" has no price`);
+    }
+    // Telegram's rule: digital goods are sold in Stars; other methods only where listed too.
+    if (raw.kind === "digital" && !prices.stars) {
+      throw new CatalogError(`catalog: digital product "${raw.id}" needs a Stars price`);
+    }
+    return { ...raw, prices } satisfies Product;
+  });
+  const byId = new Map(products.map((product) => [product.id, product]));
+  return { products, find: (productId) => byId.get(productId) };
+}
+
+export async function loadCatalog(path: string, options: CatalogOptions): Promise<Catalog> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new CatalogError(
+      `catalog: cannot read ${path} (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new CatalogError(`catalog: ${path} is not valid JSON (${(error as Error).message})`);
+  }
+  return parseCatalog(json, options);
+}
+
+/** The price of `quantity` items, or undefined when the product is not sold that way. */
+export function priceOf(
+  product: Product,
+  method: PaymentMethod,
+  quantity: number,
+): Price | undefined {
+  const unit = product.prices[method];
+  if (!unit) return undefined;
+  return { ...unit, amount: unit.amount * BigInt(quantity) };
+}

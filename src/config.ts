@@ -1,0 +1,209 @@
+import { Address } from "@ton/core";
+import { z } from "zod";
+
+/** The whole environment contract (DESIGN §10), validated once at start-up. */
+export interface Config {
+  botToken: string | undefined;
+  telegramApiRoot: string;
+  telegramTestEnv: boolean;
+  botMode: "polling" | "webhook";
+  webhookUrl: string | undefined;
+  webhookSecret: string | undefined;
+  port: number;
+  tonNetwork: "testnet" | "mainnet";
+  toncenterEndpoint: string;
+  toncenterApiKey: string | undefined;
+  toncenterRps: number;
+  merchantAddress: Address | undefined;
+  redisUrl: string;
+  redisPrefix: string;
+  adminIds: number[];
+  catalogPath: string;
+  paymentProviderToken: string | undefined;
+  fiatCurrency: string;
+  orderTtlMinutes: number;
+  latePaymentPolicy: "fulfil" | "hold";
+  pollIntervalMs: number;
+  tonconnectManifestUrl: string | undefined;
+  merchantWebhookUrl: string | undefined;
+  merchantWebhookSecret: string | undefined;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const TONCENTER_ENDPOINTS = {
+  testnet: "https://testnet.toncenter.com/api/v2/jsonRPC",
+  mainnet: "https://toncenter.com/api/v2/jsonRPC",
+} as const;
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+
+const boolean = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { error: "must be a whole number" })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { error: `must be between ${min} and ${max}` });
+}
+
+const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+
+const address = z.string().transform((value, ctx) => {
+  try {
+    return Address.parse(value.trim());
+  } catch {
+    ctx.addIssue({ code: "custom", message: "is not a TON address" });
+    return z.NEVER;
+  }
+});
+
+const adminIds = z.string().transform((value, ctx) => {
+  const parts = value
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== "");
+  const ids: number[] = [];
+  for (const part of parts) {
+    if (!/^\d{1,16}$/.test(part)) {
+      ctx.addIssue({ code: "custom", message: `has "${part}", which is not a Telegram user id` });
+      return z.NEVER;
+    }
+    ids.push(Number(part));
+  }
+  return ids;
+});
+
+const schema = z.object({
+  BOT_TOKEN: z
+    .string()
+    .trim()
+    .regex(/^(\d+:[A-Za-z0-9_-]{20,})?$/, { error: "does not look like a bot token (123:ABC…)" })
+    .transform((value) => (value === "" ? undefined : value))
+    .optional(),
+  TELEGRAM_API_ROOT: url.default("https://api.telegram.org"),
+  TELEGRAM_TEST_ENV: boolean.default(false),
+  BOT_MODE: z
+    .enum(["polling", "webhook"], { error: "must be polling or webhook" })
+    .default("polling"),
+  WEBHOOK_URL: z.union([z.literal("").transform(() => undefined), url]).optional(),
+  WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{0,256}$/, {
+      error: "may hold only A-Z, a-z, 0-9, _ and - (Telegram's rule)",
+    })
+    .transform((value) => (value === "" ? undefined : value))
+    .optional(),
+  PORT: wholeNumber(1, 65535).default(8080),
+  TON_NETWORK: z
+    .enum(["testnet", "mainnet"], { error: "must be testnet or mainnet" })
+    .default("testnet"),
+  TONCENTER_ENDPOINT: z.union([z.literal("").transform(() => undefined), url]).optional(),
+  TONCENTER_API_KEY: optionalText,
+  TONCENTER_RPS: z
+    .union([z.literal("").transform(() => undefined), wholeNumber(1, 1000)])
+    .optional(),
+  MERCHANT_ADDRESS: z.union([z.literal("").transform(() => undefined), address]).optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, { error: "must start with redis:// or rediss://" })
+    .default("redis://127.0.0.1:6379"),
+  REDIS_PREFIX: z.string().default("tpb:"),
+  ADMIN_IDS: adminIds.default([]),
+  CATALOG_PATH: z.string().trim().min(1).default("catalog.example.json"),
+  PAYMENT_PROVIDER_TOKEN: optionalText,
+  FIAT_CURRENCY: z
+    .string()
+    .trim()
+    .regex(/^[A-Z]{3}$/, { error: "must be a three-letter ISO 4217 code such as USD" })
+    .default("USD"),
+  ORDER_TTL_MINUTES: wholeNumber(1, 7 * 24 * 60).default(30),
+  LATE_PAYMENT_POLICY: z
+    .enum(["fulfil", "hold"], { error: "must be fulfil or hold" })
+    .default("fulfil"),
+  POLL_INTERVAL_MS: wholeNumber(200, 3_600_000).default(3000),
+  TONCONNECT_MANIFEST_URL: z.union([z.literal("").transform(() => undefined), url]).optional(),
+  MERCHANT_WEBHOOK_URL: z.union([z.literal("").transform(() => undefined), url]).optional(),
+  MERCHANT_WEBHOOK_SECRET: optionalText,
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      error: "must be one of fatal, error, warn, info, debug, trace, silent",
+    })
+    .default("info"),
+});
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads the environment into a typed Config. A bad value throws a ConfigError whose message is
+ * one line naming the variable; the value itself is not repeated, since it may be a secret.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const variable = String(issue?.path[0] ?? "environment");
+    throw new ConfigError(`${variable} ${issue?.message ?? "is invalid"}`);
+  }
+  const e = result.data;
+  const config: Config = {
+    botToken: e.BOT_TOKEN,
+    telegramApiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ""),
+    telegramTestEnv: e.TELEGRAM_TEST_ENV,
+    botMode: e.BOT_MODE,
+    webhookUrl: e.WEBHOOK_URL,
+    webhookSecret: e.WEBHOOK_SECRET,
+    port: e.PORT,
+    tonNetwork: e.TON_NETWORK,
+    toncenterEndpoint: e.TONCENTER_ENDPOINT ?? TONCENTER_ENDPOINTS[e.TON_NETWORK],
+    toncenterApiKey: e.TONCENTER_API_KEY,
+    toncenterRps: e.TONCENTER_RPS ?? (e.TONCENTER_API_KEY ? 10 : 1),
+    merchantAddress: e.MERCHANT_ADDRESS,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    adminIds: e.ADMIN_IDS,
+    catalogPath: e.CATALOG_PATH,
+    paymentProviderToken: e.PAYMENT_PROVIDER_TOKEN,
+    fiatCurrency: e.FIAT_CURRENCY,
+    orderTtlMinutes: e.ORDER_TTL_MINUTES,
+    latePaymentPolicy: e.LATE_PAYMENT_POLICY,
+    pollIntervalMs: e.POLL_INTERVAL_MS,
+    tonconnectManifestUrl: e.TONCONNECT_MANIFEST_URL,
+    merchantWebhookUrl: e.MERCHANT_WEBHOOK_URL,
+    merchantWebhookSecret: e.MERCHANT_WEBHOOK_SECRET,
+    logLevel: e.LOG_LEVEL,
+  };
+  checkCombinations(config);
+  return config;
+}
+
+function checkCombinations(config: Config): void {
+  if (config.botToken && !config.merchantAddress) {
+    throw new ConfigError(
+      "MERCHANT_ADDRESS is required when BOT_TOKEN is set (the wallet that receives TON)",
+    );
+  }
+  if (config.botMode === "webhook" && config.botToken && !config.webhookUrl) {
+    throw new ConfigError("WEBHOOK_URL is required when BOT_MODE=webhook");
+  }
+  if (config.merchantWebhookUrl && !config.merchantWebhookSecret) {
+    throw new ConfigError("MERCHANT_WEBHOOK_SECRET is required when MERCHANT_WEBHOOK_URL is set");
+  }
+  if (config.merchantAddress && config.tonNetwork === "mainnet") {
+    const raw = process.env.MERCHANT_ADDRESS ?? "";
+    if (Address.isFriendly(raw.trim()) && Address.parseFriendly(raw.trim()).isTestOnly) {
+      throw new ConfigError("MERCHANT_ADDRESS is a testnet-only address but TON_NETWORK=mainnet");
+    }
+  }
+}

@@ -1,0 +1,29 @@
+/** Every Redis key the project uses, in one place, under the configured prefix. */
+export function redisKeys(prefix: string) {
+  return {
+    order: (id: string) => `${prefix}order:${id}`,
+    comment: (comment: string) => `${prefix}comment:${comment}`,
+    /** Which order a payment key was applied to; its existence is the idempotency guard. */
+    payment: (key: string) => `${prefix}payment:${key}`,
+    /** Pending orders by expiry time, for the expiry job. */
+    pending: `${prefix}orders:pending`,
+    /** All orders by creation time, for admin listings. */
+    allOrders: `${prefix}orders:all`,
+    userOrders: (userId: number) => `${prefix}orders:user:${userId}`,
+    /** Redis Stream of fulfilment jobs (consumer group "fulfilment"). */
+    fulfilment: `${prefix}stream:fulfilment`,
+    /** Redis Stream of order events for notifications (payment seen, paid, expired…). */
+    events: `${prefix}stream:events`,
+    unmatched: `${prefix}unmatched`,
+    unmatchedByTime: `${prefix}unmatched:by-time`,
+    watcherCursor: (wallet: string) => `${prefix}watcher:${wallet}:cursor`,
+    watcherLock: (wallet: string) => `${prefix}watcher:${wallet}:lock`,
+    watcherFence: (wallet: string) => `${prefix}watcher:${wallet}:fence`,
+    watcherHealth: (wallet: string) => `${prefix}watcher:${wallet}:health`,
+    stock: (pool: string) => `${prefix}stock:${pool}`,
+    stockIssued: (pool: string) => `${prefix}stock:${pool}:issued`,
+    webhookLog: `${prefix}webhook:log`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;

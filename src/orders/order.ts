@@ -1,0 +1,97 @@
+import type { PaymentMethod } from "../catalog/catalog.js";
+
+export type OrderStatus = "pending" | "paid" | "fulfilled" | "expired" | "refunded";
+
+/**
+ * Exceptions sit beside the status (BTCPay's model):
+ * underpaid — money arrived but not all of it; overpaid — more than the price;
+ * late — the sum was completed after expiry; mismatch — wrong currency or method.
+ */
+export type OrderException = "underpaid" | "overpaid" | "late" | "mismatch";
+
+/** One payment as the order remembers it. */
+export interface Payment {
+  /** Unique per payment: "ton:<tx hash hex>", "stars:<charge id>", "fiat:<charge id>". */
+  key: string;
+  method: PaymentMethod;
+  currency: string;
+  /** Base units: nanotons, Stars, fiat minor units. */
+  amount: bigint;
+  /** When the money moved (block time for TON), ms since epoch. */
+  receivedAt: number;
+  /** Who paid: a wallet address or a Telegram user id, as text. */
+  from?: string;
+  /** Method-specific references kept for refunds and explorers. */
+  reference?: Record<string, string>;
+}
+
+export interface Order {
+  id: string;
+  userId: number;
+  chatId: number;
+  productId: string;
+  quantity: number;
+  method: PaymentMethod;
+  currency: string;
+  amount: bigint;
+  /** The TON comment that matches payments to this order ("TP-7K3M9Q2D"); TON orders only. */
+  comment?: string;
+  status: OrderStatus;
+  exceptions: OrderException[];
+  /** Sum received in the order's currency. */
+  paid: bigint;
+  payments: Payment[];
+  createdAt: number;
+  expiresAt: number;
+  paidAt?: number;
+  fulfilledAt?: number;
+  refundedAt?: number;
+  /** True when a late payment completed the order under LATE_PAYMENT_POLICY=hold. */
+  held?: boolean;
+  lang: string;
+  /** Bumped by every write; the store's compare-and-set guard. */
+  version: number;
+}
+
+/** What the buyer still owes; zero once paid. */
+export function outstanding(order: Order): bigint {
+  const rest = order.amount - order.paid;
+  return rest > 0n ? rest : 0n;
+}
+
+/** Money received beyond the price. */
+export function excess(order: Order): bigint {
+  const extra = order.paid - order.amount;
+  return extra > 0n ? extra : 0n;
+}
+
+interface StoredPayment extends Omit<Payment, "amount"> {
+  amount: string;
+}
+
+interface StoredOrder extends Omit<Order, "amount" | "paid" | "payments"> {
+  amount: string;
+  paid: string;
+  payments: StoredPayment[];
+}
+
+/** Orders are stored as JSON with amounts as decimal strings (JSON has no bigint). */
+export function serializeOrder(order: Order): string {
+  const stored: StoredOrder = {
+    ...order,
+    amount: order.amount.toString(),
+    paid: order.paid.toString(),
+    payments: order.payments.map((p) => ({ ...p, amount: p.amount.toString() })),
+  };
+  return JSON.stringify(stored);
+}
+
+export function deserializeOrder(json: string): Order {
+  const stored = JSON.parse(json) as StoredOrder;
+  return {
+    ...stored,
+    amount: BigInt(stored.amount),
+    paid: BigInt(stored.paid),
+    payments: stored.payments.map((p) => ({ ...p, amount: BigInt(p.amount) })),
+  };
+}

@@ -1,0 +1,144 @@
+import {
+  type Order,
+  type OrderException,
+  type OrderStatus,
+  outstanding,
+  type Payment,
+} from "./order.js";
+
+/**
+ * The order state machine, pure: values in, values out. Every write the store makes is one of
+ * these transitions applied to the version it read.
+ *
+ *   pending → paid → fulfilled        pending → expired → (late payment) → paid
+ *   paid | fulfilled → refunded
+ */
+
+export type LatePaymentPolicy = "fulfil" | "hold";
+
+export interface PaymentContext {
+  latePolicy: LatePaymentPolicy;
+}
+
+export type PaymentOutcome =
+  /** This payment key was applied before; nothing changes. */
+  | { kind: "duplicate" }
+  /** Wrong currency or method: kept on the order for the admin, counted toward nothing. */
+  | { kind: "mismatch" }
+  /** Money arrived but the order is not yet covered. */
+  | { kind: "underpaid"; owed: bigint }
+  /** This payment completed the order. `fulfil` is false when a late payment is held. */
+  | { kind: "paid"; late: boolean; overpaid: boolean; fulfil: boolean }
+  /** Money arrived for an order that was already paid, fulfilled or refunded. */
+  | { kind: "excess" };
+
+export interface PaymentApplied {
+  order: Order;
+  outcome: PaymentOutcome;
+}
+
+export class InvalidTransition extends Error {
+  override name = "InvalidTransition";
+  constructor(
+    readonly orderId: string,
+    readonly from: OrderStatus,
+    readonly to: OrderStatus,
+  ) {
+    super(`order ${orderId} cannot go from ${from} to ${to}`);
+  }
+}
+
+function withException(exceptions: OrderException[], add: OrderException): OrderException[] {
+  return exceptions.includes(add) ? exceptions : [...exceptions, add];
+}
+
+function without(exceptions: OrderException[], drop: OrderException): OrderException[] {
+  return exceptions.filter((e) => e !== drop);
+}
+
+/** Applies one incoming payment to an order. */
+export function applyPayment(order: Order, payment: Payment, ctx: PaymentContext): PaymentApplied {
+  if (order.payments.some((p) => p.key === payment.key)) {
+    return { order, outcome: { kind: "duplicate" } };
+  }
+  const base: Order = {
+    ...order,
+    payments: [...order.payments, payment],
+    version: order.version + 1,
+  };
+
+  if (payment.currency !== order.currency || payment.method !== order.method) {
+    return {
+      order: { ...base, exceptions: withException(order.exceptions, "mismatch") },
+      outcome: { kind: "mismatch" },
+    };
+  }
+
+  const paid = order.paid + payment.amount;
+
+  if (order.status === "paid" || order.status === "fulfilled" || order.status === "refunded") {
+    return {
+      order: { ...base, paid, exceptions: withException(order.exceptions, "overpaid") },
+      outcome: { kind: "excess" },
+    };
+  }
+
+  // pending or expired
+  const late = order.status === "expired" || payment.receivedAt > order.expiresAt;
+  if (paid < order.amount) {
+    let exceptions = withException(order.exceptions, "underpaid");
+    if (late) exceptions = withException(exceptions, "late");
+    return {
+      order: { ...base, paid, exceptions },
+      outcome: { kind: "underpaid", owed: order.amount - paid },
+    };
+  }
+
+  const overpaid = paid > order.amount;
+  let exceptions = without(order.exceptions, "underpaid");
+  if (late) exceptions = withException(exceptions, "late");
+  if (overpaid) exceptions = withException(exceptions, "overpaid");
+  const fulfil = !late || ctx.latePolicy === "fulfil";
+  const next: Order = { ...base, paid, exceptions, status: "paid", paidAt: payment.receivedAt };
+  if (!fulfil) next.held = true;
+  return { order: next, outcome: { kind: "paid", late, overpaid, fulfil } };
+}
+
+/** pending → expired, once the clock has passed expiresAt. Undefined when it does not apply. */
+export function expireOrder(order: Order, now: number): Order | undefined {
+  if (order.status !== "pending" || now < order.expiresAt) return undefined;
+  return { ...order, status: "expired", version: order.version + 1 };
+}
+
+/** paid → fulfilled. Fulfilling twice is a no-op, so redelivered jobs stay harmless. */
+export function fulfilOrder(order: Order, now: number): Order | undefined {
+  if (order.status === "fulfilled") return undefined;
+  if (order.status !== "paid") throw new InvalidTransition(order.id, order.status, "fulfilled");
+  return {
+    ...order,
+    status: "fulfilled",
+    fulfilledAt: now,
+    held: false,
+    version: order.version + 1,
+  };
+}
+
+/** A held late payment released by an admin: the order may now be fulfilled. */
+export function releaseOrder(order: Order): Order | undefined {
+  if (order.status !== "paid" || !order.held) return undefined;
+  return { ...order, held: false, version: order.version + 1 };
+}
+
+/** paid | fulfilled → refunded. */
+export function refundOrder(order: Order, now: number): Order | undefined {
+  if (order.status === "refunded") return undefined;
+  if (order.status !== "paid" && order.status !== "fulfilled") {
+    throw new InvalidTransition(order.id, order.status, "refunded");
+  }
+  return { ...order, status: "refunded", refundedAt: now, version: order.version + 1 };
+}
+
+/** True while the order can still take its payment in time. */
+export function isOpen(order: Order, now: number): boolean {
+  return order.status === "pending" && now < order.expiresAt && outstanding(order) > 0n;
+}
