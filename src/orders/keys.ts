@@ -22,6 +22,10 @@ export function redisKeys(prefix: string) {
     watcherHealth: (wallet: string) => `${prefix}watcher:${wallet}:health`,
     stock: (pool: string) => `${prefix}stock:${pool}`,
     stockIssued: (pool: string) => `${prefix}stock:${pool}:issued`,
+    /** Which deliverers have completed for an order, so a retried job skips them. */
+    delivery: (orderId: string) => `${prefix}delivery:${orderId}`,
+    /** Jobs that failed too many times, for the admin. */
+    fulfilmentDead: `${prefix}stream:fulfilment:dead`,
     webhookLog: `${prefix}webhook:log`,
   };
 }
