@@ -1,0 +1,156 @@
+import type { Address, Transaction } from "@ton/core";
+import { TonClient } from "@ton/ton";
+import { isAxiosError } from "axios";
+import pRetry from "p-retry";
+import pThrottle from "p-throttle";
+import { type Logger, maskSecrets, silentLogger } from "../../log.js";
+import {
+  LiteServerUnknown,
+  ToncenterError,
+  ToncenterRateLimited,
+  ToncenterUnavailable,
+} from "./errors.js";
+
+export interface TransactionPage {
+  limit: number;
+  /** Start from this transaction (exclusive); newest when omitted. */
+  lt?: string;
+  /** Hex hash of that transaction. */
+  hash?: string;
+  /** Stop at this logical time (exclusive). */
+  toLt?: string;
+}
+
+export interface LastTransaction {
+  lt: string;
+  /** Hex. */
+  hash: string;
+}
+
+/** What the watcher needs from toncenter; the sandbox and tests can supply their own. */
+export interface TransactionSource {
+  getTransactions(address: Address, page: TransactionPage): Promise<Transaction[]>;
+  getLastTransaction(address: Address): Promise<LastTransaction | undefined>;
+}
+
+export interface ToncenterClientOptions {
+  endpoint: string;
+  apiKey?: string;
+  /** Requests per second allowed by the key (TONCENTER_RPS). */
+  rps: number;
+  /** Retries per call after the first attempt. */
+  retries?: number;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  timeoutMs?: number;
+  log?: Logger;
+}
+
+/**
+ * toncenter v2 through `@ton/ton`'s TonClient, with a request-rate limit, exponential backoff
+ * with jitter on 429/5xx/timeouts, and an archival retry when a lite server lost the block.
+ */
+export class ToncenterClient implements TransactionSource {
+  readonly ton: TonClient;
+  /** Every HTTP request made, retries included: the idle-cost figure. */
+  requests = 0;
+  private readonly throttle: <T>(call: () => Promise<T>) => Promise<T>;
+  private readonly log: Logger;
+
+  constructor(private readonly options: ToncenterClientOptions) {
+    this.ton = new TonClient({
+      endpoint: options.endpoint,
+      apiKey: options.apiKey,
+      timeout: options.timeoutMs ?? 10_000,
+    });
+    const throttled = pThrottle({ limit: options.rps, interval: 1000, strict: true })(
+      async <T>(call: () => Promise<T>): Promise<T> => call(),
+    );
+    this.throttle = throttled as <T>(call: () => Promise<T>) => Promise<T>;
+    this.log = options.log ?? silentLogger;
+  }
+
+  async getTransactions(address: Address, page: TransactionPage): Promise<Transaction[]> {
+    let archival = false;
+    return this.call("getTransactions", async () => {
+      try {
+        const raw = await this.ton.getTransactions(address, {
+          limit: page.limit,
+          lt: page.lt,
+          hash: page.hash ? Buffer.from(page.hash, "hex").toString("base64") : undefined,
+          to_lt: page.toLt,
+          archival,
+        });
+        return raw;
+      } catch (error) {
+        const typed = toToncenterError(error);
+        if (typed instanceof LiteServerUnknown) archival = true;
+        throw typed;
+      }
+    });
+  }
+
+  async getLastTransaction(address: Address): Promise<LastTransaction | undefined> {
+    const state = await this.call("getAddressInformation", () =>
+      this.ton.getContractState(address),
+    );
+    if (!state.lastTransaction) return undefined;
+    return {
+      lt: state.lastTransaction.lt,
+      hash: Buffer.from(state.lastTransaction.hash, "base64").toString("hex"),
+    };
+  }
+
+  async getBalance(address: Address): Promise<bigint> {
+    return this.call("getAddressInformation", () => this.ton.getBalance(address));
+  }
+
+  private call<T>(method: string, attempt: () => Promise<T>): Promise<T> {
+    return pRetry(
+      () =>
+        this.throttle(async () => {
+          this.requests++;
+          try {
+            return await attempt();
+          } catch (error) {
+            throw toToncenterError(error);
+          }
+        }),
+      {
+        retries: this.options.retries ?? 6,
+        factor: 2,
+        minTimeout: this.options.minBackoffMs ?? 250,
+        maxTimeout: this.options.maxBackoffMs ?? 15_000,
+        randomize: true,
+        shouldRetry: ({ error }) =>
+          error instanceof ToncenterRateLimited || error instanceof ToncenterUnavailable,
+        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+          this.log.warn(
+            { method, attempt: attemptNumber, retriesLeft, err: error.message },
+            "toncenter call failed",
+          );
+        },
+      },
+    );
+  }
+}
+
+/** Turns axios and TonClient failures into the typed errors above. */
+export function toToncenterError(error: unknown): Error {
+  if (error instanceof ToncenterError) return error;
+  if (isAxiosError(error)) {
+    const status = error.response?.status;
+    const body = error.response?.data as { error?: unknown; result?: unknown } | undefined;
+    const detail = maskSecrets(String(body?.error ?? body?.result ?? error.message));
+    if (status === 429) return new ToncenterRateLimited(`rate limited: ${detail}`, 429);
+    if (detail.includes("LITE_SERVER_UNKNOWN")) return new LiteServerUnknown(detail, status);
+    if (status === undefined || status >= 500) {
+      return new ToncenterUnavailable(`toncenter unavailable: ${detail}`, status);
+    }
+    return new ToncenterError(`toncenter refused the request (${status}): ${detail}`, status);
+  }
+  if (error instanceof Error && error.message.includes("LITE_SERVER_UNKNOWN")) {
+    return new LiteServerUnknown(maskSecrets(error.message));
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

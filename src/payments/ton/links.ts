@@ -1,0 +1,43 @@
+import type { Address } from "@ton/core";
+import QRCode from "qrcode";
+
+export interface PaymentRequest {
+  address: Address;
+  /** Nanotons. */
+  amount: bigint;
+  comment: string;
+  testnet: boolean;
+}
+
+/** How a wallet address is shown to a buyer: URL-safe, non-bounceable (UQ…/0Q…) as wallets use. */
+export function displayAddress(address: Address, testnet: boolean): string {
+  return address.toString({ urlSafe: true, bounceable: false, testOnly: testnet });
+}
+
+function query(request: PaymentRequest): string {
+  const params = new URLSearchParams({
+    amount: request.amount.toString(),
+    text: request.comment,
+  });
+  return params.toString();
+}
+
+/** Opens Tonkeeper (app or web) with the transfer filled in. */
+export function tonkeeperLink(request: PaymentRequest): string {
+  return `https://app.tonkeeper.com/transfer/${displayAddress(request.address, request.testnet)}?${query(request)}`;
+}
+
+/** The TON transfer deep link (TON's `ton://` URI scheme), which any wallet can open. */
+export function tonTransferLink(request: PaymentRequest): string {
+  return `ton://transfer/${displayAddress(request.address, request.testnet)}?${query(request)}`;
+}
+
+/** A QR code PNG of the `ton://transfer` link, for buyers paying from a phone at a desktop. */
+export async function paymentQrPng(request: PaymentRequest): Promise<Buffer> {
+  return QRCode.toBuffer(tonTransferLink(request), {
+    type: "png",
+    errorCorrectionLevel: "M",
+    margin: 2,
+    width: 512,
+  });
+}

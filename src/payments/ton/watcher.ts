@@ -1,0 +1,333 @@
+import type { Address, Transaction } from "@ton/core";
+import type { Redis } from "ioredis";
+import pLimit from "p-limit";
+import { type Logger, silentLogger } from "../../log.js";
+import { type RedisKeys, redisKeys } from "../../orders/keys.js";
+import { OrderNotFound, type OrderStore } from "../../orders/store.js";
+import type { PaymentsCore } from "../core.js";
+import type { UnmatchedPayments, UnmatchedReason } from "../unmatched.js";
+import { classifyTransaction, type Incoming } from "./classify.js";
+import type { LastTransaction, TransactionSource } from "./client.js";
+import { Lease } from "./lease.js";
+
+export interface Cursor extends LastTransaction {}
+
+export type PollResult =
+  | { kind: "not-leader" }
+  | { kind: "initialised"; cursor: Cursor | undefined }
+  | { kind: "idle" }
+  | { kind: "gap"; detail: string }
+  | { kind: "lost-lease"; processed: number }
+  | {
+      kind: "processed";
+      transactions: number;
+      payments: number;
+      unmatched: number;
+      ignored: number;
+    };
+
+export interface WatcherOptions {
+  redis: Redis;
+  prefix: string;
+  source: TransactionSource;
+  merchant: Address;
+  store: OrderStore;
+  payments: PaymentsCore;
+  unmatched: UnmatchedPayments;
+  /** Items per getTransactions call; toncenter allows 100 and TonClient adds one when paging. */
+  pageSize?: number;
+  /** Orders applied in parallel; payments to one order stay in chain order. */
+  concurrency?: number;
+  leaseTtlMs?: number;
+  /** Identifies this process in the lease; random when omitted. */
+  owner?: string;
+  log?: Logger;
+}
+
+/**
+ * Polls the merchant wallet and applies every incoming payment exactly once (DESIGN §5):
+ * page down to the cursor, check the chain is continuous, apply oldest first, and only then move
+ * the cursor. A failed page or a gap leaves the cursor where it was, so the next poll retries
+ * everything; idempotent payment keys make that retry harmless.
+ */
+export class PaymentWatcher {
+  readonly lease: Lease;
+  private readonly keys: RedisKeys;
+  private readonly wallet: string;
+  private readonly pageSize: number;
+  private readonly log: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopped = true;
+
+  constructor(private readonly options: WatcherOptions) {
+    this.keys = redisKeys(options.prefix);
+    this.wallet = options.merchant.toRawString();
+    this.pageSize = Math.min(options.pageSize ?? 99, 99);
+    this.log = (options.log ?? silentLogger).child({ wallet: options.merchant.toString() });
+    this.lease = new Lease(
+      options.redis,
+      this.keys.watcherLock(this.wallet),
+      this.keys.watcherFence(this.wallet),
+      options.leaseTtlMs ?? 30_000,
+      options.owner,
+    );
+  }
+
+  async cursor(): Promise<Cursor | undefined> {
+    const json = await this.options.redis.get(this.keys.watcherCursor(this.wallet));
+    return json ? (JSON.parse(json) as Cursor) : undefined;
+  }
+
+  /** One poll. Throws only when toncenter or Redis failed; the cursor then stays put. */
+  async pollOnce(): Promise<PollResult> {
+    if (!(await this.lease.acquire())) return { kind: "not-leader" };
+    const cursor = await this.cursor();
+    if (!cursor) {
+      // First start: begin at the wallet's newest transaction; history is not replayed.
+      const last = await this.options.source.getLastTransaction(this.options.merchant);
+      const start: Cursor = last ?? { lt: "0", hash: "" };
+      await this.lease.fencedSet(this.keys.watcherCursor(this.wallet), JSON.stringify(start));
+      this.log.info({ cursor: start }, "watcher cursor initialised");
+      return { kind: "initialised", cursor: last };
+    }
+
+    const fetched = await this.fetchSince(cursor);
+    if (fetched.kind === "gap") {
+      this.log.error(
+        { cursor, detail: fetched.detail },
+        "transaction chain has a gap; poll abandoned",
+      );
+      await this.recordHealth({ lastError: fetched.detail });
+      return fetched;
+    }
+    const newestFirst = fetched.transactions;
+    if (newestFirst.length === 0) {
+      await this.recordHealth({});
+      return { kind: "idle" };
+    }
+
+    const oldestFirst = [...newestFirst].reverse();
+    const counts = await this.apply(oldestFirst);
+    const newest = newestFirst[0] as Transaction;
+    const next: Cursor = { lt: newest.lt.toString(), hash: newest.hash().toString("hex") };
+    if (!(await this.lease.fencedSet(this.keys.watcherCursor(this.wallet), JSON.stringify(next)))) {
+      this.log.warn("lost the watcher lease mid-poll; another process will move the cursor");
+      return { kind: "lost-lease", processed: oldestFirst.length };
+    }
+    await this.recordHealth({ lastTxAt: newest.now });
+    return { kind: "processed", transactions: oldestFirst.length, ...counts };
+  }
+
+  /**
+   * Every transaction newer than the cursor, newest first, checked for continuity. Pages that
+   * overlap or repeat are tolerated (only strictly older items count); a short page just means
+   * one more request; a page with nothing new before the cursor is reached is a gap.
+   */
+  private async fetchSince(
+    cursor: Cursor,
+  ): Promise<{ kind: "ok"; transactions: Transaction[] } | { kind: "gap"; detail: string }> {
+    const cursorLt = BigInt(cursor.lt);
+    const collected: Transaction[] = [];
+    let anchor: Transaction | undefined;
+    for (;;) {
+      const page = await this.options.source.getTransactions(this.options.merchant, {
+        limit: this.pageSize,
+        lt: anchor?.lt.toString(),
+        hash: anchor?.hash().toString("hex"),
+        toLt: cursor.lt,
+      });
+      const upper = anchor?.lt;
+      const fresh = page
+        .filter((tx) => tx.lt > cursorLt && (upper === undefined || tx.lt < upper))
+        .sort((a, b) => (a.lt > b.lt ? -1 : a.lt < b.lt ? 1 : 0));
+      for (const tx of fresh) {
+        const last = collected[collected.length - 1];
+        if (last === undefined || tx.lt < last.lt) collected.push(tx);
+      }
+      const oldest = collected[collected.length - 1];
+      if (oldest === undefined) return { kind: "ok", transactions: [] };
+      if (oldest.prevTransactionLt <= cursorLt) break;
+      if (fresh.length === 0) {
+        return { kind: "gap", detail: `no transactions between lt ${cursor.lt} and ${oldest.lt}` };
+      }
+      anchor = oldest;
+    }
+    return this.checkContinuity(collected, cursor);
+  }
+
+  private checkContinuity(
+    newestFirst: Transaction[],
+    cursor: Cursor,
+  ): { kind: "ok"; transactions: Transaction[] } | { kind: "gap"; detail: string } {
+    for (let i = 0; i < newestFirst.length; i++) {
+      const tx = newestFirst[i] as Transaction;
+      const older = newestFirst[i + 1];
+      const expectedLt = older ? older.lt : BigInt(cursor.lt);
+      const expectedHash = older ? older.hash().toString("hex") : cursor.hash;
+      const prevHash = tx.prevTransactionHash.toString(16).padStart(64, "0");
+      // A wallet's first transaction points at lt 0; our "empty wallet" cursor has no hash.
+      const hashOk = expectedHash === "" ? tx.prevTransactionLt === 0n : prevHash === expectedHash;
+      if (tx.prevTransactionLt !== expectedLt || !hashOk) {
+        return {
+          kind: "gap",
+          detail: `transaction ${tx.lt} follows ${tx.prevTransactionLt}, expected ${expectedLt}`,
+        };
+      }
+    }
+    return { kind: "ok", transactions: newestFirst };
+  }
+
+  /** Applies transactions oldest first; orders in parallel, each order's payments in order. */
+  private async apply(
+    oldestFirst: Transaction[],
+  ): Promise<{ payments: number; unmatched: number; ignored: number }> {
+    const counts = { payments: 0, unmatched: 0, ignored: 0 };
+    const incoming: Incoming[] = [];
+    for (const tx of oldestFirst) {
+      const classified = classifyTransaction(tx, this.options.merchant);
+      if (classified.kind === "incoming") incoming.push(classified);
+      else {
+        counts.ignored++;
+        this.log.debug({ tx: classified.hash, reason: classified.reason }, "transaction ignored");
+      }
+    }
+
+    const orderIds = await Promise.all(
+      incoming.map((payment) =>
+        payment.comment.type === "text"
+          ? this.options.store.orderIdByComment(payment.comment.text)
+          : Promise.resolve(undefined),
+      ),
+    );
+    const byOrder = new Map<string, Incoming[]>();
+    const unmatched: Incoming[] = [];
+    incoming.forEach((payment, i) => {
+      const orderId = orderIds[i];
+      if (orderId === undefined) unmatched.push(payment);
+      else byOrder.set(orderId, [...(byOrder.get(orderId) ?? []), payment]);
+    });
+
+    const limit = pLimit(this.options.concurrency ?? 32);
+    await Promise.all([
+      ...[...byOrder].map(([orderId, payments]) =>
+        limit(async () => {
+          for (const payment of payments) {
+            const matched = await this.applyToOrder(orderId, payment);
+            if (matched) counts.payments++;
+            else counts.unmatched++;
+          }
+        }),
+      ),
+      ...unmatched.map((payment) =>
+        limit(async () => {
+          await this.recordUnmatched(payment, unmatchedReason(payment));
+          counts.unmatched++;
+        }),
+      ),
+    ]);
+    return counts;
+  }
+
+  private async applyToOrder(orderId: string, payment: Incoming): Promise<boolean> {
+    try {
+      const { outcome } = await this.options.payments.recordPayment(orderId, {
+        key: paymentKey(payment),
+        method: "ton",
+        currency: "TON",
+        amount: payment.amount,
+        receivedAt: payment.time * 1000,
+        from: payment.from.toString(),
+        reference: { lt: payment.lt.toString(), hash: payment.hash },
+      });
+      if (outcome.kind !== "duplicate") {
+        this.log.info({ orderId, tx: payment.hash, outcome: outcome.kind }, "payment applied");
+      }
+      return true;
+    } catch (error) {
+      if (!(error instanceof OrderNotFound)) throw error;
+      await this.recordUnmatched(payment, "order-not-found");
+      return false;
+    }
+  }
+
+  private async recordUnmatched(payment: Incoming, reason: UnmatchedReason): Promise<void> {
+    const added = await this.options.unmatched.record({
+      key: paymentKey(payment),
+      method: "ton",
+      currency: "TON",
+      amount: payment.amount,
+      receivedAt: payment.time * 1000,
+      reason,
+      from: payment.from.toString(),
+      comment: payment.comment.type === "text" ? payment.comment.text : undefined,
+      reference: { lt: payment.lt.toString(), hash: payment.hash },
+    });
+    if (added)
+      this.log.warn({ tx: payment.hash, reason }, "unmatched payment recorded for the admin");
+  }
+
+  private async recordHealth(fields: { lastError?: string; lastTxAt?: number }): Promise<void> {
+    const health: Record<string, string> = {
+      lastPollAt: String(Date.now()),
+      leader: this.lease.owner,
+    };
+    if (fields.lastTxAt !== undefined) health.lastTxAt = String(fields.lastTxAt * 1000);
+    if (fields.lastError !== undefined) {
+      health.lastError = fields.lastError;
+      health.lastErrorAt = String(Date.now());
+    }
+    await this.options.redis.hset(this.keys.watcherHealth(this.wallet), health);
+  }
+
+  /** Polls every `intervalMs` until stop(); a failed poll is logged and retried next time. */
+  start(intervalMs: number): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const tick = async () => {
+      try {
+        await this.pollOnce();
+      } catch (error) {
+        this.log.error({ err: error }, "watcher poll failed; the cursor did not move");
+        await this.options.redis
+          .hset(this.keys.watcherHealth(this.wallet), {
+            lastError: (error as Error).message,
+            lastErrorAt: String(Date.now()),
+          })
+          .catch(() => undefined);
+        await this.options.redis
+          .hincrby(this.keys.watcherHealth(this.wallet), "errors", 1)
+          .catch(() => undefined);
+      }
+      if (!this.stopped) this.timer = setTimeout(run, intervalMs);
+    };
+    const run = () => {
+      this.running = tick();
+    };
+    run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    await this.lease.release().catch(() => undefined);
+  }
+}
+
+export function paymentKey(payment: Pick<Incoming, "hash">): string {
+  return `ton:${payment.hash}`;
+}
+
+function unmatchedReason(payment: Incoming): UnmatchedReason {
+  switch (payment.comment.type) {
+    case "none":
+      return "no-comment";
+    case "encrypted":
+      return "encrypted-comment";
+    case "binary":
+      return "binary-comment";
+    default:
+      return "unknown-comment";
+  }
+}
