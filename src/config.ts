@@ -58,6 +58,11 @@ function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
     .refine((n) => n >= min && n <= max, { error: `must be between ${min} and ${max}` });
 }
 
+/** An empty value counts as unset, as in most .env files. */
+function unlessBlank<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+}
+
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 
 const address = z.string().transform((value, ctx) => {
@@ -97,7 +102,7 @@ const schema = z.object({
   BOT_MODE: z
     .enum(["polling", "webhook"], { error: "must be polling or webhook" })
     .default("polling"),
-  WEBHOOK_URL: z.union([z.literal("").transform(() => undefined), url]).optional(),
+  WEBHOOK_URL: unlessBlank(url),
   WEBHOOK_SECRET: z
     .string()
     .regex(/^[A-Za-z0-9_-]{0,256}$/, {
@@ -109,12 +114,12 @@ const schema = z.object({
   TON_NETWORK: z
     .enum(["testnet", "mainnet"], { error: "must be testnet or mainnet" })
     .default("testnet"),
-  TONCENTER_ENDPOINT: z.union([z.literal("").transform(() => undefined), url]).optional(),
+  TONCENTER_ENDPOINT: unlessBlank(url),
   TONCENTER_API_KEY: optionalText,
   TONCENTER_RPS: z
     .union([z.literal("").transform(() => undefined), wholeNumber(1, 1000)])
     .optional(),
-  MERCHANT_ADDRESS: z.union([z.literal("").transform(() => undefined), address]).optional(),
+  MERCHANT_ADDRESS: unlessBlank(address),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, { error: "must start with redis:// or rediss://" })
@@ -133,8 +138,8 @@ const schema = z.object({
     .enum(["fulfil", "hold"], { error: "must be fulfil or hold" })
     .default("fulfil"),
   POLL_INTERVAL_MS: wholeNumber(200, 3_600_000).default(3000),
-  TONCONNECT_MANIFEST_URL: z.union([z.literal("").transform(() => undefined), url]).optional(),
-  MERCHANT_WEBHOOK_URL: z.union([z.literal("").transform(() => undefined), url]).optional(),
+  TONCONNECT_MANIFEST_URL: unlessBlank(url),
+  MERCHANT_WEBHOOK_URL: unlessBlank(url),
   MERCHANT_WEBHOOK_SECRET: optionalText,
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {

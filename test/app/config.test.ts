@@ -1,0 +1,114 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/log.js";
+
+const TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1";
+const MERCHANT = "EQD__________________________________________0vo";
+
+describe("config", () => {
+  it("gives every variable its documented default", () => {
+    const config = loadConfig({});
+    expect(config.botToken).toBeUndefined();
+    expect(config.telegramApiRoot).toBe("https://api.telegram.org");
+    expect(config.botMode).toBe("polling");
+    expect(config.tonNetwork).toBe("testnet");
+    expect(config.toncenterEndpoint).toBe("https://testnet.toncenter.com/api/v2/jsonRPC");
+    expect(config.toncenterRps).toBe(1);
+    expect(config.redisUrl).toBe("redis://127.0.0.1:6379");
+    expect(config.redisPrefix).toBe("tpb:");
+    expect(config.catalogPath).toBe("catalog.example.json");
+    expect(config.fiatCurrency).toBe("USD");
+    expect(config.orderTtlMinutes).toBe(30);
+    expect(config.latePaymentPolicy).toBe("fulfil");
+    expect(config.pollIntervalMs).toBe(3000);
+    expect(config.logLevel).toBe("info");
+    expect(config.adminIds).toEqual([]);
+  });
+
+  it("reads a live setup", () => {
+    const config = loadConfig({
+      BOT_TOKEN: TOKEN,
+      MERCHANT_ADDRESS: MERCHANT,
+      TON_NETWORK: "mainnet",
+      TONCENTER_API_KEY: "key",
+      ADMIN_IDS: "1, 22 ,333",
+      ORDER_TTL_MINUTES: "15",
+      LATE_PAYMENT_POLICY: "hold",
+    });
+    expect(config.toncenterEndpoint).toBe("https://toncenter.com/api/v2/jsonRPC");
+    expect(config.toncenterRps).toBe(10);
+    expect(config.adminIds).toEqual([1, 22, 333]);
+    expect(config.merchantAddress?.toRawString()).toMatch(/^0:f{64}$/);
+    expect(config.orderTtlMinutes).toBe(15);
+    expect(config.latePaymentPolicy).toBe("hold");
+  });
+
+  it.each([
+    [{ ORDER_TTL_MINUTES: "abc" }, /^ORDER_TTL_MINUTES must be a whole number$/],
+    [{ ORDER_TTL_MINUTES: "0" }, /^ORDER_TTL_MINUTES must be between 1 and/],
+    [{ BOT_MODE: "carrier-pigeon" }, /^BOT_MODE must be polling or webhook$/],
+    [{ TON_NETWORK: "devnet" }, /^TON_NETWORK must be testnet or mainnet$/],
+    [{ MERCHANT_ADDRESS: "not-an-address" }, /^MERCHANT_ADDRESS is not a TON address$/],
+    [{ ADMIN_IDS: "1,bob" }, /^ADMIN_IDS has "bob"/],
+    [{ REDIS_URL: "http://x" }, /^REDIS_URL must start with redis:\/\//],
+    [{ LATE_PAYMENT_POLICY: "maybe" }, /^LATE_PAYMENT_POLICY must be fulfil or hold$/],
+    [{ FIAT_CURRENCY: "dollars" }, /^FIAT_CURRENCY must be a three-letter/],
+    [{ BOT_TOKEN: "nonsense" }, /^BOT_TOKEN does not look like a bot token/],
+    [{ BOT_TOKEN: TOKEN }, /^MERCHANT_ADDRESS is required when BOT_TOKEN is set/],
+    [{ MERCHANT_WEBHOOK_URL: "https://shop.example/hook" }, /^MERCHANT_WEBHOOK_SECRET is required/],
+    [{ TELEGRAM_API_ROOT: "ftp://x" }, /^TELEGRAM_API_ROOT must be an http\(s\) URL$/],
+  ])("stops on a bad value with one line naming the variable %#", (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("never repeats a secret value in its error", () => {
+    try {
+      loadConfig({ BOT_TOKEN: "123:short-secret-value" });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).not.toContain("short-secret-value");
+    }
+  });
+});
+
+describe("logger", () => {
+  function capture() {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    return { lines, log: createLogger({ level: "info", destination }) };
+  }
+
+  it("redacts tokens, keys and mnemonics in objects", () => {
+    const { lines, log } = capture();
+    log.info(
+      {
+        botToken: TOKEN,
+        apiKey: "tc-key",
+        wallet: { mnemonic: "word ".repeat(24) },
+        orderId: "ord_1",
+      },
+      "started",
+    );
+    const text = lines.join("");
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain("tc-key");
+    expect(text).not.toContain("word word");
+    expect(text).toContain("ord_1");
+  });
+
+  it("masks a bot token inside a message or an error", () => {
+    const { lines, log } = capture();
+    log.info(`calling https://api.telegram.org/bot${TOKEN}/getMe`);
+    log.error({ err: new Error(`request to /bot${TOKEN}/sendMessage failed`) }, "failed");
+    const text = lines.join("");
+    expect(text).not.toContain(TOKEN);
+    expect(text).toContain("bot<redacted>/getMe");
+  });
+});

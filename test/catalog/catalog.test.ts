@@ -1,0 +1,82 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CatalogError, loadCatalog, parseCatalog, priceOf } from "../../src/catalog/catalog.js";
+
+const options = { fiatCurrency: "USD" };
+
+function product(overrides: Record<string, unknown> = {}) {
+  return {
+    id: "mug",
+    kind: "physical",
+    title: "Mug",
+    description: "A mug",
+    prices: { ton: "3.25", fiat: "9.99" },
+    delivery: { type: "text", text: "Thanks" },
+    ...overrides,
+  };
+}
+
+describe("catalog", () => {
+  it("loads the example catalog with exact prices per method", async () => {
+    const catalog = await loadCatalog("catalog.example.json", options);
+    expect(catalog.products.length).toBeGreaterThanOrEqual(2);
+    expect(catalog.products.some((p) => p.kind === "digital")).toBe(true);
+    expect(catalog.products.some((p) => p.kind === "physical")).toBe(true);
+    const mug = catalog.find("mug");
+    expect(mug?.prices.ton).toEqual({ method: "ton", currency: "TON", amount: 3_250_000_000n });
+    expect(mug?.prices.fiat).toEqual({ method: "fiat", currency: "USD", amount: 999n });
+    expect(catalog.find("nope")).toBeUndefined();
+  });
+
+  it("multiplies the unit price by the quantity", () => {
+    const catalog = parseCatalog({ products: [product({ maxQuantity: 5 })] }, options);
+    const mug = catalog.find("mug");
+    if (!mug) throw new Error("mug missing");
+    expect(priceOf(mug, "ton", 3)?.amount).toBe(9_750_000_000n);
+    expect(priceOf(mug, "stars", 1)).toBeUndefined();
+  });
+
+  it("accepts localized titles and falls back to a plain string as English", () => {
+    const catalog = parseCatalog(
+      { products: [product({ title: { en: "Mug", ru: "Кружка" } })] },
+      options,
+    );
+    expect(catalog.find("mug")?.title).toEqual({ en: "Mug", ru: "Кружка" });
+    expect(parseCatalog({ products: [product()] }, options).find("mug")?.title).toEqual({
+      en: "Mug",
+    });
+  });
+
+  it.each([
+    [{ prices: { ton: "1.0000000001" } }, /price ton: .*more than 9 digits/],
+    [{ prices: { ton: "abc" } }, /price ton/],
+    [{ prices: { ton: "0" } }, /above zero/],
+    [{ prices: {} }, /has no price/],
+    [{ prices: { btc: "1" } }, /prices/],
+    [{ id: "Bad Id" }, /products\.0\.id/],
+    [{ kind: "digital", prices: { ton: "1" } }, /needs a Stars price/],
+    [{ delivery: { type: "teleport" } }, /delivery/],
+  ])("refuses a bad product %#", (overrides, message) => {
+    expect(() => parseCatalog({ products: [product(overrides)] }, options)).toThrow(CatalogError);
+    expect(() => parseCatalog({ products: [product(overrides)] }, options)).toThrow(message);
+  });
+
+  it("refuses duplicate ids and an empty catalog", () => {
+    expect(() => parseCatalog({ products: [product(), product()] }, options)).toThrow(
+      /appears twice/,
+    );
+    expect(() => parseCatalog({ products: [] }, options)).toThrow(CatalogError);
+  });
+
+  it("names the file when it is missing or not JSON", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "catalog-"));
+    await expect(loadCatalog(join(dir, "missing.json"), options)).rejects.toThrow(
+      /cannot read .*ENOENT/,
+    );
+    const broken = join(dir, "broken.json");
+    await writeFile(broken, "{ not json");
+    await expect(loadCatalog(broken, options)).rejects.toThrow(/is not valid JSON/);
+  });
+});

@@ -1,0 +1,194 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { redisKeys } from "../../src/orders/keys.js";
+import type { Payment } from "../../src/orders/order.js";
+import { OrderNotFound, OrderStore } from "../../src/orders/store.js";
+import { testRedis } from "../support/redis.js";
+import { shop, TON, tonOrder } from "../support/shop.js";
+
+const { redis, prefix } = testRedis();
+afterAll(() => redis.quit());
+
+let n = 0;
+function tonPayment(amount: bigint, overrides: Partial<Payment> = {}): Payment {
+  n++;
+  return {
+    key: `ton:${n.toString(16).padStart(64, "0")}`,
+    method: "ton",
+    currency: "TON",
+    amount,
+    receivedAt: Date.now(),
+    ...overrides,
+  };
+}
+
+async function jobsFor(streamPrefix: string, orderId: string): Promise<number> {
+  const entries = await redis.xrange(redisKeys(streamPrefix).fulfilment, "-", "+");
+  return entries.filter(([, fields]) => fields[1] === orderId).length;
+}
+
+describe("recordPayment", () => {
+  it("pays an order once and queues one fulfilment job when 100 calls race with one payment", async () => {
+    const p = `${prefix}race:`;
+    const { store, payments } = shop(redis, p);
+    const order = await store.create(tonOrder());
+    const payment = tonPayment(order.amount);
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => payments.recordPayment(order.id, payment)),
+    );
+    expect(results.filter((r) => r.outcome.kind === "paid")).toHaveLength(1);
+    expect(results.filter((r) => r.outcome.kind === "duplicate")).toHaveLength(99);
+    const stored = await store.require(order.id);
+    expect(stored.status).toBe("paid");
+    expect(stored.paid).toBe(order.amount);
+    expect(stored.payments).toHaveLength(1);
+    expect(await jobsFor(p, order.id)).toBe(1);
+  });
+
+  it("adds up 100 different partial payments racing on one order, queuing one job", async () => {
+    const p = `${prefix}partials:`;
+    const { store, payments } = shop(redis, p);
+    const order = await store.create(tonOrder({ amount: 100n * TON }));
+    await Promise.all(
+      Array.from({ length: 100 }, () => payments.recordPayment(order.id, tonPayment(TON))),
+    );
+    const stored = await store.require(order.id);
+    expect(stored.status).toBe("paid");
+    expect(stored.paid).toBe(100n * TON);
+    expect(stored.payments).toHaveLength(100);
+    expect(stored.exceptions).toEqual([]);
+    expect(await jobsFor(p, order.id)).toBe(1);
+  });
+
+  it("keeps an underpaid order pending until the rest arrives", async () => {
+    const p = `${prefix}underpaid:`;
+    const { store, payments } = shop(redis, p);
+    const order = await store.create(tonOrder());
+    const first = await payments.recordPayment(order.id, tonPayment(TON / 2n));
+    expect(first.outcome).toEqual({ kind: "underpaid", owed: (3n * TON) / 2n });
+    expect((await store.require(order.id)).status).toBe("pending");
+    expect(await jobsFor(p, order.id)).toBe(0);
+    const second = await payments.recordPayment(order.id, tonPayment((3n * TON) / 2n));
+    expect(second.outcome.kind).toBe("paid");
+    expect(await jobsFor(p, order.id)).toBe(1);
+    // No longer waiting to expire.
+    expect(await store.dueForExpiry(Number.MAX_SAFE_INTEGER)).not.toContain(order.id);
+  });
+
+  it("fulfils an overpaid order and shows the excess", async () => {
+    const p = `${prefix}overpaid:`;
+    const { store, payments } = shop(redis, p);
+    const order = await store.create(tonOrder());
+    await payments.recordPayment(order.id, tonPayment(5n * TON));
+    const stored = await store.require(order.id);
+    expect(stored.status).toBe("paid");
+    expect(stored.exceptions).toEqual(["overpaid"]);
+    expect(stored.paid - stored.amount).toBe(3n * TON);
+    expect(await jobsFor(p, order.id)).toBe(1);
+  });
+
+  it("fulfils a payment after expiry under the fulfil policy", async () => {
+    const p = `${prefix}late-fulfil:`;
+    const { store, payments } = shop(redis, p, "fulfil");
+    const order = await store.create(tonOrder({ ttlMs: 1000 }));
+    const result = await payments.recordPayment(
+      order.id,
+      tonPayment(order.amount, { receivedAt: order.expiresAt + 5000 }),
+    );
+    expect(result.outcome).toEqual({ kind: "paid", late: true, overpaid: false, fulfil: true });
+    expect((await store.require(order.id)).exceptions).toEqual(["late"]);
+    expect(await jobsFor(p, order.id)).toBe(1);
+  });
+
+  it("holds a payment after expiry under the hold policy: paid, no fulfilment job", async () => {
+    const p = `${prefix}late-hold:`;
+    const { store, payments } = shop(redis, p, "hold");
+    const order = await store.create(tonOrder({ ttlMs: 1000 }));
+    const result = await payments.recordPayment(
+      order.id,
+      tonPayment(order.amount, { receivedAt: order.expiresAt + 5000 }),
+    );
+    expect(result.outcome).toEqual({ kind: "paid", late: true, overpaid: false, fulfil: false });
+    const stored = await store.require(order.id);
+    expect(stored.status).toBe("paid");
+    expect(stored.held).toBe(true);
+    expect(await jobsFor(p, order.id)).toBe(0);
+  });
+
+  it("refuses a payment for an order that does not exist and writes nothing", async () => {
+    const p = `${prefix}missing:`;
+    const { payments } = shop(redis, p);
+    await expect(payments.recordPayment("ord_nope", tonPayment(TON))).rejects.toBeInstanceOf(
+      OrderNotFound,
+    );
+    expect(await redis.keys(`${p}*`)).toEqual([]);
+  });
+
+  it("announces each step on the events stream", async () => {
+    const p = `${prefix}events:`;
+    const { store, payments } = shop(redis, p);
+    const order = await store.create(tonOrder());
+    await payments.recordPayment(order.id, tonPayment(TON));
+    await payments.recordPayment(order.id, tonPayment(TON));
+    const events = await redis.xrange(redisKeys(p).events, "-", "+");
+    const types = events.map(([, fields]) => JSON.parse(fields[3] ?? "{}").type);
+    expect(types).toEqual(["order.created", "order.underpaid", "order.paid"]);
+  });
+});
+
+describe("order store", () => {
+  it("finds an order by the comment as a buyer might type it", async () => {
+    const { store } = shop(redis, `${prefix}lookup:`);
+    const order = await store.create(tonOrder());
+    const comment = order.comment ?? "";
+    expect(comment).toMatch(/^TP-/);
+    const typed = ` ${comment.toLowerCase().replace("-", " ")} `;
+    expect((await store.findByComment(typed))?.id).toBe(order.id);
+    expect(await store.findByComment("TP-00000000")).toBeUndefined();
+    expect(await store.findByComment("hello")).toBeUndefined();
+  });
+
+  it("gives Stars and fiat orders no comment", async () => {
+    const { store } = shop(redis, `${prefix}stars:`);
+    const order = await store.create(tonOrder({ method: "stars", currency: "XTR", amount: 150n }));
+    expect(order.comment).toBeUndefined();
+    expect((await store.require(order.id)).amount).toBe(150n);
+  });
+
+  it("lists a buyer's orders newest first", async () => {
+    const { store } = shop(redis, `${prefix}list:`);
+    const a = await store.create(tonOrder({ userId: 7 }));
+    const b = await store.create(tonOrder({ userId: 7 }));
+    await store.create(tonOrder({ userId: 8 }));
+    const ids = (await store.listByUser(7)).map((o) => o.id).sort();
+    expect(ids).toEqual([a.id, b.id].sort());
+  });
+
+  it("lists pending orders once they are due to expire", async () => {
+    let now = 1_000_000;
+    const p = `${prefix}expiry:`;
+    const store = new OrderStore(redis, { prefix: p, now: () => now });
+    const order = await store.create(tonOrder({ ttlMs: 60_000 }));
+    expect(await store.dueForExpiry(now)).toEqual([]);
+    now += 60_000;
+    expect(await store.dueForExpiry(now)).toEqual([order.id]);
+  });
+});
+
+describe("unmatched payments", () => {
+  it("are recorded once per payment key and listed for the admin", async () => {
+    const { unmatched } = shop(redis, `${prefix}unmatched:`);
+    const entry = {
+      key: "ton:ff",
+      method: "ton" as const,
+      currency: "TON",
+      amount: TON,
+      receivedAt: 1,
+      reason: "unknown-comment" as const,
+      comment: "hello",
+    };
+    expect(await unmatched.record(entry)).toBe(true);
+    expect(await unmatched.record(entry)).toBe(false);
+    expect(await unmatched.count()).toBe(1);
+    expect(await unmatched.list()).toEqual([entry]);
+  });
+});

@@ -1,0 +1,31 @@
+import type { Redis } from "ioredis";
+import type { LatePaymentPolicy } from "../../src/orders/state.js";
+import type { NewOrder } from "../../src/orders/store.js";
+import { OrderStore } from "../../src/orders/store.js";
+import { PaymentsCore } from "../../src/payments/core.js";
+import { UnmatchedPayments } from "../../src/payments/unmatched.js";
+
+export const TON = 1_000_000_000n;
+
+/** The order store, payments core and unmatched list on one Redis prefix, as main.ts wires them. */
+export function shop(redis: Redis, prefix: string, latePolicy: LatePaymentPolicy = "fulfil") {
+  const store = new OrderStore(redis, { prefix });
+  const payments = new PaymentsCore(store, { latePolicy });
+  const unmatched = new UnmatchedPayments(redis, prefix);
+  return { store, payments, unmatched };
+}
+
+export function tonOrder(overrides: Partial<NewOrder> = {}): NewOrder {
+  return {
+    userId: 42,
+    chatId: 42,
+    productId: "mug",
+    quantity: 1,
+    method: "ton",
+    currency: "TON",
+    amount: 2n * TON,
+    lang: "en",
+    ttlMs: 30 * 60_000,
+    ...overrides,
+  };
+}
