@@ -116,9 +116,7 @@ const schema = z.object({
     .default("testnet"),
   TONCENTER_ENDPOINT: unlessBlank(url),
   TONCENTER_API_KEY: optionalText,
-  TONCENTER_RPS: z
-    .union([z.literal("").transform(() => undefined), wholeNumber(1, 1000)])
-    .optional(),
+  TONCENTER_RPS: unlessBlank(wholeNumber(1, 1000)),
   MERCHANT_ADDRESS: unlessBlank(address),
   REDIS_URL: z
     .string()
