@@ -28,6 +28,7 @@ export type IgnoredReason =
   | "no-inbound-message"
   | "external-message"
   | "not-for-merchant"
+  | "from-merchant"
   | "bounced-message"
   | "not-generic"
   | "aborted"
@@ -64,6 +65,8 @@ export function classifyTransaction(tx: Transaction, merchant: Address): Classif
   if (message.info.type !== "internal") return ignored("external-message");
   if (!message.info.dest.equals(merchant)) return ignored("not-for-merchant");
   if (message.info.bounced) return ignored("bounced-message");
+  // The merchant paying itself moves no money in; it must not pay anyone's order.
+  if (message.info.src.equals(merchant)) return ignored("from-merchant");
 
   const description = tx.description;
   if (description.type !== "generic") return ignored("not-generic");

@@ -1,0 +1,202 @@
+import { Address, beginCell, type Transaction, toNano } from "@ton/core";
+import { internal } from "@ton/sandbox";
+import { beforeAll, describe, expect, it } from "vitest";
+import { normalizeComment } from "../../../src/orders/comment.js";
+import {
+  type Classified,
+  classifyTransaction,
+  OP_ENCRYPTED_COMMENT,
+} from "../../../src/payments/ton/classify.js";
+import { EmulatedChain, type EmulatedWallet } from "../../../src/sandbox/ton/chain.js";
+
+// Every transaction here is produced by real wallet contracts on @ton/sandbox.
+let chain: EmulatedChain;
+let merchant: EmulatedWallet;
+let buyer: EmulatedWallet;
+
+beforeAll(async () => {
+  chain = await EmulatedChain.create();
+  merchant = await chain.createWallet({ version: "v5r1" });
+  buyer = await chain.createWallet({ version: "v4" });
+});
+
+/** The merchant's newest transaction after `act`, classified as the watcher would. */
+async function classifyNewest(
+  act: () => Promise<unknown>,
+): Promise<Classified & { tx: Transaction }> {
+  const before = chain.transactions(merchant.address).length;
+  await act();
+  const after = chain.transactions(merchant.address);
+  expect(after.length).toBeGreaterThan(before);
+  const tx = after[after.length - 1] as Transaction;
+  return { ...classifyTransaction(tx, merchant.address), tx };
+}
+
+function expectIncoming(result: Classified) {
+  if (result.kind !== "incoming") throw new Error(`expected a payment, got ${result.reason}`);
+  return result;
+}
+
+describe("classifyTransaction", () => {
+  it("counts a plain comment payment from a V4 wallet", async () => {
+    const result = expectIncoming(
+      await classifyNewest(() =>
+        chain.transfer(buyer, merchant.address, toNano("1.5"), { body: "TP-7K3M9Q2D" }),
+      ),
+    );
+    expect(result.amount).toBe(toNano("1.5"));
+    expect(result.comment).toEqual({ type: "text", text: "TP-7K3M9Q2D" });
+    expect(result.from.equals(buyer.address)).toBe(true);
+    expect(result.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("counts a payment from a V5R1 wallet", async () => {
+    const v5 = await chain.createWallet({ version: "v5r1" });
+    const result = expectIncoming(
+      await classifyNewest(() =>
+        chain.transfer(v5, merchant.address, toNano("2"), { body: "TP-AAAABBBB" }),
+      ),
+    );
+    expect(result.comment).toEqual({ type: "text", text: "TP-AAAABBBB" });
+  });
+
+  it("reads a long comment that spans several cells", async () => {
+    const long = `TP-7K3M9Q2D ${"thanks for the mug! ".repeat(30)}`;
+    const result = expectIncoming(
+      await classifyNewest(() =>
+        chain.transfer(buyer, merchant.address, toNano("1"), { body: long }),
+      ),
+    );
+    expect(result.comment).toEqual({ type: "text", text: long });
+    expect(long.length).toBeGreaterThan(127);
+  });
+
+  it("keeps a lower-case spaced comment as typed, which still matches the order", async () => {
+    const result = expectIncoming(
+      await classifyNewest(() =>
+        chain.transfer(buyer, merchant.address, toNano("1"), { body: " tp-7k3m 9q2d " }),
+      ),
+    );
+    expect(result.comment).toEqual({ type: "text", text: " tp-7k3m 9q2d " });
+    expect(result.comment.type === "text" && normalizeComment(result.comment.text)).toBe(
+      "TP-7K3M9Q2D",
+    );
+  });
+
+  it("counts a payment with no comment, flagged as such", async () => {
+    const result = expectIncoming(
+      await classifyNewest(() => chain.transfer(buyer, merchant.address, toNano("1"))),
+    );
+    expect(result.comment).toEqual({ type: "none" });
+  });
+
+  it("recognises an encrypted comment without reading it", async () => {
+    const body = beginCell()
+      .storeUint(OP_ENCRYPTED_COMMENT, 32)
+      .storeBuffer(Buffer.alloc(64, 7))
+      .endCell();
+    const result = expectIncoming(
+      await classifyNewest(() => chain.transfer(buyer, merchant.address, toNano("1"), { body })),
+    );
+    expect(result.comment).toEqual({ type: "encrypted" });
+  });
+
+  it("treats a binary comment or a jetton-looking body as binary, never as a text comment", async () => {
+    const binary = beginCell()
+      .storeUint(0xffffffff, 32)
+      .storeBuffer(Buffer.from("TP-7K3M9Q2D"))
+      .endCell();
+    const first = expectIncoming(
+      await classifyNewest(() =>
+        chain.transfer(buyer, merchant.address, toNano("1"), { body: binary }),
+      ),
+    );
+    expect(first.comment).toEqual({ type: "binary", op: 0xffffffff });
+    // A transfer_notification claims jettons arrived; with no jetton wallet check it proves nothing.
+    const notification = beginCell()
+      .storeUint(0x7362d09c, 32)
+      .storeUint(0, 64)
+      .storeCoins(1000n)
+      .endCell();
+    const second = expectIncoming(
+      await classifyNewest(() =>
+        chain.transfer(buyer, merchant.address, toNano("0.05"), {
+          body: notification,
+          bounce: false,
+        }),
+      ),
+    );
+    expect(second.comment).toEqual({ type: "binary", op: 0x7362d09c });
+    expect(second.amount).toBe(toNano("0.05"));
+  });
+
+  it("ignores a message that arrives flagged as bounced", async () => {
+    const result = await classifyNewest(() =>
+      chain.inject(
+        internal({
+          from: buyer.address,
+          to: merchant.address,
+          value: toNano("1"),
+          bounced: true,
+          body: beginCell().endCell(),
+        }),
+      ),
+    );
+    expect(result).toMatchObject({ kind: "ignored", reason: "bounced-message" });
+  });
+
+  it("ignores an aborted transaction whose compute phase ran out of gas and bounced", async () => {
+    const result = await classifyNewest(() =>
+      chain.transfer(buyer, merchant.address, 20_000n, { body: "TP-7K3M9Q2D", bounce: true }),
+    );
+    expect(result.kind).toBe("ignored");
+    expect(["aborted", "compute-skipped", "compute-failed"]).toContain(
+      result.kind === "ignored" && result.reason,
+    );
+    expect(result.tx.description.type === "generic" && result.tx.description.aborted).toBe(true);
+  });
+
+  it("ignores the merchant's own outgoing transfer (an external message) and its bounce back", async () => {
+    const nowhere = await chain.createWallet({ deploy: false, balance: 0n });
+    const before = chain.transactions(merchant.address).length;
+    await chain.transfer(merchant, nowhere.address, toNano("1"), { body: "refund", bounce: true });
+    const produced = chain.transactions(merchant.address).slice(before);
+    const results = produced.map((tx) => classifyTransaction(tx, merchant.address));
+    expect(results.map((r) => r.kind === "ignored" && r.reason)).toEqual([
+      "external-message",
+      "bounced-message",
+    ]);
+    // On the undeployed side the same money was never credited: aborted there too.
+    const theirs = chain.transactions(nowhere.address);
+    expect(theirs).toHaveLength(1);
+    expect(classifyTransaction(theirs[0] as Transaction, nowhere.address).kind).toBe("ignored");
+  });
+
+  it("ignores a payment the merchant sends to itself", async () => {
+    const result = await classifyNewest(() =>
+      chain.transfer(merchant, merchant.address, toNano("1"), { body: "TP-7K3M9Q2D" }),
+    );
+    expect(result).toMatchObject({ kind: "ignored", reason: "from-merchant" });
+  });
+
+  it("ignores a transaction of some other account", async () => {
+    const txs = chain.transactions(buyer.address);
+    const result = classifyTransaction(txs[txs.length - 1] as Transaction, merchant.address);
+    expect(result).toMatchObject({ kind: "ignored" });
+    expect(["external-message", "not-for-merchant"]).toContain(
+      result.kind === "ignored" && result.reason,
+    );
+  });
+
+  it("compares addresses as addresses, not as strings", async () => {
+    const friendly = Address.parse(
+      merchant.address.toString({ bounceable: false, testOnly: true }),
+    );
+    const result = expectIncoming(
+      await classifyNewest(() =>
+        chain.transfer(buyer, merchant.address, toNano("1"), { body: "TP-7K3M9Q2D" }),
+      ),
+    );
+    expect(classifyTransaction(result.tx, friendly).kind).toBe("incoming");
+  });
+});
