@@ -1,0 +1,215 @@
+/**
+ * `npm run bench`: measures the figures of DESIGN §13 against the emulators on loopback and
+ * prints one JSON line per scenario. Redis: REDIS_URL, or a throw-away redis-server.
+ */
+import { Redis } from "ioredis";
+import { redisKeys } from "../src/orders/keys.js";
+import type { Order } from "../src/orders/order.js";
+import { OrderStore } from "../src/orders/store.js";
+import { PaymentsCore } from "../src/payments/core.js";
+import { ToncenterClient } from "../src/payments/ton/client.js";
+import { PaymentWatcher } from "../src/payments/ton/watcher.js";
+import { UnmatchedPayments } from "../src/payments/unmatched.js";
+import { startRedisServer } from "../src/sandbox/redis.js";
+import { EmulatedChain } from "../src/sandbox/ton/chain.js";
+import type { FaultPlan } from "../src/sandbox/ton/faults.js";
+import { startToncenterEmulator } from "../src/sandbox/ton/server.js";
+
+const TON = 1_000_000_000n;
+const PAGE_SIZE = 99;
+
+function emit(line: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)] as number;
+}
+
+interface World {
+  chain: EmulatedChain;
+  merchant: Awaited<ReturnType<EmulatedChain["createWallet"]>>;
+  emulator: Awaited<ReturnType<typeof startToncenterEmulator>>;
+  store: OrderStore;
+  payments: PaymentsCore;
+  unmatched: UnmatchedPayments;
+  keys: ReturnType<typeof redisKeys>;
+  prefix: string;
+}
+
+let worldCount = 0;
+async function world(redis: Redis, faults: Partial<FaultPlan> = {}): Promise<World> {
+  const prefix = `bench:${process.pid}:${++worldCount}:`;
+  const chain = await EmulatedChain.create();
+  const merchant = await chain.createWallet({ version: "v5r1" });
+  const emulator = await startToncenterEmulator({ chain, faults });
+  const store = new OrderStore(redis, { prefix });
+  const payments = new PaymentsCore(store, { latePolicy: "fulfil" });
+  const unmatched = new UnmatchedPayments(redis, prefix);
+  return { chain, merchant, emulator, store, payments, unmatched, keys: redisKeys(prefix), prefix };
+}
+
+function watcherFor(w: World, redis: Redis, client: ToncenterClient): PaymentWatcher {
+  return new PaymentWatcher({
+    redis,
+    prefix: w.prefix,
+    source: client,
+    merchant: w.merchant.address,
+    store: w.store,
+    payments: w.payments,
+    unmatched: w.unmatched,
+    pageSize: PAGE_SIZE,
+  });
+}
+
+async function createOrders(store: OrderStore, count: number): Promise<Order[]> {
+  const orders: Order[] = [];
+  for (let i = 0; i < count; i += 500) {
+    const batch = Math.min(500, count - i);
+    orders.push(
+      ...(await Promise.all(
+        Array.from({ length: batch }, () =>
+          store.create({
+            userId: 1 + (i % 1000),
+            chatId: 1,
+            productId: "mug",
+            quantity: 1,
+            method: "ton",
+            currency: "TON",
+            amount: TON,
+            lang: "en",
+            ttlMs: 3_600_000,
+          }),
+        ),
+      )),
+    );
+  }
+  return orders;
+}
+
+async function countPaid(store: OrderStore, orders: Order[]): Promise<{ matched: number; duplicates: number }> {
+  let matched = 0;
+  let duplicates = 0;
+  for (let i = 0; i < orders.length; i += 1000) {
+    const stored = await store.getMany(orders.slice(i, i + 1000).map((o) => o.id));
+    for (const order of stored) {
+      if (order.status === "paid") matched++;
+      if (order.payments.length > 1) duplicates++;
+    }
+  }
+  return { matched, duplicates };
+}
+
+/** Payments already on chain when the watcher wakes up; how fast it matches them. */
+async function catchUp(redis: Redis, scenario: string, payments: number, rps: number | undefined) {
+  const w = await world(redis, rps ? { rps } : {});
+  const client = new ToncenterClient({ endpoint: w.emulator.endpoint, rps: rps ?? 10_000 });
+  const watcher = watcherFor(w, redis, client);
+  await watcher.pollOnce();
+  const orders = await createOrders(w.store, payments);
+  await w.chain.injectPayments(
+    w.merchant.address,
+    orders.map((order) => ({ amount: TON, comment: order.comment })),
+  );
+  const requestsBefore = client.requests;
+  const started = performance.now();
+  let result = await watcher.pollOnce();
+  while (result.kind !== "processed") result = await watcher.pollOnce();
+  const seconds = (performance.now() - started) / 1000;
+  const { matched, duplicates } = await countPaid(w.store, orders);
+  const perSecond = matched / seconds;
+  const line: Record<string, unknown> = {
+    scenario,
+    payments,
+    matched,
+    duplicates,
+    seconds: round(seconds, 2),
+    per_second: round(perSecond),
+    requests: client.requests - requestsBefore,
+  };
+  if (rps) {
+    const bound = rps * PAGE_SIZE;
+    Object.assign(line, { rps, api_bound_per_second: bound, ratio_to_bound: round(perSecond / bound, 3) });
+  }
+  emit(line);
+  await w.emulator.close();
+}
+
+/** A payment lands at a random moment; how long until the order is paid and announced. */
+async function detectionLatency(redis: Redis, samples: number, pollIntervalMs: number) {
+  const w = await world(redis);
+  const client = new ToncenterClient({ endpoint: w.emulator.endpoint, rps: 10_000 });
+  const watcher = watcherFor(w, redis, client);
+  await watcher.pollOnce();
+  const orders = await createOrders(w.store, samples);
+  const reader = redis.duplicate();
+  let lastId = "$";
+  watcher.start(pollIntervalMs);
+  const latencies: number[] = [];
+  for (const order of orders) {
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * pollIntervalMs));
+    const sent = performance.now();
+    await w.chain.injectPayments(w.merchant.address, [{ amount: TON, comment: order.comment }]);
+    for (;;) {
+      const batch = await reader.xread("BLOCK", 5000, "STREAMS", w.keys.events, lastId);
+      const entries = batch?.[0]?.[1] ?? [];
+      const last = entries[entries.length - 1];
+      if (last) lastId = last[0];
+      const seen = entries.some(([, fields]) => fields[1] === order.id && fields[3]?.includes("order.paid"));
+      if (seen) break;
+      if (!batch) throw new Error(`order ${order.id} was not paid within 5 s`);
+    }
+    latencies.push(performance.now() - sent);
+  }
+  await watcher.stop();
+  reader.disconnect();
+  latencies.sort((a, b) => a - b);
+  const p99 = percentile(latencies, 99);
+  emit({
+    scenario: "detection-latency",
+    measured_to: "order paid event",
+    samples,
+    poll_interval_ms: pollIntervalMs,
+    p50_ms: round(percentile(latencies, 50)),
+    p99_ms: round(p99),
+    max_ms: round(latencies[latencies.length - 1] ?? Number.NaN),
+    target_p99_ms: pollIntervalMs + 250,
+  });
+  await w.emulator.close();
+}
+
+/** With nothing new on chain, each poll should cost one toncenter request. */
+async function idleCost(redis: Redis, polls: number) {
+  const w = await world(redis);
+  const client = new ToncenterClient({ endpoint: w.emulator.endpoint, rps: 10_000 });
+  const watcher = watcherFor(w, redis, client);
+  await watcher.pollOnce();
+  const before = client.requests;
+  for (let i = 0; i < polls; i++) await watcher.pollOnce();
+  const requests = client.requests - before;
+  emit({ scenario: "idle-cost", polls, requests, requests_per_poll: round(requests / polls, 3) });
+  await w.emulator.close();
+}
+
+async function main() {
+  const scenarios = new Set(process.argv.slice(2));
+  const wants = (name: string) => scenarios.size === 0 || scenarios.has(name);
+  const server = process.env.REDIS_URL ? undefined : await startRedisServer();
+  const redis = new Redis(process.env.REDIS_URL ?? server?.url ?? "", { enableAutoPipelining: true });
+  try {
+    if (wants("watcher-catchup")) await catchUp(redis, "watcher-catchup", 10_000, undefined);
+    if (wants("watcher-catchup-throttled")) await catchUp(redis, "watcher-catchup-throttled", 5_000, 10);
+    if (wants("detection-latency")) await detectionLatency(redis, 40, 1000);
+    if (wants("idle-cost")) await idleCost(redis, 50);
+  } finally {
+    if (!process.env.REDIS_URL) await redis.flushdb();
+    redis.disconnect();
+    await server?.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,126 @@
+import type { Address } from "@ton/core";
+import type { Redis } from "ioredis";
+import { redisKeys } from "../../src/orders/keys.js";
+import type { Order } from "../../src/orders/order.js";
+import type { LatePaymentPolicy } from "../../src/orders/state.js";
+import { ToncenterClient, type TransactionSource } from "../../src/payments/ton/client.js";
+import { PaymentWatcher, type WatcherOptions } from "../../src/payments/ton/watcher.js";
+import { EmulatedChain, type EmulatedWallet } from "../../src/sandbox/ton/chain.js";
+import type { FaultPlan } from "../../src/sandbox/ton/faults.js";
+import { startToncenterEmulator, type ToncenterEmulator } from "../../src/sandbox/ton/server.js";
+import { shop, tonOrder } from "./shop.js";
+
+/** A merchant wallet on an emulated chain, the toncenter emulator in front of it, and a shop. */
+export async function tonWorld(redis: Redis, prefix: string, latePolicy: LatePaymentPolicy = "fulfil") {
+  const chain = await EmulatedChain.create();
+  const merchant = await chain.createWallet({ version: "v5r1" });
+  const emulator = await startToncenterEmulator({ chain });
+  const parts = shop(redis, prefix, latePolicy);
+  const keys = redisKeys(prefix);
+
+  function client(overrides: Partial<ConstructorParameters<typeof ToncenterClient>[0]> = {}) {
+    return new ToncenterClient({
+      endpoint: emulator.endpoint,
+      rps: 1000,
+      minBackoffMs: 1,
+      maxBackoffMs: 5,
+      retries: 8,
+      ...overrides,
+    });
+  }
+
+  function watcher(overrides: Partial<WatcherOptions> = {}) {
+    return new PaymentWatcher({
+      redis,
+      prefix,
+      source: client(),
+      merchant: merchant.address,
+      ...parts,
+      ...overrides,
+    });
+  }
+
+  /** Creates `count` TON orders and pays each in full from fabricated senders. */
+  async function payOrders(count: number, amount = 1_000_000_000n): Promise<Order[]> {
+    const orders = await Promise.all(
+      Array.from({ length: count }, () => parts.store.create(tonOrder({ amount }))),
+    );
+    await chain.injectPayments(
+      merchant.address,
+      orders.map((order) => ({ amount, comment: order.comment })),
+    );
+    return orders;
+  }
+
+  /** Each order paid exactly once: status, one payment, one fulfilment job. */
+  async function settlement(orders: Order[]) {
+    const jobs = await redis.xrange(keys.fulfilment, "-", "+");
+    const jobsPerOrder = new Map<string, number>();
+    for (const [, fields] of jobs) {
+      const id = fields[1] ?? "";
+      jobsPerOrder.set(id, (jobsPerOrder.get(id) ?? 0) + 1);
+    }
+    const stored = await parts.store.getMany(orders.map((o) => o.id));
+    return {
+      paid: stored.filter((o) => o.status === "paid" && o.payments.length === 1).length,
+      notPaid: stored.filter((o) => o.status !== "paid").length,
+      doubled: stored.filter((o) => o.payments.length > 1).length,
+      jobs: orders.reduce((sum, o) => sum + (jobsPerOrder.get(o.id) ?? 0), 0),
+    };
+  }
+
+  /** The chain's newest transaction on the merchant wallet, as the cursor should record it. */
+  function newestTransaction() {
+    const txs = chain.transactions(merchant.address);
+    const last = txs[txs.length - 1];
+    return last ? { lt: last.lt.toString(), hash: last.hash().toString("hex") } : undefined;
+  }
+
+  return {
+    chain,
+    merchant,
+    emulator,
+    ...parts,
+    keys,
+    client,
+    watcher,
+    payOrders,
+    settlement,
+    newestTransaction,
+    setFaults: (plan: Partial<FaultPlan>) => emulator.setFaults(plan),
+    close: () => emulator.close(),
+  };
+}
+
+export type TonWorld = Awaited<ReturnType<typeof tonWorld>>;
+
+/** Polls until a poll ends without throwing (a fault may exhaust retries), at most `max` times. */
+export async function pollUntilSettled(watcher: PaymentWatcher, max = 50) {
+  for (let i = 0; i < max; i++) {
+    try {
+      const result = await watcher.pollOnce();
+      if (result.kind === "processed" || result.kind === "idle") return result;
+    } catch {
+      // A poll that failed moved nothing; try again.
+    }
+  }
+  throw new Error(`watcher did not settle in ${max} polls`);
+}
+
+/** A TransactionSource that lets a test tamper with what the watcher sees. */
+export function tamperedSource(
+  inner: TransactionSource,
+  tamper: (page: Awaited<ReturnType<TransactionSource["getTransactions"]>>, call: number) => typeof page,
+): TransactionSource & { calls: number } {
+  const source = {
+    calls: 0,
+    getLastTransaction: (address: Address) => inner.getLastTransaction(address),
+    async getTransactions(address: Address, page: Parameters<TransactionSource["getTransactions"]>[1]) {
+      source.calls++;
+      return tamper(await inner.getTransactions(address, page), source.calls);
+    },
+  };
+  return source;
+}
+
+export type { EmulatedWallet };
