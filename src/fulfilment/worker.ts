@@ -1,0 +1,404 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Redis } from "ioredis";
+import { type Logger, silentLogger } from "../log.js";
+import { type RedisKeys, redisKeys } from "../orders/keys.js";
+import type { Order } from "../orders/order.js";
+import { fulfilOrder } from "../orders/state.js";
+import type { OrderStore } from "../orders/store.js";
+import { type Deliverer, DeliveryRejected } from "./deliverer.js";
+
+// Sets a job's idle clock, but only while this consumer still owns it, so a job another worker
+// has reclaimed is never taken back. Idle 0 renews our hold; a larger idle brings a retry nearer.
+const SET_IDLE = `
+local entry = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)[1]
+if not entry or entry[2] ~= ARGV[2] then return 0 end
+redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'JUSTID')
+return 1
+`;
+
+type WorkerRedis = Redis & {
+  tpbSetJobIdle(
+    stream: string,
+    group: string,
+    consumer: string,
+    jobId: string,
+    idleMs: number,
+  ): Promise<number>;
+};
+
+export interface FulfilmentWorkerOptions {
+  redis: Redis;
+  store: OrderStore;
+  prefix: string;
+  /** Unique per running process, e.g. the host name and pid. */
+  consumer: string;
+  /** The deliverers an order needs, run in this order. */
+  deliverers: (order: Order) => Deliverer[];
+  group?: string;
+  /** A job nobody has touched for this long is taken over by any worker. */
+  claimIdleMs?: number;
+  /** How long one blocking read waits for new jobs; stop() may wait this long at worst. */
+  blockMs?: number;
+  /** Deliveries of one job before it goes to the dead stream. */
+  maxAttempts?: number;
+  /** Wait before retrying after failed attempt n; at most claimIdleMs (see scheduleRetry). */
+  retryDelayMs?: (attempt: number) => number;
+  batchSize?: number;
+  log?: Logger;
+  now?: () => number;
+}
+
+interface Job {
+  id: string;
+  orderId: string | undefined;
+  /** Known for fresh reads (1); looked up for reclaimed jobs. */
+  attempt: number | undefined;
+}
+
+interface Failure {
+  deliverer: string;
+  error: unknown;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Delivers paid orders from the `fulfilment` stream through a consumer group. At-least-once:
+ * each deliverer's success is recorded, so a retried or reclaimed job only runs what is left.
+ */
+export class FulfilmentWorker {
+  private readonly redis: WorkerRedis;
+  private readonly store: OrderStore;
+  private readonly keys: RedisKeys;
+  private readonly consumer: string;
+  private readonly deliverers: (order: Order) => Deliverer[];
+  private readonly group: string;
+  private readonly claimIdleMs: number;
+  private readonly blockMs: number;
+  private readonly maxAttempts: number;
+  private readonly retryDelayMs: (attempt: number) => number;
+  private readonly batchSize: number;
+  private readonly log: Logger;
+  private readonly now: () => number;
+
+  private groupReady = false;
+  private claimCursor = "0-0";
+  private stopping = false;
+  private running: Promise<void> | undefined;
+  private blocking: Redis | undefined;
+  private blockingId: number | undefined;
+  private wake = new AbortController();
+
+  constructor(options: FulfilmentWorkerOptions) {
+    if (!("tpbSetJobIdle" in options.redis)) {
+      options.redis.defineCommand("tpbSetJobIdle", { numberOfKeys: 1, lua: SET_IDLE });
+    }
+    this.redis = options.redis as WorkerRedis;
+    this.store = options.store;
+    this.keys = redisKeys(options.prefix);
+    this.consumer = options.consumer;
+    this.deliverers = options.deliverers;
+    this.group = options.group ?? "fulfilment";
+    this.claimIdleMs = options.claimIdleMs ?? 30_000;
+    this.blockMs = options.blockMs ?? 2_000;
+    this.maxAttempts = options.maxAttempts ?? 10;
+    this.retryDelayMs = options.retryDelayMs ?? ((n) => Math.min(60_000, 1_000 * 2 ** (n - 1)));
+    this.batchSize = options.batchSize ?? 10;
+    this.log = options.log ?? silentLogger;
+    this.now = options.now ?? options.store.now;
+  }
+
+  /** Creates the group if needed and runs the loop in the background until stop(). */
+  async start(): Promise<void> {
+    if (this.running) throw new Error("fulfilment worker is already running");
+    await this.ensureGroup();
+    // Blocking reads get their own connection so they never hold up the shared one.
+    const blocking = this.redis.duplicate();
+    try {
+      this.blockingId = await blocking.client("ID");
+    } catch (error) {
+      blocking.disconnect();
+      throw error;
+    }
+    this.blocking = blocking;
+    this.stopping = false;
+    this.wake = new AbortController();
+    this.running = this.loop(blocking);
+  }
+
+  /** Finishes the job in hand, hands back the rest of its batch, then resolves. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.stopping = true;
+    this.wake.abort();
+    if (this.blockingId !== undefined) {
+      // Ends a blocking read at once, as if it had timed out; nothing read is lost.
+      await this.redis.client("UNBLOCK", this.blockingId).catch(() => undefined);
+    }
+    await this.running;
+    await this.blocking?.quit().catch(() => undefined);
+    this.running = undefined;
+    this.blocking = undefined;
+    this.blockingId = undefined;
+  }
+
+  /**
+   * One pass without blocking: reclaim stale jobs, read new ones, handle them all; returns how
+   * many. Not for use while start() runs.
+   */
+  async processOnce(): Promise<number> {
+    await this.ensureGroup();
+    const jobs = [...(await this.claimStale()), ...(await this.readNew(this.redis))];
+    for (const job of jobs) await this.handle(job);
+    return jobs.length;
+  }
+
+  private async loop(blocking: Redis): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        const stale = await this.claimStale();
+        await this.handleBatch(stale);
+        if (this.stopping) break;
+        // Block only when nothing was reclaimed, so a backlog of retries drains first.
+        const fresh = await this.readNew(blocking, stale.length > 0 ? undefined : this.blockMs);
+        await this.handleBatch(fresh);
+        failures = 0;
+      } catch (error) {
+        failures++;
+        if (messageOf(error).startsWith("NOGROUP")) this.groupReady = false;
+        this.log.error({ err: error, failures }, "fulfilment loop failed; pausing");
+        await this.pause(Math.min(30_000, 250 * 2 ** failures));
+      }
+    }
+  }
+
+  private async handleBatch(jobs: Job[]): Promise<void> {
+    for (const [index, job] of jobs.entries()) {
+      if (this.stopping) {
+        // Unhandled jobs become claimable at once instead of waiting out claimIdleMs.
+        for (const rest of jobs.slice(index)) {
+          await this.setIdle(rest.id, this.claimIdleMs).catch(() => undefined);
+        }
+        return;
+      }
+      await this.handle(job);
+    }
+  }
+
+  private async pause(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.wake.signal }).catch(() => undefined);
+  }
+
+  private async ensureGroup(): Promise<void> {
+    if (this.groupReady) return;
+    try {
+      await this.redis.xgroup("CREATE", this.keys.fulfilment, this.group, "0", "MKSTREAM");
+    } catch (error) {
+      if (!messageOf(error).startsWith("BUSYGROUP")) throw error;
+    }
+    this.groupReady = true;
+  }
+
+  private async claimStale(): Promise<Job[]> {
+    const reply = await this.redis.xautoclaim(
+      this.keys.fulfilment,
+      this.group,
+      this.consumer,
+      this.claimIdleMs,
+      this.claimCursor,
+      "COUNT",
+      this.batchSize,
+    );
+    this.claimCursor = typeof reply[0] === "string" ? reply[0] : "0-0";
+    const deleted = Array.isArray(reply[2]) ? reply[2] : [];
+    if (deleted.length > 0) {
+      this.log.warn({ jobIds: deleted }, "pending fulfilment jobs vanished from the stream");
+    }
+    return parseJobs(reply[1], undefined);
+  }
+
+  private async readNew(connection: Redis, blockMs?: number): Promise<Job[]> {
+    const stream = this.keys.fulfilment;
+    const reply =
+      blockMs === undefined
+        ? await connection.xreadgroup(
+            "GROUP",
+            this.group,
+            this.consumer,
+            "COUNT",
+            this.batchSize,
+            "STREAMS",
+            stream,
+            ">",
+          )
+        : await connection.xreadgroup(
+            "GROUP",
+            this.group,
+            this.consumer,
+            "COUNT",
+            this.batchSize,
+            "BLOCK",
+            blockMs,
+            "STREAMS",
+            stream,
+            ">",
+          );
+    // [[stream, entries]], or null when nothing arrived.
+    const first = Array.isArray(reply) ? reply[0] : undefined;
+    return parseJobs(Array.isArray(first) ? first[1] : undefined, 1);
+  }
+
+  private async handle(job: Job): Promise<void> {
+    const { orderId } = job;
+    try {
+      if (!orderId) return await this.bury(job, "", "-", "job has no orderId", 1);
+      const order = await this.store.get(orderId);
+      if (!order) return await this.ack(job, orderId, "order not found");
+      if (order.status === "fulfilled" || order.status === "refunded") {
+        return await this.ack(job, orderId, `order is already ${order.status}`);
+      }
+      if (order.status !== "paid") {
+        return await this.bury(job, orderId, "-", `order is ${order.status}, not paid`, 1);
+      }
+      if (order.held) return await this.ack(job, orderId, "order is held for an admin");
+
+      const done = new Set(await this.redis.hkeys(this.keys.delivery(orderId)));
+      const remaining = this.deliverers(order).filter((d) => !done.has(d.name));
+      const attempt = job.attempt ?? (await this.deliveryCount(job.id));
+      if (attempt > this.maxAttempts) {
+        // Delivered this often without any outcome: workers keep dying on this job.
+        const reason = `no outcome after ${attempt - 1} attempts`;
+        return await this.bury(job, orderId, remaining[0]?.name ?? "-", reason, attempt);
+      }
+
+      const failure = await this.whileHolding(job.id, () => this.runDeliverers(order, remaining));
+      if (failure) return await this.failed(job, orderId, attempt, failure);
+
+      const { order: after } = await this.store.update(orderId, (current) => {
+        // Refunded while we delivered: leave it refunded.
+        if (current.status !== "paid") return undefined;
+        const next = fulfilOrder(current, this.now());
+        return next && { order: next, effects: { event: { type: "order.fulfilled" } } };
+      });
+      await this.redis.xack(this.keys.fulfilment, this.group, job.id);
+      const delivered = remaining.map((d) => d.name);
+      this.log.info(
+        { orderId, jobId: job.id, attempt, delivered, status: after.status },
+        "fulfilment job done",
+      );
+    } catch (error) {
+      // Redis or store trouble: the job stays pending and is reclaimed after claimIdleMs.
+      this.log.error({ orderId, jobId: job.id, err: error }, "fulfilment job interrupted");
+    }
+  }
+
+  private async runDeliverers(order: Order, deliverers: Deliverer[]): Promise<Failure | undefined> {
+    for (const deliverer of deliverers) {
+      try {
+        await deliverer.deliver(order);
+      } catch (error) {
+        return { deliverer: deliverer.name, error };
+      }
+      await this.redis.hset(this.keys.delivery(order.id), deliverer.name, String(this.now()));
+    }
+    return undefined;
+  }
+
+  // Renews the job's idle clock while deliverers run, so a slow delivery is not mistaken for a
+  // crashed worker and delivered twice.
+  private async whileHolding<T>(jobId: string, work: () => Promise<T>): Promise<T> {
+    const renew = () =>
+      this.setIdle(jobId, 0).catch((error: unknown) => {
+        this.log.warn({ jobId, err: error }, "could not renew the hold on a fulfilment job");
+      });
+    const timer = setInterval(renew, Math.max(1, Math.floor(this.claimIdleMs / 3)));
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  private async failed(job: Job, orderId: string, attempt: number, failure: Failure) {
+    const message = messageOf(failure.error);
+    if (failure.error instanceof DeliveryRejected || attempt >= this.maxAttempts) {
+      return this.bury(job, orderId, failure.deliverer, message, attempt);
+    }
+    // The job's idle clock is the retry timer, so it survives a crash: the job becomes
+    // claimable (by any worker) once it has been idle for claimIdleMs.
+    const delay = Math.min(this.claimIdleMs, Math.max(0, this.retryDelayMs(attempt)));
+    await this.setIdle(job.id, this.claimIdleMs - delay);
+    this.log.warn(
+      { orderId, jobId: job.id, attempt, deliverer: failure.deliverer, error: message, delay },
+      "delivery failed; will retry",
+    );
+  }
+
+  private async ack(job: Job, orderId: string, reason: string): Promise<void> {
+    await this.redis.xack(this.keys.fulfilment, this.group, job.id);
+    this.log.info({ orderId, jobId: job.id, reason }, "fulfilment job skipped");
+  }
+
+  private async bury(
+    job: Job,
+    orderId: string,
+    deliverer: string,
+    error: string,
+    attempt: number,
+  ): Promise<void> {
+    const results = await this.redis
+      .multi()
+      .xadd(
+        this.keys.fulfilmentDead,
+        "*",
+        "orderId",
+        orderId,
+        "deliverer",
+        deliverer,
+        "error",
+        error,
+        "attempts",
+        String(attempt),
+        "jobId",
+        job.id,
+      )
+      .xack(this.keys.fulfilment, this.group, job.id)
+      .exec();
+    const failed = results?.find(([err]) => err)?.[0];
+    if (!results || failed) throw failed ?? new Error("dead-letter transaction was discarded");
+    this.log.error(
+      { orderId, jobId: job.id, attempt, deliverer, error },
+      "fulfilment job moved to the dead stream",
+    );
+  }
+
+  private async setIdle(jobId: string, idleMs: number): Promise<number> {
+    return this.redis.tpbSetJobIdle(this.keys.fulfilment, this.group, this.consumer, jobId, idleMs);
+  }
+
+  /** How many times the job has been handed out, counting this time. */
+  private async deliveryCount(jobId: string): Promise<number> {
+    const reply = await this.redis.xpending(this.keys.fulfilment, this.group, jobId, jobId, 1);
+    const entry = reply[0];
+    const count = Array.isArray(entry) ? Number(entry[3]) : Number.NaN;
+    return Number.isFinite(count) && count > 0 ? count : 1;
+  }
+}
+
+/** Stream entries ([id, [field, value, …]]) as jobs; gaps for deleted entries are skipped. */
+function parseJobs(entries: unknown, attempt: number | undefined): Job[] {
+  if (!Array.isArray(entries)) return [];
+  const jobs: Job[] = [];
+  for (const entry of entries) {
+    if (!Array.isArray(entry) || typeof entry[0] !== "string") continue;
+    const fields: unknown[] = Array.isArray(entry[1]) ? entry[1] : [];
+    let orderId: string | undefined;
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const value = fields[i + 1];
+      if (fields[i] === "orderId" && typeof value === "string") orderId = value;
+    }
+    jobs.push({ id: entry[0], orderId, attempt });
+  }
+  return jobs;
+}

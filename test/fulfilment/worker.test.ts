@@ -1,0 +1,259 @@
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { DeliveryFailed, DeliveryRejected } from "../../src/fulfilment/deliverer.js";
+import { FulfilmentWorker, type FulfilmentWorkerOptions } from "../../src/fulfilment/worker.js";
+import { fulfilOrder, refundOrder } from "../../src/orders/state.js";
+import { OrderStore } from "../../src/orders/store.js";
+import { closeConnections, connect, deferred, Outbox, shop } from "./helpers.js";
+
+afterAll(closeConnections);
+
+type Shop = ReturnType<typeof shop>;
+
+function worker(s: Shop, options: Partial<FulfilmentWorkerOptions> = {}) {
+  return new FulfilmentWorker({
+    redis: s.redis,
+    store: s.store,
+    prefix: s.prefix,
+    consumer: "worker-a",
+    deliverers: () => [],
+    ...options,
+  });
+}
+
+async function deadJobs(s: Shop) {
+  const entries = await s.redis.xrange(s.keys.fulfilmentDead, "-", "+");
+  return entries.map(([, fields]) => {
+    const record: Record<string, string> = {};
+    for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i] ?? ""] = fields[i + 1] ?? "";
+    return record;
+  });
+}
+
+describe("FulfilmentWorker", () => {
+  it("delivers a paid order once, marks it fulfilled and acknowledges the job", async () => {
+    const s = shop();
+    const outbox = new Outbox(s.redis, `${s.prefix}outbox`);
+    const order = await s.paidOrder();
+    const w = worker(s, { deliverers: () => [outbox.deliverer("text")] });
+
+    expect(await w.processOnce()).toBe(1);
+    expect(await w.processOnce()).toBe(0);
+
+    expect(await outbox.sent()).toEqual([`text:${order.id}`]);
+    expect(await s.status(order.id)).toBe("fulfilled");
+    expect(await s.pendingJobs()).toBe(0);
+    const events = await s.redis.xrange(s.keys.events, "-", "+");
+    expect(events.filter(([, f]) => f.includes('{"type":"order.fulfilled"}'))).toHaveLength(1);
+  });
+
+  it("reclaims the job of a worker that died mid-delivery and delivers it exactly once", async () => {
+    const s = shop();
+    const outbox = new Outbox(s.redis, `${s.prefix}outbox`);
+    const order = await s.paidOrder();
+
+    // Worker A, on its own connection, takes the job and hangs inside the deliverer.
+    const redisA = connect(s.url);
+    const started = deferred();
+    const hang = deferred();
+    const a = new FulfilmentWorker({
+      redis: redisA,
+      store: new OrderStore(redisA, { prefix: s.prefix }),
+      prefix: s.prefix,
+      consumer: "worker-a",
+      deliverers: () => [
+        outbox.deliverer("text", async () => {
+          started.resolve();
+          await hang.promise;
+        }),
+      ],
+    });
+    const runA = a.processOnce().catch(() => 0);
+    await started.promise;
+    redisA.disconnect(); // the process is gone: no ack, no renewals
+
+    const b = worker(s, {
+      consumer: "worker-b",
+      claimIdleMs: 50,
+      deliverers: () => [outbox.deliverer("text")],
+    });
+    await vi.waitFor(async () => expect(await b.processOnce()).toBe(1), { timeout: 10_000 });
+
+    expect(await outbox.sent()).toEqual([`text:${order.id}`]);
+    expect(await s.status(order.id)).toBe("fulfilled");
+    expect(await s.pendingJobs()).toBe(0);
+    expect(await b.processOnce()).toBe(0);
+
+    hang.reject(new Error("worker A was killed"));
+    await runA;
+    expect(await outbox.sent()).toEqual([`text:${order.id}`]);
+  });
+
+  it("keeps a slow delivery from being reclaimed while its worker is alive", async () => {
+    const s = shop();
+    const outbox = new Outbox(s.redis, `${s.prefix}outbox`);
+    const order = await s.paidOrder();
+    const started = deferred();
+    const slow = deferred();
+    const a = worker(s, {
+      claimIdleMs: 600,
+      deliverers: () => [
+        outbox.deliverer("text", async () => {
+          started.resolve();
+          await slow.promise;
+        }),
+      ],
+    });
+    const b = worker(s, {
+      consumer: "worker-b",
+      claimIdleMs: 600,
+      deliverers: () => [outbox.deliverer("text")],
+    });
+
+    const runA = a.processOnce();
+    await started.promise;
+    // Poll for well over claimIdleMs while A is still delivering.
+    let takenByB = 0;
+    const until = Date.now() + 1_500;
+    while (Date.now() < until) {
+      takenByB += await b.processOnce();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    slow.resolve();
+    await runA;
+
+    expect(takenByB).toBe(0);
+    expect(await outbox.sent()).toEqual([`text:${order.id}`]);
+    expect(await s.status(order.id)).toBe("fulfilled");
+    expect(await s.pendingJobs()).toBe(0);
+  });
+
+  it("does not repeat a deliverer that succeeded when the job is retried", async () => {
+    const s = shop();
+    const outbox = new Outbox(s.redis, `${s.prefix}outbox`);
+    const order = await s.paidOrder();
+    let outages = 1;
+    const deliverers = [
+      outbox.deliverer("text"),
+      outbox.deliverer("key", async () => {
+        if (outages-- > 0) throw new DeliveryFailed("telegram is down");
+      }),
+    ];
+    const w = worker(s, { deliverers: () => deliverers, claimIdleMs: 20, retryDelayMs: () => 0 });
+
+    expect(await w.processOnce()).toBe(1);
+    expect(await outbox.sent()).toEqual([`text:${order.id}`]);
+    expect(await s.status(order.id)).toBe("paid");
+    expect(await s.pendingJobs()).toBe(1);
+    expect(await s.redis.hkeys(s.keys.delivery(order.id))).toEqual(["text"]);
+
+    await vi.waitFor(async () => expect(await w.processOnce()).toBe(1), { timeout: 10_000 });
+
+    expect(await outbox.sent()).toEqual([`text:${order.id}`, `key:${order.id}`]);
+    expect(await s.status(order.id)).toBe("fulfilled");
+    expect(await s.pendingJobs()).toBe(0);
+    expect(await deadJobs(s)).toEqual([]);
+  });
+
+  it("moves a job to the dead stream after maxAttempts failures", async () => {
+    const s = shop();
+    const order = await s.paidOrder();
+    const w = worker(s, {
+      deliverers: () => [
+        {
+          name: "text",
+          deliver: async () => {
+            throw new DeliveryFailed("telegram is down");
+          },
+        },
+      ],
+      claimIdleMs: 20,
+      retryDelayMs: () => 0,
+      maxAttempts: 3,
+    });
+
+    await vi.waitFor(
+      async () => {
+        await w.processOnce();
+        expect(await deadJobs(s)).toHaveLength(1);
+      },
+      { timeout: 10_000 },
+    );
+
+    expect(await deadJobs(s)).toEqual([
+      expect.objectContaining({
+        orderId: order.id,
+        deliverer: "text",
+        error: "telegram is down",
+        attempts: "3",
+      }),
+    ]);
+    expect(await s.pendingJobs()).toBe(0);
+    expect(await s.status(order.id)).toBe("paid");
+  });
+
+  it("sends a rejected delivery to the dead stream at once, leaving the order paid", async () => {
+    const s = shop();
+    const order = await s.paidOrder();
+    const w = worker(s, {
+      deliverers: () => [
+        {
+          name: "stock",
+          deliver: async () => {
+            throw new DeliveryRejected('stock pool "keys" is empty');
+          },
+        },
+      ],
+    });
+
+    expect(await w.processOnce()).toBe(1);
+
+    expect(await deadJobs(s)).toEqual([
+      expect.objectContaining({ orderId: order.id, deliverer: "stock", attempts: "1" }),
+    ]);
+    expect(await s.pendingJobs()).toBe(0);
+    expect(await s.status(order.id)).toBe("paid");
+  });
+
+  it("acknowledges jobs for refunded, already fulfilled and missing orders without delivering", async () => {
+    const s = shop();
+    const outbox = new Outbox(s.redis, `${s.prefix}outbox`);
+    const refunded = await s.paidOrder();
+    await s.store.update(refunded.id, (o) => {
+      const next = refundOrder(o, Date.now());
+      return next && { order: next };
+    });
+    const fulfilled = await s.paidOrder();
+    await s.store.update(fulfilled.id, (o) => {
+      const next = fulfilOrder(o, Date.now());
+      return next && { order: next };
+    });
+    await s.redis.xadd(s.keys.fulfilment, "*", "orderId", "ord_missing");
+    const w = worker(s, { deliverers: () => [outbox.deliverer("text")] });
+
+    expect(await w.processOnce()).toBe(3);
+
+    expect(await outbox.sent()).toEqual([]);
+    expect(await s.pendingJobs()).toBe(0);
+    expect(await deadJobs(s)).toEqual([]);
+    expect(await s.status(refunded.id)).toBe("refunded");
+    expect(await s.status(fulfilled.id)).toBe("fulfilled");
+  });
+
+  it("runs as a loop on a blocking read until stopped", async () => {
+    const s = shop();
+    const outbox = new Outbox(s.redis, `${s.prefix}outbox`);
+    const w = worker(s, { deliverers: () => [outbox.deliverer("text")], blockMs: 10_000 });
+    await w.start();
+
+    const order = await s.paidOrder();
+    await vi.waitFor(async () => expect(await s.status(order.id)).toBe("fulfilled"), {
+      timeout: 10_000,
+    });
+    await w.stop();
+
+    expect(await outbox.sent()).toEqual([`text:${order.id}`]);
+    expect(await s.pendingJobs()).toBe(0);
+    // The shared connection stays usable after stop().
+    expect(await s.redis.ping()).toBe("PONG");
+  });
+});
