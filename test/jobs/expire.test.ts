@@ -1,0 +1,41 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { expireOrders } from "../../src/jobs/expire.js";
+import { redisKeys } from "../../src/orders/keys.js";
+import { OrderStore } from "../../src/orders/store.js";
+import { PaymentsCore } from "../../src/payments/core.js";
+import { testRedis } from "../support/redis.js";
+import { tonOrder } from "../support/shop.js";
+
+const { redis, prefix } = testRedis();
+afterAll(() => redis.quit());
+
+describe("expireOrders", () => {
+  it("expires only pending orders whose time has passed, and announces each", async () => {
+    let now = 1_000_000;
+    const store = new OrderStore(redis, { prefix, now: () => now });
+    const payments = new PaymentsCore(store, { latePolicy: "fulfil" });
+    const soon = await store.create(tonOrder({ ttlMs: 60_000 }));
+    const later = await store.create(tonOrder({ ttlMs: 600_000 }));
+    const paid = await store.create(tonOrder({ ttlMs: 60_000 }));
+    await payments.recordPayment(paid.id, {
+      key: "ton:paid",
+      method: "ton",
+      currency: "TON",
+      amount: paid.amount,
+      receivedAt: now,
+    });
+
+    expect(await expireOrders(store)).toBe(0);
+    now += 60_000;
+    expect(await expireOrders(store)).toBe(1);
+    expect((await store.require(soon.id)).status).toBe("expired");
+    expect((await store.require(later.id)).status).toBe("pending");
+    expect((await store.require(paid.id)).status).toBe("paid");
+    // Running again changes nothing.
+    expect(await expireOrders(store)).toBe(0);
+
+    const events = await redis.xrange(redisKeys(prefix).events, "-", "+");
+    const expired = events.filter(([, f]) => f[3]?.includes("order.expired")).map(([, f]) => f[1]);
+    expect(expired).toEqual([soon.id]);
+  });
+});
