@@ -2,7 +2,12 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { PaymentsCore } from "../../../src/payments/core.js";
 import { testRedis } from "../../support/redis.js";
 import { TON, tonOrder } from "../../support/shop.js";
-import { pollUntilSettled, tamperedSource, type TonWorld, tonWorld } from "../../support/ton-world.js";
+import {
+  pollUntilSettled,
+  type TonWorld,
+  tamperedSource,
+  tonWorld,
+} from "../../support/ton-world.js";
 
 const { redis, prefix } = testRedis();
 let world: TonWorld;
@@ -35,7 +40,12 @@ describe("PaymentWatcher", () => {
     const orders = await world.payOrders(350);
     const result = await watcher.pollOnce();
     expect(result).toMatchObject({ kind: "processed", transactions: 350, payments: 350 });
-    expect(await world.settlement(orders)).toEqual({ paid: 350, notPaid: 0, doubled: 0, jobs: 350 });
+    expect(await world.settlement(orders)).toEqual({
+      paid: 350,
+      notPaid: 0,
+      doubled: 0,
+      jobs: 350,
+    });
     expect(await watcher.cursor()).toEqual(world.newestTransaction());
     // getTransactions: 4 pages of 99 for 350 items.
     expect(world.emulator.stats.byMethod.getTransactions).toBeGreaterThanOrEqual(4);
@@ -51,7 +61,7 @@ describe("PaymentWatcher", () => {
   });
 
   it("survives a restart in the middle of a burst: nothing lost, nothing doubled", async () => {
-    await initialised();
+    const original = await initialised();
     const first = await world.payOrders(120);
     // The process dies after applying 50 payments: the cursor must not have moved.
     let applied = 0;
@@ -61,7 +71,11 @@ describe("PaymentWatcher", () => {
       if (++applied > 50) throw new Error("killed");
       return record(orderId, payment);
     };
-    const doomed = world.watcher({ payments: crashing, concurrency: 1 });
+    const doomed = world.watcher({
+      payments: crashing,
+      concurrency: 1,
+      owner: original.lease.owner,
+    });
     const cursorBefore = await doomed.cursor();
     await expect(doomed.pollOnce()).rejects.toThrow("killed");
     expect(await doomed.cursor()).toEqual(cursorBefore);
@@ -82,11 +96,18 @@ describe("PaymentWatcher", () => {
   });
 
   it("gets through 30% rate limits and 10% server errors", async () => {
-    const watcher = await initialised();
+    const first = await initialised();
+    // Small pages mean many requests, so the fault rates show.
+    const watcher = world.watcher({ pageSize: 5, owner: first.lease.owner });
     const orders = await world.payOrders(300);
-    world.setFaults({ seed: 7, rateLimitRate: 0.3, serverErrorRate: 0.1 });
+    world.setFaults({ seed: 11, rateLimitRate: 0.3, serverErrorRate: 0.1 });
     await pollUntilSettled(watcher);
-    expect(await world.settlement(orders)).toEqual({ paid: 300, notPaid: 0, doubled: 0, jobs: 300 });
+    expect(await world.settlement(orders)).toEqual({
+      paid: 300,
+      notPaid: 0,
+      doubled: 0,
+      jobs: 300,
+    });
     expect(await watcher.cursor()).toEqual(world.newestTransaction());
     expect(world.emulator.stats.rateLimited).toBeGreaterThan(0);
     expect(world.emulator.stats.serverErrors).toBeGreaterThan(0);
@@ -97,7 +118,12 @@ describe("PaymentWatcher", () => {
     const orders = await world.payOrders(120);
     world.setFaults({ shortPageMax: 7 });
     await pollUntilSettled(watcher);
-    expect(await world.settlement(orders)).toEqual({ paid: 120, notPaid: 0, doubled: 0, jobs: 120 });
+    expect(await world.settlement(orders)).toEqual({
+      paid: 120,
+      notPaid: 0,
+      doubled: 0,
+      jobs: 120,
+    });
     expect(await watcher.cursor()).toEqual(world.newestTransaction());
   });
 
@@ -106,7 +132,12 @@ describe("PaymentWatcher", () => {
     const orders = await world.payOrders(250);
     world.setFaults({ duplicateRate: 1, seed: 3 });
     await pollUntilSettled(watcher);
-    expect(await world.settlement(orders)).toEqual({ paid: 250, notPaid: 0, doubled: 0, jobs: 250 });
+    expect(await world.settlement(orders)).toEqual({
+      paid: 250,
+      notPaid: 0,
+      doubled: 0,
+      jobs: 250,
+    });
   });
 
   it("applies each payment once when the same page arrives twice in one poll", async () => {
@@ -120,7 +151,12 @@ describe("PaymentWatcher", () => {
     });
     const repeating = world.watcher({ source, owner: watcher.lease.owner });
     await pollUntilSettled(repeating);
-    expect(await world.settlement(orders)).toEqual({ paid: 150, notPaid: 0, doubled: 0, jobs: 150 });
+    expect(await world.settlement(orders)).toEqual({
+      paid: 150,
+      notPaid: 0,
+      doubled: 0,
+      jobs: 150,
+    });
   });
 
   it("runs one watcher when two share a wallet, and still pays each order once", async () => {
@@ -131,8 +167,13 @@ describe("PaymentWatcher", () => {
     const leaders = new Set<string>();
     for (let round = 0; round < 6; round++) {
       orders.push(...(await world.payOrders(40)));
-      const results = await Promise.all([a.pollOnce().catch(() => undefined), b.pollOnce().catch(() => undefined)]);
-      expect(results.filter((r) => r?.kind === "processed" || r?.kind === "idle").length).toBeLessThanOrEqual(1);
+      const results = await Promise.all([
+        a.pollOnce().catch(() => undefined),
+        b.pollOnce().catch(() => undefined),
+      ]);
+      expect(
+        results.filter((r) => r?.kind === "processed" || r?.kind === "idle").length,
+      ).toBeLessThanOrEqual(1);
       results.forEach((r, i) => {
         if (r && r.kind !== "not-leader") leaders.add(i === 0 ? "a" : "b");
       });
@@ -140,7 +181,12 @@ describe("PaymentWatcher", () => {
       if (round % 2 === 1) await new Promise((resolve) => setTimeout(resolve, 250));
     }
     await pollUntilSettled(a.lease.fence !== undefined ? a : b);
-    expect(await world.settlement(orders)).toEqual({ paid: 240, notPaid: 0, doubled: 0, jobs: 240 });
+    expect(await world.settlement(orders)).toEqual({
+      paid: 240,
+      notPaid: 0,
+      doubled: 0,
+      jobs: 240,
+    });
     expect(await a.cursor()).toEqual(world.newestTransaction());
     expect(leaders.size).toBeGreaterThanOrEqual(1);
   });
