@@ -1,0 +1,23 @@
+export {
+  type AccountInfo,
+  AccountNotActiveError,
+  type AccountState,
+  type CreateWalletOptions,
+  DEFAULT_PAYER,
+  EmulatedChain,
+  type EmulatedWallet,
+  type FabricatedPayment,
+  type GetMethodOutcome,
+  MessageRejectedError,
+  type TransferOptions,
+} from "./chain.js";
+export { type FaultPlan, type InjectedFault, mulberry32, noFaults } from "./faults.js";
+export { ToncenterError } from "./methods.js";
+export {
+  type EmulatorStats,
+  injectedServerError,
+  RATE_LIMIT_BODY,
+  startToncenterEmulator,
+  type ToncenterEmulator,
+  type ToncenterEmulatorOptions,
+} from "./server.js";
