@@ -4,6 +4,7 @@ import { isAxiosError } from "axios";
 import pRetry from "p-retry";
 import pThrottle from "p-throttle";
 import { type Logger, maskSecrets, silentLogger } from "../../log.js";
+import "./native-sha256.js";
 import {
   LiteServerUnknown,
   ToncenterError,
