@@ -232,9 +232,13 @@ export class OrderStore {
   async update(
     orderId: string,
     transition: (order: Order) => { order: Order; effects?: CommitEffects } | undefined,
+    /** The order as the caller already read it; saves the first read, and a stale one only costs a retry. */
+    known?: Order,
   ): Promise<{ order: Order; changed: boolean; result: CommitResult | "unchanged" }> {
+    let preread = known?.id === orderId ? known : undefined;
     for (;;) {
-      const current = await this.require(orderId);
+      const current = preread ?? (await this.require(orderId));
+      preread = undefined;
       const step = transition(current);
       if (!step) return { order: current, changed: false, result: "unchanged" };
       const result = await this.commit(current, step.order, step.effects);

@@ -22,14 +22,22 @@ export class PaymentsCore {
     private readonly options: PaymentsCoreOptions,
   ) {}
 
-  async recordPayment(orderId: string, payment: Payment): Promise<RecordedPayment> {
+  /** `known`: the order as the caller already read it, to save a round trip (see OrderStore.update). */
+  async recordPayment(orderId: string, payment: Payment, known?: Order): Promise<RecordedPayment> {
     let outcome: PaymentOutcome = { kind: "duplicate" };
-    const { order, result } = await this.store.update(orderId, (current) => {
-      const applied = applyPayment(current, payment, { latePolicy: this.options.latePolicy });
-      outcome = applied.outcome;
-      if (applied.outcome.kind === "duplicate") return undefined;
-      return { order: applied.order, effects: effectsOf(applied.order, payment, applied.outcome) };
-    });
+    const { order, result } = await this.store.update(
+      orderId,
+      (current) => {
+        const applied = applyPayment(current, payment, { latePolicy: this.options.latePolicy });
+        outcome = applied.outcome;
+        if (applied.outcome.kind === "duplicate") return undefined;
+        return {
+          order: applied.order,
+          effects: effectsOf(applied.order, payment, applied.outcome),
+        };
+      },
+      known,
+    );
     // The payment key was applied by a concurrent writer between our read and our write.
     if (result === "duplicate") outcome = { kind: "duplicate" };
     return { order, outcome };

@@ -3,14 +3,21 @@ import type { Redis } from "ioredis";
 import pLimit from "p-limit";
 import { type Logger, silentLogger } from "../../log.js";
 import { type RedisKeys, redisKeys } from "../../orders/keys.js";
+import type { Order } from "../../orders/order.js";
 import { OrderNotFound, type OrderStore } from "../../orders/store.js";
 import type { PaymentsCore } from "../core.js";
 import type { UnmatchedPayments, UnmatchedReason } from "../unmatched.js";
-import { classifyTransaction, type Incoming } from "./classify.js";
+import { type Classified, classifyTransaction, type Incoming } from "./classify.js";
 import type { LastTransaction, TransactionSource } from "./client.js";
 import { Lease } from "./lease.js";
 
 export interface Cursor extends LastTransaction {}
+
+/** A fetched transaction, classified, with its order being looked up in the background. */
+interface Prepared {
+  classified: Classified;
+  match?: Promise<{ orderId: string | undefined; order: Order | undefined }>;
+}
 
 export type PollResult =
   | { kind: "not-leader" }
@@ -24,6 +31,9 @@ export type PollResult =
       payments: number;
       unmatched: number;
       ignored: number;
+      /** Time spent reading toncenter and applying payments, for health and benchmarks. */
+      fetchMs: number;
+      applyMs: number;
     };
 
 export interface WatcherOptions {
@@ -92,7 +102,11 @@ export class PaymentWatcher {
       return { kind: "initialised", cursor: last };
     }
 
-    const fetched = await this.fetchSince(cursor);
+    const fetchStarted = performance.now();
+    // Classify and look orders up as pages arrive, so the work overlaps the wait for the next page.
+    const prepared = new Map<Transaction, Prepared>();
+    const fetched = await this.fetchSince(cursor, (tx) => prepared.set(tx, this.prepare(tx)));
+    const fetchMs = performance.now() - fetchStarted;
     if (fetched.kind === "gap") {
       this.log.error(
         { cursor, detail: fetched.detail },
@@ -108,7 +122,9 @@ export class PaymentWatcher {
     }
 
     const oldestFirst = [...newestFirst].reverse();
-    const counts = await this.apply(oldestFirst);
+    const applyStarted = performance.now();
+    const counts = await this.apply(oldestFirst.map((tx) => prepared.get(tx) ?? this.prepare(tx)));
+    const applyMs = performance.now() - applyStarted;
     const newest = newestFirst[0] as Transaction;
     const next: Cursor = { lt: newest.lt.toString(), hash: newest.hash().toString("hex") };
     if (!(await this.lease.fencedSet(this.keys.watcherCursor(this.wallet), JSON.stringify(next)))) {
@@ -116,7 +132,7 @@ export class PaymentWatcher {
       return { kind: "lost-lease", processed: oldestFirst.length };
     }
     await this.recordHealth({ lastTxAt: newest.now });
-    return { kind: "processed", transactions: oldestFirst.length, ...counts };
+    return { kind: "processed", transactions: oldestFirst.length, ...counts, fetchMs, applyMs };
   }
 
   /**
@@ -126,6 +142,7 @@ export class PaymentWatcher {
    */
   private async fetchSince(
     cursor: Cursor,
+    onFresh: (tx: Transaction) => void,
   ): Promise<{ kind: "ok"; transactions: Transaction[] } | { kind: "gap"; detail: string }> {
     const cursorLt = BigInt(cursor.lt);
     const collected: Transaction[] = [];
@@ -143,7 +160,10 @@ export class PaymentWatcher {
         .sort((a, b) => (a.lt > b.lt ? -1 : a.lt < b.lt ? 1 : 0));
       for (const tx of fresh) {
         const last = collected[collected.length - 1];
-        if (last === undefined || tx.lt < last.lt) collected.push(tx);
+        if (last === undefined || tx.lt < last.lt) {
+          collected.push(tx);
+          onFresh(tx);
+        }
       }
       const oldest = collected[collected.length - 1];
       if (oldest === undefined) return { kind: "ok", transactions: [] };
@@ -178,42 +198,52 @@ export class PaymentWatcher {
     return { kind: "ok", transactions: newestFirst };
   }
 
+  /** Classifies a transaction and, for a text comment, starts looking its order up. */
+  private prepare(tx: Transaction): Prepared {
+    const classified = classifyTransaction(tx, this.options.merchant);
+    if (classified.kind !== "incoming" || classified.comment.type !== "text") return { classified };
+    const { store } = this.options;
+    const match = store.orderIdByComment(classified.comment.text).then(async (orderId) => ({
+      orderId,
+      order: orderId ? await store.get(orderId) : undefined,
+    }));
+    // Awaited in apply(); a poll abandoned before then must not leave an unhandled rejection.
+    match.catch(() => undefined);
+    return { classified, match };
+  }
+
   /** Applies transactions oldest first; orders in parallel, each order's payments in order. */
   private async apply(
-    oldestFirst: Transaction[],
+    oldestFirst: Prepared[],
   ): Promise<{ payments: number; unmatched: number; ignored: number }> {
     const counts = { payments: 0, unmatched: 0, ignored: 0 };
-    const incoming: Incoming[] = [];
-    for (const tx of oldestFirst) {
-      const classified = classifyTransaction(tx, this.options.merchant);
-      if (classified.kind === "incoming") incoming.push(classified);
-      else {
+    const byOrder = new Map<string, { payments: Incoming[]; known: Order | undefined }>();
+    const unmatched: Incoming[] = [];
+    for (const { classified, match } of oldestFirst) {
+      if (classified.kind === "ignored") {
         counts.ignored++;
         this.log.debug({ tx: classified.hash, reason: classified.reason }, "transaction ignored");
+        continue;
       }
+      const found = match ? await match : undefined;
+      if (found?.orderId === undefined) {
+        unmatched.push(classified);
+        continue;
+      }
+      const group = byOrder.get(found.orderId);
+      if (group) group.payments.push(classified);
+      else byOrder.set(found.orderId, { payments: [classified], known: found.order });
     }
-
-    const orderIds = await Promise.all(
-      incoming.map((payment) =>
-        payment.comment.type === "text"
-          ? this.options.store.orderIdByComment(payment.comment.text)
-          : Promise.resolve(undefined),
-      ),
-    );
-    const byOrder = new Map<string, Incoming[]>();
-    const unmatched: Incoming[] = [];
-    incoming.forEach((payment, i) => {
-      const orderId = orderIds[i];
-      if (orderId === undefined) unmatched.push(payment);
-      else byOrder.set(orderId, [...(byOrder.get(orderId) ?? []), payment]);
-    });
 
     const limit = pLimit(this.options.concurrency ?? 32);
     await Promise.all([
-      ...[...byOrder].map(([orderId, payments]) =>
+      ...[...byOrder].map(([orderId, group]) =>
         limit(async () => {
-          for (const payment of payments) {
-            const matched = await this.applyToOrder(orderId, payment);
+          // Only the first payment can use the order read ahead; later ones must see its effect.
+          let known = group.known;
+          for (const payment of group.payments) {
+            const matched = await this.applyToOrder(orderId, payment, known);
+            known = undefined;
             if (matched) counts.payments++;
             else counts.unmatched++;
           }
@@ -229,17 +259,21 @@ export class PaymentWatcher {
     return counts;
   }
 
-  private async applyToOrder(orderId: string, payment: Incoming): Promise<boolean> {
+  private async applyToOrder(orderId: string, payment: Incoming, known?: Order): Promise<boolean> {
     try {
-      const { outcome } = await this.options.payments.recordPayment(orderId, {
-        key: paymentKey(payment),
-        method: "ton",
-        currency: "TON",
-        amount: payment.amount,
-        receivedAt: payment.time * 1000,
-        from: payment.from.toString(),
-        reference: { lt: payment.lt.toString(), hash: payment.hash },
-      });
+      const { outcome } = await this.options.payments.recordPayment(
+        orderId,
+        {
+          key: paymentKey(payment),
+          method: "ton",
+          currency: "TON",
+          amount: payment.amount,
+          receivedAt: payment.time * 1000,
+          from: payment.from.toString(),
+          reference: { lt: payment.lt.toString(), hash: payment.hash },
+        },
+        known,
+      );
       if (outcome.kind !== "duplicate") {
         this.log.info({ orderId, tx: payment.hash, outcome: outcome.kind }, "payment applied");
       }
