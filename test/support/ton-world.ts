@@ -3,7 +3,12 @@ import type { Redis } from "ioredis";
 import { redisKeys } from "../../src/orders/keys.js";
 import type { Order } from "../../src/orders/order.js";
 import type { LatePaymentPolicy } from "../../src/orders/state.js";
-import { ToncenterClient, type TransactionSource } from "../../src/payments/ton/client.js";
+import {
+  type FetchedPage,
+  ToncenterClient,
+  type TransactionSource,
+} from "../../src/payments/ton/client.js";
+import type { ObservedTransaction } from "../../src/payments/ton/observed.js";
 import { PaymentWatcher, type WatcherOptions } from "../../src/payments/ton/watcher.js";
 import { EmulatedChain, type EmulatedWallet } from "../../src/sandbox/ton/chain.js";
 import type { FaultPlan } from "../../src/sandbox/ton/faults.js";
@@ -11,7 +16,11 @@ import { startToncenterEmulator, type ToncenterEmulator } from "../../src/sandbo
 import { shop, tonOrder } from "./shop.js";
 
 /** A merchant wallet on an emulated chain, the toncenter emulator in front of it, and a shop. */
-export async function tonWorld(redis: Redis, prefix: string, latePolicy: LatePaymentPolicy = "fulfil") {
+export async function tonWorld(
+  redis: Redis,
+  prefix: string,
+  latePolicy: LatePaymentPolicy = "fulfil",
+) {
   const chain = await EmulatedChain.create();
   const merchant = await chain.createWallet({ version: "v5r1" });
   const emulator = await startToncenterEmulator({ chain });
@@ -107,17 +116,25 @@ export async function pollUntilSettled(watcher: PaymentWatcher, max = 50) {
   throw new Error(`watcher did not settle in ${max} polls`);
 }
 
-/** A TransactionSource that lets a test tamper with what the watcher sees. */
+/** A TransactionSource that lets a test tamper with what the watcher sees, page by page. */
 export function tamperedSource(
   inner: TransactionSource,
-  tamper: (page: Awaited<ReturnType<TransactionSource["getTransactions"]>>, call: number) => typeof page,
+  tamper: (page: ObservedTransaction[], call: number) => ObservedTransaction[],
 ): TransactionSource & { calls: number } {
   const source = {
     calls: 0,
     getLastTransaction: (address: Address) => inner.getLastTransaction(address),
-    async getTransactions(address: Address, page: Parameters<TransactionSource["getTransactions"]>[1]) {
+    async getTransactions(
+      address: Address,
+      page: Parameters<TransactionSource["getTransactions"]>[1],
+    ): Promise<FetchedPage> {
       source.calls++;
-      return tamper(await inner.getTransactions(address, page), source.calls);
+      const fetched = await inner.getTransactions(address, page);
+      const transactions = tamper(await fetched.transactions, source.calls);
+      return {
+        ids: transactions.map((tx) => ({ lt: tx.lt, hash: tx.hash })),
+        transactions: Promise.resolve(transactions),
+      };
     },
   };
   return source;

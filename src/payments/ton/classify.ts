@@ -19,7 +19,8 @@ export interface Incoming {
   lt: bigint;
   /** Block time, seconds. */
   time: number;
-  from: Address;
+  /** The sender in raw form ("0:ab…"); plain text so a classified payment can cross threads. */
+  from: string;
   amount: bigint;
   comment: Comment;
 }
@@ -80,7 +81,7 @@ export function classifyTransaction(tx: Transaction, merchant: Address): Classif
     hash,
     lt: tx.lt,
     time: tx.now,
-    from: message.info.src,
+    from: message.info.src.toRawString(),
     amount: message.info.value.coins,
     comment: readComment(message.body),
   };

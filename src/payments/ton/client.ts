@@ -1,16 +1,17 @@
-import type { Address, Transaction } from "@ton/core";
-import { TonClient } from "@ton/ton";
+import type { Address } from "@ton/core";
+import { HttpApi, TonClient } from "@ton/ton";
 import { isAxiosError } from "axios";
 import pRetry from "p-retry";
 import pThrottle from "p-throttle";
 import { type Logger, maskSecrets, silentLogger } from "../../log.js";
-import "./native-sha256.js";
+import { inlineDecoder, type TransactionDecoder } from "./decoder.js";
 import {
   LiteServerUnknown,
   ToncenterError,
   ToncenterRateLimited,
   ToncenterUnavailable,
 } from "./errors.js";
+import type { ObservedTransaction } from "./observed.js";
 
 export interface TransactionPage {
   limit: number;
@@ -28,9 +29,20 @@ export interface LastTransaction {
   hash: string;
 }
 
+/**
+ * One page of getTransactions. The ids arrive with the response, so the next page can be asked
+ * for while this one is still being decoded.
+ */
+export interface FetchedPage {
+  /** Logical time and hex hash of each item, newest first, as toncenter listed them. */
+  ids: { lt: bigint; hash: string }[];
+  /** The same items decoded and classified, in the same order. */
+  transactions: Promise<ObservedTransaction[]>;
+}
+
 /** What the watcher needs from toncenter; the sandbox and tests can supply their own. */
 export interface TransactionSource {
-  getTransactions(address: Address, page: TransactionPage): Promise<Transaction[]>;
+  getTransactions(address: Address, page: TransactionPage): Promise<FetchedPage>;
   getLastTransaction(address: Address): Promise<LastTransaction | undefined>;
 }
 
@@ -45,6 +57,8 @@ export interface ToncenterClientOptions {
   maxBackoffMs?: number;
   timeoutMs?: number;
   log?: Logger;
+  /** Where transaction BOCs are decoded; the calling thread unless given. */
+  decoder?: TransactionDecoder;
 }
 
 /**
@@ -53,6 +67,8 @@ export interface ToncenterClientOptions {
  */
 export class ToncenterClient implements TransactionSource {
   readonly ton: TonClient;
+  private readonly api: HttpApi;
+  private readonly decoder: TransactionDecoder;
   /** Every HTTP request made, retries included: the idle-cost figure. */
   requests = 0;
   private readonly throttle: <T>(call: () => Promise<T>) => Promise<T>;
@@ -64,6 +80,11 @@ export class ToncenterClient implements TransactionSource {
       apiKey: options.apiKey,
       timeout: options.timeoutMs ?? 10_000,
     });
+    this.api = new HttpApi(options.endpoint, {
+      apiKey: options.apiKey,
+      timeout: options.timeoutMs ?? 10_000,
+    });
+    this.decoder = options.decoder ?? inlineDecoder;
     const throttled = pThrottle({ limit: options.rps, interval: 1000, strict: true })(
       async <T>(call: () => Promise<T>): Promise<T> => call(),
     );
@@ -71,24 +92,36 @@ export class ToncenterClient implements TransactionSource {
     this.log = options.log ?? silentLogger;
   }
 
-  async getTransactions(address: Address, page: TransactionPage): Promise<Transaction[]> {
+  async getTransactions(address: Address, page: TransactionPage): Promise<FetchedPage> {
     let archival = false;
-    return this.call("getTransactions", async () => {
+    const items = await this.call("getTransactions", async () => {
       try {
-        const raw = await this.ton.getTransactions(address, {
+        return await this.api.getTransactions(address, {
           limit: page.limit,
           lt: page.lt,
           hash: page.hash ? Buffer.from(page.hash, "hex").toString("base64") : undefined,
           to_lt: page.toLt,
           archival,
         });
-        return raw;
       } catch (error) {
         const typed = toToncenterError(error);
         if (typed instanceof LiteServerUnknown) archival = true;
         throw typed;
       }
     });
+    const transactions = this.decoder.decode(
+      items.map((item) => item.data),
+      address,
+    );
+    // Awaited by the watcher; a poll abandoned first must not leave an unhandled rejection.
+    transactions.catch(() => undefined);
+    return {
+      ids: items.map((item) => ({
+        lt: BigInt(item.transaction_id.lt),
+        hash: Buffer.from(item.transaction_id.hash, "base64").toString("hex"),
+      })),
+      transactions,
+    };
   }
 
   async getLastTransaction(address: Address): Promise<LastTransaction | undefined> {

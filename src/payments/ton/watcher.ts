@@ -1,4 +1,4 @@
-import type { Address, Transaction } from "@ton/core";
+import type { Address } from "@ton/core";
 import type { Redis } from "ioredis";
 import pLimit from "p-limit";
 import { type Logger, silentLogger } from "../../log.js";
@@ -7,9 +7,10 @@ import type { Order } from "../../orders/order.js";
 import { OrderNotFound, type OrderStore } from "../../orders/store.js";
 import type { PaymentsCore } from "../core.js";
 import type { UnmatchedPayments, UnmatchedReason } from "../unmatched.js";
-import { type Classified, classifyTransaction, type Incoming } from "./classify.js";
+import type { Classified, Incoming } from "./classify.js";
 import type { LastTransaction, TransactionSource } from "./client.js";
 import { Lease } from "./lease.js";
+import type { ObservedTransaction } from "./observed.js";
 
 export interface Cursor extends LastTransaction {}
 
@@ -103,9 +104,11 @@ export class PaymentWatcher {
     }
 
     const fetchStarted = performance.now();
-    // Classify and look orders up as pages arrive, so the work overlaps the wait for the next page.
-    const prepared = new Map<Transaction, Prepared>();
-    const fetched = await this.fetchSince(cursor, (tx) => prepared.set(tx, this.prepare(tx)));
+    // Look orders up as pages are decoded, so the work overlaps the wait for the next page.
+    const prepared = new Map<string, Prepared>();
+    const fetched = await this.fetchSince(cursor, (tx) => {
+      if (!prepared.has(tx.hash)) prepared.set(tx.hash, this.prepare(tx));
+    });
     const fetchMs = performance.now() - fetchStarted;
     if (fetched.kind === "gap") {
       this.log.error(
@@ -116,17 +119,19 @@ export class PaymentWatcher {
       return fetched;
     }
     const newestFirst = fetched.transactions;
-    if (newestFirst.length === 0) {
+    const newest = newestFirst[0];
+    if (newest === undefined) {
       await this.recordHealth({});
       return { kind: "idle" };
     }
 
     const oldestFirst = [...newestFirst].reverse();
     const applyStarted = performance.now();
-    const counts = await this.apply(oldestFirst.map((tx) => prepared.get(tx) ?? this.prepare(tx)));
+    const counts = await this.apply(
+      oldestFirst.map((tx) => prepared.get(tx.hash) ?? this.prepare(tx)),
+    );
     const applyMs = performance.now() - applyStarted;
-    const newest = newestFirst[0] as Transaction;
-    const next: Cursor = { lt: newest.lt.toString(), hash: newest.hash().toString("hex") };
+    const next: Cursor = { lt: newest.lt.toString(), hash: newest.hash };
     if (!(await this.lease.fencedSet(this.keys.watcherCursor(this.wallet), JSON.stringify(next)))) {
       this.log.warn("lost the watcher lease mid-poll; another process will move the cursor");
       return { kind: "lost-lease", processed: oldestFirst.length };
@@ -136,71 +141,85 @@ export class PaymentWatcher {
   }
 
   /**
-   * Every transaction newer than the cursor, newest first, checked for continuity. Pages that
-   * overlap or repeat are tolerated (only strictly older items count); a short page just means
-   * one more request; a page with nothing new before the cursor is reached is a gap.
+   * Every transaction newer than the cursor, newest first, checked for continuity. Full pages
+   * are followed at once, while earlier pages are still being decoded; a short page means
+   * toncenter reached the cursor, which the decoded chain must confirm, or paging goes on.
+   * Overlapping or repeated items are dropped (only strictly older ones count); a page that
+   * adds nothing before the cursor is reached is a gap.
    */
   private async fetchSince(
     cursor: Cursor,
-    onFresh: (tx: Transaction) => void,
-  ): Promise<{ kind: "ok"; transactions: Transaction[] } | { kind: "gap"; detail: string }> {
+    onDecoded: (tx: ObservedTransaction) => void,
+  ): Promise<
+    { kind: "ok"; transactions: ObservedTransaction[] } | { kind: "gap"; detail: string }
+  > {
     const cursorLt = BigInt(cursor.lt);
-    const collected: Transaction[] = [];
-    let anchor: Transaction | undefined;
+    const ids: { lt: bigint; hash: string }[] = [];
+    const pages: Promise<ObservedTransaction[]>[] = [];
     for (;;) {
+      const anchor = ids[ids.length - 1];
       const page = await this.options.source.getTransactions(this.options.merchant, {
         limit: this.pageSize,
         lt: anchor?.lt.toString(),
-        hash: anchor?.hash().toString("hex"),
+        hash: anchor?.hash,
         toLt: cursor.lt,
       });
-      const upper = anchor?.lt;
-      const fresh = page
-        .filter((tx) => tx.lt > cursorLt && (upper === undefined || tx.lt < upper))
-        .sort((a, b) => (a.lt > b.lt ? -1 : a.lt < b.lt ? 1 : 0));
-      for (const tx of fresh) {
-        const last = collected[collected.length - 1];
-        if (last === undefined || tx.lt < last.lt) {
-          collected.push(tx);
-          onFresh(tx);
+      pages.push(
+        page.transactions.then((txs) => {
+          for (const tx of txs) onDecoded(tx);
+          return txs;
+        }),
+      );
+      let added = 0;
+      for (const id of [...page.ids].sort((a, b) => (a.lt > b.lt ? -1 : a.lt < b.lt ? 1 : 0))) {
+        const last = ids[ids.length - 1];
+        if (id.lt > cursorLt && (last === undefined || id.lt < last.lt)) {
+          ids.push(id);
+          added++;
         }
       }
-      const oldest = collected[collected.length - 1];
-      if (oldest === undefined) return { kind: "ok", transactions: [] };
-      if (oldest.prevTransactionLt <= cursorLt) break;
-      if (fresh.length === 0) {
+      if (ids.length === 0) return { kind: "ok", transactions: [] };
+      if (added > 0 && page.ids.length >= this.pageSize) continue;
+
+      const decoded = new Map<string, ObservedTransaction>();
+      for (const txs of await Promise.all(pages)) for (const tx of txs) decoded.set(tx.hash, tx);
+      const chain = ids.map((id) => decoded.get(id.hash));
+      const oldest = chain[chain.length - 1];
+      if (chain.some((tx) => tx === undefined) || oldest === undefined) {
+        return { kind: "gap", detail: "toncenter listed a transaction it did not send" };
+      }
+      if (oldest.prevLt <= cursorLt)
+        return this.checkContinuity(chain as ObservedTransaction[], cursor);
+      if (added === 0) {
         return { kind: "gap", detail: `no transactions between lt ${cursor.lt} and ${oldest.lt}` };
       }
-      anchor = oldest;
     }
-    return this.checkContinuity(collected, cursor);
   }
 
   private checkContinuity(
-    newestFirst: Transaction[],
+    newestFirst: ObservedTransaction[],
     cursor: Cursor,
-  ): { kind: "ok"; transactions: Transaction[] } | { kind: "gap"; detail: string } {
+  ): { kind: "ok"; transactions: ObservedTransaction[] } | { kind: "gap"; detail: string } {
     for (let i = 0; i < newestFirst.length; i++) {
-      const tx = newestFirst[i] as Transaction;
+      const tx = newestFirst[i] as ObservedTransaction;
       const older = newestFirst[i + 1];
       const expectedLt = older ? older.lt : BigInt(cursor.lt);
-      const expectedHash = older ? older.hash().toString("hex") : cursor.hash;
-      const prevHash = tx.prevTransactionHash.toString(16).padStart(64, "0");
+      const expectedHash = older ? older.hash : cursor.hash;
       // A wallet's first transaction points at lt 0; our "empty wallet" cursor has no hash.
-      const hashOk = expectedHash === "" ? tx.prevTransactionLt === 0n : prevHash === expectedHash;
-      if (tx.prevTransactionLt !== expectedLt || !hashOk) {
+      const hashOk = expectedHash === "" ? tx.prevLt === 0n : tx.prevHash === expectedHash;
+      if (tx.prevLt !== expectedLt || !hashOk) {
         return {
           kind: "gap",
-          detail: `transaction ${tx.lt} follows ${tx.prevTransactionLt}, expected ${expectedLt}`,
+          detail: `transaction ${tx.lt} follows ${tx.prevLt}, expected ${expectedLt}`,
         };
       }
     }
     return { kind: "ok", transactions: newestFirst };
   }
 
-  /** Classifies a transaction and, for a text comment, starts looking its order up. */
-  private prepare(tx: Transaction): Prepared {
-    const classified = classifyTransaction(tx, this.options.merchant);
+  /** For a payment with a text comment, starts looking its order up. */
+  private prepare(tx: ObservedTransaction): Prepared {
+    const { classified } = tx;
     if (classified.kind !== "incoming" || classified.comment.type !== "text") return { classified };
     const { store } = this.options;
     const match = store.orderIdByComment(classified.comment.text).then(async (orderId) => ({
@@ -269,7 +288,7 @@ export class PaymentWatcher {
           currency: "TON",
           amount: payment.amount,
           receivedAt: payment.time * 1000,
-          from: payment.from.toString(),
+          from: payment.from,
           reference: { lt: payment.lt.toString(), hash: payment.hash },
         },
         known,
@@ -293,7 +312,7 @@ export class PaymentWatcher {
       amount: payment.amount,
       receivedAt: payment.time * 1000,
       reason,
-      from: payment.from.toString(),
+      from: payment.from,
       comment: payment.comment.type === "text" ? payment.comment.text : undefined,
       reference: { lt: payment.lt.toString(), hash: payment.hash },
     });

@@ -46,7 +46,7 @@ describe("classifyTransaction", () => {
     );
     expect(result.amount).toBe(toNano("1.5"));
     expect(result.comment).toEqual({ type: "text", text: "TP-7K3M9Q2D" });
-    expect(result.from.equals(buyer.address)).toBe(true);
+    expect(Address.parse(result.from).equals(buyer.address)).toBe(true);
     expect(result.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -189,13 +189,12 @@ describe("classifyTransaction", () => {
   });
 
   it("compares addresses as addresses, not as strings", async () => {
-    const friendly = Address.parse(
-      merchant.address.toString({ bounceable: false, testOnly: true }),
-    );
+    // The same wallet written another way (non-bounceable, testnet flag) is still the merchant.
+    const text = merchant.address.toString({ bounceable: false, testOnly: true });
+    expect(text).not.toBe(merchant.address.toString());
     const { tx } = await classifyNewest(() =>
       chain.transfer(buyer, merchant.address, toNano("1"), { body: "TP-7K3M9Q2D" }),
     );
-    expect(friendly.toString()).not.toBe(merchant.address.toString());
-    expect(classifyTransaction(tx, friendly).kind).toBe("incoming");
+    expect(classifyTransaction(tx, Address.parse(text)).kind).toBe("incoming");
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { PaymentsCore } from "../../../src/payments/core.js";
+import type { ObservedTransaction } from "../../../src/payments/ton/observed.js";
 import { testRedis } from "../../support/redis.js";
 import { TON, tonOrder } from "../../support/shop.js";
 import {
@@ -143,11 +144,11 @@ describe("PaymentWatcher", () => {
   it("applies each payment once when the same page arrives twice in one poll", async () => {
     const watcher = await initialised();
     const orders = await world.payOrders(150);
-    let previous: Awaited<ReturnType<typeof world.chain.transactions>> = [];
+    let previous: ObservedTransaction[] = [];
     const source = tamperedSource(world.client(), (page) => {
       const doubled = [...previous, ...page];
       previous = page;
-      return doubled as typeof page;
+      return doubled;
     });
     const repeating = world.watcher({ source, owner: watcher.lease.owner });
     await pollUntilSettled(repeating);
