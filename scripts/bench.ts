@@ -143,7 +143,11 @@ async function warmEmulator(w: World, count: number): Promise<void> {
 async function catchUp(redis: Redis, scenario: string, payments: number, rps: number | undefined) {
   const w = await world(redis);
   const decoder = threadDecoder(DECODE_THREADS);
-  const client = new ToncenterClient({ endpoint: w.emulator.endpoint, rps: rps ?? 10_000, decoder });
+  const client = new ToncenterClient({
+    endpoint: w.emulator.endpoint,
+    rps: rps ?? 10_000,
+    decoder,
+  });
   const watcher = watcherFor(w, redis, client);
   await watcher.pollOnce();
   const orders = await createOrders(w.store, payments);

@@ -12,7 +12,7 @@ import type { ObservedTransaction } from "../../src/payments/ton/observed.js";
 import { PaymentWatcher, type WatcherOptions } from "../../src/payments/ton/watcher.js";
 import { EmulatedChain, type EmulatedWallet } from "../../src/sandbox/ton/chain.js";
 import type { FaultPlan } from "../../src/sandbox/ton/faults.js";
-import { startToncenterEmulator, type ToncenterEmulator } from "../../src/sandbox/ton/server.js";
+import { startToncenterEmulator } from "../../src/sandbox/ton/server.js";
 import { shop, tonOrder } from "./shop.js";
 
 /** A merchant wallet on an emulated chain, the toncenter emulator in front of it, and a shop. */
