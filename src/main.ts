@@ -1,0 +1,50 @@
+import { createApp } from "./app.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { createLogger } from "./log.js";
+import { runWalkthrough } from "./sandbox/walkthrough.js";
+
+/** `npm start`: the live payment engine with BOT_TOKEN, the offline sandbox without. */
+async function main(): Promise<number> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+
+  if (!config.botToken) return (await runWalkthrough()) ? 0 : 1;
+
+  const log = createLogger({ level: config.logLevel });
+  const app = await createApp(config, log);
+  await app.start();
+  log.info(
+    {
+      network: config.tonNetwork,
+      merchant: config.merchantAddress?.toString(),
+      mode: config.botMode,
+    },
+    "payment engine running: watcher, fulfilment and schedules",
+  );
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info({ signal }, "shutting down");
+      resolve();
+    };
+    process.once("SIGINT", shutdown);
+    process.once("SIGTERM", shutdown);
+  });
+  await app.stop();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`Fatal: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);
