@@ -2,6 +2,8 @@
  * `npm run bench`: measures the figures of DESIGN §13 against the emulators on loopback and
  * prints one JSON line per scenario. Redis: REDIS_URL, or a throw-away redis-server.
  */
+import { type ChildProcess, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { redisKeys } from "../src/orders/keys.js";
 import type { Order } from "../src/orders/order.js";
@@ -248,19 +250,94 @@ async function idleCost(redis: Redis, polls: number) {
   await w.emulator.close();
 }
 
+/**
+ * Two shop processes share Redis and one wallet while toncenter misbehaves; they are killed with
+ * SIGKILL and restarted while 1,000 payments arrive. Every order must end fulfilled exactly once.
+ */
+async function reliability(redis: Redis, redisUrl: string, payments: number) {
+  const w = await world(redis);
+  w.emulator.setFaults({
+    seed: 42,
+    rateLimitRate: 0.2,
+    serverErrorRate: 0.1,
+    shortPageMax: 30,
+    duplicateRate: 0.3,
+  });
+  const orders = await createOrders(w.store, payments);
+  const env = {
+    ...process.env,
+    BENCH_PREFIX: w.prefix,
+    BENCH_REDIS_URL: redisUrl,
+    BENCH_TONCENTER: w.emulator.endpoint,
+    BENCH_MERCHANT: w.merchant.address.toString(),
+  };
+  const script = fileURLToPath(new URL("./bench-node.ts", import.meta.url));
+  const spawnNode = () =>
+    new Promise<ChildProcess>((resolve, reject) => {
+      const child = fork(script, [], { env, execArgv: ["--import", "tsx"], stdio: "ignore" });
+      child.once("message", () => resolve(child));
+      child.once("error", reject);
+    });
+  const nodes = [await spawnNode(), await spawnNode()];
+  let kills = 0;
+  const started = performance.now();
+  for (let i = 0; i < payments; i += 50) {
+    await w.chain.injectPayments(
+      w.merchant.address,
+      orders.slice(i, i + 50).map((order) => ({ amount: TON, comment: order.comment })),
+    );
+    if ((i / 50) % 3 === 2) {
+      const victim = Math.floor(Math.random() * nodes.length);
+      nodes[victim]?.kill("SIGKILL");
+      kills++;
+      nodes[victim] = await spawnNode();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  const deliveries = `${w.prefix}bench:deliveries`;
+  const deadline = Date.now() + 180_000;
+  while ((await redis.hlen(deliveries)) < payments && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  // Let any straggling duplicate show itself before counting.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const seconds = (performance.now() - started) / 1000;
+  for (const node of nodes) node.kill("SIGKILL");
+
+  const stored = await w.store.getMany(orders.map((o) => o.id));
+  const jobs = await redis.xrange(w.keys.fulfilment, "-", "+");
+  const attempts = Object.values(await redis.hgetall(`${w.prefix}bench:attempts`)).map(Number);
+  emit({
+    scenario: "reliability",
+    payments,
+    processes: 2,
+    kills,
+    faults: "20% 429, 10% 500, pages ≤30 items, 30% repeated items",
+    fulfilled: stored.filter((o) => o.status === "fulfilled").length,
+    delivered: await redis.hlen(deliveries),
+    lost: stored.filter((o) => o.status !== "fulfilled").length,
+    doubled: stored.filter((o) => o.payments.length !== 1).length + jobs.length - payments,
+    redelivery_attempts: attempts.reduce((sum, n) => sum + n, 0) - attempts.length,
+    rate_limited: w.emulator.stats.rateLimited,
+    server_errors: w.emulator.stats.serverErrors,
+    seconds: round(seconds, 1),
+  });
+  await w.emulator.close();
+}
+
 async function main() {
   const scenarios = new Set(process.argv.slice(2));
   const wants = (name: string) => scenarios.size === 0 || scenarios.has(name);
   const server = process.env.REDIS_URL ? undefined : await startRedisServer();
-  const redis = new Redis(process.env.REDIS_URL ?? server?.url ?? "", {
-    enableAutoPipelining: true,
-  });
+  const redisUrl = process.env.REDIS_URL ?? server?.url ?? "";
+  const redis = new Redis(redisUrl, { enableAutoPipelining: true });
   try {
     if (wants("watcher-catchup")) await catchUp(redis, "watcher-catchup", 10_000, undefined);
     if (wants("watcher-catchup-throttled"))
       await catchUp(redis, "watcher-catchup-throttled", 5_000, 10);
     if (wants("detection-latency")) await detectionLatency(redis, 40, 1000);
     if (wants("idle-cost")) await idleCost(redis, 50);
+    if (wants("reliability")) await reliability(redis, redisUrl, 1000);
   } finally {
     if (!process.env.REDIS_URL) await redis.flushdb();
     redis.disconnect();
