@@ -1,5 +1,4 @@
 import type { Redis } from "ioredis";
-import type { PaymentMethod } from "../catalog/catalog.js";
 import { newComment, normalizeComment, randomCode } from "./comment.js";
 import { type RedisKeys, redisKeys } from "./keys.js";
 import { deserializeOrder, type Order, serializeOrder } from "./order.js";
@@ -40,17 +39,14 @@ export interface OrderEvent {
 
 export type CommitResult = "ok" | "conflict" | "duplicate";
 
-export interface NewOrder {
-  userId: number;
-  chatId: number;
-  productId: string;
-  quantity: number;
-  method: PaymentMethod;
-  currency: string;
-  amount: bigint;
-  lang: string;
+/** What a caller decides about a new order; the store fills in the rest. */
+export type NewOrder = Pick<
+  Order,
+  "userId" | "chatId" | "productId" | "quantity" | "method" | "currency" | "amount" | "lang"
+> & {
+  /** How long the order waits for payment. */
   ttlMs: number;
-}
+};
 
 // Compare-and-set: writes the new version only if nobody wrote since we read, and only if the
 // payment key is new. Index, job and event go in the same step, so no reader ever sees half.

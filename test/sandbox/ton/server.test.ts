@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   EmulatedChain,
   type EmulatedWallet,
+  noFaults,
   startToncenterEmulator,
   type ToncenterEmulator,
 } from "../../../src/sandbox/ton/index.js";
@@ -82,15 +83,7 @@ describe("toncenter emulator", () => {
   });
 
   afterEach(() => {
-    emulator.setFaults({
-      rateLimitRate: 0,
-      serverErrorRate: 0,
-      latencyMs: 0,
-      shortPageMax: 0,
-      duplicateRate: 0,
-      rps: 0,
-      failNext: [],
-    });
+    emulator.setFaults({ ...noFaults(), seed: emulator.faults.seed });
   });
 
   afterAll(async () => {
