@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ToncenterClient } from "../../../src/payments/ton/client.js";
+import {
+  LiteServerUnknown,
+  ToncenterRateLimited,
+  ToncenterUnavailable,
+} from "../../../src/payments/ton/errors.js";
+import {
+  EmulatedChain,
+  type EmulatedWallet,
+  noFaults,
+  startToncenterEmulator,
+  type ToncenterEmulator,
+} from "../../../src/sandbox/ton/index.js";
+
+let chain: EmulatedChain;
+let merchant: EmulatedWallet;
+let emulator: ToncenterEmulator;
+
+beforeAll(async () => {
+  chain = await EmulatedChain.create();
+  merchant = await chain.createWallet({ version: "v5r1" });
+  await chain.injectPayments(merchant.address, [
+    { amount: 1_000_000_000n, comment: "TP-AAAAAAAA" },
+  ]);
+  emulator = await startToncenterEmulator({ chain });
+});
+afterAll(() => emulator.close());
+beforeEach(() => {
+  emulator.setFaults(noFaults());
+  emulator.resetStats();
+});
+
+function client(retries = 4) {
+  return new ToncenterClient({
+    endpoint: emulator.endpoint,
+    rps: 1000,
+    retries,
+    minBackoffMs: 1,
+    maxBackoffMs: 2,
+    timeoutMs: 500,
+  });
+}
+
+describe("ToncenterClient", () => {
+  it("reads a page of transactions, decoded and classified", async () => {
+    const page = await client().getTransactions(merchant.address, { limit: 10 });
+    const txs = await page.transactions;
+    expect(page.ids.map((id) => id.hash)).toEqual(txs.map((tx) => tx.hash));
+    const newest = txs[0]?.classified;
+    expect(newest?.kind === "incoming" && newest.comment).toEqual({
+      type: "text",
+      text: "TP-AAAAAAAA",
+    });
+  });
+
+  it("retries 429s and 500s, then succeeds", async () => {
+    const c = client();
+    emulator.setFaults({ failNext: ["429", "500", "timeout"] });
+    const last = await c.getLastTransaction(merchant.address);
+    expect(last?.lt).toBe(chain.transactions(merchant.address).at(-1)?.lt.toString());
+    expect(c.requests).toBe(4);
+    expect(emulator.stats.rateLimited).toBe(1);
+    expect(emulator.stats.serverErrors).toBe(1);
+  });
+
+  it("gives up with a typed error when the limit keeps being hit", async () => {
+    emulator.setFaults({ rateLimitRate: 1 });
+    const c = client(2);
+    await expect(c.getTransactions(merchant.address, { limit: 5 })).rejects.toBeInstanceOf(
+      ToncenterRateLimited,
+    );
+    expect(c.requests).toBe(3);
+  });
+
+  it("reports a lite server that lost the block as retryable", async () => {
+    emulator.setFaults({ serverErrorRate: 1 });
+    const error = await client(1)
+      .getTransactions(merchant.address, { limit: 5 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LiteServerUnknown);
+    expect(error).toBeInstanceOf(ToncenterUnavailable);
+  });
+
+  it("keeps to its request rate, so toncenter never has to refuse it", async () => {
+    emulator.setFaults({ rps: 5 });
+    const c = new ToncenterClient({ endpoint: emulator.endpoint, rps: 5, retries: 0 });
+    for (let i = 0; i < 12; i++) await c.getLastTransaction(merchant.address);
+    expect(emulator.stats.rateLimited).toBe(0);
+    expect(c.requests).toBe(12);
+  });
+});

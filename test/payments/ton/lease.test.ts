@@ -1,0 +1,44 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { Lease } from "../../../src/payments/ton/lease.js";
+import { testRedis } from "../../support/redis.js";
+
+const { redis, prefix } = testRedis();
+afterAll(() => redis.quit());
+
+function lease(owner: string, ttlMs = 10_000) {
+  return new Lease(redis, `${prefix}lock`, `${prefix}fence`, ttlMs, owner);
+}
+
+describe("Lease", () => {
+  it("has one holder at a time and renews for that holder", async () => {
+    const a = lease("a");
+    const b = lease("b");
+    expect(await a.acquire()).toBe(true);
+    expect(await b.acquire()).toBe(false);
+    const fence = a.fence;
+    expect(await a.acquire()).toBe(true);
+    expect(a.fence).toBe(fence);
+    await a.release();
+    expect(await b.acquire()).toBe(true);
+    expect(b.fence).toBeGreaterThan(fence ?? 0);
+    await b.release();
+  });
+
+  it("stops a holder whose lease lapsed from writing after someone else took over", async () => {
+    const old = lease("old", 50);
+    const next = lease("next");
+    const cursor = `${prefix}cursor`;
+    expect(await old.acquire()).toBe(true);
+    expect(await old.fencedSet(cursor, "from-old")).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(await next.acquire()).toBe(true);
+    expect(await next.fencedSet(cursor, "from-next")).toBe(true);
+    // The old holder wakes up and tries to write: refused, the new value stands.
+    expect(await old.fencedSet(cursor, "stale")).toBe(false);
+    expect(await redis.get(cursor)).toBe("from-next");
+    // Releasing a lease it no longer holds does not free the new holder's.
+    await old.release();
+    expect(await lease("third").acquire()).toBe(false);
+    await next.release();
+  });
+});

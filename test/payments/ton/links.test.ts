@@ -1,0 +1,46 @@
+import { Address } from "@ton/core";
+import { describe, expect, it } from "vitest";
+import {
+  displayAddress,
+  paymentQrPng,
+  tonkeeperLink,
+  tonTransferLink,
+} from "../../../src/payments/ton/links.js";
+
+const address = Address.parseRaw(`0:${"ab".repeat(32)}`);
+const request = { address, amount: 1_500_000_000n, comment: "TP-7K3M9Q2D", testnet: false };
+
+describe("payment links", () => {
+  it("show the wallet non-bounceable, with the testnet flag on testnet", () => {
+    expect(displayAddress(address, false)).toMatch(/^UQ/);
+    expect(displayAddress(address, true)).toMatch(/^0Q/);
+    expect(Address.parse(displayAddress(address, true)).equals(address)).toBe(true);
+  });
+
+  it("open Tonkeeper with amount in nanotons and the comment", () => {
+    const link = new URL(tonkeeperLink(request));
+    expect(link.origin).toBe("https://app.tonkeeper.com");
+    expect(link.pathname).toBe(`/transfer/${displayAddress(address, false)}`);
+    expect(link.searchParams.get("amount")).toBe("1500000000");
+    expect(link.searchParams.get("text")).toBe("TP-7K3M9Q2D");
+  });
+
+  it("build the ton://transfer deep link any wallet opens", () => {
+    expect(tonTransferLink(request)).toBe(
+      `ton://transfer/${displayAddress(address, false)}?amount=1500000000&text=TP-7K3M9Q2D`,
+    );
+  });
+
+  it("escape a comment that is not URL-safe", () => {
+    const link = tonTransferLink({ ...request, comment: "a b&c" });
+    expect(new URL(link.replace("ton://", "https://x/")).searchParams.get("text")).toBe("a b&c");
+  });
+
+  it("render a QR code PNG of the ton:// link", async () => {
+    const png = await paymentQrPng(request);
+    expect(png.subarray(1, 4).toString("ascii")).toBe("PNG");
+    // IHDR: width and height at bytes 16-23.
+    expect(png.readUInt32BE(16)).toBe(512);
+    expect(png.readUInt32BE(20)).toBe(512);
+  });
+});
