@@ -10,7 +10,7 @@ import type { Order } from "../src/orders/order.js";
 import { OrderStore } from "../src/orders/store.js";
 import { PaymentsCore } from "../src/payments/core.js";
 import { ToncenterClient } from "../src/payments/ton/client.js";
-import { threadDecoder } from "../src/payments/ton/decoder.js";
+import { inlineDecoder, threadDecoder } from "../src/payments/ton/decoder.js";
 import { PaymentWatcher } from "../src/payments/ton/watcher.js";
 import { UnmatchedPayments } from "../src/payments/unmatched.js";
 import { startRedisServer } from "../src/sandbox/redis.js";
@@ -325,6 +325,37 @@ async function reliability(redis: Redis, redisUrl: string, payments: number) {
   await w.emulator.close();
 }
 
+/** How fast transaction BOCs decode, on the calling thread and on worker threads: the watcher's floor. */
+async function decoding(redis: Redis, transactions: number) {
+  const w = await world(redis);
+  const orders = await createOrders(w.store, transactions);
+  await w.chain.injectPayments(
+    w.merchant.address,
+    orders.map((order) => ({ amount: TON, comment: order.comment })),
+  );
+  const bocs = w.chain
+    .transactions(w.merchant.address)
+    .map((tx) => tx.raw.toBoc().toString("base64"));
+  const pages: string[][] = [];
+  for (let i = 0; i < bocs.length; i += PAGE_SIZE) pages.push(bocs.slice(i, i + PAGE_SIZE));
+  for (const threads of [0, 1, 2]) {
+    const decoder = threads === 0 ? inlineDecoder : threadDecoder(threads);
+    await Promise.all(pages.slice(0, 10).map((page) => decoder.decode(page, w.merchant.address)));
+    const started = performance.now();
+    await Promise.all(pages.map((page) => decoder.decode(page, w.merchant.address)));
+    const seconds = (performance.now() - started) / 1000;
+    emit({
+      scenario: "decode",
+      threads: threads === 0 ? "inline" : threads,
+      transactions: bocs.length,
+      seconds: round(seconds, 2),
+      per_second: round(bocs.length / seconds),
+    });
+    await decoder.close();
+  }
+  await w.emulator.close();
+}
+
 async function main() {
   const scenarios = new Set(process.argv.slice(2));
   const wants = (name: string) => scenarios.size === 0 || scenarios.has(name);
@@ -338,6 +369,7 @@ async function main() {
     if (wants("detection-latency")) await detectionLatency(redis, 40, 1000);
     if (wants("idle-cost")) await idleCost(redis, 50);
     if (wants("reliability")) await reliability(redis, redisUrl, 1000);
+    if (wants("decode")) await decoding(redis, 10_000);
   } finally {
     if (!process.env.REDIS_URL) await redis.flushdb();
     redis.disconnect();
