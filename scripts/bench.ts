@@ -3,6 +3,7 @@
  * prints one JSON line per scenario. Redis: REDIS_URL, or a throw-away redis-server.
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { redisKeys } from "../src/orders/keys.js";
@@ -356,6 +357,19 @@ async function decoding(redis: Redis, transactions: number) {
   await w.emulator.close();
 }
 
+/**
+ * Orders live in Redis, not in the process: RSS of a process that created and paid 100,000 of
+ * them. Run in a child that loads only the shop's code, as production does (no emulator).
+ */
+async function memory(redisUrl: string, count: number) {
+  const script = fileURLToPath(new URL("./bench-memory.ts", import.meta.url));
+  const child = fork(script, [String(count)], {
+    env: { ...process.env, BENCH_REDIS_URL: redisUrl },
+    execArgv: ["--import", "tsx", "--expose-gc"],
+  });
+  await once(child, "exit");
+}
+
 async function main() {
   const scenarios = new Set(process.argv.slice(2));
   const wants = (name: string) => scenarios.size === 0 || scenarios.has(name);
@@ -370,6 +384,7 @@ async function main() {
     if (wants("idle-cost")) await idleCost(redis, 50);
     if (wants("reliability")) await reliability(redis, redisUrl, 1000);
     if (wants("decode")) await decoding(redis, 10_000);
+    if (wants("memory")) await memory(redisUrl, 100_000);
   } finally {
     if (!process.env.REDIS_URL) await redis.flushdb();
     redis.disconnect();

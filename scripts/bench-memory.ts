@@ -1,0 +1,47 @@
+/** The memory scenario of `npm run bench`: create and pay N orders, then report this process's RSS. */
+import { Redis } from "ioredis";
+import { OrderStore } from "../src/orders/store.js";
+import { PaymentsCore } from "../src/payments/core.js";
+
+const count = Number(process.argv[2] ?? 100_000);
+const redis = new Redis(process.env.BENCH_REDIS_URL ?? "", { enableAutoPipelining: true });
+const store = new OrderStore(redis, { prefix: `bench:${process.pid}:memory:` });
+const payments = new PaymentsCore(store, { latePolicy: "fulfil" });
+
+const before = process.memoryUsage().rss;
+for (let i = 0; i < count; i += 1000) {
+  await Promise.all(
+    Array.from({ length: Math.min(1000, count - i) }, async (_, j) => {
+      const order = await store.create({
+        userId: 1 + ((i + j) % 5000),
+        chatId: 1,
+        productId: "mug",
+        quantity: 1,
+        method: "ton",
+        currency: "TON",
+        amount: 1_000_000_000n,
+        lang: "en",
+        ttlMs: 3_600_000,
+      });
+      await payments.recordPayment(order.id, {
+        key: `ton:${order.id}`,
+        method: "ton",
+        currency: "TON",
+        amount: order.amount,
+        receivedAt: Date.now(),
+      });
+    }),
+  );
+}
+globalThis.gc?.();
+const rss = process.memoryUsage().rss;
+process.stdout.write(
+  `${JSON.stringify({
+    scenario: "memory",
+    orders: count,
+    rss_mb: Math.round(rss / 2 ** 20),
+    rss_at_start_mb: Math.round(before / 2 ** 20),
+    target_rss_mb: 150,
+  })}\n`,
+);
+redis.disconnect();
