@@ -1,0 +1,85 @@
+import { autoRetry } from "@grammyjs/auto-retry";
+import { limit } from "@grammyjs/ratelimiter";
+import { RedisAdapter } from "@grammyjs/storage-redis";
+import { Bot, GrammyError, HttpError, session } from "grammy";
+import type { BotContext, SessionData } from "./context.js";
+import { infoFeature } from "./features/info.js";
+import { ordersFeature } from "./features/orders.js";
+import { payTonFeature } from "./features/pay-ton.js";
+import { shopFeature } from "./features/shop.js";
+import { createI18n } from "./i18n.js";
+import type { ShopServices } from "./services.js";
+
+export interface BotOptions {
+  token: string;
+  /** Bot API root: Telegram's, a self-hosted Bot API server, or the sandbox emulator. */
+  apiRoot: string;
+  /** Telegram's test environment. */
+  testEnv: boolean;
+  /** Updates a user may send per second before being asked to slow down. */
+  userRateLimit?: number;
+}
+
+/** The buyer-facing bot: grammY, one Composer per feature, sessions in Redis for UI state only. */
+export function createBot(options: BotOptions, services: ShopServices) {
+  const bot = new Bot<BotContext>(options.token, {
+    client: { apiRoot: options.apiRoot, environment: options.testEnv ? "test" : "prod" },
+  });
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 }));
+  const i18n = createI18n();
+  const { log } = services;
+
+  bot.use(
+    limit<BotContext, typeof services.redis>({
+      timeFrame: 1000,
+      limit: options.userRateLimit ?? 5,
+      storageClient: services.redis,
+      keyPrefix: `${services.prefix}ratelimit:`,
+      onLimitExceeded: async (ctx) => {
+        log.warn({ userId: ctx.from?.id }, "user rate limited");
+        if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: "⏳" }).catch(() => undefined);
+      },
+    }),
+  );
+  bot.use(
+    session<SessionData, BotContext>({
+      initial: () => ({}),
+      storage: new RedisAdapter<SessionData>({
+        instance: services.redis,
+        ttl: 30 * 86_400,
+      }),
+      getSessionKey: (ctx) => (ctx.from ? `${services.prefix}session:${ctx.from.id}` : undefined),
+    }),
+  );
+  bot.use(i18n);
+
+  const shop = shopFeature(services);
+  bot.use(infoFeature(shop.showProduct));
+  bot.use(shop.feature);
+  bot.use(payTonFeature(services));
+  bot.use(ordersFeature(services));
+
+  // Callback data nobody recognises: an old keyboard, or something forged.
+  bot.on("callback_query:data", async (ctx) => {
+    log.warn(
+      { userId: ctx.from.id, data: ctx.callbackQuery.data.slice(0, 64) },
+      "unknown callback data",
+    );
+    await ctx.answerCallbackQuery({ text: ctx.t("error-forged"), show_alert: true });
+  });
+
+  bot.catch(async ({ ctx, error }) => {
+    const detail =
+      error instanceof GrammyError
+        ? { method: error.method, code: error.error_code, description: error.description }
+        : error instanceof HttpError
+          ? { http: error.message }
+          : { err: error };
+    log.error({ updateId: ctx.update.update_id, ...detail }, "update failed");
+    const notice = ctx.t?.("error-generic") ?? "Something went wrong. Please try again.";
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: notice }).catch(() => undefined);
+    else if (ctx.chat) await ctx.reply(notice).catch(() => undefined);
+  });
+
+  return { bot, i18n };
+}

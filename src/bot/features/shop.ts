@@ -1,0 +1,88 @@
+import { Composer } from "grammy";
+import { type Product, priceOf } from "../../catalog/catalog.js";
+import { productData, quantityData, shopData } from "../callback-data.js";
+import type { BotContext } from "../context.js";
+import { escapeHtml, formatPrice } from "../format.js";
+import { localized } from "../i18n.js";
+import { catalogKeyboard, productKeyboard } from "../keyboards.js";
+import type { ShopServices } from "../services.js";
+
+/** /shop, product cards and quantity: everything before a buyer chooses how to pay. */
+export function shopFeature(services: ShopServices) {
+  const feature = new Composer<BotContext>();
+  const { catalog, payMethods } = services;
+
+  const methodsFor = (product: Product) => payMethods.filter((method) => product.prices[method]);
+
+  async function card(ctx: BotContext, product: Product, quantity: number) {
+    const locale = await ctx.i18n.getLocale();
+    const prices = methodsFor(product).map((method) =>
+      ctx.t("product-price-line", {
+        method: ctx.t(`method-${method}`),
+        amount: formatPrice(
+          priceOf(product, method, quantity)?.amount ?? 0n,
+          product.prices[method]?.currency ?? "",
+        ),
+      }),
+    );
+    const lines = [
+      ctx.t("product-card", {
+        title: escapeHtml(localized(product.title, locale)),
+        description: escapeHtml(localized(product.description, locale)),
+        prices: prices.join("\n"),
+      }),
+    ];
+    if (product.maxQuantity > 1) lines.push(ctx.t("product-quantity", { quantity }));
+    return {
+      text: lines.join("\n"),
+      keyboard: productKeyboard(product, quantity, methodsFor(product), ctx.t),
+    };
+  }
+
+  /** Shows a product card, as a new message or in place of the one whose button was pressed. */
+  async function showProduct(ctx: BotContext, productId: string, quantity?: number) {
+    const product = catalog.find(productId);
+    if (!product || methodsFor(product).length === 0) {
+      if (ctx.callbackQuery)
+        await ctx.answerCallbackQuery({ text: ctx.t("product-not-found"), show_alert: true });
+      else await ctx.reply(ctx.t("product-not-found"));
+      return;
+    }
+    ctx.session.quantities ??= {};
+    const chosen = quantity ?? ctx.session.quantities[productId] ?? 1;
+    const safe = Math.min(product.maxQuantity, Math.max(1, Math.trunc(chosen) || 1));
+    ctx.session.quantities[productId] = safe;
+    const { text, keyboard } = await card(ctx, product, safe);
+    if (ctx.callbackQuery) {
+      await ctx.answerCallbackQuery();
+      await ctx.editMessageText(text, { parse_mode: "HTML", reply_markup: keyboard });
+    } else {
+      await ctx.reply(text, { parse_mode: "HTML", reply_markup: keyboard });
+    }
+  }
+
+  async function showCatalog(ctx: BotContext) {
+    if (catalog.products.length === 0) return ctx.reply(ctx.t("shop-empty"));
+    const keyboard = catalogKeyboard(catalog, await ctx.i18n.getLocale());
+    if (ctx.callbackQuery) {
+      await ctx.answerCallbackQuery();
+      return ctx.editMessageText(ctx.t("shop-title"), {
+        parse_mode: "HTML",
+        reply_markup: keyboard,
+      });
+    }
+    return ctx.reply(ctx.t("shop-title"), { parse_mode: "HTML", reply_markup: keyboard });
+  }
+
+  feature.command("shop", showCatalog);
+  feature.callbackQuery(shopData.filter(), showCatalog);
+  feature.callbackQuery(productData.filter(), (ctx) =>
+    showProduct(ctx, productData.unpack(ctx.callbackQuery.data).id),
+  );
+  feature.callbackQuery(quantityData.filter(), (ctx) => {
+    const { id, quantity } = quantityData.unpack(ctx.callbackQuery.data);
+    return showProduct(ctx, id, quantity);
+  });
+
+  return { feature, showProduct };
+}

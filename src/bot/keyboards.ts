@@ -1,0 +1,85 @@
+import type { Address } from "@ton/core";
+import { InlineKeyboard } from "grammy";
+import type { Catalog, Product } from "../catalog/catalog.js";
+import type { Order } from "../orders/order.js";
+import { tonkeeperLink } from "../payments/ton/links.js";
+import {
+  buyData,
+  checkOrderData,
+  languageData,
+  productData,
+  quantityData,
+  shopData,
+} from "./callback-data.js";
+import type { LOCALES } from "./i18n.js";
+import { localized } from "./i18n.js";
+
+type Translate = (key: string, variables?: Record<string, string | number>) => string;
+
+export function catalogKeyboard(catalog: Catalog, locale: string): InlineKeyboard {
+  const keyboard = new InlineKeyboard();
+  for (const product of catalog.products) {
+    keyboard.text(localized(product.title, locale), productData.pack({ id: product.id })).row();
+  }
+  return keyboard;
+}
+
+export function productKeyboard(
+  product: Product,
+  quantity: number,
+  methods: readonly string[],
+  t: Translate,
+): InlineKeyboard {
+  const keyboard = new InlineKeyboard();
+  if (product.maxQuantity > 1) {
+    keyboard
+      .text(
+        t("button-less"),
+        quantityData.pack({ id: product.id, quantity: Math.max(1, quantity - 1) }),
+      )
+      .text(String(quantity), productData.pack({ id: product.id }))
+      .text(
+        t("button-more"),
+        quantityData.pack({
+          id: product.id,
+          quantity: Math.min(product.maxQuantity, quantity + 1),
+        }),
+      )
+      .row();
+  }
+  for (const method of methods) {
+    keyboard
+      .text(
+        t("button-pay-with", { method: t(`method-${method}`) }),
+        buyData.pack({ id: product.id, quantity, method }),
+      )
+      .row();
+  }
+  return keyboard.text(t("button-back"), shopData.pack({}));
+}
+
+/** Tonkeeper, Telegram Wallet, and "I have paid" under a TON payment message. */
+export function tonPaymentKeyboard(
+  order: Order,
+  merchant: Address,
+  testnet: boolean,
+  t: Translate,
+) {
+  const request = {
+    address: merchant,
+    amount: order.amount,
+    comment: order.comment ?? "",
+    testnet,
+  };
+  const keyboard = new InlineKeyboard().url(t("button-tonkeeper"), tonkeeperLink(request)).row();
+  // Telegram Wallet takes no prefilled transfer link: it opens, and the buyer copies the
+  // amount, address and comment from the message above. It holds mainnet TON only.
+  if (!testnet) keyboard.url(t("button-telegram-wallet"), "https://t.me/wallet").row();
+  return keyboard.text(t("button-check"), checkOrderData.pack({ orderId: order.id }));
+}
+
+export function languageKeyboard(locales: typeof LOCALES, names: Record<string, string>) {
+  const keyboard = new InlineKeyboard();
+  for (const code of locales) keyboard.text(names[code] ?? code, languageData.pack({ code }));
+  return keyboard;
+}

@@ -1,0 +1,50 @@
+import type { Order } from "../orders/order.js";
+import type { OrderEventType } from "../orders/store.js";
+import { formatAmount } from "./format.js";
+
+type Translate = (key: string, variables?: Record<string, string | number>) => string;
+
+/** What the buyer is told about an order as it stands. */
+export function orderStatusText(order: Order, t: Translate, owed: bigint): string {
+  const common = {
+    orderId: order.id,
+    amount: formatAmount(order.amount, order.currency),
+    paid: formatAmount(order.paid, order.currency),
+    owed: formatAmount(owed, order.currency),
+    currency: order.currency,
+    comment: order.comment ?? "",
+  };
+  switch (order.status) {
+    case "pending":
+      return order.paid > 0n ? t("status-underpaid", common) : t("status-pending", common);
+    case "paid":
+      return order.held ? t("status-held", common) : t("status-paid", common);
+    case "fulfilled":
+      return t("status-fulfilled", common);
+    case "expired":
+      return t("status-expired", common);
+    case "refunded":
+      return t("status-refunded", common);
+  }
+}
+
+/** The locale key a buyer is sent for an order event, or undefined when the event is not theirs. */
+export function eventMessageKey(type: OrderEventType): string | undefined {
+  switch (type) {
+    case "order.underpaid":
+      return "status-underpaid";
+    case "order.paid":
+      return "status-paid";
+    case "order.held":
+      return "status-held";
+    case "order.expired":
+      return "status-expired";
+    case "order.refunded":
+      return "status-refunded";
+    case "order.mismatch":
+      return "status-mismatch";
+    default:
+      // Created: the buyer is looking at it. Fulfilled: the goods and receipt say it.
+      return undefined;
+  }
+}
