@@ -1,8 +1,16 @@
 import { hostname } from "node:os";
+import type { Bot } from "grammy";
 import { Redis } from "ioredis";
+import { setCommandMenu } from "./bot/commands.js";
+import type { BotContext } from "./bot/context.js";
+import { createBot } from "./bot/create-bot.js";
+import { TelegramDeliverer } from "./bot/deliver.js";
+import { BuyerNotifier } from "./bot/notifier.js";
+import { startPolling, startWebhook } from "./bot/serve.js";
 import { type Catalog, loadCatalog } from "./catalog/catalog.js";
 import type { Config } from "./config.js";
 import type { Deliverer } from "./fulfilment/deliverer.js";
+import { StockPool } from "./fulfilment/stock.js";
 import { MerchantWebhookDeliverer } from "./fulfilment/webhook.js";
 import { FulfilmentWorker } from "./fulfilment/worker.js";
 import { scheduleJobs } from "./jobs/schedule.js";
@@ -25,6 +33,9 @@ export interface App {
   toncenter: ToncenterClient;
   watcher: PaymentWatcher | undefined;
   fulfilment: FulfilmentWorker;
+  stock: StockPool;
+  /** The buyer-facing bot, when BOT_TOKEN and MERCHANT_ADDRESS are set. */
+  bot: Bot<BotContext> | undefined;
   /** Starts polling, delivering and the schedules. */
   start(): Promise<void>;
   /** Finishes the work in hand, then closes connections. */
@@ -70,6 +81,39 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       })
     : undefined;
 
+  const stock = new StockPool(redis, { prefix });
+  const telegram =
+    config.botToken && config.merchantAddress
+      ? createBot(
+          {
+            token: config.botToken,
+            apiRoot: config.telegramApiRoot,
+            testEnv: config.telegramTestEnv,
+          },
+          {
+            catalog,
+            store,
+            redis,
+            prefix,
+            merchantAddress: config.merchantAddress,
+            testnet: config.tonNetwork === "testnet",
+            orderTtlMs: config.orderTtlMinutes * 60_000,
+            payMethods: ["ton"],
+            log: log.child({ module: "bot" }),
+          },
+        )
+      : undefined;
+  const notifier = telegram
+    ? new BuyerNotifier({
+        api: telegram.bot.api,
+        redis,
+        prefix,
+        store,
+        i18n: telegram.i18n,
+        log: log.child({ module: "notifier" }),
+      })
+    : undefined;
+
   const merchantWebhook =
     config.merchantWebhookUrl && config.merchantWebhookSecret
       ? new MerchantWebhookDeliverer({
@@ -80,7 +124,10 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           log: log.child({ module: "merchant-webhook" }),
         })
       : undefined;
-  const deliverers: Deliverer[] = merchantWebhook ? [merchantWebhook] : [];
+  const deliverers: Deliverer[] = [];
+  if (telegram)
+    deliverers.push(new TelegramDeliverer(telegram.bot.api, catalog, stock, telegram.i18n));
+  if (merchantWebhook) deliverers.push(merchantWebhook);
   const fulfilment = new FulfilmentWorker({
     redis,
     store,
@@ -91,6 +138,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   });
 
   let stopJobs: (() => Promise<void>) | undefined;
+  let stopBot: (() => Promise<void>) | undefined;
   return {
     config,
     redis,
@@ -101,15 +149,32 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     toncenter,
     watcher,
     fulfilment,
+    stock,
+    bot: telegram?.bot,
     async start() {
       await fulfilment.start();
+      await notifier?.start();
       watcher?.start(config.pollIntervalMs);
+      if (telegram) {
+        await setCommandMenu(telegram.bot.api, telegram.i18n);
+        stopBot =
+          config.botMode === "webhook" && config.webhookUrl
+            ? await startWebhook(telegram.bot, {
+                url: config.webhookUrl,
+                secret: config.webhookSecret,
+                port: config.port,
+                log,
+              })
+            : await startPolling(telegram.bot);
+      }
       stopJobs = scheduleJobs({ store, log: log.child({ module: "jobs" }) });
     },
     async stop() {
+      await stopBot?.();
       await stopJobs?.();
       await watcher?.stop();
       await fulfilment.stop();
+      await notifier?.stop();
       await decoder.close();
       redis.disconnect();
     },

@@ -1,5 +1,6 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { limit } from "@grammyjs/ratelimiter";
+import { sequentialize } from "@grammyjs/runner";
 import { RedisAdapter } from "@grammyjs/storage-redis";
 import { Bot, GrammyError, HttpError, session } from "grammy";
 import type { BotContext, SessionData } from "./context.js";
@@ -29,6 +30,8 @@ export function createBot(options: BotOptions, services: ShopServices) {
   const i18n = createI18n();
   const { log } = services;
 
+  // Updates of one chat run in order; different chats run in parallel under the runner.
+  bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
   bot.use(
     limit<BotContext, typeof services.redis>({
       timeFrame: 1000,
