@@ -1,0 +1,262 @@
+import type { Document, Message, PhotoSize } from "grammy/types";
+import { badRequest, QUERY_TOO_OLD } from "../errors.js";
+import { renderText } from "../html.js";
+import { readInlineMarkup, readReplyMarkup } from "../markup.js";
+import {
+  chatIdParam,
+  optionalObject,
+  optionalString,
+  requiredInt,
+  requiredString,
+} from "../params.js";
+import type { Params } from "../request.js";
+import type { AnyReplyMarkup, ChatMessage, StoredFile } from "../state.js";
+import { unixNow } from "../state.js";
+import type { Handler, MethodContext } from "./context.js";
+
+const MAX_TEXT = 4096;
+const MAX_CAPTION = 1024;
+const CHAT_ACTIONS = new Set([
+  "typing",
+  "upload_photo",
+  "record_video",
+  "upload_video",
+  "record_voice",
+  "upload_voice",
+  "upload_document",
+  "choose_sticker",
+  "find_location",
+  "record_video_note",
+  "upload_video_note",
+]);
+const NOT_MODIFIED =
+  "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message";
+
+/** Sending, editing and deleting messages, and answering button presses. */
+export function messageMethods(): Record<string, Handler> {
+  return {
+    sendMessage(params, { state }) {
+      const chat = state.chatForBot(chatIdParam(params));
+      const raw = requiredString(params, "text", "message text is empty");
+      if (raw.trim() === "") throw badRequest("message text is empty");
+      const parseMode = optionalString(params, "parse_mode");
+      const text = renderText(raw, parseMode);
+      if (text.length > MAX_TEXT) throw badRequest("message is too long");
+      const replyMarkup = readReplyMarkup(params);
+      const replyTo = repliedMessage(params, chat.chat.id, state.findMessage.bind(state));
+      const preview = optionalObject(params, "link_preview_options");
+      return state.addMessage(chat.chat.id, true, (base) => ({
+        text,
+        ...optional({ parseMode, replyMarkup }),
+        edits: 0,
+        deleted: false,
+        message: {
+          ...base,
+          text,
+          ...inlineOnly(replyMarkup),
+          ...(replyTo === undefined ? {} : { reply_to_message: replyTo.message }),
+          ...(preview === undefined ? {} : { link_preview_options: preview }),
+        } as Message,
+      })).message;
+    },
+
+    sendPhoto(params, ctx) {
+      return sendFile(params, ctx, "photo");
+    },
+
+    sendDocument(params, ctx) {
+      return sendFile(params, ctx, "document");
+    },
+
+    editMessageText(params, { state }) {
+      const stored = messageToEdit(params, state.findMessage.bind(state));
+      if (stored.text === undefined) throw badRequest("there is no text in the message to edit");
+      const raw = requiredString(params, "text", "message text is empty");
+      const parseMode = optionalString(params, "parse_mode");
+      const text = renderText(raw, parseMode);
+      if (text.length > MAX_TEXT) throw badRequest("message is too long");
+      // Telegram drops the inline keyboard when an edit does not repeat it.
+      const replyMarkup = readInlineMarkup(params);
+      if (text === stored.text && sameMarkup(replyMarkup, stored.replyMarkup)) {
+        throw badRequest(NOT_MODIFIED);
+      }
+      stored.text = text;
+      stored.parseMode = parseMode;
+      return applyEdit(stored, replyMarkup, { text }, state.changed.bind(state));
+    },
+
+    editMessageCaption(params, { state }) {
+      const stored = messageToEdit(params, state.findMessage.bind(state));
+      if (stored.photo === undefined && stored.document === undefined) {
+        throw badRequest("there is no caption in the message to edit");
+      }
+      const raw = optionalString(params, "caption") ?? "";
+      const parseMode = optionalString(params, "parse_mode");
+      const caption = raw === "" ? undefined : renderText(raw, parseMode);
+      if (caption !== undefined && caption.length > MAX_CAPTION) {
+        throw badRequest("message caption is too long");
+      }
+      const replyMarkup = readInlineMarkup(params);
+      if (caption === stored.caption && sameMarkup(replyMarkup, stored.replyMarkup)) {
+        throw badRequest(NOT_MODIFIED);
+      }
+      stored.caption = caption;
+      return applyEdit(stored, replyMarkup, { caption }, state.changed.bind(state));
+    },
+
+    editMessageReplyMarkup(params, { state }) {
+      const stored = messageToEdit(params, state.findMessage.bind(state));
+      const replyMarkup = readInlineMarkup(params);
+      if (sameMarkup(replyMarkup, stored.replyMarkup)) throw badRequest(NOT_MODIFIED);
+      return applyEdit(stored, replyMarkup, {}, state.changed.bind(state));
+    },
+
+    deleteMessage(params, { state }) {
+      const chatId = state.chatForBot(chatIdParam(params)).chat.id;
+      const messageId = requiredInt(params, "message_id", "message identifier is not specified");
+      const stored = state.findMessage(chatId, messageId);
+      if (stored === undefined) throw badRequest("message to delete not found");
+      stored.deleted = true;
+      state.changed(chatId);
+      return true;
+    },
+
+    answerCallbackQuery(params, { state }) {
+      const id = requiredString(params, "callback_query_id", "query_id is empty");
+      const pending = state.queries.get(id);
+      if (pending?.kind !== "callback_query") throw QUERY_TOO_OLD;
+      state.queries.delete(id);
+      const { callback_query_id: _, ...answer } = params;
+      pending.answer(answer);
+      return true;
+    },
+
+    sendChatAction(params, { state }) {
+      const chatId = state.chatForBot(chatIdParam(params)).chat.id;
+      const action = requiredString(params, "action", "wrong parameter action in request");
+      if (!CHAT_ACTIONS.has(action)) throw badRequest("wrong parameter action in request");
+      state.chatActions.push({ chatId, action });
+      return true;
+    },
+  };
+}
+
+type FindMessage = (chatId: number, messageId: number) => ChatMessage | undefined;
+
+function repliedMessage(params: Params, chatId: number, find: FindMessage) {
+  const reply = optionalObject(params, "reply_parameters");
+  if (reply === undefined) return undefined;
+  const messageId = requiredInt(reply, "message_id", "message to be replied not found");
+  const target = find(chatId, messageId);
+  if (target === undefined && reply.allow_sending_without_reply !== true) {
+    throw badRequest("message to be replied not found");
+  }
+  return target;
+}
+
+function messageToEdit(params: Params, find: FindMessage): ChatMessage {
+  if (params.inline_message_id !== undefined) {
+    throw badRequest("inline messages are not supported by the emulator");
+  }
+  const chatId = chatIdParam(params);
+  const messageId = requiredInt(params, "message_id", "message identifier is not specified");
+  const stored = typeof chatId === "number" ? find(chatId, messageId) : undefined;
+  if (stored === undefined) throw badRequest("message to edit not found");
+  if (!stored.fromBot) throw badRequest("message can't be edited");
+  return stored;
+}
+
+function applyEdit(
+  stored: ChatMessage,
+  replyMarkup: AnyReplyMarkup | undefined,
+  content: { text?: string; caption?: string },
+  changed: (chatId: number) => void,
+): Message {
+  const { reply_markup: _, edit_date: __, ...rest } = stored.message;
+  const next = { ...rest, ...content, edit_date: unixNow(), ...inlineOnly(replyMarkup) };
+  if ("caption" in content && content.caption === undefined) delete next.caption;
+  stored.replyMarkup = replyMarkup;
+  stored.message = next as Message;
+  stored.edits++;
+  changed(stored.chatId);
+  return stored.message;
+}
+
+/** Uploads (multipart), URLs and known file_ids for sendPhoto / sendDocument. */
+function sendFile(params: Params, ctx: MethodContext, kind: "photo" | "document"): Message {
+  const { state } = ctx;
+  const chat = state.chatForBot(chatIdParam(params));
+  const file = resolveFile(params, ctx, kind);
+  const parseMode = optionalString(params, "parse_mode");
+  const rawCaption = optionalString(params, "caption");
+  const caption = rawCaption === undefined ? undefined : renderText(rawCaption, parseMode);
+  if (caption !== undefined && caption.length > MAX_CAPTION) {
+    throw badRequest("message caption is too long");
+  }
+  const replyMarkup = readReplyMarkup(params);
+  const size = file.bytes?.length;
+  const media =
+    kind === "photo"
+      ? {
+          photo: [
+            {
+              file_id: file.fileId,
+              file_unique_id: file.fileUniqueId,
+              width: 800,
+              height: 800,
+              ...(size === undefined ? {} : { file_size: size }),
+            } satisfies PhotoSize,
+          ],
+        }
+      : {
+          document: {
+            file_id: file.fileId,
+            file_unique_id: file.fileUniqueId,
+            ...(file.filename === undefined ? {} : { file_name: file.filename }),
+            ...(size === undefined ? {} : { file_size: size }),
+          } satisfies Document,
+        };
+  return state.addMessage(chat.chat.id, true, (base) => ({
+    [kind]: file,
+    ...optional({ caption, parseMode, replyMarkup }),
+    edits: 0,
+    deleted: false,
+    message: {
+      ...base,
+      ...media,
+      ...(caption === undefined ? {} : { caption }),
+      ...inlineOnly(replyMarkup),
+    } as Message,
+  })).message;
+}
+
+function resolveFile(params: Params, { state, files }: MethodContext, field: string): StoredFile {
+  const direct = files.get(field);
+  if (direct !== undefined) return state.storeFile(direct);
+  const value = optionalString(params, field);
+  if (value === undefined || value === "") throw badRequest(`there is no ${field} in the request`);
+  if (value.startsWith("attach://")) {
+    const upload = files.get(value.slice("attach://".length));
+    if (upload === undefined) throw badRequest("wrong file identifier/HTTP URL specified");
+    return state.storeFile(upload);
+  }
+  if (/^https?:\/\//.test(value)) return state.storeFile({ url: value });
+  const known = state.files.get(value);
+  if (known === undefined) throw badRequest("wrong file identifier/HTTP URL specified");
+  return known;
+}
+
+function inlineOnly(markup: AnyReplyMarkup | undefined): { reply_markup?: AnyReplyMarkup } {
+  return markup !== undefined && "inline_keyboard" in markup ? { reply_markup: markup } : {};
+}
+
+function sameMarkup(a: AnyReplyMarkup | undefined, b: AnyReplyMarkup | undefined): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/** Drops undefined values so optional fields stay absent rather than present-but-undefined. */
+function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(fields).filter(([, v]) => v !== undefined),
+  ) as Partial<T>;
+}

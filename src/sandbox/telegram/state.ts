@@ -1,0 +1,231 @@
+import { randomBytes } from "node:crypto";
+import type {
+  BotCommand,
+  Chat,
+  ForceReply,
+  InlineKeyboardMarkup,
+  LabeledPrice,
+  MenuButton,
+  Message,
+  ReplyKeyboardMarkup,
+  ReplyKeyboardRemove,
+  User,
+  UserFromGetMe,
+} from "grammy/types";
+import { badRequest, forbidden } from "./errors.js";
+import { UpdateQueue } from "./updates.js";
+
+export type AnyReplyMarkup =
+  | InlineKeyboardMarkup
+  | ReplyKeyboardMarkup
+  | ReplyKeyboardRemove
+  | ForceReply;
+
+/** An invoice as the bot created it, including what the Message object does not show. */
+export interface SentInvoice {
+  title: string;
+  description: string;
+  payload: string;
+  currency: string;
+  prices: LabeledPrice[];
+  totalAmount: number;
+  /** "" for Telegram Stars. */
+  providerToken: string;
+  startParameter?: string;
+  /** The `https://t.me/$…` link, for invoices made by createInvoiceLink. */
+  link?: string;
+}
+
+/** A file the emulator holds, by file_id. */
+export interface StoredFile {
+  fileId: string;
+  fileUniqueId: string;
+  /** Bytes for uploads; undefined when the bot passed a URL. */
+  bytes?: Buffer;
+  filename?: string;
+  url?: string;
+}
+
+/** One message in a chat, as a test sees it. */
+export interface ChatMessage {
+  messageId: number;
+  chatId: number;
+  /** True for what the bot sent, false for what the user sent (including payment messages). */
+  fromBot: boolean;
+  date: number;
+  /** Plain text as Telegram stores it (markup is not rendered). */
+  text?: string;
+  caption?: string;
+  parseMode?: string;
+  /** Whatever markup the bot attached, including reply keyboards (Message shows inline only). */
+  replyMarkup?: AnyReplyMarkup;
+  photo?: StoredFile;
+  document?: StoredFile;
+  invoice?: SentInvoice;
+  /** How many times the bot edited it. */
+  edits: number;
+  deleted: boolean;
+  /** The Bot API object as Telegram would return it now, edits applied. */
+  message: Message;
+}
+
+export interface Payment {
+  chargeId: string;
+  providerChargeId: string;
+  userId: number;
+  currency: string;
+  totalAmount: number;
+  payload: string;
+  refunded: boolean;
+}
+
+export interface WebhookConfig {
+  url: string;
+  secretToken?: string;
+  maxConnections: number;
+  lastErrorDate?: number;
+  lastErrorMessage?: string;
+}
+
+/** A callback or pre-checkout query waiting for the bot's answer. */
+export interface PendingQuery {
+  kind: "callback_query" | "pre_checkout_query";
+  /** Receives the bot's answer parameters. */
+  answer(params: Record<string, unknown>): void;
+}
+
+interface ChatRecord {
+  chat: Chat.PrivateChat;
+  user: User;
+  blocked: boolean;
+  nextMessageId: number;
+  messages: ChatMessage[];
+}
+
+export function unixNow(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+export function randomToken(bytes: number): string {
+  return randomBytes(bytes).toString("base64url");
+}
+
+/** Everything the emulated Telegram knows about one bot: its chats, updates and money. */
+export class EmulatorState {
+  readonly queue = new UpdateQueue();
+  readonly files = new Map<string, StoredFile>();
+  readonly invoiceLinks = new Map<string, SentInvoice>();
+  readonly payments = new Map<string, Payment>();
+  readonly queries = new Map<string, PendingQuery>();
+  /** Commands by `scopeKey|language_code`. */
+  readonly commands = new Map<string, BotCommand[]>();
+  /** Menu buttons by chat id; key 0 is the default for all private chats. */
+  readonly menuButtons = new Map<number, MenuButton>();
+  readonly chatActions: Array<{ chatId: number; action: string }> = [];
+  /** Star balance in whole Stars; Telegram's nanostar part is always 0 here. */
+  starBalance = 0;
+  webhook: WebhookConfig | undefined;
+  private readonly chats = new Map<number, ChatRecord>();
+  private readonly changeListeners = new Map<number, Set<() => void>>();
+  private queryCounter = 0;
+
+  constructor(readonly bot: UserFromGetMe) {}
+
+  /** Registers a user who has opened a private chat with the bot. */
+  addUser(user: User): void {
+    if (this.chats.has(user.id)) return;
+    const chat: Chat.PrivateChat = { id: user.id, type: "private", first_name: user.first_name };
+    if (user.last_name !== undefined) chat.last_name = user.last_name;
+    if (user.username !== undefined) chat.username = user.username;
+    this.chats.set(user.id, { chat, user, blocked: false, nextMessageId: 1, messages: [] });
+  }
+
+  setBlocked(userId: number, blocked: boolean): void {
+    this.record(userId).blocked = blocked;
+  }
+
+  /** The chat the bot wants to write to, or the error Telegram gives. */
+  chatForBot(chatId: number | string): ChatRecord {
+    const record =
+      typeof chatId === "number"
+        ? this.chats.get(chatId)
+        : [...this.chats.values()].find((c) => `@${c.user.username ?? ""}` === chatId);
+    if (record === undefined) throw badRequest("chat not found");
+    if (record.blocked) throw forbidden("bot was blocked by the user");
+    return record;
+  }
+
+  userOf(chatId: number): User {
+    return this.record(chatId).user;
+  }
+
+  chatOf(chatId: number): Chat.PrivateChat {
+    return this.record(chatId).chat;
+  }
+
+  messages(chatId: number): readonly ChatMessage[] {
+    return this.chats.get(chatId)?.messages ?? [];
+  }
+
+  findMessage(chatId: number, messageId: number): ChatMessage | undefined {
+    return this.messages(chatId).find((m) => m.messageId === messageId && !m.deleted);
+  }
+
+  /** Stores a new message; `build` gets the id and sender fields and adds the content. */
+  addMessage(
+    chatId: number,
+    fromBot: boolean,
+    build: (base: Message) => Omit<ChatMessage, "messageId" | "chatId" | "fromBot" | "date">,
+  ): ChatMessage {
+    const record = this.record(chatId);
+    const date = unixNow();
+    const base = {
+      message_id: record.nextMessageId++,
+      date,
+      chat: record.chat,
+      from: fromBot ? this.bot : record.user,
+    } as Message;
+    const stored: ChatMessage = {
+      messageId: base.message_id,
+      chatId,
+      fromBot,
+      date,
+      ...build(base),
+    };
+    record.messages.push(stored);
+    this.changed(chatId);
+    return stored;
+  }
+
+  /** Call after mutating a stored message so waiting tests look again. */
+  changed(chatId: number): void {
+    for (const listener of [...(this.changeListeners.get(chatId) ?? [])]) listener();
+  }
+
+  onChange(chatId: number, listener: () => void): () => void {
+    let set = this.changeListeners.get(chatId);
+    if (set === undefined) {
+      set = new Set();
+      this.changeListeners.set(chatId, set);
+    }
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  nextQueryId(): string {
+    // Telegram's query ids are decimal strings of 64-bit numbers.
+    return `${4_000_000_000_000_000 + ++this.queryCounter * 7919}`;
+  }
+
+  storeFile(file: Omit<StoredFile, "fileId" | "fileUniqueId">): StoredFile {
+    const stored = { fileId: `BQAC${randomToken(24)}`, fileUniqueId: randomToken(8), ...file };
+    this.files.set(stored.fileId, stored);
+    return stored;
+  }
+
+  private record(chatId: number): ChatRecord {
+    const record = this.chats.get(chatId);
+    if (record === undefined) throw badRequest("chat not found");
+    return record;
+  }
+}
