@@ -164,12 +164,13 @@ export class PaymentWatcher {
         hash: anchor?.hash,
         toLt: cursor.lt,
       });
-      pages.push(
-        page.transactions.then((txs) => {
-          for (const tx of txs) onDecoded(tx);
-          return txs;
-        }),
-      );
+      const decoding = page.transactions.then((txs) => {
+        for (const tx of txs) onDecoded(tx);
+        return txs;
+      });
+      // An idle poll returns before awaiting it; a decode cut short by shutdown must not surface.
+      decoding.catch(() => undefined);
+      pages.push(decoding);
       let added = 0;
       for (const id of [...page.ids].sort((a, b) => (a.lt > b.lt ? -1 : a.lt < b.lt ? 1 : 0))) {
         const last = ids[ids.length - 1];

@@ -1,0 +1,14 @@
+export { BotApiError } from "./errors.js";
+export {
+  startTelegramEmulator,
+  type TelegramEmulator,
+  type TelegramEmulatorOptions,
+  type TelegramFaults,
+} from "./server.js";
+export type { ChatMessage, EmulatorState, SentInvoice } from "./state.js";
+export {
+  type CallbackAnswer,
+  EmulatedUser,
+  type EmulatedUserOptions,
+  type InvoicePayment,
+} from "./user.js";

@@ -1,0 +1,237 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
+import type { UserFromGetMe } from "grammy/types";
+import { BotApiError, METHOD_NOT_FOUND, tooManyRequests, UNAUTHORIZED } from "./errors.js";
+import type { Handler } from "./methods/context.js";
+import { messageMethods } from "./methods/messages.js";
+import { paymentMethods } from "./methods/payments.js";
+import { settingsMethods } from "./methods/settings.js";
+import { updateMethods } from "./methods/updates.js";
+import { readApiCall } from "./request.js";
+import { EmulatorState, randomToken } from "./state.js";
+import { EmulatedUser, type EmulatedUserOptions } from "./user.js";
+
+/** Faults a test can switch on; every field applies to the next calls. */
+export interface TelegramFaults {
+  /** Methods answered with 429 and `retry_after`, as Telegram does to a flooding bot. */
+  rateLimit?: { methods: readonly string[]; times: number; retryAfterSeconds: number };
+  /** Added before every answer. */
+  latencyMs?: number;
+}
+
+export interface TelegramEmulatorStats {
+  requests: number;
+  byMethod: Record<string, number>;
+  rateLimited: number;
+  webhookPushes: number;
+}
+
+export interface TelegramEmulator {
+  /** The API root for grammY's `client.apiRoot`, e.g. `http://127.0.0.1:PORT`. */
+  apiRoot: string;
+  token: string;
+  bot: UserFromGetMe;
+  state: EmulatorState;
+  faults: TelegramFaults;
+  stats: TelegramEmulatorStats;
+  /** A person who has opened a chat with the bot. */
+  user(options?: EmulatedUserOptions): EmulatedUser;
+  close(): Promise<void>;
+}
+
+export interface TelegramEmulatorOptions {
+  token?: string;
+  username?: string;
+  port?: number;
+  faults?: TelegramFaults;
+  /** How long a pre-checkout query waits for the bot's answer (Telegram: 10 s). */
+  preCheckoutTimeoutMs?: number;
+}
+
+/** How soon a failed webhook push is retried. */
+const WEBHOOK_RETRY_MS = 200;
+
+/**
+ * A loopback Telegram Bot API: `/bot<token>/<method>` for the methods the shop uses, getUpdates
+ * long polling, webhook push with the secret header, and emulated users for tests.
+ */
+export async function startTelegramEmulator(
+  options: TelegramEmulatorOptions = {},
+): Promise<TelegramEmulator> {
+  const botId = 7_000_000_000 + Math.floor(Math.random() * 1_000_000);
+  const token = options.token ?? `${botId}:${randomToken(26)}`;
+  const bot: UserFromGetMe = {
+    id: Number(token.split(":")[0]) || botId,
+    is_bot: true,
+    first_name: "TON Shop",
+    username: options.username ?? "ton_shop_sandbox_bot",
+    can_join_groups: false,
+    can_read_all_group_messages: false,
+    supports_inline_queries: false,
+    can_connect_to_business: false,
+    has_main_web_app: false,
+    has_topics_enabled: false,
+    allows_users_to_create_topics: false,
+    can_manage_bots: false,
+    supports_join_request_queries: false,
+  };
+  const state = new EmulatorState(bot);
+  const faults: TelegramFaults = { ...options.faults };
+  const stats: TelegramEmulatorStats = {
+    requests: 0,
+    byMethod: {},
+    rateLimited: 0,
+    webhookPushes: 0,
+  };
+  const pusher = new WebhookPusher(state, stats);
+  const methods = new Map<string, Handler>();
+  for (const group of [
+    messageMethods(),
+    paymentMethods(),
+    settingsMethods(),
+    updateMethods(() => pusher.wake()),
+  ]) {
+    for (const [name, handler] of Object.entries(group)) methods.set(name.toLowerCase(), handler);
+  }
+
+  const answer = async (response: ServerResponse, status: number, body: string) => {
+    if (faults.latencyMs) await delay(faults.latencyMs);
+    if (response.destroyed) return;
+    response.writeHead(status, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+    });
+    response.end(body);
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const aborted = new AbortController();
+    response.on("close", () => aborted.abort());
+    try {
+      const call = await readApiCall(request);
+      if (call.token !== token) throw UNAUTHORIZED;
+      stats.requests++;
+      stats.byMethod[call.method] = (stats.byMethod[call.method] ?? 0) + 1;
+      const limit = faults.rateLimit;
+      if (limit !== undefined && limit.times > 0 && limit.methods.includes(call.method)) {
+        limit.times--;
+        stats.rateLimited++;
+        throw tooManyRequests(limit.retryAfterSeconds);
+      }
+      const handler = methods.get(call.method.toLowerCase());
+      if (handler === undefined) throw METHOD_NOT_FOUND;
+      const result = await handler(call.params, {
+        state,
+        files: call.files,
+        signal: aborted.signal,
+      });
+      await answer(response, 200, JSON.stringify({ ok: true, result }));
+    } catch (error) {
+      const failure =
+        error instanceof BotApiError
+          ? error
+          : new BotApiError(500, `Internal Server Error: ${(error as Error).message}`);
+      await answer(response, failure.status, failure.body());
+    }
+  };
+
+  const server = createServer((request, response) => {
+    void handle(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    apiRoot: `http://127.0.0.1:${port}`,
+    token,
+    bot,
+    state,
+    faults,
+    stats,
+    user(userOptions) {
+      return new EmulatedUser(state, {
+        preCheckoutTimeoutMs: options.preCheckoutTimeoutMs ?? 10_000,
+        ...userOptions,
+      });
+    },
+    async close() {
+      pusher.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Delivers pending updates to the webhook one at a time, in order, as Telegram does for one chat:
+ * an update stays pending until the bot's server answers 2xx.
+ */
+class WebhookPusher {
+  private running = false;
+  private stopped = false;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly state: EmulatorState,
+    private readonly stats: TelegramEmulatorStats,
+  ) {}
+
+  wake(): void {
+    if (this.state.webhook === undefined) {
+      this.unsubscribe?.();
+      this.unsubscribe = undefined;
+      return;
+    }
+    this.unsubscribe ??= this.state.queue.onPush(() => void this.drain());
+    void this.drain();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe?.();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (;;) {
+        const hook = this.state.webhook;
+        const [update] = this.state.queue.peek(1);
+        if (this.stopped || hook === undefined || update === undefined) return;
+        const error = await push(hook.url, hook.secretToken, update);
+        this.stats.webhookPushes++;
+        if (error === undefined) {
+          this.state.queue.remove(update.update_id);
+          continue;
+        }
+        hook.lastErrorDate = Math.floor(Date.now() / 1000);
+        hook.lastErrorMessage = error;
+        await delay(WEBHOOK_RETRY_MS);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+/** Posts one update; returns Telegram's wording of the failure, or undefined on 2xx. */
+async function push(url: string, secret: string | undefined, update: unknown) {
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(secret === undefined ? {} : { "x-telegram-bot-api-secret-token": secret }),
+      },
+      body: JSON.stringify(update),
+      signal: AbortSignal.timeout(60_000),
+    });
+    await response.arrayBuffer();
+    if (response.ok) return undefined;
+    return `Wrong response from the webhook: ${response.status} ${response.statusText}`;
+  } catch (error) {
+    return `Connection failed: ${(error as Error).message}`;
+  }
+}

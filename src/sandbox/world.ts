@@ -1,0 +1,161 @@
+import { randomBytes } from "node:crypto";
+import { toNano } from "@ton/core";
+import { type App, createApp } from "../app.js";
+import { type Config, loadConfig } from "../config.js";
+import { createLogger, type Logger } from "../log.js";
+import { startRedisServer } from "./redis.js";
+import { startTelegramEmulator, type TelegramEmulator } from "./telegram/server.js";
+import type { EmulatedUser, EmulatedUserOptions } from "./telegram/user.js";
+import { EmulatedChain, type EmulatedWallet } from "./ton/chain.js";
+import { startToncenterEmulator, type ToncenterEmulator } from "./ton/server.js";
+
+export interface SandboxOptions {
+  /** A Redis to use; without it a redis-server is started on a free port. */
+  redisUrl?: string;
+  /** Key prefix; a fresh random one by default, so runs never share state. */
+  redisPrefix?: string;
+  /** Settings on top of the sandbox defaults (poll every 250 ms, 30-minute orders…). */
+  config?: Partial<Config>;
+  log?: Logger;
+  /** Keys put into stock pools before the shop opens. */
+  stock?: Record<string, string[]>;
+}
+
+/** A buyer's wallet app on the emulated chain: signs real transfers from a real wallet contract. */
+export interface BuyerWallet {
+  wallet: EmulatedWallet;
+  /** Sends `amount` nanoton to the merchant with a text comment, as Tonkeeper would. */
+  pay(amount: bigint, comment: string): Promise<void>;
+}
+
+/**
+ * The whole shop on loopback: Redis, an emulated TON chain behind the toncenter emulator, the
+ * Telegram Bot API emulator, and the real app (bot, watcher, fulfilment) configured against them.
+ */
+export class Sandbox {
+  private current: App | undefined;
+  private readonly cleanups: (() => Promise<unknown>)[] = [];
+
+  private constructor(
+    readonly config: Config,
+    readonly chain: EmulatedChain,
+    readonly toncenter: ToncenterEmulator,
+    readonly telegram: TelegramEmulator,
+    readonly merchant: EmulatedWallet,
+    private readonly log: Logger,
+  ) {}
+
+  static async start(options: SandboxOptions = {}): Promise<Sandbox> {
+    const cleanups: (() => Promise<unknown>)[] = [];
+    try {
+      let redisUrl = options.redisUrl;
+      if (redisUrl === undefined) {
+        const server = await startRedisServer();
+        cleanups.push(() => server.stop());
+        redisUrl = server.url;
+      }
+      const chain = await EmulatedChain.create();
+      const merchant = await chain.createWallet({ version: "v5r1", balance: toNano("1") });
+      const toncenter = await startToncenterEmulator({ chain });
+      cleanups.push(() => toncenter.close());
+      const telegram = await startTelegramEmulator();
+      cleanups.push(() => telegram.close());
+
+      const config: Config = {
+        ...loadConfig({}),
+        botToken: telegram.token,
+        telegramApiRoot: telegram.apiRoot,
+        tonNetwork: "testnet",
+        toncenterEndpoint: toncenter.endpoint,
+        toncenterRps: 100,
+        merchantAddress: merchant.address,
+        redisUrl,
+        redisPrefix: options.redisPrefix ?? `sandbox:${randomBytes(4).toString("hex")}:`,
+        pollIntervalMs: 250,
+        logLevel: "silent",
+        ...options.config,
+      };
+      const log = options.log ?? createLogger({ level: config.logLevel });
+      const sandbox = new Sandbox(config, chain, toncenter, telegram, merchant, log);
+      sandbox.cleanups.push(...cleanups);
+      const app = await sandbox.open();
+      for (const [pool, keys] of Object.entries(options.stock ?? {})) {
+        await app.stock.add(pool, keys);
+      }
+      return sandbox;
+    } catch (error) {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  get app(): App {
+    if (this.current === undefined) throw new Error("the shop is not running");
+    return this.current;
+  }
+
+  /** Someone who opens a chat with the bot. */
+  user(options?: EmulatedUserOptions): EmulatedUser {
+    return this.telegram.user(options);
+  }
+
+  /** A deployed wallet holding `balance` that pays the merchant. */
+  async buyerWallet(balance = toNano("100")): Promise<BuyerWallet> {
+    const wallet = await this.chain.createWallet({ version: "v4", balance });
+    return {
+      wallet,
+      pay: async (amount, comment) => {
+        await this.chain.transfer(wallet, this.merchant.address, amount, { body: comment });
+      },
+    };
+  }
+
+  /** Stops the shop process and starts a fresh one on the same Redis and emulators. */
+  async restart(): Promise<App> {
+    await this.current?.stop();
+    this.current = undefined;
+    return this.open();
+  }
+
+  /** Stops the shop, deletes its keys, and closes the emulators (and Redis, if it was started). */
+  async stop(): Promise<void> {
+    const app = this.current;
+    if (app !== undefined) {
+      await app.stop().catch(() => undefined);
+      this.current = undefined;
+    }
+    await deleteKeys(this.config).catch(() => undefined);
+    for (const cleanup of this.cleanups.reverse()) await cleanup().catch(() => undefined);
+  }
+
+  private async open(): Promise<App> {
+    const app = await createApp(this.config, this.log);
+    // The first poll fixes the cursor at the wallet's newest transaction before anyone pays.
+    await app.watcher?.pollOnce();
+    await app.start();
+    this.current = app;
+    return app;
+  }
+}
+
+async function deleteKeys(config: Config): Promise<void> {
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(
+        cursor,
+        "MATCH",
+        `${config.redisPrefix}*`,
+        "COUNT",
+        500,
+      );
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+}
