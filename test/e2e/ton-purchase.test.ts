@@ -1,38 +1,156 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Sandbox } from "../../src/sandbox/world.js";
-import { testRedis } from "../support/redis.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { expireOrders } from "../../src/jobs/expire.js";
+import { OrderStore } from "../../src/orders/store.js";
+import type { Sandbox } from "../../src/sandbox/world.js";
+import { checkoutTon, orderReaches, startShop } from "../support/sandbox.js";
 
-describe("a TON purchase through the bot", () => {
-  let sandbox: Sandbox;
+const HALF_TON = 500_000_000n;
 
-  beforeEach(async () => {
-    const { url, redis } = testRedis();
-    redis.disconnect();
-    sandbox = await Sandbox.start({ redisUrl: url });
+describe("buying for TON through the bot", () => {
+  let sandbox: Sandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.stop();
+    sandbox = undefined;
   });
-  afterEach(() => sandbox.stop());
 
-  it("shop → product → pay in TON → paid → goods and receipt", async () => {
+  it("takes a buyer from /start to the goods and a receipt", async () => {
+    sandbox = await startShop();
     const buyer = sandbox.user({ firstName: "Bob" });
     buyer.send("/start");
     await buyer.waitForText("Welcome to the shop, Bob!");
-    buyer.send("/shop");
-    await buyer.press("TON Developer", await buyer.waitForButton("TON Developer"));
-    const card = await buyer.waitForButton("Pay with TON");
-    expect(card.text).toContain("TON: 0.5 TON");
-    const before = buyer.lastMessageId();
-    await buyer.press("Pay with TON", card);
-    const payment = await buyer.waitForText("Send exactly", { after: before });
-    const comment = /with the comment (\S+)/.exec(payment.text ?? "")?.[1] ?? "";
-    expect(comment).toMatch(/^TP-/);
-    expect(payment.text).toContain("0.5 TON");
-    await buyer.waitFor((m) => m.photo !== undefined, { after: before });
+
+    const { message, comment, orderId } = await checkoutTon(buyer, "TON Developer");
+    expect(message.text).toContain("Send exactly 0.5 TON");
+    const tonkeeper = message.message.reply_markup?.inline_keyboard
+      .flat()
+      .find((b) => b.text === "Open in Tonkeeper");
+    expect(tonkeeper && "url" in tonkeeper ? tonkeeper.url : "").toContain(
+      `amount=${HALF_TON}&text=${comment}`,
+    );
+    const qr = await buyer.waitFor((m) => m.photo !== undefined, { after: message.messageId });
+    expect(qr.photo?.bytes?.subarray(1, 4).toString()).toBe("PNG");
+    expect(qr.caption).toContain(comment);
+
+    // Before any money moves, "I have paid" reports what the watcher has seen: nothing yet.
+    const early = await buyer.press("I have paid", message);
+    expect(early?.text).toContain("Waiting for your payment of 0.5 TON");
 
     const wallet = await sandbox.buyerWallet();
-    await wallet.pay(500_000_000n, comment);
-    await buyer.waitForText("Payment received", { after: before });
-    await buyer.waitForText("Your download link", { after: before });
-    const receipt = await buyer.waitForText("Receipt", { after: before });
+    await wallet.pay(HALF_TON, comment);
+    const paid = await buyer.waitForText("Payment received", { after: message.messageId });
+    expect(paid.message.reply_to_message?.message_id).toBe(message.messageId);
+    await buyer.waitForText("Your download link", { after: message.messageId });
+    const receipt = await buyer.waitForText("Receipt", { after: message.messageId });
+    expect(receipt.text).toContain(`order ${orderId}`);
     expect(receipt.text).toContain("Paid: 0.5 TON");
+
+    const order = await orderReaches(sandbox, orderId, "fulfilled");
+    expect(order.payments).toHaveLength(1);
+
+    const listed = buyer.lastMessageId();
+    buyer.send("/orders");
+    const orders = await buyer.waitForText("Your orders", { after: listed });
+    expect(orders.text).toContain(
+      `${orderId} · The TON Developer's Guide (e-book) · 0.5 TON · delivered`,
+    );
+  });
+
+  it("tells an underpaying buyer what is still owed, then fulfils when the rest arrives", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    const { message, comment, orderId } = await checkoutTon(buyer, "TON Developer");
+    const wallet = await sandbox.buyerWallet();
+
+    await wallet.pay(200_000_000n, comment);
+    const owed = await buyer.waitForText("We received 0.2 TON", { after: message.messageId });
+    expect(owed.text).toContain("send the remaining 0.3 TON");
+    expect((await sandbox.app.store.require(orderId)).status).toBe("pending");
+
+    // The rest, with the comment typed by hand in lower case and a space.
+    await wallet.pay(300_000_000n, comment.toLowerCase().replace("-", " "));
+    await buyer.waitForText("Payment received", { after: owed.messageId });
+    await buyer.waitForText("Receipt", { after: owed.messageId });
+    const order = await orderReaches(sandbox, orderId, "fulfilled");
+    expect(order.paid).toBe(HALF_TON);
+    expect(order.payments).toHaveLength(2);
+  });
+
+  it("tells the buyer an order expired, and still honours a payment that comes late", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    const { message, comment, orderId } = await checkoutTon(buyer, "TON Developer");
+
+    // The expiry job, run as if the order's 30 minutes had passed.
+    const app = sandbox.app;
+    const later = new OrderStore(app.redis, {
+      prefix: sandbox.config.redisPrefix,
+      now: () => Date.now() + 31 * 60_000,
+    });
+    expect(await expireOrders(later)).toBe(1);
+    const expired = await buyer.waitForText("expired without payment", {
+      after: message.messageId,
+    });
+    expect(expired.text).toContain(orderId);
+
+    const wallet = await sandbox.buyerWallet();
+    await wallet.pay(HALF_TON, comment);
+    await buyer.waitForText("Receipt", { after: expired.messageId });
+    const order = await orderReaches(sandbox, orderId, "fulfilled");
+    expect(order.exceptions).toContain("late");
+  });
+
+  it("keeps two buyers paying at the same moment apart", async () => {
+    sandbox = await startShop();
+    const alice = sandbox.user({ firstName: "Alice" });
+    const carol = sandbox.user({ firstName: "Carol" });
+    const [a, c] = await Promise.all([
+      checkoutTon(alice, "TON Developer"),
+      checkoutTon(carol, "TON mug"),
+    ]);
+    expect(a.comment).not.toBe(c.comment);
+    const [aliceWallet, carolWallet] = await Promise.all([
+      sandbox.buyerWallet(),
+      sandbox.buyerWallet(),
+    ]);
+    await Promise.all([
+      aliceWallet.pay(HALF_TON, a.comment),
+      carolWallet.pay(3_250_000_000n, c.comment),
+    ]);
+
+    await alice.waitForText("Your download link", { after: a.message.messageId });
+    await carol.waitForText("We will write to you about shipping", { after: c.message.messageId });
+    expect(alice.fromBot().some((m) => m.text?.includes("shipping"))).toBe(false);
+    expect(carol.fromBot().some((m) => m.text?.includes("download link"))).toBe(false);
+    for (const { orderId } of [a, c]) {
+      const order = await orderReaches(sandbox, orderId, "fulfilled");
+      expect(order.payments).toHaveLength(1);
+    }
+  });
+
+  it("still tells the buyer when the bot restarted between the order and the payment", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    const { message, comment, orderId } = await checkoutTon(buyer, "TON Developer");
+
+    await sandbox.restart();
+    const wallet = await sandbox.buyerWallet();
+    await wallet.pay(HALF_TON, comment);
+    const paid = await buyer.waitForText("Payment received", { after: message.messageId });
+    expect(paid.message.reply_to_message?.message_id).toBe(message.messageId);
+    await buyer.waitForText("Receipt", { after: message.messageId });
+    await orderReaches(sandbox, orderId, "fulfilled");
+    // Told once, although two processes' notifiers have read the events stream.
+    expect(buyer.fromBot().filter((m) => m.text?.includes("Payment received"))).toHaveLength(1);
+  });
+
+  it("hands out a key from the stock pool, one per order", async () => {
+    sandbox = await startShop({ stock: { "vpn-keys": ["KEY-AAAA-1111", "KEY-BBBB-2222"] } });
+    const buyer = sandbox.user();
+    const { message, comment } = await checkoutTon(buyer, "VPN");
+    const wallet = await sandbox.buyerWallet();
+    await wallet.pay(1_200_000_000n, comment);
+    const key = await buyer.waitForText("Your key:", { after: message.messageId });
+    expect(key.text).toMatch(/Your key: KEY-(AAAA-1111|BBBB-2222)/);
+    expect(await sandbox.app.stock.available("vpn-keys")).toBe(1);
   });
 });

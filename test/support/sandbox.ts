@@ -1,0 +1,46 @@
+import { expect } from "vitest";
+import type { ChatMessage, EmulatedUser } from "../../src/sandbox/telegram/index.js";
+import { Sandbox, type SandboxOptions } from "../../src/sandbox/world.js";
+import { testRedis } from "./redis.js";
+
+/** The whole shop on the test run's Redis, under a prefix of its own. */
+export async function startShop(options: Omit<SandboxOptions, "redisUrl"> = {}): Promise<Sandbox> {
+  const { url, prefix, redis } = testRedis();
+  redis.disconnect();
+  return Sandbox.start({ redisUrl: url, redisPrefix: prefix, ...options });
+}
+
+export interface TonCheckout {
+  message: ChatMessage;
+  comment: string;
+  orderId: string;
+}
+
+/** Opens a product from /shop, presses "Pay with TON", and reads the payment message. */
+export async function checkoutTon(buyer: EmulatedUser, productLabel: string): Promise<TonCheckout> {
+  const start = buyer.lastMessageId();
+  buyer.send("/shop");
+  const list = await buyer.waitForButton(productLabel, { after: start });
+  await buyer.press(productLabel, list);
+  const card = await buyer.waitForButton("Pay with TON", { after: start });
+  const before = buyer.lastMessageId();
+  await buyer.press("Pay with TON", card);
+  const message = await buyer.waitForText("Send exactly", { after: before });
+  const comment = /with the comment (\S+)/.exec(message.text ?? "")?.[1];
+  const orderId = /^Order (\S+)/.exec(message.text ?? "")?.[1];
+  expect(comment).toBeDefined();
+  expect(orderId).toBeDefined();
+  return { message, comment: comment ?? "", orderId: orderId ?? "" };
+}
+
+/** Polls the store until the order reaches `status`; fails with where it stood after `ms`. */
+export async function orderReaches(sandbox: Sandbox, orderId: string, status: string, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const order = await sandbox.app.store.require(orderId);
+    if (order.status === status) return order;
+    if (Date.now() > deadline)
+      throw new Error(`order ${orderId} is ${order.status}, not ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
