@@ -8,7 +8,7 @@ import { infoFeature } from "./features/info.js";
 import { ordersFeature } from "./features/orders.js";
 import { payTonFeature } from "./features/pay-ton.js";
 import { shopFeature } from "./features/shop.js";
-import { createI18n } from "./i18n.js";
+import { createI18n, negotiateLocale } from "./i18n.js";
 import type { ShopServices } from "./services.js";
 
 export interface BotOptions {
@@ -39,8 +39,20 @@ export function createBot(options: BotOptions, services: ShopServices) {
       storageClient: services.redis,
       keyPrefix: `${services.prefix}ratelimit:`,
       onLimitExceeded: async (ctx) => {
-        log.warn({ userId: ctx.from?.id }, "user rate limited");
-        if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: "⏳" }).catch(() => undefined);
+        const userId = ctx.from?.id;
+        // Told once per window; the rest of a flood is dropped without a word.
+        const first = await services.redis.set(
+          `${services.prefix}ratelimit-told:${userId}`,
+          "1",
+          "PX",
+          1000,
+          "NX",
+        );
+        if (first === null) return;
+        log.warn({ userId }, "user rate limited");
+        const text = i18n.t(negotiateLocale(ctx.from?.language_code), "error-slow-down");
+        if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text }).catch(() => undefined);
+        else if (ctx.chat) await ctx.reply(text).catch(() => undefined);
       },
     }),
   );

@@ -13,13 +13,15 @@ export function createI18n(): I18n<BotContext> {
     directory: fileURLToPath(new URL("./locales", import.meta.url)),
     // Without isolation marks, amounts, addresses and comments copy cleanly.
     fluentBundleOptions: { useIsolating: false },
-    localeNegotiator: (ctx) => {
-      const chosen = ctx.session?.__language_code;
-      const code = chosen ?? ctx.from?.language_code ?? "en";
-      const base = code.toLowerCase().split("-")[0] ?? "en";
-      return (LOCALES as readonly string[]).includes(base) ? base : "en";
-    },
+    localeNegotiator: (ctx) =>
+      negotiateLocale(ctx.session?.__language_code ?? ctx.from?.language_code),
   });
+}
+
+/** The shop's locale for a Telegram language code ("ru", "zh-hans", "pt-br"…), English otherwise. */
+export function negotiateLocale(code: string | undefined): string {
+  const base = (code ?? "en").toLowerCase().split("-")[0] ?? "en";
+  return (LOCALES as readonly string[]).includes(base) ? base : "en";
 }
 
 /** Catalog text in a locale, English when there is none. */

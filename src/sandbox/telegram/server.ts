@@ -200,8 +200,8 @@ class WebhookPusher {
         const hook = this.state.webhook;
         const [update] = this.state.queue.peek(1);
         if (this.stopped || hook === undefined || update === undefined) return;
-        const error = await push(hook.url, hook.secretToken, update);
         this.stats.webhookPushes++;
+        const error = await push(hook.url, hook.secretToken, update);
         if (error === undefined) {
           this.state.queue.remove(update.update_id);
           continue;
