@@ -3,18 +3,12 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Address, SendMode, toNano } from "@ton/core";
 import { internal, TonClient, WalletContractV4 } from "@ton/ton";
-import { type App, createApp } from "../app.js";
-import { priceOf } from "../catalog/catalog.js";
 import { currencyDecimals, formatUnits } from "../catalog/units.js";
-import { type Config, loadConfig } from "../config.js";
 import { verifyWebhookSignature } from "../fulfilment/webhook.js";
-import { createLogger } from "../log.js";
 import { redisKeys } from "../orders/keys.js";
-import type { Order } from "../orders/order.js";
-import { displayAddress, tonkeeperLink } from "../payments/ton/links.js";
-import { startRedisServer } from "./redis.js";
-import { EmulatedChain } from "./ton/chain.js";
-import { startToncenterEmulator } from "./ton/server.js";
+import { displayAddress } from "../payments/ton/links.js";
+import type { ChatMessage, EmulatedUser } from "./telegram/index.js";
+import { Sandbox } from "./world.js";
 
 const STEP_TIMEOUT_MS = 20_000;
 const ton = (nano: bigint) => `${formatUnits(nano, currencyDecimals("TON"))} TON`;
@@ -42,7 +36,7 @@ class Transcript {
     try {
       const value = await run();
       this.line(`${label} ✓ ${title}`);
-      for (const detail of describe(value)) this.line(`      ${detail}`);
+      for (const detail of describe(value)) this.line(`      ${detail}`.trimEnd());
       return value;
     } catch (error) {
       this.line(`${label} ✗ ${title}`);
@@ -76,36 +70,6 @@ async function startMerchantBackend(secret: string) {
   };
 }
 
-/** Waits until `predicate` holds for an order, reading the events stream as the bot would. */
-async function waitForOrder(app: App, orderId: string, predicate: (order: Order) => boolean) {
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  const reader = app.redis.duplicate();
-  try {
-    let lastId = "0";
-    for (;;) {
-      const order = await app.store.require(orderId);
-      if (predicate(order)) return order;
-      const left = deadline - Date.now();
-      if (left <= 0)
-        throw new Error(
-          `order ${orderId} is still ${order.status} after ${STEP_TIMEOUT_MS / 1000} s`,
-        );
-      const batch = await reader.xread(
-        "BLOCK",
-        Math.min(left, 1000),
-        "STREAMS",
-        redisKeys(app.config.redisPrefix).events,
-        lastId,
-      );
-      const entries = batch?.[0]?.[1];
-      const last = entries?.[entries.length - 1];
-      if (last) lastId = last[0];
-    }
-  } finally {
-    reader.disconnect();
-  }
-}
-
 async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + STEP_TIMEOUT_MS;
   for (;;) {
@@ -117,9 +81,33 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
   }
 }
 
+/** A bot message as a chat shows it: text or caption, a photo marker, and its buttons. */
+function render(message: ChatMessage): string[] {
+  const lines: string[] = [];
+  if (message.photo) lines.push("[photo: QR code]");
+  if (message.document) lines.push(`[file: ${message.document.filename ?? "document"}]`);
+  lines.push(...(message.text ?? message.caption ?? "").split("\n"));
+  const markup = message.replyMarkup;
+  if (markup && "inline_keyboard" in markup) {
+    for (const row of markup.inline_keyboard) {
+      lines.push(row.map((button) => `[ ${button.text} ]`).join(" "));
+    }
+  }
+  return lines.map((line, i) => `${i === 0 ? "bot  ›" : "      "} ${line}`.trimEnd());
+}
+
+/** What the bot sent after message `after`, each as the chat shows it now. */
+function replies(buyer: EmulatedUser, after: number): string[] {
+  return buyer
+    .fromBot()
+    .filter((m) => m.messageId > after)
+    .flatMap(render);
+}
+
 /**
- * The offline sandbox: Redis, an emulated TON chain behind a toncenter emulator, and the payment
- * engine, then a narrated purchase. Returns true when every step held.
+ * The offline sandbox: Redis, an emulated TON chain behind the toncenter emulator, the Telegram
+ * Bot API emulator and the whole shop, then a narrated purchase in a buyer's chat. Returns true
+ * when every step held.
  */
 export async function runWalkthrough(
   out: NodeJS.WritableStream = process.stdout,
@@ -130,134 +118,145 @@ export async function runWalkthrough(
   t.line("No BOT_TOKEN is set, so everything runs here on loopback: nothing reaches the internet.");
   t.line();
   try {
-    const redisUrl = process.env.REDIS_URL;
-    const redis = redisUrl ? undefined : await startRedisServer();
-    if (redis) cleanups.push(() => redis.stop());
-    const chain = await EmulatedChain.create();
-    const merchant = await chain.createWallet({ version: "v5r1", balance: toNano("1") });
-    const buyer = await chain.createWallet({ version: "v4", balance: toNano("20") });
-    const emulator = await startToncenterEmulator({ chain });
-    cleanups.push(() => emulator.close());
     const webhookSecret = randomBytes(16).toString("hex");
     const backend = await startMerchantBackend(webhookSecret);
     cleanups.push(() => backend.close());
-
-    const config: Config = {
-      ...loadConfig({
-        ...process.env,
-        BOT_TOKEN: "",
-        MERCHANT_ADDRESS: "",
-        TONCENTER_ENDPOINT: "",
-      }),
-      redisUrl: redisUrl ?? redis?.url ?? "",
-      redisPrefix: `sandbox:${randomBytes(3).toString("hex")}:`,
-      toncenterEndpoint: emulator.endpoint,
-      toncenterRps: 50,
-      merchantAddress: merchant.address,
-      pollIntervalMs: 500,
-      merchantWebhookUrl: backend.url,
-      merchantWebhookSecret: webhookSecret,
-    };
-    const app = await createApp(config, createLogger({ level: process.env.LOG_LEVEL ?? "silent" }));
-    cleanups.push(async () => {
-      await app.redis.eval(
-        "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end",
-        0,
-        `${config.redisPrefix}*`,
-      );
-      await app.stop();
+    const sandbox = await Sandbox.start({
+      redisUrl: process.env.REDIS_URL || undefined,
+      config: { merchantWebhookUrl: backend.url, merchantWebhookSecret: webhookSecret },
     });
+    cleanups.push(() => sandbox.stop());
+    const { config, merchant, chain } = sandbox;
+    const buyerWallet = await chain.createWallet({ version: "v4", balance: toNano("20") });
 
-    t.line(`  Redis        ${config.redisUrl}${redis ? " (started for this run)" : ""}`);
-    t.line(`  toncenter    ${emulator.endpoint} (emulated chain, real wallet contracts)`);
-    t.line(`  merchant     ${displayAddress(merchant.address, true)} (wallet v5r1)`);
     t.line(
-      `  buyer        ${displayAddress(buyer.address, true)} (wallet v4, ${ton(toNano("20"))})`,
+      `  Redis        ${config.redisUrl}${process.env.REDIS_URL ? "" : " (started for this run)"}`,
     );
+    t.line(`  toncenter    ${config.toncenterEndpoint} (emulated chain, real wallet contracts)`);
+    t.line(`  Telegram     ${config.telegramApiRoot} (Bot API emulator; the bot is real grammY)`);
+    t.line(`  merchant     ${displayAddress(merchant.address, true)} (wallet v5r1)`);
+    t.line(`  buyer        ${displayAddress(buyerWallet.address, true)} (wallet v4, 20 TON)`);
     t.line(`  webhook      ${backend.url} (the merchant's backend, checks signatures)`);
     t.line();
 
-    await t.check("The watcher starts at the merchant wallet's newest transaction", async () => {
-      const result = await app.watcher?.pollOnce();
-      if (result?.kind !== "initialised") throw new Error(`first poll was ${result?.kind}`);
-      await app.start();
-    });
+    const alice = sandbox.user({ firstName: "Alice", username: "alice" });
+    const say = async (text: string) => {
+      const after = alice.lastMessageId();
+      alice.send(text);
+      await alice.waitFor(() => true, { after, timeoutMs: STEP_TIMEOUT_MS });
+      return after;
+    };
 
-    const product = app.catalog.find("mug") ?? app.catalog.products[0];
-    if (!product) throw new Error("the catalog has no products");
-    const quantity = Math.min(2, product.maxQuantity);
-    const price = priceOf(product, "ton", quantity);
-    if (!price) throw new Error(`product ${product.id} has no TON price`);
-    const order = await t.check(
-      `A buyer orders ${quantity} × ${product.title.en} and is asked to pay in TON`,
-      () =>
-        app.store.create({
-          userId: 1001,
-          chatId: 1001,
-          productId: product.id,
-          quantity,
-          method: "ton",
-          currency: "TON",
-          amount: price.amount,
-          lang: "en",
-          ttlMs: config.orderTtlMinutes * 60_000,
-        }),
-      (o) => [
-        `amount   ${ton(o.amount)}`,
-        `to       ${displayAddress(merchant.address, true)}`,
-        `comment  ${o.comment}`,
-        `until    ${new Date(o.expiresAt).toISOString()}`,
-        `link     ${tonkeeperLink({ address: merchant.address, amount: o.amount, comment: o.comment ?? "", testnet: true })}`,
-      ],
+    await t.check(
+      "Alice opens the bot",
+      async () => {
+        const after = await say("/start");
+        return [`alice › /start`, ...replies(alice, after)];
+      },
+      (lines) => lines,
     );
 
-    // The buyer's wallet app signs a transfer and hands it to toncenter, as Tonkeeper would.
-    const client = new TonClient({ endpoint: emulator.endpoint });
+    const mug = await t.check(
+      "She opens the shop and taps the mug",
+      async () => {
+        const after = await say("/shop");
+        const list = replies(alice, after);
+        const shop = await alice.waitForButton("TON mug", { after });
+        await alice.press("TON mug", shop);
+        const card = await alice.waitForButton("Pay with TON", { timeoutMs: STEP_TIMEOUT_MS });
+        return { card, lines: ["alice › /shop", ...list, "alice › [ TON mug ]", ...render(card)] };
+      },
+      ({ lines }) => lines,
+    );
+
+    await t.check(
+      "She wants two: the card updates in place",
+      async () => {
+        await alice.press("+", mug.card);
+        const card = await alice.waitFor((m) => (m.text ?? "").includes("Quantity: 2"), {
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        return ["alice › [ + ]", ...render(card)];
+      },
+      (lines) => lines,
+    );
+
+    const checkout = await t.check(
+      "She chooses TON: amount, address and comment to copy, wallet buttons and a QR code",
+      async () => {
+        const after = alice.lastMessageId();
+        await alice.press("Pay with TON", mug.card);
+        const message = await alice.waitForText("Send exactly", {
+          after,
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        await alice.waitFor((m) => m.photo !== undefined, { after, timeoutMs: STEP_TIMEOUT_MS });
+        const comment = /with the comment (\S+)/.exec(message.text ?? "")?.[1];
+        const orderId = /^Order (\S+)/.exec(message.text ?? "")?.[1];
+        if (!comment || !orderId) throw new Error("the payment message has no comment or order");
+        return {
+          message,
+          comment,
+          orderId,
+          lines: ["alice › [ Pay with TON ]", ...replies(alice, after)],
+        };
+      },
+      ({ lines }) => lines,
+    );
+    const order = await sandbox.app.store.require(checkout.orderId);
+
+    // Alice's wallet app signs a transfer and hands it to toncenter, as Tonkeeper would.
+    const client = new TonClient({ endpoint: config.toncenterEndpoint });
     const wallet = client.open(
-      WalletContractV4.create({ workchain: 0, publicKey: buyer.keyPair.publicKey }),
+      WalletContractV4.create({ workchain: 0, publicKey: buyerWallet.keyPair.publicKey }),
     );
     const pay = async (amount: bigint, comment: string) => {
       await wallet.sendTransfer({
         seqno: await wallet.getSeqno(),
-        secretKey: buyer.keyPair.secretKey,
+        secretKey: buyerWallet.keyPair.secretKey,
         // Fees on top, as wallet apps do, so the merchant receives exactly `amount`.
         sendMode: SendMode.PAY_GAS_SEPARATELY | SendMode.IGNORE_ERRORS,
-        messages: [
-          internal({
-            to: merchant.address,
-            value: amount,
-            body: comment,
-            bounce: true,
-          }),
-        ],
+        messages: [internal({ to: merchant.address, value: amount, body: comment, bounce: true })],
       });
     };
 
     const first = order.amount / 2n;
-    await t.check(
-      `The buyer sends ${ton(first)} by mistake; the watcher sees it and works out what is still owed`,
+    const underpaid = await t.check(
+      `Her wallet sends only ${ton(first)}; the watcher sees it and the bot says what is still owed`,
       async () => {
-        await pay(first, order.comment ?? "");
-        return waitForOrder(app, order.id, (o) => o.paid > 0n);
+        const after = alice.lastMessageId();
+        await pay(first, checkout.comment);
+        const reply = await alice.waitForText("We received", { after, timeoutMs: STEP_TIMEOUT_MS });
+        return {
+          reply,
+          lines: [`wallet sends ${ton(first)} with comment ${checkout.comment}`, ...render(reply)],
+        };
       },
-      (o) => [
-        `status ${o.status} (${o.exceptions.join(", ")}), still owed ${ton(o.amount - o.paid)}`,
-      ],
+      ({ lines }) => lines,
     );
 
     await t.check(
-      "The buyer sends the rest with the comment typed by hand in lower case",
+      "She sends the rest, typing the comment by hand in lower case: paid, goods and a receipt",
       async () => {
-        await pay(order.amount - first, (order.comment ?? "").toLowerCase().replace("-", " "));
-        return waitForOrder(app, order.id, (o) => o.status === "fulfilled");
+        const after = underpaid.reply.messageId;
+        const typed = checkout.comment.toLowerCase().replace("-", " ");
+        await pay(order.amount - first, typed);
+        await alice.waitForText("Receipt", { after, timeoutMs: STEP_TIMEOUT_MS });
+        return [
+          `wallet sends ${ton(order.amount - first)} with comment "${typed}"`,
+          ...replies(alice, after),
+        ];
       },
-      (o) => [`status ${o.status}, paid ${ton(o.paid)} in ${o.payments.length} payments`],
+      (lines) => lines,
     );
 
     await t.check(
       "The merchant's backend received one signed order.paid event",
       async () => {
-        const events = backend.received.filter((e) => e.orderId === order.id);
+        const events = await until("the merchant webhook", async () => {
+          const got = backend.received.filter((e) => e.orderId === order.id);
+          return got.length > 0 ? got : undefined;
+        });
         if (events.length !== 1) throw new Error(`received ${events.length} events`);
         if (!events[0]?.signatureValid) throw new Error("the signature did not verify");
         return events[0];
@@ -270,7 +269,7 @@ export async function runWalkthrough(
       async () => {
         await pay(toNano("0.3"), "TP-ZZZZZZZZ");
         return until("recording the unmatched payment", async () => {
-          const [latest] = await app.unmatched.list(1);
+          const [latest] = await sandbox.app.unmatched.list(1);
           return latest?.comment === "TP-ZZZZZZZZ" ? latest : undefined;
         });
       },
@@ -279,21 +278,44 @@ export async function runWalkthrough(
       ],
     );
 
-    await t.check("Nothing was fulfilled twice", async () => {
-      const stored = await app.store.require(order.id);
-      const jobs = await app.redis.xlen(redisKeys(config.redisPrefix).fulfilment);
-      if (stored.payments.length !== 2)
-        throw new Error(`order has ${stored.payments.length} payments`);
-      if (jobs !== 1) throw new Error(`${jobs} fulfilment jobs were queued`);
-      return stored;
-    });
+    await t.check(
+      "Nothing was fulfilled twice",
+      async () => {
+        const stored = await until("fulfilment", async () => {
+          const current = await sandbox.app.store.require(order.id);
+          return current.status === "fulfilled" ? current : undefined;
+        });
+        const jobs = await sandbox.app.redis.xlen(redisKeys(config.redisPrefix).fulfilment);
+        if (stored.payments.length !== 2)
+          throw new Error(`order has ${stored.payments.length} payments`);
+        if (jobs !== 1) throw new Error(`${jobs} fulfilment jobs were queued`);
+        const receipts = alice.fromBot().filter((m) => m.text?.startsWith("Receipt"));
+        if (receipts.length !== 1) throw new Error(`${receipts.length} receipts were sent`);
+        return stored;
+      },
+      (o) => [
+        `order ${o.id}: ${o.status}, ${ton(o.paid)} in ${o.payments.length} payments, 1 job, 1 receipt`,
+      ],
+    );
+
+    await t.check(
+      "“I have paid” reports what the watcher decided",
+      async () => {
+        const answer = await alice.press("I have paid", checkout.message);
+        if (!answer?.text) throw new Error("the button was not answered");
+        return [`alice › [ I have paid ]`, `bot  › (alert) ${answer.text}`];
+      },
+      (lines) => lines,
+    );
 
     t.line();
     t.line("Every step held.");
+    t.line();
+    t.line("To go live: copy .env.example to .env and set BOT_TOKEN (from @BotFather),");
+    t.line("MERCHANT_ADDRESS and TONCENTER_API_KEY; check the setup with `npm run doctor`,");
     t.line(
-      "To go live: copy .env.example to .env, set BOT_TOKEN (from @BotFather), MERCHANT_ADDRESS",
+      "then run `npm start` again. `npm run testnet-wallet` makes a testnet wallet to try it.",
     );
-    t.line("and TONCENTER_API_KEY, then run `npm start` again.");
     return true;
   } catch (error) {
     if (!(error instanceof StepFailed))

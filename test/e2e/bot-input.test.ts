@@ -84,6 +84,21 @@ describe("what the bot does with input it should not trust", () => {
     expect(card.text).toContain("Quantity: 1");
   });
 
+  it("keeps the card as it is when − is pressed at the lowest quantity", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    buyer.send("/start buy_mug");
+    const card = await buyer.waitForButton("Pay with TON");
+    const answers = () => sandbox?.telegram.stats.byMethod.answerCallbackQuery ?? 0;
+    const before = answers();
+    const answer = await buyer.press("−", card);
+    expect(answer).toEqual({});
+    // Handled, not failed: a failed update would be answered a second time with an apology.
+    await buyer.press("+", card);
+    await buyer.waitForText("Quantity: 2");
+    expect(answers() - before).toBe(2);
+  });
+
   it("slows down a flooding user without losing the shop for anyone else", async () => {
     sandbox = await startShop();
     const flooder = sandbox.user();

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { runWalkthrough } from "../../src/sandbox/walkthrough.js";
 
 describe("the offline sandbox walkthrough", () => {
-  it("buys, pays in two parts, fulfils once and keeps a stray payment, every step holding", async () => {
+  it("buys through the bot, pays in two parts, fulfils once and keeps a stray payment", async () => {
     let transcript = "";
     const out = new Writable({
       write(chunk, _encoding, done) {
@@ -13,10 +13,16 @@ describe("the offline sandbox walkthrough", () => {
     });
     expect(await runWalkthrough(out)).toBe(true);
     expect(transcript).not.toContain("✗");
-    expect(transcript).toContain("status pending (underpaid), still owed");
-    expect(transcript).toContain("status fulfilled, paid 6.5 TON in 2 payments");
+    expect(transcript).toContain("bot  › Welcome to the shop, Alice!");
+    expect(transcript).toMatch(/Send exactly 6\.5 TON\n\s+to 0Q/);
+    expect(transcript).toContain("[ Open in Tonkeeper ]");
+    expect(transcript).toContain("[photo: QR code]");
+    expect(transcript).toContain("Please send the remaining 3.25 TON");
+    expect(transcript).toMatch(/Receipt — order ord_\w+\n\s+TON mug × 2\n\s+Paid: 6\.5 TON/);
     expect(transcript).toContain("order.paid, HMAC-SHA256 signature valid");
     expect(transcript).toContain("reason: unknown-comment");
+    expect(transcript).toContain("fulfilled, 6.5 TON in 2 payments, 1 job, 1 receipt");
+    expect(transcript).toContain("(alert) 📦 Order");
     expect(transcript).toContain("Every step held.");
   });
 });

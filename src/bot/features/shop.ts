@@ -1,4 +1,4 @@
-import { Composer } from "grammy";
+import { Composer, GrammyError } from "grammy";
 import { type Product, priceOf } from "../../catalog/catalog.js";
 import { productData, quantityData, shopData } from "../callback-data.js";
 import type { BotContext } from "../context.js";
@@ -55,7 +55,10 @@ export function shopFeature(services: ShopServices) {
     const { text, keyboard } = await card(ctx, product, safe);
     if (ctx.callbackQuery) {
       await ctx.answerCallbackQuery();
-      await ctx.editMessageText(text, { parse_mode: "HTML", reply_markup: keyboard });
+      // "−" at 1, "+" at the limit and the count itself leave the card as it is.
+      await ctx
+        .editMessageText(text, { parse_mode: "HTML", reply_markup: keyboard })
+        .catch(ignoreNotModified);
     } else {
       await ctx.reply(text, { parse_mode: "HTML", reply_markup: keyboard });
     }
@@ -85,4 +88,10 @@ export function shopFeature(services: ShopServices) {
   });
 
   return { feature, showProduct };
+}
+
+/** Telegram refuses an edit that changes nothing; for a card shown again that is no failure. */
+function ignoreNotModified(error: unknown): void {
+  if (error instanceof GrammyError && error.description.includes("message is not modified")) return;
+  throw error;
 }
