@@ -1,0 +1,98 @@
+# Тексты для покупателя. Переменные в { } подставляет бот; HTML допускается.
+
+language-name = Русский
+
+start-welcome =
+    Добро пожаловать в магазин, { $name }!
+    Оплачивайте в TON из Tonkeeper или Telegram Wallet. Нажмите /shop, чтобы посмотреть наши товары.
+help =
+    <b>Как купить</b>
+    1. /shop — выберите товар и способ оплаты.
+    2. Переведите точную сумму на указанный адрес с указанным комментарием: по комментарию мы находим ваш заказ.
+    3. Как только платёж поступит, мы сразу сообщим вам об этом и отправим товар.
+
+    /orders — ваши заказы и их статус
+    /language — сменить язык
+    /terms — условия продажи · /support — помощь с заказом · /paysupport — помощь с оплатой
+terms =
+    <b>Условия продажи</b>
+    Цены показываются до оплаты. Цифровые товары приходят в этот чат сразу после оплаты; физические товары отправляются так, как указано в описании товара.
+    Платёж в TON засчитывается, как только он появится в блокчейне с комментарием заказа. Платежи, поступившие после истечения срока заказа, обрабатывает магазин.
+    Возврат средств: напишите в /paysupport в течение 14 дней.
+support = Есть вопрос по заказу? Напишите нам сюда, указав номер заказа, и мы ответим в течение суток.
+paysupport = Проблема с оплатой? Пришлите номер заказа, а для TON — ссылку на транзакцию из вашего кошелька. Мы ответим в течение суток.
+
+shop-title = <b>Наши товары</b> — нажмите на товар, чтобы открыть его.
+shop-empty = Сейчас в магазине нет товаров в продаже.
+product-card =
+    <b>{ $title }</b>
+    { $description }
+
+    { $prices }
+product-price-line = • { $method }: <b>{ $amount }</b>
+product-quantity = Количество: <b>{ $quantity }</b>
+product-not-found = Этот товар больше не продаётся. Нажмите /shop, чтобы посмотреть, что есть в продаже.
+method-ton = TON
+method-stars = Telegram Stars
+method-fiat = Карта
+button-pay-with = Оплатить: { $method }
+button-back = « Назад
+button-more = +
+button-less = −
+
+pay-ton =
+    <b>Заказ { $orderId }</b> — { $title } × { $quantity }
+
+    Отправьте ровно <code>{ $amount }</code> TON
+    на адрес <code>{ $address }</code>
+    с комментарием <code>{ $comment }</code>
+
+    По комментарию мы находим ваш платёж — без него деньги невозможно сопоставить с заказом.
+    Оплатите до { $expires } (UTC).
+pay-ton-qr = Отсканируйте кошельком на телефоне: { $amount } TON, комментарий { $comment }.
+button-tonkeeper = Открыть в Tonkeeper
+button-telegram-wallet = Telegram Wallet
+button-check = Я оплатил(а)
+pay-method-unavailable = Этот товар нельзя оплатить таким способом. Нажмите /shop, чтобы выбрать заново.
+
+status-pending = Ожидаем ваш платёж: { $amount } { $currency }. Как только он появится в блокчейне, мы вам сообщим.
+status-underpaid = Мы получили { $paid } { $currency }, но заказ стоит { $amount }. Доплатите, пожалуйста, оставшиеся <code>{ $owed }</code> { $currency } с тем же комментарием <code>{ $comment }</code>.
+status-paid = ✅ Оплата по заказу { $orderId } получена. Ваш товар уже в пути.
+status-held = ✅ Ваш платёж по заказу { $orderId } поступил после истечения срока заказа. Магазин скоро его подтвердит.
+status-fulfilled = 📦 Заказ { $orderId } доставлен. Спасибо!
+status-expired = ⌛ Срок заказа { $orderId } истёк, оплата не поступила. Нажмите /shop, чтобы оформить заказ заново.
+status-refunded = ↩️ Средства по заказу { $orderId } возвращены.
+status-mismatch = Мы получили платёж по заказу { $orderId } не в той валюте. Магазин свяжется с вами.
+
+orders-title = <b>Ваши заказы</b>
+orders-empty = У вас пока нет заказов. Нажмите /shop, чтобы начать.
+orders-line = { $orderId } · { $title } · { $amount } { $currency } · { $status }
+order-status-pending = ожидает оплаты
+order-status-paid = оплачен
+order-status-fulfilled = доставлен
+order-status-expired = срок истёк
+order-status-refunded = средства возвращены
+
+receipt =
+    <b>Чек</b> — заказ { $orderId }
+    { $title } × { $quantity }
+    Оплачено: { $paid } { $currency }
+    { $date } (UTC)
+delivery-stock-key = Ваш ключ: <code>{ $key }</code>
+
+language-choose = Выберите язык:
+language-set = Язык: русский.
+
+error-forged = Эта кнопка больше не действует. Нажмите /shop, чтобы начать заново.
+error-not-your-order = Этот заказ принадлежит другому покупателю.
+error-slow-down = Слишком много запросов — подождите несколько секунд.
+error-generic = Что-то пошло не так на нашей стороне. Попробуйте ещё раз через минуту.
+
+command-start = Открыть магазин
+command-shop = Каталог товаров
+command-orders = Мои заказы
+command-help = Как купить
+command-language = Сменить язык
+command-terms = Условия продажи
+command-support = Помощь с заказом
+command-paysupport = Помощь с оплатой
