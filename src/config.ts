@@ -187,11 +187,11 @@ export function loadConfig(env: Env = process.env): Config {
     merchantWebhookSecret: e.MERCHANT_WEBHOOK_SECRET,
     logLevel: e.LOG_LEVEL,
   };
-  checkCombinations(config);
+  checkCombinations(config, env);
   return config;
 }
 
-function checkCombinations(config: Config): void {
+function checkCombinations(config: Config, env: Env): void {
   if (config.botToken && !config.merchantAddress) {
     throw new ConfigError(
       "MERCHANT_ADDRESS is required when BOT_TOKEN is set (the wallet that receives TON)",
@@ -204,7 +204,7 @@ function checkCombinations(config: Config): void {
     throw new ConfigError("MERCHANT_WEBHOOK_SECRET is required when MERCHANT_WEBHOOK_URL is set");
   }
   if (config.merchantAddress && config.tonNetwork === "mainnet") {
-    const raw = process.env.MERCHANT_ADDRESS ?? "";
+    const raw = env.MERCHANT_ADDRESS ?? "";
     if (Address.isFriendly(raw.trim()) && Address.parseFriendly(raw.trim()).isTestOnly) {
       throw new ConfigError("MERCHANT_ADDRESS is a testnet-only address but TON_NETWORK=mainnet");
     }

@@ -1,5 +1,6 @@
 import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
+import { loadDotEnv } from "./dotenv.js";
 import { createLogger } from "./log.js";
 import { runWalkthrough } from "./sandbox/walkthrough.js";
 
@@ -7,6 +8,7 @@ import { runWalkthrough } from "./sandbox/walkthrough.js";
 async function main(): Promise<number> {
   let config: ReturnType<typeof loadConfig>;
   try {
+    loadDotEnv();
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {

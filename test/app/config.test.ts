@@ -58,6 +58,13 @@ describe("config", () => {
     [{ BOT_TOKEN: TOKEN }, /^MERCHANT_ADDRESS is required when BOT_TOKEN is set/],
     [{ MERCHANT_WEBHOOK_URL: "https://shop.example/hook" }, /^MERCHANT_WEBHOOK_SECRET is required/],
     [{ TELEGRAM_API_ROOT: "ftp://x" }, /^TELEGRAM_API_ROOT must be an http\(s\) URL$/],
+    [
+      {
+        TON_NETWORK: "mainnet",
+        MERCHANT_ADDRESS: "0QD__________________________________________62n",
+      },
+      /^MERCHANT_ADDRESS is a testnet-only address but TON_NETWORK=mainnet$/,
+    ],
   ])("stops on a bad value with one line naming the variable %#", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -1,0 +1,322 @@
+import type { Address } from "@ton/core";
+import { isAxiosError } from "axios";
+import { Api, GrammyError, HttpError } from "grammy";
+import { Redis } from "ioredis";
+import { loadCatalog } from "../catalog/catalog.js";
+import { formatUnits } from "../catalog/units.js";
+import { type Config, ConfigError, loadConfig } from "../config.js";
+import { maskSecrets } from "../log.js";
+import { toToncenterError } from "../payments/ton/client.js";
+import { ToncenterError, ToncenterRateLimited } from "../payments/ton/errors.js";
+import {
+  addressTextFor,
+  type ChainInfo,
+  chainInfo,
+  DEFAULT_TONCENTER_ENDPOINT,
+  displayUrl,
+  networkOfAddressText,
+  networkOfEndpoint,
+} from "./network.js";
+import { connectToncenter, type ToncenterConnection } from "./toncenter.js";
+
+/** One line of the report: what was checked and, when it failed, how to fix it. */
+export interface CheckResult {
+  ok: boolean;
+  what: string;
+  /** Set when `ok` is false. */
+  fix?: string;
+}
+
+export interface DoctorOptions {
+  /** The environment to check, as `npm start` would read it. */
+  env: Record<string, string | undefined>;
+  /** How long each network check may take. */
+  timeoutMs?: number;
+}
+
+const pass = (what: string): CheckResult => ({ ok: true, what });
+const fail = (what: string, fix: string): CheckResult => ({ ok: false, what, fix });
+
+export function formatCheck(check: CheckResult): string {
+  return check.ok ? `✓ ${check.what}` : `✗ ${check.what} — ${check.fix ?? "see above"}`;
+}
+
+/**
+ * Checks a real setup end to end: the configuration, the bot token, toncenter and its network,
+ * the merchant wallet, Redis and the catalog. Nothing is written anywhere and no secret is
+ * repeated in the results.
+ */
+export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> {
+  let config: Config;
+  try {
+    config = loadConfig(options.env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [fail(error.message, "fix it in .env and run again")];
+    throw error;
+  }
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const secrets = [config.botToken, config.toncenterApiKey].filter(
+    (secret): secret is string => secret !== undefined && secret.length >= 4,
+  );
+  const hide = (text: string) =>
+    secrets.reduce((masked, secret) => masked.split(secret).join("<redacted>"), maskSecrets(text));
+
+  const toncenter = connectToncenter({
+    endpoint: config.toncenterEndpoint,
+    apiKey: config.toncenterApiKey,
+    rps: config.toncenterRps,
+    timeoutMs,
+    rateLimitRetries: 1,
+  });
+  const [bot, ton, redis, catalog] = await Promise.all([
+    checkBotToken(config, timeoutMs, hide),
+    checkToncenter(config, options.env.MERCHANT_ADDRESS, toncenter, hide),
+    checkRedis(config.redisUrl, timeoutMs, hide),
+    checkCatalog(config),
+  ]);
+  return [pass("config valid"), bot, ...ton, redis, catalog];
+}
+
+async function checkBotToken(
+  config: Config,
+  timeoutMs: number,
+  hide: (text: string) => string,
+): Promise<CheckResult> {
+  if (!config.botToken) {
+    return fail(
+      "BOT_TOKEN is not set, so `npm start` runs the offline sandbox",
+      "create a bot with @BotFather and set BOT_TOKEN",
+    );
+  }
+  // The same client options the bot is built with (src/bot/create-bot.ts).
+  const api = new Api(config.botToken, {
+    apiRoot: config.telegramApiRoot,
+    environment: config.telegramTestEnv ? "test" : "prod",
+    timeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)),
+  });
+  const where = config.telegramTestEnv ? "Telegram's test environment" : "Telegram";
+  try {
+    const me = await api.getMe();
+    return pass(`bot token works: @${me.username}`);
+  } catch (error) {
+    if (error instanceof GrammyError && error.error_code === 401) {
+      return fail(
+        `bot token rejected by ${where} (401 Unauthorized)`,
+        config.telegramTestEnv
+          ? "TELEGRAM_TEST_ENV=true needs a token from the test environment's @BotFather; set BOT_TOKEN or TELEGRAM_TEST_ENV=false"
+          : "copy the token again from @BotFather (/mybots → API Token) into BOT_TOKEN",
+      );
+    }
+    if (error instanceof GrammyError) {
+      return fail(
+        `bot token check failed: ${hide(error.description)} (${error.error_code})`,
+        "check BOT_TOKEN with @BotFather",
+      );
+    }
+    const detail = error instanceof HttpError ? describe(error.error) : describe(error);
+    return fail(
+      `Bot API unreachable at ${displayUrl(config.telegramApiRoot)}: ${hide(detail)}`,
+      "check the network and TELEGRAM_API_ROOT (leave it empty for https://api.telegram.org)",
+    );
+  }
+}
+
+async function checkToncenter(
+  config: Config,
+  merchantText: string | undefined,
+  toncenter: ToncenterConnection,
+  hide: (text: string) => string,
+): Promise<CheckResult[]> {
+  const endpoint = displayUrl(config.toncenterEndpoint);
+  const results: CheckResult[] = [];
+  let chain: ChainInfo | undefined;
+  try {
+    chain = await chainInfo(toncenter.api);
+    results.push(pass(`toncenter reachable at ${endpoint} (masterchain block ${chain.seqno})`));
+  } catch (error) {
+    results.push(
+      fail(
+        `toncenter unreachable at ${endpoint}: ${hide(toncenterProblem(error))}`,
+        toncenterFix(error),
+      ),
+    );
+  }
+  results.push(networkCheck(config, chain));
+  results.push(addressFormCheck(config, merchantText));
+  results.push(await merchantWalletCheck(config, toncenter, chain !== undefined, hide));
+  return results;
+}
+
+function networkCheck(config: Config, chain: ChainInfo | undefined): CheckResult {
+  const want = config.tonNetwork;
+  const other = want === "testnet" ? "mainnet" : "testnet";
+  const fix = `set TONCENTER_ENDPOINT to ${DEFAULT_TONCENTER_ENDPOINT[want]} (or leave it empty), or set TON_NETWORK=${other}`;
+  if (!chain) {
+    // toncenter's own hosts say their network in the name, which is worth reporting even now.
+    const named = networkOfEndpoint(config.toncenterEndpoint);
+    if (named && named !== want) {
+      return fail(`TONCENTER_ENDPOINT is a ${named} endpoint but TON_NETWORK=${want}`, fix);
+    }
+    return fail("TON network not checked", "fix the toncenter line above first");
+  }
+  if (chain.network === want) return pass(`toncenter serves ${want}, as TON_NETWORK says`);
+  if (chain.network === "private") {
+    if (want === "testnet") {
+      return pass(
+        "toncenter serves a private chain (a local emulator?); fine for TON_NETWORK=testnet",
+      );
+    }
+    return fail("toncenter serves a private chain, not mainnet, but TON_NETWORK=mainnet", fix);
+  }
+  return fail(`toncenter serves ${chain.network} but TON_NETWORK=${want}`, fix);
+}
+
+function addressFormCheck(config: Config, merchantText: string | undefined): CheckResult {
+  if (!merchantText?.trim() || !config.merchantAddress) {
+    return fail(
+      "MERCHANT_ADDRESS is not set",
+      "set it to the wallet that receives payments (`npm run testnet-wallet` makes one for testnet)",
+    );
+  }
+  const want = config.tonNetwork;
+  const written = networkOfAddressText(merchantText);
+  if (written === undefined) return pass("MERCHANT_ADDRESS is in raw form (no network flag)");
+  if (written === want) return pass(`MERCHANT_ADDRESS is written for ${want}`);
+  return fail(
+    `MERCHANT_ADDRESS is written for ${written} but TON_NETWORK=${want}`,
+    `write it for ${want}: MERCHANT_ADDRESS=${addressTextFor(merchantText, want)}, or set TON_NETWORK=${written}`,
+  );
+}
+
+async function merchantWalletCheck(
+  config: Config,
+  toncenter: ToncenterConnection,
+  reachable: boolean,
+  hide: (text: string) => string,
+): Promise<CheckResult> {
+  const address = config.merchantAddress;
+  if (!address) return fail("merchant wallet not checked", "set MERCHANT_ADDRESS first");
+  if (!reachable) return fail("merchant wallet not checked", "fix the toncenter line above first");
+  const shown = friendly(address, config);
+  let state: Awaited<ReturnType<typeof toncenter.client.getContractState>>;
+  try {
+    state = await toncenter.client.getContractState(address);
+  } catch (error) {
+    return fail(
+      `merchant wallet ${shown} could not be read: ${hide(toncenterProblem(error))}`,
+      toncenterFix(error),
+    );
+  }
+  const balance = `${formatUnits(state.balance, 9)} TON`;
+  const faucet = config.tonNetwork === "testnet" ? " (testnet TON: @testgiver_ton_bot)" : "";
+  if (state.state === "active")
+    return pass(`merchant wallet ${shown} is active, balance ${balance}`);
+  if (state.state === "frozen") {
+    return fail(
+      `merchant wallet ${shown} is frozen for unpaid storage fees (balance ${balance})`,
+      `send TON to it to unfreeze it${faucet}`,
+    );
+  }
+  if (state.balance === 0n) {
+    return fail(
+      `merchant wallet ${shown} does not exist on ${config.tonNetwork} yet (balance 0)`,
+      `fund it${faucet}, then send one transfer out of it: a wallet deploys with its first outgoing transfer`,
+    );
+  }
+  return fail(
+    `merchant wallet ${shown} is not deployed (balance ${balance}); payments sent bounceable would bounce back`,
+    "send one transfer out of it (any amount, from the wallet app): a wallet deploys with its first outgoing transfer",
+  );
+}
+
+async function checkRedis(
+  url: string,
+  timeoutMs: number,
+  hide: (text: string) => string,
+): Promise<CheckResult> {
+  const shown = redisHost(url);
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  // connect() only says "Connection is closed."; the cause (ECONNREFUSED, auth) comes as an event.
+  let cause: unknown;
+  redis.on("error", (error: unknown) => {
+    cause ??= error;
+  });
+  try {
+    await redis.connect();
+    const pong = await redis.ping();
+    if (pong !== "PONG") throw new Error(`PING answered ${pong}`);
+    const info = await redis.info("server");
+    const version = /^redis_version:(.+)$/m.exec(info)?.[1]?.trim() ?? "unknown version";
+    return pass(`Redis reachable at ${shown} (Redis ${version})`);
+  } catch (error) {
+    return fail(
+      `Redis unreachable at ${shown}: ${hide(describe(cause ?? error))}`,
+      "start redis-server, or set REDIS_URL (redis://[:password@]host:port)",
+    );
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function checkCatalog(config: Config): Promise<CheckResult> {
+  try {
+    const catalog = await loadCatalog(config.catalogPath, { fiatCurrency: config.fiatCurrency });
+    const count = catalog.products.length;
+    return pass(
+      `catalog loads: ${count} product${count === 1 ? "" : "s"} from ${config.catalogPath}`,
+    );
+  } catch (error) {
+    return fail(
+      `catalog does not load: ${describe(error)}`,
+      "fix the file at CATALOG_PATH (catalog.example.json shows every field)",
+    );
+  }
+}
+
+function toncenterProblem(error: unknown): string {
+  if (isAxiosError(error)) {
+    const status = error.response?.status;
+    if (status === undefined) return error.message || (error.code ?? "no answer");
+    const body = error.response?.data as { error?: unknown; result?: unknown } | undefined;
+    return `HTTP ${status} ${String(body?.error ?? body?.result ?? error.message)}`;
+  }
+  return describe(error);
+}
+
+function toncenterFix(error: unknown): string {
+  const typed = toToncenterError(error);
+  if (typed instanceof ToncenterRateLimited) {
+    return "get an API key from @tonapibot and set TONCENTER_API_KEY, or lower TONCENTER_RPS";
+  }
+  if (typed instanceof ToncenterError && (typed.status === 401 || typed.status === 403)) {
+    return "check TONCENTER_API_KEY (keys come from @tonapibot, one per network)";
+  }
+  return "check the network and TONCENTER_ENDPOINT (leave it empty for toncenter's default)";
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
+  const text = error instanceof Error ? error.message || error.name : String(error);
+  return text.split("\n")[0] ?? text;
+}
+
+/** Host and port only: a Redis URL may carry a password. */
+function redisHost(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}`;
+  } catch {
+    return "(REDIS_URL)";
+  }
+}
+
+function friendly(address: Address, config: Config): string {
+  return address.toString({ bounceable: false, testOnly: config.tonNetwork === "testnet" });
+}

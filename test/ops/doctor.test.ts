@@ -1,0 +1,244 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { toNano } from "@ton/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CheckResult, formatCheck, runDoctor } from "../../src/ops/doctor.js";
+import { freePort } from "../../src/sandbox/redis.js";
+import { startTelegramEmulator, type TelegramEmulator } from "../../src/sandbox/telegram/server.js";
+import {
+  EmulatedChain,
+  type EmulatedWallet,
+  startToncenterEmulator,
+  type ToncenterEmulator,
+} from "../../src/sandbox/ton/index.js";
+import { testRedis } from "../support/redis.js";
+import { type FakeServer, startFakeBotApi, startMainnetToncenter } from "./fakes.js";
+
+const TOKEN = "7000000001:AAH-shop-token-for-the-doctor-test_0123";
+const TEST_ENV_TOKEN = "7000000002:AAH-test-environment-token-for-doctor";
+const API_KEY = "toncenter-key-that-must-never-be-printed";
+
+let chain: EmulatedChain;
+let merchant: EmulatedWallet;
+let toncenter: ToncenterEmulator;
+let telegram: TelegramEmulator;
+let botApi: FakeServer;
+let redisUrl: string;
+
+beforeAll(async () => {
+  chain = await EmulatedChain.create();
+  merchant = await chain.createWallet({ version: "v5r1" });
+  toncenter = await startToncenterEmulator({ chain });
+  telegram = await startTelegramEmulator({ token: TOKEN, username: "shop_test_bot" });
+  // The emulator has no test environment; this stand-in answers its /bot<token>/test/ paths.
+  botApi = await startFakeBotApi([
+    { token: TEST_ENV_TOKEN, username: "shop_sandbox_bot", environment: "test" },
+  ]);
+  const { redis, url } = testRedis();
+  await redis.quit();
+  redisUrl = url;
+});
+
+afterAll(async () => {
+  await toncenter?.close();
+  await telegram?.close();
+  await botApi?.close();
+});
+
+/** A complete testnet setup pointed at the emulators, with `overrides` on top. */
+function env(overrides: Record<string, string | undefined> = {}) {
+  return {
+    BOT_TOKEN: TOKEN,
+    TELEGRAM_API_ROOT: telegram.apiRoot,
+    TON_NETWORK: "testnet",
+    TONCENTER_ENDPOINT: toncenter.endpoint,
+    TONCENTER_API_KEY: API_KEY,
+    TONCENTER_RPS: "100",
+    MERCHANT_ADDRESS: merchant.address.toString({ bounceable: false, testOnly: true }),
+    REDIS_URL: redisUrl,
+    CATALOG_PATH: "catalog.example.json",
+    ...overrides,
+  };
+}
+
+const failed = (results: CheckResult[]) => results.filter((result) => !result.ok);
+const report = (results: CheckResult[]) => results.map(formatCheck).join("\n");
+
+describe("npm run doctor", () => {
+  it("passes every check against the emulators and names the bot, balance, Redis and catalog", async () => {
+    const results = await runDoctor({ env: env() });
+
+    expect(failed(results)).toEqual([]);
+    const text = report(results);
+    expect(text).toContain("✓ config valid");
+    expect(text).toContain("✓ bot token works: @shop_test_bot");
+    expect(text).toContain("✓ toncenter reachable at");
+    expect(text).toContain("private chain");
+    expect(text).toContain("✓ MERCHANT_ADDRESS is written for testnet");
+    expect(text).toMatch(/✓ merchant wallet 0Q\S+ is active, balance 100 TON/);
+    expect(text).toMatch(/✓ Redis reachable at redis:\/\/127\.0\.0\.1:\d+ \(Redis \d+\.\d+/);
+    expect(text).toContain("✓ catalog loads: 3 products from catalog.example.json");
+    expect(results).toHaveLength(8);
+  });
+
+  it("reports a bad configuration value as its one line and checks nothing else", async () => {
+    const results = await runDoctor({ env: env({ ORDER_TTL_MINUTES: "soon" }) });
+
+    expect(results.map(formatCheck)).toEqual([
+      "✗ ORDER_TTL_MINUTES must be a whole number — fix it in .env and run again",
+    ]);
+  });
+
+  it("fails a token Telegram rejects, says where to get a new one, and never prints it", async () => {
+    const wrong = "7000000009:AAH-revoked-token-nobody-knows-anymore";
+    const results = await runDoctor({ env: env({ BOT_TOKEN: wrong }) });
+
+    const bot = results[1] as CheckResult;
+    expect(bot.ok).toBe(false);
+    expect(formatCheck(bot)).toBe(
+      "✗ bot token rejected by Telegram (401 Unauthorized) — copy the token again from @BotFather (/mybots → API Token) into BOT_TOKEN",
+    );
+    expect(report(results)).not.toContain(wrong);
+    expect(report(results)).not.toContain(API_KEY);
+    expect(failed(results)).toHaveLength(1);
+  });
+
+  it("asks Telegram's test environment when TELEGRAM_TEST_ENV=true", async () => {
+    const atFake = { BOT_TOKEN: TEST_ENV_TOKEN, TELEGRAM_API_ROOT: botApi.url };
+    const inTest = await runDoctor({ env: env({ ...atFake, TELEGRAM_TEST_ENV: "true" }) });
+    const inProd = await runDoctor({ env: env(atFake) });
+
+    expect(formatCheck(inTest[1] as CheckResult)).toBe("✓ bot token works: @shop_sandbox_bot");
+    expect(formatCheck(inProd[1] as CheckResult)).toMatch(/^✗ bot token rejected by Telegram /);
+  });
+
+  it("fails when BOT_TOKEN is unset, since the bot would run the offline sandbox", async () => {
+    const results = await runDoctor({ env: env({ BOT_TOKEN: undefined }) });
+
+    expect(formatCheck(results[1] as CheckResult)).toContain("✗ BOT_TOKEN is not set");
+    expect(formatCheck(results[1] as CheckResult)).toContain("@BotFather");
+  });
+
+  it("fails when toncenter is unreachable and does not pretend to check network or wallet", async () => {
+    const port = await freePort();
+    const results = await runDoctor({
+      env: env({
+        TONCENTER_ENDPOINT: `http://127.0.0.1:${port}/api/v2/jsonRPC?api_key=${API_KEY}`,
+      }),
+    });
+
+    const lines = results.map(formatCheck);
+    expect(lines[2]).toMatch(
+      new RegExp(
+        `^✗ toncenter unreachable at http://127\\.0\\.0\\.1:${port}/api/v2/jsonRPC: .*ECONNREFUSED`,
+      ),
+    );
+    expect(lines[2]).toContain("TONCENTER_ENDPOINT");
+    expect(lines[3]).toBe("✗ TON network not checked — fix the toncenter line above first");
+    expect(lines[5]).toBe("✗ merchant wallet not checked — fix the toncenter line above first");
+    expect(lines.join("\n")).not.toContain(API_KEY);
+  });
+
+  it("fails a merchant wallet that is not deployed, showing what it holds and how to deploy it", async () => {
+    const idle = await chain.createWallet({ version: "v5r1", deploy: false, balance: toNano(2) });
+    const results = await runDoctor({
+      env: env({ MERCHANT_ADDRESS: idle.address.toString({ testOnly: true }) }),
+    });
+
+    const wallet = results[5] as CheckResult;
+    expect(wallet.ok).toBe(false);
+    expect(wallet.what).toContain("is not deployed (balance 2 TON)");
+    expect(wallet.fix).toContain("deploys with its first outgoing transfer");
+    expect(failed(results)).toEqual([wallet]);
+  });
+
+  it("fails a merchant wallet that does not exist yet and points to the testnet faucet", async () => {
+    const never = await chain.createWallet({ version: "v5r1", deploy: false, balance: 0n });
+    const results = await runDoctor({
+      env: env({ MERCHANT_ADDRESS: never.address.toString({ testOnly: true }) }),
+    });
+
+    expect(formatCheck(results[5] as CheckResult)).toMatch(
+      /^✗ merchant wallet 0Q\S+ does not exist on testnet yet \(balance 0\) — fund it \(testnet TON: @testgiver_ton_bot\)/,
+    );
+  });
+
+  it("fails a merchant address written for mainnet when TON_NETWORK=testnet, offering the testnet form", async () => {
+    const mainnetForm = merchant.address.toString({ bounceable: false, testOnly: false });
+    const results = await runDoctor({ env: env({ MERCHANT_ADDRESS: mainnetForm }) });
+
+    const form = results[4] as CheckResult;
+    expect(form.what).toBe("MERCHANT_ADDRESS is written for mainnet but TON_NETWORK=testnet");
+    expect(form.fix).toContain(
+      `MERCHANT_ADDRESS=${merchant.address.toString({ bounceable: false, testOnly: true })}`,
+    );
+    expect(failed(results)).toEqual([form]);
+  });
+
+  it("fails a testnet setup whose toncenter endpoint serves mainnet", async () => {
+    const mainnet = await startMainnetToncenter();
+    try {
+      const results = await runDoctor({
+        env: env({ TONCENTER_ENDPOINT: `${mainnet.url}/api/v2/jsonRPC` }),
+      });
+
+      expect(formatCheck(results[3] as CheckResult)).toBe(
+        "✗ toncenter serves mainnet but TON_NETWORK=testnet — set TONCENTER_ENDPOINT to https://testnet.toncenter.com/api/v2/jsonRPC (or leave it empty), or set TON_NETWORK=mainnet",
+      );
+    } finally {
+      await mainnet.close();
+    }
+  });
+
+  it("fails a mainnet setup pointed at a private chain: mainnet payments would never be seen", async () => {
+    const results = await runDoctor({
+      env: env({ TON_NETWORK: "mainnet", MERCHANT_ADDRESS: merchant.address.toRawString() }),
+    });
+
+    expect(formatCheck(results[3] as CheckResult)).toMatch(
+      /^✗ toncenter serves a private chain, not mainnet, but TON_NETWORK=mainnet — set TONCENTER_ENDPOINT to https:\/\/toncenter\.com/,
+    );
+    expect(formatCheck(results[4] as CheckResult)).toBe(
+      "✓ MERCHANT_ADDRESS is in raw form (no network flag)",
+    );
+  });
+
+  it("fails when Redis is unreachable", async () => {
+    const port = await freePort();
+    const results = await runDoctor({ env: env({ REDIS_URL: `redis://127.0.0.1:${port}` }) });
+
+    expect(formatCheck(results[6] as CheckResult)).toMatch(
+      new RegExp(
+        `^✗ Redis unreachable at redis://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.* — start redis-server, or set REDIS_URL`,
+      ),
+    );
+    expect(failed(results)).toHaveLength(1);
+  });
+
+  it("fails a catalog that does not parse, naming the product and field", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "doctor-"));
+    const path = join(dir, "catalog.json");
+    await writeFile(
+      path,
+      JSON.stringify({
+        products: [
+          {
+            id: "mug",
+            kind: "physical",
+            title: "Mug",
+            description: "A mug",
+            prices: { ton: "1.0000000001" },
+            delivery: { type: "text", text: "Thanks" },
+          },
+        ],
+      }),
+    );
+    const results = await runDoctor({ env: env({ CATALOG_PATH: path }) });
+
+    expect(formatCheck(results[7] as CheckResult)).toBe(
+      `✗ catalog does not load: catalog: product "mug" price ton: "1.0000000001" has more than 9 digits after the point — fix the file at CATALOG_PATH (catalog.example.json shows every field)`,
+    );
+    expect(failed(results)).toHaveLength(1);
+  });
+});

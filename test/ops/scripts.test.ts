@@ -1,0 +1,133 @@
+import { execFile } from "node:child_process";
+import { toNano } from "@ton/core";
+import { mnemonicNew, mnemonicToPrivateKey } from "@ton/crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testnetWallet } from "../../src/ops/wallet.js";
+import { startTelegramEmulator, type TelegramEmulator } from "../../src/sandbox/telegram/server.js";
+import {
+  EmulatedChain,
+  type EmulatedWallet,
+  startToncenterEmulator,
+  type ToncenterEmulator,
+} from "../../src/sandbox/ton/index.js";
+import { testRedis } from "../support/redis.js";
+
+const TOKEN = "7000000003:AAH-token-for-the-script-test-abcdef";
+
+let chain: EmulatedChain;
+let merchant: EmulatedWallet;
+let toncenter: ToncenterEmulator;
+let telegram: TelegramEmulator;
+let redisUrl: string;
+
+beforeAll(async () => {
+  chain = await EmulatedChain.create();
+  merchant = await chain.createWallet({ version: "v5r1" });
+  toncenter = await startToncenterEmulator({ chain });
+  telegram = await startTelegramEmulator({ token: TOKEN, username: "shop_test_bot" });
+  const { redis, url } = testRedis();
+  await redis.quit();
+  redisUrl = url;
+});
+
+afterAll(async () => {
+  await toncenter?.close();
+  await telegram?.close();
+});
+
+/** Runs `npm run <script>` the way npm does (tsx), with only the given environment. */
+function run(script: string, args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      "node_modules/.bin/tsx",
+      [`scripts/${script}.ts`, ...args],
+      { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+function shopEnv(): Record<string, string> {
+  return {
+    BOT_TOKEN: TOKEN,
+    TELEGRAM_API_ROOT: telegram.apiRoot,
+    TON_NETWORK: "testnet",
+    TONCENTER_ENDPOINT: toncenter.endpoint,
+    TONCENTER_RPS: "100",
+    MERCHANT_ADDRESS: merchant.address.toString({ bounceable: false, testOnly: true }),
+    REDIS_URL: redisUrl,
+  };
+}
+
+describe("the scripts as npm runs them", () => {
+  it("doctor prints eight ✓ lines and exits 0 against the emulators", async () => {
+    const { code, stdout } = await run("doctor", [], shopEnv());
+
+    expect(stdout.trim().split("\n")).toHaveLength(8);
+    expect(stdout).not.toContain("✗");
+    expect(code).toBe(0);
+  });
+
+  it("doctor exits 1 with a ✗ line when a check fails", async () => {
+    const { code, stdout } = await run("doctor", [], {
+      ...shopEnv(),
+      CATALOG_PATH: "no-such-catalog.json",
+    });
+
+    expect(stdout).toContain(
+      "✗ catalog does not load: catalog: cannot read no-such-catalog.json (ENOENT)",
+    );
+    expect(code).toBe(1);
+  });
+
+  it("pay sends the payment, prints the seqno, and the merchant wallet receives it", async () => {
+    const words = await mnemonicNew(24);
+    const payer = testnetWallet((await mnemonicToPrivateKey(words)).publicKey);
+    await chain.injectPayments(payer.address, [{ amount: toNano(3) }]);
+
+    const { code, stdout } = await run("pay", ["TP-SCRIPT01", "1.75"], {
+      ...shopEnv(),
+      WALLET_MNEMONIC: words.join(" "),
+    });
+
+    expect(stdout).toContain("Paying 1.75 TON to");
+    expect(stdout).toContain("with seqno 0.");
+    expect(stdout).toContain("the watcher will see it");
+    expect(code).toBe(0);
+    const last = chain.transactions(merchant.address).at(-1);
+    const info = last?.inMessage?.info;
+    expect(info?.type === "internal" ? info.value.coins : undefined).toBe(toNano("1.75"));
+  });
+
+  it("pay refuses a mainnet configuration and sends nothing", async () => {
+    const before = chain.transactions(merchant.address).length;
+    const { code, stderr } = await run("pay", ["TP-MAINNET1", "1"], {
+      ...shopEnv(),
+      TON_NETWORK: "mainnet",
+      MERCHANT_ADDRESS: merchant.address.toRawString(),
+      WALLET_MNEMONIC: (await mnemonicNew(24)).join(" "),
+    });
+
+    expect(stderr).toContain("refusing to pay: TON_NETWORK=mainnet");
+    expect(code).toBe(1);
+    expect(chain.transactions(merchant.address)).toHaveLength(before);
+  });
+
+  it("pay prints its usage and exits 2 on bad arguments", async () => {
+    const { code, stderr } = await run("pay", ["TP-ONLYONE"], shopEnv());
+
+    expect(stderr).toContain("usage: npm run pay -- <comment> <amount in TON>");
+    expect(code).toBe(2);
+  });
+
+  it("testnet-wallet prints a fresh testnet address and the env lines", async () => {
+    const { code, stdout } = await run("testnet-wallet", [], {});
+
+    expect(stdout).toMatch(/MERCHANT_ADDRESS=0Q[\w-]{46}\n/);
+    expect(stdout).toMatch(/WALLET_MNEMONIC="(\w+ ){23}\w+"/);
+    expect(code).toBe(0);
+  });
+});
