@@ -6,6 +6,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
+import { productData } from "../src/bot/callback-data.js";
 import { redisKeys } from "../src/orders/keys.js";
 import type { Order } from "../src/orders/order.js";
 import { OrderStore } from "../src/orders/store.js";
@@ -15,8 +16,10 @@ import { inlineDecoder, threadDecoder } from "../src/payments/ton/decoder.js";
 import { PaymentWatcher } from "../src/payments/ton/watcher.js";
 import { UnmatchedPayments } from "../src/payments/unmatched.js";
 import { startRedisServer } from "../src/sandbox/redis.js";
+import type { ChatMessage } from "../src/sandbox/telegram/index.js";
 import { EmulatedChain } from "../src/sandbox/ton/chain.js";
 import { startToncenterEmulator } from "../src/sandbox/ton/server.js";
+import { Sandbox } from "../src/sandbox/world.js";
 
 const TON = 1_000_000_000n;
 const PAGE_SIZE = 99;
@@ -193,49 +196,104 @@ async function catchUp(redis: Redis, scenario: string, payments: number, rps: nu
   await w.emulator.close();
 }
 
-/** A payment lands at a random moment; how long until the order is paid and announced. */
-async function detectionLatency(redis: Redis, samples: number, pollIntervalMs: number) {
-  const w = await world(redis);
-  const client = new ToncenterClient({ endpoint: w.emulator.endpoint, rps: 10_000 });
-  const watcher = watcherFor(w, redis, client);
-  await watcher.pollOnce();
-  const orders = await createOrders(w.store, samples);
-  const reader = redis.duplicate();
-  let lastId = "$";
-  watcher.start(pollIntervalMs);
-  const latencies: number[] = [];
-  for (const order of orders) {
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * pollIntervalMs));
-    const sent = performance.now();
-    await w.chain.injectPayments(w.merchant.address, [{ amount: TON, comment: order.comment }]);
-    for (;;) {
-      const batch = await reader.xread("BLOCK", 5000, "STREAMS", w.keys.events, lastId);
-      const entries = batch?.[0]?.[1] ?? [];
-      const last = entries[entries.length - 1];
-      if (last) lastId = last[0];
-      const seen = entries.some(
-        ([, fields]) => fields[1] === order.id && fields[3]?.includes("order.paid"),
-      );
-      if (seen) break;
-      if (!batch) throw new Error(`order ${order.id} was not paid within 5 s`);
+/**
+ * A payment lands at a random moment; how long until the buyer reads "Payment received" in the
+ * chat — through the whole shop: watcher, events stream, notifier, Bot API emulator.
+ */
+async function detectionLatency(redisUrl: string, samples: number, pollIntervalMs: number) {
+  const sandbox = await Sandbox.start({ redisUrl, config: { pollIntervalMs } });
+  try {
+    const latencies: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const buyer = sandbox.user();
+      const order = await sandbox.app.store.create({
+        userId: buyer.id,
+        chatId: buyer.id,
+        productId: "ton-guide",
+        quantity: 1,
+        method: "ton",
+        currency: "TON",
+        amount: TON,
+        lang: "en",
+        ttlMs: 30 * 60_000,
+      });
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * pollIntervalMs));
+      const sent = performance.now();
+      await sandbox.chain.injectPayments(sandbox.merchant.address, [
+        { amount: TON, comment: order.comment },
+      ]);
+      await buyer.waitForText("Payment received", { timeoutMs: 5000 });
+      latencies.push(performance.now() - sent);
     }
-    latencies.push(performance.now() - sent);
+    latencies.sort((a, b) => a - b);
+    emit({
+      scenario: "detection-latency",
+      measured_to: "buyer's chat message",
+      samples,
+      poll_interval_ms: pollIntervalMs,
+      p50_ms: round(percentile(latencies, 50)),
+      p99_ms: round(percentile(latencies, 99)),
+      max_ms: round(latencies[latencies.length - 1] ?? Number.NaN),
+      target_p99_ms: pollIntervalMs + 250,
+    });
+  } finally {
+    await sandbox.stop();
   }
-  await watcher.stop();
-  reader.disconnect();
-  latencies.sort((a, b) => a - b);
-  const p99 = percentile(latencies, 99);
-  emit({
-    scenario: "detection-latency",
-    measured_to: "order paid event",
-    samples,
-    poll_interval_ms: pollIntervalMs,
-    p50_ms: round(percentile(latencies, 50)),
-    p99_ms: round(p99),
-    max_ms: round(latencies[latencies.length - 1] ?? Number.NaN),
-    target_p99_ms: pollIntervalMs + 250,
+}
+
+/**
+ * Updates through the real bot — `npm start` in its own process, as in production, with the
+ * runner, per-chat ordering, the rate limiter, Redis sessions and i18n — fed by the Bot API
+ * emulator here: buyers each send /shop and press a product, which reads and writes their
+ * session. Counted once every update has had its answer.
+ */
+async function botUpdates(redisUrl: string, buyers: number) {
+  // The watcher idles; this measures the bot.
+  const sandbox = await Sandbox.start({
+    redisUrl,
+    openShop: false,
+    config: { pollIntervalMs: 3_600_000, logLevel: "warn" },
   });
-  await w.emulator.close();
+  const stats = sandbox.telegram.stats.byMethod;
+  const shop = fork(fileURLToPath(new URL("../src/main.ts", import.meta.url)), {
+    env: { ...process.env, ...sandbox.env() },
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  try {
+    while ((stats.getUpdates ?? 0) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    const people = Array.from({ length: buyers }, () => sandbox.user());
+    const calls = () => (stats.sendMessage ?? 0) + (stats.answerCallbackQuery ?? 0);
+    // Warm-up: each buyer gets a shop message to press on; the rate-limit window then passes.
+    for (const person of people) person.send("/shop");
+    const menus = await Promise.all(people.map((person) => person.waitForButton("TON mug")));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+
+    const before = calls();
+    const requestsBefore = sandbox.telegram.stats.requests;
+    const started = performance.now();
+    const answers: Promise<unknown>[] = [];
+    people.forEach((person, i) => {
+      person.send("/shop");
+      answers.push(person.pressData(productData.pack({ id: "mug" }), menus[i] as ChatMessage));
+    });
+    await Promise.all(answers);
+    while (calls() - before < buyers * 2) await new Promise((resolve) => setTimeout(resolve, 2));
+    const seconds = (performance.now() - started) / 1000;
+    emit({
+      scenario: "bot-updates",
+      updates: buyers * 2,
+      buyers,
+      sessions: "redis",
+      seconds: round(seconds, 2),
+      per_second: round((buyers * 2) / seconds),
+      api_requests: sandbox.telegram.stats.requests - requestsBefore,
+    });
+  } finally {
+    shop.kill("SIGTERM");
+    await once(shop, "exit");
+    await sandbox.stop();
+  }
 }
 
 /** With nothing new on chain, each poll should cost one toncenter request. */
@@ -275,7 +333,11 @@ async function reliability(redis: Redis, redisUrl: string, payments: number) {
   const script = fileURLToPath(new URL("./bench-node.ts", import.meta.url));
   const spawnNode = () =>
     new Promise<ChildProcess>((resolve, reject) => {
-      const child = fork(script, [], { env, execArgv: ["--import", "tsx"], stdio: "ignore" });
+      const child = fork(script, [], {
+        env,
+        execArgv: ["--import", "tsx"],
+        stdio: "ignore",
+      });
       child.once("message", () => resolve(child));
       child.once("error", reject);
     });
@@ -380,7 +442,8 @@ async function main() {
     if (wants("watcher-catchup")) await catchUp(redis, "watcher-catchup", 10_000, undefined);
     if (wants("watcher-catchup-throttled"))
       await catchUp(redis, "watcher-catchup-throttled", 5_000, 10);
-    if (wants("detection-latency")) await detectionLatency(redis, 40, 1000);
+    if (wants("detection-latency")) await detectionLatency(redisUrl, 40, 1000);
+    if (wants("bot-updates")) await botUpdates(redisUrl, 2000);
     if (wants("idle-cost")) await idleCost(redis, 50);
     if (wants("reliability")) await reliability(redis, redisUrl, 1000);
     if (wants("decode")) await decoding(redis, 10_000);

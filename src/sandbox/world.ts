@@ -19,6 +19,8 @@ export interface SandboxOptions {
   log?: Logger;
   /** Keys put into stock pools before the shop opens. */
   stock?: Record<string, string[]>;
+  /** false: only the emulators and Redis, for a shop run in another process. */
+  openShop?: boolean;
 }
 
 /** A buyer's wallet app on the emulated chain: signs real transfers from a real wallet contract. */
@@ -78,6 +80,7 @@ export class Sandbox {
       const log = options.log ?? createLogger({ level: config.logLevel });
       const sandbox = new Sandbox(config, chain, toncenter, telegram, merchant, log);
       sandbox.cleanups.push(...cleanups);
+      if (options.openShop === false) return sandbox;
       const app = await sandbox.open();
       for (const [pool, keys] of Object.entries(options.stock ?? {})) {
         await app.stock.add(pool, keys);
@@ -107,6 +110,23 @@ export class Sandbox {
       pay: async (amount, comment) => {
         await this.chain.transfer(wallet, this.merchant.address, amount, { body: comment });
       },
+    };
+  }
+
+  /** The environment that runs `npm start` as this sandbox's shop in another process. */
+  env(): Record<string, string> {
+    const { config } = this;
+    return {
+      BOT_TOKEN: config.botToken ?? "",
+      TELEGRAM_API_ROOT: config.telegramApiRoot,
+      TON_NETWORK: config.tonNetwork,
+      TONCENTER_ENDPOINT: config.toncenterEndpoint,
+      TONCENTER_RPS: String(config.toncenterRps),
+      MERCHANT_ADDRESS: config.merchantAddress?.toString({ testOnly: true }) ?? "",
+      REDIS_URL: config.redisUrl,
+      REDIS_PREFIX: config.redisPrefix,
+      POLL_INTERVAL_MS: String(config.pollIntervalMs),
+      LOG_LEVEL: config.logLevel,
     };
   }
 
