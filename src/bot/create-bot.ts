@@ -11,13 +11,20 @@ import { shopFeature } from "./features/shop.js";
 import { createI18n, negotiateLocale } from "./i18n.js";
 import type { ShopServices } from "./services.js";
 
+/**
+ * A quick buyer taps /shop, a product, "+" a few times and "Pay" within a couple of seconds;
+ * fifteen updates in three seconds allows that and stops a script.
+ */
+const RATE_WINDOW_MS = 3000;
+const RATE_LIMIT = 15;
+
 export interface BotOptions {
   token: string;
   /** Bot API root: Telegram's, a self-hosted Bot API server, or the sandbox emulator. */
   apiRoot: string;
   /** Telegram's test environment. */
   testEnv: boolean;
-  /** Updates a user may send per second before being asked to slow down. */
+  /** Updates a user may send per window before being asked to slow down. */
   userRateLimit?: number;
 }
 
@@ -34,8 +41,8 @@ export function createBot(options: BotOptions, services: ShopServices) {
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
   bot.use(
     limit<BotContext, typeof services.redis>({
-      timeFrame: 1000,
-      limit: options.userRateLimit ?? 5,
+      timeFrame: RATE_WINDOW_MS,
+      limit: options.userRateLimit ?? RATE_LIMIT,
       storageClient: services.redis,
       keyPrefix: `${services.prefix}ratelimit:`,
       onLimitExceeded: async (ctx) => {
@@ -45,7 +52,7 @@ export function createBot(options: BotOptions, services: ShopServices) {
           `${services.prefix}ratelimit-told:${userId}`,
           "1",
           "PX",
-          1000,
+          RATE_WINDOW_MS,
           "NX",
         );
         if (first === null) return;
