@@ -93,6 +93,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           {
             catalog,
             store,
+            stock,
             redis,
             prefix,
             merchantAddress: config.merchantAddress,

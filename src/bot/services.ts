@@ -1,6 +1,7 @@
 import type { Address } from "@ton/core";
 import type { Redis } from "ioredis";
-import type { Catalog, PaymentMethod } from "../catalog/catalog.js";
+import type { Catalog, PaymentMethod, Product } from "../catalog/catalog.js";
+import type { StockPool } from "../fulfilment/stock.js";
 import type { Logger } from "../log.js";
 import type { OrderStore } from "../orders/store.js";
 
@@ -8,6 +9,8 @@ import type { OrderStore } from "../orders/store.js";
 export interface ShopServices {
   catalog: Catalog;
   store: OrderStore;
+  /** Keys left for products delivered from a stock pool. */
+  stock: StockPool;
   redis: Redis;
   prefix: string;
   merchantAddress: Address;
@@ -16,6 +19,12 @@ export interface ShopServices {
   /** Methods the bot can take payment in; a product shows only these. */
   payMethods: readonly PaymentMethod[];
   log: Logger;
+}
+
+/** How many a buyer can still get: the pool's size for stock products, otherwise unlimited. */
+export async function availableOf(services: ShopServices, product: Product): Promise<number> {
+  const { delivery } = product;
+  return delivery.type === "stock" ? services.stock.available(delivery.pool) : Infinity;
 }
 
 /** Where the bot remembers which message told a buyer how to pay, to reply to it later. */

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { buyData } from "../../src/bot/callback-data.js";
 import { expireOrders } from "../../src/jobs/expire.js";
 import { OrderStore } from "../../src/orders/store.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
@@ -152,5 +153,27 @@ describe("buying for TON through the bot", () => {
     const key = await buyer.waitForText("Your key:", { after: message.messageId });
     expect(key.text).toMatch(/Your key: KEY-(AAAA-1111|BBBB-2222)/);
     expect(await sandbox.app.stock.available("vpn-keys")).toBe(1);
+  });
+
+  it("shows what is left in stock, and stops selling at zero", async () => {
+    sandbox = await startShop({ stock: { "vpn-keys": ["KEY-ONLY-0001"] } });
+    const first = sandbox.user();
+    const { message, comment } = await checkoutTon(first, "VPN");
+    expect(first.fromBot().some((m) => m.text?.includes("In stock: 1"))).toBe(true);
+    const wallet = await sandbox.buyerWallet();
+    await wallet.pay(1_200_000_000n, comment);
+    await first.waitForText("Your key: KEY-ONLY-0001", { after: message.messageId });
+
+    const late = sandbox.user();
+    late.send("/start buy_vpn-key");
+    const card = await late.waitForText("Sold out");
+    expect(card.text).toContain("In stock: 0");
+    expect(late.buttonsData(card).some((data) => data.startsWith("buy"))).toBe(false);
+    const forged = await late.pressData(
+      buyData.pack({ id: "vpn-key", quantity: 1, method: "ton" }),
+      card,
+    );
+    expect(forged?.text).toContain("Sold out");
+    expect(await sandbox.app.store.listByUser(late.id, 10)).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import type { BotContext } from "../context.js";
 import { escapeHtml, formatAmount, formatTime } from "../format.js";
 import { localized } from "../i18n.js";
 import { tonPaymentKeyboard } from "../keyboards.js";
-import { paymentMessageKey, type ShopServices } from "../services.js";
+import { availableOf, paymentMessageKey, type ShopServices } from "../services.js";
 import { orderStatusText } from "../status.js";
 
 /** Buying for TON: the order, the payment message with links and a QR code, and "I have paid". */
@@ -28,6 +28,9 @@ export function payTonFeature(services: ShopServices) {
         "refused a buy button",
       );
       return ctx.answerCallbackQuery({ text: ctx.t("pay-method-unavailable"), show_alert: true });
+    }
+    if ((await availableOf(services, product)) < quantity) {
+      return ctx.answerCallbackQuery({ text: ctx.t("product-sold-out"), show_alert: true });
     }
     await ctx.answerCallbackQuery();
     const locale = await ctx.i18n.getLocale();

@@ -5,7 +5,7 @@ import type { BotContext } from "../context.js";
 import { escapeHtml, formatPrice } from "../format.js";
 import { localized } from "../i18n.js";
 import { catalogKeyboard, productKeyboard } from "../keyboards.js";
-import type { ShopServices } from "../services.js";
+import { availableOf, type ShopServices } from "../services.js";
 
 /** /shop, product cards and quantity: everything before a buyer chooses how to pay. */
 export function shopFeature(services: ShopServices) {
@@ -14,7 +14,7 @@ export function shopFeature(services: ShopServices) {
 
   const methodsFor = (product: Product) => payMethods.filter((method) => product.prices[method]);
 
-  async function card(ctx: BotContext, product: Product, quantity: number) {
+  async function card(ctx: BotContext, product: Product, quantity: number, available: number) {
     const locale = await ctx.i18n.getLocale();
     const prices = methodsFor(product).map((method) =>
       ctx.t("product-price-line", {
@@ -32,10 +32,13 @@ export function shopFeature(services: ShopServices) {
         prices: prices.join("\n"),
       }),
     ];
-    if (product.maxQuantity > 1) lines.push(ctx.t("product-quantity", { quantity }));
+    if (Number.isFinite(available)) lines.push(ctx.t("product-stock", { count: available }));
+    if (available === 0) lines.push(ctx.t("product-sold-out"));
+    else if (product.maxQuantity > 1) lines.push(ctx.t("product-quantity", { quantity }));
+    const methods = available === 0 ? [] : methodsFor(product);
     return {
       text: lines.join("\n"),
-      keyboard: productKeyboard(product, quantity, methodsFor(product), ctx.t),
+      keyboard: productKeyboard(product, quantity, methods, ctx.t),
     };
   }
 
@@ -50,9 +53,11 @@ export function shopFeature(services: ShopServices) {
     }
     ctx.session.quantities ??= {};
     const chosen = quantity ?? ctx.session.quantities[productId] ?? 1;
-    const safe = Math.min(product.maxQuantity, Math.max(1, Math.trunc(chosen) || 1));
+    const available = await availableOf(services, product);
+    const limit = Math.max(1, Math.min(product.maxQuantity, available));
+    const safe = Math.min(limit, Math.max(1, Math.trunc(chosen) || 1));
     ctx.session.quantities[productId] = safe;
-    const { text, keyboard } = await card(ctx, product, safe);
+    const { text, keyboard } = await card(ctx, product, safe, available);
     if (ctx.callbackQuery) {
       await ctx.answerCallbackQuery();
       // "−" at 1, "+" at the limit and the count itself leave the card as it is.

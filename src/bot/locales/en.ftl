@@ -31,6 +31,8 @@ product-card =
     { $prices }
 product-price-line = • { $method }: <b>{ $amount }</b>
 product-quantity = Quantity: <b>{ $quantity }</b>
+product-stock = In stock: { $count }
+product-sold-out = Sold out for now — please check back later.
 product-not-found = This product is not on sale any more. Tap /shop to see what is.
 method-ton = TON
 method-stars = Telegram Stars

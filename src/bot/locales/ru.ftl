@@ -31,6 +31,8 @@ product-card =
     { $prices }
 product-price-line = • { $method }: <b>{ $amount }</b>
 product-quantity = Количество: <b>{ $quantity }</b>
+product-stock = В наличии: { $count }
+product-sold-out = Сейчас распродано — загляните позже.
 product-not-found = Этот товар больше не продаётся. Нажмите /shop, чтобы посмотреть, что есть в продаже.
 method-ton = TON
 method-stars = Telegram Stars

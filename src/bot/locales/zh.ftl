@@ -31,6 +31,8 @@ product-card =
     { $prices }
 product-price-line = • { $method }：<b>{ $amount }</b>
 product-quantity = 数量：<b>{ $quantity }</b>
+product-stock = 库存：{ $count }
+product-sold-out = 暂时售罄，请稍后再来。
 product-not-found = 该商品已下架。点击 /shop 查看在售商品。
 method-ton = TON
 method-stars = Telegram Stars
