@@ -1,17 +1,19 @@
 import { hostname } from "node:os";
 import type { I18n } from "@grammyjs/i18n";
-import { type Api, GrammyError } from "grammy";
+import { type Api, GrammyError, InlineKeyboard } from "grammy";
 import type { Redis } from "ioredis";
 import type { Logger } from "../log.js";
 import { redisKeys } from "../orders/keys.js";
 import { outstanding } from "../orders/order.js";
 import type { OrderEvent, OrderStore } from "../orders/store.js";
+import { checkOrderData } from "./callback-data.js";
 import type { BotContext } from "./context.js";
 import { formatAmount } from "./format.js";
 import { paymentMessageKey } from "./services.js";
 import { eventMessageKey } from "./status.js";
 
 const GROUP = "notifier";
+const CLOSING_EVENTS = new Set<OrderEvent["type"]>(["order.paid", "order.held", "order.expired"]);
 
 export interface NotifierOptions {
   api: Api;
@@ -129,5 +131,17 @@ export class BuyerNotifier {
         : undefined,
     });
     this.options.log.info({ orderId, event: key }, "buyer notified");
+    if (replyTo && CLOSING_EVENTS.has(event.type)) {
+      // Paid or expired: the wallet buttons go, so nobody pays the same order twice by mistake.
+      const check = new InlineKeyboard().text(
+        this.options.i18n.t(order.lang, "button-check"),
+        checkOrderData.pack({ orderId }),
+      );
+      await this.options.api
+        .editMessageReplyMarkup(order.chatId, Number(replyTo), { reply_markup: check })
+        .catch((error: unknown) =>
+          this.options.log.warn({ orderId, err: error }, "payment message not updated"),
+        );
+    }
   }
 }

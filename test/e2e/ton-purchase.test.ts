@@ -40,6 +40,11 @@ describe("buying for TON through the bot", () => {
     await wallet.pay(HALF_TON, comment);
     const paid = await buyer.waitForText("Payment received", { after: message.messageId });
     expect(paid.message.reply_to_message?.message_id).toBe(message.messageId);
+    // The paid order's message keeps only "I have paid": no wallet button invites a second payment.
+    await buyer.waitFor((m) => m.messageId === message.messageId && m.edits > 0);
+    expect(message.message.reply_markup?.inline_keyboard.flat().map((b) => b.text)).toEqual([
+      "I have paid",
+    ]);
     await buyer.waitForText("Your download link", { after: message.messageId });
     const receipt = await buyer.waitForText("Receipt", { after: message.messageId });
     expect(receipt.text).toContain(`order ${orderId}`);
