@@ -1,4 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { AmountFormatError, currencyDecimals, parseUnits } from "./units.js";
 
@@ -133,7 +135,19 @@ export async function loadCatalog(path: string, options: CatalogOptions): Promis
   } catch (error) {
     throw new CatalogError(`catalog: ${path} is not valid JSON (${(error as Error).message})`);
   }
-  return parseCatalog(json, options);
+  const catalog = parseCatalog(json, options);
+  // Files are found next to the catalog, and checked now rather than at the first sale.
+  for (const product of catalog.products) {
+    const { delivery } = product;
+    if (delivery.type !== "file") continue;
+    delivery.path = resolve(dirname(path), delivery.path);
+    await access(delivery.path, constants.R_OK).catch(() => {
+      throw new CatalogError(
+        `catalog: product "${product.id}" delivery.path: cannot read ${delivery.path}`,
+      );
+    });
+  }
+  return catalog;
 }
 
 /** The price of `quantity` items, or undefined when the product is not sold that way. */

@@ -79,4 +79,21 @@ describe("catalog", () => {
     await writeFile(broken, "{ not json");
     await expect(loadCatalog(broken, options)).rejects.toThrow(/is not valid JSON/);
   });
+
+  it("finds a delivered file next to the catalog, and refuses one that is not there", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "catalog-"));
+    await writeFile(join(dir, "guide.pdf"), "%PDF-1.4");
+    const fileProduct = (path: string) =>
+      product({ delivery: { type: "file", path }, prices: { ton: "1", stars: "10" } });
+    const good = join(dir, "good.json");
+    await writeFile(good, JSON.stringify({ products: [fileProduct("guide.pdf")] }));
+    const catalog = await loadCatalog(good, options);
+    expect(catalog.products[0]?.delivery).toEqual({ type: "file", path: join(dir, "guide.pdf") });
+
+    const bad = join(dir, "bad.json");
+    await writeFile(bad, JSON.stringify({ products: [fileProduct("gone.pdf")] }));
+    await expect(loadCatalog(bad, options)).rejects.toThrow(
+      /product "\w+" delivery.path: cannot read .*gone\.pdf/,
+    );
+  });
 });
