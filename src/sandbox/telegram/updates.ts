@@ -30,11 +30,13 @@ export class UpdateQueue {
     return update;
   }
 
-  /** Replaces the filter; an empty list restores the default. Pending updates it excludes go. */
+  /**
+   * Replaces the filter; an empty list restores the default. Like Telegram, it applies to updates
+   * created from now on: pending ones stay, whatever their kind.
+   */
   setAllowed(kinds: readonly UpdateKind[] | undefined): void {
     if (kinds === undefined) return;
     this.allowed = [...kinds];
-    this.pending = this.pending.filter((u) => this.allows(u));
   }
 
   get allowedUpdates(): readonly UpdateKind[] {

@@ -38,9 +38,10 @@ export function messageMethods(): Record<string, Handler> {
     sendMessage(params, { state }) {
       const chat = state.chatForBot(chatIdParam(params));
       const raw = requiredString(params, "text", "message text is empty");
-      if (raw.trim() === "") throw badRequest("message text is empty");
       const parseMode = optionalString(params, "parse_mode");
+      // Telegram checks the text left after parsing: "<b> </b>" is as empty as "".
       const text = renderText(raw, parseMode);
+      if (text.trim() === "") throw badRequest("message text is empty");
       if (text.length > MAX_TEXT) throw badRequest("message is too long");
       const replyMarkup = readReplyMarkup(params);
       const replyTo = repliedMessage(params, chat.chat.id, state.findMessage.bind(state));
@@ -74,6 +75,7 @@ export function messageMethods(): Record<string, Handler> {
       const raw = requiredString(params, "text", "message text is empty");
       const parseMode = optionalString(params, "parse_mode");
       const text = renderText(raw, parseMode);
+      if (text.trim() === "") throw badRequest("message text is empty");
       if (text.length > MAX_TEXT) throw badRequest("message is too long");
       // Telegram drops the inline keyboard when an edit does not repeat it.
       const replyMarkup = readInlineMarkup(params);

@@ -67,9 +67,12 @@ function readCommand(item: unknown): BotCommand {
   if (!isRecord(item) || typeof item.command !== "string" || typeof item.description !== "string") {
     throw badRequest("can't parse BotCommand JSON object");
   }
-  if (!/^[a-z0-9_]{1,32}$/.test(item.command)) throw badRequest("BOT_COMMAND_INVALID");
-  if (item.description.length < 1 || item.description.length > 256) {
+  // Telegram trims both and drops one leading slash, so "/start" is stored as "start".
+  const command = item.command.trim().replace(/^\//, "");
+  const description = item.description.trim();
+  if (!/^[a-z0-9_]{1,32}$/.test(command)) throw badRequest("BOT_COMMAND_INVALID");
+  if (description.length < 1 || description.length > 256) {
     throw badRequest("BOT_COMMAND_DESCRIPTION_INVALID");
   }
-  return { command: item.command, description: item.description };
+  return { command, description };
 }
