@@ -17,6 +17,7 @@ import { scheduleJobs } from "./jobs/schedule.js";
 import type { Logger } from "./log.js";
 import { OrderStore } from "./orders/store.js";
 import { PaymentsCore } from "./payments/core.js";
+import { TelegramPayments } from "./payments/telegram/service.js";
 import { ToncenterClient } from "./payments/ton/client.js";
 import { threadDecoder } from "./payments/ton/decoder.js";
 import { PaymentWatcher } from "./payments/ton/watcher.js";
@@ -99,7 +100,16 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
             merchantAddress: config.merchantAddress,
             testnet: config.tonNetwork === "testnet",
             orderTtlMs: config.orderTtlMinutes * 60_000,
-            payMethods: ["ton"],
+            payMethods: ["ton", "stars", ...(config.paymentProviderToken ? ["fiat" as const] : [])],
+            telegramPayments: new TelegramPayments({
+              store,
+              payments,
+              unmatched,
+              catalog,
+              stock,
+              log: log.child({ module: "telegram-payments" }),
+            }),
+            providerToken: config.paymentProviderToken,
             log: log.child({ module: "bot" }),
           },
         )

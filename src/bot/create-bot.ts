@@ -6,6 +6,7 @@ import { Bot, GrammyError, HttpError, session } from "grammy";
 import type { BotContext, SessionData } from "./context.js";
 import { infoFeature } from "./features/info.js";
 import { ordersFeature } from "./features/orders.js";
+import { payTelegramFeature } from "./features/pay-telegram.js";
 import { payTonFeature } from "./features/pay-ton.js";
 import { shopFeature } from "./features/shop.js";
 import { createI18n, negotiateLocale } from "./i18n.js";
@@ -44,6 +45,11 @@ export function createBot(options: BotOptions, services: ShopServices) {
       timeFrame: RATE_WINDOW_MS,
       limit: options.userRateLimit ?? RATE_LIMIT,
       storageClient: services.redis,
+      // Payment updates are never dropped: Telegram cancels a payment the bot does not answer.
+      keyGenerator: (ctx) =>
+        ctx.preCheckoutQuery || ctx.shippingQuery || ctx.message?.successful_payment
+          ? undefined
+          : ctx.from?.id.toString(),
       keyPrefix: `${services.prefix}ratelimit:`,
       onLimitExceeded: async (ctx) => {
         const userId = ctx.from?.id;
@@ -79,6 +85,7 @@ export function createBot(options: BotOptions, services: ShopServices) {
   bot.use(infoFeature(shop.showProduct));
   bot.use(shop.feature);
   bot.use(payTonFeature(services));
+  bot.use(payTelegramFeature(services));
   bot.use(ordersFeature(services));
 
   // Callback data nobody recognises: an old keyboard, or something forged.

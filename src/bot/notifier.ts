@@ -131,8 +131,9 @@ export class BuyerNotifier {
         : undefined,
     });
     this.options.log.info({ orderId, event: key }, "buyer notified");
-    if (replyTo && CLOSING_EVENTS.has(event.type)) {
-      // Paid or expired: the wallet buttons go, so nobody pays the same order twice by mistake.
+    if (replyTo && order.method === "ton" && CLOSING_EVENTS.has(event.type)) {
+      // A TON order paid or expired: the wallet buttons go, so nobody pays it twice by mistake.
+      // (An invoice's Pay button stays; Telegram and the pre-checkout refuse a second payment.)
       const check = new InlineKeyboard().text(
         this.options.i18n.t(order.lang, "button-check"),
         checkOrderData.pack({ orderId }),

@@ -4,7 +4,12 @@ import { type Bot, webhookCallback } from "grammy";
 import type { Logger } from "../log.js";
 import type { BotContext } from "./context.js";
 
-export const ALLOWED_UPDATES = ["message", "callback_query", "pre_checkout_query"] as const;
+export const ALLOWED_UPDATES = [
+  "message",
+  "callback_query",
+  "pre_checkout_query",
+  "shipping_query",
+] as const;
 
 /** Long polling through @grammyjs/runner; returns a function that stops it. */
 export async function startPolling(bot: Bot<BotContext>): Promise<() => Promise<void>> {

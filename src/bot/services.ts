@@ -4,6 +4,7 @@ import type { Catalog, PaymentMethod, Product } from "../catalog/catalog.js";
 import type { StockPool } from "../fulfilment/stock.js";
 import type { Logger } from "../log.js";
 import type { OrderStore } from "../orders/store.js";
+import type { TelegramPayments } from "../payments/telegram/service.js";
 
 /** What the bot's features need from the rest of the shop. */
 export interface ShopServices {
@@ -18,6 +19,10 @@ export interface ShopServices {
   orderTtlMs: number;
   /** Methods the bot can take payment in; a product shows only these. */
   payMethods: readonly PaymentMethod[];
+  /** Stars and card payments; absent when the bot takes TON only. */
+  telegramPayments?: TelegramPayments;
+  /** PAYMENT_PROVIDER_TOKEN, for card invoices. */
+  providerToken?: string;
   log: Logger;
 }
 

@@ -30,10 +30,24 @@ export interface Product {
   prices: Partial<Record<PaymentMethod, Price>>;
   maxQuantity: number;
   delivery: Delivery;
+  /** Tips a card payer may add, in fiat minor units. */
+  tips?: { max: bigint; suggested: bigint[] };
+}
+
+/** A way to ship physical goods bought by card; Telegram asks the buyer to pick one. */
+export interface ShippingOption {
+  id: string;
+  title: LocalizedText;
+  /** Fiat minor units, added to the invoice. */
+  amount: bigint;
+  /** ISO 3166-1 alpha-2 codes it reaches; absent = everywhere. */
+  countries?: string[];
 }
 
 export interface Catalog {
   products: Product[];
+  /** Shipping options for physical goods paid by card; empty = no shipping step. */
+  shipping: ShippingOption[];
   find(productId: string): Product | undefined;
 }
 
@@ -69,9 +83,24 @@ const productSchema = z.object({
     z.object({ type: z.literal("file"), path: z.string().min(1), caption: localized.optional() }),
     z.object({ type: z.literal("stock"), pool: z.string().regex(/^[a-z0-9_-]{1,40}$/) }),
   ]),
+  tips: z.object({ max: z.string(), suggested: z.array(z.string()).max(4).default([]) }).optional(),
 });
 
-const catalogSchema = z.object({ products: z.array(productSchema).min(1) });
+const shippingSchema = z.object({
+  id: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,32}$/, { error: "must be 1-32 lower-case letters, digits, _ or -" }),
+  title: localized,
+  price: z.string(),
+  countries: z
+    .array(z.string().regex(/^[A-Z]{2}$/, { error: "must be ISO 3166-1 alpha-2 codes" }))
+    .optional(),
+});
+
+const catalogSchema = z.object({
+  products: z.array(productSchema).min(1),
+  shipping: z.array(shippingSchema).default([]),
+});
 
 export interface CatalogOptions {
   /** ISO 4217 code fiat prices are in (FIAT_CURRENCY). */
@@ -114,10 +143,48 @@ export function parseCatalog(input: unknown, options: CatalogOptions): Catalog {
     if (raw.kind === "digital" && !prices.stars) {
       throw new CatalogError(`catalog: digital product "${raw.id}" needs a Stars price`);
     }
-    return { ...raw, prices } satisfies Product;
+    const { tips: rawTips, ...rest } = raw;
+    const product: Product = { ...rest, prices };
+    if (rawTips) product.tips = parseTips(raw.id, rawTips, options.fiatCurrency);
+    return product;
+  });
+  const fiatDecimals = () => currencyDecimals(options.fiatCurrency);
+  const shipping = result.data.shipping.map((option) => {
+    const amount = fiatAmount(`shipping "${option.id}" price`, option.price, fiatDecimals(), true);
+    const { price: _, ...rest } = option;
+    return { ...rest, amount } satisfies ShippingOption;
   });
   const byId = new Map(products.map((product) => [product.id, product]));
-  return { products, find: (productId) => byId.get(productId) };
+  return { products, shipping, find: (productId) => byId.get(productId) };
+}
+
+function fiatAmount(where: string, text: string, decimals: number, zeroAllowed = false): bigint {
+  let amount: bigint;
+  try {
+    amount = parseUnits(text, decimals);
+  } catch (error) {
+    const reason = error instanceof AmountFormatError ? error.message : String(error);
+    throw new CatalogError(`catalog: ${where}: ${reason}`);
+  }
+  if (amount < 0n || (amount === 0n && !zeroAllowed)) {
+    throw new CatalogError(`catalog: ${where} must be above zero`);
+  }
+  return amount;
+}
+
+/** Telegram's rules for tips: up to four suggestions, increasing, none above the maximum. */
+function parseTips(productId: string, raw: { max: string; suggested: string[] }, currency: string) {
+  const decimals = currencyDecimals(currency);
+  const max = fiatAmount(`product "${productId}" tips.max`, raw.max, decimals);
+  const suggested = raw.suggested.map((text, i) =>
+    fiatAmount(`product "${productId}" tips.suggested.${i}`, text, decimals),
+  );
+  if (suggested.some((tip, i) => tip > max || (i > 0 && tip <= (suggested[i - 1] ?? 0n)))) {
+    throw new CatalogError(
+      `catalog: product "${productId}" tips.suggested must increase and stay within tips.max`,
+    );
+  }
+  return { max, suggested };
 }
 
 export async function loadCatalog(path: string, options: CatalogOptions): Promise<Catalog> {

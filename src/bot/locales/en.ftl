@@ -56,6 +56,14 @@ button-tonkeeper = Open in Tonkeeper
 button-telegram-wallet = Telegram Wallet
 button-check = I have paid
 pay-method-unavailable = This product cannot be paid that way. Tap /shop to choose again.
+checkout-not-found = This order no longer exists. Tap /shop to order again — you have not been charged.
+checkout-not-yours = This invoice belongs to someone else's order. Tap /shop to make your own.
+checkout-paid-already = This order is already paid — there is nothing more to pay.
+checkout-expired = This order expired. Tap /shop and buy again — you have not been charged.
+checkout-changed = The amount does not match this order any more. Tap /shop and buy again.
+checkout-sold-out = Sorry, this product has just sold out. You have not been charged.
+checkout-shipping = This shipping option is not available. Please choose another one.
+shipping-unavailable = Sorry, we cannot ship to this address yet.
 
 status-pending = Waiting for your payment of { $amount } { $currency }. The moment it reaches the blockchain we will tell you.
 status-underpaid = We received { $paid } { $currency }, but the order costs { $amount }. Please send the remaining <code>{ $owed }</code> { $currency } with the same comment <code>{ $comment }</code>.

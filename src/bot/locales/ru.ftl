@@ -56,6 +56,14 @@ button-tonkeeper = Открыть в Tonkeeper
 button-telegram-wallet = Telegram Wallet
 button-check = Я оплатил(а)
 pay-method-unavailable = Этот товар нельзя оплатить таким способом. Нажмите /shop, чтобы выбрать заново.
+checkout-not-found = Этого заказа больше нет. Нажмите /shop, чтобы заказать снова, — деньги не списаны.
+checkout-not-yours = Этот счёт относится к чужому заказу. Нажмите /shop, чтобы оформить свой.
+checkout-paid-already = Этот заказ уже оплачен — платить больше ничего не нужно.
+checkout-expired = Срок заказа истёк. Нажмите /shop и оформите покупку снова — деньги не списаны.
+checkout-changed = Сумма больше не совпадает с заказом. Нажмите /shop и оформите покупку снова.
+checkout-sold-out = К сожалению, этот товар только что закончился. Деньги не списаны.
+checkout-shipping = Этот способ доставки недоступен. Пожалуйста, выберите другой.
+shipping-unavailable = К сожалению, мы пока не доставляем по этому адресу.
 
 status-pending = Ожидаем ваш платёж: { $amount } { $currency }. Как только он появится в блокчейне, мы вам сообщим.
 status-underpaid = Мы получили { $paid } { $currency }, но заказ стоит { $amount }. Доплатите, пожалуйста, оставшиеся <code>{ $owed }</code> { $currency } с тем же комментарием <code>{ $comment }</code>.

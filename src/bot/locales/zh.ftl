@@ -56,6 +56,14 @@ button-tonkeeper = 在 Tonkeeper 中打开
 button-telegram-wallet = Telegram Wallet
 button-check = 我已付款
 pay-method-unavailable = 该商品不支持此付款方式。点击 /shop 重新选择。
+checkout-not-found = 该订单已不存在。点击 /shop 重新下单——您未被扣款。
+checkout-not-yours = 此账单属于他人的订单。点击 /shop 创建您自己的订单。
+checkout-paid-already = 该订单已付款——无需再付。
+checkout-expired = 该订单已过期。点击 /shop 重新购买——您未被扣款。
+checkout-changed = 金额与该订单不再相符。点击 /shop 重新购买。
+checkout-sold-out = 抱歉，该商品刚刚售罄。您未被扣款。
+checkout-shipping = 该配送方式不可用，请选择其他方式。
+shipping-unavailable = 抱歉，我们暂时无法配送到该地址。
 
 status-pending = 正在等待您支付 { $amount } { $currency }。款项一上链，我们会立即通知您。
 status-underpaid = 我们已收到 { $paid } { $currency }，但订单金额为 { $amount }。请使用相同的备注 <code>{ $comment }</code> 补付剩余的 <code>{ $owed }</code> { $currency }。

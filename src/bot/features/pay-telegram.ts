@@ -1,0 +1,113 @@
+import { Composer } from "grammy";
+import { priceOf } from "../../catalog/catalog.js";
+import { shippingFor } from "../../payments/telegram/checkout.js";
+import { invoiceFor } from "../../payments/telegram/invoice.js";
+import { buyData } from "../callback-data.js";
+import type { BotContext } from "../context.js";
+import { localized } from "../i18n.js";
+import { availableOf, paymentMessageKey, type ShopServices } from "../services.js";
+
+/**
+ * Buying for Telegram Stars or by card: the order and its invoice, the pre-checkout decision,
+ * shipping options, and the successful or refunded payment — which go to the same
+ * recordPayment and fulfilment as TON.
+ */
+export function payTelegramFeature(services: ShopServices) {
+  const feature = new Composer<BotContext>();
+  const { catalog, store, telegramPayments } = services;
+  if (!telegramPayments) return feature;
+
+  feature.callbackQuery(
+    [buyData.filter({ method: "stars" }), buyData.filter({ method: "fiat" })],
+    async (ctx) => {
+      const { id, quantity, method } = buyData.unpack(ctx.callbackQuery.data);
+      const product = catalog.find(id);
+      const valid =
+        Number.isInteger(quantity) && quantity >= 1 && quantity <= (product?.maxQuantity ?? 0);
+      const allowed = method === "stars" || method === "fiat";
+      const price =
+        product && valid && allowed && services.payMethods.includes(method)
+          ? priceOf(product, method, quantity)
+          : undefined;
+      if (!product || !price || !allowed) {
+        services.log.warn(
+          { userId: ctx.from.id, data: ctx.callbackQuery.data },
+          "refused a buy button",
+        );
+        return ctx.answerCallbackQuery({ text: ctx.t("pay-method-unavailable"), show_alert: true });
+      }
+      if ((await availableOf(services, product)) < quantity) {
+        return ctx.answerCallbackQuery({ text: ctx.t("product-sold-out"), show_alert: true });
+      }
+      await ctx.answerCallbackQuery();
+      const locale = await ctx.i18n.getLocale();
+      const order = await store.create({
+        userId: ctx.from.id,
+        chatId: ctx.chat?.id ?? ctx.from.id,
+        productId: product.id,
+        quantity,
+        method,
+        currency: price.currency,
+        amount: price.amount,
+        lang: locale,
+        ttlMs: services.orderTtlMs,
+      });
+      const invoice = invoiceFor(order, product, {
+        catalog,
+        providerToken: services.providerToken,
+        locale,
+      });
+      const sent = await ctx.replyWithInvoice(
+        invoice.title,
+        invoice.description,
+        invoice.payload,
+        invoice.currency,
+        invoice.prices,
+        invoice.other,
+      );
+      await services.redis.set(
+        paymentMessageKey(services.prefix, order.id),
+        String(sent.message_id),
+        "PX",
+        services.orderTtlMs + 7 * 86_400_000,
+      );
+      services.log.info({ orderId: order.id, userId: ctx.from.id, method }, "invoice sent");
+    },
+  );
+
+  feature.on("shipping_query", async (ctx) => {
+    const query = ctx.shippingQuery;
+    const order = await store.get(query.invoice_payload);
+    const options = shippingFor(catalog, query.shipping_address.country_code);
+    if (!order || order.userId !== ctx.from.id || options.length === 0) {
+      return ctx.answerShippingQuery(false, { error_message: ctx.t("shipping-unavailable") });
+    }
+    const locale = await ctx.i18n.getLocale();
+    return ctx.answerShippingQuery(true, {
+      shipping_options: options.map((option) => ({
+        id: option.id,
+        title: localized(option.title, locale),
+        prices: [{ label: localized(option.title, locale), amount: Number(option.amount) }],
+      })),
+    });
+  });
+
+  feature.on("pre_checkout_query", async (ctx) => {
+    const verdict = await telegramPayments.preCheckout(ctx.preCheckoutQuery);
+    if (verdict.ok) return ctx.answerPreCheckoutQuery(true);
+    return ctx.answerPreCheckoutQuery(false, {
+      error_message: ctx.t(`checkout-${verdict.reason}`),
+    });
+  });
+
+  // No reply here: the notifier says "paid" from the order's event, the deliverer sends the goods.
+  feature.on("message:successful_payment", async (ctx) => {
+    await telegramPayments.successfulPayment(ctx.from.id, ctx.message.successful_payment);
+  });
+
+  feature.on("message:refunded_payment", async (ctx) => {
+    await telegramPayments.refunded(ctx.message.refunded_payment);
+  });
+
+  return feature;
+}

@@ -1,0 +1,169 @@
+import type { Api } from "grammy";
+import type { PreCheckoutQuery, RefundedPayment, SuccessfulPayment } from "grammy/types";
+import type { Catalog } from "../../catalog/catalog.js";
+import type { StockPool } from "../../fulfilment/stock.js";
+import type { Logger } from "../../log.js";
+import type { Order, Payment } from "../../orders/order.js";
+import { InvalidTransition, refundOrder } from "../../orders/state.js";
+import type { OrderStore } from "../../orders/store.js";
+import type { PaymentsCore, RecordedPayment } from "../core.js";
+import type { UnmatchedPayments } from "../unmatched.js";
+import { type CheckoutVerdict, checkCheckout, splitTotal } from "./checkout.js";
+
+export interface TelegramPaymentsOptions {
+  store: OrderStore;
+  payments: PaymentsCore;
+  unmatched: UnmatchedPayments;
+  catalog: Catalog;
+  stock: StockPool;
+  log: Logger;
+}
+
+export class RefundRefused extends Error {
+  override name = "RefundRefused";
+}
+
+/**
+ * Stars and card payments: the pre-checkout decision, the successful payment into
+ * recordPayment (the same path as TON), and Star refunds.
+ */
+export class TelegramPayments {
+  constructor(private readonly options: TelegramPaymentsOptions) {}
+
+  /** Decides a pre_checkout_query. Reads only; Telegram waits at most 10 s for the answer. */
+  async preCheckout(query: PreCheckoutQuery): Promise<CheckoutVerdict> {
+    const { store, catalog, stock } = this.options;
+    const order = await store.get(query.invoice_payload);
+    const product = order ? catalog.find(order.productId) : undefined;
+    const delivery = product?.delivery;
+    const available =
+      delivery?.type === "stock" ? await stock.available(delivery.pool) : Number.POSITIVE_INFINITY;
+    const verdict = checkCheckout(
+      order,
+      {
+        userId: query.from.id,
+        currency: query.currency,
+        totalAmount: BigInt(query.total_amount),
+        shippingOptionId: query.shipping_option_id,
+      },
+      { product, catalog, now: store.now(), available },
+    );
+    if (!verdict.ok) {
+      this.options.log.warn(
+        { orderId: query.invoice_payload, userId: query.from.id, reason: verdict.reason },
+        "pre-checkout refused",
+      );
+    }
+    return verdict;
+  }
+
+  /**
+   * Records a successful payment. Idempotent on the charge id, so an update Telegram delivers
+   * twice counts once. Money for an order that cannot be found is kept as unmatched.
+   */
+  async successfulPayment(
+    userId: number,
+    paid: SuccessfulPayment,
+  ): Promise<RecordedPayment | undefined> {
+    const { store, catalog, payments, unmatched, log } = this.options;
+    const method = paid.currency === "XTR" ? "stars" : "fiat";
+    const chargeId = paid.telegram_payment_charge_id;
+    const reference: Record<string, string> = {
+      telegramChargeId: chargeId,
+      total: String(paid.total_amount),
+    };
+    if (paid.provider_payment_charge_id) {
+      reference.providerChargeId = paid.provider_payment_charge_id;
+    }
+    if (paid.shipping_option_id) reference.shippingOptionId = paid.shipping_option_id;
+    if (paid.order_info) reference.orderInfo = JSON.stringify(paid.order_info);
+
+    const order = await store.get(paid.invoice_payload);
+    const product = order ? catalog.find(order.productId) : undefined;
+    const payment: Payment = {
+      key: `${method}:${chargeId}`,
+      method,
+      currency: paid.currency,
+      amount: BigInt(paid.total_amount),
+      receivedAt: store.now(),
+      from: String(userId),
+      reference,
+    };
+    if (!order || !product) {
+      log.error({ orderId: paid.invoice_payload, chargeId }, "payment for an unknown order");
+      await unmatched.record({ ...payment, reason: "order-not-found" });
+      return undefined;
+    }
+    // The order tracks the goods; shipping and a tip ride along on the payment record.
+    const split = splitTotal(
+      order,
+      { totalAmount: payment.amount, shippingOptionId: paid.shipping_option_id },
+      catalog,
+      product,
+    );
+    if (typeof split === "object") {
+      payment.amount = split.goods;
+      reference.shipping = String(split.shipping);
+      reference.tip = String(split.tip);
+    }
+    const recorded = await payments.recordPayment(order.id, payment, order);
+    log.info(
+      { orderId: order.id, chargeId, outcome: recorded.outcome.kind },
+      "telegram payment recorded",
+    );
+    return recorded;
+  }
+
+  /**
+   * Gives a Stars order's money back through Telegram, then marks the order refunded. Only a
+   * paid or delivered Stars order can be refunded this way; a card refund goes through the
+   * provider's dashboard.
+   */
+  async refundStars(api: Api, orderId: string): Promise<Order> {
+    const order = await this.options.store.require(orderId);
+    if (order.method !== "stars") throw new RefundRefused(`order ${orderId} was not paid in Stars`);
+    if (order.status !== "paid" && order.status !== "fulfilled") {
+      throw new RefundRefused(`order ${orderId} is ${order.status}, not paid`);
+    }
+    const charges = order.payments
+      .map((p) => p.reference?.telegramChargeId)
+      .filter((id): id is string => id !== undefined);
+    if (charges.length === 0) throw new RefundRefused(`order ${orderId} has no Stars payment`);
+    for (const chargeId of charges) {
+      await api.refundStarPayment(order.userId, chargeId).catch((error: unknown) => {
+        // Refunded before (e.g. the refund went through but the process died): carry on.
+        if (String((error as Error).message).includes("CHARGE_ALREADY_REFUNDED")) return;
+        throw error;
+      });
+    }
+    this.options.log.info({ orderId, charges: charges.length }, "stars refunded");
+    return this.markRefunded(orderId, "admin");
+  }
+
+  /** Telegram's refunded_payment: the money went back, whoever started it. */
+  async refunded(refund: RefundedPayment): Promise<Order | undefined> {
+    const order = await this.options.store.get(refund.invoice_payload);
+    if (!order) {
+      this.options.log.warn({ orderId: refund.invoice_payload }, "refund for an unknown order");
+      return undefined;
+    }
+    return this.markRefunded(order.id, "telegram");
+  }
+
+  private async markRefunded(orderId: string, by: string): Promise<Order> {
+    const { order } = await this.options.store.update(orderId, (current) => {
+      let next: Order | undefined;
+      try {
+        next = refundOrder(current, this.options.store.now());
+      } catch (error) {
+        if (!(error instanceof InvalidTransition)) throw error;
+        this.options.log.error({ orderId, status: current.status }, "refund for an unpaid order");
+        return undefined;
+      }
+      return (
+        next && { order: next, effects: { event: { type: "order.refunded", detail: { by } } } }
+      );
+    });
+    return order;
+  }
+}
