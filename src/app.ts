@@ -35,6 +35,8 @@ export interface App {
   watcher: PaymentWatcher | undefined;
   fulfilment: FulfilmentWorker;
   stock: StockPool;
+  /** Stars and card payments: pre-checkout, successful payments, Star refunds. */
+  telegramPayments: TelegramPayments;
   /** The buyer-facing bot, when BOT_TOKEN and MERCHANT_ADDRESS are set. */
   bot: Bot<BotContext> | undefined;
   /** Starts polling, delivering and the schedules. */
@@ -83,6 +85,14 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     : undefined;
 
   const stock = new StockPool(redis, { prefix });
+  const telegramPayments = new TelegramPayments({
+    store,
+    payments,
+    unmatched,
+    catalog,
+    stock,
+    log: log.child({ module: "telegram-payments" }),
+  });
   const telegram =
     config.botToken && config.merchantAddress
       ? createBot(
@@ -101,14 +111,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
             testnet: config.tonNetwork === "testnet",
             orderTtlMs: config.orderTtlMinutes * 60_000,
             payMethods: ["ton", "stars", ...(config.paymentProviderToken ? ["fiat" as const] : [])],
-            telegramPayments: new TelegramPayments({
-              store,
-              payments,
-              unmatched,
-              catalog,
-              stock,
-              log: log.child({ module: "telegram-payments" }),
-            }),
+            telegramPayments,
             providerToken: config.paymentProviderToken,
             log: log.child({ module: "bot" }),
           },
@@ -161,6 +164,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     watcher,
     fulfilment,
     stock,
+    telegramPayments,
     bot: telegram?.bot,
     async start() {
       await fulfilment.start();

@@ -5,7 +5,7 @@ import { type Deliverer, DeliveryRejected, OutOfStock } from "../fulfilment/deli
 import type { StockPool } from "../fulfilment/stock.js";
 import type { Order } from "../orders/order.js";
 import type { BotContext } from "./context.js";
-import { escapeHtml, formatAmount, formatTime } from "./format.js";
+import { currencyLabel, escapeHtml, formatAmount, formatTime } from "./format.js";
 import { localized } from "./i18n.js";
 
 /**
@@ -53,7 +53,7 @@ export class TelegramDeliverer implements Deliverer {
           title: escapeHtml(localized(product.title, order.lang)),
           quantity: order.quantity,
           paid: formatAmount(order.paid, order.currency),
-          currency: order.currency,
+          currency: currencyLabel(order.currency),
           date: formatTime(order.paidAt ?? Date.now()),
         }),
         { parse_mode: "HTML" },

@@ -8,8 +8,12 @@ export function formatAmount(amount: bigint, currency: string): string {
 
 /** A price with its unit: "1.5 TON", "150 ⭐", "9.99 USD". */
 export function formatPrice(amount: bigint, currency: string): string {
-  if (currency === "XTR") return `${formatAmount(amount, currency)} ⭐`;
-  return `${formatAmount(amount, currency)} ${currency}`;
+  return `${formatAmount(amount, currency)} ${currencyLabel(currency)}`;
+}
+
+/** How a currency is written after an amount: Telegram Stars as ⭐, others by their code. */
+export function currencyLabel(currency: string): string {
+  return currency === "XTR" ? "⭐" : currency;
 }
 
 /** "2026-11-23 10:27" in UTC, unambiguous for buyers anywhere. */

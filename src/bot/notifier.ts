@@ -8,7 +8,7 @@ import { outstanding } from "../orders/order.js";
 import type { OrderEvent, OrderStore } from "../orders/store.js";
 import { checkOrderData } from "./callback-data.js";
 import type { BotContext } from "./context.js";
-import { formatAmount } from "./format.js";
+import { currencyLabel, formatAmount } from "./format.js";
 import { paymentMessageKey } from "./services.js";
 import { eventMessageKey } from "./status.js";
 
@@ -120,7 +120,7 @@ export class BuyerNotifier {
       paid: formatAmount(order.paid, order.currency),
       // What was owed when this payment landed, not after any later one.
       owed: String(event.detail?.owed ?? formatAmount(outstanding(order), order.currency)),
-      currency: order.currency,
+      currency: currencyLabel(order.currency),
       comment: order.comment ?? "",
     });
     const replyTo = await this.options.redis.get(paymentMessageKey(this.options.prefix, orderId));

@@ -1,6 +1,6 @@
 import type { Order } from "../orders/order.js";
 import type { OrderEventType } from "../orders/store.js";
-import { formatAmount } from "./format.js";
+import { currencyLabel, formatAmount } from "./format.js";
 
 type Translate = (key: string, variables?: Record<string, string | number>) => string;
 
@@ -11,7 +11,7 @@ export function orderStatusText(order: Order, t: Translate, owed: bigint): strin
     amount: formatAmount(order.amount, order.currency),
     paid: formatAmount(order.paid, order.currency),
     owed: formatAmount(owed, order.currency),
-    currency: order.currency,
+    currency: currencyLabel(order.currency),
     comment: order.comment ?? "",
   };
   switch (order.status) {

@@ -4,7 +4,11 @@ import { type App, createApp } from "../app.js";
 import { type Config, loadConfig } from "../config.js";
 import { createLogger, type Logger } from "../log.js";
 import { startRedisServer } from "./redis.js";
-import { startTelegramEmulator, type TelegramEmulator } from "./telegram/server.js";
+import {
+  startTelegramEmulator,
+  type TelegramEmulator,
+  type TelegramEmulatorOptions,
+} from "./telegram/server.js";
 import type { EmulatedUser, EmulatedUserOptions } from "./telegram/user.js";
 import { EmulatedChain, type EmulatedWallet } from "./ton/chain.js";
 import { startToncenterEmulator, type ToncenterEmulator } from "./ton/server.js";
@@ -21,6 +25,8 @@ export interface SandboxOptions {
   stock?: Record<string, string[]>;
   /** false: only the emulators and Redis, for a shop run in another process. */
   openShop?: boolean;
+  /** Options for the Bot API emulator, e.g. a shorter pre-checkout deadline. */
+  telegram?: TelegramEmulatorOptions;
 }
 
 /** A buyer's wallet app on the emulated chain: signs real transfers from a real wallet contract. */
@@ -60,7 +66,7 @@ export class Sandbox {
       const merchant = await chain.createWallet({ version: "v5r1", balance: toNano("1") });
       const toncenter = await startToncenterEmulator({ chain });
       cleanups.push(() => toncenter.close());
-      const telegram = await startTelegramEmulator();
+      const telegram = await startTelegramEmulator(options.telegram);
       cleanups.push(() => telegram.close());
 
       const config: Config = {

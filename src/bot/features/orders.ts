@@ -1,6 +1,6 @@
 import { Composer } from "grammy";
 import type { BotContext } from "../context.js";
-import { escapeHtml, formatAmount } from "../format.js";
+import { currencyLabel, escapeHtml, formatAmount } from "../format.js";
 import { localized } from "../i18n.js";
 import type { ShopServices } from "../services.js";
 
@@ -18,7 +18,7 @@ export function ordersFeature(services: ShopServices) {
         orderId: order.id,
         title: escapeHtml(product ? localized(product.title, locale) : order.productId),
         amount: formatAmount(order.amount, order.currency),
-        currency: order.currency,
+        currency: currencyLabel(order.currency),
         status: ctx.t(`order-status-${order.status}`),
       });
     });

@@ -51,6 +51,7 @@ export function checkCheckout(
 ): CheckoutVerdict {
   if (!order || !ctx.product) return { ok: false, reason: "not-found" };
   if (order.userId !== request.userId) return { ok: false, reason: "not-yours" };
+  if (order.status === "expired") return { ok: false, reason: "expired" };
   if (order.status !== "pending" || order.paid > 0n) return { ok: false, reason: "paid-already" };
   if (ctx.now >= order.expiresAt) return { ok: false, reason: "expired" };
   if (ctx.available < order.quantity) return { ok: false, reason: "sold-out" };

@@ -1,0 +1,136 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { expireOrders } from "../../src/jobs/expire.js";
+import { OrderStore } from "../../src/orders/store.js";
+import type { ChatMessage, EmulatedUser } from "../../src/sandbox/telegram/index.js";
+import type { Sandbox } from "../../src/sandbox/world.js";
+import { orderReaches, startShop } from "../support/sandbox.js";
+
+/** Opens a product by deep link and presses "Pay with <method>"; returns the invoice message. */
+async function invoiceFor(buyer: EmulatedUser, productId: string, method: string) {
+  buyer.send(`/start buy_${productId}`);
+  // The method's name alone: the button reads "Pay with …" or "Оплатить: …" by language.
+  const card = await buyer.waitForButton(method, { after: buyer.lastMessageId() });
+  const before = buyer.lastMessageId();
+  await buyer.press(method, card);
+  const invoice = await buyer.waitFor((m) => m.invoice !== undefined, { after: before });
+  return { invoice, orderId: invoice.invoice?.payload ?? "" };
+}
+
+describe("paying with Telegram Stars", () => {
+  let sandbox: Sandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.stop();
+    sandbox = undefined;
+  });
+
+  it("sells a digital product for Stars through the same fulfilment as TON", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    buyer.send("/start buy_ton-guide");
+    const card = await buyer.waitForButton("Pay with Telegram Stars");
+    expect(card.text).toContain("Telegram Stars: 150 ⭐");
+
+    const { invoice, orderId } = await invoiceFor(buyer, "ton-guide", "Telegram Stars");
+    expect(invoice.invoice).toMatchObject({ currency: "XTR", totalAmount: 150, providerToken: "" });
+
+    const paid = await buyer.payInvoice(invoice);
+    expect(paid.ok).toBe(true);
+    await buyer.waitForText("Payment received", { after: invoice.messageId });
+    await buyer.waitForText("Your download link", { after: invoice.messageId });
+    await buyer.waitForText("Paid: 150 ⭐", { after: invoice.messageId });
+    const order = await orderReaches(sandbox, orderId, "fulfilled");
+    expect(order.payments).toHaveLength(1);
+    expect(order.payments[0]?.key).toBe(`stars:${paid.chargeId}`);
+    expect(order.payments[0]?.reference?.telegramChargeId).toBe(paid.chargeId);
+    expect(sandbox.telegram.state.starBalance).toBe(150);
+  });
+
+  it("refuses at pre-checkout an expired order, someone else's, a changed amount and sold-out stock", async () => {
+    sandbox = await startShop({ stock: { "vpn-keys": ["KEY-LAST-0001"] } });
+    const owner = sandbox.user();
+    const stranger = sandbox.user({ languageCode: "ru" });
+
+    // Someone else's order: the stranger pays the owner's invoice.
+    const theirs = await invoiceFor(owner, "ton-guide", "Telegram Stars");
+    const notYours = await stranger.payInvoice(theirs.invoice);
+    expect(notYours).toMatchObject({ ok: false, errorMessage: expect.stringContaining("чужому заказу") });
+
+    // A changed amount: the total Telegram reports is not the order's.
+    const tampered: ChatMessage = {
+      ...theirs.invoice,
+      invoice: {
+        ...(theirs.invoice.invoice as NonNullable<ChatMessage["invoice"]>),
+        totalAmount: 1,
+      },
+    };
+    const changed = await owner.payInvoice(tampered);
+    expect(changed.errorMessage).toContain("amount does not match");
+
+    // Expired: the expiry job ran as if 31 minutes had passed.
+    const later = new OrderStore(sandbox.app.redis, {
+      prefix: sandbox.config.redisPrefix,
+      now: () => Date.now() + 31 * 60_000,
+    });
+    await expireOrders(later);
+    const expired = await owner.payInvoice(theirs.invoice);
+    expect(expired.errorMessage).toContain("This order expired");
+
+    // Sold out: two buyers hold invoices for the last key; the second is refused.
+    const first = await invoiceFor(owner, "vpn-key", "Telegram Stars");
+    const second = await invoiceFor(stranger, "vpn-key", "Telegram Stars");
+    expect((await owner.payInvoice(first.invoice)).ok).toBe(true);
+    await owner.waitForText("Your key: KEY-LAST-0001");
+    const soldOut = await stranger.payInvoice(second.invoice);
+    expect(soldOut.errorMessage).toContain("закончился");
+
+    // Nothing was taken for any refusal.
+    expect(sandbox.telegram.state.starBalance).toBe(250);
+    expect((await sandbox.app.store.require(theirs.orderId)).payments).toEqual([]);
+    expect((await sandbox.app.store.require(second.orderId)).status).toBe("pending");
+  });
+
+  it("refuses to take a second payment for a paid order", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    const { invoice, orderId } = await invoiceFor(buyer, "ton-guide", "Telegram Stars");
+    expect((await buyer.payInvoice(invoice)).ok).toBe(true);
+    await orderReaches(sandbox, orderId, "fulfilled");
+    const again = await buyer.payInvoice(invoice);
+    expect(again.errorMessage).toContain("already paid");
+    expect(sandbox.telegram.state.starBalance).toBe(150);
+  });
+
+  it("refunds a Stars order, and the buyer is told", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    const { invoice, orderId } = await invoiceFor(buyer, "ton-guide", "Telegram Stars");
+    expect((await buyer.payInvoice(invoice)).ok).toBe(true);
+    await orderReaches(sandbox, orderId, "fulfilled");
+
+    const bot = sandbox.app.bot;
+    const payments = sandbox.app.telegramPayments;
+    if (!bot) throw new Error("the shop has no bot");
+    const refunded = await payments.refundStars(bot.api, orderId);
+    expect(refunded.status).toBe("refunded");
+    expect(sandbox.telegram.state.starBalance).toBe(0);
+    await buyer.waitForText(`Order ${orderId} was refunded`);
+    // Telegram's refunded_payment update arrives too; the order is refunded once.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const order = await sandbox.app.store.require(orderId);
+    expect(order.status).toBe("refunded");
+    expect(buyer.fromBot().filter((m) => m.text?.includes("was refunded"))).toHaveLength(1);
+    await expect(payments.refundStars(bot.api, orderId)).rejects.toThrow(/is refunded, not paid/);
+  });
+
+  it("takes no money when the bot's answer comes too late", async () => {
+    sandbox = await startShop({ telegram: { preCheckoutTimeoutMs: 1 } });
+    const buyer = sandbox.user();
+    const { invoice, orderId } = await invoiceFor(buyer, "ton-guide", "Telegram Stars");
+    const late = await buyer.payInvoice(invoice);
+    expect(late.ok).toBe(false);
+    expect(sandbox.telegram.state.starBalance).toBe(0);
+    const order = await sandbox.app.store.require(orderId);
+    expect(order.status).toBe("pending");
+    expect(order.payments).toEqual([]);
+  });
+});
