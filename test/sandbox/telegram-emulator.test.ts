@@ -2,8 +2,14 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
-import { Api, Bot, GrammyError, InputFile } from "grammy";
-import type { Message, PreCheckoutQuery, Update } from "grammy/types";
+import { Api, Bot, type Context, GrammyError, InputFile } from "grammy";
+import type {
+  Message,
+  PreCheckoutQuery,
+  ShippingQuery,
+  SuccessfulPayment,
+  Update,
+} from "grammy/types";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   startTelegramEmulator,
@@ -14,7 +20,8 @@ import {
 /*
  * The Bot API emulator, spoken to over loopback by grammY's own client, held to what
  * core.telegram.org/bots/api documents: status codes, descriptions, long polling, webhooks,
- * files, button presses, commands and Telegram Stars payments.
+ * files, button presses, commands, and payments in Telegram Stars and by card: shipping, order
+ * info, tips, invoice links, redelivered updates and Star transactions.
  */
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -754,7 +761,11 @@ describe("Telegram Stars invoices", () => {
 
     const payment = await alice.payInvoice(invoice);
 
-    expect(payment).toEqual({ ok: false, errorMessage: "The mug just sold out" });
+    expect(payment).toEqual({
+      ok: false,
+      errorMessage: "The mug just sold out",
+      reason: "pre-checkout refused: The mug just sold out",
+    });
     expect(emulator.state.messages(alice.id).filter((m) => m.message.successful_payment)).toEqual(
       [],
     );
@@ -780,5 +791,447 @@ describe("Telegram Stars invoices", () => {
       [],
     );
     expect((await api.getMyStarBalance()).amount).toBe(0);
+  });
+});
+
+describe("card payments: order info, shipping and tips", () => {
+  const PROVIDER_TOKEN = "284685063:TEST:sandbox";
+  const HOODIE_PRICES = [
+    { label: "TON hoodie", amount: 4500 },
+    { label: "VAT", amount: 855 },
+  ];
+  const HOODIE_TOTAL = 5355;
+  const ADDRESS = {
+    country_code: "NL",
+    state: "",
+    city: "Amsterdam",
+    street_line1: "Damrak 1",
+    street_line2: "",
+    post_code: "1012 LG",
+  };
+  const SHIPPING_OPTIONS = [
+    { id: "standard", title: "PostNL", prices: [{ label: "PostNL", amount: 499 }] },
+    {
+      id: "express",
+      title: "DHL Express",
+      prices: [
+        { label: "DHL Express", amount: 1299 },
+        { label: "Insurance", amount: 100 },
+      ],
+    },
+  ];
+
+  type InvoiceOptions = Parameters<Api["sendInvoice"]>[6];
+
+  async function sendHoodieInvoice(api: Api, chatId: number, other: InvoiceOptions = {}) {
+    return api.sendInvoice(
+      chatId,
+      "TON hoodie",
+      "A hoodie for the TON shop",
+      "order:77",
+      "EUR",
+      HOODIE_PRICES,
+      { provider_token: PROVIDER_TOKEN, ...other },
+    );
+  }
+
+  /** A polling bot that answers shipping queries with `shipping` and says yes at checkout. */
+  async function startShop(
+    emulator: TelegramEmulator,
+    shipping: (ctx: Context) => Promise<unknown> = (ctx) =>
+      ctx.answerShippingQuery(true, { shipping_options: SHIPPING_OPTIONS }),
+  ) {
+    const seen = {
+      shipping: [] as ShippingQuery[],
+      preCheckout: [] as PreCheckoutQuery[],
+      payments: [] as SuccessfulPayment[],
+    };
+    await startPollingBot(emulator, (bot) => {
+      bot.on("shipping_query", async (ctx) => {
+        seen.shipping.push(ctx.shippingQuery);
+        await shipping(ctx);
+      });
+      bot.on("pre_checkout_query", async (ctx) => {
+        seen.preCheckout.push(ctx.preCheckoutQuery);
+        await ctx.answerPreCheckoutQuery(true);
+      });
+      bot.on("message:successful_payment", (ctx) => {
+        seen.payments.push(ctx.message.successful_payment);
+      });
+    });
+    return seen;
+  }
+
+  it("asks the bot for shipping options and adds the chosen one to the total", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    const seen = await startShop(emulator);
+    const sent = await sendHoodieInvoice(api, alice.id, {
+      need_name: true,
+      need_shipping_address: true,
+      is_flexible: true,
+    });
+    const invoice = defined(emulator.state.findMessage(alice.id, sent.message_id), "invoice");
+
+    const payment = await alice.payInvoice(invoice, {
+      shippingOptionId: "express",
+      orderInfo: { name: "Alice Liddell", shipping_address: ADDRESS },
+    });
+    await waitUntil(() => seen.payments.length === 1, "successful_payment");
+
+    const total = HOODIE_TOTAL + 1299 + 100;
+    expect(payment).toMatchObject({ ok: true, totalAmount: total });
+    expect(seen.shipping).toEqual([
+      {
+        id: expect.any(String),
+        from: expect.objectContaining({ id: alice.id }),
+        invoice_payload: "order:77",
+        shipping_address: ADDRESS,
+      },
+    ]);
+    const orderInfo = { name: "Alice Liddell", shipping_address: ADDRESS };
+    expect(seen.preCheckout).toEqual([
+      {
+        id: expect.any(String),
+        from: expect.objectContaining({ id: alice.id }),
+        currency: "EUR",
+        total_amount: total,
+        invoice_payload: "order:77",
+        shipping_option_id: "express",
+        order_info: orderInfo,
+      },
+    ]);
+    expect(seen.payments[0]).toMatchObject({
+      currency: "EUR",
+      total_amount: total,
+      invoice_payload: "order:77",
+      shipping_option_id: "express",
+      order_info: orderInfo,
+      telegram_payment_charge_id: payment.chargeId,
+      provider_payment_charge_id: expect.stringMatching(/.+/),
+    });
+  });
+
+  it("takes the first shipping option when the buyer does not pick one", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    const seen = await startShop(emulator);
+    const sent = await sendHoodieInvoice(api, alice.id, { is_flexible: true });
+    const invoice = defined(emulator.state.findMessage(alice.id, sent.message_id), "invoice");
+
+    const payment = await alice.payInvoice(invoice);
+
+    expect(payment).toMatchObject({ ok: true, totalAmount: HOODIE_TOTAL + 499 });
+    expect(seen.preCheckout[0]?.shipping_option_id).toBe("standard");
+    // is_flexible implies a shipping address, as in Telegram.
+    expect(seen.preCheckout[0]?.order_info?.shipping_address).toBeDefined();
+  });
+
+  it("stops at the shipping step when the bot cannot deliver, and takes no money", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    const seen = await startShop(emulator, (ctx) =>
+      ctx.answerShippingQuery(false, { error_message: "We do not ship to the Netherlands" }),
+    );
+    const sent = await sendHoodieInvoice(api, alice.id, { is_flexible: true });
+    const invoice = defined(emulator.state.findMessage(alice.id, sent.message_id), "invoice");
+
+    const payment = await alice.payInvoice(invoice, { orderInfo: { shipping_address: ADDRESS } });
+
+    expect(payment).toEqual({
+      ok: false,
+      errorMessage: "We do not ship to the Netherlands",
+      reason: "shipping refused: We do not ship to the Netherlands",
+    });
+    expect(seen.shipping).toHaveLength(1);
+    expect(seen.preCheckout).toEqual([]);
+    expect(emulator.state.messages(alice.id).filter((m) => m.message.successful_payment)).toEqual(
+      [],
+    );
+  });
+
+  it("refuses a shipping answer without options, and one that comes too late", async () => {
+    const { emulator, api } = await startEmulator({ preCheckoutTimeoutMs: 300 });
+    const alice = emulator.user();
+    const sent = await sendHoodieInvoice(api, alice.id, { is_flexible: true });
+    const invoice = defined(emulator.state.findMessage(alice.id, sent.message_id), "invoice");
+
+    const paying = alice.payInvoice(invoice);
+    await waitUntil(() => emulator.state.queue.size > 0, "the shipping query");
+    const [update] = await api.getUpdates();
+    const query = defined(update?.shipping_query, "the shipping query");
+    const empty = await failureOf(
+      api.answerShippingQuery(query.id, true, { shipping_options: [] }),
+    );
+    const noReason = await failureOf(api.answerShippingQuery(query.id, false));
+    const payment = await paying;
+    const late = await failureOf(
+      api.answerShippingQuery(query.id, true, { shipping_options: SHIPPING_OPTIONS }),
+    );
+
+    expect(empty.description).toBe("Bad Request: there must be at least one shipping option");
+    expect(noReason.description).toBe('Bad Request: parameter "error_message" is required');
+    expect(payment).toMatchObject({
+      ok: false,
+      reason: "shipping refused: the bot did not answer in time",
+    });
+    expect(late.error_code).toBe(400);
+    expect(late.description).toMatch(/^Bad Request: query is too old/);
+  });
+
+  it("sends only the order info the invoice asks for", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    const seen = await startShop(emulator);
+    const everything = {
+      name: "Alice Liddell",
+      phone_number: "+31201234567",
+      email: "alice@example.org",
+      shipping_address: ADDRESS,
+    };
+    const asking = await sendHoodieInvoice(api, alice.id, {
+      need_email: true,
+      need_phone_number: true,
+    });
+    const plain = await sendHoodieInvoice(api, alice.id);
+
+    await alice.payInvoice(defined(emulator.state.findMessage(alice.id, asking.message_id), "1"), {
+      orderInfo: everything,
+    });
+    await alice.payInvoice(defined(emulator.state.findMessage(alice.id, plain.message_id), "2"), {
+      orderInfo: everything,
+    });
+    await waitUntil(() => seen.payments.length === 2, "two successful payments");
+
+    const asked = { phone_number: "+31201234567", email: "alice@example.org" };
+    expect(seen.preCheckout[0]?.order_info).toEqual(asked);
+    expect(seen.payments[0]?.order_info).toEqual(asked);
+    expect(seen.preCheckout[1]).not.toHaveProperty("order_info");
+    expect(seen.payments[1]).not.toHaveProperty("order_info");
+    expect(seen.shipping).toEqual([]);
+    expect(seen.preCheckout.map((q) => q.shipping_option_id)).toEqual([undefined, undefined]);
+  });
+
+  it("refuses a tip above max_tip_amount before asking the bot, and adds one within it", async () => {
+    const { emulator, api } = await startEmulator({ preCheckoutTimeoutMs: 2_000 });
+    const alice = emulator.user();
+    const sent = await sendHoodieInvoice(api, alice.id, {
+      max_tip_amount: 500,
+      suggested_tip_amounts: [100, 200, 500],
+    });
+    const invoice = defined(emulator.state.findMessage(alice.id, sent.message_id), "invoice");
+
+    const greedy = await alice.payInvoice(invoice, { tip: 501 });
+    const nothingSent = await api.getUpdates({ timeout: 0 });
+    const paying = alice.payInvoice(invoice, { tip: 200 });
+    const [update] = await api.getUpdates({ timeout: 5 });
+    const query = defined(update?.pre_checkout_query, "the pre-checkout query");
+    await api.answerPreCheckoutQuery(query.id, true);
+    const tipped = await paying;
+
+    expect(greedy.ok).toBe(false);
+    expect(greedy.reason).toMatch(/^tip refused: /);
+    expect(nothingSent).toEqual([]);
+    expect(query.total_amount).toBe(HOODIE_TOTAL + 200);
+    expect(tipped).toMatchObject({ ok: true, totalAmount: HOODIE_TOTAL + 200 });
+    expect(emulator.state.findMessage(alice.id, sent.message_id)?.invoice).toMatchObject({
+      maxTipAmount: 500,
+      suggestedTipAmounts: [100, 200, 500],
+      providerToken: PROVIDER_TOKEN,
+    });
+  });
+});
+
+describe("invoice checks", () => {
+  const ONE_PRICE = [{ label: "TON mug", amount: 150 }];
+
+  it("refuses Stars invoices Telegram refuses", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    const twoPrices = [
+      { label: "TON mug", amount: 150 },
+      { label: "Gift wrap", amount: 10 },
+    ];
+    const cases: Array<[string, Promise<unknown>, string]> = [
+      [
+        "two prices",
+        api.sendInvoice(alice.id, "Mug", "A mug", "p", "XTR", twoPrices),
+        "Bad Request: STARS_INVOICE_INVALID",
+      ],
+      [
+        "two prices in a link",
+        api.createInvoiceLink("Mug", "A mug", "p", "", "XTR", twoPrices),
+        "Bad Request: STARS_INVOICE_INVALID",
+      ],
+      [
+        "a provider token",
+        api.sendInvoice(alice.id, "Mug", "A mug", "p", "XTR", ONE_PRICE, { provider_token: "x" }),
+        "Bad Request: PAYMENT_PROVIDER_INVALID",
+      ],
+      [
+        "tips",
+        api.sendInvoice(alice.id, "Mug", "A mug", "p", "XTR", ONE_PRICE, { max_tip_amount: 10 }),
+        "Bad Request: STARS_INVOICE_INVALID",
+      ],
+      [
+        "flexible shipping",
+        api.sendInvoice(alice.id, "Mug", "A mug", "p", "XTR", ONE_PRICE, { is_flexible: true }),
+        "Bad Request: STARS_INVOICE_INVALID",
+      ],
+    ];
+
+    for (const [what, call, description] of cases) {
+      const error = await failureOf(call);
+      expect(error.error_code, what).toBe(400);
+      expect(error.description, what).toBe(description);
+    }
+    expect(emulator.state.messages(alice.id)).toEqual([]);
+  });
+
+  it("refuses a card invoice without a provider token", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+
+    const missing = await failureOf(
+      api.sendInvoice(alice.id, "Mug", "A mug", "p", "EUR", ONE_PRICE),
+    );
+    const empty = await failureOf(
+      api.sendInvoice(alice.id, "Mug", "A mug", "p", "EUR", ONE_PRICE, { provider_token: "" }),
+    );
+    const link = await failureOf(api.createInvoiceLink("Mug", "A mug", "p", "", "EUR", ONE_PRICE));
+
+    for (const error of [missing, empty, link]) {
+      expect(error.error_code).toBe(400);
+      expect(error.description).toBe("Bad Request: PAYMENT_PROVIDER_INVALID");
+    }
+    expect(emulator.state.messages(alice.id)).toEqual([]);
+  });
+
+  it("refuses suggested tips that are too big, too many or out of order", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    const card = { provider_token: "284685063:TEST:sandbox" };
+    const send = (tips: { max_tip_amount?: number; suggested_tip_amounts?: number[] }) =>
+      failureOf(
+        api.sendInvoice(alice.id, "Mug", "A mug", "p", "EUR", ONE_PRICE, { ...card, ...tips }),
+      );
+
+    const tooBig = await send({ max_tip_amount: 100, suggested_tip_amounts: [50, 150] });
+    const tooMany = await send({
+      max_tip_amount: 100,
+      suggested_tip_amounts: [10, 20, 30, 40, 50],
+    });
+    const unordered = await send({ max_tip_amount: 100, suggested_tip_amounts: [50, 20] });
+    const negative = await send({ max_tip_amount: -1 });
+
+    expect(tooBig.description).toBe(
+      "Bad Request: suggested tip amount can't be bigger than max_tip_amount",
+    );
+    expect(tooMany.description).toBe("Bad Request: there can be at most 4 suggested tip amounts");
+    expect(unordered.description).toBe("Bad Request: SUGGESTED_TIP_AMOUNTS_INVALID");
+    expect(negative.description).toBe(
+      "Bad Request: invalid max_tip_amount of the currency specified",
+    );
+    expect(emulator.state.messages(alice.id)).toEqual([]);
+  });
+});
+
+describe("invoice links, redelivery and Star transactions", () => {
+  /** A polling bot that says yes at checkout and keeps every update with a payment in it. */
+  async function startShop(emulator: TelegramEmulator) {
+    const updates: Update[] = [];
+    await startPollingBot(emulator, (bot) => {
+      bot.on("pre_checkout_query", (ctx) => ctx.answerPreCheckoutQuery(true));
+      bot.on(["message:successful_payment", "message:refunded_payment"], (ctx) => {
+        updates.push(ctx.update);
+      });
+    });
+    return updates;
+  }
+
+  async function starInvoice(api: Api, emulator: TelegramEmulator, chatId: number, amount: number) {
+    const sent = await api.sendInvoice(chatId, "Stars", "Stars", `stars:${amount}`, "XTR", [
+      { label: "Stars", amount },
+    ]);
+    return defined(emulator.state.findMessage(chatId, sent.message_id), "the invoice");
+  }
+
+  it("takes a payment through an invoice link into the buyer's chat with the bot", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    const updates = await startShop(emulator);
+    const link = await api.createInvoiceLink("TON mug", "A mug", "link:9", "", "XTR", [
+      { label: "TON mug", amount: 150 },
+    ]);
+
+    const payment = await alice.payInvoiceLink(link);
+    await waitUntil(() => updates.length === 1, "successful_payment");
+
+    expect(link).toMatch(/^https:\/\/t\.me\/\$/);
+    expect(payment).toMatchObject({ ok: true, totalAmount: 150 });
+    const message = defined(updates[0]?.message, "the payment message");
+    expect(message.chat.id).toBe(alice.id);
+    expect(message.from?.id).toBe(alice.id);
+    expect(message.successful_payment).toMatchObject({
+      currency: "XTR",
+      total_amount: 150,
+      invoice_payload: "link:9",
+      telegram_payment_charge_id: payment.chargeId,
+    });
+    expect((await api.getMyStarBalance()).amount).toBe(150);
+    await expect(alice.payInvoiceLink("https://t.me/$nothing")).rejects.toThrow(/no invoice link/);
+  });
+
+  it("delivers the same successful_payment twice when Telegram retries it", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    const updates = await startShop(emulator);
+    const invoice = await starInvoice(api, emulator, alice.id, 150);
+
+    const payment = await alice.payInvoice(invoice);
+    await waitUntil(() => updates.length === 1, "the first delivery");
+    alice.redeliver(defined(payment.message, "the payment message"));
+    await waitUntil(() => updates.length === 2, "the second delivery");
+
+    const [first, second] = updates.map((u) => defined(u.message, "a message"));
+    expect(updates[1]?.update_id).toBeGreaterThan(updates[0]?.update_id ?? Infinity);
+    expect(second?.message_id).toBe(first?.message_id);
+    expect(second?.successful_payment?.telegram_payment_charge_id).toBe(payment.chargeId);
+    expect(first?.successful_payment?.telegram_payment_charge_id).toBe(payment.chargeId);
+    // Redelivery is Telegram's retry, not a second payment.
+    expect((await api.getMyStarBalance()).amount).toBe(150);
+    expect(
+      emulator.state.messages(alice.id).filter((m) => m.message.successful_payment),
+    ).toHaveLength(1);
+  });
+
+  it("lists Star payments and refunds, newest first", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user({ username: "alice" });
+    const updates = await startShop(emulator);
+    const first = await alice.payInvoice(await starInvoice(api, emulator, alice.id, 150));
+    const second = await alice.payInvoice(await starInvoice(api, emulator, alice.id, 300));
+    const firstCharge = defined(first.chargeId, "the first charge");
+    const secondCharge = defined(second.chargeId, "the second charge");
+    await api.refundStarPayment(alice.id, firstCharge);
+    await waitUntil(() => updates.length === 3, "two payments and a refund");
+
+    const all = await api.getStarTransactions();
+    const page = await api.getStarTransactions({ offset: 1, limit: 1 });
+
+    const partner = (payload: string) => ({
+      type: "user",
+      transaction_type: "invoice_payment",
+      user: alice.user,
+      invoice_payload: payload,
+    });
+    const date = expect.any(Number);
+    expect(all.transactions).toEqual([
+      { id: firstCharge, amount: 150, date, receiver: partner("stars:150") },
+      { id: secondCharge, amount: 300, date, source: partner("stars:300") },
+      { id: firstCharge, amount: 150, date, source: partner("stars:150") },
+    ]);
+    expect(page.transactions.map((t) => [t.id, t.amount])).toEqual([[secondCharge, 300]]);
+    expect((await api.getMyStarBalance()).amount).toBe(300);
   });
 });

@@ -1,3 +1,4 @@
+export type { InvoicePayment, PayInvoiceOptions } from "./checkout.js";
 export { BotApiError } from "./errors.js";
 export {
   startTelegramEmulator,
@@ -6,9 +7,4 @@ export {
   type TelegramFaults,
 } from "./server.js";
 export type { ChatMessage, EmulatorState, SentInvoice } from "./state.js";
-export {
-  type CallbackAnswer,
-  EmulatedUser,
-  type EmulatedUserOptions,
-  type InvoicePayment,
-} from "./user.js";
+export { type CallbackAnswer, EmulatedUser, type EmulatedUserOptions } from "./user.js";

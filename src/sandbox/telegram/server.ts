@@ -45,7 +45,7 @@ export interface TelegramEmulatorOptions {
   username?: string;
   port?: number;
   faults?: TelegramFaults;
-  /** How long a pre-checkout query waits for the bot's answer (Telegram: 10 s). */
+  /** How long a shipping or pre-checkout query waits for the bot's answer (Telegram: 10 s). */
   preCheckoutTimeoutMs?: number;
 }
 

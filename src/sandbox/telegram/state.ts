@@ -7,8 +7,10 @@ import type {
   LabeledPrice,
   MenuButton,
   Message,
+  OrderInfo,
   ReplyKeyboardMarkup,
   ReplyKeyboardRemove,
+  StarTransaction,
   User,
   UserFromGetMe,
 } from "grammy/types";
@@ -32,6 +34,18 @@ export interface SentInvoice {
   /** "" for Telegram Stars. */
   providerToken: string;
   startParameter?: string;
+  photoUrl?: string;
+  /** What the buyer must fill in; Telegram ignores these for Stars. */
+  needName: boolean;
+  needPhoneNumber: boolean;
+  needEmail: boolean;
+  /** Also true when `isFlexible` is, as Telegram sets it. */
+  needShippingAddress: boolean;
+  /** The price depends on the shipping option, so Telegram asks the bot with a shipping_query. */
+  isFlexible: boolean;
+  /** 0 when the invoice takes no tips. */
+  maxTipAmount: number;
+  suggestedTipAmounts: number[];
   /** The `https://t.me/$…` link, for invoices made by createInvoiceLink. */
   link?: string;
 }
@@ -77,6 +91,9 @@ export interface Payment {
   totalAmount: number;
   payload: string;
   refunded: boolean;
+  date: number;
+  shippingOptionId?: string;
+  orderInfo?: OrderInfo;
 }
 
 export interface WebhookConfig {
@@ -87,9 +104,9 @@ export interface WebhookConfig {
   lastErrorMessage?: string;
 }
 
-/** A callback or pre-checkout query waiting for the bot's answer. */
+/** A callback, shipping or pre-checkout query waiting for the bot's answer. */
 export interface PendingQuery {
-  kind: "callback_query" | "pre_checkout_query";
+  kind: "callback_query" | "shipping_query" | "pre_checkout_query";
   /** Receives the bot's answer parameters. */
   answer(params: Record<string, unknown>): void;
 }
@@ -124,6 +141,8 @@ export class EmulatorState {
   readonly chatActions: Array<{ chatId: number; action: string }> = [];
   /** Star balance in whole Stars; Telegram's nanostar part is always 0 here. */
   starBalance = 0;
+  /** Star payments in and refunds out, oldest first. */
+  readonly starTransactions: StarTransaction[] = [];
   webhook: WebhookConfig | undefined;
   private readonly chats = new Map<number, ChatRecord>();
   private readonly changeListeners = new Map<number, Set<() => void>>();

@@ -1,6 +1,24 @@
-import type { Message, MessageEntity, Update, User } from "grammy/types";
+import type { Message, MessageEntity, ShippingOption, Update, User } from "grammy/types";
+import {
+  type InvoicePayment,
+  NO_ANSWER,
+  orderInfoFor,
+  type PayInvoiceOptions,
+  payOptions,
+  refused,
+  SAMPLE_ADDRESS,
+} from "./checkout.js";
 import { callbackDataOf } from "./markup.js";
-import { type ChatMessage, type EmulatorState, randomToken } from "./state.js";
+import { STARS } from "./methods/payments.js";
+import {
+  type ChatMessage,
+  type EmulatorState,
+  type PendingQuery,
+  randomToken,
+  type SentInvoice,
+  unixNow,
+} from "./state.js";
+import type { UpdateBody } from "./updates.js";
 
 export interface EmulatedUserOptions {
   id?: number;
@@ -8,7 +26,7 @@ export interface EmulatedUserOptions {
   username?: string;
   /** Telegram sends the app's language, e.g. "en", "ru", "zh-hans". */
   languageCode?: string;
-  /** How long a pre-checkout query waits for the bot (Telegram: 10 s). */
+  /** How long a shipping or pre-checkout query waits for the bot (Telegram: 10 s). */
   preCheckoutTimeoutMs?: number;
 }
 
@@ -23,13 +41,6 @@ export interface WaitOptions {
   timeoutMs?: number;
   /** Only messages with a greater id count (e.g. those sent after an action). */
   after?: number;
-}
-
-export interface InvoicePayment {
-  ok: boolean;
-  /** The bot's refusal, shown to the buyer. */
-  errorMessage?: string;
-  chargeId?: string;
 }
 
 type NonChannelMessage = Message & Update.NonChannel;
@@ -101,21 +112,7 @@ export class EmulatedUser {
 
   /** Sends callback data as if a button carried it — including data no button carries. */
   pressData(data: string, message: ChatMessage): Promise<CallbackAnswer | undefined> {
-    const id = this.state.nextQueryId();
-    const answered = new Promise<CallbackAnswer | undefined>((resolve) => {
-      const timer = setTimeout(() => {
-        this.state.queries.delete(id);
-        resolve(undefined);
-      }, DEFAULT_WAIT_MS).unref();
-      this.state.queries.set(id, {
-        kind: "callback_query",
-        answer: (params) => {
-          clearTimeout(timer);
-          resolve(params as CallbackAnswer);
-        },
-      });
-    });
-    this.state.queue.push({
+    return this.ask("callback_query", DEFAULT_WAIT_MS, (id) => ({
       callback_query: {
         id,
         from: this.user,
@@ -123,46 +120,103 @@ export class EmulatedUser {
         chat_instance: String(this.id),
         data,
       },
-    });
-    return answered;
+    })) as Promise<CallbackAnswer | undefined>;
   }
 
   /**
-   * Pays an invoice message: Telegram asks the bot with a pre_checkout_query and, when the bot
-   * says yes in time, posts a successful_payment message to the chat.
+   * Pays an invoice message as Telegram's payment form does: a tip above max_tip_amount is
+   * refused at once; a flexible invoice first asks the bot for shipping options with a
+   * shipping_query; then the bot must say yes to the pre_checkout_query in time, and a
+   * successful_payment message appears in the chat. A number as `options` is the tip.
    */
-  async payInvoice(message: ChatMessage, tipAmount = 0): Promise<InvoicePayment> {
+  async payInvoice(
+    message: ChatMessage,
+    options?: PayInvoiceOptions | number,
+  ): Promise<InvoicePayment> {
     const invoice = message.invoice;
     if (invoice === undefined) throw new Error("the message is not an invoice");
-    const totalAmount = invoice.totalAmount + tipAmount;
-    const id = this.state.nextQueryId();
-    const answer = await new Promise<Record<string, unknown> | undefined>((resolve) => {
-      const timer = setTimeout(() => {
-        this.state.queries.delete(id);
-        resolve(undefined);
-      }, this.preCheckoutTimeoutMs).unref();
-      this.state.queries.set(id, {
-        kind: "pre_checkout_query",
-        answer: (params) => {
-          clearTimeout(timer);
-          resolve(params);
-        },
-      });
-      this.state.queue.push({
-        pre_checkout_query: {
+    return this.checkout(invoice, payOptions(options));
+  }
+
+  /**
+   * Pays an invoice made by createInvoiceLink, opened from its `https://t.me/$…` link; the
+   * successful_payment message appears in this user's chat with the bot.
+   */
+  async payInvoiceLink(link: string, options?: PayInvoiceOptions): Promise<InvoicePayment> {
+    const invoice = this.state.invoiceLinks.get(link);
+    if (invoice === undefined) throw new Error(`no invoice link ${link} was created`);
+    return this.checkout(invoice, payOptions(options));
+  }
+
+  /**
+   * Delivers a message this user sent (e.g. a successful_payment) once more, as a new update
+   * with a new update_id: Telegram can deliver an update twice, and the bot must not act twice.
+   */
+  redeliver(message: ChatMessage): void {
+    if (message.chatId !== this.id || message.fromBot) {
+      throw new Error("only a message this user sent to the bot can be delivered again");
+    }
+    this.state.queue.push({ message: message.message as NonChannelMessage });
+  }
+
+  private async checkout(
+    invoice: SentInvoice,
+    options: PayInvoiceOptions,
+  ): Promise<InvoicePayment> {
+    const tip = options.tip ?? 0;
+    if (!Number.isSafeInteger(tip) || tip < 0) throw new Error("a tip must be a whole amount ≥ 0");
+    if (tip > invoice.maxTipAmount) {
+      return refused(
+        "tip",
+        `${tip} is above the invoice's max_tip_amount of ${invoice.maxTipAmount}`,
+      );
+    }
+    const orderInfo = orderInfoFor(invoice, options.orderInfo, this.user);
+
+    let shipping: ShippingOption | undefined;
+    if (invoice.isFlexible) {
+      const answer = await this.ask("shipping_query", this.preCheckoutTimeoutMs, (id) => ({
+        shipping_query: {
           id,
           from: this.user,
-          currency: invoice.currency,
-          total_amount: totalAmount,
           invoice_payload: invoice.payload,
+          shipping_address: orderInfo?.shipping_address ?? SAMPLE_ADDRESS,
         },
-      });
-    });
-    if (answer === undefined) return { ok: false, errorMessage: "the bot did not answer in time" };
-    if (answer.ok !== true) return { ok: false, errorMessage: String(answer.error_message ?? "") };
+      }));
+      if (answer === undefined) return refused("shipping", NO_ANSWER);
+      if (answer.ok !== true) return refused("shipping", String(answer.error_message ?? ""));
+      const offered = answer.shipping_options as ShippingOption[];
+      const wanted = options.shippingOptionId;
+      shipping = wanted === undefined ? offered[0] : offered.find((o) => o.id === wanted);
+      if (shipping === undefined) {
+        const ids = offered.map((o) => o.id).join(", ");
+        throw new Error(`the bot offered no shipping option "${wanted}" (it offered: ${ids})`);
+      }
+    }
+    const shippingAmount = shipping?.prices.reduce((sum, p) => sum + p.amount, 0) ?? 0;
+    const totalAmount = invoice.totalAmount + shippingAmount + tip;
+    const details = {
+      ...(shipping === undefined ? {} : { shipping_option_id: shipping.id }),
+      ...(orderInfo === undefined ? {} : { order_info: orderInfo }),
+    };
 
+    const answer = await this.ask("pre_checkout_query", this.preCheckoutTimeoutMs, (id) => ({
+      pre_checkout_query: {
+        id,
+        from: this.user,
+        currency: invoice.currency,
+        total_amount: totalAmount,
+        invoice_payload: invoice.payload,
+        ...details,
+      },
+    }));
+    if (answer === undefined) return refused("pre-checkout", NO_ANSWER);
+    if (answer.ok !== true) return refused("pre-checkout", String(answer.error_message ?? ""));
+
+    const stars = invoice.currency === STARS;
     const chargeId = `stxn_${randomToken(18)}`;
-    const providerChargeId = invoice.currency === "XTR" ? "" : `prov_${randomToken(12)}`;
+    const providerChargeId = stars ? "" : `prov_${randomToken(12)}`;
+    const date = unixNow();
     this.state.payments.set(chargeId, {
       chargeId,
       providerChargeId,
@@ -171,8 +225,24 @@ export class EmulatedUser {
       totalAmount,
       payload: invoice.payload,
       refunded: false,
+      date,
+      ...(shipping === undefined ? {} : { shippingOptionId: shipping.id }),
+      ...(orderInfo === undefined ? {} : { orderInfo }),
     });
-    if (invoice.currency === "XTR") this.state.starBalance += totalAmount;
+    if (stars) {
+      this.state.starBalance += totalAmount;
+      this.state.starTransactions.push({
+        id: chargeId,
+        amount: totalAmount,
+        date,
+        source: {
+          type: "user",
+          transaction_type: "invoice_payment",
+          user: this.user,
+          invoice_payload: invoice.payload,
+        },
+      });
+    }
     const stored = this.state.addMessage(this.id, false, (base) => ({
       edits: 0,
       deleted: false,
@@ -182,13 +252,40 @@ export class EmulatedUser {
           currency: invoice.currency,
           total_amount: totalAmount,
           invoice_payload: invoice.payload,
+          ...details,
           telegram_payment_charge_id: chargeId,
           provider_payment_charge_id: providerChargeId,
         },
       } as Message,
     }));
     this.state.queue.push({ message: stored.message as NonChannelMessage });
-    return { ok: true, chargeId };
+    return { ok: true, chargeId, totalAmount, message: stored };
+  }
+
+  /**
+   * Sends a query update and resolves with the bot's answer parameters, or undefined when the
+   * bot does not answer within `timeoutMs` (a late answer then gets "query is too old").
+   */
+  private ask(
+    kind: PendingQuery["kind"],
+    timeoutMs: number,
+    update: (id: string) => UpdateBody,
+  ): Promise<Record<string, unknown> | undefined> {
+    const id = this.state.nextQueryId();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.state.queries.delete(id);
+        resolve(undefined);
+      }, timeoutMs).unref();
+      this.state.queries.set(id, {
+        kind,
+        answer: (params) => {
+          clearTimeout(timer);
+          resolve(params);
+        },
+      });
+      this.state.queue.push(update(id));
+    });
   }
 
   /** What the bot sent to this chat, oldest first, deleted messages left out. */

@@ -1,4 +1,11 @@
-import type { LabeledPrice, Message, StarAmount, Update } from "grammy/types";
+import type {
+  LabeledPrice,
+  Message,
+  ShippingOption,
+  StarAmount,
+  StarTransactions,
+  Update,
+} from "grammy/types";
 import { badRequest, QUERY_TOO_OLD } from "../errors.js";
 import { readInlineMarkup } from "../markup.js";
 import {
@@ -6,18 +13,24 @@ import {
   isRecord,
   optionalArray,
   optionalBool,
+  optionalInt,
   optionalString,
   requiredInt,
   requiredString,
 } from "../params.js";
 import type { Params } from "../request.js";
-import { randomToken, type SentInvoice } from "../state.js";
+import { randomToken, type SentInvoice, unixNow } from "../state.js";
 import type { Handler } from "./context.js";
 
 const MAX_PAYLOAD_BYTES = 128;
+const MAX_SUGGESTED_TIPS = 4;
+const MAX_TRANSACTIONS_PAGE = 100;
 export const STARS = "XTR";
 
-/** Invoices, pre-checkout answers, Star refunds and the bot's Star balance. */
+/**
+ * Invoices, shipping and pre-checkout answers, Star refunds, the bot's Star balance and its
+ * Star transactions.
+ */
 export function paymentMethods(): Record<string, Handler> {
   return {
     sendInvoice(params, { state }) {
@@ -50,6 +63,27 @@ export function paymentMethods(): Record<string, Handler> {
       return invoice.link;
     },
 
+    answerShippingQuery(params, { state }) {
+      const id = requiredString(params, "shipping_query_id", "QUERY_ID_INVALID");
+      // The Bot API reads a missing "ok" as false, which then needs an error message.
+      const ok = optionalBool(params, "ok") ?? false;
+      let answer: Record<string, unknown>;
+      if (ok) {
+        answer = { ok, shipping_options: readShippingOptions(params) };
+      } else {
+        const errorMessage = optionalString(params, "error_message");
+        if (errorMessage === undefined || errorMessage === "") {
+          throw badRequest('parameter "error_message" is required');
+        }
+        answer = { ok, error_message: errorMessage };
+      }
+      const pending = state.queries.get(id);
+      if (pending?.kind !== "shipping_query") throw QUERY_TOO_OLD;
+      state.queries.delete(id);
+      pending.answer(answer);
+      return true;
+    },
+
     answerPreCheckoutQuery(params, { state }) {
       const id = requiredString(params, "pre_checkout_query_id", "QUERY_ID_INVALID");
       const ok = optionalBool(params, "ok");
@@ -78,6 +112,18 @@ export function paymentMethods(): Record<string, Handler> {
       if (payment.refunded) throw badRequest("CHARGE_ALREADY_REFUNDED");
       payment.refunded = true;
       state.starBalance -= payment.totalAmount;
+      // The refund keeps the payment's id, as Telegram's outgoing refund transactions do.
+      state.starTransactions.push({
+        id: payment.chargeId,
+        amount: payment.totalAmount,
+        date: unixNow(),
+        receiver: {
+          type: "user",
+          transaction_type: "invoice_payment",
+          user: state.userOf(userId),
+          invoice_payload: payment.payload,
+        },
+      });
       // Telegram reports the refund in the buyer's chat as a service message.
       const stored = state.addMessage(userId, false, (base) => ({
         edits: 0,
@@ -99,6 +145,21 @@ export function paymentMethods(): Record<string, Handler> {
     getMyStarBalance(_params, { state }) {
       return { amount: state.starBalance } satisfies StarAmount;
     },
+
+    getStarTransactions(params, { state }) {
+      // Like the Bot API, out-of-range numbers are clamped rather than refused.
+      const offset = Math.max(optionalInt(params, "offset") ?? 0, 0);
+      const limit = Math.min(
+        Math.max(optionalInt(params, "limit") ?? MAX_TRANSACTIONS_PAGE, 1),
+        MAX_TRANSACTIONS_PAGE,
+      );
+      // The docs say "chronological order", but the Bot API asks TDLib without `ascending`,
+      // so the newest transaction comes first and `offset` counts back from it.
+      const newestFirst = [...state.starTransactions].reverse();
+      return {
+        transactions: newestFirst.slice(offset, offset + limit),
+      } satisfies StarTransactions;
+    },
   };
 }
 
@@ -117,16 +178,24 @@ function readInvoice(params: Params): SentInvoice {
   if (!/^[A-Z]{3}$/.test(currency)) throw badRequest("CURRENCY_INVALID");
   const providerToken = optionalString(params, "provider_token") ?? "";
   const prices = readPrices(params);
+  const { maxTipAmount, suggestedTipAmounts } = readTips(params);
+  const isFlexible = optionalBool(params, "is_flexible") ?? false;
   if (currency === STARS) {
-    // Stars: no payment provider, and exactly one price.
+    // Stars: no payment provider, exactly one price, no tips and no shipping to choose.
     if (providerToken !== "") throw badRequest("PAYMENT_PROVIDER_INVALID");
     if (prices.length !== 1) throw badRequest("STARS_INVOICE_INVALID");
+    if (maxTipAmount > 0 || suggestedTipAmounts.length > 0) {
+      throw badRequest("STARS_INVOICE_INVALID");
+    }
+    if (isFlexible) throw badRequest("STARS_INVOICE_INVALID");
   } else if (providerToken === "") {
     throw badRequest("PAYMENT_PROVIDER_INVALID");
   }
   const totalAmount = prices.reduce((sum, p) => sum + p.amount, 0);
   if (totalAmount <= 0) throw badRequest("CURRENCY_TOTAL_AMOUNT_INVALID");
   const startParameter = optionalString(params, "start_parameter");
+  const photoUrl = optionalString(params, "photo_url");
+  const flag = (name: string) => optionalBool(params, name) ?? false;
   return {
     title,
     description,
@@ -136,6 +205,15 @@ function readInvoice(params: Params): SentInvoice {
     totalAmount,
     providerToken,
     ...(startParameter === undefined ? {} : { startParameter }),
+    ...(photoUrl === undefined || photoUrl === "" ? {} : { photoUrl }),
+    needName: flag("need_name"),
+    // TDLib turns these on when a flag that depends on them is set.
+    needPhoneNumber: flag("need_phone_number") || flag("send_phone_number_to_provider"),
+    needEmail: flag("need_email") || flag("send_email_to_provider"),
+    needShippingAddress: flag("need_shipping_address") || isFlexible,
+    isFlexible,
+    maxTipAmount,
+    suggestedTipAmounts,
   };
 }
 
@@ -150,4 +228,93 @@ function readPrices(params: Params): LabeledPrice[] {
     if (!Number.isSafeInteger(amount)) throw badRequest("can't parse prices JSON object");
     return { label: item.label, amount };
   });
+}
+
+/** max_tip_amount and suggested_tip_amounts, with TDLib's wording for each mistake. */
+function readTips(params: Params): { maxTipAmount: number; suggestedTipAmounts: number[] } {
+  const maxTipAmount = optionalInt(params, "max_tip_amount") ?? 0;
+  if (maxTipAmount < 0) throw badRequest("invalid max_tip_amount of the currency specified");
+  const raw = jsonParam(params, "suggested_tip_amounts", "suggested tip amounts");
+  if (raw === undefined) return { maxTipAmount, suggestedTipAmounts: [] };
+  if (!Array.isArray(raw)) throw badRequest("expected an Array of suggested tip amounts");
+  const suggestedTipAmounts = raw.map((item) => {
+    if (typeof item !== "number" && typeof item !== "string") {
+      throw badRequest("suggested tip amount must be of type Number or String");
+    }
+    const amount = Number(item);
+    if (!Number.isSafeInteger(amount))
+      throw badRequest("can't parse suggested tip amount as Number");
+    return amount;
+  });
+  for (const amount of suggestedTipAmounts) {
+    if (amount <= 0) throw badRequest("suggested tip amount must be positive");
+    if (amount > maxTipAmount) {
+      throw badRequest("suggested tip amount can't be bigger than max_tip_amount");
+    }
+  }
+  if (suggestedTipAmounts.length > MAX_SUGGESTED_TIPS) {
+    throw badRequest("there can be at most 4 suggested tip amounts");
+  }
+  // TDLib does not check the order; Telegram's servers refuse it. The wording is ours.
+  if (
+    suggestedTipAmounts.some((amount, i) => i > 0 && amount <= (suggestedTipAmounts[i - 1] ?? 0))
+  ) {
+    throw badRequest("SUGGESTED_TIP_AMOUNTS_INVALID");
+  }
+  return { maxTipAmount, suggestedTipAmounts };
+}
+
+/** answerShippingQuery's options, with the Bot API's wording for each mistake. */
+function readShippingOptions(params: Params): ShippingOption[] {
+  const raw = jsonParam(params, "shipping_options", "shipping options");
+  if (raw === undefined) throw badRequest('parameter "shipping_options" is required');
+  if (!Array.isArray(raw)) throw badRequest("expected an Array of shipping options");
+  const options = raw.map((item) => {
+    const reason = shippingOptionProblem(item);
+    if (reason !== undefined) throw badRequest(`can't parse shipping option: ${reason}`);
+    return item as ShippingOption;
+  });
+  if (options.length === 0) throw badRequest("there must be at least one shipping option");
+  return options.map((o) => ({
+    id: o.id,
+    title: o.title,
+    prices: o.prices.map((p) => ({ label: p.label, amount: Number(p.amount) })),
+  }));
+}
+
+function shippingOptionProblem(item: unknown): string | undefined {
+  if (!isRecord(item)) return "ShippingOption must be an Object";
+  for (const field of ["id", "title"] as const) {
+    if (!(field in item)) return `Can't find field "${field}"`;
+    if (typeof item[field] !== "string") return `Field "${field}" must be of type String`;
+  }
+  if (item.id === "") return "ShippingOption identifier must be non-empty";
+  if (item.title === "") return "ShippingOption title must be non-empty";
+  if (!("prices" in item)) return `Can't find field "prices"`;
+  if (!Array.isArray(item.prices)) return `Field "prices" must be of type Array`;
+  const prefix = "Can't parse shipping option prices: ";
+  for (const price of item.prices) {
+    if (!isRecord(price))
+      return `${prefix}Can't parse labeled price: LabeledPrice must be an Object`;
+    if (typeof price.label !== "string" || price.label === "") {
+      return `${prefix}Can't parse labeled price: LabeledPrice label must be non-empty`;
+    }
+    if (!Number.isSafeInteger(Number(price.amount)) || price.amount === "") {
+      return `${prefix}Can't parse labeled price: Field "amount" must be a valid Number`;
+    }
+  }
+  if (item.prices.length === 0) return `${prefix}There must be at least one price`;
+  return undefined;
+}
+
+/** A JSON parameter that may come as text (multipart, urlencoded) or as a value (JSON body). */
+function jsonParam(params: Params, name: string, what: string): unknown {
+  const value = params[name];
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    throw badRequest(`can't parse ${what} JSON object`);
+  }
 }
