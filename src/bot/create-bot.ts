@@ -2,11 +2,11 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { limit } from "@grammyjs/ratelimiter";
 import { sequentialize } from "@grammyjs/runner";
 import { RedisAdapter } from "@grammyjs/storage-redis";
-import { Bot, GrammyError, HttpError, session } from "grammy";
+import { Bot, type Composer, GrammyError, HttpError, session } from "grammy";
 import type { BotContext, SessionData } from "./context.js";
 import { infoFeature } from "./features/info.js";
 import { ordersFeature } from "./features/orders.js";
-import { payTelegramFeature } from "./features/pay-telegram.js";
+import { payTelegramFeature, preCheckoutFeature } from "./features/pay-telegram.js";
 import { payTonFeature } from "./features/pay-ton.js";
 import { shopFeature } from "./features/shop.js";
 import { createI18n, negotiateLocale } from "./i18n.js";
@@ -38,6 +38,7 @@ export function createBot(options: BotOptions, services: ShopServices) {
   const i18n = createI18n();
   const { log } = services;
 
+  bot.use(preCheckoutFeature(services, i18n) as unknown as Composer<BotContext>);
   // Updates of one chat run in order; different chats run in parallel under the runner.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
   bot.use(
@@ -47,9 +48,7 @@ export function createBot(options: BotOptions, services: ShopServices) {
       storageClient: services.redis,
       // Payment updates are never dropped: Telegram cancels a payment the bot does not answer.
       keyGenerator: (ctx) =>
-        ctx.preCheckoutQuery || ctx.shippingQuery || ctx.message?.successful_payment
-          ? undefined
-          : ctx.from?.id.toString(),
+        ctx.shippingQuery || ctx.message?.successful_payment ? undefined : ctx.from?.id.toString(),
       keyPrefix: `${services.prefix}ratelimit:`,
       onLimitExceeded: async (ctx) => {
         const userId = ctx.from?.id;

@@ -1,10 +1,11 @@
-import { Composer } from "grammy";
+import type { I18n } from "@grammyjs/i18n";
+import { Composer, type Context } from "grammy";
 import { priceOf } from "../../catalog/catalog.js";
 import { shippingFor } from "../../payments/telegram/checkout.js";
 import { invoiceFor } from "../../payments/telegram/invoice.js";
 import { buyData } from "../callback-data.js";
 import type { BotContext } from "../context.js";
-import { localized } from "../i18n.js";
+import { localized, negotiateLocale } from "../i18n.js";
 import { availableOf, paymentMessageKey, type ShopServices } from "../services.js";
 
 /**
@@ -92,14 +93,6 @@ export function payTelegramFeature(services: ShopServices) {
     });
   });
 
-  feature.on("pre_checkout_query", async (ctx) => {
-    const verdict = await telegramPayments.preCheckout(ctx.preCheckoutQuery);
-    if (verdict.ok) return ctx.answerPreCheckoutQuery(true);
-    return ctx.answerPreCheckoutQuery(false, {
-      error_message: ctx.t(`checkout-${verdict.reason}`),
-    });
-  });
-
   // No reply here: the notifier says "paid" from the order's event, the deliverer sends the goods.
   feature.on("message:successful_payment", async (ctx) => {
     await telegramPayments.successfulPayment(ctx.from.id, ctx.message.successful_payment);
@@ -109,5 +102,25 @@ export function payTelegramFeature(services: ShopServices) {
     await telegramPayments.refunded(ctx.message.refunded_payment);
   });
 
+  return feature;
+}
+
+/**
+ * The pre-checkout answer, which Telegram waits at most 10 s for while the buyer watches a
+ * spinner. It runs ahead of sessions, the flood limit and per-chat ordering: it needs none of
+ * them, and a refusal is worded in the language of the buyer's Telegram app, which shows it.
+ */
+export function preCheckoutFeature(services: ShopServices, i18n: I18n<BotContext>) {
+  const feature = new Composer<Context>();
+  const { telegramPayments } = services;
+  if (!telegramPayments) return feature;
+  feature.on("pre_checkout_query", async (ctx) => {
+    const verdict = await telegramPayments.preCheckout(ctx.preCheckoutQuery);
+    if (verdict.ok) return ctx.answerPreCheckoutQuery(true);
+    const locale = negotiateLocale(ctx.from.language_code);
+    return ctx.answerPreCheckoutQuery(false, {
+      error_message: i18n.t(locale, `checkout-${verdict.reason}`),
+    });
+  });
   return feature;
 }
