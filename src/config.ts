@@ -1,5 +1,6 @@
 import { Address } from "@ton/core";
 import { z } from "zod";
+import { isTelegramCurrency } from "./catalog/currencies.js";
 
 /** The whole environment contract (DESIGN §10), validated once at start-up. */
 export interface Config {
@@ -130,6 +131,9 @@ const schema = z.object({
     .string()
     .trim()
     .regex(/^[A-Z]{3}$/, { error: "must be a three-letter ISO 4217 code such as USD" })
+    .refine((code) => isTelegramCurrency(code), {
+      error: "must be a currency Telegram Payments supports (e.g. USD, EUR)",
+    })
     .default("USD"),
   ORDER_TTL_MINUTES: wholeNumber(1, 7 * 24 * 60).default(30),
   LATE_PAYMENT_POLICY: z

@@ -1,3 +1,5 @@
+import { telegramCurrency } from "./currencies.js";
+
 /**
  * Exact conversion between decimal text ("1.5") and integer base units (1_500_000_000n nanotons).
  * Money never passes through Number.
@@ -7,6 +9,10 @@ const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
 
 export class AmountFormatError extends Error {
   override name = "AmountFormatError";
+}
+
+export class UnknownCurrencyError extends Error {
+  override name = "UnknownCurrencyError";
 }
 
 export function parseUnits(text: string, decimals: number): bigint {
@@ -36,10 +42,18 @@ export function formatUnits(value: bigint, decimals: number): string {
   return `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
 }
 
-/** Base-unit exponent of a currency: TON 9, Stars 0, fiat per ISO 4217 (USD 2, JPY 0). */
+/**
+ * Base-unit exponent of a currency: TON 9, Stars 0, fiat as Telegram Payments counts it (USD 2,
+ * JPY 0, HUF 2). Intl is not asked: it says 0 for HUF, which would charge a hundredth of the price.
+ */
 export function currencyDecimals(currency: string): number {
   if (currency === "TON") return 9;
   if (currency === "XTR") return 0;
-  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions()
-    .maximumFractionDigits as number;
+  const fiat = telegramCurrency(currency);
+  if (!fiat) {
+    throw new UnknownCurrencyError(
+      `"${currency}" is not a currency Telegram Payments supports, so its decimals are unknown`,
+    );
+  }
+  return fiat.exp;
 }

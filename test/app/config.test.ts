@@ -54,6 +54,10 @@ describe("config", () => {
     [{ REDIS_URL: "http://x" }, /^REDIS_URL must start with redis:\/\//],
     [{ LATE_PAYMENT_POLICY: "maybe" }, /^LATE_PAYMENT_POLICY must be fulfil or hold$/],
     [{ FIAT_CURRENCY: "dollars" }, /^FIAT_CURRENCY must be a three-letter/],
+    [
+      { FIAT_CURRENCY: "XYZ" },
+      /^FIAT_CURRENCY must be a currency Telegram Payments supports \(e\.g\. USD, EUR\)$/,
+    ],
     [{ BOT_TOKEN: "nonsense" }, /^BOT_TOKEN does not look like a bot token/],
     [{ BOT_TOKEN: TOKEN }, /^MERCHANT_ADDRESS is required when BOT_TOKEN is set/],
     [{ MERCHANT_WEBHOOK_URL: "https://shop.example/hook" }, /^MERCHANT_WEBHOOK_SECRET is required/],
@@ -68,6 +72,11 @@ describe("config", () => {
   ])("stops on a bad value with one line naming the variable %#", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("accepts any currency Telegram Payments supports, such as HUF", () => {
+    expect(loadConfig({ FIAT_CURRENCY: "HUF" }).fiatCurrency).toBe("HUF");
+    expect(loadConfig({ FIAT_CURRENCY: " JPY " }).fiatCurrency).toBe("JPY");
   });
 
   it("never repeats a secret value in its error", () => {

@@ -44,7 +44,8 @@ describe("formatAmount", () => {
     expect(formatAmount(1050n, "EUR")).toBe("10.5");
     expect(formatAmount(5n, "USD")).toBe("0.05");
     expect(formatAmount(1500n, "JPY")).toBe("1500");
-    expect(formatAmount(1234n, "KWD")).toBe("1.234");
+    // Telegram counts forint in fillér (2 decimals) although Intl shows none.
+    expect(formatAmount(499000n, "HUF")).toBe("4990");
   });
 });
 

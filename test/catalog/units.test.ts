@@ -4,6 +4,7 @@ import {
   currencyDecimals,
   formatUnits,
   parseUnits,
+  UnknownCurrencyError,
 } from "../../src/catalog/units.js";
 
 describe("parseUnits", () => {
@@ -52,5 +53,40 @@ describe("currencyDecimals", () => {
     expect(currencyDecimals("XTR")).toBe(0);
     expect(currencyDecimals("USD")).toBe(2);
     expect(currencyDecimals("JPY")).toBe(0);
+  });
+
+  it("counts fiat as Telegram Payments does, even where Intl disagrees", () => {
+    // Node's Intl says 0 for HUF, IDR, COP and PKR; Telegram's table says 2.
+    for (const code of ["HUF", "IDR", "COP", "PKR", "USD"]) {
+      expect(currencyDecimals(code), code).toBe(2);
+    }
+    expect(currencyDecimals("KRW")).toBe(0);
+    expect(currencyDecimals("JPY")).toBe(0);
+  });
+
+  it("charges a HUF price in fillér and a JPY price in whole yen, and shows them back unchanged", () => {
+    expect(parseUnits("4990", currencyDecimals("HUF"))).toBe(499_000n);
+    expect(parseUnits("15000.50", currencyDecimals("IDR"))).toBe(1_500_050n);
+    expect(parseUnits("1500", currencyDecimals("JPY"))).toBe(1500n);
+    expect(parseUnits("12000", currencyDecimals("KRW"))).toBe(12_000n);
+    expect(() => parseUnits("1.5", currencyDecimals("JPY"))).toThrow(/whole number/);
+    for (const [text, code] of [
+      ["9.99", "USD"],
+      ["4990", "HUF"],
+      ["0.5", "HUF"],
+      ["15000.5", "IDR"],
+      ["1500", "JPY"],
+      ["12000", "KRW"],
+    ] as const) {
+      const decimals = currencyDecimals(code);
+      expect(formatUnits(parseUnits(text, decimals), decimals), code).toBe(text);
+    }
+  });
+
+  it("refuses a currency Telegram Payments does not support instead of guessing", () => {
+    for (const code of ["XYZ", "usd", "BTC", ""]) {
+      expect(() => currencyDecimals(code), code).toThrow(UnknownCurrencyError);
+    }
+    expect(() => currencyDecimals("XYZ")).toThrow(/"XYZ" is not a currency Telegram Payments/);
   });
 });
