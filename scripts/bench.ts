@@ -296,6 +296,70 @@ async function botUpdates(redisUrl: string, buyers: number) {
   }
 }
 
+/**
+ * 200 buyers with Stars invoices press Pay — all in the same instant, and then spread over one
+ * second; each pre-checkout is timed from Telegram asking to the bot answering, while the bot
+ * also records the payments that follow and delivers the goods. The bot is `npm start` in its
+ * own process.
+ */
+async function preCheckout(redisUrl: string, buyers: number) {
+  const sandbox = await Sandbox.start({
+    redisUrl,
+    openShop: false,
+    config: { pollIntervalMs: 3_600_000, logLevel: "warn" },
+  });
+  const shop = fork(fileURLToPath(new URL("../src/main.ts", import.meta.url)), {
+    env: { ...process.env, ...sandbox.env() },
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  try {
+    const stats = sandbox.telegram.stats.byMethod;
+    while ((stats.getUpdates ?? 0) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    const people = Array.from({ length: buyers }, () => sandbox.user());
+    const invoices = await Promise.all(
+      people.map(async (person) => {
+        person.send("/start buy_ton-guide");
+        const card = await person.waitForButton("Telegram Stars");
+        await person.press("Telegram Stars", card);
+        return person.waitFor((m) => m.invoice !== undefined);
+      }),
+    );
+    const half = buyers / 2;
+    const phases = [
+      { arrivals: "same instant", spreadMs: 0, from: 0, to: half },
+      { arrivals: "within 1 s", spreadMs: 1000, from: half, to: buyers },
+    ];
+    for (const phase of phases) {
+      const latencies = await Promise.all(
+        people.slice(phase.from, phase.to).map(async (person, i) => {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * phase.spreadMs));
+          const started = performance.now();
+          const paid = await person.payInvoice(invoices[phase.from + i] as ChatMessage);
+          if (!paid.ok) throw new Error(`pre-checkout refused: ${paid.errorMessage}`);
+          return performance.now() - started;
+        }),
+      );
+      latencies.sort((a, b) => a - b);
+      emit({
+        scenario: "pre-checkout",
+        buyers: latencies.length,
+        arrivals: phase.arrivals,
+        p50_ms: round(percentile(latencies, 50)),
+        p99_ms: round(percentile(latencies, 99)),
+        max_ms: round(latencies[latencies.length - 1] ?? Number.NaN),
+        target_p99_ms: 50,
+      });
+      // Let the payments' fulfilment settle before the next round.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    }
+  } finally {
+    shop.kill("SIGTERM");
+    await once(shop, "exit");
+    await sandbox.stop();
+  }
+}
+
 /** With nothing new on chain, each poll should cost one toncenter request. */
 async function idleCost(redis: Redis, polls: number) {
   const w = await world(redis);
@@ -444,6 +508,7 @@ async function main() {
       await catchUp(redis, "watcher-catchup-throttled", 5_000, 10);
     if (wants("detection-latency")) await detectionLatency(redisUrl, 40, 1000);
     if (wants("bot-updates")) await botUpdates(redisUrl, 2000);
+    if (wants("pre-checkout")) await preCheckout(redisUrl, 400);
     if (wants("idle-cost")) await idleCost(redis, 50);
     if (wants("reliability")) await reliability(redis, redisUrl, 1000);
     if (wants("decode")) await decoding(redis, 10_000);

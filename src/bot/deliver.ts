@@ -52,7 +52,7 @@ export class TelegramDeliverer implements Deliverer {
           orderId: order.id,
           title: escapeHtml(localized(product.title, order.lang)),
           quantity: order.quantity,
-          paid: formatAmount(order.paid, order.currency),
+          paid: formatAmount(charged(order), order.currency),
           currency: currencyLabel(order.currency),
           date: formatTime(order.paidAt ?? Date.now()),
         }),
@@ -66,4 +66,15 @@ export class TelegramDeliverer implements Deliverer {
       throw error;
     }
   }
+}
+
+/** What the buyer was charged: the goods, plus any shipping and tip a card payment carried. */
+function charged(order: Order): bigint {
+  return order.payments.reduce((sum, payment) => {
+    const total = payment.reference?.total;
+    return (
+      sum +
+      (total !== undefined && payment.currency === order.currency ? BigInt(total) : payment.amount)
+    );
+  }, 0n);
 }

@@ -80,6 +80,8 @@ export class Sandbox {
         redisUrl,
         redisPrefix: options.redisPrefix ?? `sandbox:${randomBytes(4).toString("hex")}:`,
         pollIntervalMs: 250,
+        // Any token does for the emulator; with it the shop also sells by card.
+        paymentProviderToken: "284685063:TEST:sandbox",
         logLevel: "silent",
         ...options.config,
       };
@@ -132,6 +134,7 @@ export class Sandbox {
       REDIS_URL: config.redisUrl,
       REDIS_PREFIX: config.redisPrefix,
       POLL_INTERVAL_MS: String(config.pollIntervalMs),
+      PAYMENT_PROVIDER_TOKEN: config.paymentProviderToken ?? "",
       LOG_LEVEL: config.logLevel,
     };
   }

@@ -53,7 +53,10 @@ describe("paying with Telegram Stars", () => {
     // Someone else's order: the stranger pays the owner's invoice.
     const theirs = await invoiceFor(owner, "ton-guide", "Telegram Stars");
     const notYours = await stranger.payInvoice(theirs.invoice);
-    expect(notYours).toMatchObject({ ok: false, errorMessage: expect.stringContaining("чужому заказу") });
+    expect(notYours).toMatchObject({
+      ok: false,
+      errorMessage: expect.stringContaining("чужому заказу"),
+    });
 
     // A changed amount: the total Telegram reports is not the order's.
     const tampered: ChatMessage = {
@@ -132,5 +135,99 @@ describe("paying with Telegram Stars", () => {
     const order = await sandbox.app.store.require(orderId);
     expect(order.status).toBe("pending");
     expect(order.payments).toEqual([]);
+  });
+});
+
+describe("paying by card", () => {
+  let sandbox: Sandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.stop();
+    sandbox = undefined;
+  });
+
+  it("sells a physical product with shipping options, order info and a tip", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user({ firstName: "Dana" });
+    const { invoice, orderId } = await invoiceFor(buyer, "mug", "Card");
+    expect(invoice.invoice).toMatchObject({
+      currency: "USD",
+      totalAmount: 999,
+      providerToken: "284685063:TEST:sandbox",
+    });
+
+    const paid = await buyer.payInvoice(invoice, {
+      tip: 200,
+      shippingOptionId: "express",
+      orderInfo: {
+        name: "Dana Buyer",
+        phone_number: "+4915100000000",
+        shipping_address: {
+          country_code: "DE",
+          state: "",
+          city: "Berlin",
+          street_line1: "Unter den Linden 1",
+          street_line2: "",
+          post_code: "10117",
+        },
+      },
+    });
+    expect(paid).toMatchObject({ ok: true, totalAmount: 999 + 1499 + 200 });
+    await buyer.waitForText("We will write to you about shipping", { after: invoice.messageId });
+    const receipt = await buyer.waitForText("Receipt", { after: invoice.messageId });
+    expect(receipt.text).toContain("Paid: 26.98 USD");
+    const order = await orderReaches(sandbox, orderId, "fulfilled");
+    expect(order.paid).toBe(999n);
+    expect(order.exceptions).toEqual([]);
+    expect(order.payments[0]?.reference).toMatchObject({
+      shipping: "1499",
+      tip: "200",
+      total: "2698",
+      shippingOptionId: "express",
+    });
+    expect(JSON.parse(order.payments[0]?.reference?.orderInfo ?? "{}")).toMatchObject({
+      name: "Dana Buyer",
+      shipping_address: { city: "Berlin" },
+    });
+  });
+
+  it("refuses shipping to a country no option reaches, and takes nothing", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    // The example catalog ships everywhere; this shop ships to Germany only.
+    for (const option of sandbox.app.catalog.shipping) option.countries = ["DE"];
+    const { invoice, orderId } = await invoiceFor(buyer, "mug", "Card");
+    const refused = await buyer.payInvoice(invoice, {
+      orderInfo: {
+        shipping_address: {
+          country_code: "NZ",
+          state: "",
+          city: "Auckland",
+          street_line1: "1 Queen St",
+          street_line2: "",
+          post_code: "1010",
+        },
+      },
+    });
+    expect(refused.ok).toBe(false);
+    expect(refused.errorMessage).toContain("cannot ship to this address");
+    expect((await sandbox.app.store.require(orderId)).payments).toEqual([]);
+  });
+
+  it("counts a successful_payment that Telegram delivers twice once", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    const { invoice, orderId } = await invoiceFor(buyer, "ton-guide", "Telegram Stars");
+    const paid = await buyer.payInvoice(invoice);
+    if (!paid.message) throw new Error("no successful_payment message");
+    await orderReaches(sandbox, orderId, "fulfilled");
+    buyer.redeliver(paid.message);
+    buyer.redeliver(paid.message);
+    const marker = buyer.lastMessageId();
+    buyer.send("/help");
+    await buyer.waitForText("How to buy", { after: marker });
+    const order = await sandbox.app.store.require(orderId);
+    expect(order.payments).toHaveLength(1);
+    expect(buyer.fromBot().filter((m) => m.text?.startsWith("Receipt"))).toHaveLength(1);
+    expect(buyer.fromBot().filter((m) => m.text?.includes("Payment received"))).toHaveLength(1);
   });
 });
