@@ -86,6 +86,9 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
 
   const stock = new StockPool(redis, { prefix });
   const telegramPayments = new TelegramPayments({
+    redis,
+    prefix,
+    providerToken: config.paymentProviderToken,
     store,
     payments,
     unmatched,

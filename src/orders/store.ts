@@ -197,6 +197,15 @@ export class OrderStore {
   }
 
   /** Ids of pending orders whose expiry time has passed. */
+  /** Lists an order under its buyer (and no longer under `previousUserId`), e.g. once a shared invoice link's order has one. */
+  async index(order: Order, previousUserId?: number): Promise<void> {
+    const multi = this.redis
+      .multi()
+      .zadd(this.keys.userOrders(order.userId), order.createdAt, order.id);
+    if (previousUserId !== undefined) multi.zrem(this.keys.userOrders(previousUserId), order.id);
+    await multi.exec();
+  }
+
   async dueForExpiry(now: number, limit = 500): Promise<string[]> {
     return this.redis.zrangebyscore(this.keys.pending, "-inf", now, "LIMIT", 0, limit);
   }

@@ -231,3 +231,41 @@ describe("paying by card", () => {
     expect(buyer.fromBot().filter((m) => m.text?.includes("Payment received"))).toHaveLength(1);
   });
 });
+
+describe("an invoice link the merchant shares", () => {
+  let sandbox: Sandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.stop();
+    sandbox = undefined;
+  });
+
+  it("is paid once, by whoever pays first, who then gets the goods", async () => {
+    sandbox = await startShop();
+    const bot = sandbox.app.bot;
+    if (!bot) throw new Error("the shop has no bot");
+    const { order, link } = await sandbox.app.telegramPayments.createInvoiceLink(bot.api, {
+      productId: "ton-guide",
+      quantity: 1,
+      method: "stars",
+      ttlMs: 7 * 86_400_000,
+      lang: "en",
+    });
+    expect(link).toMatch(/^https:\/\/t\.me\/\$/);
+
+    const first = sandbox.user();
+    const second = sandbox.user();
+    const paid = await first.payInvoiceLink(link);
+    expect(paid.ok).toBe(true);
+    await first.waitForText("Your download link");
+    await first.waitForText("Receipt");
+    const claimed = await orderReaches(sandbox, order.id, "fulfilled");
+    expect(claimed.userId).toBe(first.id);
+    expect((await sandbox.app.store.listByUser(first.id, 10)).map((o) => o.id)).toEqual([order.id]);
+
+    const again = await second.payInvoiceLink(link);
+    expect(again.ok).toBe(false);
+    expect(again.errorMessage).toContain("already paid");
+    expect(sandbox.telegram.state.starBalance).toBe(150);
+    expect(second.fromBot()).toEqual([]);
+  });
+});

@@ -63,6 +63,7 @@ checkout-expired = This order expired. Tap /shop and buy again — you have not 
 checkout-changed = The amount does not match this order any more. Tap /shop and buy again.
 checkout-sold-out = Sorry, this product has just sold out. You have not been charged.
 checkout-shipping = This shipping option is not available. Please choose another one.
+checkout-taken = Someone else is paying for this link right now. Please try again in a few minutes.
 shipping-unavailable = Sorry, we cannot ship to this address yet.
 
 status-pending = Waiting for your payment of { $amount } { $currency }. The moment it reaches the blockchain we will tell you.

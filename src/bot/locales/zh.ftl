@@ -63,6 +63,7 @@ checkout-expired = 该订单已过期。点击 /shop 重新购买——您未被
 checkout-changed = 金额与该订单不再相符。点击 /shop 重新购买。
 checkout-sold-out = 抱歉，该商品刚刚售罄。您未被扣款。
 checkout-shipping = 该配送方式不可用，请选择其他方式。
+checkout-taken = 有人正在通过此链接付款。请几分钟后再试。
 shipping-unavailable = 抱歉，我们暂时无法配送到该地址。
 
 status-pending = 正在等待您支付 { $amount } { $currency }。款项一上链，我们会立即通知您。

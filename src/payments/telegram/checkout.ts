@@ -9,7 +9,9 @@ export type CheckoutRefusal =
   | "expired"
   | "changed"
   | "sold-out"
-  | "shipping";
+  | "shipping"
+  /** A shared invoice link someone else is paying for at this moment. */
+  | "taken";
 
 /** What Telegram says the buyer is about to pay. */
 export interface CheckoutRequest {
@@ -50,9 +52,12 @@ export function checkCheckout(
   ctx: CheckoutContext,
 ): CheckoutVerdict {
   if (!order || !ctx.product) return { ok: false, reason: "not-found" };
-  if (order.userId !== request.userId) return { ok: false, reason: "not-yours" };
   if (order.status === "expired") return { ok: false, reason: "expired" };
   if (order.status !== "pending" || order.paid > 0n) return { ok: false, reason: "paid-already" };
+  // userId 0: an order behind a shared invoice link, open to whoever pays first.
+  if (order.userId !== 0 && order.userId !== request.userId) {
+    return { ok: false, reason: "not-yours" };
+  }
   if (ctx.now >= order.expiresAt) return { ok: false, reason: "expired" };
   if (ctx.available < order.quantity) return { ok: false, reason: "sold-out" };
   const split = splitTotal(order, request, ctx.catalog, ctx.product);

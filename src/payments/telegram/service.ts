@@ -1,6 +1,7 @@
 import type { Api } from "grammy";
 import type { PreCheckoutQuery, RefundedPayment, SuccessfulPayment } from "grammy/types";
-import type { Catalog } from "../../catalog/catalog.js";
+import type { Redis } from "ioredis";
+import { type Catalog, priceOf } from "../../catalog/catalog.js";
 import type { StockPool } from "../../fulfilment/stock.js";
 import type { Logger } from "../../log.js";
 import type { Order, Payment } from "../../orders/order.js";
@@ -9,8 +10,13 @@ import type { OrderStore } from "../../orders/store.js";
 import type { PaymentsCore, RecordedPayment } from "../core.js";
 import type { UnmatchedPayments } from "../unmatched.js";
 import { type CheckoutVerdict, checkCheckout, splitTotal } from "./checkout.js";
+import { invoiceFor } from "./invoice.js";
 
 export interface TelegramPaymentsOptions {
+  redis: Redis;
+  prefix: string;
+  /** PAYMENT_PROVIDER_TOKEN, for card invoices. */
+  providerToken: string | undefined;
   store: OrderStore;
   payments: PaymentsCore;
   unmatched: UnmatchedPayments;
@@ -18,6 +24,9 @@ export interface TelegramPaymentsOptions {
   stock: StockPool;
   log: Logger;
 }
+
+/** How long a link order stays with the payer who reached pre-checkout first. */
+const HOLD_MS = 5 * 60_000;
 
 export class RefundRefused extends Error {
   override name = "RefundRefused";
@@ -48,6 +57,10 @@ export class TelegramPayments {
       },
       { product, catalog, now: store.now(), available },
     );
+    if (verdict.ok && order?.userId === 0 && !(await this.hold(order.id, query.from.id))) {
+      this.options.log.warn({ orderId: order.id, userId: query.from.id }, "invoice link busy");
+      return { ok: false, reason: "taken" };
+    }
     if (!verdict.ok) {
       this.options.log.warn(
         { orderId: query.invoice_payload, userId: query.from.id, reason: verdict.reason },
@@ -78,7 +91,8 @@ export class TelegramPayments {
     if (paid.shipping_option_id) reference.shippingOptionId = paid.shipping_option_id;
     if (paid.order_info) reference.orderInfo = JSON.stringify(paid.order_info);
 
-    const order = await store.get(paid.invoice_payload);
+    let order = await store.get(paid.invoice_payload);
+    if (order?.userId === 0) order = await this.claim(order.id, userId);
     const product = order ? catalog.find(order.productId) : undefined;
     const payment: Payment = {
       key: `${method}:${chargeId}`,
@@ -115,6 +129,59 @@ export class TelegramPayments {
   }
 
   /**
+   * An order behind an invoice link the merchant can share anywhere: whoever pays it first
+   * becomes its buyer and gets the goods in their chat with the bot; a second payer is refused
+   * at pre-checkout.
+   */
+  async createInvoiceLink(
+    api: Api,
+    input: {
+      productId: string;
+      quantity: number;
+      method: "stars" | "fiat";
+      ttlMs: number;
+      lang: string;
+    },
+  ): Promise<{ order: Order; link: string }> {
+    const { store, catalog } = this.options;
+    const product = catalog.find(input.productId);
+    const price = product && priceOf(product, input.method, input.quantity);
+    if (!product || !price || input.quantity < 1 || input.quantity > product.maxQuantity) {
+      throw new RefundRefused(
+        `${input.productId} × ${input.quantity} is not sold for ${input.method}`,
+      );
+    }
+    const order = await store.create({
+      userId: 0,
+      chatId: 0,
+      productId: product.id,
+      quantity: input.quantity,
+      method: input.method,
+      currency: price.currency,
+      amount: price.amount,
+      lang: input.lang,
+      ttlMs: input.ttlMs,
+    });
+    const invoice = invoiceFor(order, product, {
+      catalog,
+      providerToken: this.options.providerToken,
+      locale: input.lang,
+    });
+    const { provider_token: token, ...other } = invoice.other;
+    const link = await api.createInvoiceLink(
+      invoice.title,
+      invoice.description,
+      invoice.payload,
+      token ?? "",
+      invoice.currency,
+      invoice.prices,
+      other,
+    );
+    this.options.log.info({ orderId: order.id }, "invoice link created");
+    return { order, link };
+  }
+
+  /**
    * Gives a Stars order's money back through Telegram, then marks the order refunded. Only a
    * paid or delivered Stars order can be refunded this way; a card refund goes through the
    * provider's dashboard.
@@ -148,6 +215,24 @@ export class TelegramPayments {
       return undefined;
     }
     return this.markRefunded(order.id, "telegram");
+  }
+
+  /** One payer at a time may go through checkout for a link order; a pause frees it again. */
+  private async hold(orderId: string, userId: number): Promise<boolean> {
+    const key = `${this.options.prefix}checkout-hold:${orderId}`;
+    const set = await this.options.redis.set(key, String(userId), "PX", HOLD_MS, "NX");
+    return set !== null || (await this.options.redis.get(key)) === String(userId);
+  }
+
+  /** The link order becomes the payer's: their chat gets the goods, their /orders lists it. */
+  private async claim(orderId: string, userId: number): Promise<Order> {
+    const { order } = await this.options.store.update(orderId, (current) =>
+      current.userId === 0
+        ? { order: { ...current, userId, chatId: userId, version: current.version + 1 } }
+        : undefined,
+    );
+    await this.options.store.index(order, 0);
+    return order;
   }
 
   private async markRefunded(orderId: string, by: string): Promise<Order> {
