@@ -86,14 +86,21 @@ function render(message: ChatMessage): string[] {
   const lines: string[] = [];
   if (message.photo) lines.push("[photo: QR code]");
   if (message.document) lines.push(`[file: ${message.document.filename ?? "document"}]`);
-  lines.push(...(message.text ?? message.caption ?? "").split("\n"));
+  const invoice = message.invoice;
+  if (invoice) {
+    const total = formatUnits(BigInt(invoice.totalAmount), currencyDecimals(invoice.currency));
+    const unit = invoice.currency === "XTR" ? "⭐" : invoice.currency;
+    lines.push(`[invoice: ${invoice.title} — ${total} ${unit}]`, invoice.description);
+  }
+  const body = message.text ?? message.caption;
+  if (body !== undefined) lines.push(...body.split("\n"));
   const markup = message.replyMarkup;
   if (markup && "inline_keyboard" in markup) {
     for (const row of markup.inline_keyboard) {
       lines.push(row.map((button) => `[ ${button.text} ]`).join(" "));
     }
   }
-  return lines.map((line, i) => `${i === 0 ? "bot  ›" : "      "} ${line}`.trimEnd());
+  return lines.map((line, i) => `${i === 0 ? "bot   ›" : "       "} ${line}`.trimEnd());
 }
 
 /** What the bot sent after message `after`, each as the chat shows it now. */
@@ -303,7 +310,78 @@ export async function runWalkthrough(
       async () => {
         const answer = await alice.press("I have paid", checkout.message);
         if (!answer?.text) throw new Error("the button was not answered");
-        return [`alice › [ I have paid ]`, `bot  › (alert) ${answer.text}`];
+        return [`alice › [ I have paid ]`, `bot   › (alert) ${answer.text}`];
+      },
+      (lines) => lines,
+    );
+
+    const bob = sandbox.user({ firstName: "Bob", username: "bob" });
+    /** Opens a product by deep link and presses its pay button; returns the invoice. */
+    const invoiceFrom = async (buyer: EmulatedUser, productId: string, button: string) => {
+      const after = buyer.lastMessageId();
+      buyer.send(`/start buy_${productId}`);
+      const card = await buyer.waitForButton(button, { after, timeoutMs: STEP_TIMEOUT_MS });
+      const before = buyer.lastMessageId();
+      await buyer.press(button, card);
+      const invoice = await buyer.waitFor((m) => m.invoice !== undefined, {
+        after: before,
+        timeoutMs: STEP_TIMEOUT_MS,
+      });
+      return { card, invoice };
+    };
+
+    await t.check(
+      "Bob buys the e-book for Telegram Stars: an invoice, pre-checkout, paid, delivered",
+      async () => {
+        const { card, invoice } = await invoiceFrom(bob, "ton-guide", "Pay with Telegram Stars");
+        const paid = await bob.payInvoice(invoice);
+        if (!paid.ok) throw new Error(`the payment was refused: ${paid.errorMessage}`);
+        await bob.waitForText("Receipt", { after: invoice.messageId, timeoutMs: STEP_TIMEOUT_MS });
+        return [
+          "bob   › /start buy_ton-guide",
+          ...render(card),
+          "bob   › [ Pay with Telegram Stars ]",
+          ...render(invoice),
+          `bob   › pays 150 ⭐ (pre-checkout answered, charge ${paid.chargeId?.slice(0, 12)}…)`,
+          ...replies(bob, invoice.messageId),
+        ];
+      },
+      (lines) => lines,
+    );
+
+    const carol = sandbox.user({ firstName: "Carol", username: "carol" });
+    await t.check(
+      "Carol buys the mug by card, with express shipping and a tip",
+      async () => {
+        const { invoice } = await invoiceFrom(carol, "mug", "Pay with Card");
+        const paid = await carol.payInvoice(invoice, {
+          tip: 100,
+          shippingOptionId: "express",
+          orderInfo: {
+            name: "Carol Buyer",
+            phone_number: "+4915100000000",
+            shipping_address: {
+              country_code: "DE",
+              state: "",
+              city: "Berlin",
+              street_line1: "Unter den Linden 1",
+              street_line2: "",
+              post_code: "10117",
+            },
+          },
+        });
+        if (!paid.ok) throw new Error(`the payment was refused: ${paid.errorMessage}`);
+        await carol.waitForText("Receipt", {
+          after: invoice.messageId,
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        return [
+          "carol › [ Pay with Card ]",
+          ...render(invoice),
+          "carol › address in Berlin, Express courier (14.99 USD), tip 1.00 USD",
+          `carol › pays ${formatUnits(BigInt(paid.totalAmount ?? 0), 2)} USD by card`,
+          ...replies(carol, invoice.messageId),
+        ];
       },
       (lines) => lines,
     );

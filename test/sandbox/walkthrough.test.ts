@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { runWalkthrough } from "../../src/sandbox/walkthrough.js";
 
 describe("the offline sandbox walkthrough", () => {
-  it("buys through the bot, pays in two parts, fulfils once and keeps a stray payment", async () => {
+  it("buys in TON (in two parts), in Stars and by card through the bot, fulfilling each once", async () => {
     let transcript = "";
     const out = new Writable({
       write(chunk, _encoding, done) {
@@ -13,7 +13,7 @@ describe("the offline sandbox walkthrough", () => {
     });
     expect(await runWalkthrough(out)).toBe(true);
     expect(transcript).not.toContain("✗");
-    expect(transcript).toContain("bot  › Welcome to the shop, Alice!");
+    expect(transcript).toContain("bot   › Welcome to the shop, Alice!");
     expect(transcript).toMatch(/Send exactly 6\.5 TON\n\s+to 0Q/);
     expect(transcript).toContain("[ Open in Tonkeeper ]");
     expect(transcript).toContain("[photo: QR code]");
@@ -23,6 +23,10 @@ describe("the offline sandbox walkthrough", () => {
     expect(transcript).toContain("reason: unknown-comment");
     expect(transcript).toContain("fulfilled, 6.5 TON in 2 payments, 1 job, 1 receipt");
     expect(transcript).toContain("(alert) 📦 Order");
+    expect(transcript).toContain("[invoice: The TON Developer's Guide (e-bo… — 150 ⭐]");
+    expect(transcript).toMatch(/Paid: 150 ⭐/);
+    expect(transcript).toContain("[invoice: TON mug — 9.99 USD]");
+    expect(transcript).toMatch(/Paid: 25\.98 USD/);
     expect(transcript).toContain("Every step held.");
   });
 });
