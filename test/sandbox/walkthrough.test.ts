@@ -23,7 +23,7 @@ describe("the offline sandbox walkthrough", () => {
     expect(transcript).toContain("reason: unknown-comment");
     expect(transcript).toContain("fulfilled, 6.5 TON in 2 payments, 1 job, 1 receipt");
     expect(transcript).toContain("(alert) 📦 Order");
-    expect(transcript).toContain("[invoice: The TON Developer's Guide (e-bo… — 150 ⭐]");
+    expect(transcript).toContain("[invoice: TON Developer's Guide (e-book) — 150 ⭐]");
     expect(transcript).toMatch(/Paid: 150 ⭐/);
     expect(transcript).toContain("[invoice: TON mug — 9.99 USD]");
     expect(transcript).toMatch(/Paid: 25\.98 USD/);

@@ -60,11 +60,10 @@ export function checkCheckout(
   }
   if (ctx.now >= order.expiresAt) return { ok: false, reason: "expired" };
   if (ctx.available < order.quantity) return { ok: false, reason: "sold-out" };
+  if (request.currency !== order.currency) return { ok: false, reason: "changed" };
   const split = splitTotal(order, request, ctx.catalog, ctx.product);
   if (split === "shipping") return { ok: false, reason: "shipping" };
-  if (split === undefined || request.currency !== order.currency) {
-    return { ok: false, reason: "changed" };
-  }
+  if (split === undefined) return { ok: false, reason: "changed" };
   return { ok: true, ...split };
 }
 

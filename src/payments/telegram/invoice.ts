@@ -36,8 +36,15 @@ function text(value: LocalizedText, locale: string): string {
   return value[locale] ?? value.en;
 }
 
+/** Shortens to `max` UTF-16 units (Telegram's count) without splitting a character. */
 function clip(value: string, max: number): string {
-  return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
+  if (value.length <= max) return value;
+  let kept = "";
+  for (const char of value) {
+    if (kept.length + char.length > max - 1) break;
+    kept += char;
+  }
+  return `${kept}…`;
 }
 
 /**
@@ -47,13 +54,15 @@ function clip(value: string, max: number): string {
  */
 export function invoiceFor(order: Order, product: Product, ctx: InvoiceContext): InvoiceParams {
   const title = text(product.title, ctx.locale);
-  const label = order.quantity > 1 ? `${title} × ${order.quantity}` : title;
+  // The quantity always shows: the title gives way to it.
+  const times = order.quantity > 1 ? ` × ${order.quantity}` : "";
+  const label = `${clip(title, MAX_TITLE - times.length)}${times}`;
   const base = {
     title: clip(title, MAX_TITLE),
     description: clip(text(product.description, ctx.locale), MAX_DESCRIPTION),
     payload: order.id,
     currency: order.currency,
-    prices: [{ label: clip(label, MAX_TITLE), amount: Number(order.amount) }],
+    prices: [{ label, amount: Number(order.amount) }],
   };
   if (order.method === "stars") return { ...base, other: {} };
   if (order.method !== "fiat" || !ctx.providerToken) {
