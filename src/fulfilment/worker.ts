@@ -364,6 +364,17 @@ export class FulfilmentWorker {
         job.id,
       )
       .xack(this.keys.fulfilment, this.group, job.id)
+      .xadd(
+        this.keys.events,
+        "MAXLEN",
+        "~",
+        "100000",
+        "*",
+        "orderId",
+        orderId,
+        "event",
+        JSON.stringify({ type: "order.delivery_failed", detail: { deliverer, error } }),
+      )
       .exec();
     const failed = results?.find(([err]) => err)?.[0];
     if (!results || failed) throw failed ?? new Error("dead-letter transaction was discarded");

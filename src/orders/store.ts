@@ -29,7 +29,9 @@ export type OrderEventType =
   | "order.fulfilled"
   | "order.expired"
   | "order.refunded"
-  | "order.mismatch";
+  | "order.mismatch"
+  /** A deliverer gave up on a paid order; the job is in the dead stream for the admin. */
+  | "order.delivery_failed";
 
 export interface OrderEvent {
   type: OrderEventType;

@@ -22,6 +22,8 @@ export interface UnmatchedPayment {
   /** The comment as it arrived, when there was a readable one. */
   comment?: string;
   reference?: Record<string, string>;
+  /** Set when an admin attached it to an order or closed it. */
+  resolved?: { by: number; at: number; orderId?: string };
 }
 
 // HSETNX makes recording idempotent on the payment key; index and event go in the same step.
@@ -62,6 +64,31 @@ export class UnmatchedPayments {
     return added === 1;
   }
 
+  async get(key: string): Promise<UnmatchedPayment | undefined> {
+    const row = await this.redis.hget(this.keys.unmatched, key);
+    return row === null ? undefined : parse(row);
+  }
+
+  /**
+   * Takes a payment off the open list, keeping its record: attached to an order, or closed by
+   * an admin (refunded by hand, say). False when it was not open.
+   */
+  async resolve(
+    key: string,
+    resolved: NonNullable<UnmatchedPayment["resolved"]>,
+  ): Promise<boolean> {
+    const payment = await this.get(key);
+    if (!payment || payment.resolved) return false;
+    const json = JSON.stringify({ ...payment, amount: payment.amount.toString(), resolved });
+    const [[, removed] = []] =
+      (await this.redis
+        .multi()
+        .zrem(this.keys.unmatchedByTime, key)
+        .hset(this.keys.unmatched, key, json)
+        .exec()) ?? [];
+    return removed === 1;
+  }
+
   async has(key: string): Promise<boolean> {
     return (await this.redis.hexists(this.keys.unmatched, key)) === 1;
   }
@@ -71,15 +98,15 @@ export class UnmatchedPayments {
     const keys = await this.redis.zrevrange(this.keys.unmatchedByTime, 0, limit - 1);
     if (keys.length === 0) return [];
     const rows = await this.redis.hmget(this.keys.unmatched, ...keys);
-    return rows
-      .filter((row): row is string => row !== null)
-      .map((row) => {
-        const parsed = JSON.parse(row) as Omit<UnmatchedPayment, "amount"> & { amount: string };
-        return { ...parsed, amount: BigInt(parsed.amount) };
-      });
+    return rows.filter((row): row is string => row !== null).map(parse);
   }
 
   async count(): Promise<number> {
     return this.redis.zcard(this.keys.unmatchedByTime);
   }
+}
+
+function parse(row: string): UnmatchedPayment {
+  const parsed = JSON.parse(row) as Omit<UnmatchedPayment, "amount"> & { amount: string };
+  return { ...parsed, amount: BigInt(parsed.amount) };
 }
