@@ -1,6 +1,9 @@
 import { hostname } from "node:os";
 import type { Bot } from "grammy";
 import { Redis } from "ioredis";
+import { AuditLog } from "./admin/audit.js";
+import { ShopReports } from "./admin/reports.js";
+import { AdminNotifier } from "./bot/admin-notifier.js";
 import { setCommandMenu } from "./bot/commands.js";
 import type { BotContext } from "./bot/context.js";
 import { createBot } from "./bot/create-bot.js";
@@ -35,6 +38,10 @@ export interface App {
   watcher: PaymentWatcher | undefined;
   fulfilment: FulfilmentWorker;
   stock: StockPool;
+  /** Sales, status counts and exceptions for /admin. */
+  reports: ShopReports;
+  /** Every admin action, newest first. */
+  audit: AuditLog;
   /** Stars and card payments: pre-checkout, successful payments, Star refunds. */
   telegramPayments: TelegramPayments;
   /** The buyer-facing bot, when BOT_TOKEN and MERCHANT_ADDRESS are set. */
@@ -96,6 +103,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     stock,
     log: log.child({ module: "telegram-payments" }),
   });
+  const reports = new ShopReports(redis, prefix, store);
+  const audit = new AuditLog(redis, prefix);
   const telegram =
     config.botToken && config.merchantAddress
       ? createBot(
@@ -118,8 +127,36 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
             providerToken: config.paymentProviderToken,
             log: log.child({ module: "bot" }),
           },
+          {
+            adminIds: config.adminIds,
+            redis,
+            prefix,
+            catalog,
+            store,
+            payments,
+            unmatched,
+            reports,
+            audit,
+            telegramPayments,
+            toncenter,
+            merchantAddress: config.merchantAddress,
+            testnet: config.tonNetwork === "testnet",
+            log: log.child({ module: "admin" }),
+          },
         )
       : undefined;
+  const adminNotifier = telegram
+    ? new AdminNotifier({
+        api: telegram.bot.api,
+        redis,
+        prefix,
+        store,
+        catalog,
+        i18n: telegram.i18n,
+        adminIds: config.adminIds,
+        log: log.child({ module: "admin-notifier" }),
+      })
+    : undefined;
   const notifier = telegram
     ? new BuyerNotifier({
         api: telegram.bot.api,
@@ -168,10 +205,13 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     fulfilment,
     stock,
     telegramPayments,
+    reports,
+    audit,
     bot: telegram?.bot,
     async start() {
       await fulfilment.start();
       await notifier?.start();
+      await adminNotifier?.start();
       watcher?.start(config.pollIntervalMs);
       if (telegram) {
         await setCommandMenu(telegram.bot.api, telegram.i18n);
@@ -193,6 +233,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       await watcher?.stop();
       await fulfilment.stop();
       await notifier?.stop();
+      await adminNotifier?.stop();
       await decoder.close();
       redis.disconnect();
     },

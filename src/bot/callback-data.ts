@@ -7,3 +7,4 @@ export const buyData = createCallbackData("buy", { id: String, quantity: Number,
 export const checkOrderData = createCallbackData("check", { orderId: String });
 export const languageData = createCallbackData("lang", { code: String });
 export const shopData = createCallbackData("shop", {});
+export const adminData = createCallbackData("adm", { view: String });

@@ -3,7 +3,9 @@ import { limit } from "@grammyjs/ratelimiter";
 import { sequentialize } from "@grammyjs/runner";
 import { RedisAdapter } from "@grammyjs/storage-redis";
 import { Bot, type Composer, GrammyError, HttpError, session } from "grammy";
+import type { AdminServices } from "./admin/services.js";
 import type { BotContext, SessionData } from "./context.js";
+import { adminFeature } from "./features/admin.js";
 import { infoFeature } from "./features/info.js";
 import { ordersFeature } from "./features/orders.js";
 import { payTelegramFeature, preCheckoutFeature } from "./features/pay-telegram.js";
@@ -30,7 +32,7 @@ export interface BotOptions {
 }
 
 /** The buyer-facing bot: grammY, one Composer per feature, sessions in Redis for UI state only. */
-export function createBot(options: BotOptions, services: ShopServices) {
+export function createBot(options: BotOptions, services: ShopServices, admin?: AdminServices) {
   const bot = new Bot<BotContext>(options.token, {
     client: { apiRoot: options.apiRoot, environment: options.testEnv ? "test" : "prod" },
   });
@@ -86,6 +88,13 @@ export function createBot(options: BotOptions, services: ShopServices) {
   bot.use(payTonFeature(services));
   bot.use(payTelegramFeature(services));
   bot.use(ordersFeature(services));
+  if (admin) bot.use(adminFeature(admin));
+
+  // A command nobody handles — including /admin from someone who is not an admin.
+  bot.on("message:text", async (ctx, next) => {
+    if (!ctx.message.text.startsWith("/")) return next();
+    await ctx.reply(ctx.t("unknown-command"));
+  });
 
   // Callback data nobody recognises: an old keyboard, or something forged.
   bot.on("callback_query:data", async (ctx) => {

@@ -107,3 +107,64 @@ command-language = Change language
 command-terms = Terms of sale
 command-support = Help with an order
 command-paysupport = Help with a payment
+
+unknown-command = I don't know that command. Tap /help to see what I can do.
+
+# Merchant admin (ADMIN_IDS only).
+admin-menu = <b>Shop admin</b> — choose a view.
+admin-balances = 💰 Balances
+admin-sales = 📈 Sales
+admin-orders = 🧾 Orders
+admin-exceptions = ⚠️ Exceptions
+admin-export = 📤 Export CSV
+admin-health = 🩺 Health
+admin-balances-title = <b>Balances</b>
+admin-balance-ton = Merchant wallet: <b>{ $amount }</b>
+admin-balance-stars = Bot's Stars: <b>{ $amount }</b>
+admin-pending-line = Pending orders would add { $amount } ({ $orders } orders)
+admin-sales-title = <b>Sales</b>
+admin-period-today = Today
+admin-period-7d = 7 days
+admin-period-30d = 30 days
+admin-sales-period = <b>{ $period }</b>: { $created } orders, { $paid } paid ({ $conversion }%), revenue { $revenue }
+admin-sales-top = Top: { $products }
+admin-orders-title = <b>Orders by status</b>
+admin-orders-lookup = Look one up with /order followed by its id or comment.
+admin-exceptions-title = <b>Exceptions</b>
+admin-exceptions-none = Nothing needs attention.
+admin-unmatched-line = ❓ <code>{ $ref }</code> · { $amount } · { $reason } · comment { $comment } · { $date }
+admin-exception-order = ⚠️ { $orderId } · { $exceptions } · paid { $paid } of { $amount }
+admin-exceptions-help = /attach ‹ref› ‹order id or comment› puts a payment on an order; /resolve ‹ref› closes it; /refund ‹order id› gives money back.
+admin-export-caption = Orders and payments from { $from } to { $to } (UTC).
+admin-health-title = <b>Health</b>
+admin-health-watcher = Watcher: leader { $leader }, last poll { $poll } ago, newest payment seen { $lag } ago, { $errors } failed polls
+admin-health-error = Last error { $ago } ago: { $error }
+admin-health-no-error = No watcher errors.
+admin-health-queue = Fulfilment: { $depth } jobs waiting, oldest in hand for { $oldest }, { $dead } failed for good
+admin-order-not-found = No order with id or comment “{ $query }”.
+admin-order-card =
+    <b>Order { $orderId }</b> — { $status } (exceptions: { $exceptions })
+    { $title } × { $quantity } · { $amount }, paid { $paid }
+    Buyer { $userId } · comment { $comment } · created { $created }
+admin-attach-usage = Usage: /attach ‹ref from Exceptions› ‹order id or comment›
+admin-attach-currency = That payment is not in { $currency }, the order's currency.
+admin-attached = Attached to order { $orderId }, which is now { $status }.
+admin-resolve-usage = Usage: /resolve ‹ref from Exceptions›
+admin-resolved = { $ref } is closed.
+admin-refund-usage = Usage: /refund ‹order id›
+admin-refund-ton = TON cannot be pulled back: send <b>{ $amount }</b> to <code>{ $to }</code> from the merchant wallet to refund order { $orderId }.
+admin-refund-refused = Not refunded: { $reason }
+admin-refunded = Order { $orderId } is refunded; the buyer has been told.
+
+# Notices to admins as things happen.
+notice-paid = 💰 Order { $orderId } paid: { $amount } for { $title } × { $quantity }.
+notice-underpaid = ⚠️ Order { $orderId } is underpaid: { $paid } of { $amount }.
+notice-held = ⚠️ Order { $orderId } was paid after it expired and is held: /order { $orderId }
+notice-mismatch = ⚠️ Order { $orderId } got a payment in the wrong currency.
+notice-unmatched = ❓ A payment matched no order ({ $reason }). See ⚠️ Exceptions in /admin.
+notice-delivery-failed = 🚨 Delivering order { $orderId } failed for good: { $error }
+notice-refunded = ↩️ Order { $orderId } was refunded.
+notice-daily =
+    <b>Daily report</b> — the last 24 hours
+    { $created } orders, { $paid } paid ({ $conversion }%), revenue { $revenue }
+    Open exceptions: { $exceptions }

@@ -41,3 +41,8 @@ export async function paymentQrPng(request: PaymentRequest): Promise<Buffer> {
     width: 512,
   });
 }
+
+/** A transaction on tonviewer, the explorer Tonkeeper uses; testnet has its own. */
+export function explorerTxLink(hash: string, testnet: boolean): string {
+  return `https://${testnet ? "testnet." : ""}tonviewer.com/transaction/${hash}`;
+}

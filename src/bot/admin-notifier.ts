@@ -1,0 +1,97 @@
+import type { I18n } from "@grammyjs/i18n";
+import { type Api, GrammyError } from "grammy";
+import type { Redis } from "ioredis";
+import type { Catalog } from "../catalog/catalog.js";
+import type { Logger } from "../log.js";
+import type { OrderStore } from "../orders/store.js";
+import type { BotContext } from "./context.js";
+import { EventConsumer, type StreamEvent } from "./event-consumer.js";
+import { escapeHtml, formatPrice } from "./format.js";
+import { localized, negotiateLocale } from "./i18n.js";
+
+const NOTICES: Record<string, string> = {
+  "order.paid": "notice-paid",
+  "order.underpaid": "notice-underpaid",
+  "order.held": "notice-held",
+  "order.mismatch": "notice-mismatch",
+  "payment.unmatched": "notice-unmatched",
+  "order.delivery_failed": "notice-delivery-failed",
+  "order.refunded": "notice-refunded",
+};
+
+export interface AdminNotifierOptions {
+  api: Api;
+  redis: Redis;
+  prefix: string;
+  store: OrderStore;
+  catalog: Catalog;
+  i18n: I18n<BotContext>;
+  adminIds: readonly number[];
+  log: Logger;
+}
+
+/**
+ * Tells the admins, as it happens, about each payment, each exception and each delivery that
+ * failed for good — once across processes, in the language each admin chose in the bot.
+ */
+export class AdminNotifier {
+  private readonly consumer: EventConsumer;
+
+  constructor(private readonly options: AdminNotifierOptions) {
+    this.consumer = new EventConsumer({
+      redis: options.redis,
+      prefix: options.prefix,
+      group: "admins",
+      log: options.log,
+      handle: (event) => this.handle(event),
+    });
+  }
+
+  start(): Promise<void> {
+    return this.consumer.start();
+  }
+
+  stop(): Promise<void> {
+    return this.consumer.stop();
+  }
+
+  /** Sends a text to every admin; one who blocked the bot is skipped. */
+  async broadcast(text: (locale: string) => string): Promise<void> {
+    for (const adminId of this.options.adminIds) {
+      const locale = await this.localeOf(adminId);
+      await this.options.api
+        .sendMessage(adminId, text(locale), { parse_mode: "HTML" })
+        .catch((error: unknown) => {
+          if (!(error instanceof GrammyError && [400, 403].includes(error.error_code))) throw error;
+          this.options.log.warn({ adminId, description: error.description }, "admin not reachable");
+        });
+    }
+  }
+
+  private async handle(event: StreamEvent): Promise<void> {
+    const key = NOTICES[event.type];
+    if (!key || this.options.adminIds.length === 0) return;
+    const order = event.orderId ? await this.options.store.get(event.orderId) : undefined;
+    const product = order ? this.options.catalog.find(order.productId) : undefined;
+    await this.broadcast((locale) =>
+      this.options.i18n.t(locale, key, {
+        orderId: order?.id ?? "—",
+        amount: order ? formatPrice(order.amount, order.currency) : "—",
+        paid: order ? formatPrice(order.paid, order.currency) : "—",
+        title: escapeHtml(product ? localized(product.title, locale) : (order?.productId ?? "—")),
+        quantity: order?.quantity ?? 0,
+        reason: String(event.detail.reason ?? "—"),
+        error: escapeHtml(String(event.detail.error ?? "—").slice(0, 300)),
+      }),
+    );
+  }
+
+  /** The language an admin picked with /language, else English. */
+  private async localeOf(adminId: number): Promise<string> {
+    const raw = await this.options.redis.get(`${this.options.prefix}session:${adminId}`);
+    const chosen = raw
+      ? (JSON.parse(raw) as { __language_code?: string }).__language_code
+      : undefined;
+    return negotiateLocale(chosen);
+  }
+}

@@ -1,0 +1,29 @@
+import type { Address } from "@ton/core";
+import type { Redis } from "ioredis";
+import type { AuditLog } from "../../admin/audit.js";
+import type { ShopReports } from "../../admin/reports.js";
+import type { Catalog } from "../../catalog/catalog.js";
+import type { Logger } from "../../log.js";
+import type { OrderStore } from "../../orders/store.js";
+import type { PaymentsCore } from "../../payments/core.js";
+import type { TelegramPayments } from "../../payments/telegram/service.js";
+import type { ToncenterClient } from "../../payments/ton/client.js";
+import type { UnmatchedPayments } from "../../payments/unmatched.js";
+
+/** What the merchant's side of the bot needs. */
+export interface AdminServices {
+  adminIds: readonly number[];
+  redis: Redis;
+  prefix: string;
+  catalog: Catalog;
+  store: OrderStore;
+  payments: PaymentsCore;
+  unmatched: UnmatchedPayments;
+  reports: ShopReports;
+  audit: AuditLog;
+  telegramPayments: TelegramPayments;
+  toncenter: ToncenterClient;
+  merchantAddress: Address;
+  testnet: boolean;
+  log: Logger;
+}

@@ -1,0 +1,334 @@
+import { Composer, InlineKeyboard, InputFile } from "grammy";
+import { ordersCsv } from "../../admin/export.js";
+import type { Order } from "../../orders/order.js";
+import { RefundRefused } from "../../payments/telegram/service.js";
+import { explorerTxLink } from "../../payments/ton/links.js";
+import type { UnmatchedPayment } from "../../payments/unmatched.js";
+import { readHealth } from "../admin/health.js";
+import type { AdminServices } from "../admin/services.js";
+import { adminData } from "../callback-data.js";
+import type { BotContext } from "../context.js";
+import { escapeHtml, formatPrice, formatTime } from "../format.js";
+import { localized } from "../i18n.js";
+
+const DAY = 86_400_000;
+const LIST = 5;
+
+/**
+ * /admin and everything under it, for ADMIN_IDS only: balances, sales, orders, exceptions with
+ * actions (each written to the audit log), a CSV export and health. Anyone else falls through
+ * to the unknown-command answer, and a forged admin button changes nothing.
+ */
+export function adminFeature(services: AdminServices) {
+  const feature = new Composer<BotContext>();
+  const admins = feature.filter((ctx) => services.adminIds.includes(ctx.from?.id ?? 0));
+  const { store, reports, unmatched, audit, log } = services;
+
+  const menu = (ctx: BotContext) =>
+    new InlineKeyboard()
+      .text(ctx.t("admin-balances"), adminData.pack({ view: "balances" }))
+      .text(ctx.t("admin-sales"), adminData.pack({ view: "sales" }))
+      .row()
+      .text(ctx.t("admin-orders"), adminData.pack({ view: "orders" }))
+      .text(ctx.t("admin-exceptions"), adminData.pack({ view: "exceptions" }))
+      .row()
+      .text(ctx.t("admin-export"), adminData.pack({ view: "export" }))
+      .text(ctx.t("admin-health"), adminData.pack({ view: "health" }));
+
+  const back = (ctx: BotContext) =>
+    new InlineKeyboard().text(ctx.t("button-back"), adminData.pack({ view: "menu" }));
+
+  const money = (amount: bigint, currency: string) => formatPrice(amount, currency);
+
+  async function balances(ctx: BotContext): Promise<string> {
+    const [ton, stars, pending] = await Promise.all([
+      services.toncenter.getBalance(services.merchantAddress).catch(() => undefined),
+      ctx.api.getMyStarBalance().catch(() => undefined),
+      reports.pendingTotals(),
+    ]);
+    const lines = [
+      ctx.t("admin-balances-title"),
+      ctx.t("admin-balance-ton", {
+        amount: ton === undefined ? "?" : money(ton, "TON"),
+      }),
+      ctx.t("admin-balance-stars", {
+        amount: stars === undefined ? "?" : money(BigInt(stars.amount), "XTR"),
+      }),
+    ];
+    for (const row of pending) {
+      lines.push(
+        ctx.t("admin-pending-line", {
+          amount: money(row.amount, row.currency),
+          orders: row.orders,
+        }),
+      );
+    }
+    return lines.join("\n");
+  }
+
+  async function sales(ctx: BotContext): Promise<string> {
+    const now = store.now();
+    const midnight = now - (now % DAY);
+    const lines = [ctx.t("admin-sales-title")];
+    for (const [label, from] of [
+      [ctx.t("admin-period-today"), midnight],
+      [ctx.t("admin-period-7d"), now - 7 * DAY],
+      [ctx.t("admin-period-30d"), now - 30 * DAY],
+    ] as const) {
+      const figures = await reports.sales(from, now);
+      const revenue = figures.revenue.map((r) => money(r.amount, r.currency)).join(" + ") || "—";
+      lines.push(
+        "",
+        ctx.t("admin-sales-period", {
+          period: label,
+          created: figures.created,
+          paid: figures.paid,
+          conversion: Math.round(figures.conversion * 100),
+          revenue,
+        }),
+      );
+      const locale = await ctx.i18n.getLocale();
+      const top = figures.topProducts.map((p) => {
+        const product = services.catalog.find(p.productId);
+        return `${escapeHtml(product ? localized(product.title, locale) : p.productId)} × ${p.quantity}`;
+      });
+      if (top.length > 0) lines.push(ctx.t("admin-sales-top", { products: top.join(", ") }));
+    }
+    return lines.join("\n");
+  }
+
+  async function orders(ctx: BotContext): Promise<string> {
+    const counts = await reports.statusCounts();
+    const lines = [ctx.t("admin-orders-title")];
+    for (const [status, count] of Object.entries(counts)) {
+      lines.push(`• ${ctx.t(`order-status-${status}`)}: ${count}`);
+    }
+    lines.push("", ctx.t("admin-orders-lookup"));
+    return lines.join("\n");
+  }
+
+  async function exceptions(ctx: BotContext): Promise<string> {
+    const [open, flagged] = await Promise.all([unmatched.list(LIST), reports.exceptions(LIST)]);
+    const lines = [ctx.t("admin-exceptions-title")];
+    if (open.length === 0 && flagged.length === 0) lines.push(ctx.t("admin-exceptions-none"));
+    for (const payment of open) lines.push(unmatchedLine(ctx, payment));
+    for (const order of flagged) {
+      lines.push(
+        ctx.t("admin-exception-order", {
+          orderId: order.id,
+          exceptions: [...order.exceptions, ...(order.held ? ["held"] : [])].join(", "),
+          paid: money(order.paid, order.currency),
+          amount: money(order.amount, order.currency),
+        }),
+      );
+    }
+    if (open.length > 0) lines.push("", ctx.t("admin-exceptions-help"));
+    return lines.join("\n");
+  }
+
+  function unmatchedLine(ctx: BotContext, payment: UnmatchedPayment): string {
+    return ctx.t("admin-unmatched-line", {
+      ref: shortRef(payment.key),
+      amount: money(payment.amount, payment.currency),
+      reason: payment.reason,
+      comment: escapeHtml(payment.comment ?? "—"),
+      date: formatTime(payment.receivedAt),
+    });
+  }
+
+  async function health(ctx: BotContext): Promise<string> {
+    const wallet = services.merchantAddress.toRawString();
+    const state = await readHealth(services.redis, services.prefix, wallet);
+    const ago = (at: number | undefined) =>
+      at === undefined ? "—" : `${Math.max(0, Math.round((store.now() - at) / 1000))} s`;
+    return [
+      ctx.t("admin-health-title"),
+      ctx.t("admin-health-watcher", {
+        leader: state.leader ?? "—",
+        poll: ago(state.lastPollAt),
+        lag: ago(state.lastTxAt),
+        errors: state.errors,
+      }),
+      state.lastError
+        ? ctx.t("admin-health-error", {
+            error: escapeHtml(state.lastError.slice(0, 200)),
+            ago: ago(state.lastErrorAt),
+          })
+        : ctx.t("admin-health-no-error"),
+      ctx.t("admin-health-queue", {
+        depth: state.queueDepth,
+        oldest: ago(state.oldestPendingAt),
+        dead: state.deadJobs,
+      }),
+    ].join("\n");
+  }
+
+  const views: Record<string, (ctx: BotContext) => Promise<string>> = {
+    balances,
+    sales,
+    orders,
+    exceptions,
+    health,
+  };
+
+  admins.command("admin", (ctx) =>
+    ctx.reply(ctx.t("admin-menu"), { parse_mode: "HTML", reply_markup: menu(ctx) }),
+  );
+
+  admins.callbackQuery(adminData.filter(), async (ctx) => {
+    const { view } = adminData.unpack(ctx.callbackQuery.data);
+    await ctx.answerCallbackQuery();
+    if (view === "menu") {
+      return ctx.editMessageText(ctx.t("admin-menu"), {
+        parse_mode: "HTML",
+        reply_markup: menu(ctx),
+      });
+    }
+    if (view === "export") return exportCsv(ctx);
+    const render = views[view];
+    if (!render) return;
+    return ctx.editMessageText(await render(ctx), {
+      parse_mode: "HTML",
+      reply_markup: back(ctx),
+      link_preview_options: { is_disabled: true },
+    });
+  });
+
+  async function exportCsv(ctx: BotContext) {
+    const to = store.now();
+    const from = to - 30 * DAY;
+    const csv = await ordersCsv(store, services.redis, services.prefix, from, to);
+    const name = `orders-${formatTime(from).slice(0, 10)}-${formatTime(to).slice(0, 10)}.csv`;
+    await ctx.replyWithDocument(new InputFile(Buffer.from(csv, "utf8"), name), {
+      caption: ctx.t("admin-export-caption", { from: formatTime(from), to: formatTime(to) }),
+    });
+    await audit.record({ adminId: ctx.from?.id ?? 0, action: "export", detail: { from, to } });
+  }
+
+  admins.command("order", async (ctx) => {
+    const query = ctx.match.trim();
+    const order = query
+      ? ((await store.get(query)) ?? (await store.findByComment(query)))
+      : undefined;
+    if (!order) return ctx.reply(ctx.t("admin-order-not-found", { query: escapeHtml(query) }));
+    return ctx.reply(await orderCard(ctx, order), {
+      parse_mode: "HTML",
+      link_preview_options: { is_disabled: true },
+    });
+  });
+
+  async function orderCard(ctx: BotContext, order: Order): Promise<string> {
+    const product = services.catalog.find(order.productId);
+    const locale = await ctx.i18n.getLocale();
+    const lines = [
+      ctx.t("admin-order-card", {
+        orderId: order.id,
+        status: ctx.t(`order-status-${order.status}`),
+        exceptions: order.exceptions.join(", ") || "—",
+        title: escapeHtml(product ? localized(product.title, locale) : order.productId),
+        quantity: order.quantity,
+        amount: money(order.amount, order.currency),
+        paid: money(order.paid, order.currency),
+        userId: order.userId,
+        comment: order.comment ?? "—",
+        created: formatTime(order.createdAt),
+      }),
+    ];
+    for (const payment of order.payments) {
+      const hash = payment.reference?.hash;
+      const where = hash
+        ? `<a href="${explorerTxLink(hash, services.testnet)}">${payment.key.slice(0, 16)}…</a>`
+        : escapeHtml(payment.key);
+      lines.push(
+        `• ${money(payment.amount, payment.currency)} · ${formatTime(payment.receivedAt)} · ${where}`,
+      );
+    }
+    return lines.join("\n");
+  }
+
+  admins.command("attach", async (ctx) => {
+    const [ref, target] = ctx.match.trim().split(/\s+/);
+    const payment = ref ? await findUnmatched(ref) : undefined;
+    const order = target
+      ? ((await store.get(target)) ?? (await store.findByComment(target)))
+      : undefined;
+    if (!payment || !order) return ctx.reply(ctx.t("admin-attach-usage"));
+    if (payment.currency !== order.currency) {
+      return ctx.reply(ctx.t("admin-attach-currency", { currency: order.currency }));
+    }
+    const { reason: _, resolved: __, comment: ___, ...money_ } = payment;
+    const { outcome, order: updated } = await services.payments.recordPayment(order.id, money_);
+    await unmatched.resolve(payment.key, {
+      by: ctx.from?.id ?? 0,
+      at: store.now(),
+      orderId: order.id,
+    });
+    await audit.record({
+      adminId: ctx.from?.id ?? 0,
+      action: "attach",
+      orderId: order.id,
+      detail: { paymentKey: payment.key, outcome: outcome.kind },
+    });
+    log.info({ orderId: order.id, paymentKey: payment.key }, "admin attached a payment");
+    return ctx.reply(
+      ctx.t("admin-attached", {
+        orderId: order.id,
+        status: ctx.t(`order-status-${updated.status}`),
+      }),
+    );
+  });
+
+  admins.command("resolve", async (ctx) => {
+    const payment = await findUnmatched(ctx.match.trim());
+    if (!payment) return ctx.reply(ctx.t("admin-resolve-usage"));
+    await unmatched.resolve(payment.key, { by: ctx.from?.id ?? 0, at: store.now() });
+    await audit.record({
+      adminId: ctx.from?.id ?? 0,
+      action: "resolve",
+      detail: { paymentKey: payment.key },
+    });
+    return ctx.reply(ctx.t("admin-resolved", { ref: shortRef(payment.key) }));
+  });
+
+  admins.command("refund", async (ctx) => {
+    const order = await store.get(ctx.match.trim());
+    if (!order) return ctx.reply(ctx.t("admin-refund-usage"));
+    if (order.method === "ton") {
+      // TON cannot be pulled back: the merchant sends it from their wallet app.
+      const from = order.payments.find((p) => p.from)?.from ?? "—";
+      await audit.record({ adminId: ctx.from?.id ?? 0, action: "refund-note", orderId: order.id });
+      return ctx.reply(
+        ctx.t("admin-refund-ton", {
+          orderId: order.id,
+          amount: money(order.paid, order.currency),
+          to: from,
+        }),
+        { parse_mode: "HTML" },
+      );
+    }
+    try {
+      await services.telegramPayments.refundStars(ctx.api, order.id);
+    } catch (error) {
+      if (!(error instanceof RefundRefused)) throw error;
+      return ctx.reply(ctx.t("admin-refund-refused", { reason: error.message }));
+    }
+    await audit.record({ adminId: ctx.from?.id ?? 0, action: "refund", orderId: order.id });
+    return ctx.reply(ctx.t("admin-refunded", { orderId: order.id }));
+  });
+
+  /** An open unmatched payment by the start of its key, as the exceptions view shows it. */
+  async function findUnmatched(ref: string): Promise<UnmatchedPayment | undefined> {
+    if (ref.length < 6) return undefined;
+    const open = await unmatched.list(500);
+    const found = open.filter((p) => p.key.startsWith(ref) || shortRef(p.key) === ref);
+    return found.length === 1 ? found[0] : undefined;
+  }
+
+  return feature;
+}
+
+/** "ton:9f3a…" → "ton:9f3a1c2b": short enough to type, long enough to be unique in practice. */
+export function shortRef(key: string): string {
+  const [method, rest = ""] = key.split(":");
+  return `${method}:${rest.slice(0, 8)}`;
+}

@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { Sandbox } from "../../src/sandbox/world.js";
+import { checkoutTon, orderReaches, startShop } from "../support/sandbox.js";
+
+const ADMIN_ID = 900_001;
+
+describe("the merchant's /admin", () => {
+  let sandbox: Sandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.stop();
+    sandbox = undefined;
+  });
+
+  it("answers a non-admin as it answers any unknown command, and ignores forged admin buttons", async () => {
+    sandbox = await startShop({ config: { adminIds: [ADMIN_ID] } });
+    const stranger = sandbox.user();
+    stranger.send("/admin");
+    const answer = await stranger.waitForText("I don't know that command");
+    stranger.send("/frobnicate");
+    const unknown = await stranger.waitForText("I don't know that command", {
+      after: answer.messageId,
+    });
+    expect(unknown.text).toBe(answer.text);
+    const forged = await stranger.pressData("adm:sales", answer);
+    expect(forged?.text).toContain("not valid any more");
+    expect(stranger.fromBot().some((m) => m.text?.includes("Sales"))).toBe(false);
+    stranger.send("/refund ord_anything");
+    await stranger.waitForText("I don't know that command", { after: unknown.messageId });
+  });
+
+  it("shows balances and sales that match the orders, and gets a notice for each payment", async () => {
+    sandbox = await startShop({ config: { adminIds: [ADMIN_ID] } });
+    const admin = sandbox.user({ id: ADMIN_ID, firstName: "Merchant" });
+    const buyer = sandbox.user();
+    const paidOne = await checkoutTon(buyer, "TON Developer");
+    const wallet = await sandbox.buyerWallet();
+    await wallet.pay(500_000_000n, paidOne.comment);
+    await orderReaches(sandbox, paidOne.orderId, "fulfilled");
+    await checkoutTon(buyer, "TON mug"); // pending: 3.25 TON would come in
+
+    await admin.waitForText(`Order ${paidOne.orderId} paid: 0.5 TON`);
+    admin.send("/admin");
+    const menu = await admin.waitForButton("Sales");
+    await admin.press("Sales", menu);
+    const sales = await admin.waitForText("Today:");
+    expect(sales.text).toContain("Today: 2 orders, 1 paid (50%), revenue 0.5 TON");
+    expect(sales.text).toContain("TON Developer's Guide (e-book) × 1");
+
+    await admin.press("Back", sales);
+    const again = await admin.waitForButton("Balances");
+    await admin.press("Balances", again);
+    const balances = await admin.waitForText("Merchant wallet:");
+    expect(balances.text).toContain("Bot's Stars: 0 ⭐");
+    expect(balances.text).toContain("Pending orders would add 3.25 TON (1 orders)");
+    const ton = await sandbox.app.toncenter.getBalance(sandbox.merchant.address);
+    expect(balances.text).toContain(`Merchant wallet: ${Number(ton) / 1e9}`.replace(/0+$/, ""));
+  });
+
+  it("attaches an unmatched payment to an order, which is then fulfilled once, with an audit entry", async () => {
+    sandbox = await startShop({ config: { adminIds: [ADMIN_ID] } });
+    const admin = sandbox.user({ id: ADMIN_ID });
+    const buyer = sandbox.user();
+    const { comment, orderId } = await checkoutTon(buyer, "TON Developer");
+    const wallet = await sandbox.buyerWallet();
+    await wallet.pay(500_000_000n, "my order please"); // the buyer forgot the comment
+    await admin.waitForText("A payment matched no order (unknown-comment)");
+
+    admin.send("/admin");
+    await admin.press("Exceptions", await admin.waitForButton("Exceptions"));
+    const list = await admin.waitForText("❓ ton:");
+    const ref = /❓ (ton:[0-9a-f]{8})/.exec(list.text ?? "")?.[1];
+    expect(ref).toBeDefined();
+
+    admin.send(`/attach ${ref} ${comment}`);
+    await admin.waitForText(`Attached to order ${orderId}`);
+    await buyer.waitForText("Receipt");
+    const order = await orderReaches(sandbox, orderId, "fulfilled");
+    expect(order.payments).toHaveLength(1);
+    expect(await sandbox.app.unmatched.list(10)).toEqual([]);
+    const [entry] = await sandbox.app.audit.list(1);
+    expect(entry).toMatchObject({ adminId: ADMIN_ID, action: "attach", orderId });
+
+    // Attaching again finds nothing open; nothing is paid twice.
+    admin.send(`/attach ${ref} ${comment}`);
+    await admin.waitForText("Usage: /attach");
+    expect((await sandbox.app.store.require(orderId)).payments).toHaveLength(1);
+    expect(buyer.fromBot().filter((m) => m.text?.startsWith("Receipt"))).toHaveLength(1);
+  });
+
+  it("exports orders and payments as a CSV document", async () => {
+    sandbox = await startShop({ config: { adminIds: [ADMIN_ID] } });
+    const admin = sandbox.user({ id: ADMIN_ID });
+    const buyer = sandbox.user();
+    const { comment, orderId } = await checkoutTon(buyer, "TON Developer");
+    await (await sandbox.buyerWallet()).pay(500_000_000n, comment);
+    await orderReaches(sandbox, orderId, "fulfilled");
+
+    admin.send("/admin");
+    await admin.press("Export", await admin.waitForButton("Export"));
+    const file = await admin.waitFor((m) => m.document !== undefined);
+    expect(file.document?.filename).toMatch(/^orders-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = file.document?.bytes?.toString("utf8") ?? "";
+    const [header, ...rows] = csv.trim().split(/\r?\n/);
+    expect(header).toContain("order_id");
+    const row = rows.find((r) => r.startsWith(orderId));
+    expect(row).toContain("fulfilled");
+    expect(row).toContain("0.5");
+    expect(row).toContain("ton:");
+  });
+});
