@@ -11,6 +11,8 @@ import type { ChatMessage, EmulatedUser } from "./telegram/index.js";
 import { Sandbox } from "./world.js";
 
 const STEP_TIMEOUT_MS = 20_000;
+/** The merchant's Telegram user id in the sandbox (ADMIN_IDS). */
+const MERCHANT_ID = 100_001;
 const ton = (nano: bigint) => `${formatUnits(nano, currencyDecimals("TON"))} TON`;
 
 class StepFailed extends Error {
@@ -130,9 +132,15 @@ export async function runWalkthrough(
     cleanups.push(() => backend.close());
     const sandbox = await Sandbox.start({
       redisUrl: process.env.REDIS_URL || undefined,
-      config: { merchantWebhookUrl: backend.url, merchantWebhookSecret: webhookSecret },
+      config: {
+        merchantWebhookUrl: backend.url,
+        merchantWebhookSecret: webhookSecret,
+        adminIds: [MERCHANT_ID],
+      },
     });
     cleanups.push(() => sandbox.stop());
+    // The merchant has a chat with the bot from the start, so the admin notices reach her.
+    const mira = sandbox.user({ id: MERCHANT_ID, firstName: "Mira", username: "mira_shop" });
     const { config, merchant, chain } = sandbox;
     const buyerWallet = await chain.createWallet({ version: "v4", balance: toNano("20") });
 
@@ -382,6 +390,37 @@ export async function runWalkthrough(
           `carol › pays ${formatUnits(BigInt(paid.totalAmount ?? 0), 2)} USD by card`,
           ...replies(carol, invoice.messageId),
         ];
+      },
+      (lines) => lines,
+    );
+
+    await t.check(
+      "Mira, the merchant, opens /admin: sales, exceptions, and the notices she was sent",
+      async () => {
+        const after = mira.lastMessageId();
+        mira.send("/admin");
+        const menu = await mira.waitForButton("Sales", { after, timeoutMs: STEP_TIMEOUT_MS });
+        const lines = ["mira  › /admin", ...render(menu)];
+        for (const [button, marker] of [
+          ["Sales", "30 days"],
+          ["Exceptions", "Exceptions"],
+        ] as const) {
+          const current = await mira.waitForButton(button, { timeoutMs: STEP_TIMEOUT_MS });
+          await mira.press(button, current);
+          const view = await mira.waitFor(
+            (m) => m.messageId === current.messageId && (m.text ?? "").includes(marker),
+            { timeoutMs: STEP_TIMEOUT_MS },
+          );
+          lines.push(`mira  › [ ${button} ]`, ...render(view));
+          await mira.press("Back", view);
+        }
+        const notices = mira
+          .fromBot()
+          .filter((m) => m.messageId <= after)
+          .map((m) => (m.text ?? "").split("\n")[0] ?? "");
+        lines.push(`(notices Mira got as it happened: ${notices.length})`);
+        for (const notice of notices) lines.push(`bot   › ${notice}`);
+        return lines;
       },
       (lines) => lines,
     );
