@@ -107,3 +107,64 @@ command-language = Сменить язык
 command-terms = Условия продажи
 command-support = Помощь с заказом
 command-paysupport = Помощь с оплатой
+
+unknown-command = Я не знаю такой команды. Нажмите /help, чтобы узнать, что я умею.
+
+# Панель продавца (только для ADMIN_IDS).
+admin-menu = <b>Управление магазином</b> — выберите раздел.
+admin-balances = 💰 Балансы
+admin-sales = 📈 Продажи
+admin-orders = 🧾 Заказы
+admin-exceptions = ⚠️ Исключения
+admin-export = 📤 Экспорт CSV
+admin-health = 🩺 Состояние
+admin-balances-title = <b>Балансы</b>
+admin-balance-ton = Кошелёк магазина: <b>{ $amount }</b>
+admin-balance-stars = Stars бота: <b>{ $amount }</b>
+admin-pending-line = Ожидающие оплаты заказы добавят ещё { $amount } (заказов: { $orders })
+admin-sales-title = <b>Продажи</b>
+admin-period-today = Сегодня
+admin-period-7d = 7 дней
+admin-period-30d = 30 дней
+admin-sales-period = <b>{ $period }</b>: заказов: { $created }, оплачено: { $paid } ({ $conversion }%), выручка: { $revenue }
+admin-sales-top = Лидеры продаж: { $products }
+admin-orders-title = <b>Заказы по статусам</b>
+admin-orders-lookup = Чтобы найти заказ, отправьте /order и его номер или комментарий.
+admin-exceptions-title = <b>Исключения</b>
+admin-exceptions-none = Ничего не требует внимания.
+admin-unmatched-line = ❓ <code>{ $ref }</code> · { $amount } · { $reason } · комментарий { $comment } · { $date }
+admin-exception-order = ⚠️ { $orderId } · { $exceptions } · оплачено { $paid } из { $amount }
+admin-exceptions-help = /attach ‹ref› ‹номер заказа или комментарий› — привязать платёж к заказу; /resolve ‹ref› — закрыть его; /refund ‹номер заказа› — вернуть деньги.
+admin-export-caption = Заказы и платежи с { $from } по { $to } (UTC).
+admin-health-title = <b>Состояние</b>
+admin-health-watcher = Отслеживание платежей: лидер { $leader }, последний опрос { $poll } назад, последний замеченный платёж { $lag } назад, неудачных опросов: { $errors }
+admin-health-error = Последняя ошибка { $ago } назад: { $error }
+admin-health-no-error = Ошибок отслеживания нет.
+admin-health-queue = Выдача заказов: заданий в очереди: { $depth }, самое старое ждёт { $oldest }, окончательно не выполнено: { $dead }
+admin-order-not-found = Заказ с номером или комментарием «{ $query }» не найден.
+admin-order-card =
+    <b>Заказ { $orderId }</b> — { $status } (исключения: { $exceptions })
+    { $title } × { $quantity } · { $amount }, оплачено { $paid }
+    Покупатель { $userId } · комментарий { $comment } · создан { $created }
+admin-attach-usage = Формат: /attach ‹ref из «Исключений»› ‹номер заказа или комментарий›
+admin-attach-currency = Этот платёж не в валюте заказа ({ $currency }).
+admin-attached = Платёж привязан к заказу { $orderId }, его статус теперь: { $status }.
+admin-resolve-usage = Формат: /resolve ‹ref из «Исключений»›
+admin-resolved = Платёж { $ref } закрыт.
+admin-refund-usage = Формат: /refund ‹номер заказа›
+admin-refund-ton = TON нельзя вернуть автоматически: чтобы оформить возврат по заказу { $orderId }, отправьте <b>{ $amount }</b> на адрес <code>{ $to }</code> с кошелька магазина.
+admin-refund-refused = Возврат не выполнен: { $reason }
+admin-refunded = Средства по заказу { $orderId } возвращены, покупатель уведомлён.
+
+# Уведомления администраторам о событиях по мере их появления.
+notice-paid = 💰 Заказ { $orderId } оплачен: { $amount } за { $title } × { $quantity }.
+notice-underpaid = ⚠️ Заказ { $orderId } оплачен не полностью: { $paid } из { $amount }.
+notice-held = ⚠️ Заказ { $orderId } оплачен после истечения срока и ожидает решения: /order { $orderId }
+notice-mismatch = ⚠️ По заказу { $orderId } пришёл платёж не в той валюте.
+notice-unmatched = ❓ Платёж не удалось сопоставить ни с одним заказом ({ $reason }). См. ⚠️ Исключения в /admin.
+notice-delivery-failed = 🚨 Не удалось выдать заказ { $orderId }, повторных попыток не будет: { $error }
+notice-refunded = ↩️ Средства по заказу { $orderId } возвращены.
+notice-daily =
+    <b>Ежедневный отчёт</b> — за последние 24 часа
+    Заказов: { $created }, оплачено: { $paid } ({ $conversion }%), выручка: { $revenue }
+    Открытых исключений: { $exceptions }

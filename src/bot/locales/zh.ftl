@@ -107,3 +107,64 @@ command-language = 更改语言
 command-terms = 销售条款
 command-support = 订单帮助
 command-paysupport = 付款帮助
+
+unknown-command = 我不认识这个命令。点击 /help 查看我能做什么。
+
+# 商家管理（仅限 ADMIN_IDS）。
+admin-menu = <b>商店管理</b> — 请选择要查看的内容。
+admin-balances = 💰 余额
+admin-sales = 📈 销售
+admin-orders = 🧾 订单
+admin-exceptions = ⚠️ 异常
+admin-export = 📤 导出 CSV
+admin-health = 🩺 运行状态
+admin-balances-title = <b>余额</b>
+admin-balance-ton = 商家钱包：<b>{ $amount }</b>
+admin-balance-stars = 机器人的 Stars：<b>{ $amount }</b>
+admin-pending-line = 待付款订单预计还将带来 { $amount }（{ $orders } 个订单）
+admin-sales-title = <b>销售</b>
+admin-period-today = 今天
+admin-period-7d = 7 天
+admin-period-30d = 30 天
+admin-sales-period = <b>{ $period }</b>：{ $created } 个订单，{ $paid } 个已付款（{ $conversion }%），收入 { $revenue }
+admin-sales-top = 热销：{ $products }
+admin-orders-title = <b>按状态统计订单</b>
+admin-orders-lookup = 发送 /order 加订单号或备注，即可查询单个订单。
+admin-exceptions-title = <b>异常</b>
+admin-exceptions-none = 暂无需要处理的事项。
+admin-unmatched-line = ❓ <code>{ $ref }</code> · { $amount } · { $reason } · 备注 { $comment } · { $date }
+admin-exception-order = ⚠️ { $orderId } · { $exceptions } · 已付 { $paid } / { $amount }
+admin-exceptions-help = /attach ‹ref› ‹订单号或备注›：将付款关联到订单；/resolve ‹ref›：关闭该付款；/refund ‹订单号›：退款。
+admin-export-caption = { $from } 至 { $to }（UTC）的订单和付款记录。
+admin-health-title = <b>运行状态</b>
+admin-health-watcher = 付款监听：主节点 { $leader }，上次轮询于 { $poll } 前，最新付款见于 { $lag } 前，轮询失败 { $errors } 次
+admin-health-error = 最近一次错误（{ $ago } 前）：{ $error }
+admin-health-no-error = 付款监听无错误。
+admin-health-queue = 发货队列：{ $depth } 个任务等待中，最早的已等待 { $oldest }，{ $dead } 个已彻底失败
+admin-order-not-found = 找不到订单号或备注为“{ $query }”的订单。
+admin-order-card =
+    <b>订单 { $orderId }</b> — { $status }（异常：{ $exceptions }）
+    { $title } × { $quantity } · { $amount }，已付 { $paid }
+    买家 { $userId } · 备注 { $comment } · 创建于 { $created }
+admin-attach-usage = 用法：/attach ‹ref（来自“异常”）› ‹订单号或备注›
+admin-attach-currency = 该付款的币种不是订单币种 { $currency }。
+admin-attached = 已关联到订单 { $orderId }，订单当前状态：{ $status }。
+admin-resolve-usage = 用法：/resolve ‹ref（来自“异常”）›
+admin-resolved = { $ref } 已关闭。
+admin-refund-usage = 用法：/refund ‹订单号›
+admin-refund-ton = TON 无法撤回：如需为订单 { $orderId } 退款，请从商家钱包向 <code>{ $to }</code> 发送 <b>{ $amount }</b>。
+admin-refund-refused = 未退款：{ $reason }
+admin-refunded = 订单 { $orderId } 已退款，并已通知买家。
+
+# 事件发生时发给管理员的通知。
+notice-paid = 💰 订单 { $orderId } 已付款：{ $amount }，商品 { $title } × { $quantity }。
+notice-underpaid = ⚠️ 订单 { $orderId } 付款不足：已付 { $paid } / { $amount }。
+notice-held = ⚠️ 订单 { $orderId } 在过期后才付款，已暂缓处理：/order { $orderId }
+notice-mismatch = ⚠️ 订单 { $orderId } 收到了币种不符的付款。
+notice-unmatched = ❓ 有一笔付款未匹配到任何订单（{ $reason }）。请在 /admin 的 ⚠️ 异常 中查看。
+notice-delivery-failed = 🚨 订单 { $orderId } 发货失败，已停止重试：{ $error }
+notice-refunded = ↩️ 订单 { $orderId } 已退款。
+notice-daily =
+    <b>每日报告</b> — 最近 24 小时
+    { $created } 个订单，{ $paid } 个已付款（{ $conversion }%），收入 { $revenue }
+    未处理异常：{ $exceptions }
