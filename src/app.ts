@@ -8,6 +8,7 @@ import { setCommandMenu } from "./bot/commands.js";
 import type { BotContext } from "./bot/context.js";
 import { createBot } from "./bot/create-bot.js";
 import { TelegramDeliverer } from "./bot/deliver.js";
+import { formatPrice } from "./bot/format.js";
 import { BuyerNotifier } from "./bot/notifier.js";
 import { startPolling, startWebhook } from "./bot/serve.js";
 import { type Catalog, loadCatalog } from "./catalog/catalog.js";
@@ -46,6 +47,8 @@ export interface App {
   telegramPayments: TelegramPayments;
   /** The buyer-facing bot, when BOT_TOKEN and MERCHANT_ADDRESS are set. */
   bot: Bot<BotContext> | undefined;
+  /** Sends the admins' daily report now (the schedule does it at 09:00 UTC). */
+  dailyReport(): Promise<void>;
   /** Starts polling, delivering and the schedules. */
   start(): Promise<void>;
   /** Finishes the work in hand, then closes connections. */
@@ -191,6 +194,25 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     log: log.child({ module: "fulfilment" }),
   });
 
+  /** Yesterday's figures to every admin, at 09:00 UTC, once across processes. */
+  async function sendDailyReport(admins: AdminNotifier): Promise<void> {
+    const now = store.now();
+    const figures = await reports.sales(now - 86_400_000, now);
+    const open = (await unmatched.count()) + (await reports.exceptions(100)).length;
+    const revenue =
+      figures.revenue.map((line) => formatPrice(line.amount, line.currency)).join(" + ") || "—";
+    await admins.broadcast(
+      (locale) =>
+        telegram?.i18n.t(locale, "notice-daily", {
+          created: figures.created,
+          paid: figures.paid,
+          conversion: Math.round(figures.conversion * 100),
+          revenue,
+          exceptions: open,
+        }) ?? "",
+    );
+  }
+
   let stopJobs: (() => Promise<void>) | undefined;
   let stopBot: (() => Promise<void>) | undefined;
   return {
@@ -208,6 +230,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     reports,
     audit,
     bot: telegram?.bot,
+    dailyReport: () => (adminNotifier ? sendDailyReport(adminNotifier) : Promise.resolve()),
     async start() {
       await fulfilment.start();
       await notifier?.start();
@@ -225,7 +248,14 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
               })
             : await startPolling(telegram.bot);
       }
-      stopJobs = scheduleJobs({ store, log: log.child({ module: "jobs" }) });
+      stopJobs = scheduleJobs({
+        store,
+        log: log.child({ module: "jobs" }),
+        redis,
+        prefix,
+        watcher,
+        dailyReport: adminNotifier && (() => sendDailyReport(adminNotifier)),
+      });
     },
     async stop() {
       await stopBot?.();

@@ -1,24 +1,133 @@
-import cron, { type ScheduledTask } from "node-cron";
+import type { Redis } from "ioredis";
+import cron from "node-cron";
 import type { Logger } from "../log.js";
 import type { OrderStore } from "../orders/store.js";
+import type { PaymentWatcher } from "../payments/ton/watcher.js";
 import { expireOrders } from "./expire.js";
+import { runExclusive, runOncePer } from "./lock.js";
+import { reconcilePayments } from "./reconcile.js";
 
-/** Starts the periodic jobs; returns a function that stops them. */
-export function scheduleJobs(deps: { store: OrderStore; log: Logger }): () => Promise<void> {
-  const tasks: ScheduledTask[] = [
+/**
+ * What the jobs need. Redis and its prefix make every job run in one process per tick; the
+ * reconcile pass and the daily report are only scheduled with them, since two processes must
+ * never both send the report.
+ */
+export type JobsDeps = {
+  store: OrderStore;
+  log: Logger;
+} & (
+  | {
+      redis: Redis;
+      prefix: string;
+      /** The TON watcher to reconcile; no reconcile pass without it. */
+      watcher?: PaymentWatcher;
+      /** Sends the daily report to the admins; no report without it. */
+      dailyReport?: () => Promise<void>;
+    }
+  | { redis?: undefined; prefix?: undefined; watcher?: undefined; dailyReport?: undefined }
+);
+
+/** node-cron patterns, with seconds; the daily report's is in UTC. */
+export const JOB_SCHEDULES = {
+  expireOrders: "*/15 * * * * *",
+  reconcilePayments: "0 */10 * * * *",
+  dailyReport: "0 0 9 * * *",
+} as const;
+
+const TASK_NAMES = {
+  expireOrders: "expire-orders",
+  reconcilePayments: "reconcile-payments",
+  dailyReport: "daily-report",
+} as const;
+
+/** How far back each reconcile pass re-reads the wallet. */
+export const RECONCILE_WINDOW_MS = 6 * 60 * 60_000;
+
+// Long enough to cover a normal run, short enough that a crashed holder costs a tick or two.
+// A run that outlives its lock may overlap the next one; both jobs are idempotent.
+const EXPIRE_LOCK_MS = 30_000;
+const RECONCILE_LOCK_MS = 5 * 60_000;
+
+/** Each job once; true when this process did the work, false when another had it or it is off. */
+export interface Jobs {
+  expireOrders(): Promise<boolean>;
+  reconcilePayments(): Promise<boolean>;
+  /** For the UTC day of the store's clock; at most once per day across processes and restarts. */
+  dailyReport(): Promise<boolean>;
+}
+
+/** The periodic jobs, guarded so that processes sharing Redis and a prefix run each one once. */
+export function createJobs(deps: JobsDeps): Jobs {
+  const { store, log } = deps;
+  return {
+    async expireOrders() {
+      const expire = () => expireOrders(store, log);
+      if (!deps.redis) {
+        await expire();
+        return true;
+      }
+      return runExclusive(
+        deps.redis,
+        `${deps.prefix}job:expire-orders:lock`,
+        EXPIRE_LOCK_MS,
+        expire,
+      );
+    },
+
+    async reconcilePayments() {
+      const { watcher } = deps;
+      if (!deps.redis || !watcher) return false;
+      let reconciled = false;
+      const ran = await runExclusive(
+        deps.redis,
+        `${deps.prefix}job:reconcile-payments:lock`,
+        RECONCILE_LOCK_MS,
+        async () => {
+          const result = await reconcilePayments(watcher, {
+            windowMs: RECONCILE_WINDOW_MS,
+            now: store.now,
+            log,
+          });
+          reconciled = result !== undefined;
+        },
+      );
+      return ran && reconciled;
+    },
+
+    async dailyReport() {
+      const { dailyReport } = deps;
+      if (!deps.redis || !dailyReport) return false;
+      const day = new Date(store.now()).toISOString().slice(0, 10);
+      const sent = await runOncePer(deps.redis, `${deps.prefix}job:daily-report`, day, dailyReport);
+      if (sent) log.info({ day }, "daily report sent");
+      return sent;
+    },
+  };
+}
+
+/** Starts the periodic jobs; returns a function that stops them and waits for runs in hand. */
+export function scheduleJobs(deps: JobsDeps): () => Promise<void> {
+  const jobs = createJobs(deps);
+  const inFlight = new Set<Promise<unknown>>();
+  const every = (name: keyof Jobs, options: { timezone?: string } = {}) =>
     cron.schedule(
-      "*/15 * * * * *",
-      async () => {
-        try {
-          await expireOrders(deps.store, deps.log);
-        } catch (error) {
-          deps.log.error({ err: error }, "expiring orders failed; will retry");
-        }
+      JOB_SCHEDULES[name],
+      () => {
+        const run = jobs[name]().catch((error: unknown) => {
+          deps.log.error({ err: error, job: TASK_NAMES[name] }, "job failed");
+          return false;
+        });
+        inFlight.add(run);
+        return run.finally(() => inFlight.delete(run));
       },
-      { name: "expire-orders", noOverlap: true },
-    ),
-  ];
+      { name: TASK_NAMES[name], noOverlap: true, ...options },
+    );
+
+  const tasks = [every("expireOrders")];
+  if (deps.watcher) tasks.push(every("reconcilePayments"));
+  if (deps.dailyReport) tasks.push(every("dailyReport", { timezone: "Etc/UTC" }));
   return async () => {
-    for (const task of tasks) await task.stop();
+    for (const task of tasks) await task.destroy();
+    await Promise.all(inFlight);
   };
 }

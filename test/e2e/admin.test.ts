@@ -108,3 +108,29 @@ describe("the merchant's /admin", () => {
     expect(row).toContain("ton:");
   });
 });
+
+describe("the admins' daily report", () => {
+  it("sums the last 24 hours and counts what is open", async () => {
+    const sandbox = await startShop({ config: { adminIds: [ADMIN_ID, ADMIN_ID + 1] } });
+    try {
+      const admin = sandbox.user({ id: ADMIN_ID });
+      const second = sandbox.user({ id: ADMIN_ID + 1, languageCode: "ru" });
+      second.send("/language");
+      await second.press("Русский", await second.waitForButton("Русский"));
+      const buyer = sandbox.user();
+      const { comment, orderId } = await checkoutTon(buyer, "TON Developer");
+      await checkoutTon(buyer, "TON mug");
+      await (await sandbox.buyerWallet()).pay(500_000_000n, comment);
+      await orderReaches(sandbox, orderId, "fulfilled");
+
+      await sandbox.app.dailyReport();
+      const report = await admin.waitForText("Daily report");
+      expect(report.text).toContain("2 orders, 1 paid (50%), revenue 0.5 TON");
+      expect(report.text).toContain("Open exceptions: 0");
+      const russian = await second.waitForText("Ежедневный отчёт");
+      expect(russian.text).toContain("Заказов: 2, оплачено: 1 (50%), выручка: 0.5 TON");
+    } finally {
+      await sandbox.stop();
+    }
+  });
+});

@@ -27,7 +27,9 @@ describe("the offline sandbox walkthrough", () => {
     expect(transcript).toMatch(/Paid: 150 ⭐/);
     expect(transcript).toContain("[invoice: TON mug — 9.99 USD]");
     expect(transcript).toMatch(/Paid: 25\.98 USD/);
-    expect(transcript).toMatch(/Today: 3 orders, 3 paid \(100%\), revenue 25\.98 USD \+ 150 ⭐ \+ 6\.5 TON/);
+    expect(transcript).toMatch(
+      /Today: 3 orders, 3 paid \(100%\), revenue 25\.98 USD \+ 150 ⭐ \+ 6\.5 TON/,
+    );
     expect(transcript).toMatch(/❓ ton:[0-9a-f]{8} · 0\.3 TON · unknown-comment/);
     expect(transcript).toContain("(notices Mira got as it happened: 5)");
     expect(transcript).toContain("Every step held.");

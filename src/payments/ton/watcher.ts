@@ -37,6 +37,25 @@ export type PollResult =
       applyMs: number;
     };
 
+/** What a reconcile pass found; `recovered` and `unmatched` count only what it newly recorded. */
+export interface ReconcileResult {
+  /** Transactions in the window that the cursor had already passed. */
+  scanned: number;
+  /** Payments applied to orders that no earlier poll had applied. */
+  recovered: number;
+  /** Unmatched payments recorded for the admin that no earlier poll had recorded. */
+  unmatched: number;
+}
+
+interface ApplyCounts {
+  payments: number;
+  unmatched: number;
+  ignored: number;
+  /** Of `payments` and `unmatched`, those recorded now rather than found already recorded. */
+  newPayments: number;
+  newUnmatched: number;
+}
+
 export interface WatcherOptions {
   redis: Redis;
   prefix: string;
@@ -98,6 +117,8 @@ export class PaymentWatcher {
       // First start: begin at the wallet's newest transaction; history is not replayed.
       const last = await this.options.source.getLastTransaction(this.options.merchant);
       const start: Cursor = last ?? { lt: "0", hash: "" };
+      // Where processing began, so reconcile does not replay what came before either.
+      await this.options.redis.hset(this.keys.watcherHealth(this.wallet), "startLt", start.lt);
       await this.lease.fencedSet(this.keys.watcherCursor(this.wallet), JSON.stringify(start));
       this.log.info({ cursor: start }, "watcher cursor initialised");
       return { kind: "initialised", cursor: last };
@@ -127,7 +148,7 @@ export class PaymentWatcher {
 
     const oldestFirst = [...newestFirst].reverse();
     const applyStarted = performance.now();
-    const counts = await this.apply(
+    const { payments, unmatched, ignored } = await this.apply(
       oldestFirst.map((tx) => prepared.get(tx.hash) ?? this.prepare(tx)),
     );
     const applyMs = performance.now() - applyStarted;
@@ -137,7 +158,75 @@ export class PaymentWatcher {
       return { kind: "lost-lease", processed: oldestFirst.length };
     }
     await this.recordHealth({ lastTxAt: newest.now });
-    return { kind: "processed", transactions: oldestFirst.length, ...counts, fetchMs, applyMs };
+    return {
+      kind: "processed",
+      transactions: oldestFirst.length,
+      payments,
+      unmatched,
+      ignored,
+      fetchMs,
+      applyMs,
+    };
+  }
+
+  /**
+   * The safety net (DESIGN §9): reads the wallet's transactions from the newest back to
+   * `sinceMs` and applies, through the same path as a poll, any that the cursor has passed but
+   * that left no record. Normally it finds nothing. Transactions newer than the cursor are left
+   * to the poll about to see them, so a recovery always means the cursor path missed something;
+   * those from before the watcher's first poll are left alone, as history is not replayed.
+   * Needs no lease and never moves the cursor.
+   */
+  async reconcile(sinceMs: number): Promise<ReconcileResult> {
+    const [cursor, startLt] = await Promise.all([
+      this.cursor(),
+      this.options.redis.hget(this.keys.watcherHealth(this.wallet), "startLt"),
+    ]);
+    if (!cursor) return { scanned: 0, recovered: 0, unmatched: 0 };
+    const cursorLt = BigInt(cursor.lt);
+    // No marker: initialised before markers were written, so no lower bound but the window.
+    const fromLt = startLt === null ? -1n : BigInt(startLt);
+    const passed = (await this.fetchBackTo(sinceMs, fromLt)).filter((tx) => tx.lt <= cursorLt);
+    const counts = await this.apply(passed.map((tx) => this.prepare(tx)));
+    return {
+      scanned: passed.length,
+      recovered: counts.newPayments,
+      unmatched: counts.newUnmatched,
+    };
+  }
+
+  /**
+   * The wallet's transactions stamped at or after `sinceMs` and after `fromLt`, oldest first.
+   * Pages from the newest back until a page reaches older ones, the wallet's first transaction,
+   * or adds nothing new.
+   */
+  private async fetchBackTo(sinceMs: number, fromLt: bigint): Promise<ObservedTransaction[]> {
+    const found = new Map<string, ObservedTransaction>();
+    let oldest: ObservedTransaction | undefined;
+    for (;;) {
+      const page = await this.options.source.getTransactions(this.options.merchant, {
+        limit: this.pageSize,
+        lt: oldest?.lt.toString(),
+        hash: oldest?.hash,
+      });
+      let next: ObservedTransaction | undefined;
+      for (const tx of await page.transactions) {
+        // A page starts at its anchor and may repeat newer items: only strictly older ones count.
+        if (oldest !== undefined && tx.lt >= oldest.lt) continue;
+        if (tx.now * 1000 >= sinceMs && tx.lt > fromLt) found.set(tx.hash, tx);
+        if (next === undefined || tx.lt < next.lt) next = tx;
+      }
+      // Block time never goes back along an account's chain, so older pages are all out of range.
+      if (
+        next === undefined ||
+        next.now * 1000 < sinceMs ||
+        next.lt <= fromLt ||
+        next.prevLt === 0n
+      )
+        break;
+      oldest = next;
+    }
+    return [...found.values()].sort((a, b) => (a.lt < b.lt ? -1 : a.lt > b.lt ? 1 : 0));
   }
 
   /**
@@ -233,10 +322,8 @@ export class PaymentWatcher {
   }
 
   /** Applies transactions oldest first; orders in parallel, each order's payments in order. */
-  private async apply(
-    oldestFirst: Prepared[],
-  ): Promise<{ payments: number; unmatched: number; ignored: number }> {
-    const counts = { payments: 0, unmatched: 0, ignored: 0 };
+  private async apply(oldestFirst: Prepared[]): Promise<ApplyCounts> {
+    const counts = { payments: 0, unmatched: 0, ignored: 0, newPayments: 0, newUnmatched: 0 };
     const byOrder = new Map<string, { payments: Incoming[]; known: Order | undefined }>();
     const unmatched: Incoming[] = [];
     for (const { classified, match } of oldestFirst) {
@@ -262,16 +349,21 @@ export class PaymentWatcher {
           // Only the first payment can use the order read ahead; later ones must see its effect.
           let known = group.known;
           for (const payment of group.payments) {
-            const matched = await this.applyToOrder(orderId, payment, known);
+            const { matched, recorded } = await this.applyToOrder(orderId, payment, known);
             known = undefined;
-            if (matched) counts.payments++;
-            else counts.unmatched++;
+            if (matched) {
+              counts.payments++;
+              if (recorded) counts.newPayments++;
+            } else {
+              counts.unmatched++;
+              if (recorded) counts.newUnmatched++;
+            }
           }
         }),
       ),
       ...unmatched.map((payment) =>
         limit(async () => {
-          await this.recordUnmatched(payment, unmatchedReason(payment));
+          if (await this.recordUnmatched(payment, unmatchedReason(payment))) counts.newUnmatched++;
           counts.unmatched++;
         }),
       ),
@@ -279,7 +371,12 @@ export class PaymentWatcher {
     return counts;
   }
 
-  private async applyToOrder(orderId: string, payment: Incoming, known?: Order): Promise<boolean> {
+  /** `recorded`: false when this payment had already been recorded (a duplicate). */
+  private async applyToOrder(
+    orderId: string,
+    payment: Incoming,
+    known?: Order,
+  ): Promise<{ matched: boolean; recorded: boolean }> {
     try {
       const { outcome } = await this.options.payments.recordPayment(
         orderId,
@@ -297,15 +394,15 @@ export class PaymentWatcher {
       if (outcome.kind !== "duplicate") {
         this.log.info({ orderId, tx: payment.hash, outcome: outcome.kind }, "payment applied");
       }
-      return true;
+      return { matched: true, recorded: outcome.kind !== "duplicate" };
     } catch (error) {
       if (!(error instanceof OrderNotFound)) throw error;
-      await this.recordUnmatched(payment, "order-not-found");
-      return false;
+      return { matched: false, recorded: await this.recordUnmatched(payment, "order-not-found") };
     }
   }
 
-  private async recordUnmatched(payment: Incoming, reason: UnmatchedReason): Promise<void> {
+  /** False when this payment was recorded before. */
+  private async recordUnmatched(payment: Incoming, reason: UnmatchedReason): Promise<boolean> {
     const added = await this.options.unmatched.record({
       key: paymentKey(payment),
       method: "ton",
@@ -319,6 +416,7 @@ export class PaymentWatcher {
     });
     if (added)
       this.log.warn({ tx: payment.hash, reason }, "unmatched payment recorded for the admin");
+    return added;
   }
 
   private async recordHealth(fields: { lastError?: string; lastTxAt?: number }): Promise<void> {

@@ -1,0 +1,61 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { Redis } from "ioredis";
+
+// Delete the lock only if it still holds our token: after our TTL lapsed it may be someone else's.
+const UNLOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+type LockRedis = Redis & { tpbJobUnlock(key: string, token: string): Promise<number> };
+
+function lockRedis(redis: Redis): LockRedis {
+  if (!("tpbJobUnlock" in redis)) {
+    redis.defineCommand("tpbJobUnlock", { numberOfKeys: 1, lua: UNLOCK });
+  }
+  return redis as LockRedis;
+}
+
+/**
+ * Runs `fn` only if no other process holds `key`, so N processes sharing Redis run a job once
+ * per tick. The lock is `SET NX PX` with a random token and is released only by its owner; the
+ * TTL frees it when a holder dies mid-run. Returns whether `fn` ran; an error from `fn` is
+ * rethrown after the lock is released.
+ */
+export async function runExclusive(
+  redis: Redis,
+  key: string,
+  ttlMs: number,
+  fn: () => Promise<unknown>,
+): Promise<boolean> {
+  const token = randomBytes(16).toString("hex");
+  if ((await redis.set(key, token, "PX", ttlMs, "NX")) !== "OK") return false;
+  try {
+    await fn();
+  } finally {
+    await lockRedis(redis).tpbJobUnlock(key, token);
+  }
+  return true;
+}
+
+const THREE_DAYS_MS = 3 * 24 * 60 * 60_000;
+
+/**
+ * Runs `fn` at most once per period across all processes and restarts: the first caller claims
+ * `<key>:<periodId>` (SET NX, kept `retainMs`, longer than the period) and no one runs it again.
+ * The claim is not given back when `fn` fails, because a half-sent report must not go out twice.
+ * Returns whether `fn` ran.
+ */
+export async function runOncePer(
+  redis: Redis,
+  key: string,
+  periodId: string,
+  fn: () => Promise<unknown>,
+  retainMs = THREE_DAYS_MS,
+): Promise<boolean> {
+  const claim = `${hostname()}:${process.pid}:${new Date().toISOString()}`;
+  if ((await redis.set(`${key}:${periodId}`, claim, "PX", retainMs, "NX")) !== "OK") return false;
+  await fn();
+  return true;
+}

@@ -1,0 +1,91 @@
+import { Writable } from "node:stream";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { reconcilePayments } from "../../src/jobs/reconcile.js";
+import { createLogger } from "../../src/log.js";
+import { testRedis } from "../support/redis.js";
+import { type TonWorld, tonWorld } from "../support/ton-world.js";
+
+const { redis, prefix } = testRedis();
+let world: TonWorld;
+let run = 0;
+
+beforeEach(async () => {
+  run++;
+  world = await tonWorld(redis, `${prefix}${run}:`);
+  return () => world.close();
+});
+afterAll(() => redis.quit());
+
+const WINDOW_MS = 6 * 60 * 60_000;
+
+function capture() {
+  const lines: { level: number; msg: string; recovered?: number }[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()));
+      done();
+    },
+  });
+  return { lines, log: createLogger({ level: "info", destination }) };
+}
+
+/** A watcher that has polled once, and payments it will never see: the cursor jumped past them. */
+async function missedPayments(count: number) {
+  const watcher = world.watcher();
+  expect((await watcher.pollOnce()).kind).toBe("initialised");
+  const orders = await world.payOrders(count);
+  await redis.set(
+    world.keys.watcherCursor(world.merchant.address.toRawString()),
+    JSON.stringify(world.newestTransaction()),
+  );
+  return { watcher, orders };
+}
+
+const chainClock = () => world.chain.now * 1000;
+
+describe("reconcilePayments", () => {
+  it("recovers what the watcher missed within the window and warns the operator", async () => {
+    const { watcher, orders } = await missedPayments(2);
+    const { lines, log } = capture();
+
+    const result = await reconcilePayments(watcher, { windowMs: WINDOW_MS, now: chainClock, log });
+    expect(result).toEqual({ scanned: 2, recovered: 2, unmatched: 0 });
+    expect(await world.settlement(orders)).toEqual({ paid: 2, notPaid: 0, doubled: 0, jobs: 2 });
+    const warning = lines.find((line) => line.level === 40);
+    expect(warning).toMatchObject({ recovered: 2 });
+  });
+
+  it("reports a pass that found nothing at info level", async () => {
+    const watcher = world.watcher();
+    await watcher.pollOnce();
+    const { lines, log } = capture();
+    expect(await reconcilePayments(watcher, { windowMs: WINDOW_MS, now: chainClock, log })).toEqual(
+      { scanned: 0, recovered: 0, unmatched: 0 },
+    );
+    expect(lines.map((line) => line.level)).toEqual([30]);
+  });
+
+  it("measures the window back from its clock", async () => {
+    const { watcher, orders } = await missedPayments(1);
+    world.chain.advance(7 * 60 * 60);
+    expect(
+      await reconcilePayments(watcher, { windowMs: WINDOW_MS, now: chainClock }),
+    ).toMatchObject({ recovered: 0 });
+    expect((await world.settlement(orders)).paid).toBe(0);
+  });
+
+  it("does not start a second pass for a watcher while one is running in this process", async () => {
+    const { watcher, orders } = await missedPayments(20);
+    const options = { windowMs: WINDOW_MS, now: chainClock };
+
+    const [first, second] = await Promise.all([
+      reconcilePayments(watcher, options),
+      reconcilePayments(watcher, options),
+    ]);
+    expect(first).toMatchObject({ recovered: 20 });
+    expect(second).toBeUndefined();
+    expect(await world.settlement(orders)).toEqual({ paid: 20, notPaid: 0, doubled: 0, jobs: 20 });
+    // Once it has finished, the next tick runs again and finds nothing left.
+    expect(await reconcilePayments(watcher, options)).toMatchObject({ scanned: 20, recovered: 0 });
+  });
+});

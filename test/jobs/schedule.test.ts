@@ -1,0 +1,226 @@
+import { Writable } from "node:stream";
+import type { Redis } from "ioredis";
+import cron, { type ScheduledTask } from "node-cron";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { createJobs, type JobsDeps, scheduleJobs } from "../../src/jobs/schedule.js";
+import { createLogger, silentLogger } from "../../src/log.js";
+import { OrderStore } from "../../src/orders/store.js";
+import { PaymentsCore } from "../../src/payments/core.js";
+import { UnmatchedPayments } from "../../src/payments/unmatched.js";
+import { testRedis } from "../support/redis.js";
+import { tonOrder } from "../support/shop.js";
+import { type TonWorld, tonWorld } from "../support/ton-world.js";
+
+const { redis, prefix: base } = testRedis();
+// Each "process" has its own connection, as separate bot processes would.
+const connections: Redis[] = [redis];
+let world: TonWorld;
+let prefix: string;
+let run = 0;
+/** The shared clock of every process's store; the jobs read the time from it. */
+let clock = 0;
+/** Daily reports that went out, by day. */
+let sent: string[] = [];
+
+beforeEach(async () => {
+  run++;
+  prefix = `${base}${run}:`;
+  world = await tonWorld(redis, prefix);
+  clock = world.chain.now * 1000;
+  sent = [];
+  return () => world.close();
+});
+afterAll(async () => {
+  for (const connection of connections) await connection.quit();
+});
+
+/** One bot process: its own Redis connection, store, toncenter client, watcher and jobs. */
+function botProcess(overrides: Partial<JobsDeps> = {}) {
+  const { redis: connection } = testRedis();
+  connections.push(connection);
+  const store = new OrderStore(connection, { prefix, now: () => clock });
+  const client = world.client();
+  const watcher = world.watcher({
+    redis: connection,
+    source: client,
+    store,
+    payments: new PaymentsCore(store, { latePolicy: "fulfil" }),
+    unmatched: new UnmatchedPayments(connection, prefix),
+  });
+  const deps = {
+    store,
+    log: silentLogger,
+    redis: connection,
+    prefix,
+    watcher,
+    dailyReport: async () => {
+      sent.push(new Date(clock).toISOString().slice(0, 10));
+    },
+    ...overrides,
+  } as JobsDeps;
+  return { jobs: createJobs(deps), deps, client, store, watcher };
+}
+
+/** Payments the cursor jumped past, so only a reconcile pass can record them. */
+async function missedPayments(count: number) {
+  const watcher = world.watcher();
+  expect((await watcher.pollOnce()).kind).toBe("initialised");
+  const orders = await world.payOrders(count);
+  await redis.set(
+    world.keys.watcherCursor(world.merchant.address.toRawString()),
+    JSON.stringify(world.newestTransaction()),
+  );
+  return orders;
+}
+
+/** The cron tasks a call registers, by name. */
+function tasksOf(start: () => void): Map<string, ScheduledTask> {
+  const before = new Set(cron.getTasks().keys());
+  start();
+  const added = new Map<string, ScheduledTask>();
+  for (const [id, task] of cron.getTasks()) {
+    if (!before.has(id)) added.set(task.name ?? id, task);
+  }
+  return added;
+}
+
+const DAY_MS = 24 * 60 * 60_000;
+
+describe("createJobs", () => {
+  it("expires a due order in one of two processes whose ticks coincide", async () => {
+    const a = botProcess();
+    const b = botProcess();
+    const order = await a.store.create(tonOrder({ ttlMs: 60_000 }));
+    clock += 60_000;
+
+    const ran = await Promise.all([a.jobs.expireOrders(), b.jobs.expireOrders()]);
+    expect(ran.filter(Boolean)).toHaveLength(1);
+    expect((await a.store.require(order.id)).status).toBe("expired");
+    const events = await redis.xrange(world.keys.events, "-", "+");
+    expect(events.filter(([, f]) => f[3]?.includes("order.expired"))).toHaveLength(1);
+  });
+
+  it("reconciles in one of two processes, which records what the cursor missed", async () => {
+    const orders = await missedPayments(10);
+    const a = botProcess();
+    const b = botProcess();
+
+    const ran = await Promise.all([a.jobs.reconcilePayments(), b.jobs.reconcilePayments()]);
+    expect(ran.filter(Boolean)).toHaveLength(1);
+    // Only the process that ran asked toncenter for anything.
+    expect([a.client.requests, b.client.requests].filter((n) => n > 0)).toHaveLength(1);
+    expect(await world.settlement(orders)).toEqual({ paid: 10, notPaid: 0, doubled: 0, jobs: 10 });
+  });
+
+  it("reconciles only the last six hours", async () => {
+    const orders = await missedPayments(2);
+    clock += 6 * 60 * 60_000 + 60_000;
+    expect(await botProcess().jobs.reconcilePayments()).toBe(true);
+    expect((await world.settlement(orders)).paid).toBe(0);
+  });
+
+  it("sends the daily report once a day across processes and restarts", async () => {
+    clock = Date.parse("2026-11-23T09:00:00Z");
+    const a = botProcess();
+    const b = botProcess();
+
+    const ran = await Promise.all([a.jobs.dailyReport(), b.jobs.dailyReport()]);
+    expect(ran.filter(Boolean)).toHaveLength(1);
+    // A process restarted the same afternoon does not send it again.
+    clock += 6 * 60 * 60_000;
+    expect(await botProcess().jobs.dailyReport()).toBe(false);
+    // The next morning it goes out again.
+    clock = Date.parse("2026-11-24T09:00:00Z");
+    expect(await b.jobs.dailyReport()).toBe(true);
+    expect(sent).toEqual(["2026-11-23", "2026-11-24"]);
+  });
+
+  it("without Redis, still expires orders and leaves the guarded jobs off", async () => {
+    const store = new OrderStore(redis, { prefix, now: () => clock });
+    const order = await store.create(tonOrder({ ttlMs: 60_000 }));
+    clock += 60_000;
+    const jobs = createJobs({ store, log: silentLogger });
+
+    expect(await jobs.expireOrders()).toBe(true);
+    expect((await store.require(order.id)).status).toBe("expired");
+    expect(await jobs.reconcilePayments()).toBe(false);
+    expect(await jobs.dailyReport()).toBe(false);
+  });
+});
+
+describe("scheduleJobs", () => {
+  it("schedules expiry every 15 s, reconcile every 10 minutes and the report at 09:00 UTC", async () => {
+    let stop: (() => Promise<void>) | undefined;
+    const tasks = tasksOf(() => {
+      stop = scheduleJobs(botProcess().deps);
+    });
+    expect(Object.fromEntries([...tasks].map(([name, task]) => [name, task.getPattern()]))).toEqual(
+      {
+        "expire-orders": "*/15 * * * * *",
+        "reconcile-payments": "0 */10 * * * *",
+        "daily-report": "0 0 9 * * *",
+      },
+    );
+    const nextReport = tasks.get("daily-report")?.getNextRun();
+    expect(nextReport?.toISOString()).toMatch(/T09:00:00\.000Z$/);
+
+    await stop?.();
+    for (const task of tasks.values()) expect(cron.getTasks().has(task.id)).toBe(false);
+  });
+
+  it("keeps the old call working: store and log schedule only the expiry", async () => {
+    let stop: (() => Promise<void>) | undefined;
+    const tasks = tasksOf(() => {
+      stop = scheduleJobs({ store: new OrderStore(redis, { prefix }), log: silentLogger });
+    });
+    expect([...tasks.keys()]).toEqual(["expire-orders"]);
+    await stop?.();
+  });
+
+  it("sends the report once when two scheduled processes fire at 09:00 together", async () => {
+    clock = Date.parse("2026-11-23T09:00:00Z");
+    const stops: (() => Promise<void>)[] = [];
+    const reportTasks = [botProcess(), botProcess()].map(({ deps }) => {
+      const tasks = tasksOf(() => stops.push(scheduleJobs(deps)));
+      return tasks.get("daily-report") as ScheduledTask;
+    });
+
+    const ran = await Promise.all(reportTasks.map((task) => task.execute()));
+    expect(ran.filter(Boolean)).toHaveLength(1);
+    expect(sent).toEqual(["2026-11-23"]);
+    for (const stop of stops) await stop();
+  });
+
+  it("logs a failed report, keeps the schedule, and does not retry it the same day", async () => {
+    const errors: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        const line = JSON.parse(chunk.toString()) as { level: number; job?: string };
+        if (line.level >= 50) errors.push(line.job ?? "");
+        done();
+      },
+    });
+    const log = createLogger({ level: "info", destination });
+    clock = Date.parse("2026-11-23T09:00:00Z");
+    const { deps } = botProcess({
+      log,
+      dailyReport: async () => {
+        throw new Error("telegram down");
+      },
+    });
+    let stop: (() => Promise<void>) | undefined;
+    const tasks = tasksOf(() => {
+      stop = scheduleJobs(deps);
+    });
+    const report = tasks.get("daily-report") as ScheduledTask;
+
+    expect(await report.execute()).toBe(false);
+    expect(errors).toEqual(["daily-report"]);
+    // A half-sent report must not go out twice: later that day the claim still stands.
+    clock += DAY_MS / 4;
+    expect(await report.execute()).toBe(false);
+    expect(errors).toEqual(["daily-report"]);
+    expect(report.getStatus()).not.toBe("destroyed");
+    await stop?.();
+  });
+});
