@@ -134,3 +134,59 @@ describe("the admins' daily report", () => {
     }
   });
 });
+
+describe("admin actions on orders", () => {
+  it("looks an order up, refunds Stars, notes a TON refund, closes a stray payment, shows health", async () => {
+    const sandbox = await startShop({ config: { adminIds: [ADMIN_ID] } });
+    try {
+      const admin = sandbox.user({ id: ADMIN_ID });
+      const buyer = sandbox.user();
+      const ton = await checkoutTon(buyer, "TON Developer");
+      const wallet = await sandbox.buyerWallet();
+      await wallet.pay(500_000_000n, ton.comment);
+      await orderReaches(sandbox, ton.orderId, "fulfilled");
+
+      admin.send(`/order ${ton.comment.toLowerCase()}`);
+      const card = await admin.waitForText(`Order ${ton.orderId} — delivered`);
+      expect(card.text).toContain("0.5 TON, paid 0.5 TON");
+      const order = await sandbox.app.store.require(ton.orderId);
+      expect(card.text).toContain(`${order.payments[0]?.key.slice(0, 16)}…`);
+
+      admin.send(`/refund ${ton.orderId}`);
+      const note = await admin.waitForText("TON cannot be pulled back");
+      expect(note.text).toContain("send 0.5 TON to");
+
+      buyer.send("/start buy_ton-guide");
+      const stars = await buyer.waitForButton("Pay with Telegram Stars");
+      await buyer.press("Pay with Telegram Stars", stars);
+      const invoice = await buyer.waitFor((m) => m.invoice !== undefined);
+      expect((await buyer.payInvoice(invoice)).ok).toBe(true);
+      const starsOrder = invoice.invoice?.payload ?? "";
+      await orderReaches(sandbox, starsOrder, "fulfilled");
+      admin.send(`/refund ${starsOrder}`);
+      await admin.waitForText(`Order ${starsOrder} is refunded`);
+      await buyer.waitForText(`Order ${starsOrder} was refunded`);
+      expect(sandbox.telegram.state.starBalance).toBe(0);
+
+      await wallet.pay(100_000_000n, "no idea");
+      await admin.waitForText("A payment matched no order");
+      const [stray] = await sandbox.app.unmatched.list(1);
+      const ref = `ton:${(stray?.key ?? "").slice(4, 12)}`;
+      admin.send(`/resolve ${ref}`);
+      await admin.waitForText(`${ref} is closed`);
+      expect(await sandbox.app.unmatched.list(5)).toEqual([]);
+      expect((await sandbox.app.unmatched.get(stray?.key ?? ""))?.resolved?.by).toBe(ADMIN_ID);
+
+      const actions = (await sandbox.app.audit.list(10)).map((e) => e.action);
+      expect(actions).toEqual(["resolve", "refund", "refund-note"]);
+
+      admin.send("/admin");
+      await admin.press("Health", await admin.waitForButton("Health"));
+      const health = await admin.waitForText("Fulfilment:");
+      expect(health.text).toMatch(/Watcher: leader \S+, last poll \d+ s ago/);
+      expect(health.text).toContain("0 jobs waiting");
+    } finally {
+      await sandbox.stop();
+    }
+  });
+});

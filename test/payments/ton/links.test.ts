@@ -2,6 +2,7 @@ import { Address } from "@ton/core";
 import { describe, expect, it } from "vitest";
 import {
   displayAddress,
+  explorerTxLink,
   paymentQrPng,
   tonkeeperLink,
   tonTransferLink,
@@ -42,5 +43,12 @@ describe("payment links", () => {
     // IHDR: width and height at bytes 16-23.
     expect(png.readUInt32BE(16)).toBe(512);
     expect(png.readUInt32BE(20)).toBe(512);
+  });
+});
+
+describe("explorer links", () => {
+  it("point at tonviewer, or its testnet, for a transaction hash", () => {
+    expect(explorerTxLink("ab12", false)).toBe("https://tonviewer.com/transaction/ab12");
+    expect(explorerTxLink("ab12", true)).toBe("https://testnet.tonviewer.com/transaction/ab12");
   });
 });
