@@ -190,3 +190,21 @@ describe("admin actions on orders", () => {
     }
   });
 });
+
+describe("a delivery that fails for good", () => {
+  it("reaches the admins as it happens", async () => {
+    const sandbox = await startShop({ config: { adminIds: [ADMIN_ID] } });
+    try {
+      const admin = sandbox.user({ id: ADMIN_ID });
+      const buyer = sandbox.user();
+      const { comment, orderId } = await checkoutTon(buyer, "TON Developer");
+      sandbox.telegram.state.setBlocked(buyer.id, true); // the buyer blocks the bot
+      await (await sandbox.buyerWallet()).pay(500_000_000n, comment);
+      const notice = await admin.waitForText(`Delivering order ${orderId} failed for good`);
+      expect(notice.text).toContain("bot was blocked by the user");
+      expect((await sandbox.app.store.require(orderId)).status).toBe("paid");
+    } finally {
+      await sandbox.stop();
+    }
+  });
+});
