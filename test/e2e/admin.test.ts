@@ -181,6 +181,13 @@ describe("admin actions on orders", () => {
       expect(actions).toEqual(["resolve", "refund", "refund-note"]);
 
       admin.send("/admin");
+      await admin.press("Orders", await admin.waitForButton("Orders"));
+      const orders = await admin.waitForText("Recent payments");
+      expect(orders.text).toContain("• delivered: 1");
+      expect(orders.text).toContain("• refunded: 1");
+      expect(orders.text).toContain(`${ton.orderId} · 0.5 TON`);
+      expect(orders.text).toContain(`${starsOrder} · 150 ⭐`);
+      await admin.press("Back", orders);
       await admin.press("Health", await admin.waitForButton("Health"));
       const health = await admin.waitForText("Fulfilment:");
       expect(health.text).toMatch(/Watcher: leader \S+, last poll \d+ s ago/);

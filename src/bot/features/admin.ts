@@ -1,6 +1,7 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import { ordersCsv } from "../../admin/export.js";
-import type { Order } from "../../orders/order.js";
+import { redisKeys } from "../../orders/keys.js";
+import type { Order, Payment } from "../../orders/order.js";
 import { RefundRefused } from "../../payments/telegram/service.js";
 import { explorerTxLink } from "../../payments/ton/links.js";
 import type { UnmatchedPayment } from "../../payments/unmatched.js";
@@ -103,8 +104,32 @@ export function adminFeature(services: AdminServices) {
     for (const [status, count] of Object.entries(counts)) {
       lines.push(`• ${ctx.t(`order-status-${status}`)}: ${count}`);
     }
+    const recent = await recentPayments();
+    if (recent.length > 0) lines.push("", ctx.t("admin-recent-payments"));
+    for (const { order, payment } of recent) {
+      lines.push(`• ${order.id} · ${paymentLine(payment)}`);
+    }
     lines.push("", ctx.t("admin-orders-lookup"));
     return lines.join("\n");
+  }
+
+  /** The newest payments among the newest orders. */
+  async function recentPayments() {
+    const ids = await services.redis.zrevrange(redisKeys(services.prefix).allOrders, 0, 19);
+    const orders = await store.getMany(ids);
+    return orders
+      .flatMap((order) => order.payments.map((payment) => ({ order, payment })))
+      .sort((a, b) => b.payment.receivedAt - a.payment.receivedAt)
+      .slice(0, LIST);
+  }
+
+  /** Amount, time, and the transaction on the explorer when it is a TON payment. */
+  function paymentLine(payment: Payment): string {
+    const hash = payment.reference?.hash;
+    const where = hash
+      ? `<a href="${explorerTxLink(hash, services.testnet)}">${payment.key.slice(0, 16)}…</a>`
+      : escapeHtml(payment.key.length > 24 ? `${payment.key.slice(0, 24)}…` : payment.key);
+    return `${money(payment.amount, payment.currency)} · ${formatTime(payment.receivedAt)} · ${where}`;
   }
 
   async function exceptions(ctx: BotContext): Promise<string> {
@@ -234,15 +259,7 @@ export function adminFeature(services: AdminServices) {
         created: formatTime(order.createdAt),
       }),
     ];
-    for (const payment of order.payments) {
-      const hash = payment.reference?.hash;
-      const where = hash
-        ? `<a href="${explorerTxLink(hash, services.testnet)}">${payment.key.slice(0, 16)}…</a>`
-        : escapeHtml(payment.key);
-      lines.push(
-        `• ${money(payment.amount, payment.currency)} · ${formatTime(payment.receivedAt)} · ${where}`,
-      );
-    }
+    for (const payment of order.payments) lines.push(`• ${paymentLine(payment)}`);
     return lines.join("\n");
   }
 

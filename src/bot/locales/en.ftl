@@ -130,6 +130,7 @@ admin-sales-period = <b>{ $period }</b>: { $created } orders, { $paid } paid ({ 
 admin-sales-top = Top: { $products }
 admin-orders-title = <b>Orders by status</b>
 admin-orders-lookup = Look one up with /order followed by its id or comment.
+admin-recent-payments = <b>Recent payments</b>
 admin-exceptions-title = <b>Exceptions</b>
 admin-exceptions-none = Nothing needs attention.
 admin-unmatched-line = ❓ <code>{ $ref }</code> · { $amount } · { $reason } · comment { $comment } · { $date }

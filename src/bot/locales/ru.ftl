@@ -130,6 +130,7 @@ admin-sales-period = <b>{ $period }</b>: заказов: { $created }, опла�
 admin-sales-top = Лидеры продаж: { $products }
 admin-orders-title = <b>Заказы по статусам</b>
 admin-orders-lookup = Чтобы найти заказ, отправьте /order и его номер или комментарий.
+admin-recent-payments = <b>Последние платежи</b>
 admin-exceptions-title = <b>Исключения</b>
 admin-exceptions-none = Ничего не требует внимания.
 admin-unmatched-line = ❓ <code>{ $ref }</code> · { $amount } · { $reason } · комментарий { $comment } · { $date }

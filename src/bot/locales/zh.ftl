@@ -130,6 +130,7 @@ admin-sales-period = <b>{ $period }</b>：{ $created } 个订单，{ $paid } 个
 admin-sales-top = 热销：{ $products }
 admin-orders-title = <b>按状态统计订单</b>
 admin-orders-lookup = 发送 /order 加订单号或备注，即可查询单个订单。
+admin-recent-payments = <b>最近的付款</b>
 admin-exceptions-title = <b>异常</b>
 admin-exceptions-none = 暂无需要处理的事项。
 admin-unmatched-line = ❓ <code>{ $ref }</code> · { $amount } · { $reason } · 备注 { $comment } · { $date }
