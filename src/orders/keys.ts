@@ -20,6 +20,8 @@ export function redisKeys(prefix: string) {
     watcherLock: (wallet: string) => `${prefix}watcher:${wallet}:lock`,
     watcherFence: (wallet: string) => `${prefix}watcher:${wallet}:fence`,
     watcherHealth: (wallet: string) => `${prefix}watcher:${wallet}:health`,
+    /** Failed polls by time (ZSET). */
+    watcherErrors: (wallet: string) => `${prefix}watcher:${wallet}:errors`,
     stock: (pool: string) => `${prefix}stock:${pool}`,
     stockIssued: (pool: string) => `${prefix}stock:${pool}:issued`,
     /** Which deliverers have completed for an order, so a retried job skips them. */

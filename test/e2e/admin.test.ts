@@ -190,7 +190,8 @@ describe("admin actions on orders", () => {
       await admin.press("Back", orders);
       await admin.press("Health", await admin.waitForButton("Health"));
       const health = await admin.waitForText("Fulfilment:");
-      expect(health.text).toMatch(/Watcher: leader \S+, last poll \d+ s ago/);
+      expect(health.text).toMatch(/Watcher: leader \S+, cursor caught up \d+ s ago/);
+      expect(health.text).toContain("0 failed polls in the last hour (0 in all)");
       expect(health.text).toContain("0 jobs waiting");
     } finally {
       await sandbox.stop();
@@ -210,6 +211,50 @@ describe("a delivery that fails for good", () => {
       const notice = await admin.waitForText(`Delivering order ${orderId} failed for good`);
       expect(notice.text).toContain("bot was blocked by the user");
       expect((await sandbox.app.store.require(orderId)).status).toBe("paid");
+    } finally {
+      await sandbox.stop();
+    }
+  });
+});
+
+describe("health and stray money", () => {
+  it("counts failed polls in the last hour, and says how to send stray TON back", async () => {
+    const sandbox = await startShop({ config: { adminIds: [ADMIN_ID] } });
+    try {
+      const admin = sandbox.user({ id: ADMIN_ID });
+      const wallet = await sandbox.buyerWallet();
+      await wallet.pay(300_000_000n, "hello?");
+      await admin.waitForText("A payment matched no order");
+
+      // toncenter fails every request for a while: the watcher's polls fail, and are counted.
+      sandbox.toncenter.setFaults({ serverErrorRate: 1 });
+      const wait = async () => {
+        for (;;) {
+          const health = await sandbox.app.redis.hget(
+            `${sandbox.config.redisPrefix}watcher:${sandbox.merchant.address.toRawString()}:health`,
+            "errors",
+          );
+          if (Number(health ?? 0) >= 2) return;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      };
+      await wait();
+      sandbox.toncenter.setFaults({ serverErrorRate: 0 });
+      admin.send("/admin");
+      await admin.press("Health", await admin.waitForButton("Health"));
+      const health = await admin.waitForText("Fulfilment:");
+      expect(health.text).toMatch(/[1-9]\d* failed polls in the last hour/);
+      expect(health.text).toContain("LITE_SERVER_UNKNOWN");
+
+      const [stray] = await sandbox.app.unmatched.list(1);
+      const ref = `ton:${(stray?.key ?? "").slice(4, 12)}`;
+      admin.send(`/refund ${ref}`);
+      const note = await admin.waitForText("TON cannot be pulled back");
+      expect(note.text).toContain("send 0.3 TON to");
+      expect(note.text).toContain(
+        wallet.wallet.address.toString({ testOnly: true, bounceable: false }),
+      );
+      expect((await sandbox.app.audit.list(1))[0]).toMatchObject({ action: "refund-note" });
     } finally {
       await sandbox.stop();
     }

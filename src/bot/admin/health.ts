@@ -10,6 +10,8 @@ export interface ShopHealth {
   lastErrorAt?: number;
   /** Failed polls since the watcher state was created. */
   errors: number;
+  /** Failed polls in the last hour. */
+  errorsLastHour: number;
   /** Fulfilment jobs not yet delivered: queued and in hand. */
   queueDepth: number;
   /** When the oldest job in hand was queued. */
@@ -24,13 +26,14 @@ export async function readHealth(
   wallet: string,
 ): Promise<ShopHealth> {
   const keys = redisKeys(prefix);
-  const [health, groups, pending, dead] = await Promise.all([
+  const [health, groups, pending, dead, recentErrors] = await Promise.all([
     redis.hgetall(keys.watcherHealth(wallet)),
     redis.xinfo("GROUPS", keys.fulfilment).catch(() => []) as Promise<unknown[]>,
     redis.xpending(keys.fulfilment, "fulfilment").catch(() => null) as Promise<
       [number, string | null, string | null, unknown] | null
     >,
     redis.xlen(keys.fulfilmentDead),
+    redis.zcount(keys.watcherErrors(wallet), Date.now() - 3_600_000, "+inf"),
   ]);
   const number = (value: string | undefined) => (value ? Number(value) : undefined);
   let lag = 0;
@@ -48,6 +51,7 @@ export async function readHealth(
     lastError: health.lastError,
     lastErrorAt: number(health.lastErrorAt),
     errors: Number(health.errors ?? 0),
+    errorsLastHour: recentErrors,
     queueDepth: lag + inHand,
     oldestPendingAt: oldestId ? Number(oldestId.split("-")[0]) : undefined,
     deadJobs: dead,

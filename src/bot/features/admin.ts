@@ -1,9 +1,10 @@
+import { Address } from "@ton/core";
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import { ordersCsv } from "../../admin/export.js";
 import { redisKeys } from "../../orders/keys.js";
 import type { Order, Payment } from "../../orders/order.js";
 import { RefundRefused } from "../../payments/telegram/service.js";
-import { explorerTxLink } from "../../payments/ton/links.js";
+import { displayAddress, explorerTxLink } from "../../payments/ton/links.js";
 import type { UnmatchedPayment } from "../../payments/unmatched.js";
 import { readHealth } from "../admin/health.js";
 import type { AdminServices } from "../admin/services.js";
@@ -172,7 +173,8 @@ export function adminFeature(services: AdminServices) {
         leader: state.leader ?? "—",
         poll: ago(state.lastPollAt),
         lag: ago(state.lastTxAt),
-        errors: state.errors,
+        errors: state.errorsLastHour,
+        total: state.errors,
       }),
       state.lastError
         ? ctx.t("admin-health-error", {
@@ -308,11 +310,29 @@ export function adminFeature(services: AdminServices) {
   });
 
   admins.command("refund", async (ctx) => {
-    const order = await store.get(ctx.match.trim());
+    const target = ctx.match.trim();
+    const stray = target.includes(":") ? await findUnmatched(target) : undefined;
+    if (stray) {
+      // Money that matched no order goes back the way it came, from the merchant's wallet.
+      await audit.record({
+        adminId: ctx.from?.id ?? 0,
+        action: "refund-note",
+        detail: { paymentKey: stray.key },
+      });
+      return ctx.reply(
+        ctx.t("admin-refund-ton", {
+          orderId: shortRef(stray.key),
+          amount: money(stray.amount, stray.currency),
+          to: walletOf(stray.from),
+        }),
+        { parse_mode: "HTML" },
+      );
+    }
+    const order = await store.get(target);
     if (!order) return ctx.reply(ctx.t("admin-refund-usage"));
     if (order.method === "ton") {
       // TON cannot be pulled back: the merchant sends it from their wallet app.
-      const from = order.payments.find((p) => p.from)?.from ?? "—";
+      const from = walletOf(order.payments.find((p) => p.from)?.from);
       await audit.record({ adminId: ctx.from?.id ?? 0, action: "refund-note", orderId: order.id });
       return ctx.reply(
         ctx.t("admin-refund-ton", {
@@ -332,6 +352,16 @@ export function adminFeature(services: AdminServices) {
     await audit.record({ adminId: ctx.from?.id ?? 0, action: "refund", orderId: order.id });
     return ctx.reply(ctx.t("admin-refunded", { orderId: order.id }));
   });
+
+  /** A payer's raw address as a wallet app shows it (testnet form on testnet). */
+  function walletOf(raw: string | undefined): string {
+    if (!raw) return "—";
+    try {
+      return displayAddress(Address.parseRaw(raw), services.testnet);
+    } catch {
+      return raw;
+    }
+  }
 
   /** An open unmatched payment by the start of its key, as the exceptions view shows it. */
   async function findUnmatched(ref: string): Promise<UnmatchedPayment | undefined> {

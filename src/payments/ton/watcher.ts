@@ -447,8 +447,14 @@ export class PaymentWatcher {
             lastErrorAt: String(Date.now()),
           })
           .catch(() => undefined);
+        const now = Date.now();
         await this.options.redis
+          .multi()
           .hincrby(this.keys.watcherHealth(this.wallet), "errors", 1)
+          // Failed polls by time, for "errors in the last hour"; a day is kept.
+          .zadd(this.keys.watcherErrors(this.wallet), now, `${now}:${this.lease.owner}`)
+          .zremrangebyscore(this.keys.watcherErrors(this.wallet), "-inf", now - 86_400_000)
+          .exec()
           .catch(() => undefined);
       }
       if (!this.stopped) this.timer = setTimeout(run, intervalMs);
