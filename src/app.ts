@@ -194,14 +194,19 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     log: log.child({ module: "fulfilment" }),
   });
 
-  /** Yesterday's figures to every admin, at 09:00 UTC, once across processes. */
+  /** The last 24 hours' figures to every admin, at 09:00 UTC, once across processes. */
   async function sendDailyReport(admins: AdminNotifier): Promise<void> {
     const now = store.now();
     const figures = await reports.sales(now - 86_400_000, now);
-    const open = (await unmatched.count()) + (await reports.exceptions(100)).length;
+    // Open: money that matches no order, underpaid orders still waiting, and held payments.
+    const waiting = (await reports.exceptions(100)).filter(
+      (order) => (order.status === "pending" && order.paid > 0n) || order.held,
+    );
+    const open = (await unmatched.count()) + waiting.length;
     const revenue =
       figures.revenue.map((line) => formatPrice(line.amount, line.currency)).join(" + ") || "—";
     await admins.broadcast(
+      undefined,
       (locale) =>
         telegram?.i18n.t(locale, "notice-daily", {
           created: figures.created,

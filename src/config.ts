@@ -204,6 +204,10 @@ function checkCombinations(config: Config, env: Env): void {
   if (config.botMode === "webhook" && config.botToken && !config.webhookUrl) {
     throw new ConfigError("WEBHOOK_URL is required when BOT_MODE=webhook");
   }
+  // Without it anyone who finds the URL could post forged updates, payments included.
+  if (config.botMode === "webhook" && config.botToken && !config.webhookSecret) {
+    throw new ConfigError("WEBHOOK_SECRET is required when BOT_MODE=webhook");
+  }
   if (config.merchantWebhookUrl && !config.merchantWebhookSecret) {
     throw new ConfigError("MERCHANT_WEBHOOK_SECRET is required when MERCHANT_WEBHOOK_URL is set");
   }

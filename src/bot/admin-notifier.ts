@@ -11,6 +11,7 @@ import { localized, negotiateLocale } from "./i18n.js";
 
 const NOTICES: Record<string, string> = {
   "order.paid": "notice-paid",
+  "order.payment_received": "notice-excess",
   "order.underpaid": "notice-underpaid",
   "order.held": "notice-held",
   "order.mismatch": "notice-mismatch",
@@ -55,9 +56,16 @@ export class AdminNotifier {
     return this.consumer.stop();
   }
 
-  /** Sends a text to every admin; one who blocked the bot is skipped. */
-  async broadcast(text: (locale: string) => string): Promise<void> {
+  /**
+   * Sends a text to every admin; one who blocked the bot is skipped. With an event id, an admin
+   * already told of that event (before a retry) is not told again.
+   */
+  async broadcast(eventId: string | undefined, text: (locale: string) => string): Promise<void> {
     for (const adminId of this.options.adminIds) {
+      if (eventId) {
+        const key = `${this.options.prefix}notice-sent:${eventId}:${adminId}`;
+        if ((await this.options.redis.set(key, "1", "EX", 86_400, "NX")) === null) continue;
+      }
       const locale = await this.localeOf(adminId);
       await this.options.api
         .sendMessage(adminId, text(locale), { parse_mode: "HTML" })
@@ -73,7 +81,7 @@ export class AdminNotifier {
     if (!key || this.options.adminIds.length === 0) return;
     const order = event.orderId ? await this.options.store.get(event.orderId) : undefined;
     const product = order ? this.options.catalog.find(order.productId) : undefined;
-    await this.broadcast((locale) =>
+    await this.broadcast(event.id, (locale) =>
       this.options.i18n.t(locale, key, {
         orderId: order?.id ?? "—",
         amount: order ? formatPrice(order.amount, order.currency) : "—",
@@ -81,6 +89,12 @@ export class AdminNotifier {
         title: escapeHtml(product ? localized(product.title, locale) : (order?.productId ?? "—")),
         quantity: order?.quantity ?? 0,
         reason: String(event.detail.reason ?? "—"),
+        extra:
+          `${String(event.detail.amount ?? "?")} ${String(event.detail.currency ?? "")}`.trim(),
+        flags:
+          [event.detail.overpaid ? "overpaid" : "", event.detail.late ? "late" : ""]
+            .filter(Boolean)
+            .join(", ") || "—",
         error: escapeHtml(String(event.detail.error ?? "—").slice(0, 300)),
       }),
     );

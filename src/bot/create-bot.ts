@@ -50,7 +50,9 @@ export function createBot(options: BotOptions, services: ShopServices, admin?: A
       storageClient: services.redis,
       // Payment updates are never dropped: Telegram cancels a payment the bot does not answer.
       keyGenerator: (ctx) =>
-        ctx.shippingQuery || ctx.message?.successful_payment ? undefined : ctx.from?.id.toString(),
+        ctx.shippingQuery || ctx.message?.successful_payment || ctx.message?.refunded_payment
+          ? undefined
+          : ctx.from?.id.toString(),
       keyPrefix: `${services.prefix}ratelimit:`,
       onLimitExceeded: async (ctx) => {
         const userId = ctx.from?.id;

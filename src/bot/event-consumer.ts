@@ -4,6 +4,11 @@ import type { Logger } from "../log.js";
 import { redisKeys } from "../orders/keys.js";
 
 /** One entry of the events stream: an order's event, or an unmatched payment's. */
+/** Small batches, and a long idle time before another process takes events over, so a slow
+ * batch (Telegram's per-chat limits) is finished by its reader rather than told twice. */
+const BATCH = 10;
+const STALE_MS = 120_000;
+
 export interface StreamEvent {
   id: string;
   orderId?: string;
@@ -24,7 +29,7 @@ export interface EventConsumerOptions {
 
 /**
  * Reads the order events stream in a consumer group, so with several processes each event is
- * handled once; events a dead process read but never acknowledged come back after 30 s. A
+ * handled once; events a dead process read but never acknowledged come back after two minutes. A
  * handler that throws leaves its event unacknowledged, to be tried again.
  */
 export class EventConsumer {
@@ -63,17 +68,17 @@ export class EventConsumer {
           this.stream,
           group,
           this.consumer,
-          30_000,
+          STALE_MS,
           "0-0",
           "COUNT",
-          50,
+          BATCH,
         )) as [string, [string, string[]][]];
         const fresh = (await reader.xreadgroup(
           "GROUP",
           group,
           this.consumer,
           "COUNT",
-          50,
+          BATCH,
           "BLOCK",
           this.options.blockMs ?? 2000,
           "STREAMS",

@@ -64,6 +64,15 @@ describe("config", () => {
     [{ TELEGRAM_API_ROOT: "ftp://x" }, /^TELEGRAM_API_ROOT must be an http\(s\) URL$/],
     [
       {
+        BOT_TOKEN: TOKEN,
+        MERCHANT_ADDRESS: "0QD__________________________________________62n",
+        BOT_MODE: "webhook",
+        WEBHOOK_URL: "https://shop.example/tg",
+      },
+      /^WEBHOOK_SECRET is required when BOT_MODE=webhook$/,
+    ],
+    [
+      {
         TON_NETWORK: "mainnet",
         MERCHANT_ADDRESS: "0QD__________________________________________62n",
       },

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { expireOrders } from "../../src/jobs/expire.js";
+import { OrderStore } from "../../src/orders/store.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
 import { checkoutTon, orderReaches, startShop } from "../support/sandbox.js";
 
@@ -255,6 +257,73 @@ describe("health and stray money", () => {
         wallet.wallet.address.toString({ testOnly: true, bounceable: false }),
       );
       expect((await sandbox.app.audit.list(1))[0]).toMatchObject({ action: "refund-note" });
+    } finally {
+      await sandbox.stop();
+    }
+  });
+});
+
+describe("money an admin must act on", () => {
+  it("announces a second payment of a paid order, and releases a held late payment", async () => {
+    const sandbox = await startShop({
+      config: { adminIds: [ADMIN_ID], latePaymentPolicy: "hold" },
+    });
+    try {
+      const admin = sandbox.user({ id: ADMIN_ID });
+      const buyer = sandbox.user();
+      const wallet = await sandbox.buyerWallet();
+
+      const twice = await checkoutTon(buyer, "TON Developer");
+      await wallet.pay(500_000_000n, twice.comment);
+      await orderReaches(sandbox, twice.orderId, "fulfilled");
+      await wallet.pay(500_000_000n, twice.comment);
+      const excess = await admin.waitForText(`Order ${twice.orderId} got 0.5 TON more`);
+      expect(excess.text).toContain(`/order ${twice.orderId}`);
+
+      const late = await checkoutTon(buyer, "TON mug");
+      const later = new OrderStore(sandbox.app.redis, {
+        prefix: sandbox.config.redisPrefix,
+        now: () => Date.now() + 31 * 60_000,
+      });
+      await expireOrders(later);
+      await wallet.pay(3_250_000_000n, late.comment);
+      await admin.waitForText(`Order ${late.orderId} was paid after it expired and is held`);
+      expect((await sandbox.app.store.require(late.orderId)).held).toBe(true);
+
+      admin.send(`/release ${late.orderId}`);
+      await admin.waitForText(`Order ${late.orderId} is released`);
+      await buyer.waitForText("We will write to you about shipping");
+      await orderReaches(sandbox, late.orderId, "fulfilled");
+      admin.send(`/release ${late.orderId}`);
+      await admin.waitForText(`Order ${late.orderId} is not held`);
+      expect((await sandbox.app.audit.list(5)).filter((e) => e.action === "release")).toHaveLength(
+        1,
+      );
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
+  it("keeps the exceptions view readable when a payer sends a very long comment", async () => {
+    const sandbox = await startShop({ config: { adminIds: [ADMIN_ID] } });
+    try {
+      const admin = sandbox.user({ id: ADMIN_ID });
+      const wallet = await sandbox.buyerWallet();
+      for (let i = 0; i < 5; i++)
+        await wallet.pay(10_000_000n, `${i} ${"<b>spam</b> ".repeat(400)}`);
+      for (;;) {
+        if ((await sandbox.app.unmatched.count()) === 5) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      admin.send("/admin");
+      const menu = await admin.waitForButton("Exceptions");
+      await admin.press("Exceptions", menu);
+      const view = await admin.waitFor(
+        (m) => m.messageId === menu.messageId && (m.text ?? "").startsWith("Exceptions"),
+      );
+      expect(view.text?.length).toBeLessThan(4096);
+      expect(view.text).toContain("<b>spam</b>");
+      expect(view.text?.match(/❓ ton:/g)).toHaveLength(5);
     } finally {
       await sandbox.stop();
     }

@@ -3,6 +3,7 @@ import { Composer, InlineKeyboard, InputFile } from "grammy";
 import { ordersCsv } from "../../admin/export.js";
 import { redisKeys } from "../../orders/keys.js";
 import type { Order, Payment } from "../../orders/order.js";
+import { releaseOrder } from "../../orders/state.js";
 import { RefundRefused } from "../../payments/telegram/service.js";
 import { displayAddress, explorerTxLink } from "../../payments/ton/links.js";
 import type { UnmatchedPayment } from "../../payments/unmatched.js";
@@ -157,7 +158,7 @@ export function adminFeature(services: AdminServices) {
       ref: shortRef(payment.key),
       amount: money(payment.amount, payment.currency),
       reason: payment.reason,
-      comment: escapeHtml(payment.comment ?? "—"),
+      comment: escapeHtml(clipText(payment.comment ?? "—", 64)),
       date: formatTime(payment.receivedAt),
     });
   }
@@ -237,7 +238,11 @@ export function adminFeature(services: AdminServices) {
     const order = query
       ? ((await store.get(query)) ?? (await store.findByComment(query)))
       : undefined;
-    if (!order) return ctx.reply(ctx.t("admin-order-not-found", { query: escapeHtml(query) }));
+    if (!order) {
+      return ctx.reply(ctx.t("admin-order-not-found", { query: escapeHtml(query) }), {
+        parse_mode: "HTML",
+      });
+    }
     return ctx.reply(await orderCard(ctx, order), {
       parse_mode: "HTML",
       link_preview_options: { is_disabled: true },
@@ -261,7 +266,8 @@ export function adminFeature(services: AdminServices) {
         created: formatTime(order.createdAt),
       }),
     ];
-    for (const payment of order.payments) lines.push(`• ${paymentLine(payment)}`);
+    for (const payment of order.payments.slice(0, 10)) lines.push(`• ${paymentLine(payment)}`);
+    if (order.payments.length > 10) lines.push(`… +${order.payments.length - 10}`);
     return lines.join("\n");
   }
 
@@ -295,6 +301,20 @@ export function adminFeature(services: AdminServices) {
         status: ctx.t(`order-status-${updated.status}`),
       }),
     );
+  });
+
+  // A late payment held under LATE_PAYMENT_POLICY=hold: the admin lets the goods go.
+  admins.command("release", async (ctx) => {
+    const orderId = ctx.match.trim();
+    const found = orderId ? await store.get(orderId) : undefined;
+    if (!found) return ctx.reply(ctx.t("admin-release-usage"));
+    const { changed } = await store.update(found.id, (order) => {
+      const next = releaseOrder(order);
+      return next && { order: next, effects: { fulfil: true } };
+    });
+    if (!changed) return ctx.reply(ctx.t("admin-release-not-held", { orderId: found.id }));
+    await audit.record({ adminId: ctx.from?.id ?? 0, action: "release", orderId: found.id });
+    return ctx.reply(ctx.t("admin-released", { orderId: found.id }));
   });
 
   admins.command("resolve", async (ctx) => {
@@ -372,6 +392,10 @@ export function adminFeature(services: AdminServices) {
   }
 
   return feature;
+}
+
+function clipText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** "ton:9f3a…" → "ton:9f3a1c2b": short enough to type, long enough to be unique in practice. */

@@ -150,6 +150,9 @@ admin-order-card =
 admin-attach-usage = Usage: /attach ‹ref from Exceptions› ‹order id or comment›
 admin-attach-currency = That payment is not in { $currency }, the order's currency.
 admin-attached = Attached to order { $orderId }, which is now { $status }.
+admin-release-usage = Usage: /release ‹order id› — lets a held late payment’s goods go.
+admin-release-not-held = Order { $orderId } is not held.
+admin-released = Order { $orderId } is released; the goods are on their way.
 admin-resolve-usage = Usage: /resolve ‹ref from Exceptions›
 admin-resolved = { $ref } is closed.
 admin-refund-usage = Usage: /refund ‹order id›
@@ -158,9 +161,10 @@ admin-refund-refused = Not refunded: { $reason }
 admin-refunded = Order { $orderId } is refunded; the buyer has been told.
 
 # Notices to admins as things happen.
-notice-paid = 💰 Order { $orderId } paid: { $amount } for { $title } × { $quantity }.
+notice-paid = 💰 Order { $orderId } paid: { $amount } for { $title } × { $quantity } · { $flags }
+notice-excess = 💸 Order { $orderId } got { $extra } more after it was paid (buyer paid twice?). Check it with /order { $orderId } and refund the extra.
 notice-underpaid = ⚠️ Order { $orderId } is underpaid: { $paid } of { $amount }.
-notice-held = ⚠️ Order { $orderId } was paid after it expired and is held: /order { $orderId }
+notice-held = ⚠️ Order { $orderId } was paid after it expired and is held: /order { $orderId }, then /release { $orderId } or /refund { $orderId }
 notice-mismatch = ⚠️ Order { $orderId } got a payment in the wrong currency.
 notice-unmatched = ❓ A payment matched no order ({ $reason }). See ⚠️ Exceptions in /admin.
 notice-delivery-failed = 🚨 Delivering order { $orderId } failed for good: { $error }

@@ -150,6 +150,9 @@ admin-order-card =
 admin-attach-usage = Формат: /attach ‹ref из «Исключений»› ‹номер заказа или комментарий›
 admin-attach-currency = Этот платёж не в валюте заказа ({ $currency }).
 admin-attached = Платёж привязан к заказу { $orderId }, его статус теперь: { $status }.
+admin-release-usage = Использование: /release ‹номер заказа› — выдать товар по задержанному позднему платежу.
+admin-release-not-held = Заказ { $orderId } не задержан.
+admin-released = Заказ { $orderId } разблокирован; товар отправляется.
 admin-resolve-usage = Формат: /resolve ‹ref из «Исключений»›
 admin-resolved = Платёж { $ref } закрыт.
 admin-refund-usage = Формат: /refund ‹номер заказа›
@@ -158,9 +161,10 @@ admin-refund-refused = Возврат не выполнен: { $reason }
 admin-refunded = Средства по заказу { $orderId } возвращены, покупатель уведомлён.
 
 # Уведомления администраторам о событиях по мере их появления.
-notice-paid = 💰 Заказ { $orderId } оплачен: { $amount } за { $title } × { $quantity }.
+notice-paid = 💰 Заказ { $orderId } оплачен: { $amount } за { $title } × { $quantity } · { $flags }
+notice-excess = 💸 По заказу { $orderId } пришло ещё { $extra } уже после оплаты (покупатель заплатил дважды?). Проверьте: /order { $orderId } — и верните лишнее.
 notice-underpaid = ⚠️ Заказ { $orderId } оплачен не полностью: { $paid } из { $amount }.
-notice-held = ⚠️ Заказ { $orderId } оплачен после истечения срока и ожидает решения: /order { $orderId }
+notice-held = ⚠️ Заказ { $orderId } оплачен после истечения срока и ожидает решения: /order { $orderId }, затем /release { $orderId } или /refund { $orderId }
 notice-mismatch = ⚠️ По заказу { $orderId } пришёл платёж не в той валюте.
 notice-unmatched = ❓ Платёж не удалось сопоставить ни с одним заказом ({ $reason }). См. ⚠️ Исключения в /admin.
 notice-delivery-failed = 🚨 Не удалось выдать заказ { $orderId }, повторных попыток не будет: { $error }

@@ -150,6 +150,9 @@ admin-order-card =
 admin-attach-usage = 用法：/attach ‹ref（来自“异常”）› ‹订单号或备注›
 admin-attach-currency = 该付款的币种不是订单币种 { $currency }。
 admin-attached = 已关联到订单 { $orderId }，订单当前状态：{ $status }。
+admin-release-usage = 用法：/release ‹订单号› —— 为被暂扣的逾期付款发货。
+admin-release-not-held = 订单 { $orderId } 未被暂扣。
+admin-released = 订单 { $orderId } 已放行，商品正在发送。
 admin-resolve-usage = 用法：/resolve ‹ref（来自“异常”）›
 admin-resolved = { $ref } 已关闭。
 admin-refund-usage = 用法：/refund ‹订单号›
@@ -158,9 +161,10 @@ admin-refund-refused = 未退款：{ $reason }
 admin-refunded = 订单 { $orderId } 已退款，并已通知买家。
 
 # 事件发生时发给管理员的通知。
-notice-paid = 💰 订单 { $orderId } 已付款：{ $amount }，商品 { $title } × { $quantity }。
+notice-paid = 💰 订单 { $orderId } 已付款：{ $amount }，商品 { $title } × { $quantity } · { $flags }
+notice-excess = 💸 订单 { $orderId } 付款后又收到 { $extra }（买家重复付款？）。请用 /order { $orderId } 查看并退还多付部分。
 notice-underpaid = ⚠️ 订单 { $orderId } 付款不足：已付 { $paid } / { $amount }。
-notice-held = ⚠️ 订单 { $orderId } 在过期后才付款，已暂缓处理：/order { $orderId }
+notice-held = ⚠️ 订单 { $orderId } 在过期后才付款，已暂缓处理：/order { $orderId }，然后 /release { $orderId } 或 /refund { $orderId }
 notice-mismatch = ⚠️ 订单 { $orderId } 收到了币种不符的付款。
 notice-unmatched = ❓ 有一笔付款未匹配到任何订单（{ $reason }）。请在 /admin 的 ⚠️ 异常 中查看。
 notice-delivery-failed = 🚨 订单 { $orderId } 发货失败，已停止重试：{ $error }

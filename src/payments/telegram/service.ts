@@ -39,7 +39,7 @@ export class RefundRefused extends Error {
 export class TelegramPayments {
   constructor(private readonly options: TelegramPaymentsOptions) {}
 
-  /** Decides a pre_checkout_query. Reads only; Telegram waits at most 10 s for the answer. */
+  /** Decides a pre_checkout_query (Telegram waits at most 10 s); writes only a link order's hold. */
   async preCheckout(query: PreCheckoutQuery): Promise<CheckoutVerdict> {
     const { store, catalog, stock } = this.options;
     const order = await store.get(query.invoice_payload);
