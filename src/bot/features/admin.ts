@@ -332,6 +332,18 @@ export function adminFeature(services: AdminServices) {
   admins.command("refund", async (ctx) => {
     const target = ctx.match.trim();
     const stray = target.includes(":") ? await findUnmatched(target) : undefined;
+    const charge = stray?.reference?.telegramChargeId;
+    if (stray && stray.method === "stars" && charge && stray.from) {
+      // Stars that matched no order go back through Telegram.
+      await ctx.api.refundStarPayment(Number(stray.from), charge);
+      await unmatched.resolve(stray.key, { by: ctx.from?.id ?? 0, at: store.now() });
+      await audit.record({
+        adminId: ctx.from?.id ?? 0,
+        action: "refund",
+        detail: { paymentKey: stray.key },
+      });
+      return ctx.reply(ctx.t("admin-refunded", { orderId: shortRef(stray.key) }));
+    }
     if (stray) {
       // Money that matched no order goes back the way it came, from the merchant's wallet.
       await audit.record({
