@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/log.js";
 
-const TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1";
+const TOKEN = "123456789:fake-token-for-tests-only-000000";
 const MERCHANT = "EQD__________________________________________0vo";
 
 describe("config", () => {

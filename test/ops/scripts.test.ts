@@ -12,7 +12,7 @@ import {
 } from "../../src/sandbox/ton/index.js";
 import { testRedis } from "../support/redis.js";
 
-const TOKEN = "7000000003:AAH-token-for-the-script-test-abcdef";
+const TOKEN = "7000000003:fake-token-for-script-tests";
 
 let chain: EmulatedChain;
 let merchant: EmulatedWallet;
