@@ -1,12 +1,12 @@
 import type { I18n } from "@grammyjs/i18n";
 import { Composer, type Context } from "grammy";
-import { priceOf } from "../../catalog/catalog.js";
 import { shippingFor } from "../../payments/telegram/checkout.js";
 import { invoiceFor } from "../../payments/telegram/invoice.js";
 import { buyData } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { localized, negotiateLocale } from "../i18n.js";
-import { availableOf, paymentMessageKey, type ShopServices } from "../services.js";
+import { paymentMessageKey, type ShopServices } from "../services.js";
+import { orderFromBuyButton } from "./buy.js";
 
 /**
  * Buying for Telegram Stars or by card: the order and its invoice, the pre-checkout decision,
@@ -21,42 +21,13 @@ export function payTelegramFeature(services: ShopServices) {
   feature.callbackQuery(
     [buyData.filter({ method: "stars" }), buyData.filter({ method: "fiat" })],
     async (ctx) => {
-      const { id, quantity, method } = buyData.unpack(ctx.callbackQuery.data);
-      const product = catalog.find(id);
-      const valid =
-        Number.isInteger(quantity) && quantity >= 1 && quantity <= (product?.maxQuantity ?? 0);
-      const allowed = method === "stars" || method === "fiat";
-      const price =
-        product && valid && allowed && services.payMethods.includes(method)
-          ? priceOf(product, method, quantity)
-          : undefined;
-      if (!product || !price || !allowed) {
-        services.log.warn(
-          { userId: ctx.from.id, data: ctx.callbackQuery.data },
-          "refused a buy button",
-        );
-        return ctx.answerCallbackQuery({ text: ctx.t("pay-method-unavailable"), show_alert: true });
-      }
-      if ((await availableOf(services, product)) < quantity) {
-        return ctx.answerCallbackQuery({ text: ctx.t("product-sold-out"), show_alert: true });
-      }
-      await ctx.answerCallbackQuery();
-      const locale = await ctx.i18n.getLocale();
-      const order = await store.create({
-        userId: ctx.from.id,
-        chatId: ctx.chat?.id ?? ctx.from.id,
-        productId: product.id,
-        quantity,
-        method,
-        currency: price.currency,
-        amount: price.amount,
-        lang: locale,
-        ttlMs: services.orderTtlMs,
-      });
+      const order = await orderFromBuyButton(ctx, services);
+      const product = order && catalog.find(order.productId);
+      if (!order || !product) return;
       const invoice = invoiceFor(order, product, {
         catalog,
         providerToken: services.providerToken,
-        locale,
+        locale: order.lang,
       });
       const sent = await ctx.replyWithInvoice(
         invoice.title,
@@ -72,7 +43,10 @@ export function payTelegramFeature(services: ShopServices) {
         "PX",
         services.orderTtlMs + 7 * 86_400_000,
       );
-      services.log.info({ orderId: order.id, userId: ctx.from.id, method }, "invoice sent");
+      services.log.info(
+        { orderId: order.id, userId: ctx.from.id, method: order.method },
+        "invoice sent",
+      );
     },
   );
 

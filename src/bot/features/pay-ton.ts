@@ -1,5 +1,4 @@
 import { Composer, InputFile } from "grammy";
-import { priceOf } from "../../catalog/catalog.js";
 import { outstanding } from "../../orders/order.js";
 import { OrderNotFound } from "../../orders/store.js";
 import { displayAddress, paymentQrPng } from "../../payments/ton/links.js";
@@ -8,8 +7,9 @@ import type { BotContext } from "../context.js";
 import { escapeHtml, formatAmount, formatTime } from "../format.js";
 import { localized } from "../i18n.js";
 import { tonPaymentKeyboard } from "../keyboards.js";
-import { availableOf, paymentMessageKey, type ShopServices } from "../services.js";
+import { paymentMessageKey, type ShopServices } from "../services.js";
 import { orderStatusText } from "../status.js";
+import { orderFromBuyButton } from "./buy.js";
 
 /** Buying for TON: the order, the payment message with links and a QR code, and "I have paid". */
 export function payTonFeature(services: ShopServices) {
@@ -17,41 +17,17 @@ export function payTonFeature(services: ShopServices) {
   const { catalog, store, merchantAddress, testnet } = services;
 
   feature.callbackQuery(buyData.filter({ method: "ton" }), async (ctx) => {
-    const { id, quantity } = buyData.unpack(ctx.callbackQuery.data);
-    const product = catalog.find(id);
-    const valid =
-      Number.isInteger(quantity) && quantity >= 1 && quantity <= (product?.maxQuantity ?? 0);
-    const price = product && valid ? priceOf(product, "ton", quantity) : undefined;
-    if (!product || !price || !services.payMethods.includes("ton")) {
-      services.log.warn(
-        { userId: ctx.from.id, data: ctx.callbackQuery.data },
-        "refused a buy button",
-      );
-      return ctx.answerCallbackQuery({ text: ctx.t("pay-method-unavailable"), show_alert: true });
-    }
-    if ((await availableOf(services, product)) < quantity) {
-      return ctx.answerCallbackQuery({ text: ctx.t("product-sold-out"), show_alert: true });
-    }
-    await ctx.answerCallbackQuery();
-    const locale = await ctx.i18n.getLocale();
-    const order = await store.create({
-      userId: ctx.from.id,
-      chatId: ctx.chat?.id ?? ctx.from.id,
-      productId: product.id,
-      quantity,
-      method: "ton",
-      currency: price.currency,
-      amount: price.amount,
-      lang: locale,
-      ttlMs: services.orderTtlMs,
-    });
+    const order = await orderFromBuyButton(ctx, services);
+    if (!order) return;
+    const product = catalog.find(order.productId);
+    if (!product) return;
     const comment = order.comment ?? "";
     const amount = formatAmount(order.amount, "TON");
     const sent = await ctx.reply(
       ctx.t("pay-ton", {
         orderId: order.id,
-        title: escapeHtml(localized(product.title, locale)),
-        quantity,
+        title: escapeHtml(localized(product.title, order.lang)),
+        quantity: order.quantity,
         amount,
         address: displayAddress(merchantAddress, testnet),
         comment,
