@@ -11,6 +11,7 @@ import { TelegramDeliverer } from "./bot/deliver.js";
 import { formatPrice } from "./bot/format.js";
 import { BuyerNotifier } from "./bot/notifier.js";
 import { startPolling, startWebhook } from "./bot/serve.js";
+import { WalletNotices } from "./bot/wallet-notices.js";
 import { type Catalog, loadCatalog } from "./catalog/catalog.js";
 import type { Config } from "./config.js";
 import type { Deliverer } from "./fulfilment/deliverer.js";
@@ -25,6 +26,7 @@ import { TelegramPayments } from "./payments/telegram/service.js";
 import { ToncenterClient } from "./payments/ton/client.js";
 import { threadDecoder } from "./payments/ton/decoder.js";
 import { PaymentWatcher } from "./payments/ton/watcher.js";
+import { TonConnectCheckout } from "./payments/tonconnect/checkout.js";
 import { UnmatchedPayments } from "./payments/unmatched.js";
 
 /** Every long-lived service of one process, built from a Config. */
@@ -45,6 +47,8 @@ export interface App {
   audit: AuditLog;
   /** Stars and card payments: pre-checkout, successful payments, Star refunds. */
   telegramPayments: TelegramPayments;
+  /** Paying from a connected wallet, when TONCONNECT_MANIFEST_URL and MERCHANT_ADDRESS are set. */
+  wallets: TonConnectCheckout | undefined;
   /** The buyer-facing bot, when BOT_TOKEN and MERCHANT_ADDRESS are set. */
   bot: Bot<BotContext> | undefined;
   /** Sends the admins' daily report now (the schedule does it at 09:00 UTC). */
@@ -106,6 +110,20 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     stock,
     log: log.child({ module: "telegram-payments" }),
   });
+  const wallets =
+    config.tonconnectManifestUrl && config.merchantAddress
+      ? new TonConnectCheckout({
+          redis,
+          prefix,
+          store,
+          merchant: config.merchantAddress,
+          testnet: config.tonNetwork === "testnet",
+          manifestUrl: config.tonconnectManifestUrl,
+          walletsListUrl: config.tonconnectWalletsListUrl,
+          requestTtlMs: config.tonconnectRequestTtlSeconds * 1000,
+          log: log.child({ module: "tonconnect" }),
+        })
+      : undefined;
   const reports = new ShopReports(redis, prefix, store);
   const audit = new AuditLog(redis, prefix);
   const telegram =
@@ -127,6 +145,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
             orderTtlMs: config.orderTtlMinutes * 60_000,
             payMethods: ["ton", "stars", ...(config.paymentProviderToken ? ["fiat" as const] : [])],
             telegramPayments,
+            wallets,
             providerToken: config.paymentProviderToken,
             log: log.child({ module: "bot" }),
           },
@@ -170,6 +189,25 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         log: log.child({ module: "notifier" }),
       })
     : undefined;
+
+  if (telegram && wallets) {
+    const notices = new WalletNotices({
+      api: telegram.bot.api,
+      i18n: telegram.i18n,
+      redis,
+      prefix,
+      store,
+      testnet: config.tonNetwork === "testnet",
+      log: log.child({ module: "wallet-notices" }),
+    });
+    wallets.listen((event) => {
+      notices
+        .handle(event)
+        .catch((error: unknown) =>
+          log.error({ err: error, userId: event.userId }, "wallet notice not sent"),
+        );
+    });
+  }
 
   const merchantWebhook =
     config.merchantWebhookUrl && config.merchantWebhookSecret
@@ -234,6 +272,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     telegramPayments,
     reports,
     audit,
+    wallets,
     bot: telegram?.bot,
     dailyReport: () => (adminNotifier ? sendDailyReport(adminNotifier) : Promise.resolve()),
     async start() {
@@ -242,7 +281,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       await adminNotifier?.start();
       watcher?.start(config.pollIntervalMs);
       if (telegram) {
-        await setCommandMenu(telegram.bot.api, telegram.i18n);
+        await setCommandMenu(telegram.bot.api, telegram.i18n, { wallet: wallets !== undefined });
         stopBot =
           config.botMode === "webhook" && config.webhookUrl
             ? await startWebhook(telegram.bot, {
@@ -264,6 +303,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     },
     async stop() {
       await stopBot?.();
+      await wallets?.close();
       await stopJobs?.();
       await watcher?.stop();
       await fulfilment.stop();

@@ -25,7 +25,11 @@ export interface Config {
   orderTtlMinutes: number;
   latePaymentPolicy: "fulfil" | "hold";
   pollIntervalMs: number;
+  /** Set: buyers can connect a wallet with TON Connect and pay with one confirmation. */
   tonconnectManifestUrl: string | undefined;
+  tonconnectWalletsListUrl: string;
+  /** How long a wallet may take to confirm a payment request (never past the order's expiry). */
+  tonconnectRequestTtlSeconds: number;
   merchantWebhookUrl: string | undefined;
   merchantWebhookSecret: string | undefined;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -141,6 +145,8 @@ const schema = z.object({
     .default("fulfil"),
   POLL_INTERVAL_MS: wholeNumber(200, 3_600_000).default(3000),
   TONCONNECT_MANIFEST_URL: unlessBlank(url),
+  TONCONNECT_WALLETS_LIST_URL: url.default("https://config.ton.org/wallets-v2.json"),
+  TONCONNECT_REQUEST_TTL_SECONDS: wholeNumber(10, 3600).default(300),
   MERCHANT_WEBHOOK_URL: unlessBlank(url),
   MERCHANT_WEBHOOK_SECRET: optionalText,
   LOG_LEVEL: z
@@ -187,6 +193,8 @@ export function loadConfig(env: Env = process.env): Config {
     latePaymentPolicy: e.LATE_PAYMENT_POLICY,
     pollIntervalMs: e.POLL_INTERVAL_MS,
     tonconnectManifestUrl: e.TONCONNECT_MANIFEST_URL,
+    tonconnectWalletsListUrl: e.TONCONNECT_WALLETS_LIST_URL,
+    tonconnectRequestTtlSeconds: e.TONCONNECT_REQUEST_TTL_SECONDS,
     merchantWebhookUrl: e.MERCHANT_WEBHOOK_URL,
     merchantWebhookSecret: e.MERCHANT_WEBHOOK_SECRET,
     logLevel: e.LOG_LEVEL,

@@ -8,3 +8,5 @@ export const checkOrderData = createCallbackData("check", { orderId: String });
 export const languageData = createCallbackData("lang", { code: String });
 export const shopData = createCallbackData("shop", {});
 export const adminData = createCallbackData("adm", { view: String });
+/** TON Connect: connect, pay (an order) or disconnect; orderId is "" when there is none. */
+export const walletData = createCallbackData("wallet", { action: String, orderId: String });

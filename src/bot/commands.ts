@@ -12,12 +12,21 @@ export const COMMANDS = [
   "terms",
   "support",
   "paysupport",
+  "wallet",
 ] as const;
 
-/** The command menu in every language; English is also the menu for everyone else. */
-export async function setCommandMenu(api: Api, i18n: I18n<BotContext>): Promise<void> {
+/**
+ * The command menu in every language; English is also the menu for everyone else. /wallet is
+ * listed only when the shop takes payments through TON Connect.
+ */
+export async function setCommandMenu(
+  api: Api,
+  i18n: I18n<BotContext>,
+  options: { wallet: boolean },
+): Promise<void> {
+  const shown = COMMANDS.filter((command) => command !== "wallet" || options.wallet);
   for (const locale of LOCALES) {
-    const commands = COMMANDS.map((command) => ({
+    const commands = shown.map((command) => ({
       command,
       description: i18n.t(locale, `command-${command}`),
     }));

@@ -11,6 +11,7 @@ import { ordersFeature } from "./features/orders.js";
 import { payTelegramFeature, preCheckoutFeature } from "./features/pay-telegram.js";
 import { payTonFeature } from "./features/pay-ton.js";
 import { shopFeature } from "./features/shop.js";
+import { walletFeature } from "./features/wallet.js";
 import { createI18n, negotiateLocale } from "./i18n.js";
 import type { ShopServices } from "./services.js";
 
@@ -88,6 +89,7 @@ export function createBot(options: BotOptions, services: ShopServices, admin?: A
   bot.use(infoFeature(shop.showProduct));
   bot.use(shop.feature);
   bot.use(payTonFeature(services));
+  bot.use(walletFeature(services));
   bot.use(payTelegramFeature(services));
   bot.use(ordersFeature(services));
   if (admin) bot.use(adminFeature(admin));

@@ -10,6 +10,7 @@ import {
   productData,
   quantityData,
   shopData,
+  walletData,
 } from "./callback-data.js";
 import type { LOCALES } from "./i18n.js";
 import { localized } from "./i18n.js";
@@ -58,12 +59,16 @@ export function productKeyboard(
   return keyboard.text(t("button-back"), shopData.pack({}));
 }
 
-/** Tonkeeper, Telegram Wallet, and "I have paid" under a TON payment message. */
+/**
+ * Under a TON payment message: a connected wallet (TON Connect, when the shop offers it),
+ * Tonkeeper, Telegram Wallet, and "I have paid".
+ */
 export function tonPaymentKeyboard(
   order: Order,
   merchant: Address,
   testnet: boolean,
   t: Translate,
+  walletPay = false,
 ) {
   const request = {
     address: merchant,
@@ -71,7 +76,13 @@ export function tonPaymentKeyboard(
     comment: order.comment ?? "",
     testnet,
   };
-  const keyboard = new InlineKeyboard().url(t("button-tonkeeper"), tonkeeperLink(request)).row();
+  const keyboard = new InlineKeyboard();
+  if (walletPay) {
+    keyboard
+      .text(t("button-wallet-pay"), walletData.pack({ action: "pay", orderId: order.id }))
+      .row();
+  }
+  keyboard.url(t("button-tonkeeper"), tonkeeperLink(request)).row();
   // Telegram Wallet takes no prefilled transfer link: it opens, and the buyer copies the
   // amount, address and comment from the message above. It holds mainnet TON only.
   if (!testnet) keyboard.url(t("button-telegram-wallet"), "https://t.me/wallet").row();

@@ -5,6 +5,7 @@ import type { StockPool } from "../fulfilment/stock.js";
 import type { Logger } from "../log.js";
 import type { OrderStore } from "../orders/store.js";
 import type { TelegramPayments } from "../payments/telegram/service.js";
+import type { TonConnectCheckout } from "../payments/tonconnect/checkout.js";
 
 /** What the bot's features need from the rest of the shop. */
 export interface ShopServices {
@@ -21,6 +22,8 @@ export interface ShopServices {
   payMethods: readonly PaymentMethod[];
   /** Stars and card payments; absent when the bot takes TON only. */
   telegramPayments?: TelegramPayments;
+  /** Paying from a wallet connected with TON Connect; absent without TONCONNECT_MANIFEST_URL. */
+  wallets?: TonConnectCheckout;
   /** PAYMENT_PROVIDER_TOKEN, for card invoices. */
   providerToken?: string;
   log: Logger;

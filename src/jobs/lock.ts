@@ -17,6 +17,21 @@ function lockRedis(redis: Redis): LockRedis {
   return redis as LockRedis;
 }
 
+/** Takes `key` for `ttlMs` if nobody holds it; returns the token that releases it, or undefined. */
+export async function acquireLock(
+  redis: Redis,
+  key: string,
+  ttlMs: number,
+): Promise<string | undefined> {
+  const token = randomBytes(16).toString("hex");
+  return (await redis.set(key, token, "PX", ttlMs, "NX")) === "OK" ? token : undefined;
+}
+
+/** Gives `key` back, if it is still ours. */
+export async function releaseLock(redis: Redis, key: string, token: string): Promise<void> {
+  await lockRedis(redis).tpbJobUnlock(key, token);
+}
+
 /**
  * Runs `fn` only if no other process holds `key`, so N processes sharing Redis run a job once
  * per tick. The lock is `SET NX PX` with a random token and is released only by its owner; the
@@ -29,12 +44,12 @@ export async function runExclusive(
   ttlMs: number,
   fn: () => Promise<unknown>,
 ): Promise<boolean> {
-  const token = randomBytes(16).toString("hex");
-  if ((await redis.set(key, token, "PX", ttlMs, "NX")) !== "OK") return false;
+  const token = await acquireLock(redis, key, ttlMs);
+  if (token === undefined) return false;
   try {
     await fn();
   } finally {
-    await lockRedis(redis).tpbJobUnlock(key, token);
+    await releaseLock(redis, key, token);
   }
   return true;
 }

@@ -24,6 +24,9 @@ describe("config", () => {
     expect(config.pollIntervalMs).toBe(3000);
     expect(config.logLevel).toBe("info");
     expect(config.adminIds).toEqual([]);
+    expect(config.tonconnectManifestUrl).toBeUndefined();
+    expect(config.tonconnectWalletsListUrl).toBe("https://config.ton.org/wallets-v2.json");
+    expect(config.tonconnectRequestTtlSeconds).toBe(300);
   });
 
   it("reads a live setup", () => {
@@ -62,6 +65,8 @@ describe("config", () => {
     [{ BOT_TOKEN: TOKEN }, /^MERCHANT_ADDRESS is required when BOT_TOKEN is set/],
     [{ MERCHANT_WEBHOOK_URL: "https://shop.example/hook" }, /^MERCHANT_WEBHOOK_SECRET is required/],
     [{ TELEGRAM_API_ROOT: "ftp://x" }, /^TELEGRAM_API_ROOT must be an http\(s\) URL$/],
+    [{ TONCONNECT_MANIFEST_URL: "manifest.json" }, /^TONCONNECT_MANIFEST_URL must be an http/],
+    [{ TONCONNECT_REQUEST_TTL_SECONDS: "5" }, /^TONCONNECT_REQUEST_TTL_SECONDS must be between 10/],
     [
       {
         BOT_TOKEN: TOKEN,

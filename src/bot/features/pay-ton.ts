@@ -35,7 +35,13 @@ export function payTonFeature(services: ShopServices) {
       }),
       {
         parse_mode: "HTML",
-        reply_markup: tonPaymentKeyboard(order, merchantAddress, testnet, ctx.t),
+        reply_markup: tonPaymentKeyboard(
+          order,
+          merchantAddress,
+          testnet,
+          ctx.t,
+          services.wallets !== undefined,
+        ),
         link_preview_options: { is_disabled: true },
       },
     );

@@ -55,6 +55,36 @@ pay-ton-qr = Scan with your phone's wallet: { $amount } TON, comment { $comment 
 button-tonkeeper = Open in Tonkeeper
 button-telegram-wallet = Telegram Wallet
 button-check = I have paid
+# Paying from a wallet connected with TON Connect.
+button-wallet-pay = 👛 Pay with my wallet
+button-wallet-pay-again = 👛 Try my wallet again
+button-wallet-connect = 👛 Connect a wallet
+button-wallet-disconnect = Disconnect the wallet
+button-wallet-open = Open { $app }
+wallet-connect-offer =
+    <b>Connect your wallet</b>
+    Tap your wallet below and approve the connection there. On a computer, scan this code with your phone.
+    The link works until { $expires } (UTC). The shop only sees your address; every payment still needs your confirmation.
+wallet-connect-offer-order = Once it is connected you can pay order { $orderId } with one confirmation.
+wallet-connected = 👛 { $app } is connected: <code>{ $address }</code>
+wallet-connected-pay = Pay order { $orderId } — <b>{ $amount } TON</b> — with one confirmation in your wallet:
+wallet-status = 👛 Connected: { $app }, <code>{ $address }</code>
+wallet-none = No wallet is connected. Tap /wallet to connect one.
+wallet-disconnected = Your wallet is disconnected from the shop.
+wallet-disconnected-by-wallet = 👛 Your wallet ended its connection with the shop. Tap /wallet to connect again.
+wallet-wrong-network = Your wallet is on a different TON network: this shop takes { $network } TON. Switch your wallet to { $network } and connect again — nothing was connected.
+wallet-connect-declined = You declined the connection in your wallet. Nothing was connected.
+wallet-connect-failed = The wallet could not connect. Please try again with /wallet.
+wallet-pay-confirm = Confirm the payment in { $app }.
+wallet-pay-requested =
+    👛 Payment request sent to { $app }: <b>{ $amount } TON</b> for order { $orderId }.
+    Open your wallet and confirm it by { $until } (UTC).
+wallet-pay-pending = A payment request is already waiting in your wallet until { $until } (UTC). Confirm or decline it there first.
+wallet-pay-sent = Your wallet sent the payment for order { $orderId }. We will tell you the moment it reaches the blockchain.
+wallet-pay-declined = You declined the payment for order { $orderId } in your wallet — nothing was sent. Try again, or pay with the link or QR code above.
+wallet-pay-expired = The payment request for order { $orderId } expired before your wallet confirmed it. If you did confirm it, we will tell you when the payment arrives; otherwise try again, or pay with the link above.
+wallet-pay-interrupted = Your wallet disconnected before confirming the payment for order { $orderId }. Connect it again, or pay with the link or QR code above.
+wallet-pay-failed = Your wallet could not send the payment for order { $orderId }. Try again, or pay with the link or QR code above.
 pay-method-unavailable = This product cannot be paid that way. Tap /shop to choose again.
 checkout-not-found = This order no longer exists. Tap /shop to order again — you have not been charged.
 checkout-not-yours = This invoice belongs to someone else's order. Tap /shop to make your own.
@@ -106,6 +136,7 @@ command-help = How to buy
 command-language = Change language
 command-terms = Terms of sale
 command-support = Help with an order
+command-wallet = Connect or disconnect your wallet
 command-paysupport = Help with a payment
 
 unknown-command = I don't know that command. Tap /help to see what I can do.

@@ -55,6 +55,36 @@ pay-ton-qr = 请用手机钱包扫码：{ $amount } TON，备注 { $comment }。
 button-tonkeeper = 在 Tonkeeper 中打开
 button-telegram-wallet = Telegram Wallet
 button-check = 我已付款
+# 通过 TON Connect 连接的钱包付款。
+button-wallet-pay = 👛 用我的钱包付款
+button-wallet-pay-again = 👛 再试一次
+button-wallet-connect = 👛 连接钱包
+button-wallet-disconnect = 断开钱包
+button-wallet-open = 打开 { $app }
+wallet-connect-offer =
+    <b>连接您的钱包</b>
+    点击下方您的钱包并在其中批准连接。在电脑上，请用手机扫描此二维码。
+    链接有效期至 { $expires }（UTC）。商店只能看到您的地址；每笔付款仍需您确认。
+wallet-connect-offer-order = 连接后，您只需确认一次即可支付订单 { $orderId }。
+wallet-connected = 👛 { $app } 已连接：<code>{ $address }</code>
+wallet-connected-pay = 在钱包中确认一次即可支付订单 { $orderId } — <b>{ $amount } TON</b>：
+wallet-status = 👛 已连接：{ $app }，<code>{ $address }</code>
+wallet-none = 尚未连接钱包。点击 /wallet 连接。
+wallet-disconnected = 您的钱包已与商店断开。
+wallet-disconnected-by-wallet = 👛 您的钱包已结束与商店的连接。点击 /wallet 重新连接。
+wallet-wrong-network = 您的钱包处于另一个 TON 网络：本商店收取 { $network } 上的 TON。请将钱包切换到 { $network } 后重新连接 — 本次未连接。
+wallet-connect-declined = 您在钱包中拒绝了连接。未连接任何钱包。
+wallet-connect-failed = 钱包无法连接。请通过 /wallet 重试。
+wallet-pay-confirm = 请在 { $app } 中确认付款。
+wallet-pay-requested =
+    👛 付款请求已发送到 { $app }：订单 { $orderId }，<b>{ $amount } TON</b>。
+    请在 { $until }（UTC）之前打开钱包确认。
+wallet-pay-pending = 您的钱包中已有一个付款请求，有效期至 { $until }（UTC）。请先在钱包中确认或拒绝它。
+wallet-pay-sent = 您的钱包已发送订单 { $orderId } 的付款。付款一上链我们就会通知您。
+wallet-pay-declined = 您在钱包中拒绝了订单 { $orderId } 的付款 — 未发送任何款项。请重试，或使用上方的链接或二维码付款。
+wallet-pay-expired = 订单 { $orderId } 的付款请求在钱包确认前已过期。如果您确实已确认，付款到账时我们会通知您；否则请重试，或使用上方的链接付款。
+wallet-pay-interrupted = 钱包在确认订单 { $orderId } 的付款前断开了连接。请重新连接，或使用上方的链接或二维码付款。
+wallet-pay-failed = 您的钱包无法发送订单 { $orderId } 的付款。请重试，或使用上方的链接或二维码付款。
 pay-method-unavailable = 该商品不支持此付款方式。点击 /shop 重新选择。
 checkout-not-found = 该订单已不存在。点击 /shop 重新下单——您未被扣款。
 checkout-not-yours = 此账单属于他人的订单。点击 /shop 创建您自己的订单。
@@ -106,6 +136,7 @@ command-help = 购买方式
 command-language = 更改语言
 command-terms = 销售条款
 command-support = 订单帮助
+command-wallet = 连接或断开钱包
 command-paysupport = 付款帮助
 
 unknown-command = 我不认识这个命令。点击 /help 查看我能做什么。

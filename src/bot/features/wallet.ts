@@ -1,0 +1,176 @@
+import { Composer, InlineKeyboard, InputFile } from "grammy";
+import QRCode from "qrcode";
+import type { ConnectedWallet, ConnectOffer } from "../../payments/tonconnect/checkout.js";
+import {
+  OrderNotPayable,
+  PaymentRequestPending,
+  WalletAlreadyConnected,
+  WalletNotConnected,
+  WalletOnWrongNetwork,
+} from "../../payments/tonconnect/errors.js";
+import { shortAddress } from "../../payments/tonconnect/wallets.js";
+import { walletData } from "../callback-data.js";
+import type { BotContext } from "../context.js";
+import { formatAmount, formatTime } from "../format.js";
+import type { ShopServices } from "../services.js";
+import { rememberBuyer } from "../wallet-notices.js";
+
+const NOT_PAYABLE_TEXT = {
+  "not-found": "checkout-not-found",
+  "not-yours": "error-not-your-order",
+  "not-ton": "pay-method-unavailable",
+  paid: "checkout-paid-already",
+  expired: "checkout-expired",
+} as const;
+
+/**
+ * TON Connect (DESIGN §8): /wallet and the "Pay with my wallet" button. Connecting shows each
+ * wallet's link and a QR code; paying asks the connected wallet to confirm one transfer.
+ */
+export function walletFeature(services: ShopServices) {
+  const feature = new Composer<BotContext>();
+  const { wallets, redis, prefix, testnet, log } = services;
+  if (wallets === undefined) return feature;
+
+  const remember = async (ctx: BotContext & { from: { id: number } }) =>
+    rememberBuyer(
+      redis,
+      prefix,
+      ctx.from.id,
+      ctx.chat?.id ?? ctx.from.id,
+      await ctx.i18n.getLocale(),
+    );
+
+  const describe = (ctx: BotContext, wallet: ConnectedWallet) =>
+    ctx.t("wallet-status", { app: wallet.appName, address: shortAddress(wallet.address, testnet) });
+
+  const disconnectKeyboard = (ctx: BotContext) =>
+    new InlineKeyboard().text(
+      ctx.t("button-wallet-disconnect"),
+      walletData.pack({ action: "disconnect", orderId: "" }),
+    );
+
+  /** The wallets' links and a QR code for a phone, or what is connected already. */
+  const offer = async (ctx: BotContext & { from: { id: number } }, orderId?: string) => {
+    let connection: ConnectOffer;
+    try {
+      connection = await wallets.connect(ctx.from.id, { orderId });
+    } catch (error) {
+      if (!(error instanceof WalletAlreadyConnected)) throw error;
+      const wallet = await wallets.wallet(ctx.from.id);
+      if (wallet)
+        await ctx.reply(describe(ctx, wallet), {
+          parse_mode: "HTML",
+          reply_markup: disconnectKeyboard(ctx),
+        });
+      return;
+    }
+    const keyboard = new InlineKeyboard();
+    for (const choice of connection.wallets) {
+      const name =
+        choice.appName === "telegram-wallet" ? ctx.t("button-telegram-wallet") : choice.name;
+      keyboard.url(name, choice.link).row();
+    }
+    const forPhone =
+      connection.wallets.find((w) => w.appName === "tonkeeper") ?? connection.wallets[0];
+    const lines = [ctx.t("wallet-connect-offer", { expires: formatTime(connection.expiresAt) })];
+    if (orderId) lines.push(ctx.t("wallet-connect-offer-order", { orderId }));
+    const caption = lines.join("\n\n");
+    if (forPhone === undefined) {
+      await ctx.reply(caption, { parse_mode: "HTML" });
+      return;
+    }
+    const qr = await QRCode.toBuffer(forPhone.link, {
+      type: "png",
+      errorCorrectionLevel: "L",
+      margin: 2,
+      width: 512,
+    });
+    await ctx.replyWithPhoto(new InputFile(qr, "connect-wallet.png"), {
+      caption,
+      parse_mode: "HTML",
+      reply_markup: keyboard,
+    });
+  };
+
+  feature.command("wallet", async (ctx) => {
+    if (!ctx.from) return;
+    await remember(ctx as BotContext & { from: { id: number } });
+    const wallet = await wallets.wallet(ctx.from.id);
+    if (wallet) {
+      await ctx.reply(describe(ctx, wallet), {
+        parse_mode: "HTML",
+        reply_markup: disconnectKeyboard(ctx),
+      });
+      return;
+    }
+    await offer(ctx as BotContext & { from: { id: number } });
+  });
+
+  feature.callbackQuery(walletData.filter({ action: "connect" }), async (ctx) => {
+    const { orderId } = walletData.unpack(ctx.callbackQuery.data);
+    await ctx.answerCallbackQuery();
+    await remember(ctx);
+    await offer(ctx, orderId || undefined);
+  });
+
+  feature.callbackQuery(walletData.filter({ action: "disconnect" }), async (ctx) => {
+    await ctx.answerCallbackQuery();
+    const had = await wallets.disconnect(ctx.from.id);
+    await ctx.reply(ctx.t(had ? "wallet-disconnected" : "wallet-none"));
+  });
+
+  feature.callbackQuery(walletData.filter({ action: "pay" }), async (ctx) => {
+    const { orderId } = walletData.unpack(ctx.callbackQuery.data);
+    await remember(ctx);
+    try {
+      const request = await wallets.pay(ctx.from.id, orderId);
+      const amount = formatAmount(request.amount, "TON");
+      await ctx.answerCallbackQuery({
+        text: ctx.t("wallet-pay-confirm", { app: request.wallet.appName }),
+      });
+      const keyboard = new InlineKeyboard();
+      if (request.wallet.link) {
+        keyboard.url(
+          ctx.t("button-wallet-open", { app: request.wallet.appName }),
+          request.wallet.link,
+        );
+      }
+      await ctx.reply(
+        ctx.t("wallet-pay-requested", {
+          app: request.wallet.appName,
+          amount,
+          orderId,
+          until: formatTime(request.validUntil),
+        }),
+        { parse_mode: "HTML", reply_markup: keyboard },
+      );
+    } catch (error) {
+      if (error instanceof WalletNotConnected) {
+        await ctx.answerCallbackQuery();
+        await offer(ctx, orderId);
+      } else if (error instanceof PaymentRequestPending) {
+        await ctx.answerCallbackQuery({
+          text: ctx.t("wallet-pay-pending", { until: formatTime(error.validUntil) }),
+          show_alert: true,
+        });
+      } else if (error instanceof OrderNotPayable) {
+        log.warn({ userId: ctx.from.id, orderId, reason: error.reason }, "wallet payment refused");
+        await ctx.answerCallbackQuery({
+          text: ctx.t(NOT_PAYABLE_TEXT[error.reason]),
+          show_alert: true,
+        });
+      } else if (error instanceof WalletOnWrongNetwork) {
+        log.warn({ userId: ctx.from.id, chain: error.chain }, "wallet on the wrong network");
+        await ctx.answerCallbackQuery();
+        await ctx.reply(
+          ctx.t("wallet-wrong-network", { network: testnet ? "testnet" : "mainnet" }),
+        );
+      } else {
+        throw error;
+      }
+    }
+  });
+
+  return feature;
+}

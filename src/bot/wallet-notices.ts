@@ -1,0 +1,131 @@
+import type { I18n } from "@grammyjs/i18n";
+import { type Api, GrammyError, InlineKeyboard } from "grammy";
+import type { Redis } from "ioredis";
+import type { Logger } from "../log.js";
+import { type Order, outstanding } from "../orders/order.js";
+import type { OrderStore } from "../orders/store.js";
+import type { CheckoutEvent } from "../payments/tonconnect/checkout.js";
+import { shortAddress } from "../payments/tonconnect/wallets.js";
+import { walletData } from "./callback-data.js";
+import type { BotContext } from "./context.js";
+import { formatAmount } from "./format.js";
+
+const BUYER_TTL_SECONDS = 30 * 86_400;
+
+function buyerKey(prefix: string, userId: number): string {
+  return `${prefix}tonconnect:buyer:${userId}`;
+}
+
+/** Where, and in which language, to tell a buyer what their wallet did while they were away. */
+export async function rememberBuyer(
+  redis: Redis,
+  prefix: string,
+  userId: number,
+  chatId: number,
+  locale: string,
+): Promise<void> {
+  await redis.set(
+    buyerKey(prefix, userId),
+    JSON.stringify({ chatId, locale }),
+    "EX",
+    BUYER_TTL_SECONDS,
+  );
+}
+
+export function stillPayable(order: Order | undefined, now: number): order is Order {
+  return (
+    order !== undefined &&
+    order.status === "pending" &&
+    order.expiresAt > now &&
+    outstanding(order) > 0n
+  );
+}
+
+export interface WalletNoticesOptions {
+  api: Api;
+  i18n: I18n<BotContext>;
+  redis: Redis;
+  prefix: string;
+  store: OrderStore;
+  testnet: boolean;
+  log: Logger;
+}
+
+/** Tells a buyer what their connected wallet did: connected, refused, paid, declined, left. */
+export class WalletNotices {
+  constructor(private readonly options: WalletNoticesOptions) {}
+
+  async handle(event: CheckoutEvent): Promise<void> {
+    try {
+      if (event.type === "payment") await this.payment(event.userId, event.orderId, event.outcome);
+      else await this.session(event);
+    } catch (error) {
+      // A buyer who blocked the bot cannot be told; the order itself is unaffected either way.
+      if (!(error instanceof GrammyError && [400, 403].includes(error.error_code))) throw error;
+      this.options.log.warn(
+        { userId: event.userId, description: error.description },
+        "buyer not reachable",
+      );
+    }
+  }
+
+  private async session(event: Exclude<CheckoutEvent, { type: "payment" }>): Promise<void> {
+    const { i18n, redis, prefix, store, testnet, api } = this.options;
+    const stored = await redis.get(buyerKey(prefix, event.userId));
+    const { chatId, locale } = stored
+      ? (JSON.parse(stored) as { chatId: number; locale: string })
+      : { chatId: event.userId, locale: "en" };
+    const t = (key: string, vars?: Record<string, string | number>) => i18n.t(locale, key, vars);
+    if (event.type === "connected") {
+      const keyboard = new InlineKeyboard();
+      let text = t("wallet-connected", {
+        app: event.wallet.appName,
+        address: shortAddress(event.wallet.address, testnet),
+      });
+      const order = event.orderId ? await store.get(event.orderId) : undefined;
+      if (stillPayable(order, store.now())) {
+        text += `\n\n${t("wallet-connected-pay", {
+          orderId: order.id,
+          amount: formatAmount(outstanding(order), "TON"),
+        })}`;
+        keyboard.text(
+          t("button-wallet-pay"),
+          walletData.pack({ action: "pay", orderId: order.id }),
+        );
+        keyboard.row();
+      }
+      keyboard.text(
+        t("button-wallet-disconnect"),
+        walletData.pack({ action: "disconnect", orderId: "" }),
+      );
+      await api.sendMessage(chatId, text, { parse_mode: "HTML", reply_markup: keyboard });
+      return;
+    }
+    const text =
+      event.type === "disconnected"
+        ? t("wallet-disconnected-by-wallet")
+        : event.reason === "wrong-network"
+          ? t("wallet-wrong-network", { network: testnet ? "testnet" : "mainnet" })
+          : t(event.reason === "declined" ? "wallet-connect-declined" : "wallet-connect-failed");
+    await api.sendMessage(chatId, text, { parse_mode: "HTML" });
+  }
+
+  private async payment(userId: number, orderId: string, outcome: string): Promise<void> {
+    const { i18n, store, api, log } = this.options;
+    const order = await store.get(orderId);
+    // Already paid: the watcher was quicker than the wallet's answer and the buyer knows.
+    if (!stillPayable(order, store.now())) return;
+    const t = (key: string) => i18n.t(order.lang, key, { orderId });
+    const keyboard = new InlineKeyboard();
+    if (outcome === "interrupted") {
+      keyboard.text(t("button-wallet-connect"), walletData.pack({ action: "connect", orderId }));
+    } else if (outcome !== "sent") {
+      keyboard.text(t("button-wallet-pay-again"), walletData.pack({ action: "pay", orderId }));
+    }
+    await api.sendMessage(order.chatId, t(`wallet-pay-${outcome}`), {
+      parse_mode: "HTML",
+      reply_markup: keyboard,
+    });
+    log.info({ userId, orderId, outcome }, "buyer told the wallet's answer");
+  }
+}

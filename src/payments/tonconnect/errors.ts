@@ -1,0 +1,50 @@
+/** Why a buyer's wallet request could not go ahead; the bot turns each into a sentence. */
+export class WalletCheckoutError extends Error {
+  override name = "WalletCheckoutError";
+}
+
+export class WalletNotConnected extends WalletCheckoutError {
+  override name = "WalletNotConnected";
+  constructor() {
+    super("no wallet is connected");
+  }
+}
+
+export class WalletAlreadyConnected extends WalletCheckoutError {
+  override name = "WalletAlreadyConnected";
+  constructor(readonly address: string) {
+    super("a wallet is already connected");
+  }
+}
+
+/** The connected wallet holds another network's TON (a mainnet wallet at a testnet shop). */
+export class WalletOnWrongNetwork extends WalletCheckoutError {
+  override name = "WalletOnWrongNetwork";
+  constructor(readonly chain: string) {
+    super(`the wallet is on chain ${chain}`);
+  }
+}
+
+/** One request at a time per buyer, so a double tap cannot ask the wallet to pay twice. */
+export class PaymentRequestPending extends WalletCheckoutError {
+  override name = "PaymentRequestPending";
+  constructor(
+    readonly orderId: string,
+    readonly validUntil: number,
+  ) {
+    super(`a payment request for ${orderId} is waiting in the wallet`);
+  }
+}
+
+/** "paid" covers every order that took its money already: paid, fulfilled, refunded. */
+export type NotPayableReason = "not-found" | "not-yours" | "not-ton" | "paid" | "expired";
+
+export class OrderNotPayable extends WalletCheckoutError {
+  override name = "OrderNotPayable";
+  constructor(
+    readonly orderId: string,
+    readonly reason: NotPayableReason,
+  ) {
+    super(`order ${orderId} cannot be paid from a wallet: ${reason}`);
+  }
+}

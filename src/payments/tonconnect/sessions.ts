@@ -1,0 +1,214 @@
+import {
+  TonConnect,
+  type TonConnectError,
+  type Wallet,
+  type WalletInfoRemote,
+  WalletsListManager,
+} from "@tonconnect/sdk";
+import type { Redis } from "ioredis";
+import type { Logger } from "../../log.js";
+import { WalletAlreadyConnected } from "./errors.js";
+import { chainOf } from "./request.js";
+import { RedisConnectStorage } from "./storage.js";
+import { offeredWallets } from "./wallets.js";
+
+/** A wallet's answer to a connection link is awaited this long; the SDK forgets it after five. */
+export const CONNECT_WINDOW_MS = 5 * 60_000;
+const IDLE_MS = 60_000;
+const SESSION_TTL_SECONDS = 30 * 86_400;
+const WALLETS_LIST_TTL_MS = 60 * 60_000;
+
+export type SessionEvent =
+  | { type: "connected"; userId: number; wallet: Wallet }
+  /** The wallet ended the session (not the buyer through the bot). */
+  | { type: "disconnected"; userId: number }
+  | { type: "connect-failed"; userId: number; error: TonConnectError };
+
+export interface WalletSessionsOptions {
+  redis: Redis;
+  prefix: string;
+  manifestUrl: string;
+  walletsListUrl: string;
+  testnet: boolean;
+  /** A connector nobody has used for this long is paused: its bridge stream is closed. */
+  idleMs?: number;
+  log: Logger;
+  onEvent: (event: SessionEvent) => void;
+}
+
+interface Live {
+  connector: TonConnect;
+  restored: Promise<void>;
+  /** Work that must keep the bridge open: a connection link or a payment request. */
+  holds: number;
+  idle?: NodeJS.Timeout;
+  connectWindow?: NodeJS.Timeout;
+  wallet: Wallet | null;
+  /** Set while the buyer disconnects through the bot, so that is not reported as the wallet's. */
+  leaving: boolean;
+}
+
+/**
+ * One TON Connect SDK instance per buyer, its session kept in Redis. A connector is restored
+ * from Redis when the buyer next needs it and paused when idle, so a process holds bridge
+ * streams only for buyers who are connecting or paying right now.
+ */
+export class WalletSessions {
+  private readonly live = new Map<number, Live>();
+  private readonly walletsList: WalletsListManager;
+  private closed = false;
+
+  constructor(private readonly options: WalletSessionsOptions) {
+    this.walletsList = new WalletsListManager({
+      walletsListSource: options.walletsListUrl,
+      cacheTTLMs: WALLETS_LIST_TTL_MS,
+    });
+  }
+
+  /** The buyer's connector, restored from Redis if this process has not got it open. */
+  async open(userId: number): Promise<TonConnect> {
+    if (this.closed) throw new Error("wallet sessions are closed");
+    let live = this.live.get(userId);
+    if (live === undefined) {
+      live = this.create(userId);
+      this.live.set(userId, live);
+    }
+    this.touch(userId, live);
+    await live.restored;
+    return live.connector;
+  }
+
+  /** The wallets a buyer can connect, from the wallets list or the SDK's built-in one. */
+  async wallets(): Promise<WalletInfoRemote[]> {
+    return offeredWallets(await this.walletsList.getWallets());
+  }
+
+  /**
+   * Starts a connection and returns the SDK's `tc://` link, which `universalLinkFor` turns into
+   * each wallet's link. The bridge stays open for the wallet's answer for CONNECT_WINDOW_MS.
+   */
+  async connect(userId: number, wallets: readonly WalletInfoRemote[]): Promise<string> {
+    const connector = await this.open(userId);
+    if (connector.account) throw new WalletAlreadyConnected(connector.account.address);
+    const live = this.live.get(userId);
+    if (live === undefined) throw new Error("wallet sessions are closed");
+    const bridges = [...new Set(wallets.map((wallet) => wallet.bridgeUrl))];
+    const link = connector.connect(bridges.map((bridgeUrl) => ({ bridgeUrl })));
+    if (live.connectWindow === undefined) this.hold(userId);
+    else clearTimeout(live.connectWindow);
+    live.connectWindow = setTimeout(() => this.endConnectWindow(userId, live), CONNECT_WINDOW_MS);
+    live.connectWindow.unref();
+    return link;
+  }
+
+  /** Drops the buyer's session here and, if the bridge is reachable, in the wallet. */
+  async disconnect(userId: number): Promise<boolean> {
+    const connector = await this.open(userId);
+    const live = this.live.get(userId);
+    if (!connector.connected || live === undefined) return false;
+    live.leaving = true;
+    try {
+      await connector.disconnect();
+    } finally {
+      live.leaving = false;
+    }
+    return true;
+  }
+
+  /** Keeps the buyer's bridge stream open until `release`. */
+  hold(userId: number): void {
+    const live = this.live.get(userId);
+    if (live === undefined) return;
+    live.holds += 1;
+    clearTimeout(live.idle);
+  }
+
+  release(userId: number): void {
+    const live = this.live.get(userId);
+    if (live === undefined) return;
+    live.holds = Math.max(0, live.holds - 1);
+    this.touch(userId, live);
+  }
+
+  /** How many buyers have a connector open in this process. */
+  get openCount(): number {
+    return this.live.size;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const userId of [...this.live.keys()]) this.pause(userId);
+  }
+
+  private create(userId: number): Live {
+    const { redis, prefix, manifestUrl, walletsListUrl, testnet } = this.options;
+    const connector = new TonConnect({
+      manifestUrl,
+      walletsListSource: walletsListUrl,
+      storage: new RedisConnectStorage(
+        redis,
+        `${prefix}tonconnect:${userId}:`,
+        SESSION_TTL_SECONDS,
+      ),
+      // A server has no window to watch, and buyers' sessions are nobody else's business.
+      disableAutoPauseConnection: true,
+      analytics: { mode: "off" },
+    });
+    // A wallet on the other network is refused by the SDK as it connects.
+    connector.setConnectionNetwork(chainOf(testnet));
+    const live: Live = {
+      connector,
+      restored: Promise.resolve(),
+      holds: 0,
+      wallet: null,
+      leaving: false,
+    };
+    connector.onStatusChange(
+      (wallet) => this.statusChanged(userId, live, wallet),
+      (error) => this.connectFailed(userId, live, error),
+    );
+    live.restored = connector.restoreConnection().catch((error: unknown) => {
+      this.options.log.warn({ userId, err: error }, "wallet session could not be restored");
+    });
+    return live;
+  }
+
+  private statusChanged(userId: number, live: Live, wallet: Wallet | null): void {
+    const before = live.wallet;
+    live.wallet = wallet;
+    if (wallet !== null) {
+      this.endConnectWindow(userId, live);
+      this.options.onEvent({ type: "connected", userId, wallet });
+    } else if (before !== null && !live.leaving) {
+      this.options.onEvent({ type: "disconnected", userId });
+    }
+  }
+
+  private connectFailed(userId: number, live: Live, error: TonConnectError): void {
+    this.endConnectWindow(userId, live);
+    this.options.onEvent({ type: "connect-failed", userId, error });
+  }
+
+  private endConnectWindow(userId: number, live: Live): void {
+    if (live.connectWindow === undefined) return;
+    clearTimeout(live.connectWindow);
+    live.connectWindow = undefined;
+    this.release(userId);
+  }
+
+  private touch(userId: number, live: Live): void {
+    clearTimeout(live.idle);
+    if (live.holds > 0 || this.closed) return;
+    live.idle = setTimeout(() => this.pause(userId), this.options.idleMs ?? IDLE_MS);
+    live.idle.unref();
+  }
+
+  private pause(userId: number): void {
+    const live = this.live.get(userId);
+    if (live === undefined) return;
+    clearTimeout(live.idle);
+    clearTimeout(live.connectWindow);
+    this.live.delete(userId);
+    live.connector.pauseConnection();
+  }
+}

@@ -1,0 +1,54 @@
+import { Address } from "@ton/core";
+import {
+  encodeTelegramUrlParameters,
+  isTelegramUrl,
+  isWalletInfoRemote,
+  type WalletInfo,
+  type WalletInfoRemote,
+} from "@tonconnect/sdk";
+
+/** The wallets a buyer is offered, in this order: Telegram's own wallet, then Tonkeeper. */
+export const OFFERED_WALLETS = ["telegram-wallet", "tonkeeper"] as const;
+
+export interface WalletChoice {
+  appName: string;
+  name: string;
+  /** Opens the wallet with the connection request. */
+  link: string;
+}
+
+/** The offered wallets that can be reached over an HTTP bridge, from a wallets list. */
+export function offeredWallets(list: readonly WalletInfo[]): WalletInfoRemote[] {
+  const remote = list.filter(isWalletInfoRemote);
+  return OFFERED_WALLETS.flatMap((appName) => remote.filter((w) => w.appName === appName));
+}
+
+/**
+ * Turns the SDK's generic `tc://` connection link into one wallet's universal link: its query
+ * goes to the wallet's link as is, or, for a wallet inside Telegram, packed into `startapp`.
+ */
+export function universalLinkFor(tcLink: string, wallet: WalletInfoRemote): string {
+  const query = new URL(tcLink).search.slice(1);
+  const url = new URL(wallet.universalLink);
+  if (isTelegramUrl(wallet.universalLink)) {
+    // Telegram opens a mini app only by /start with startapp; `attach` is the old form.
+    if (url.searchParams.has("attach")) {
+      url.searchParams.delete("attach");
+      url.pathname += "/start";
+    }
+    url.searchParams.set("startapp", `tonconnect-${encodeTelegramUrlParameters(query)}`);
+    return url.toString();
+  }
+  url.search = query;
+  return url.toString();
+}
+
+/** A wallet address as buyers know it, shortened: "0QAb…cdEf". */
+export function shortAddress(raw: string, testnet: boolean): string {
+  const friendly = Address.parse(raw).toString({
+    urlSafe: true,
+    bounceable: false,
+    testOnly: testnet,
+  });
+  return `${friendly.slice(0, 4)}…${friendly.slice(-4)}`;
+}

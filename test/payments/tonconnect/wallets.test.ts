@@ -1,0 +1,82 @@
+import { Address } from "@ton/core";
+import {
+  decodeTelegramUrlParameters,
+  type WalletInfo,
+  type WalletInfoRemote,
+} from "@tonconnect/sdk";
+import { describe, expect, it } from "vitest";
+import {
+  offeredWallets,
+  shortAddress,
+  universalLinkFor,
+} from "../../../src/payments/tonconnect/wallets.js";
+
+const tonkeeper: WalletInfoRemote = {
+  name: "Tonkeeper",
+  appName: "tonkeeper",
+  imageUrl: "https://tonkeeper.com/icon.png",
+  aboutUrl: "https://tonkeeper.com",
+  platforms: ["ios", "android"],
+  universalLink: "https://app.tonkeeper.com/ton-connect",
+  bridgeUrl: "https://bridge.tonapi.io/bridge",
+};
+const telegramWallet: WalletInfoRemote = {
+  name: "Wallet",
+  appName: "telegram-wallet",
+  imageUrl: "https://wallet.tg/logo.png",
+  aboutUrl: "https://wallet.tg/",
+  platforms: ["ios", "android"],
+  universalLink: "https://t.me/wallet?attach=wallet",
+  bridgeUrl: "https://walletbot.me/tonconnect-bridge/bridge",
+};
+const injectedOnly: WalletInfo = {
+  name: "OpenMask",
+  appName: "openmask",
+  imageUrl: "https://openmask.app/icon.png",
+  aboutUrl: "https://openmask.app",
+  platforms: ["chrome"],
+  jsBridgeKey: "openmask",
+  injected: false,
+  embedded: false,
+};
+const request = JSON.stringify({ manifestUrl: "https://shop.example/m.json", items: [] });
+const tcLink = `tc://?v=2&id=abcd&trace_id=t-1&r=${encodeURIComponent(request)}`;
+
+describe("offeredWallets", () => {
+  it("offers Telegram Wallet then Tonkeeper, and nothing that cannot be reached by a bridge", () => {
+    const offered = offeredWallets([injectedOnly, tonkeeper, telegramWallet]);
+    expect(offered.map((wallet) => wallet.appName)).toEqual(["telegram-wallet", "tonkeeper"]);
+  });
+});
+
+describe("universalLinkFor", () => {
+  it("puts the connection request on Tonkeeper's universal link", () => {
+    const url = new URL(universalLinkFor(tcLink, tonkeeper));
+    expect(url.origin + url.pathname).toBe("https://app.tonkeeper.com/ton-connect");
+    expect(url.searchParams.get("id")).toBe("abcd");
+    expect(url.searchParams.get("r")).toBe(request);
+  });
+
+  it("packs it into startapp for Telegram Wallet, which opens as a mini app", () => {
+    const url = new URL(universalLinkFor(tcLink, telegramWallet));
+    expect(url.origin + url.pathname).toBe("https://t.me/wallet/start");
+    expect(url.searchParams.has("attach")).toBe(false);
+    const startapp = url.searchParams.get("startapp") ?? "";
+    expect(startapp.startsWith("tonconnect-")).toBe(true);
+    const query = new URLSearchParams(
+      decodeTelegramUrlParameters(startapp.slice("tonconnect-".length)),
+    );
+    expect(query.get("id")).toBe("abcd");
+    expect(query.get("r")).toBe(request);
+  });
+});
+
+describe("shortAddress", () => {
+  it("shows the user-friendly form, test-only on testnet, cut to its ends", () => {
+    const address = new Address(0, Buffer.alloc(32, 1));
+    const full = address.toString({ urlSafe: true, bounceable: false, testOnly: true });
+    expect(shortAddress(address.toRawString(), true)).toBe(`${full.slice(0, 4)}…${full.slice(-4)}`);
+    expect(shortAddress(address.toRawString(), true).startsWith("0Q")).toBe(true);
+    expect(shortAddress(address.toRawString(), false).startsWith("UQ")).toBe(true);
+  });
+});
