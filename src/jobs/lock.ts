@@ -8,15 +8,6 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
-type LockRedis = Redis & { tpbJobUnlock(key: string, token: string): Promise<number> };
-
-function lockRedis(redis: Redis): LockRedis {
-  if (!("tpbJobUnlock" in redis)) {
-    redis.defineCommand("tpbJobUnlock", { numberOfKeys: 1, lua: UNLOCK });
-  }
-  return redis as LockRedis;
-}
-
 /** Takes `key` for `ttlMs` if nobody holds it; returns the token that releases it, or undefined. */
 export async function acquireLock(
   redis: Redis,
@@ -29,7 +20,9 @@ export async function acquireLock(
 
 /** Gives `key` back, if it is still ours. */
 export async function releaseLock(redis: Redis, key: string, token: string): Promise<void> {
-  await lockRedis(redis).tpbJobUnlock(key, token);
+  // Plain EVAL, not defineCommand: a command defined after an auto-pipeline was opened is
+  // missing from that pipeline, and ioredis then throws and leaves the caller waiting.
+  await redis.eval(UNLOCK, 1, key, token);
 }
 
 /**
