@@ -19,6 +19,7 @@ import {
   WalletOnWrongNetwork,
 } from "./errors.js";
 import { chainOf, paymentTransaction } from "./request.js";
+import { routeSdkConsole } from "./sdk-log.js";
 import { CONNECT_WINDOW_MS, type SessionEvent, WalletSessions } from "./sessions.js";
 import { universalLinkFor, type WalletChoice } from "./wallets.js";
 
@@ -87,6 +88,7 @@ export class TonConnectCheckout {
   private readonly running = new Set<Promise<void>>();
 
   constructor(private readonly options: TonConnectCheckoutOptions) {
+    routeSdkConsole(options.log);
     this.sessions = new WalletSessions({
       redis: options.redis,
       prefix: options.prefix,
@@ -173,13 +175,17 @@ export class TonConnectCheckout {
     const amount = outstanding(order);
     const comment = order.comment ?? "";
     this.sessions.hold(userId);
-    const run = this.request(userId, orderId, connector, amount, comment, validUntil)
-      .catch((error: unknown) => log.error({ err: error, userId, orderId }, "wallet request broke"))
-      .finally(async () => {
-        this.sessions.release(userId);
-        await releaseLock(redis, lockKey, token).catch(() => undefined);
-        this.running.delete(run);
-      });
+    // Free for another try before the buyer hears how this one ended.
+    const done = async () => {
+      this.sessions.release(userId);
+      await releaseLock(redis, lockKey, token).catch(() => undefined);
+    };
+    const run = this.request(userId, orderId, connector, amount, comment, validUntil, done)
+      .catch(async (error: unknown) => {
+        await done();
+        log.error({ err: error, userId, orderId }, "wallet request broke");
+      })
+      .finally(() => this.running.delete(run));
     this.running.add(run);
     log.info(
       { userId, orderId, amount: amount.toString(), wallet: wallet.device.appName, validUntil },
@@ -192,7 +198,7 @@ export class TonConnectCheckout {
   async close(): Promise<void> {
     for (const interrupt of this.interrupts.values()) interrupt("abandoned");
     await Promise.allSettled([...this.running]);
-    this.sessions.close();
+    await this.sessions.close();
   }
 
   private checkPayable(
@@ -219,6 +225,7 @@ export class TonConnectCheckout {
     amount: bigint,
     comment: string,
     validUntil: number,
+    done: () => Promise<void>,
   ): Promise<void> {
     const { merchant, testnet, log } = this.options;
     const transaction = paymentTransaction({
@@ -247,6 +254,7 @@ export class TonConnectCheckout {
     const outcome = await Promise.race([answered, interrupted, expired]);
     timer.abort();
     this.interrupts.delete(userId);
+    await done();
     if (outcome === "abandoned") return;
     if (outcome !== "sent") log.info({ userId, orderId, outcome }, "wallet payment request ended");
     this.listener({ type: "payment", userId, orderId, outcome });

@@ -9,7 +9,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "../../log.js";
 import { WalletAlreadyConnected } from "./errors.js";
 import { chainOf } from "./request.js";
-import { RedisConnectStorage } from "./storage.js";
+import { RedisConnectStorage, StorageGate } from "./storage.js";
 import { offeredWallets } from "./wallets.js";
 
 /** A wallet's answer to a connection link is awaited this long; the SDK forgets it after five. */
@@ -56,6 +56,7 @@ interface Live {
 export class WalletSessions {
   private readonly live = new Map<number, Live>();
   private readonly walletsList: WalletsListManager;
+  private readonly gate = new StorageGate();
   private closed = false;
 
   constructor(private readonly options: WalletSessionsOptions) {
@@ -135,9 +136,11 @@ export class WalletSessions {
     return this.live.size;
   }
 
-  close(): void {
+  /** Pauses every connector and waits for the SDK's writes in hand; later ones are dropped. */
+  async close(): Promise<void> {
     this.closed = true;
     for (const userId of [...this.live.keys()]) this.pause(userId);
+    await this.gate.close();
   }
 
   private create(userId: number): Live {

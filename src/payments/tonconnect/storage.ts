@@ -2,6 +2,29 @@ import type { IStorage } from "@tonconnect/sdk";
 import type { Redis } from "ioredis";
 
 /**
+ * Lets a stopping process finish the SDK's writes in hand and refuse new ones, so nothing is
+ * sent to a Redis connection that is about to close (the SDK writes from its own callbacks).
+ */
+export class StorageGate {
+  private closed = false;
+  private readonly pending = new Set<Promise<unknown>>();
+
+  run<T>(work: () => Promise<T>, whenClosed: T): Promise<T> {
+    if (this.closed) return Promise.resolve(whenClosed);
+    const running = work();
+    this.pending.add(running);
+    const forget = () => this.pending.delete(running);
+    running.then(forget, forget);
+    return running;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.pending]);
+  }
+}
+
+/**
  * The TON Connect SDK's storage for one buyer, in Redis under that buyer's namespace. Every read
  * and write renews the keys' lifetime, so a session nobody uses for `ttlSeconds` is forgotten.
  */
@@ -10,17 +33,18 @@ export class RedisConnectStorage implements IStorage {
     private readonly redis: Redis,
     private readonly namespace: string,
     private readonly ttlSeconds: number,
+    private readonly gate = new StorageGate(),
   ) {}
 
   async setItem(key: string, value: string): Promise<void> {
-    await this.redis.set(this.namespace + key, value, "EX", this.ttlSeconds);
+    await this.gate.run(() => this.redis.set(this.namespace + key, value, "EX", this.ttlSeconds), null);
   }
 
-  async getItem(key: string): Promise<string | null> {
-    return this.redis.getex(this.namespace + key, "EX", this.ttlSeconds);
+  getItem(key: string): Promise<string | null> {
+    return this.gate.run(() => this.redis.getex(this.namespace + key, "EX", this.ttlSeconds), null);
   }
 
   async removeItem(key: string): Promise<void> {
-    await this.redis.del(this.namespace + key);
+    await this.gate.run(() => this.redis.del(this.namespace + key), 0);
   }
 }
