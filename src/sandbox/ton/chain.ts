@@ -1,5 +1,6 @@
 import {
   Address,
+  beginCell,
   Cell,
   comment,
   external,
@@ -7,6 +8,8 @@ import {
   type Message,
   internal as relaxedInternal,
   SendMode,
+  type StateInit,
+  storeMessage,
   type Transaction,
   type TupleItem,
   toNano,
@@ -100,6 +103,16 @@ export interface CreateWalletOptions {
 export interface TransferOptions {
   /** A string becomes a text comment (op 0). */
   body?: string | Cell;
+  /** Defaults to true, like @ton/core's `internal()`. */
+  bounce?: boolean;
+}
+
+/** One message inside a signed wallet transfer: what a TON Connect request's message becomes. */
+export interface OutgoingMessage {
+  to: Address;
+  amount: bigint;
+  body?: Cell;
+  init?: StateInit;
   /** Defaults to true, like @ton/core's `internal()`. */
   bounce?: boolean;
 }
@@ -234,24 +247,26 @@ export class EmulatedChain {
     opts: TransferOptions = {},
   ): Promise<BlockchainTransaction[]> {
     const body = typeof opts.body === "string" ? comment(opts.body) : opts.body;
-    const message = relaxedInternal({ to, value: amount, bounce: opts.bounce ?? true, body });
+    const message = { to, amount, body, bounce: opts.bounce };
     return this.exclusive(async () => {
-      const transfer = {
-        seqno: await from.contract.getSeqno(),
-        secretKey: from.keyPair.secretKey,
-        messages: [message],
-        sendMode: SendMode.PAY_GAS_SEPARATELY | SendMode.IGNORE_ERRORS,
-        // Wallets check valid_until against chain time, not the wall clock.
-        timeout: this.clock + 60,
-      };
-      const signed =
-        from.version === "v4"
-          ? from.wallet.createTransfer(transfer)
-          : from.wallet.createTransfer(transfer);
-      const deployed = (await this.account(from.address)).state === "active";
-      const init = deployed ? undefined : from.wallet.init;
-      return this.send(external({ to: from.address, init, body: signed }));
+      // Wallets check valid_until against chain time, not the wall clock.
+      const signed = await this.signedTransfer(from, [message], this.clock + 60);
+      return this.send(signed);
     });
+  }
+
+  /**
+   * Signs a transfer the way a wallet app does, without sending it: the external-in message
+   * (the BOC a dapp gets back from sendTransaction). Seqno comes from the contract; the StateInit
+   * rides along while the wallet is not deployed. The wallet rejects it once `validUntil` < `now`.
+   */
+  async signTransfer(
+    from: EmulatedWallet,
+    messages: readonly OutgoingMessage[],
+    validUntil: number,
+  ): Promise<Cell> {
+    const signed = await this.exclusive(() => this.signedTransfer(from, messages, validUntil));
+    return beginCell().store(storeMessage(signed)).endCell();
   }
 
   /** Sends any message (internal or external-in) straight into the chain. */
@@ -382,6 +397,35 @@ export class EmulatedChain {
     const wallet = WalletContractV5R1.create({ workchain: 0, publicKey: keyPair.publicKey });
     const contract = this.sandbox.openContract(wallet);
     return { version, address: wallet.address, keyPair, wallet, contract };
+  }
+
+  private async signedTransfer(
+    from: EmulatedWallet,
+    messages: readonly OutgoingMessage[],
+    validUntil: number,
+  ): Promise<Message> {
+    const transfer = {
+      seqno: await from.contract.getSeqno(),
+      secretKey: from.keyPair.secretKey,
+      messages: messages.map((m) =>
+        relaxedInternal({
+          to: m.to,
+          value: m.amount,
+          bounce: m.bounce ?? true,
+          body: m.body,
+          init: m.init,
+        }),
+      ),
+      sendMode: SendMode.PAY_GAS_SEPARATELY | SendMode.IGNORE_ERRORS,
+      timeout: validUntil,
+    };
+    const body =
+      from.version === "v4"
+        ? from.wallet.createTransfer(transfer)
+        : from.wallet.createTransfer(transfer);
+    const deployed = (await this.account(from.address)).state === "active";
+    const init = deployed ? undefined : from.wallet.init;
+    return external({ to: from.address, init, body });
   }
 
   /** Runs a message and everything it causes through the sandbox queue, recording the lot. */

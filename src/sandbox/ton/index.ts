@@ -9,6 +9,7 @@ export {
   type FabricatedPayment,
   type GetMethodOutcome,
   MessageRejectedError,
+  type OutgoingMessage,
   type TransferOptions,
 } from "./chain.js";
 export { type FaultPlan, type InjectedFault, mulberry32, noFaults } from "./faults.js";
