@@ -12,6 +12,12 @@ import {
 import type { EmulatedUser, EmulatedUserOptions } from "./telegram/user.js";
 import { EmulatedChain, type EmulatedWallet } from "./ton/chain.js";
 import { startToncenterEmulator, type ToncenterEmulator } from "./ton/server.js";
+import {
+  EmulatedWalletApp,
+  startTonConnectBridge,
+  type TonConnectBridgeEmulator,
+  type WalletNetwork,
+} from "./tonconnect/index.js";
 
 export interface SandboxOptions {
   /** A Redis to use; without it a redis-server is started on a free port. */
@@ -36,9 +42,18 @@ export interface BuyerWallet {
   pay(amount: bigint, comment: string): Promise<void>;
 }
 
+export interface WalletAppOptions {
+  /** What the wallet holds; 100 TON by default. */
+  balance?: bigint;
+  /** "-3" testnet (the sandbox shop's network) or "-239" mainnet. */
+  network?: WalletNetwork;
+  appName?: string;
+}
+
 /**
  * The whole shop on loopback: Redis, an emulated TON chain behind the toncenter emulator, the
- * Telegram Bot API emulator, and the real app (bot, watcher, fulfilment) configured against them.
+ * Telegram Bot API emulator, a TON Connect bridge, and the real app (bot, watcher, fulfilment)
+ * configured against them.
  */
 export class Sandbox {
   private current: App | undefined;
@@ -49,6 +64,7 @@ export class Sandbox {
     readonly chain: EmulatedChain,
     readonly toncenter: ToncenterEmulator,
     readonly telegram: TelegramEmulator,
+    readonly bridge: TonConnectBridgeEmulator,
     readonly merchant: EmulatedWallet,
     private readonly log: Logger,
   ) {}
@@ -68,6 +84,8 @@ export class Sandbox {
       cleanups.push(() => toncenter.close());
       const telegram = await startTelegramEmulator(options.telegram);
       cleanups.push(() => telegram.close());
+      const bridge = await startTonConnectBridge();
+      cleanups.push(() => bridge.close());
 
       const config: Config = {
         ...loadConfig({}),
@@ -82,11 +100,13 @@ export class Sandbox {
         pollIntervalMs: 250,
         // Any token does for the emulator; with it the shop also sells by card.
         paymentProviderToken: "284685063:TEST:sandbox",
+        tonconnectManifestUrl: bridge.manifestUrl,
+        tonconnectWalletsListUrl: bridge.walletsListUrl,
         logLevel: "silent",
         ...options.config,
       };
       const log = options.log ?? createLogger({ level: config.logLevel });
-      const sandbox = new Sandbox(config, chain, toncenter, telegram, merchant, log);
+      const sandbox = new Sandbox(config, chain, toncenter, telegram, bridge, merchant, log);
       sandbox.cleanups.push(...cleanups);
       if (options.openShop === false) return sandbox;
       const app = await sandbox.open();
@@ -121,6 +141,26 @@ export class Sandbox {
     };
   }
 
+  /**
+   * A wallet app (Tonkeeper, say) on the buyer's phone: a funded wallet on the emulated chain
+   * that connects through the TON Connect bridge and signs the transfers it is asked for.
+   */
+  async walletApp(options: WalletAppOptions = {}): Promise<EmulatedWalletApp> {
+    const wallet = await this.chain.createWallet({
+      version: "v4",
+      balance: options.balance ?? toNano("100"),
+    });
+    const app = new EmulatedWalletApp({
+      bridgeUrl: this.bridge.bridgeUrl,
+      chain: this.chain,
+      wallet,
+      network: options.network,
+      appName: options.appName,
+    });
+    this.cleanups.push(async () => app.close());
+    return app;
+  }
+
   /** The environment that runs `npm start` as this sandbox's shop in another process. */
   env(): Record<string, string> {
     const { config } = this;
@@ -135,6 +175,8 @@ export class Sandbox {
       REDIS_PREFIX: config.redisPrefix,
       POLL_INTERVAL_MS: String(config.pollIntervalMs),
       PAYMENT_PROVIDER_TOKEN: config.paymentProviderToken ?? "",
+      TONCONNECT_MANIFEST_URL: config.tonconnectManifestUrl ?? "",
+      TONCONNECT_WALLETS_LIST_URL: config.tonconnectWalletsListUrl,
       LOG_LEVEL: config.logLevel,
     };
   }

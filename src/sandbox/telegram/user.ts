@@ -110,6 +110,22 @@ export class EmulatedUser {
     throw new Error(`no button matching ${String(label)} in the chat`);
   }
 
+  /** The address of the link button whose label contains `label`: what a tap would open. */
+  link(label: string, message?: ChatMessage): string {
+    const candidates = message === undefined ? [...this.fromBot()].reverse() : [message];
+    for (const candidate of candidates) {
+      const markup = candidate.replyMarkup;
+      if (markup === undefined || !("inline_keyboard" in markup)) continue;
+      const button = markup.inline_keyboard.flat().find((b) => b.text.includes(label));
+      if (button === undefined) continue;
+      if (!("url" in button) || button.url === undefined) {
+        throw new Error(`button "${button.text}" is not a link`);
+      }
+      return button.url;
+    }
+    throw new Error(`no link button matching ${label} in the chat`);
+  }
+
   /** Sends callback data as if a button carried it — including data no button carries. */
   pressData(data: string, message: ChatMessage): Promise<CallbackAnswer | undefined> {
     return this.ask("callback_query", DEFAULT_WAIT_MS, (id) => ({

@@ -1,0 +1,250 @@
+import { Writable } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/log.js";
+import type { EmulatedUser } from "../../src/sandbox/telegram/index.js";
+import type { EmulatedWalletApp } from "../../src/sandbox/tonconnect/index.js";
+import type { Sandbox } from "../../src/sandbox/world.js";
+import { checkoutTon, orderReaches, startShop, type TonCheckout } from "../support/sandbox.js";
+
+const MUG = "TON mug";
+
+let sandbox: Sandbox | undefined;
+afterEach(async () => {
+  await sandbox?.stop();
+  sandbox = undefined;
+});
+
+/** Presses "Pay with my wallet" on a fresh TON order; with no wallet yet, the bot offers one. */
+async function connectFromOrder(
+  buyer: EmulatedUser,
+  phone: EmulatedWalletApp,
+  checkout: TonCheckout,
+) {
+  const before = buyer.lastMessageId();
+  await buyer.press("Pay with my wallet", checkout.message);
+  const offer = await buyer.waitForButton("Tonkeeper", { after: before });
+  expect(offer.caption).toContain("Connect your wallet");
+  expect(offer.caption).toContain(`pay order ${checkout.orderId}`);
+  expect(offer.photo).toBeDefined();
+  expect(await phone.openLink(buyer.link("Tonkeeper", offer))).toBe("connected");
+  return buyer.waitForText("is connected:", { after: before });
+}
+
+/** Money on chain from `phone` to the merchant carrying `comment`. */
+function transfersWithComment(shop: Sandbox, comment: string) {
+  return shop.chain.transactions(shop.merchant.address).filter((tx) => {
+    const info = tx.inMessage?.info;
+    if (info?.type !== "internal") return false;
+    const body = tx.inMessage?.body.beginParse();
+    if (!body || body.remainingBits < 32 || body.loadUint(32) !== 0) return false;
+    return body.loadStringTail() === comment;
+  });
+}
+
+describe("TON Connect checkout", () => {
+  it("connects a wallet, asks it to pay, and fulfils the order once the watcher sees the transfer", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user({ firstName: "Tom" });
+    const phone = await sandbox.walletApp();
+    const checkout = await checkoutTon(buyer, MUG);
+    const order = await sandbox.app.store.require(checkout.orderId);
+
+    const connected = await connectFromOrder(buyer, phone, checkout);
+    const friendly = phone.address.toString({ urlSafe: true, bounceable: false, testOnly: true });
+    expect(connected.text).toContain(
+      `Tonkeeper is connected: ${friendly.slice(0, 4)}…${friendly.slice(-4)}`,
+    );
+    expect(connected.text).toContain(`Pay order ${checkout.orderId}`);
+
+    const before = buyer.lastMessageId();
+    const answer = await buyer.press("Pay with my wallet", connected);
+    expect(answer?.text).toContain("Confirm the payment in Tonkeeper");
+    await buyer.waitForText("Payment request sent to Tonkeeper", { after: before });
+
+    const request = await phone.nextRequest();
+    expect(request.messages).toHaveLength(1);
+    expect(request.messages[0]?.address.equals(sandbox.merchant.address)).toBe(true);
+    expect(request.messages[0]?.amount).toBe(order.amount);
+    expect(request.messages[0]?.comment).toBe(checkout.comment);
+    expect(request.network).toBe("-3");
+    expect((request.validUntil ?? 0) * 1000).toBeLessThanOrEqual(order.expiresAt);
+
+    const fulfilled = await orderReaches(sandbox, checkout.orderId, "fulfilled");
+    expect(request.outcome).toBe("approved");
+    expect(fulfilled.paid).toBe(order.amount);
+    expect(fulfilled.payments).toHaveLength(1);
+    expect(fulfilled.payments[0]?.from).toBeDefined();
+    expect(transfersWithComment(sandbox, checkout.comment)).toHaveLength(1);
+    await buyer.waitForText(`Payment received for order ${checkout.orderId}`, { after: before });
+  });
+
+  it("tells the buyer a declined request kindly, keeps the order open, and lets them try again", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    const phone = await sandbox.walletApp();
+    const checkout = await checkoutTon(buyer, MUG);
+    const connected = await connectFromOrder(buyer, phone, checkout);
+
+    phone.answer("reject");
+    const before = buyer.lastMessageId();
+    await buyer.press("Pay with my wallet", connected);
+    const declined = await buyer.waitForText("You declined the payment", { after: before });
+    expect((await phone.nextRequest()).outcome).toBe("rejected");
+    expect((await sandbox.app.store.require(checkout.orderId)).status).toBe("pending");
+    expect(transfersWithComment(sandbox, checkout.comment)).toHaveLength(0);
+    // The link and QR code under the payment message still work, and so does another try.
+    expect(buyer.link("Open in Tonkeeper", checkout.message)).toContain(checkout.comment);
+
+    await buyer.press("Try my wallet again", declined);
+    await orderReaches(sandbox, checkout.orderId, "fulfilled");
+    expect(transfersWithComment(sandbox, checkout.comment)).toHaveLength(1);
+  });
+
+  it("asks one request at a time and says when an unanswered one expired", async () => {
+    sandbox = await startShop({ config: { tonconnectRequestTtlSeconds: 10 } });
+    const buyer = sandbox.user();
+    const phone = await sandbox.walletApp();
+    const checkout = await checkoutTon(buyer, MUG);
+    const connected = await connectFromOrder(buyer, phone, checkout);
+
+    phone.answer("ignore");
+    const before = buyer.lastMessageId();
+    await buyer.press("Pay with my wallet", connected);
+    const request = await phone.nextRequest();
+    const order = await sandbox.app.store.require(checkout.orderId);
+    expect((request.validUntil ?? 0) * 1000).toBeLessThan(order.expiresAt);
+
+    const again = await buyer.press("Pay with my wallet", connected);
+    expect(again?.text).toContain("already waiting in your wallet");
+    await buyer.waitForText("expired before your wallet confirmed it", {
+      after: before,
+      timeoutMs: 30_000,
+    });
+    expect(phone.requests).toHaveLength(1);
+    expect((await sandbox.app.store.require(checkout.orderId)).status).toBe("pending");
+    expect(transfersWithComment(sandbox, checkout.comment)).toHaveLength(0);
+  });
+
+  it("tells the buyer when the wallet disconnects while a request waits, and offers to reconnect", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    const phone = await sandbox.walletApp();
+    const checkout = await checkoutTon(buyer, MUG);
+    const connected = await connectFromOrder(buyer, phone, checkout);
+
+    phone.answer("ignore");
+    const before = buyer.lastMessageId();
+    await buyer.press("Pay with my wallet", connected);
+    await phone.nextRequest();
+    await phone.disconnect();
+    const interrupted = await buyer.waitForText("Your wallet disconnected before confirming", {
+      after: before,
+    });
+    await buyer.waitForText("ended its connection", { after: before });
+    expect((await sandbox.app.store.require(checkout.orderId)).status).toBe("pending");
+
+    // Reconnecting goes through the offer again, then paying works.
+    const offerFrom = buyer.lastMessageId();
+    await buyer.press("Connect a wallet", interrupted);
+    const offer = await buyer.waitForButton("Tonkeeper", { after: offerFrom });
+    expect(await phone.openLink(buyer.link("Tonkeeper", offer))).toBe("connected");
+    const reconnected = await buyer.waitForText("is connected:", { after: offerFrom });
+    await buyer.press("Pay with my wallet", reconnected);
+    await orderReaches(sandbox, checkout.orderId, "fulfilled");
+  });
+
+  it("restores the buyer's wallet session from Redis after the bot restarts", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    const phone = await sandbox.walletApp();
+    const checkout = await checkoutTon(buyer, MUG);
+    const connected = await connectFromOrder(buyer, phone, checkout);
+
+    await sandbox.restart();
+    expect(sandbox.app.wallets).toBeDefined();
+
+    const before = buyer.lastMessageId();
+    buyer.send("/wallet");
+    const status = await buyer.waitForText("Connected: Tonkeeper", { after: before });
+    expect(status.text).toContain("…");
+    await buyer.press("Pay with my wallet", connected);
+    expect((await phone.nextRequest()).outcome).toBe("approved");
+    await orderReaches(sandbox, checkout.orderId, "fulfilled");
+  });
+
+  it("refuses a mainnet wallet at a testnet shop with a clear message, connecting nothing", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    const phone = await sandbox.walletApp({ network: "-239" });
+    const checkout = await checkoutTon(buyer, MUG);
+
+    const before = buyer.lastMessageId();
+    await buyer.press("Pay with my wallet", checkout.message);
+    const offer = await buyer.waitForButton("Tonkeeper", { after: before });
+    await phone.openLink(buyer.link("Tonkeeper", offer));
+    const refused = await buyer.waitForText("different TON network", { after: before });
+    expect(refused.text).toContain("this shop takes testnet TON");
+
+    // Not connected: the next try offers the connection again instead of a request.
+    const next = buyer.lastMessageId();
+    await buyer.press("Pay with my wallet", checkout.message);
+    await buyer.waitForButton("Tonkeeper", { after: next });
+    expect(phone.requests).toHaveLength(0);
+    expect((await sandbox.app.store.require(checkout.orderId)).status).toBe("pending");
+  });
+
+  it("disconnects from the bot, and will not ask a wallet to pay someone else's order", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    const other = sandbox.user({ firstName: "Eve" });
+    const phone = await sandbox.walletApp();
+    const theirs = await checkoutTon(other, MUG);
+    const mine = await checkoutTon(buyer, MUG);
+    const connected = await connectFromOrder(buyer, phone, mine);
+
+    // Eve's order id on a button of Alice's: refused, and her wallet is asked nothing.
+    const forged = await buyer.pressData(`wallet:pay:${theirs.orderId}`, connected);
+    expect(forged?.text).toContain("belongs to someone else");
+    expect(phone.requests).toHaveLength(0);
+
+    const before = buyer.lastMessageId();
+    await buyer.press("Disconnect the wallet", connected);
+    await buyer.waitForText("Your wallet is disconnected", { after: before });
+    await expect.poll(() => phone.connected).toBe(false);
+    buyer.send("/wallet");
+    await buyer.waitForText("Connect your wallet", { after: before });
+  });
+
+  it("survives a wallet that cannot read the shop's manifest, tells the buyer, and names the setting", async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    sandbox = await startShop({
+      // Nothing listens on the discard port: every wallet fails to fetch this manifest.
+      config: { tonconnectManifestUrl: "http://127.0.0.1:9/tonconnect-manifest.json" },
+      log: createLogger({ level: "info", destination }),
+    });
+    const buyer = sandbox.user();
+    const phone = await sandbox.walletApp();
+    const checkout = await checkoutTon(buyer, MUG);
+
+    const before = buyer.lastMessageId();
+    await buyer.press("Pay with my wallet", checkout.message);
+    const offer = await buyer.waitForButton("Tonkeeper", { after: before });
+    expect(await phone.openLink(buyer.link("Tonkeeper", offer))).toBe("manifest-not-found");
+    await buyer.waitForText("The wallet could not connect", { after: before });
+    await expect
+      .poll(() => lines.filter((line) => line.includes("TONCONNECT_MANIFEST_URL")).length)
+      .toBe(1);
+
+    // The shop carries on: the same order is still paid the ordinary way.
+    const payer = await sandbox.buyerWallet();
+    const order = await sandbox.app.store.require(checkout.orderId);
+    await payer.pay(order.amount, checkout.comment);
+    await orderReaches(sandbox, checkout.orderId, "fulfilled");
+  });
+});
