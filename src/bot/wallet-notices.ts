@@ -124,7 +124,7 @@ export class WalletNotices {
     }
     await api.sendMessage(order.chatId, t(`wallet-pay-${outcome}`), {
       parse_mode: "HTML",
-      reply_markup: keyboard,
+      reply_markup: outcome === "sent" ? undefined : keyboard,
     });
     log.info({ userId, orderId, outcome }, "buyer told the wallet's answer");
   }

@@ -149,6 +149,9 @@ export async function runWalkthrough(
     );
     t.line(`  toncenter    ${config.toncenterEndpoint} (emulated chain, real wallet contracts)`);
     t.line(`  Telegram     ${config.telegramApiRoot} (Bot API emulator; the bot is real grammY)`);
+    t.line(
+      `  TON Connect  ${sandbox.bridge.bridgeUrl} (bridge emulator; the bot runs the real SDK)`,
+    );
     t.line(`  merchant     ${displayAddress(merchant.address, true)} (wallet v5r1)`);
     t.line(`  buyer        ${displayAddress(buyerWallet.address, true)} (wallet v4, 20 TON)`);
     t.line(`  webhook      ${backend.url} (the merchant's backend, checks signatures)`);
@@ -389,6 +392,68 @@ export async function runWalkthrough(
           "carol › address in Berlin, Express courier (14.99 USD), tip 1.00 USD",
           `carol › pays ${formatUnits(BigInt(paid.totalAmount ?? 0), 2)} USD by card`,
           ...replies(carol, invoice.messageId),
+        ];
+      },
+      (lines) => lines,
+    );
+
+    const dan = sandbox.user({ firstName: "Dan", username: "dan" });
+    const tonkeeper = await sandbox.walletApp({ balance: toNano("20") });
+    const danOrder = await t.check(
+      "Dan orders the mug for TON and taps “Pay with my wallet”: he connects Tonkeeper",
+      async () => {
+        const after = dan.lastMessageId();
+        dan.send("/start buy_mug");
+        const card = await dan.waitForButton("Pay with TON", { after, timeoutMs: STEP_TIMEOUT_MS });
+        const before = dan.lastMessageId();
+        await dan.press("Pay with TON", card);
+        const message = await dan.waitForText("Send exactly", {
+          after: before,
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        const orderId = /^Order (\S+)/.exec(message.text ?? "")?.[1] ?? "";
+        const offerFrom = dan.lastMessageId();
+        await dan.press("Pay with my wallet", message);
+        const offer = await dan.waitForButton("Tonkeeper", {
+          after: offerFrom,
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        const answer = await tonkeeper.openLink(dan.link("Tonkeeper", offer));
+        if (answer !== "connected") throw new Error(`the wallet did not connect: ${answer}`);
+        const connected = await dan.waitForText("is connected:", {
+          after: offerFrom,
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        return {
+          orderId,
+          connected,
+          lines: [
+            "dan   › [ 👛 Pay with my wallet ]",
+            ...render(offer),
+            "Tonkeeper on Dan's phone opens the link and approves the connection",
+            ...render(connected),
+          ],
+        };
+      },
+      ({ lines }) => lines,
+    );
+
+    await t.check(
+      "He taps it again: Tonkeeper asks once, he confirms, the watcher sees the transfer",
+      async () => {
+        const after = dan.lastMessageId();
+        await dan.press("Pay with my wallet", danOrder.connected);
+        const request = await tonkeeper.nextRequest(STEP_TIMEOUT_MS);
+        const [transfer] = request.messages;
+        if (!transfer) throw new Error("the request asked for no transfer");
+        await dan.waitForText("Receipt", { after, timeoutMs: STEP_TIMEOUT_MS });
+        const paid = await sandbox.app.store.require(danOrder.orderId);
+        if (paid.payments.length !== 1) throw new Error(`${paid.payments.length} payments`);
+        return [
+          "dan   › [ 👛 Pay with my wallet ]",
+          `Tonkeeper shows: send ${ton(transfer.amount)} to ${displayAddress(transfer.address, true)}, comment ${transfer.comment}`,
+          `Dan confirms; the wallet signs and sends it (${request.outcome})`,
+          ...replies(dan, after),
         ];
       },
       (lines) => lines,

@@ -28,10 +28,16 @@ describe("the offline sandbox walkthrough", () => {
     expect(transcript).toContain("[invoice: TON mug — 9.99 USD]");
     expect(transcript).toMatch(/Paid: 25\.98 USD/);
     expect(transcript).toMatch(
-      /Today: 3 orders, 3 paid \(100%\), revenue 25\.98 USD \+ 150 ⭐ \+ 6\.5 TON/,
+      /Today: 4 orders, 4 paid \(100%\), revenue 25\.98 USD \+ 150 ⭐ \+ 9\.75 TON/,
     );
     expect(transcript).toMatch(/❓ ton:[0-9a-f]{8} · 0\.3 TON · unknown-comment/);
-    expect(transcript).toContain("(notices Mira got as it happened: 5)");
+    expect(transcript).toContain(
+      "Tonkeeper on Dan's phone opens the link and approves the connection",
+    );
+    expect(transcript).toMatch(/Tonkeeper is connected: 0Q\S+…\S+/);
+    expect(transcript).toMatch(/Tonkeeper shows: send 3\.25 TON to 0Q\S+, comment TP-\w+/);
+    expect(transcript).toMatch(/Receipt — order ord_\w+\n\s+TON mug × 1\n\s+Paid: 3\.25 TON/);
+    expect(transcript).toContain("(notices Mira got as it happened: 6)");
     expect(transcript).toContain("Every step held.");
   });
 });

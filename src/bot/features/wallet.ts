@@ -129,13 +129,10 @@ export function walletFeature(services: ShopServices) {
       await ctx.answerCallbackQuery({
         text: ctx.t("wallet-pay-confirm", { app: request.wallet.appName }),
       });
-      const keyboard = new InlineKeyboard();
-      if (request.wallet.link) {
-        keyboard.url(
-          ctx.t("button-wallet-open", { app: request.wallet.appName }),
-          request.wallet.link,
-        );
-      }
+      const { link, appName } = request.wallet;
+      const keyboard = link
+        ? new InlineKeyboard().url(ctx.t("button-wallet-open", { app: appName }), link)
+        : undefined;
       await ctx.reply(
         ctx.t("wallet-pay-requested", {
           app: request.wallet.appName,

@@ -20,7 +20,12 @@ import {
 } from "./errors.js";
 import { chainOf, paymentTransaction } from "./request.js";
 import { routeSdkConsole } from "./sdk-log.js";
-import { CONNECT_WINDOW_MS, type SessionEvent, WalletSessions } from "./sessions.js";
+import {
+  CONNECT_WINDOW_MS,
+  isManifestError,
+  type SessionEvent,
+  WalletSessions,
+} from "./sessions.js";
 import { universalLinkFor, type WalletChoice } from "./wallets.js";
 
 /** A wallet may answer a little after valid_until; what it signed in time can still land. */
@@ -285,7 +290,15 @@ export class TonConnectCheckout {
         : event.error instanceof UserRejectsError
           ? "declined"
           : "failed";
-    log.warn({ userId, reason, error: event.error.message }, "wallet connection failed");
+    if (isManifestError(event.error)) {
+      // The shop's setup, not the buyer: every wallet will refuse until it is fixed.
+      log.error(
+        { userId, manifestUrl: this.options.manifestUrl, error: event.error.name },
+        "a wallet could not read TONCONNECT_MANIFEST_URL; wallets refuse to connect until it serves a valid manifest",
+      );
+    } else {
+      log.warn({ userId, reason, error: event.error.name }, "wallet connection failed");
+    }
     this.listener({ type: "connect-failed", userId, reason });
   }
 

@@ -81,7 +81,7 @@ export class WalletSessions {
 
   /** The wallets a buyer can connect, from the wallets list or the SDK's built-in one. */
   async wallets(): Promise<WalletInfoRemote[]> {
-    return offeredWallets(await this.walletsList.getWallets());
+    return offeredWallets(await this.walletsList.getWallets(), this.options.testnet);
   }
 
   /**
@@ -170,6 +170,7 @@ export class WalletSessions {
       (wallet) => this.statusChanged(userId, live, wallet),
       (error) => this.connectFailed(userId, live, error),
     );
+    keepManifestErrorsInside(connector);
     live.restored = connector.restoreConnection().catch((error: unknown) => {
       this.options.log.warn({ userId, err: error }, "wallet session could not be restored");
     });
@@ -214,4 +215,27 @@ export class WalletSessions {
     this.live.delete(userId);
     live.connector.pauseConnection();
   }
+}
+
+/**
+ * The SDK hands a wallet's "cannot read your manifest" answer to our error handler and then
+ * rethrows it from a bridge callback, where nothing can catch it and Node would exit. The
+ * handler has already been told, so the rethrow is dropped here.
+ */
+function keepManifestErrorsInside(connector: TonConnect): void {
+  const sdk = connector as unknown as { onWalletConnectError: (error: TonConnectError) => void };
+  const original = sdk.onWalletConnectError.bind(connector);
+  sdk.onWalletConnectError = (error) => {
+    try {
+      original(error);
+    } catch (thrown) {
+      if (!isManifestError(thrown)) throw thrown;
+    }
+  };
+}
+
+/** The SDK does not export its manifest error classes, so they are known by name. */
+export function isManifestError(error: unknown): boolean {
+  const name = (error as object | null)?.constructor?.name;
+  return name === "ManifestNotFoundError" || name === "ManifestContentErrorError";
 }

@@ -37,7 +37,10 @@ export class RedisConnectStorage implements IStorage {
   ) {}
 
   async setItem(key: string, value: string): Promise<void> {
-    await this.gate.run(() => this.redis.set(this.namespace + key, value, "EX", this.ttlSeconds), null);
+    await this.gate.run(
+      () => this.redis.set(this.namespace + key, value, "EX", this.ttlSeconds),
+      null,
+    );
   }
 
   getItem(key: string): Promise<string | null> {

@@ -9,6 +9,8 @@ import {
 
 /** The wallets a buyer is offered, in this order: Telegram's own wallet, then Tonkeeper. */
 export const OFFERED_WALLETS = ["telegram-wallet", "tonkeeper"] as const;
+/** Telegram Wallet holds mainnet TON only, so a testnet shop does not offer it. */
+const MAINNET_ONLY = new Set<string>(["telegram-wallet"]);
 
 export interface WalletChoice {
   appName: string;
@@ -17,10 +19,12 @@ export interface WalletChoice {
   link: string;
 }
 
-/** The offered wallets that can be reached over an HTTP bridge, from a wallets list. */
-export function offeredWallets(list: readonly WalletInfo[]): WalletInfoRemote[] {
+/** The offered wallets that can be reached over an HTTP bridge and hold the shop's network. */
+export function offeredWallets(list: readonly WalletInfo[], testnet: boolean): WalletInfoRemote[] {
   const remote = list.filter(isWalletInfoRemote);
-  return OFFERED_WALLETS.flatMap((appName) => remote.filter((w) => w.appName === appName));
+  return OFFERED_WALLETS.filter((appName) => !(testnet && MAINNET_ONLY.has(appName))).flatMap(
+    (appName) => remote.filter((w) => w.appName === appName),
+  );
 }
 
 /**

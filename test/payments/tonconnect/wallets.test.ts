@@ -44,8 +44,13 @@ const tcLink = `tc://?v=2&id=abcd&trace_id=t-1&r=${encodeURIComponent(request)}`
 
 describe("offeredWallets", () => {
   it("offers Telegram Wallet then Tonkeeper, and nothing that cannot be reached by a bridge", () => {
-    const offered = offeredWallets([injectedOnly, tonkeeper, telegramWallet]);
+    const offered = offeredWallets([injectedOnly, tonkeeper, telegramWallet], false);
     expect(offered.map((wallet) => wallet.appName)).toEqual(["telegram-wallet", "tonkeeper"]);
+  });
+
+  it("leaves Telegram Wallet out of a testnet shop: it holds mainnet TON only", () => {
+    const offered = offeredWallets([injectedOnly, tonkeeper, telegramWallet], true);
+    expect(offered.map((wallet) => wallet.appName)).toEqual(["tonkeeper"]);
   });
 });
 
