@@ -2,20 +2,18 @@ import { beginCell, Cell, storeMessage, type Transaction, toNano } from "@ton/co
 import { Base64, hexToByteArray, SessionCrypto } from "@tonconnect/protocol";
 import {
   BadRequestError,
-  encodeTelegramUrlParameters,
   type IStorage,
-  isTelegramUrl,
   isWalletInfoRemote,
   TonConnect,
   type TonConnectError,
   UnknownError,
   UserRejectsError,
   type Wallet,
-  type WalletInfoRemote,
   WalletWrongNetworkError,
 } from "@tonconnect/sdk";
 import EventSource from "eventsource";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { universalLinkFor } from "../../src/payments/tonconnect/wallets.js";
 import { EmulatedChain, type EmulatedWallet } from "../../src/sandbox/ton/index.js";
 import {
   EmulatedWalletApp,
@@ -39,20 +37,6 @@ class MemoryStorage implements IStorage {
   async removeItem(key: string): Promise<void> {
     this.items.delete(key);
   }
-}
-
-/** The link behind a wallet's button, built from the tc:// link as the ton-connect demo bot does. */
-function universalLinkFor(tcLink: string, wallet: WalletInfoRemote): string {
-  const query = new URL(tcLink).search.slice(1);
-  const url = new URL(wallet.universalLink);
-  if (isTelegramUrl(wallet.universalLink)) {
-    url.searchParams.delete("attach");
-    url.pathname += "/start";
-    url.searchParams.append("startapp", `tonconnect-${encodeTelegramUrlParameters(query)}`);
-    return url.toString();
-  }
-  url.search = query;
-  return url.toString();
 }
 
 function commentOf(tx: Transaction): string | undefined {
