@@ -19,7 +19,6 @@ import {
   WalletOnWrongNetwork,
 } from "./errors.js";
 import { chainOf, paymentTransaction } from "./request.js";
-import { routeSdkConsole } from "./sdk-log.js";
 import {
   CONNECT_WINDOW_MS,
   isManifestError,
@@ -93,7 +92,6 @@ export class TonConnectCheckout {
   private readonly running = new Set<Promise<void>>();
 
   constructor(private readonly options: TonConnectCheckoutOptions) {
-    routeSdkConsole(options.log);
     this.sessions = new WalletSessions({
       redis: options.redis,
       prefix: options.prefix,

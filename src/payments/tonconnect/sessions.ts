@@ -9,6 +9,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "../../log.js";
 import { WalletAlreadyConnected } from "./errors.js";
 import { chainOf } from "./request.js";
+import { routeSdkConsole } from "./sdk-log.js";
 import { RedisConnectStorage, StorageGate } from "./storage.js";
 import { offeredWallets } from "./wallets.js";
 
@@ -60,6 +61,7 @@ export class WalletSessions {
   private closed = false;
 
   constructor(private readonly options: WalletSessionsOptions) {
+    routeSdkConsole(options.log);
     this.walletsList = new WalletsListManager({
       walletsListSource: options.walletsListUrl,
       cacheTTLMs: WALLETS_LIST_TTL_MS,
