@@ -27,6 +27,7 @@ import { ToncenterClient } from "./payments/ton/client.js";
 import { threadDecoder } from "./payments/ton/decoder.js";
 import { PaymentWatcher } from "./payments/ton/watcher.js";
 import { TonConnectCheckout } from "./payments/tonconnect/checkout.js";
+import { checkManifest } from "./payments/tonconnect/manifest.js";
 import { UnmatchedPayments } from "./payments/unmatched.js";
 
 /** Every long-lived service of one process, built from a Config. */
@@ -280,6 +281,18 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       await notifier?.start();
       await adminNotifier?.start();
       watcher?.start(config.pollIntervalMs);
+      if (wallets && config.tonconnectManifestUrl) {
+        const manifestUrl = config.tonconnectManifestUrl;
+        // Said once at start, so a broken manifest is found before the first buyer finds it.
+        void checkManifest(manifestUrl).then((manifest) => {
+          if (!manifest.ok) {
+            log.error(
+              { manifestUrl, problem: manifest.problem },
+              "TONCONNECT_MANIFEST_URL does not serve a usable manifest; wallets will refuse to connect",
+            );
+          }
+        });
+      }
       if (telegram) {
         await setCommandMenu(telegram.bot.api, telegram.i18n, { wallet: wallets !== undefined });
         stopBot =

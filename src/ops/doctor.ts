@@ -8,6 +8,7 @@ import { type Config, ConfigError, loadConfig } from "../config.js";
 import { maskSecrets } from "../log.js";
 import { toToncenterError } from "../payments/ton/client.js";
 import { ToncenterError, ToncenterRateLimited } from "../payments/ton/errors.js";
+import { checkManifest } from "../payments/tonconnect/manifest.js";
 import {
   addressTextFor,
   type ChainInfo,
@@ -68,13 +69,14 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     timeoutMs,
     rateLimitRetries: 1,
   });
-  const [bot, ton, redis, catalog] = await Promise.all([
+  const [bot, ton, redis, catalog, tonconnect] = await Promise.all([
     checkBotToken(config, timeoutMs, hide),
     checkToncenter(config, options.env.MERCHANT_ADDRESS, toncenter, hide),
     checkRedis(config.redisUrl, timeoutMs, hide),
     checkCatalog(config),
+    checkTonConnect(config, timeoutMs),
   ]);
-  return [pass("config valid"), bot, ...ton, redis, catalog];
+  return [pass("config valid"), bot, ...ton, redis, catalog, tonconnect];
 }
 
 async function checkBotToken(
@@ -278,6 +280,19 @@ async function checkCatalog(config: Config): Promise<CheckResult> {
       "fix the file at CATALOG_PATH (catalog.example.json shows every field)",
     );
   }
+}
+
+async function checkTonConnect(config: Config, timeoutMs: number): Promise<CheckResult> {
+  const url = config.tonconnectManifestUrl;
+  if (url === undefined) {
+    return pass("TON Connect off: TONCONNECT_MANIFEST_URL is not set (buyers pay by link and QR)");
+  }
+  const manifest = await checkManifest(url, timeoutMs);
+  if (manifest.ok) return pass(`TON Connect manifest "${manifest.name}" served at ${url}`);
+  return fail(
+    `TON Connect manifest at ${url} is not usable: ${manifest.problem}`,
+    'serve {"url", "name", "iconUrl" (PNG)} as JSON at a public TONCONNECT_MANIFEST_URL; wallets refuse to connect without it',
+  );
 }
 
 function toncenterProblem(error: unknown): string {

@@ -12,6 +12,7 @@ import {
   startToncenterEmulator,
   type ToncenterEmulator,
 } from "../../src/sandbox/ton/index.js";
+import { startTonConnectBridge } from "../../src/sandbox/tonconnect/index.js";
 import { testRedis } from "../support/redis.js";
 import { type FakeServer, startFakeBotApi, startMainnetToncenter } from "./fakes.js";
 
@@ -79,7 +80,34 @@ describe("npm run doctor", () => {
     expect(text).toMatch(/✓ merchant wallet 0Q\S+ is active, balance 100 TON/);
     expect(text).toMatch(/✓ Redis reachable at redis:\/\/127\.0\.0\.1:\d+ \(Redis \d+\.\d+/);
     expect(text).toContain("✓ catalog loads: 3 products from catalog.example.json");
-    expect(results).toHaveLength(8);
+    expect(text).toContain("✓ TON Connect off: TONCONNECT_MANIFEST_URL is not set");
+    expect(results).toHaveLength(9);
+  });
+
+  it("reads the TON Connect manifest as a wallet would, and says what a wallet would refuse", async () => {
+    const good = await startTonConnectBridge({ manifest: { name: "Mug Shop" } });
+    const svgIcon = await startTonConnectBridge({
+      manifest: { iconUrl: "https://shop.example/icon.svg" },
+    });
+    const port = await freePort();
+    try {
+      const lines = await Promise.all(
+        [good.manifestUrl, svgIcon.manifestUrl, `http://127.0.0.1:${port}/m.json`].map(
+          async (url) => {
+            const results = await runDoctor({ env: env({ TONCONNECT_MANIFEST_URL: url }) });
+            return formatCheck(results.at(-1) as CheckResult);
+          },
+        ),
+      );
+      expect(lines[0]).toBe(`✓ TON Connect manifest "Mug Shop" served at ${good.manifestUrl}`);
+      expect(lines[1]).toMatch(
+        /^✗ TON Connect manifest at .+ is not usable: "iconUrl" must not be an SVG — serve/,
+      );
+      expect(lines[2]).toMatch(/^✗ TON Connect manifest at .+ is not usable: ECONNREFUSED — serve/);
+    } finally {
+      await good.close();
+      await svgIcon.close();
+    }
   });
 
   it("reports a bad configuration value as its one line and checks nothing else", async () => {

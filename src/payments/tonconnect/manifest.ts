@@ -1,0 +1,33 @@
+import { z } from "zod";
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+/** What a wallet needs from tonconnect-manifest.json to show the shop before connecting. */
+const manifestSchema = z.object({
+  url: httpUrl,
+  name: z.string().trim().min(1),
+  // Wallets draw PNG or ICO; an SVG icon is refused by some of them.
+  iconUrl: httpUrl.refine((icon) => !/\.svg(\?|#|$)/i.test(icon), "must not be an SVG"),
+});
+
+export type ManifestCheck = { ok: true; name: string } | { ok: false; problem: string };
+
+/** Fetches the manifest as a wallet would and says what is wrong with it, if anything. */
+export async function checkManifest(url: string, timeoutMs = 10_000): Promise<ManifestCheck> {
+  let body: unknown;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!response.ok) return { ok: false, problem: `HTTP ${response.status}` };
+    body = await response.json();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    return { ok: false, problem: cause ?? (error as Error).message.split("\n")[0] ?? "no answer" };
+  }
+  const parsed = manifestSchema.safeParse(body);
+  if (parsed.success) return { ok: true, name: parsed.data.name };
+  const issue = parsed.error.issues[0];
+  return {
+    ok: false,
+    problem: `"${String(issue?.path[0] ?? "manifest")}" ${issue?.message ?? "is invalid"}`,
+  };
+}
