@@ -6,7 +6,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import { productData } from "../src/bot/callback-data.js";
+import { productData, walletData } from "../src/bot/callback-data.js";
 import { redisKeys } from "../src/orders/keys.js";
 import type { Order } from "../src/orders/order.js";
 import { OrderStore } from "../src/orders/store.js";
@@ -235,6 +235,78 @@ async function detectionLatency(redisUrl: string, samples: number, pollIntervalM
       p99_ms: round(percentile(latencies, 99)),
       max_ms: round(latencies[latencies.length - 1] ?? Number.NaN),
       target_p99_ms: pollIntervalMs + 250,
+    });
+  } finally {
+    await sandbox.stop();
+  }
+}
+
+/**
+ * TON Connect through the whole shop: buyers at once each connect a wallet app (/wallet, the
+ * link, the wallet approves), then press "Pay with my wallet". Timed: /wallet to the connected
+ * notice, the press to the request reaching the wallet, and the press to "Payment received".
+ */
+async function tonConnect(redisUrl: string, buyers: number, pollIntervalMs: number) {
+  const sandbox = await Sandbox.start({ redisUrl, config: { pollIntervalMs } });
+  try {
+    const connects: number[] = [];
+    const requests: number[] = [];
+    const paid: number[] = [];
+    const orderIds: string[] = [];
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: buyers }, async () => {
+        const buyer = sandbox.user();
+        const phone = await sandbox.walletApp();
+        const t0 = performance.now();
+        buyer.send("/wallet");
+        const offer = await buyer.waitForButton("Tonkeeper", { timeoutMs: 30_000 });
+        await phone.openLink(buyer.link("Tonkeeper", offer));
+        const connected = await buyer.waitForText("is connected:", { timeoutMs: 30_000 });
+        connects.push(performance.now() - t0);
+        const order = await sandbox.app.store.create({
+          userId: buyer.id,
+          chatId: buyer.id,
+          productId: "ton-guide",
+          quantity: 1,
+          method: "ton",
+          currency: "TON",
+          amount: TON,
+          lang: "en",
+          ttlMs: 30 * 60_000,
+        });
+        orderIds.push(order.id);
+        const t1 = performance.now();
+        await buyer.pressData(walletData.pack({ action: "pay", orderId: order.id }), connected);
+        await phone.nextRequest(30_000);
+        requests.push(performance.now() - t1);
+        await buyer.waitForText("Payment received", { timeoutMs: 30_000 });
+        paid.push(performance.now() - t1);
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    let exactlyOnce = 0;
+    for (const id of orderIds) {
+      const order = await sandbox.app.store.require(id);
+      if (order.payments.length === 1 && order.paid === TON) exactlyOnce++;
+    }
+    const stats = (values: number[]) => {
+      values.sort((a, b) => a - b);
+      return { p50: round(percentile(values, 50)), p99: round(percentile(values, 99)) };
+    };
+    const [connect, request, toPaid] = [stats(connects), stats(requests), stats(paid)];
+    emit({
+      scenario: "tonconnect",
+      buyers,
+      poll_interval_ms: pollIntervalMs,
+      connect_p50_ms: connect.p50,
+      connect_p99_ms: connect.p99,
+      request_to_wallet_p50_ms: request.p50,
+      request_to_wallet_p99_ms: request.p99,
+      press_to_paid_notice_p50_ms: toPaid.p50,
+      press_to_paid_notice_p99_ms: toPaid.p99,
+      paid_exactly_once: exactlyOnce,
+      seconds: round(seconds, 2),
     });
   } finally {
     await sandbox.stop();
@@ -507,6 +579,7 @@ async function main() {
     if (wants("watcher-catchup-throttled"))
       await catchUp(redis, "watcher-catchup-throttled", 5_000, 10);
     if (wants("detection-latency")) await detectionLatency(redisUrl, 40, 1000);
+    if (wants("tonconnect")) await tonConnect(redisUrl, 50, 1000);
     if (wants("bot-updates")) await botUpdates(redisUrl, 2000);
     if (wants("pre-checkout")) await preCheckout(redisUrl, 400);
     if (wants("idle-cost")) await idleCost(redis, 50);
