@@ -196,6 +196,21 @@ async function catchUp(redis: Redis, scenario: string, payments: number, rps: nu
   await w.emulator.close();
 }
 
+/** A 1 TON order for the e-book, as the bot would make it for `buyerId`. */
+function guideOrder(store: OrderStore, buyerId: number): Promise<Order> {
+  return store.create({
+    userId: buyerId,
+    chatId: buyerId,
+    productId: "ton-guide",
+    quantity: 1,
+    method: "ton",
+    currency: "TON",
+    amount: TON,
+    lang: "en",
+    ttlMs: 30 * 60_000,
+  });
+}
+
 /**
  * A payment lands at a random moment; how long until the buyer reads "Payment received" in the
  * chat — through the whole shop: watcher, events stream, notifier, Bot API emulator.
@@ -206,17 +221,7 @@ async function detectionLatency(redisUrl: string, samples: number, pollIntervalM
     const latencies: number[] = [];
     for (let i = 0; i < samples; i++) {
       const buyer = sandbox.user();
-      const order = await sandbox.app.store.create({
-        userId: buyer.id,
-        chatId: buyer.id,
-        productId: "ton-guide",
-        quantity: 1,
-        method: "ton",
-        currency: "TON",
-        amount: TON,
-        lang: "en",
-        ttlMs: 30 * 60_000,
-      });
+      const order = await guideOrder(sandbox.app.store, buyer.id);
       await new Promise((resolve) => setTimeout(resolve, Math.random() * pollIntervalMs));
       const sent = performance.now();
       await sandbox.chain.injectPayments(sandbox.merchant.address, [
@@ -264,17 +269,7 @@ async function tonConnect(redisUrl: string, buyers: number, pollIntervalMs: numb
         await phone.openLink(buyer.link("Tonkeeper", offer));
         const connected = await buyer.waitForText("is connected:", { timeoutMs: 30_000 });
         connects.push(performance.now() - t0);
-        const order = await sandbox.app.store.create({
-          userId: buyer.id,
-          chatId: buyer.id,
-          productId: "ton-guide",
-          quantity: 1,
-          method: "ton",
-          currency: "TON",
-          amount: TON,
-          lang: "en",
-          ttlMs: 30 * 60_000,
-        });
+        const order = await guideOrder(sandbox.app.store, buyer.id);
         orderIds.push(order.id);
         const t1 = performance.now();
         await buyer.pressData(walletData.pack({ action: "pay", orderId: order.id }), connected);

@@ -449,6 +449,8 @@ export async function runWalkthrough(
         await dan.waitForText("Receipt", { after, timeoutMs: STEP_TIMEOUT_MS });
         const paid = await sandbox.app.store.require(danOrder.orderId);
         if (paid.payments.length !== 1) throw new Error(`${paid.payments.length} payments`);
+        // The merchant's notice for it, before she opens /admin below.
+        await mira.waitForText(`Order ${danOrder.orderId} paid`, { timeoutMs: STEP_TIMEOUT_MS });
         return [
           "dan   › [ 👛 Pay with my wallet ]",
           `Tonkeeper shows: send ${ton(transfer.amount)} to ${displayAddress(transfer.address, true)}, comment ${transfer.comment}`,

@@ -30,6 +30,17 @@ async function connectFromOrder(
   return buyer.waitForText("is connected:", { after: before });
 }
 
+/** A shop, a buyer with a fresh TON order for the mug, and their wallet app connected from it. */
+async function buyerWithWallet(options: Parameters<typeof startShop>[0] = {}) {
+  const shop = await startShop(options);
+  sandbox = shop;
+  const buyer = shop.user();
+  const phone = await shop.walletApp();
+  const checkout = await checkoutTon(buyer, MUG);
+  const connected = await connectFromOrder(buyer, phone, checkout);
+  return { shop, buyer, phone, checkout, connected };
+}
+
 /** Money on chain from `phone` to the merchant carrying `comment`. */
 function transfersWithComment(shop: Sandbox, comment: string) {
   return shop.chain.transactions(shop.merchant.address).filter((tx) => {
@@ -79,39 +90,33 @@ describe("TON Connect checkout", () => {
   });
 
   it("tells the buyer a declined request kindly, keeps the order open, and lets them try again", async () => {
-    sandbox = await startShop();
-    const buyer = sandbox.user();
-    const phone = await sandbox.walletApp();
-    const checkout = await checkoutTon(buyer, MUG);
-    const connected = await connectFromOrder(buyer, phone, checkout);
+    const { shop, buyer, phone, checkout, connected } = await buyerWithWallet();
 
     phone.answer("reject");
     const before = buyer.lastMessageId();
     await buyer.press("Pay with my wallet", connected);
     const declined = await buyer.waitForText("You declined the payment", { after: before });
     expect((await phone.nextRequest()).outcome).toBe("rejected");
-    expect((await sandbox.app.store.require(checkout.orderId)).status).toBe("pending");
-    expect(transfersWithComment(sandbox, checkout.comment)).toHaveLength(0);
+    expect((await shop.app.store.require(checkout.orderId)).status).toBe("pending");
+    expect(transfersWithComment(shop, checkout.comment)).toHaveLength(0);
     // The link and QR code under the payment message still work, and so does another try.
     expect(buyer.link("Open in Tonkeeper", checkout.message)).toContain(checkout.comment);
 
     await buyer.press("Try my wallet again", declined);
-    await orderReaches(sandbox, checkout.orderId, "fulfilled");
-    expect(transfersWithComment(sandbox, checkout.comment)).toHaveLength(1);
+    await orderReaches(shop, checkout.orderId, "fulfilled");
+    expect(transfersWithComment(shop, checkout.comment)).toHaveLength(1);
   });
 
   it("asks one request at a time and says when an unanswered one expired", async () => {
-    sandbox = await startShop({ config: { tonconnectRequestTtlSeconds: 10 } });
-    const buyer = sandbox.user();
-    const phone = await sandbox.walletApp();
-    const checkout = await checkoutTon(buyer, MUG);
-    const connected = await connectFromOrder(buyer, phone, checkout);
+    const { shop, buyer, phone, checkout, connected } = await buyerWithWallet({
+      config: { tonconnectRequestTtlSeconds: 10 },
+    });
 
     phone.answer("ignore");
     const before = buyer.lastMessageId();
     await buyer.press("Pay with my wallet", connected);
     const request = await phone.nextRequest();
-    const order = await sandbox.app.store.require(checkout.orderId);
+    const order = await shop.app.store.require(checkout.orderId);
     expect((request.validUntil ?? 0) * 1000).toBeLessThan(order.expiresAt);
 
     const again = await buyer.press("Pay with my wallet", connected);
@@ -121,16 +126,12 @@ describe("TON Connect checkout", () => {
       timeoutMs: 30_000,
     });
     expect(phone.requests).toHaveLength(1);
-    expect((await sandbox.app.store.require(checkout.orderId)).status).toBe("pending");
-    expect(transfersWithComment(sandbox, checkout.comment)).toHaveLength(0);
+    expect((await shop.app.store.require(checkout.orderId)).status).toBe("pending");
+    expect(transfersWithComment(shop, checkout.comment)).toHaveLength(0);
   });
 
   it("tells the buyer when the wallet disconnects while a request waits, and offers to reconnect", async () => {
-    sandbox = await startShop();
-    const buyer = sandbox.user();
-    const phone = await sandbox.walletApp();
-    const checkout = await checkoutTon(buyer, MUG);
-    const connected = await connectFromOrder(buyer, phone, checkout);
+    const { shop, buyer, phone, checkout, connected } = await buyerWithWallet();
 
     phone.answer("ignore");
     const before = buyer.lastMessageId();
@@ -141,7 +142,7 @@ describe("TON Connect checkout", () => {
       after: before,
     });
     await buyer.waitForText("ended its connection", { after: before });
-    expect((await sandbox.app.store.require(checkout.orderId)).status).toBe("pending");
+    expect((await shop.app.store.require(checkout.orderId)).status).toBe("pending");
 
     // Reconnecting goes through the offer again, then paying works.
     const offerFrom = buyer.lastMessageId();
@@ -150,18 +151,14 @@ describe("TON Connect checkout", () => {
     expect(await phone.openLink(buyer.link("Tonkeeper", offer))).toBe("connected");
     const reconnected = await buyer.waitForText("is connected:", { after: offerFrom });
     await buyer.press("Pay with my wallet", reconnected);
-    await orderReaches(sandbox, checkout.orderId, "fulfilled");
+    await orderReaches(shop, checkout.orderId, "fulfilled");
   });
 
   it("restores the buyer's wallet session from Redis after the bot restarts", async () => {
-    sandbox = await startShop();
-    const buyer = sandbox.user();
-    const phone = await sandbox.walletApp();
-    const checkout = await checkoutTon(buyer, MUG);
-    const connected = await connectFromOrder(buyer, phone, checkout);
+    const { shop, buyer, phone, checkout, connected } = await buyerWithWallet();
 
-    await sandbox.restart();
-    expect(sandbox.app.wallets).toBeDefined();
+    await shop.restart();
+    expect(shop.app.wallets).toBeDefined();
 
     const before = buyer.lastMessageId();
     buyer.send("/wallet");
@@ -169,7 +166,7 @@ describe("TON Connect checkout", () => {
     expect(status.text).toContain("…");
     await buyer.press("Pay with my wallet", connected);
     expect((await phone.nextRequest()).outcome).toBe("approved");
-    await orderReaches(sandbox, checkout.orderId, "fulfilled");
+    await orderReaches(shop, checkout.orderId, "fulfilled");
   });
 
   it("refuses a mainnet wallet at a testnet shop with a clear message, connecting nothing", async () => {

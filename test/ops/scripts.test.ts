@@ -63,10 +63,10 @@ function shopEnv(): Record<string, string> {
 }
 
 describe("the scripts as npm runs them", () => {
-  it("doctor prints eight ✓ lines and exits 0 against the emulators", async () => {
+  it("doctor prints nine ✓ lines and exits 0 against the emulators", async () => {
     const { code, stdout } = await run("doctor", [], shopEnv());
 
-    expect(stdout.trim().split("\n")).toHaveLength(8);
+    expect(stdout.trim().split("\n")).toHaveLength(9);
     expect(stdout).not.toContain("✗");
     expect(code).toBe(0);
   });

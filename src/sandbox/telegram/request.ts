@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { readBody } from "../http.js";
 import { BotApiError, badRequest } from "./errors.js";
 import { parseMultipart, type UploadedFile } from "./multipart.js";
 
@@ -26,7 +27,11 @@ export async function readApiCall(request: IncomingMessage): Promise<ApiCall> {
   const params: Params = Object.fromEntries(url.searchParams);
   let files = new Map<string, UploadedFile>();
 
-  const body = await readBody(request);
+  const body = await readBody(
+    request,
+    MAX_BODY_BYTES,
+    () => new BotApiError(413, "Request Entity Too Large"),
+  );
   const type = request.headers["content-type"] ?? "";
   if (body.length > 0) {
     if (type.startsWith("application/json")) {
@@ -51,16 +56,4 @@ export async function readApiCall(request: IncomingMessage): Promise<ApiCall> {
     }
   }
   return { token, method, params, files };
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new BotApiError(413, "Request Entity Too Large");
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
 }

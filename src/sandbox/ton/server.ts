@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
+import { readBody, serveOnLoopback } from "../http.js";
 import type { EmulatedChain } from "./chain.js";
 import { FaultInjector, type FaultPlan, type InjectedFault, noFaults } from "./faults.js";
 import { type Params, ToncenterError, toncenterMethods } from "./methods.js";
@@ -141,20 +141,10 @@ export async function startToncenterEmulator(
     }
   };
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) response.writeHead(500);
-      response.end(String(error));
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { server, origin } = await serveOnLoopback(handle, opts.port);
 
   return {
-    endpoint: `http://127.0.0.1:${port}/api/v2/jsonRPC`,
+    endpoint: `${origin}/api/v2/jsonRPC`,
     faults,
     setFaults(plan) {
       Object.assign(faults, plan);
@@ -199,7 +189,9 @@ async function readCall(request: IncomingMessage): Promise<Call | ToncenterError
 
   let body: unknown;
   try {
-    const text = await readBody(request);
+    const text = (
+      await readBody(request, MAX_BODY_BYTES, () => new Error("request body too large"))
+    ).toString("utf8");
     body = text === "" ? {} : JSON.parse(text);
   } catch {
     return new ToncenterError(422, "Validation error: request body is not valid JSON");
@@ -218,16 +210,4 @@ async function readCall(request: IncomingMessage): Promise<Call | ToncenterError
     return new ToncenterError(422, "params must contain an object");
   }
   return { method: fields.method, params: params as Params, rpcId: fields.id ?? null };
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new Error("request body too large");
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }

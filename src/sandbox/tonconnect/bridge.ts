@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { readBody, serveOnLoopback } from "../http.js";
 
 /** The bridge spec's ceiling for how long a message waits for its receiver. */
 export const MAX_TTL_SECONDS = 300;
@@ -119,7 +119,11 @@ export async function startTonConnectBridge(
     const from = clientIdOf(url.searchParams, "client_id");
     const to = clientIdOf(url.searchParams, "to");
     const ttl = ttlOf(url.searchParams.get("ttl"));
-    const message = (await readBody(request)).trim();
+    const message = (
+      await readBody(request, MAX_BODY_BYTES, () => new BadBridgeRequest("body too large"))
+    )
+      .toString("utf8")
+      .trim();
     if (message === "" || !BASE64.test(message)) {
       throw new BadBridgeRequest("body must be a base64 message");
     }
@@ -166,18 +170,9 @@ export async function startTonConnectBridge(
     }
   };
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) response.writeHead(500);
-      response.end(String(error));
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  origin = `http://127.0.0.1:${port}`;
+  const served = await serveOnLoopback(handle, opts.port);
+  const { server } = served;
+  origin = served.origin;
   // Unref'd: an idle bridge must not keep a test run or a script alive.
   const heartbeat = setInterval(() => {
     for (const stream of streams) stream.response.write("data: heartbeat\n\n");
@@ -274,18 +269,6 @@ function lastEventIdOf(url: URL, request: IncomingMessage): number {
   const raw = url.searchParams.get("last_event_id") ?? request.headers["last-event-id"];
   const id = Number(typeof raw === "string" ? raw : undefined);
   return Number.isFinite(id) ? id : 0;
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new BadBridgeRequest("body too large");
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 function json(response: ServerResponse, status: number, body: unknown): void {
