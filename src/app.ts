@@ -281,6 +281,10 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       await notifier?.start();
       await adminNotifier?.start();
       watcher?.start(config.pollIntervalMs);
+      // In the background: a wallet bridge that is down must not hold up the shop's start.
+      wallets
+        ?.resume()
+        .catch((error: unknown) => log.warn({ err: error }, "open wallet links not resumed"));
       if (wallets && config.tonconnectManifestUrl) {
         const manifestUrl = config.tonconnectManifestUrl;
         // Said once at start, so a broken manifest is found before the first buyer finds it.

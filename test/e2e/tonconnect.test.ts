@@ -169,6 +169,23 @@ describe("TON Connect checkout", () => {
     await orderReaches(shop, checkout.orderId, "fulfilled");
   });
 
+  it("tells the buyer the wallet connected even when the bot restarted while the link was open", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    const phone = await sandbox.walletApp();
+    const checkout = await checkoutTon(buyer, MUG);
+
+    const before = buyer.lastMessageId();
+    await buyer.press("Pay with my wallet", checkout.message);
+    const offer = await buyer.waitForButton("Tonkeeper", { after: before });
+    await sandbox.restart();
+    expect(await phone.openLink(buyer.link("Tonkeeper", offer))).toBe("connected");
+    const connected = await buyer.waitForText("is connected:", { after: before });
+    expect(connected.text).toContain(`Pay order ${checkout.orderId}`);
+    await buyer.press("Pay with my wallet", connected);
+    await orderReaches(sandbox, checkout.orderId, "fulfilled");
+  });
+
   it("refuses a mainnet wallet at a testnet shop with a clear message, connecting nothing", async () => {
     sandbox = await startShop();
     const buyer = sandbox.user();

@@ -197,6 +197,11 @@ export class TonConnectCheckout {
     return { wallet: await this.describe(wallet), amount, validUntil };
   }
 
+  /** Listens again for connections offered before a restart; returns how many. */
+  resume(): Promise<number> {
+    return this.sessions.resumeConnecting();
+  }
+
   /** Stops waiting for wallets (their answers no longer matter: the watcher decides) and pauses. */
   async close(): Promise<void> {
     for (const interrupt of this.interrupts.values()) interrupt("abandoned");

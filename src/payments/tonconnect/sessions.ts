@@ -97,11 +97,33 @@ export class WalletSessions {
     if (live === undefined) throw new Error("wallet sessions are closed");
     const bridges = [...new Set(wallets.map((wallet) => wallet.bridgeUrl))];
     const link = connector.connect(bridges.map((bridgeUrl) => ({ bridgeUrl })));
-    if (live.connectWindow === undefined) this.hold(userId);
-    else clearTimeout(live.connectWindow);
-    live.connectWindow = setTimeout(() => this.endConnectWindow(userId, live), CONNECT_WINDOW_MS);
-    live.connectWindow.unref();
+    const until = Date.now() + CONNECT_WINDOW_MS;
+    await this.options.redis.zadd(this.connectingKey, until, String(userId));
+    this.openConnectWindow(userId, live, until);
     return link;
+  }
+
+  /**
+   * After a restart, listens again for the wallets whose links are still open, so a buyer who
+   * approves in the wallet then is told at once rather than on their next message.
+   */
+  async resumeConnecting(): Promise<number> {
+    const { redis } = this.options;
+    const now = Date.now();
+    await redis.zremrangebyscore(this.connectingKey, "-inf", now);
+    const waiting = await redis.zrangebyscore(this.connectingKey, now, "+inf", "WITHSCORES");
+    const pairs = Array.from({ length: waiting.length / 2 }, (_, i) => ({
+      userId: Number(waiting[2 * i]),
+      until: Number(waiting[2 * i + 1]),
+    }));
+    await Promise.all(
+      pairs.map(async ({ userId, until }) => {
+        await this.open(userId);
+        const live = this.live.get(userId);
+        if (live && !live.wallet) this.openConnectWindow(userId, live, until);
+      }),
+    );
+    return pairs.length;
   }
 
   /** Drops the buyer's session here and, if the bridge is reachable, in the wallet. */
@@ -195,11 +217,26 @@ export class WalletSessions {
     this.options.onEvent({ type: "connect-failed", userId, error });
   }
 
+  private openConnectWindow(userId: number, live: Live, until: number): void {
+    if (live.connectWindow === undefined) this.hold(userId);
+    else clearTimeout(live.connectWindow);
+    live.connectWindow = setTimeout(
+      () => this.endConnectWindow(userId, live),
+      Math.max(0, until - Date.now()),
+    );
+    live.connectWindow.unref();
+  }
+
   private endConnectWindow(userId: number, live: Live): void {
     if (live.connectWindow === undefined) return;
     clearTimeout(live.connectWindow);
     live.connectWindow = undefined;
+    this.options.redis.zrem(this.connectingKey, String(userId)).catch(() => undefined);
     this.release(userId);
+  }
+
+  private get connectingKey(): string {
+    return `${this.options.prefix}tonconnect:connecting`;
   }
 
   private touch(userId: number, live: Live): void {
