@@ -65,12 +65,15 @@ export function walletFeature(services: ShopServices) {
         });
       return;
     }
-    const keyboard = new InlineKeyboard();
-    for (const choice of connection.wallets) {
-      const name =
-        choice.appName === "telegram-wallet" ? ctx.t("button-telegram-wallet") : choice.name;
-      keyboard.url(name, choice.link).row();
-    }
+    // One wallet a row, and no empty row after the last.
+    const keyboard = InlineKeyboard.from(
+      connection.wallets.map((choice) => [
+        InlineKeyboard.url(
+          choice.appName === "telegram-wallet" ? ctx.t("button-telegram-wallet") : choice.name,
+          choice.link,
+        ),
+      ]),
+    );
     const forPhone =
       connection.wallets.find((w) => w.appName === "tonkeeper") ?? connection.wallets[0];
     const lines = [ctx.t("wallet-connect-offer", { expires: formatTime(connection.expiresAt) })];
