@@ -7,7 +7,7 @@ import {
 } from "@tonconnect/sdk";
 import type { Redis } from "ioredis";
 import type { Logger } from "../../log.js";
-import { WalletAlreadyConnected } from "./errors.js";
+import { NoWalletAvailable, WalletAlreadyConnected } from "./errors.js";
 import { chainOf } from "./request.js";
 import { routeSdkConsole } from "./sdk-log.js";
 import { RedisConnectStorage, StorageGate } from "./storage.js";
@@ -44,6 +44,8 @@ interface Live {
   holds: number;
   idle?: NodeJS.Timeout;
   connectWindow?: NodeJS.Timeout;
+  /** Stops the SDK's attempts to open the bridge for a link nobody can use any more. */
+  connectAbort?: AbortController;
   wallet: Wallet | null;
   /** Set while the buyer disconnects through the bot, so that is not reported as the wallet's. */
   leaving: boolean;
@@ -66,6 +68,8 @@ export class WalletSessions {
       walletsListSource: options.walletsListUrl,
       cacheTTLMs: WALLETS_LIST_TTL_MS,
     });
+    // A server is never inside a wallet's browser; without this every restore would fetch the list.
+    this.walletsList.getEmbeddedWallet = async () => null;
   }
 
   /** The buyer's connector, restored from Redis if this process has not got it open. */
@@ -87,20 +91,41 @@ export class WalletSessions {
   }
 
   /**
-   * Starts a connection and returns the SDK's `tc://` link, which `universalLinkFor` turns into
-   * each wallet's link. The bridge stays open for the wallet's answer for CONNECT_WINDOW_MS.
+   * The SDK's `tc://` link for connecting a wallet, which `universalLinkFor` turns into each
+   * wallet's link. While a link is open the same one is given again, so an older QR code or
+   * button keeps working; the bridge stays open for the answer for CONNECT_WINDOW_MS.
    */
-  async connect(userId: number, wallets: readonly WalletInfoRemote[]): Promise<string> {
+  async connect(
+    userId: number,
+    wallets: readonly WalletInfoRemote[],
+  ): Promise<{ link: string; until: number }> {
+    if (wallets.length === 0) throw new NoWalletAvailable();
+    const { redis } = this.options;
     const connector = await this.open(userId);
     if (connector.account) throw new WalletAlreadyConnected(connector.account.address);
     const live = this.live.get(userId);
     if (live === undefined) throw new Error("wallet sessions are closed");
+    const open = await redis.get(this.linkKey(userId));
+    if (open !== null) {
+      const until = Number(await redis.zscore(this.connectingKey, String(userId)));
+      this.openConnectWindow(userId, live, until);
+      return { link: open, until };
+    }
     const bridges = [...new Set(wallets.map((wallet) => wallet.bridgeUrl))];
-    const link = connector.connect(bridges.map((bridgeUrl) => ({ bridgeUrl })));
+    live.connectAbort?.abort();
+    live.connectAbort = new AbortController();
+    const link = connector.connect(
+      bridges.map((bridgeUrl) => ({ bridgeUrl })),
+      { signal: live.connectAbort.signal },
+    );
     const until = Date.now() + CONNECT_WINDOW_MS;
-    await this.options.redis.zadd(this.connectingKey, until, String(userId));
+    await redis
+      .multi()
+      .set(this.linkKey(userId), link, "PX", CONNECT_WINDOW_MS)
+      .zadd(this.connectingKey, until, String(userId))
+      .exec();
     this.openConnectWindow(userId, live, until);
-    return link;
+    return { link, until };
   }
 
   /**
@@ -176,11 +201,13 @@ export class WalletSessions {
         redis,
         `${prefix}tonconnect:${userId}:`,
         SESSION_TTL_SECONDS,
+        this.gate,
       ),
       // A server has no window to watch, and buyers' sessions are nobody else's business.
       disableAutoPauseConnection: true,
       analytics: { mode: "off" },
     });
+    shareWalletsList(connector, this.walletsList);
     // A wallet on the other network is refused by the SDK as it connects.
     connector.setConnectionNetwork(chainOf(testnet));
     const live: Live = {
@@ -205,7 +232,7 @@ export class WalletSessions {
     const before = live.wallet;
     live.wallet = wallet;
     if (wallet !== null) {
-      this.endConnectWindow(userId, live);
+      this.endConnectWindow(userId, live, false);
       this.options.onEvent({ type: "connected", userId, wallet });
     } else if (before !== null && !live.leaving) {
       this.options.onEvent({ type: "disconnected", userId });
@@ -213,7 +240,7 @@ export class WalletSessions {
   }
 
   private connectFailed(userId: number, live: Live, error: TonConnectError): void {
-    this.endConnectWindow(userId, live);
+    this.endConnectWindow(userId, live, false);
     this.options.onEvent({ type: "connect-failed", userId, error });
   }
 
@@ -221,22 +248,34 @@ export class WalletSessions {
     if (live.connectWindow === undefined) this.hold(userId);
     else clearTimeout(live.connectWindow);
     live.connectWindow = setTimeout(
-      () => this.endConnectWindow(userId, live),
+      () => this.endConnectWindow(userId, live, true),
       Math.max(0, until - Date.now()),
     );
     live.connectWindow.unref();
   }
 
-  private endConnectWindow(userId: number, live: Live): void {
+  /** The link is answered or dead: forget it, and stop the SDK trying to reach its bridge. */
+  private endConnectWindow(userId: number, live: Live, expired: boolean): void {
     if (live.connectWindow === undefined) return;
     clearTimeout(live.connectWindow);
     live.connectWindow = undefined;
-    this.options.redis.zrem(this.connectingKey, String(userId)).catch(() => undefined);
+    if (expired) live.connectAbort?.abort();
+    live.connectAbort = undefined;
+    this.options.redis
+      .multi()
+      .del(this.linkKey(userId))
+      .zrem(this.connectingKey, String(userId))
+      .exec()
+      .catch(() => undefined);
     this.release(userId);
   }
 
   private get connectingKey(): string {
     return `${this.options.prefix}tonconnect:connecting`;
+  }
+
+  private linkKey(userId: number): string {
+    return `${this.options.prefix}tonconnect:link:${userId}`;
   }
 
   private touch(userId: number, live: Live): void {
@@ -253,7 +292,19 @@ export class WalletSessions {
     clearTimeout(live.connectWindow);
     this.live.delete(userId);
     live.connector.pauseConnection();
+    // A restore still under way opens the bridge when it finishes; close that too.
+    void live.restored.then(() => live.connector.pauseConnection());
   }
+}
+
+/** Every connector reads the one wallets list this process fetched, not one download each. */
+function shareWalletsList(connector: TonConnect, list: WalletsListManager): void {
+  const sdk = connector as unknown as {
+    walletsList: WalletsListManager;
+    bridgeConnectionStorage: { walletsListManager: WalletsListManager };
+  };
+  sdk.walletsList = list;
+  sdk.bridgeConnectionStorage.walletsListManager = list;
 }
 
 /**

@@ -48,7 +48,7 @@ describe("WalletSessions", () => {
     const { bridge, phone, sessions, events } = await world(200);
     const userId = 7001;
     const wallets = await sessions.wallets();
-    const link = await sessions.connect(userId, wallets);
+    const { link } = await sessions.connect(userId, wallets);
     const [tonkeeper] = wallets;
     if (!tonkeeper) throw new Error("no wallet offered");
     expect(await phone.openLink(universalLinkFor(link, tonkeeper))).toBe("connected");
@@ -66,13 +66,20 @@ describe("WalletSessions", () => {
   });
 
   it("keeps the bridge open while a buyer has work in hand", async () => {
-    const { sessions } = await world(100);
-    await sessions.open(7002);
+    const { bridge, phone, sessions, events } = await world(100);
+    const wallets = await sessions.wallets();
+    const [tonkeeper] = wallets;
+    if (!tonkeeper) throw new Error("no wallet offered");
+    await phone.openLink(universalLinkFor((await sessions.connect(7002, wallets)).link, tonkeeper));
+    await expect.poll(() => events.some((event) => event.type === "connected")).toBe(true);
+
     sessions.hold(7002);
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(sessions.openCount).toBe(1);
+    expect(streamsOpen(bridge)).toBe(2); // the shop's and the wallet's
     sessions.release(7002);
     await expect.poll(() => sessions.openCount, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => streamsOpen(bridge)).toBe(1);
   });
 
   it("reports a wallet that ends the session, but not one the buyer disconnects through the bot", async () => {
@@ -81,7 +88,7 @@ describe("WalletSessions", () => {
     const [tonkeeper] = wallets;
     if (!tonkeeper) throw new Error("no wallet offered");
 
-    await phone.openLink(universalLinkFor(await sessions.connect(7003, wallets), tonkeeper));
+    await phone.openLink(universalLinkFor((await sessions.connect(7003, wallets)).link, tonkeeper));
     await expect.poll(() => events.filter((e) => e.type === "connected").length).toBe(1);
     expect(await sessions.disconnect(7003)).toBe(true);
     await expect.poll(() => phone.connected).toBe(false);
@@ -90,7 +97,7 @@ describe("WalletSessions", () => {
       await redis.keys(`${prefix}tonconnect:7003:ton-connect-storage_bridge-connection`),
     ).toEqual([]);
 
-    await phone.openLink(universalLinkFor(await sessions.connect(7003, wallets), tonkeeper));
+    await phone.openLink(universalLinkFor((await sessions.connect(7003, wallets)).link, tonkeeper));
     await expect.poll(() => events.filter((e) => e.type === "connected").length).toBe(2);
     await phone.disconnect();
     await expect.poll(() => events.filter((e) => e.type === "disconnected").length).toBe(1);
