@@ -4,11 +4,11 @@ import type { Redis } from "ioredis";
 import type { Logger } from "../log.js";
 import { type Order, outstanding } from "../orders/order.js";
 import type { OrderStore } from "../orders/store.js";
-import type { CheckoutEvent } from "../payments/tonconnect/checkout.js";
+import type { CheckoutEvent, ConnectedWallet } from "../payments/tonconnect/checkout.js";
 import { shortAddress } from "../payments/tonconnect/wallets.js";
 import { walletData } from "./callback-data.js";
 import type { BotContext } from "./context.js";
-import { formatAmount } from "./format.js";
+import { escapeHtml, formatAmount } from "./format.js";
 
 const BUYER_TTL_SECONDS = 30 * 86_400;
 
@@ -29,6 +29,22 @@ export async function rememberBuyer(
     JSON.stringify({ chatId, locale }),
     "EX",
     BUYER_TTL_SECONDS,
+  );
+}
+
+/** A wallet as a buyer knows it: "Telegram Wallet", "Tonkeeper"; not HTML-escaped. */
+export function walletName(
+  wallet: Pick<ConnectedWallet, "appName" | "name">,
+  t: (key: string) => string,
+): string {
+  return wallet.appName === "telegram-wallet" ? t("button-telegram-wallet") : wallet.name;
+}
+
+/** Only a buyer who blocked the bot or deleted the chat is out of reach; other 400s are bugs. */
+function unreachable(error: unknown): error is GrammyError {
+  return (
+    error instanceof GrammyError &&
+    (error.error_code === 403 || /chat not found/i.test(error.description))
   );
 }
 
@@ -61,7 +77,7 @@ export class WalletNotices {
       else await this.session(event);
     } catch (error) {
       // A buyer who blocked the bot cannot be told; the order itself is unaffected either way.
-      if (!(error instanceof GrammyError && [400, 403].includes(error.error_code))) throw error;
+      if (!unreachable(error)) throw error;
       this.options.log.warn(
         { userId: event.userId, description: error.description },
         "buyer not reachable",
@@ -79,7 +95,7 @@ export class WalletNotices {
     if (event.type === "connected") {
       const keyboard = new InlineKeyboard();
       let text = t("wallet-connected", {
-        app: event.wallet.appName,
+        app: escapeHtml(walletName(event.wallet, t)),
         address: shortAddress(event.wallet.address, testnet),
       });
       const order = event.orderId ? await store.get(event.orderId) : undefined;
@@ -117,14 +133,16 @@ export class WalletNotices {
     if (!stillPayable(order, store.now())) return;
     const t = (key: string) => i18n.t(order.lang, key, { orderId });
     const keyboard = new InlineKeyboard();
+    // After "sent" nothing more to do; after "expired" the wallet may yet have sent it in time,
+    // so the buyer is not invited to pay again at once.
     if (outcome === "interrupted") {
       keyboard.text(t("button-wallet-connect"), walletData.pack({ action: "connect", orderId }));
-    } else if (outcome !== "sent") {
+    } else if (outcome === "declined" || outcome === "failed") {
       keyboard.text(t("button-wallet-pay-again"), walletData.pack({ action: "pay", orderId }));
     }
     await api.sendMessage(order.chatId, t(`wallet-pay-${outcome}`), {
       parse_mode: "HTML",
-      reply_markup: outcome === "sent" ? undefined : keyboard,
+      reply_markup: keyboard.inline_keyboard.flat().length > 0 ? keyboard : undefined,
     });
     log.info({ userId, orderId, outcome }, "buyer told the wallet's answer");
   }

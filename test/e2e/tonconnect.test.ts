@@ -186,6 +186,56 @@ describe("TON Connect checkout", () => {
     await orderReaches(sandbox, checkout.orderId, "fulfilled");
   });
 
+  it("will not ask the wallet again while a payment it sent waits for the watcher", async () => {
+    // The watcher is slowed right down, so the order is still pending after the wallet answers.
+    const { shop, buyer, phone, checkout, connected } = await buyerWithWallet({
+      config: { pollIntervalMs: 3_600_000 },
+    });
+    const before = buyer.lastMessageId();
+    await buyer.press("Pay with my wallet", connected);
+    await buyer.waitForText("Your wallet sent the payment", { after: before });
+
+    const again = await buyer.press("Pay with my wallet", connected);
+    expect(again?.text).toContain("already sent the payment for this order");
+    expect(phone.requests).toHaveLength(1);
+    expect((await shop.app.store.require(checkout.orderId)).status).toBe("pending");
+
+    await shop.app.watcher?.pollOnce();
+    const fulfilled = await orderReaches(shop, checkout.orderId, "fulfilled");
+    expect(fulfilled.payments).toHaveLength(1);
+  });
+
+  it("keeps a request left waiting by a stopped bot, so a restart cannot ask the wallet twice", async () => {
+    const { shop, buyer, phone, connected } = await buyerWithWallet();
+    phone.answer("ignore");
+    await buyer.press("Pay with my wallet", connected);
+    await phone.nextRequest();
+
+    await shop.restart();
+    const again = await buyer.press("Pay with my wallet", connected);
+    expect(again?.text).toContain("already waiting in your wallet");
+    expect(phone.requests).toHaveLength(1);
+  });
+
+  it("gives the same link to a second offer, so the first QR code still connects", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    const phone = await sandbox.walletApp();
+    const checkout = await checkoutTon(buyer, MUG);
+
+    const before = buyer.lastMessageId();
+    await buyer.press("Pay with my wallet", checkout.message);
+    const first = await buyer.waitForButton("Tonkeeper", { after: before });
+    buyer.send("/wallet");
+    const second = await buyer.waitForButton("Tonkeeper", { after: first.messageId });
+    expect(buyer.link("Tonkeeper", second)).toBe(buyer.link("Tonkeeper", first));
+
+    expect(await phone.openLink(buyer.link("Tonkeeper", first))).toBe("connected");
+    const connected = await buyer.waitForText("is connected:", { after: before });
+    // The order the first offer was for is still the one offered for payment.
+    expect(connected.text).toContain(`Pay order ${checkout.orderId}`);
+  });
+
   it("refuses a mainnet wallet at a testnet shop with a clear message, connecting nothing", async () => {
     sandbox = await startShop();
     const buyer = sandbox.user();

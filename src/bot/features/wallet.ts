@@ -2,7 +2,9 @@ import { Composer, InlineKeyboard, InputFile } from "grammy";
 import QRCode from "qrcode";
 import type { ConnectedWallet, ConnectOffer } from "../../payments/tonconnect/checkout.js";
 import {
+  NoWalletAvailable,
   OrderNotPayable,
+  PaymentAlreadySent,
   PaymentRequestPending,
   WalletAlreadyConnected,
   WalletNotConnected,
@@ -11,9 +13,9 @@ import {
 import { shortAddress } from "../../payments/tonconnect/wallets.js";
 import { walletData } from "../callback-data.js";
 import type { BotContext } from "../context.js";
-import { formatAmount, formatTime } from "../format.js";
+import { escapeHtml, formatAmount, formatTime } from "../format.js";
 import type { ShopServices } from "../services.js";
-import { rememberBuyer } from "../wallet-notices.js";
+import { rememberBuyer, walletName } from "../wallet-notices.js";
 
 const NOT_PAYABLE_TEXT = {
   "not-found": "checkout-not-found",
@@ -21,7 +23,10 @@ const NOT_PAYABLE_TEXT = {
   "not-ton": "pay-method-unavailable",
   paid: "checkout-paid-already",
   expired: "checkout-expired",
+  "too-late": "wallet-pay-too-late",
 } as const;
+
+type FromContext = BotContext & { from: { id: number } };
 
 /**
  * TON Connect (DESIGN §8): /wallet and the "Pay with my wallet" button. Connecting shows each
@@ -32,7 +37,7 @@ export function walletFeature(services: ShopServices) {
   const { wallets, redis, prefix, testnet, log } = services;
   if (wallets === undefined) return feature;
 
-  const remember = async (ctx: BotContext & { from: { id: number } }) =>
+  const remember = async (ctx: FromContext) =>
     rememberBuyer(
       redis,
       prefix,
@@ -41,28 +46,35 @@ export function walletFeature(services: ShopServices) {
       await ctx.i18n.getLocale(),
     );
 
-  const describe = (ctx: BotContext, wallet: ConnectedWallet) =>
-    ctx.t("wallet-status", { app: wallet.appName, address: shortAddress(wallet.address, testnet) });
-
-  const disconnectKeyboard = (ctx: BotContext) =>
-    new InlineKeyboard().text(
-      ctx.t("button-wallet-disconnect"),
-      walletData.pack({ action: "disconnect", orderId: "" }),
+  const status = (ctx: BotContext, wallet: ConnectedWallet) =>
+    ctx.reply(
+      ctx.t("wallet-status", {
+        app: escapeHtml(walletName(wallet, ctx.t)),
+        address: shortAddress(wallet.address, testnet),
+      }),
+      {
+        parse_mode: "HTML",
+        reply_markup: new InlineKeyboard().text(
+          ctx.t("button-wallet-disconnect"),
+          walletData.pack({ action: "disconnect", orderId: "" }),
+        ),
+      },
     );
 
   /** The wallets' links and a QR code for a phone, or what is connected already. */
-  const offer = async (ctx: BotContext & { from: { id: number } }, orderId?: string) => {
+  const offer = async (ctx: FromContext, orderId?: string) => {
     let connection: ConnectOffer;
     try {
       connection = await wallets.connect(ctx.from.id, { orderId });
     } catch (error) {
+      if (error instanceof NoWalletAvailable) {
+        log.warn({ userId: ctx.from.id }, "no wallet to offer for TON Connect");
+        await ctx.reply(ctx.t("wallet-none-available"));
+        return;
+      }
       if (!(error instanceof WalletAlreadyConnected)) throw error;
       const wallet = await wallets.wallet(ctx.from.id);
-      if (wallet)
-        await ctx.reply(describe(ctx, wallet), {
-          parse_mode: "HTML",
-          reply_markup: disconnectKeyboard(ctx),
-        });
+      if (wallet) await status(ctx, wallet);
       return;
     }
     // One wallet a row, and no empty row after the last.
@@ -78,19 +90,14 @@ export function walletFeature(services: ShopServices) {
       connection.wallets.find((w) => w.appName === "tonkeeper") ?? connection.wallets[0];
     const lines = [ctx.t("wallet-connect-offer", { expires: formatTime(connection.expiresAt) })];
     if (orderId) lines.push(ctx.t("wallet-connect-offer-order", { orderId }));
-    const caption = lines.join("\n\n");
-    if (forPhone === undefined) {
-      await ctx.reply(caption, { parse_mode: "HTML" });
-      return;
-    }
-    const qr = await QRCode.toBuffer(forPhone.link, {
+    const qr = await QRCode.toBuffer(forPhone?.link ?? "", {
       type: "png",
       errorCorrectionLevel: "L",
       margin: 2,
       width: 512,
     });
     await ctx.replyWithPhoto(new InputFile(qr, "connect-wallet.png"), {
-      caption,
+      caption: lines.join("\n\n"),
       parse_mode: "HTML",
       reply_markup: keyboard,
     });
@@ -98,16 +105,11 @@ export function walletFeature(services: ShopServices) {
 
   feature.command("wallet", async (ctx) => {
     if (!ctx.from) return;
-    await remember(ctx as BotContext & { from: { id: number } });
-    const wallet = await wallets.wallet(ctx.from.id);
-    if (wallet) {
-      await ctx.reply(describe(ctx, wallet), {
-        parse_mode: "HTML",
-        reply_markup: disconnectKeyboard(ctx),
-      });
-      return;
-    }
-    await offer(ctx as BotContext & { from: { id: number } });
+    const from = ctx as FromContext;
+    await remember(from);
+    const wallet = await wallets.wallet(from.from.id);
+    if (wallet) await status(ctx, wallet);
+    else await offer(from);
   });
 
   feature.callbackQuery(walletData.filter({ action: "connect" }), async (ctx) => {
@@ -127,24 +129,26 @@ export function walletFeature(services: ShopServices) {
     const { orderId } = walletData.unpack(ctx.callbackQuery.data);
     await remember(ctx);
     try {
-      const request = await wallets.pay(ctx.from.id, orderId);
-      const amount = formatAmount(request.amount, "TON");
-      await ctx.answerCallbackQuery({
-        text: ctx.t("wallet-pay-confirm", { app: request.wallet.appName }),
+      // Told before the request leaves, so no answer from the wallet can arrive ahead of it.
+      await wallets.pay(ctx.from.id, orderId, async (request) => {
+        const app = walletName(request.wallet, ctx.t);
+        await ctx.answerCallbackQuery({ text: ctx.t("wallet-pay-confirm", { app }) });
+        const { link } = request.wallet;
+        await ctx.reply(
+          ctx.t("wallet-pay-requested", {
+            app: escapeHtml(app),
+            amount: formatAmount(request.amount, "TON"),
+            orderId,
+            until: formatTime(request.validUntil),
+          }),
+          {
+            parse_mode: "HTML",
+            reply_markup: link
+              ? new InlineKeyboard().url(ctx.t("button-wallet-open", { app }), link)
+              : undefined,
+          },
+        );
       });
-      const { link, appName } = request.wallet;
-      const keyboard = link
-        ? new InlineKeyboard().url(ctx.t("button-wallet-open", { app: appName }), link)
-        : undefined;
-      await ctx.reply(
-        ctx.t("wallet-pay-requested", {
-          app: request.wallet.appName,
-          amount,
-          orderId,
-          until: formatTime(request.validUntil),
-        }),
-        { parse_mode: "HTML", reply_markup: keyboard },
-      );
     } catch (error) {
       if (error instanceof WalletNotConnected) {
         await ctx.answerCallbackQuery();
@@ -154,6 +158,8 @@ export function walletFeature(services: ShopServices) {
           text: ctx.t("wallet-pay-pending", { until: formatTime(error.validUntil) }),
           show_alert: true,
         });
+      } else if (error instanceof PaymentAlreadySent) {
+        await ctx.answerCallbackQuery({ text: ctx.t("wallet-pay-already-sent"), show_alert: true });
       } else if (error instanceof OrderNotPayable) {
         log.warn({ userId: ctx.from.id, orderId, reason: error.reason }, "wallet payment refused");
         await ctx.answerCallbackQuery({

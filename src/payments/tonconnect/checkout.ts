@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { type Address, Cell } from "@ton/core";
 import {
@@ -8,12 +9,13 @@ import {
   WalletWrongNetworkError,
 } from "@tonconnect/sdk";
 import type { Redis } from "ioredis";
-import { acquireLock, releaseLock } from "../../jobs/lock.js";
+import { releaseLock } from "../../jobs/lock.js";
 import type { Logger } from "../../log.js";
 import { type Order, outstanding } from "../../orders/order.js";
 import type { OrderStore } from "../../orders/store.js";
 import {
   OrderNotPayable,
+  PaymentAlreadySent,
   PaymentRequestPending,
   WalletNotConnected,
   WalletOnWrongNetwork,
@@ -31,12 +33,16 @@ import { universalLinkFor, type WalletChoice } from "./wallets.js";
 const ANSWER_GRACE_MS = 3000;
 /** Less than this left before the order expires is too little to confirm in a wallet. */
 const MIN_REQUEST_MS = 10_000;
+/** After a wallet says it sent a payment, how long the order waits for the watcher to see it. */
+const SENT_HOLD_MS = 10 * 60_000;
 
 export interface ConnectedWallet {
   /** Raw form, "0:<hex>". */
   address: string;
-  /** The wallet app's name as it introduced itself, e.g. "Tonkeeper". */
+  /** The wallet app's id as it introduced itself, e.g. "Tonkeeper" or "telegram-wallet". */
   appName: string;
+  /** Its name in the wallets list when known ("Wallet" for Telegram Wallet), else appName. */
+  name: string;
   /** The wallet's universal link, to bring it to the front when a request waits there. */
   link?: string;
 }
@@ -120,22 +126,21 @@ export class TonConnectCheckout {
 
   /** Links that connect the buyer's wallet; `orderId` is offered for payment once it connects. */
   async connect(userId: number, intent: Intent = {}): Promise<ConnectOffer> {
+    const { redis, log } = this.options;
     const wallets = await this.sessions.wallets();
-    const link = await this.sessions.connect(userId, wallets);
-    await this.options.redis.set(
-      this.intentKey(userId),
-      JSON.stringify(intent),
-      "PX",
-      CONNECT_WINDOW_MS,
-    );
-    this.options.log.info({ userId, orderId: intent.orderId }, "wallet connection offered");
+    const { link, until } = await this.sessions.connect(userId, wallets);
+    // A second offer for the same open link keeps the order the first one was for.
+    const before = await redis.get(this.intentKey(userId));
+    const orderId = intent.orderId ?? (before ? (JSON.parse(before) as Intent).orderId : undefined);
+    await redis.set(this.intentKey(userId), JSON.stringify({ orderId }), "PX", CONNECT_WINDOW_MS);
+    log.info({ userId, orderId }, "wallet connection offered");
     return {
       wallets: wallets.map((wallet) => ({
         appName: wallet.appName,
         name: wallet.name,
         link: universalLinkFor(link, wallet),
       })),
-      expiresAt: Date.now() + CONNECT_WINDOW_MS,
+      expiresAt: until,
     };
   }
 
@@ -147,14 +152,20 @@ export class TonConnectCheckout {
   }
 
   /**
-   * Asks the buyer's wallet to pay what the order still owes. Returns once the request is on its
-   * way; the wallet's answer arrives later as a "payment" event.
+   * Asks the buyer's wallet to pay what the order still owes. `announce` runs once the request is
+   * settled on and before it goes out, so the buyer reads "sent to your wallet" before any answer;
+   * the wallet's answer arrives later as a "payment" event.
    */
-  async pay(userId: number, orderId: string): Promise<PaymentRequested> {
+  async pay(
+    userId: number,
+    orderId: string,
+    announce: (request: PaymentRequested) => Promise<unknown> = async () => undefined,
+  ): Promise<PaymentRequested> {
     const { store, redis, requestTtlMs, log } = this.options;
     const order = await store.get(orderId);
     const now = store.now();
     this.checkPayable(orderId, order, userId, now);
+    if ((await redis.exists(this.sentKey(orderId))) === 1) throw new PaymentAlreadySent(orderId);
     const connector = await this.sessions.open(userId);
     const wallet = connector.wallet;
     if (!wallet) throw new WalletNotConnected();
@@ -163,38 +174,51 @@ export class TonConnectCheckout {
       throw new WalletOnWrongNetwork(wallet.account.chain);
     }
     const validUntil = Math.min(now + requestTtlMs, order.expiresAt);
-    if (validUntil - now < MIN_REQUEST_MS) throw new OrderNotPayable(orderId, "expired");
+    if (validUntil - now < MIN_REQUEST_MS) throw new OrderNotPayable(orderId, "too-late");
 
+    // One request per buyer; the lock names the order, and outlives the request by the grace.
     const lockKey = this.requestKey(userId);
-    const token = await acquireLock(redis, lockKey, validUntil - now + ANSWER_GRACE_MS);
-    if (token === undefined) {
-      const [pendingOrder, ttl] = await Promise.all([
-        redis.get(`${lockKey}:order`),
-        redis.pttl(lockKey),
-      ]);
-      throw new PaymentRequestPending(pendingOrder ?? orderId, now + Math.max(ttl, 0));
+    const token = `${randomBytes(8).toString("hex")}:${orderId}`;
+    const taken = await redis.set(lockKey, token, "PX", validUntil - now + ANSWER_GRACE_MS, "NX");
+    if (taken !== "OK") {
+      const [held, ttl] = await Promise.all([redis.get(lockKey), redis.pttl(lockKey)]);
+      const pendingOrder = held?.slice(held.indexOf(":") + 1) || orderId;
+      throw new PaymentRequestPending(pendingOrder, now + Math.max(ttl, 0));
     }
-    await redis.set(`${lockKey}:order`, orderId, "PX", validUntil - now + ANSWER_GRACE_MS);
-    const amount = outstanding(order);
-    const comment = order.comment ?? "";
-    this.sessions.hold(userId);
-    // Free for another try before the buyer hears how this one ended.
-    const done = async () => {
-      this.sessions.release(userId);
-      await releaseLock(redis, lockKey, token).catch(() => undefined);
+    const requested = {
+      wallet: await this.describe(wallet),
+      amount: outstanding(order),
+      validUntil,
     };
-    const run = this.request(userId, orderId, connector, amount, comment, validUntil, done)
+    this.sessions.hold(userId);
+    const finish = async (outcome: PaymentOutcome | "abandoned") => {
+      this.sessions.release(userId);
+      // A request left behind by a stopping process may still be confirmed: its lock stays.
+      if (outcome !== "abandoned") await releaseLock(redis, lockKey, token).catch(() => undefined);
+    };
+    try {
+      await announce(requested);
+    } catch (error) {
+      log.warn({ err: error, userId, orderId }, "payment request not announced");
+    }
+    const run = this.request(userId, orderId, connector, requested, order.comment ?? "", finish)
       .catch(async (error: unknown) => {
-        await done();
+        await finish("failed");
         log.error({ err: error, userId, orderId }, "wallet request broke");
       })
       .finally(() => this.running.delete(run));
     this.running.add(run);
     log.info(
-      { userId, orderId, amount: amount.toString(), wallet: wallet.device.appName, validUntil },
+      {
+        userId,
+        orderId,
+        amount: requested.amount.toString(),
+        wallet: wallet.device.appName,
+        validUntil,
+      },
       "payment request sent to the wallet",
     );
-    return { wallet: await this.describe(wallet), amount, validUntil };
+    return requested;
   }
 
   /** Listens again for connections offered before a restart; returns how many. */
@@ -230,12 +254,12 @@ export class TonConnectCheckout {
     userId: number,
     orderId: string,
     connector: TonConnect,
-    amount: bigint,
+    requested: PaymentRequested,
     comment: string,
-    validUntil: number,
-    done: () => Promise<void>,
+    finish: (outcome: PaymentOutcome | "abandoned") => Promise<void>,
   ): Promise<void> {
-    const { merchant, testnet, log } = this.options;
+    const { merchant, testnet, redis, log } = this.options;
+    const { amount, validUntil } = requested;
     const transaction = paymentTransaction({
       merchant,
       amount,
@@ -243,14 +267,18 @@ export class TonConnectCheckout {
       validUntil: Math.floor(validUntil / 1000),
       testnet,
     });
-    const timer = new AbortController();
+    const ended = new AbortController();
     const interrupted = new Promise<PaymentOutcome | "abandoned">((resolve) =>
       this.interrupts.set(userId, resolve),
     );
     const expired = delay(validUntil - Date.now() + ANSWER_GRACE_MS, "expired" as const, {
-      signal: timer.signal,
+      signal: ended.signal,
     }).catch(() => "abandoned" as const);
-    const answered = connector.sendTransaction(transaction).then(
+    // A stream the bridge dropped would never hear the answer; reopening it costs one reconnect.
+    await connector.unPauseConnection().catch((error: unknown) => {
+      log.warn({ userId, err: error }, "wallet bridge not reopened");
+    });
+    const answered = connector.sendTransaction(transaction, { signal: ended.signal }).then(
       (response) => {
         // The BOC is the wallet's word, not proof; its hash only helps find the transfer in logs.
         const hash = Cell.fromBase64(response.boc).hash().toString("hex");
@@ -260,9 +288,13 @@ export class TonConnectCheckout {
       (error: unknown) => outcomeOfError(error, log, userId, orderId),
     );
     const outcome = await Promise.race([answered, interrupted, expired]);
-    timer.abort();
+    ended.abort();
     this.interrupts.delete(userId);
-    await done();
+    if (outcome === "sent") {
+      // Until the watcher sees it, another request for this order would charge the buyer twice.
+      await redis.set(this.sentKey(orderId), "1", "PX", SENT_HOLD_MS);
+    }
+    await finish(outcome);
     if (outcome === "abandoned") return;
     if (outcome !== "sent") log.info({ userId, orderId, outcome }, "wallet payment request ended");
     this.listener({ type: "payment", userId, orderId, outcome });
@@ -310,11 +342,20 @@ export class TonConnectCheckout {
     const known = (await this.sessions.wallets()).find((info) =>
       [info.appName, info.name].some((name) => name.toLowerCase() === appName.toLowerCase()),
     );
-    return { address: wallet.account.address, appName, link: known?.universalLink };
+    return {
+      address: wallet.account.address,
+      appName,
+      name: known?.name ?? appName,
+      link: known?.universalLink,
+    };
   }
 
   private intentKey(userId: number): string {
     return `${this.options.prefix}tonconnect:intent:${userId}`;
+  }
+
+  private sentKey(orderId: string): string {
+    return `${this.options.prefix}tonconnect:sent:${orderId}`;
   }
 
   private requestKey(userId: number): string {

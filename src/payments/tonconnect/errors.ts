@@ -36,8 +36,36 @@ export class PaymentRequestPending extends WalletCheckoutError {
   }
 }
 
-/** "paid" covers every order that took its money already: paid, fulfilled, refunded. */
-export type NotPayableReason = "not-found" | "not-yours" | "not-ton" | "paid" | "expired";
+/**
+ * The wallet said it sent this order's payment and the watcher has not seen it yet; asking again
+ * would have the buyer pay twice.
+ */
+export class PaymentAlreadySent extends WalletCheckoutError {
+  override name = "PaymentAlreadySent";
+  constructor(readonly orderId: string) {
+    super(`the wallet already sent the payment for ${orderId}`);
+  }
+}
+
+/** Neither the wallets list nor the SDK's built-in one has a wallet this shop can offer. */
+export class NoWalletAvailable extends WalletCheckoutError {
+  override name = "NoWalletAvailable";
+  constructor() {
+    super("no wallet to offer");
+  }
+}
+
+/**
+ * "paid" covers every order that took its money already: paid, fulfilled, refunded;
+ * "too-late" an order that expires before a wallet could be asked and answer.
+ */
+export type NotPayableReason =
+  | "not-found"
+  | "not-yours"
+  | "not-ton"
+  | "paid"
+  | "expired"
+  | "too-late";
 
 export class OrderNotPayable extends WalletCheckoutError {
   override name = "OrderNotPayable";
