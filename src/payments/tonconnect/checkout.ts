@@ -175,6 +175,11 @@ export class TonConnectCheckout {
     }
     const validUntil = Math.min(now + requestTtlMs, order.expiresAt);
     if (validUntil - now < MIN_REQUEST_MS) throw new OrderNotPayable(orderId, "too-late");
+    const requested = {
+      wallet: await this.describe(wallet),
+      amount: outstanding(order),
+      validUntil,
+    };
 
     // One request per buyer; the lock names the order, and outlives the request by the grace.
     const lockKey = this.requestKey(userId);
@@ -185,11 +190,6 @@ export class TonConnectCheckout {
       const pendingOrder = held?.slice(held.indexOf(":") + 1) || orderId;
       throw new PaymentRequestPending(pendingOrder, now + Math.max(ttl, 0));
     }
-    const requested = {
-      wallet: await this.describe(wallet),
-      amount: outstanding(order),
-      validUntil,
-    };
     this.sessions.hold(userId);
     const finish = async (outcome: PaymentOutcome | "abandoned") => {
       this.sessions.release(userId);
