@@ -1,10 +1,10 @@
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.js";
-import type { EmulatedUser } from "../../src/sandbox/telegram/index.js";
-import type { EmulatedWalletApp } from "../../src/sandbox/tonconnect/index.js";
-import type { Sandbox } from "../../src/sandbox/world.js";
-import { checkoutTon, orderReaches, startShop, type TonCheckout } from "../support/sandbox.js";
+import type { Sandbox, WalletAppOptions } from "../../src/sandbox/world.js";
+import { checkoutTon, orderReaches, startShop } from "../support/sandbox.js";
+
+type ShopOptions = Parameters<typeof startShop>[0];
 
 const MUG = "TON mug";
 
@@ -14,30 +14,30 @@ afterEach(async () => {
   sandbox = undefined;
 });
 
-/** Presses "Pay with my wallet" on a fresh TON order; with no wallet yet, the bot offers one. */
-async function connectFromOrder(
-  buyer: EmulatedUser,
-  phone: EmulatedWalletApp,
-  checkout: TonCheckout,
-) {
+/**
+ * A shop, a buyer with a fresh TON order for the mug, their wallet app, and what the bot offers
+ * when they press "Pay with my wallet" with no wallet connected yet.
+ */
+async function buyerAtOffer(shopOptions: ShopOptions = {}, walletOptions: WalletAppOptions = {}) {
+  const shop = await startShop(shopOptions);
+  sandbox = shop;
+  const buyer = shop.user();
+  const phone = await shop.walletApp(walletOptions);
+  const checkout = await checkoutTon(buyer, MUG);
   const before = buyer.lastMessageId();
   await buyer.press("Pay with my wallet", checkout.message);
   const offer = await buyer.waitForButton("Tonkeeper", { after: before });
+  return { shop, buyer, phone, checkout, offer, before };
+}
+
+/** The same, with the wallet app connected through the offer's Tonkeeper link. */
+async function buyerWithWallet(shopOptions: ShopOptions = {}) {
+  const { shop, buyer, phone, checkout, offer, before } = await buyerAtOffer(shopOptions);
   expect(offer.caption).toContain("Connect your wallet");
   expect(offer.caption).toContain(`pay order ${checkout.orderId}`);
   expect(offer.photo).toBeDefined();
   expect(await phone.openLink(buyer.link("Tonkeeper", offer))).toBe("connected");
-  return buyer.waitForText("is connected:", { after: before });
-}
-
-/** A shop, a buyer with a fresh TON order for the mug, and their wallet app connected from it. */
-async function buyerWithWallet(options: Parameters<typeof startShop>[0] = {}) {
-  const shop = await startShop(options);
-  sandbox = shop;
-  const buyer = shop.user();
-  const phone = await shop.walletApp();
-  const checkout = await checkoutTon(buyer, MUG);
-  const connected = await connectFromOrder(buyer, phone, checkout);
+  const connected = await buyer.waitForText("is connected:", { after: before });
   return { shop, buyer, phone, checkout, connected };
 }
 
@@ -54,13 +54,9 @@ function transfersWithComment(shop: Sandbox, comment: string) {
 
 describe("TON Connect checkout", () => {
   it("connects a wallet, asks it to pay, and fulfils the order once the watcher sees the transfer", async () => {
-    sandbox = await startShop();
-    const buyer = sandbox.user({ firstName: "Tom" });
-    const phone = await sandbox.walletApp();
-    const checkout = await checkoutTon(buyer, MUG);
-    const order = await sandbox.app.store.require(checkout.orderId);
+    const { shop, buyer, phone, checkout, connected } = await buyerWithWallet();
+    const order = await shop.app.store.require(checkout.orderId);
 
-    const connected = await connectFromOrder(buyer, phone, checkout);
     const friendly = phone.address.toString({ urlSafe: true, bounceable: false, testOnly: true });
     expect(connected.text).toContain(
       `Tonkeeper is connected: ${friendly.slice(0, 4)}…${friendly.slice(-4)}`,
@@ -74,18 +70,18 @@ describe("TON Connect checkout", () => {
 
     const request = await phone.nextRequest();
     expect(request.messages).toHaveLength(1);
-    expect(request.messages[0]?.address.equals(sandbox.merchant.address)).toBe(true);
+    expect(request.messages[0]?.address.equals(shop.merchant.address)).toBe(true);
     expect(request.messages[0]?.amount).toBe(order.amount);
     expect(request.messages[0]?.comment).toBe(checkout.comment);
     expect(request.network).toBe("-3");
     expect((request.validUntil ?? 0) * 1000).toBeLessThanOrEqual(order.expiresAt);
 
-    const fulfilled = await orderReaches(sandbox, checkout.orderId, "fulfilled");
+    const fulfilled = await orderReaches(shop, checkout.orderId, "fulfilled");
     expect(request.outcome).toBe("approved");
     expect(fulfilled.paid).toBe(order.amount);
     expect(fulfilled.payments).toHaveLength(1);
     expect(fulfilled.payments[0]?.from).toBeDefined();
-    expect(transfersWithComment(sandbox, checkout.comment)).toHaveLength(1);
+    expect(transfersWithComment(shop, checkout.comment)).toHaveLength(1);
     await buyer.waitForText(`Payment received for order ${checkout.orderId}`, { after: before });
   });
 
@@ -170,20 +166,13 @@ describe("TON Connect checkout", () => {
   });
 
   it("tells the buyer the wallet connected even when the bot restarted while the link was open", async () => {
-    sandbox = await startShop();
-    const buyer = sandbox.user();
-    const phone = await sandbox.walletApp();
-    const checkout = await checkoutTon(buyer, MUG);
-
-    const before = buyer.lastMessageId();
-    await buyer.press("Pay with my wallet", checkout.message);
-    const offer = await buyer.waitForButton("Tonkeeper", { after: before });
-    await sandbox.restart();
+    const { shop, buyer, phone, checkout, offer, before } = await buyerAtOffer();
+    await shop.restart();
     expect(await phone.openLink(buyer.link("Tonkeeper", offer))).toBe("connected");
     const connected = await buyer.waitForText("is connected:", { after: before });
     expect(connected.text).toContain(`Pay order ${checkout.orderId}`);
     await buyer.press("Pay with my wallet", connected);
-    await orderReaches(sandbox, checkout.orderId, "fulfilled");
+    await orderReaches(shop, checkout.orderId, "fulfilled");
   });
 
   it("will not ask the wallet again while a payment it sent waits for the watcher", async () => {
@@ -218,14 +207,7 @@ describe("TON Connect checkout", () => {
   });
 
   it("gives the same link to a second offer, so the first QR code still connects", async () => {
-    sandbox = await startShop();
-    const buyer = sandbox.user();
-    const phone = await sandbox.walletApp();
-    const checkout = await checkoutTon(buyer, MUG);
-
-    const before = buyer.lastMessageId();
-    await buyer.press("Pay with my wallet", checkout.message);
-    const first = await buyer.waitForButton("Tonkeeper", { after: before });
+    const { buyer, phone, checkout, offer: first, before } = await buyerAtOffer();
     buyer.send("/wallet");
     const second = await buyer.waitForButton("Tonkeeper", { after: first.messageId });
     expect(buyer.link("Tonkeeper", second)).toBe(buyer.link("Tonkeeper", first));
@@ -237,14 +219,10 @@ describe("TON Connect checkout", () => {
   });
 
   it("refuses a mainnet wallet at a testnet shop with a clear message, connecting nothing", async () => {
-    sandbox = await startShop();
-    const buyer = sandbox.user();
-    const phone = await sandbox.walletApp({ network: "-239" });
-    const checkout = await checkoutTon(buyer, MUG);
-
-    const before = buyer.lastMessageId();
-    await buyer.press("Pay with my wallet", checkout.message);
-    const offer = await buyer.waitForButton("Tonkeeper", { after: before });
+    const { shop, buyer, phone, checkout, offer, before } = await buyerAtOffer(
+      {},
+      { network: "-239" },
+    );
     await phone.openLink(buyer.link("Tonkeeper", offer));
     const refused = await buyer.waitForText("different TON network", { after: before });
     expect(refused.text).toContain("this shop takes testnet TON");
@@ -254,17 +232,12 @@ describe("TON Connect checkout", () => {
     await buyer.press("Pay with my wallet", checkout.message);
     await buyer.waitForButton("Tonkeeper", { after: next });
     expect(phone.requests).toHaveLength(0);
-    expect((await sandbox.app.store.require(checkout.orderId)).status).toBe("pending");
+    expect((await shop.app.store.require(checkout.orderId)).status).toBe("pending");
   });
 
   it("disconnects from the bot, and will not ask a wallet to pay someone else's order", async () => {
-    sandbox = await startShop();
-    const buyer = sandbox.user();
-    const other = sandbox.user({ firstName: "Eve" });
-    const phone = await sandbox.walletApp();
-    const theirs = await checkoutTon(other, MUG);
-    const mine = await checkoutTon(buyer, MUG);
-    const connected = await connectFromOrder(buyer, phone, mine);
+    const { shop, buyer, phone, connected } = await buyerWithWallet();
+    const theirs = await checkoutTon(shop.user({ firstName: "Eve" }), MUG);
 
     // Eve's order id on a button of Alice's: refused, and her wallet is asked nothing.
     const forged = await buyer.pressData(`wallet:pay:${theirs.orderId}`, connected);
@@ -287,18 +260,11 @@ describe("TON Connect checkout", () => {
         done();
       },
     });
-    sandbox = await startShop({
+    const { shop, buyer, phone, checkout, offer, before } = await buyerAtOffer({
       // Nothing listens on the discard port: every wallet fails to fetch this manifest.
       config: { tonconnectManifestUrl: "http://127.0.0.1:9/tonconnect-manifest.json" },
       log: createLogger({ level: "info", destination }),
     });
-    const buyer = sandbox.user();
-    const phone = await sandbox.walletApp();
-    const checkout = await checkoutTon(buyer, MUG);
-
-    const before = buyer.lastMessageId();
-    await buyer.press("Pay with my wallet", checkout.message);
-    const offer = await buyer.waitForButton("Tonkeeper", { after: before });
     expect(await phone.openLink(buyer.link("Tonkeeper", offer))).toBe("manifest-not-found");
     await buyer.waitForText("The wallet could not connect", { after: before });
     const named = () => lines.filter((line) => line.includes("TONCONNECT_MANIFEST_URL"));
@@ -308,9 +274,9 @@ describe("TON Connect checkout", () => {
     expect(named().some((line) => line.includes("a wallet could not read"))).toBe(true);
 
     // The shop carries on: the same order is still paid the ordinary way.
-    const payer = await sandbox.buyerWallet();
-    const order = await sandbox.app.store.require(checkout.orderId);
+    const payer = await shop.buyerWallet();
+    const order = await shop.app.store.require(checkout.orderId);
     await payer.pay(order.amount, checkout.comment);
-    await orderReaches(sandbox, checkout.orderId, "fulfilled");
+    await orderReaches(shop, checkout.orderId, "fulfilled");
   });
 });
