@@ -2,7 +2,8 @@ import type { I18n } from "@grammyjs/i18n";
 import { type Api, GrammyError, InlineKeyboard } from "grammy";
 import type { Redis } from "ioredis";
 import type { Logger } from "../log.js";
-import { type Order, outstanding } from "../orders/order.js";
+import { outstanding } from "../orders/order.js";
+import { isOpen } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
 import type { CheckoutEvent, ConnectedWallet } from "../payments/tonconnect/checkout.js";
 import { shortAddress } from "../payments/tonconnect/wallets.js";
@@ -48,15 +49,6 @@ function unreachable(error: unknown): error is GrammyError {
   );
 }
 
-export function stillPayable(order: Order | undefined, now: number): order is Order {
-  return (
-    order !== undefined &&
-    order.status === "pending" &&
-    order.expiresAt > now &&
-    outstanding(order) > 0n
-  );
-}
-
 export interface WalletNoticesOptions {
   api: Api;
   i18n: I18n<BotContext>;
@@ -99,7 +91,7 @@ export class WalletNotices {
         address: shortAddress(event.wallet.address, testnet),
       });
       const order = event.orderId ? await store.get(event.orderId) : undefined;
-      if (stillPayable(order, store.now())) {
+      if (order && isOpen(order, store.now())) {
         text += `\n\n${t("wallet-connected-pay", {
           orderId: order.id,
           amount: formatAmount(outstanding(order), "TON"),
@@ -130,7 +122,7 @@ export class WalletNotices {
     const { i18n, store, api, log } = this.options;
     const order = await store.get(orderId);
     // Already paid: the watcher was quicker than the wallet's answer and the buyer knows.
-    if (!stillPayable(order, store.now())) return;
+    if (!order || !isOpen(order, store.now())) return;
     const t = (key: string) => i18n.t(order.lang, key, { orderId });
     const keyboard = new InlineKeyboard();
     // After "sent" nothing more to do; after "expired" the wallet may yet have sent it in time,

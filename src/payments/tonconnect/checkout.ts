@@ -12,6 +12,7 @@ import type { Redis } from "ioredis";
 import { releaseLock } from "../../jobs/lock.js";
 import type { Logger } from "../../log.js";
 import { type Order, outstanding } from "../../orders/order.js";
+import { isOpen } from "../../orders/state.js";
 import type { OrderStore } from "../../orders/store.js";
 import {
   OrderNotPayable,
@@ -242,12 +243,10 @@ export class TonConnectCheckout {
     if (!order) throw new OrderNotPayable(orderId, "not-found");
     if (order.userId !== userId) throw new OrderNotPayable(orderId, "not-yours");
     if (order.method !== "ton" || !order.comment) throw new OrderNotPayable(orderId, "not-ton");
-    if (order.status === "expired" || (order.status === "pending" && order.expiresAt <= now)) {
-      throw new OrderNotPayable(orderId, "expired");
-    }
-    if (order.status !== "pending" || outstanding(order) === 0n) {
-      throw new OrderNotPayable(orderId, "paid");
-    }
+    if (isOpen(order, now)) return;
+    // A pending order that is not open has run out of time.
+    const expired = order.status === "pending" || order.status === "expired";
+    throw new OrderNotPayable(orderId, expired ? "expired" : "paid");
   }
 
   private async request(
