@@ -1,5 +1,6 @@
-import { type Address, beginCell } from "@ton/core";
+import { type Address, comment } from "@ton/core";
 import { CHAIN, type SendTransactionRequest } from "@tonconnect/sdk";
+import { displayAddress } from "../ton/links.js";
 
 export interface WalletPayment {
   merchant: Address;
@@ -18,8 +19,8 @@ export function chainOf(testnet: boolean): CHAIN {
 }
 
 /** A text comment as wallets write it: op 0, then the text, as a base64 BOC. */
-export function commentPayload(comment: string): string {
-  return beginCell().storeUint(0, 32).storeStringTail(comment).endCell().toBoc().toString("base64");
+export function commentPayload(text: string): string {
+  return comment(text).toBoc().toString("base64");
 }
 
 /**
@@ -32,11 +33,7 @@ export function paymentTransaction(payment: WalletPayment): SendTransactionReque
     network: chainOf(payment.testnet),
     messages: [
       {
-        address: payment.merchant.toString({
-          urlSafe: true,
-          bounceable: false,
-          testOnly: payment.testnet,
-        }),
+        address: displayAddress(payment.merchant, payment.testnet),
         amount: payment.amount.toString(),
         payload: commentPayload(payment.comment),
       },

@@ -6,6 +6,7 @@ import {
   type WalletInfo,
   type WalletInfoRemote,
 } from "@tonconnect/sdk";
+import { displayAddress } from "../ton/links.js";
 
 /** The wallets a buyer is offered, in this order: Telegram's own wallet, then Tonkeeper. */
 export const OFFERED_WALLETS = ["telegram-wallet", "tonkeeper"] as const;
@@ -49,10 +50,6 @@ export function universalLinkFor(tcLink: string, wallet: WalletInfoRemote): stri
 
 /** A wallet address as buyers know it, shortened: "0QAb…cdEf". */
 export function shortAddress(raw: string, testnet: boolean): string {
-  const friendly = Address.parse(raw).toString({
-    urlSafe: true,
-    bounceable: false,
-    testOnly: testnet,
-  });
+  const friendly = displayAddress(Address.parse(raw), testnet);
   return `${friendly.slice(0, 4)}…${friendly.slice(-4)}`;
 }
