@@ -1,7 +1,7 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import type { UserFromGetMe } from "grammy/types";
+import { serveOnLoopback } from "../http.js";
 import { BotApiError, METHOD_NOT_FOUND, tooManyRequests, UNAUTHORIZED } from "./errors.js";
 import type { Handler } from "./methods/context.js";
 import { messageMethods } from "./methods/messages.js";
@@ -136,14 +136,10 @@ export async function startTelegramEmulator(
     }
   };
 
-  const server = createServer((request, response) => {
-    void handle(request, response);
-  });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const { server, origin } = await serveOnLoopback(handle, options.port);
 
   return {
-    apiRoot: `http://127.0.0.1:${port}`,
+    apiRoot: origin,
     token,
     bot,
     state,
