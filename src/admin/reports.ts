@@ -192,64 +192,58 @@ export class ShopReports {
     return found;
   }
 
-  /**
-   * Orders created in [fromMs, toMs), oldest first, up to 500 at a time. Each order comes once
-   * even when orders are created while it reads (an insert shifts ranks and would repeat one).
-   */
+  /** Orders created in [fromMs, toMs), oldest first, up to 500 at a time. */
   async *ordersCreated(fromMs: number, toMs: number): AsyncGenerator<Order[]> {
     const from = Number.isFinite(fromMs) ? `(${fromMs}` : "-inf";
-    let rank = await this.redis.zcount(this.keys.allOrders, "-inf", from);
+    const rank = await this.redis.zcount(this.keys.allOrders, "-inf", from);
+    yield* this.orderPages("oldest", rank, toMs);
+  }
+
+  /** Every order, newest first, 500 at a time. */
+  private ordersNewestFirst(): AsyncGenerator<Order[]> {
+    return this.orderPages("newest", 0);
+  }
+
+  /**
+   * Orders by creation time from `rank` on, until a creation time of `until` (oldest first
+   * only). Each order comes once even when orders are created while it reads: an insert shifts
+   * ranks and would repeat one, so anything not past the last one read is skipped.
+   */
+  private async *orderPages(
+    direction: "oldest" | "newest",
+    rank: number,
+    until = Number.POSITIVE_INFINITY,
+  ): AsyncGenerator<Order[]> {
+    const sign = direction === "oldest" ? 1 : -1;
+    const key = this.keys.allOrders;
     let last: { score: number; id: string } | undefined;
     for (;;) {
-      const page = await this.redis.zrange(
-        this.keys.allOrders,
-        rank,
-        rank + BATCH - 1,
-        "WITHSCORES",
-      );
+      const page =
+        direction === "oldest"
+          ? await this.redis.zrange(key, rank, rank + BATCH - 1, "WITHSCORES")
+          : await this.redis.zrevrange(key, rank, rank + BATCH - 1, "WITHSCORES");
       rank += page.length / 2;
       const ids: string[] = [];
       let done = page.length < BATCH * 2;
       for (let i = 0; i < page.length; i += 2) {
-        const id = page[i] as string;
-        const score = Number(page[i + 1]);
-        if (score >= toMs) {
+        const next = { id: page[i] as string, score: Number(page[i + 1]) };
+        if (next.score >= until) {
           done = true;
           break;
         }
-        if (last && (score < last.score || (score === last.score && id <= last.id))) continue;
-        last = { score, id };
-        ids.push(id);
+        if (last && sign * compareCreated(next, last) <= 0) continue;
+        last = next;
+        ids.push(next.id);
       }
       if (ids.length > 0) yield await this.store.getMany(ids);
       if (done) return;
     }
   }
+}
 
-  /** Every order, newest first, 500 at a time; each once, as in `ordersCreated`. */
-  private async *ordersNewestFirst(): AsyncGenerator<Order[]> {
-    let rank = 0;
-    let last: { score: number; id: string } | undefined;
-    for (;;) {
-      const page = await this.redis.zrevrange(
-        this.keys.allOrders,
-        rank,
-        rank + BATCH - 1,
-        "WITHSCORES",
-      );
-      rank += page.length / 2;
-      const ids: string[] = [];
-      for (let i = 0; i < page.length; i += 2) {
-        const id = page[i] as string;
-        const score = Number(page[i + 1]);
-        if (last && (score > last.score || (score === last.score && id >= last.id))) continue;
-        last = { score, id };
-        ids.push(id);
-      }
-      if (ids.length > 0) yield await this.store.getMany(ids);
-      if (page.length < BATCH * 2) return;
-    }
-  }
+/** Creation order as the sorted set keeps it: by score, then by id. */
+function compareCreated(a: { score: number; id: string }, b: { score: number; id: string }) {
+  return a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** What the buyer was charged for this payment: a card's total when Telegram reported one. */
