@@ -31,13 +31,9 @@ function capture() {
 
 /** A watcher that has polled once, and payments it will never see: the cursor jumped past them. */
 async function missedPayments(count: number) {
-  const watcher = world.watcher();
-  expect((await watcher.pollOnce()).kind).toBe("initialised");
+  const watcher = await world.initialisedWatcher();
   const orders = await world.payOrders(count);
-  await redis.set(
-    world.keys.watcherCursor(world.merchant.address.toRawString()),
-    JSON.stringify(world.newestTransaction()),
-  );
+  await world.skipCursorToNewest();
   return { watcher, orders };
 }
 

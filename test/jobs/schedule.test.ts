@@ -63,13 +63,9 @@ function botProcess(overrides: Partial<JobsDeps> = {}) {
 
 /** Payments the cursor jumped past, so only a reconcile pass can record them. */
 async function missedPayments(count: number) {
-  const watcher = world.watcher();
-  expect((await watcher.pollOnce()).kind).toBe("initialised");
+  await world.initialisedWatcher();
   const orders = await world.payOrders(count);
-  await redis.set(
-    world.keys.watcherCursor(world.merchant.address.toRawString()),
-    JSON.stringify(world.newestTransaction()),
-  );
+  await world.skipCursorToNewest();
   return orders;
 }
 

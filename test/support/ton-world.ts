@@ -85,6 +85,22 @@ export async function tonWorld(
     return last ? { lt: last.lt.toString(), hash: last.hash().toString("hex") } : undefined;
   }
 
+  /** A watcher that has polled once and so holds a cursor at the wallet's newest transaction. */
+  async function initialisedWatcher(overrides: Partial<WatcherOptions> = {}) {
+    const created = watcher(overrides);
+    const first = await created.pollOnce();
+    if (first.kind !== "initialised") throw new Error(`first poll was ${first.kind}`);
+    return created;
+  }
+
+  /** Moves the cursor over everything on the chain without applying it: what reconcile is for. */
+  async function skipCursorToNewest() {
+    await redis.set(
+      keys.watcherCursor(merchant.address.toRawString()),
+      JSON.stringify(newestTransaction()),
+    );
+  }
+
   return {
     chain,
     merchant,
@@ -93,6 +109,8 @@ export async function tonWorld(
     keys,
     client,
     watcher,
+    initialisedWatcher,
+    skipCursorToNewest,
     payOrders,
     settlement,
     newestTransaction,

@@ -1,5 +1,4 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import type { PaymentWatcher } from "../../../src/payments/ton/watcher.js";
 import { testRedis } from "../../support/redis.js";
 import { TON, tonOrder } from "../../support/shop.js";
 import { type TonWorld, tonWorld } from "../../support/ton-world.js";
@@ -17,28 +16,14 @@ afterAll(() => redis.quit());
 
 const HOUR_MS = 60 * 60_000;
 
-async function initialised(): Promise<PaymentWatcher> {
-  const watcher = world.watcher();
-  expect((await watcher.pollOnce()).kind).toBe("initialised");
-  return watcher;
-}
-
-/** Moves the cursor over everything on the chain without applying it: what reconcile is for. */
-async function skipCursorToNewest() {
-  await redis.set(
-    world.keys.watcherCursor(world.merchant.address.toRawString()),
-    JSON.stringify(world.newestTransaction()),
-  );
-}
-
 /** The chain's clock in ms, minus `ms`: the start of a window ending now. */
 const chainTimeAgo = (ms: number) => world.chain.now * 1000 - ms;
 
 describe("PaymentWatcher.reconcile", () => {
   it("recovers a payment the cursor skipped, pays the order, and leaves the cursor alone", async () => {
-    const watcher = await initialised();
+    const watcher = await world.initialisedWatcher();
     const orders = await world.payOrders(3);
-    await skipCursorToNewest();
+    await world.skipCursorToNewest();
     expect((await watcher.pollOnce()).kind).toBe("idle");
     expect((await world.settlement(orders)).paid).toBe(0);
     const cursor = await watcher.cursor();
@@ -61,7 +46,7 @@ describe("PaymentWatcher.reconcile", () => {
   });
 
   it("finds nothing when the cursor path missed nothing", async () => {
-    const watcher = await initialised();
+    const watcher = await world.initialisedWatcher();
     const orders = await world.payOrders(5);
     expect(await watcher.pollOnce()).toMatchObject({ kind: "processed", payments: 5 });
     expect(await watcher.reconcile(chainTimeAgo(6 * HOUR_MS))).toEqual({
@@ -73,12 +58,12 @@ describe("PaymentWatcher.reconcile", () => {
   });
 
   it("records money it cannot match for the admin, once", async () => {
-    const watcher = await initialised();
+    const watcher = await world.initialisedWatcher();
     await world.chain.injectPayments(world.merchant.address, [
       { amount: TON, comment: "hello" },
       { amount: TON },
     ]);
-    await skipCursorToNewest();
+    await world.skipCursorToNewest();
 
     expect(await watcher.reconcile(chainTimeAgo(HOUR_MS))).toMatchObject({
       recovered: 0,
@@ -95,7 +80,7 @@ describe("PaymentWatcher.reconcile", () => {
     const old = await world.payOrders(4);
     world.chain.advance(7 * 60 * 60);
     const recent = await world.payOrders(12);
-    await skipCursorToNewest();
+    await world.skipCursorToNewest();
 
     expect(await watcher.reconcile(chainTimeAgo(6 * HOUR_MS))).toEqual({
       scanned: 12,
@@ -119,7 +104,7 @@ describe("PaymentWatcher.reconcile", () => {
     const watcher = world.watcher({ pageSize: 10 });
     expect((await watcher.pollOnce()).kind).toBe("initialised");
     const orders = await world.payOrders(40);
-    await skipCursorToNewest();
+    await world.skipCursorToNewest();
     world.setFaults({ seed: 5, duplicateRate: 0.5, shortPageMax: 7 });
 
     expect(await watcher.reconcile(chainTimeAgo(HOUR_MS))).toMatchObject({
@@ -130,7 +115,7 @@ describe("PaymentWatcher.reconcile", () => {
   });
 
   it("leaves transactions newer than the cursor to the next poll", async () => {
-    const watcher = await initialised();
+    const watcher = await world.initialisedWatcher();
     const [order] = await world.payOrders(1);
     const cursor = await watcher.cursor();
 
@@ -166,7 +151,7 @@ describe("PaymentWatcher.reconcile", () => {
       { amount: TON, comment: "nobody's" },
       { amount: TON / 2n, comment: stray.comment },
     ]);
-    await skipCursorToNewest();
+    await world.skipCursorToNewest();
 
     const results = await Promise.all([
       a.reconcile(chainTimeAgo(HOUR_MS)),

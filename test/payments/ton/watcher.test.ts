@@ -21,12 +21,6 @@ beforeEach(async () => {
 });
 afterAll(() => redis.quit());
 
-async function initialised() {
-  const watcher = world.watcher();
-  expect((await watcher.pollOnce()).kind).toBe("initialised");
-  return watcher;
-}
-
 describe("PaymentWatcher", () => {
   it("starts at the wallet's newest transaction without replaying history", async () => {
     await world.chain.injectPayments(world.merchant.address, [{ amount: TON, comment: "old" }]);
@@ -37,7 +31,7 @@ describe("PaymentWatcher", () => {
   });
 
   it("applies a gap of 350 transactions across several pages, each exactly once", async () => {
-    const watcher = await initialised();
+    const watcher = await world.initialisedWatcher();
     const orders = await world.payOrders(350);
     const result = await watcher.pollOnce();
     expect(result).toMatchObject({ kind: "processed", transactions: 350, payments: 350 });
@@ -62,7 +56,7 @@ describe("PaymentWatcher", () => {
   });
 
   it("survives a restart in the middle of a burst: nothing lost, nothing doubled", async () => {
-    const original = await initialised();
+    const original = await world.initialisedWatcher();
     const first = await world.payOrders(120);
     // The process dies after applying 50 payments: the cursor must not have moved.
     let applied = 0;
@@ -97,7 +91,7 @@ describe("PaymentWatcher", () => {
   });
 
   it("gets through 30% rate limits and 10% server errors", async () => {
-    const first = await initialised();
+    const first = await world.initialisedWatcher();
     // Small pages mean many requests, so the fault rates show.
     const watcher = world.watcher({ pageSize: 5, owner: first.lease.owner });
     const orders = await world.payOrders(300);
@@ -115,7 +109,7 @@ describe("PaymentWatcher", () => {
   });
 
   it("keeps paging when toncenter returns short pages", async () => {
-    const watcher = await initialised();
+    const watcher = await world.initialisedWatcher();
     const orders = await world.payOrders(120);
     world.setFaults({ shortPageMax: 7 });
     await pollUntilSettled(watcher);
@@ -129,7 +123,7 @@ describe("PaymentWatcher", () => {
   });
 
   it("applies each payment once when pages repeat transactions already seen", async () => {
-    const watcher = await initialised();
+    const watcher = await world.initialisedWatcher();
     const orders = await world.payOrders(250);
     world.setFaults({ duplicateRate: 1, seed: 3 });
     await pollUntilSettled(watcher);
@@ -142,7 +136,7 @@ describe("PaymentWatcher", () => {
   });
 
   it("applies each payment once when the same page arrives twice in one poll", async () => {
-    const watcher = await initialised();
+    const watcher = await world.initialisedWatcher();
     const orders = await world.payOrders(150);
     let previous: ObservedTransaction[] = [];
     const source = tamperedSource(world.client(), (page) => {
@@ -193,7 +187,7 @@ describe("PaymentWatcher", () => {
   });
 
   it("does not move the cursor over a gap in the transaction chain", async () => {
-    const watcher = await initialised();
+    const watcher = await world.initialisedWatcher();
     const orders = await world.payOrders(20);
     const cursorBefore = await watcher.cursor();
     // Drop one transaction from the middle of the page, as a broken node might.
@@ -211,7 +205,7 @@ describe("PaymentWatcher", () => {
   });
 
   it("records payments it cannot match for the admin instead of dropping them", async () => {
-    const watcher = await initialised();
+    const watcher = await world.initialisedWatcher();
     const [order] = await Promise.all([world.store.create(tonOrder())]);
     await world.chain.injectPayments(world.merchant.address, [
       { amount: TON, comment: "TP-ZZZZZZZZ" },
