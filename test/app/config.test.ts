@@ -1,7 +1,6 @@
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/log.js";
+import { capturedLog } from "../support/log.js";
 
 const TOKEN = "123456789:fake-token-for-tests-only-000000";
 const MERCHANT = "EQD__________________________________________0vo";
@@ -104,19 +103,8 @@ describe("config", () => {
 });
 
 describe("logger", () => {
-  function capture() {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
-    return { lines, log: createLogger({ level: "info", destination }) };
-  }
-
   it("redacts tokens, keys and mnemonics in objects", () => {
-    const { lines, log } = capture();
+    const { lines, log } = capturedLog();
     log.info(
       {
         botToken: TOKEN,
@@ -134,7 +122,7 @@ describe("logger", () => {
   });
 
   it("masks a bot token inside a message or an error", () => {
-    const { lines, log } = capture();
+    const { lines, log } = capturedLog();
     log.info(`calling https://api.telegram.org/bot${TOKEN}/getMe`);
     log.error({ err: new Error(`request to /bot${TOKEN}/sendMessage failed`) }, "failed");
     const text = lines.join("");

@@ -1,7 +1,6 @@
-import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/log.js";
 import type { Sandbox, WalletAppOptions } from "../../src/sandbox/world.js";
+import { capturedLog } from "../support/log.js";
 import { checkoutTon, orderReaches, startShop } from "../support/sandbox.js";
 
 type ShopOptions = Parameters<typeof startShop>[0];
@@ -253,17 +252,11 @@ describe("TON Connect checkout", () => {
   });
 
   it("survives a wallet that cannot read the shop's manifest, tells the buyer, and names the setting", async () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
+    const { lines, log } = capturedLog();
     const { shop, buyer, phone, checkout, offer, before } = await buyerAtOffer({
       // Nothing listens on the discard port: every wallet fails to fetch this manifest.
       config: { tonconnectManifestUrl: "http://127.0.0.1:9/tonconnect-manifest.json" },
-      log: createLogger({ level: "info", destination }),
+      log,
     });
     expect(await phone.openLink(buyer.link("Tonkeeper", offer))).toBe("manifest-not-found");
     await buyer.waitForText("The wallet could not connect", { after: before });

@@ -1,7 +1,6 @@
-import { Writable } from "node:stream";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { reconcilePayments } from "../../src/jobs/reconcile.js";
-import { createLogger } from "../../src/log.js";
+import { capturedLog } from "../support/log.js";
 import { testRedis } from "../support/redis.js";
 import { type TonWorld, tonWorld } from "../support/ton-world.js";
 
@@ -18,17 +17,6 @@ afterAll(() => redis.quit());
 
 const WINDOW_MS = 6 * 60 * 60_000;
 
-function capture() {
-  const lines: { level: number; msg: string; recovered?: number }[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString()));
-      done();
-    },
-  });
-  return { lines, log: createLogger({ level: "info", destination }) };
-}
-
 /** A watcher that has polled once, and payments it will never see: the cursor jumped past them. */
 async function missedPayments(count: number) {
   const watcher = await world.initialisedWatcher();
@@ -42,23 +30,23 @@ const chainClock = () => world.chain.now * 1000;
 describe("reconcilePayments", () => {
   it("recovers what the watcher missed within the window and warns the operator", async () => {
     const { watcher, orders } = await missedPayments(2);
-    const { lines, log } = capture();
+    const { records, log } = capturedLog();
 
     const result = await reconcilePayments(watcher, { windowMs: WINDOW_MS, now: chainClock, log });
     expect(result).toEqual({ scanned: 2, recovered: 2, unmatched: 0 });
     expect(await world.settlement(orders)).toEqual({ paid: 2, notPaid: 0, doubled: 0, jobs: 2 });
-    const warning = lines.find((line) => line.level === 40);
+    const warning = records().find((line) => line.level === 40);
     expect(warning).toMatchObject({ recovered: 2 });
   });
 
   it("reports a pass that found nothing at info level", async () => {
     const watcher = world.watcher();
     await watcher.pollOnce();
-    const { lines, log } = capture();
+    const { records, log } = capturedLog();
     expect(await reconcilePayments(watcher, { windowMs: WINDOW_MS, now: chainClock, log })).toEqual(
       { scanned: 0, recovered: 0, unmatched: 0 },
     );
-    expect(lines.map((line) => line.level)).toEqual([30]);
+    expect(records().map((line) => line.level)).toEqual([30]);
   });
 
   it("measures the window back from its clock", async () => {

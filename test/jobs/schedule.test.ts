@@ -1,12 +1,12 @@
-import { Writable } from "node:stream";
 import type { Redis } from "ioredis";
 import cron, { type ScheduledTask } from "node-cron";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createJobs, type JobsDeps, scheduleJobs } from "../../src/jobs/schedule.js";
-import { createLogger, silentLogger } from "../../src/log.js";
+import { silentLogger } from "../../src/log.js";
 import { OrderStore } from "../../src/orders/store.js";
 import { PaymentsCore } from "../../src/payments/core.js";
 import { UnmatchedPayments } from "../../src/payments/unmatched.js";
+import { capturedLog } from "../support/log.js";
 import { testRedis } from "../support/redis.js";
 import { tonOrder } from "../support/shop.js";
 import { type TonWorld, tonWorld } from "../support/ton-world.js";
@@ -188,15 +188,8 @@ describe("scheduleJobs", () => {
   });
 
   it("logs a failed report, keeps the schedule, and does not retry it the same day", async () => {
-    const errors: string[] = [];
-    const destination = new Writable({
-      write(chunk, _encoding, done) {
-        const line = JSON.parse(chunk.toString()) as { level: number; job?: string };
-        if (line.level >= 50) errors.push(line.job ?? "");
-        done();
-      },
-    });
-    const log = createLogger({ level: "info", destination });
+    const { records, log } = capturedLog();
+    const errors = () => records().flatMap((line) => (line.level >= 50 ? [line.job ?? ""] : []));
     clock = Date.parse("2026-11-23T09:00:00Z");
     const { deps } = botProcess({
       log,
@@ -211,11 +204,11 @@ describe("scheduleJobs", () => {
     const report = tasks.get("daily-report") as ScheduledTask;
 
     expect(await report.execute()).toBe(false);
-    expect(errors).toEqual(["daily-report"]);
+    expect(errors()).toEqual(["daily-report"]);
     // A half-sent report must not go out twice: later that day the claim still stands.
     clock += DAY_MS / 4;
     expect(await report.execute()).toBe(false);
-    expect(errors).toEqual(["daily-report"]);
+    expect(errors()).toEqual(["daily-report"]);
     expect(report.getStatus()).not.toBe("destroyed");
     await stop?.();
   });
