@@ -1,6 +1,5 @@
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { type Catalog, loadCatalog, type Product } from "../../../src/catalog/catalog.js";
+import type { Catalog, Product } from "../../../src/catalog/catalog.js";
 import type { Order, OrderStatus } from "../../../src/orders/order.js";
 import {
   type CheckoutContext,
@@ -9,17 +8,7 @@ import {
   shippingFor,
   splitTotal,
 } from "../../../src/payments/telegram/checkout.js";
-
-const catalog = await loadCatalog(
-  fileURLToPath(new URL("../../../catalog.example.json", import.meta.url)),
-  { fiatCurrency: "USD" },
-);
-
-function product(id: string): Product {
-  const found = catalog.find(id);
-  if (!found) throw new Error(`${id} missing from catalog.example.json`);
-  return found;
-}
+import { exampleCatalog as catalog, exampleProduct as product } from "../../support/catalog.js";
 
 // From catalog.example.json: the guide is 150 Stars; the mug is $9.99 with tips up to $5;
 // standard shipping is $4.99 and express $14.99.

@@ -1,19 +1,8 @@
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadCatalog, type Product } from "../../../src/catalog/catalog.js";
+import type { Product } from "../../../src/catalog/catalog.js";
 import type { Order } from "../../../src/orders/order.js";
 import { type InvoiceContext, invoiceFor } from "../../../src/payments/telegram/invoice.js";
-
-const catalog = await loadCatalog(
-  fileURLToPath(new URL("../../../catalog.example.json", import.meta.url)),
-  { fiatCurrency: "USD" },
-);
-
-function product(id: string): Product {
-  const found = catalog.find(id);
-  if (!found) throw new Error(`${id} missing from catalog.example.json`);
-  return found;
-}
+import { exampleCatalog as catalog, exampleProduct as product } from "../../support/catalog.js";
 
 const guide = product("ton-guide");
 const vpnKey = product("vpn-key");
