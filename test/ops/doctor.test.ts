@@ -5,59 +5,44 @@ import { toNano } from "@ton/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CheckResult, formatCheck, runDoctor } from "../../src/ops/doctor.js";
 import { freePort } from "../../src/sandbox/redis.js";
-import { startTelegramEmulator, type TelegramEmulator } from "../../src/sandbox/telegram/server.js";
-import {
-  EmulatedChain,
-  type EmulatedWallet,
-  startToncenterEmulator,
-  type ToncenterEmulator,
-} from "../../src/sandbox/ton/index.js";
+import type { EmulatedChain, EmulatedWallet } from "../../src/sandbox/ton/index.js";
 import { startTonConnectBridge } from "../../src/sandbox/tonconnect/index.js";
-import { testRedis } from "../support/redis.js";
-import { type FakeServer, startFakeBotApi, startMainnetToncenter } from "./fakes.js";
+import {
+  type EmulatedSetup,
+  emulatedSetup,
+  type FakeServer,
+  startFakeBotApi,
+  startMainnetToncenter,
+} from "./fakes.js";
 
 const TOKEN = "7000000001:fake-shop-token-for-doctor-tests";
 const TEST_ENV_TOKEN = "7000000002:fake-test-env-token-for-doctor";
 const API_KEY = "toncenter-key-that-must-never-be-printed";
 
+let setup: EmulatedSetup;
 let chain: EmulatedChain;
 let merchant: EmulatedWallet;
-let toncenter: ToncenterEmulator;
-let telegram: TelegramEmulator;
 let botApi: FakeServer;
-let redisUrl: string;
 
 beforeAll(async () => {
-  chain = await EmulatedChain.create();
-  merchant = await chain.createWallet({ version: "v5r1" });
-  toncenter = await startToncenterEmulator({ chain });
-  telegram = await startTelegramEmulator({ token: TOKEN, username: "shop_test_bot" });
+  setup = await emulatedSetup(TOKEN);
+  ({ chain, merchant } = setup);
   // The emulator has no test environment; this stand-in answers its /bot<token>/test/ paths.
   botApi = await startFakeBotApi([
     { token: TEST_ENV_TOKEN, username: "shop_sandbox_bot", environment: "test" },
   ]);
-  const { redis, url } = testRedis();
-  await redis.quit();
-  redisUrl = url;
 });
 
 afterAll(async () => {
-  await toncenter?.close();
-  await telegram?.close();
+  await setup?.close();
   await botApi?.close();
 });
 
 /** A complete testnet setup pointed at the emulators, with `overrides` on top. */
 function env(overrides: Record<string, string | undefined> = {}) {
   return {
-    BOT_TOKEN: TOKEN,
-    TELEGRAM_API_ROOT: telegram.apiRoot,
-    TON_NETWORK: "testnet",
-    TONCENTER_ENDPOINT: toncenter.endpoint,
+    ...setup.env(),
     TONCENTER_API_KEY: API_KEY,
-    TONCENTER_RPS: "100",
-    MERCHANT_ADDRESS: merchant.address.toString({ bounceable: false, testOnly: true }),
-    REDIS_URL: redisUrl,
     CATALOG_PATH: "catalog.example.json",
     ...overrides,
   };

@@ -1,6 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage } from "node:http";
 import { ZERO_STATE_ROOT_HASH } from "../../src/ops/network.js";
+import { readBody, serveOnLoopback } from "../../src/sandbox/http.js";
+import { startTelegramEmulator } from "../../src/sandbox/telegram/server.js";
+import { EmulatedChain, startToncenterEmulator } from "../../src/sandbox/ton/index.js";
+import { testRedis } from "../support/redis.js";
+
+const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface FakeServer {
   url: string;
@@ -13,21 +18,15 @@ async function listen(
   handle: (request: IncomingMessage, body: string) => { status: number; body: unknown },
 ): Promise<FakeServer> {
   const paths: string[] = [];
-  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      paths.push(request.url ?? "/");
-      const answer = handle(request, Buffer.concat(chunks).toString("utf8"));
-      const text = JSON.stringify(answer.body);
-      response.writeHead(answer.status, { "content-type": "application/json" });
-      response.end(text);
-    });
+  const { server, origin } = await serveOnLoopback(async (request, response) => {
+    const body = await readBody(request, MAX_BODY_BYTES, () => new Error("body too large"));
+    paths.push(request.url ?? "/");
+    const answer = handle(request, body.toString("utf8"));
+    response.writeHead(answer.status, { "content-type": "application/json" });
+    response.end(JSON.stringify(answer.body));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: origin,
     paths,
     close: () =>
       new Promise<void>((resolve) => {
@@ -36,6 +35,42 @@ async function listen(
       }),
   };
 }
+
+/**
+ * A testnet shop's outside world on loopback: an emulated chain whose merchant wallet stands
+ * behind the toncenter emulator, a Bot API emulator that knows `token`, and the run's Redis.
+ */
+export async function emulatedSetup(token: string) {
+  const chain = await EmulatedChain.create();
+  const merchant = await chain.createWallet({ version: "v5r1" });
+  const toncenter = await startToncenterEmulator({ chain });
+  const telegram = await startTelegramEmulator({ token, username: "shop_test_bot" });
+  const { redis, url: redisUrl } = testRedis();
+  await redis.quit();
+  return {
+    chain,
+    merchant,
+    toncenter,
+    telegram,
+    redisUrl,
+    /** The environment of a shop that uses all of it. */
+    env: (): Record<string, string> => ({
+      BOT_TOKEN: token,
+      TELEGRAM_API_ROOT: telegram.apiRoot,
+      TON_NETWORK: "testnet",
+      TONCENTER_ENDPOINT: toncenter.endpoint,
+      TONCENTER_RPS: "100",
+      MERCHANT_ADDRESS: merchant.address.toString({ bounceable: false, testOnly: true }),
+      REDIS_URL: redisUrl,
+    }),
+    close: async () => {
+      await toncenter.close();
+      await telegram.close();
+    },
+  };
+}
+
+export type EmulatedSetup = Awaited<ReturnType<typeof emulatedSetup>>;
 
 export interface FakeBot {
   token: string;

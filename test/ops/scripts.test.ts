@@ -3,37 +3,21 @@ import { toNano } from "@ton/core";
 import { mnemonicNew, mnemonicToPrivateKey } from "@ton/crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testnetWallet } from "../../src/ops/wallet.js";
-import { startTelegramEmulator, type TelegramEmulator } from "../../src/sandbox/telegram/server.js";
-import {
-  EmulatedChain,
-  type EmulatedWallet,
-  startToncenterEmulator,
-  type ToncenterEmulator,
-} from "../../src/sandbox/ton/index.js";
-import { testRedis } from "../support/redis.js";
+import type { EmulatedChain, EmulatedWallet } from "../../src/sandbox/ton/index.js";
+import { type EmulatedSetup, emulatedSetup } from "./fakes.js";
 
 const TOKEN = "7000000003:fake-token-for-script-tests";
 
+let setup: EmulatedSetup;
 let chain: EmulatedChain;
 let merchant: EmulatedWallet;
-let toncenter: ToncenterEmulator;
-let telegram: TelegramEmulator;
-let redisUrl: string;
 
 beforeAll(async () => {
-  chain = await EmulatedChain.create();
-  merchant = await chain.createWallet({ version: "v5r1" });
-  toncenter = await startToncenterEmulator({ chain });
-  telegram = await startTelegramEmulator({ token: TOKEN, username: "shop_test_bot" });
-  const { redis, url } = testRedis();
-  await redis.quit();
-  redisUrl = url;
+  setup = await emulatedSetup(TOKEN);
+  ({ chain, merchant } = setup);
 });
 
-afterAll(async () => {
-  await toncenter?.close();
-  await telegram?.close();
-});
+afterAll(() => setup?.close());
 
 /** Runs `npm run <script>` the way npm does (tsx), with only the given environment. */
 function run(script: string, args: string[], env: Record<string, string>) {
@@ -50,21 +34,9 @@ function run(script: string, args: string[], env: Record<string, string>) {
   });
 }
 
-function shopEnv(): Record<string, string> {
-  return {
-    BOT_TOKEN: TOKEN,
-    TELEGRAM_API_ROOT: telegram.apiRoot,
-    TON_NETWORK: "testnet",
-    TONCENTER_ENDPOINT: toncenter.endpoint,
-    TONCENTER_RPS: "100",
-    MERCHANT_ADDRESS: merchant.address.toString({ bounceable: false, testOnly: true }),
-    REDIS_URL: redisUrl,
-  };
-}
-
 describe("the scripts as npm runs them", () => {
   it("doctor prints nine ✓ lines and exits 0 against the emulators", async () => {
-    const { code, stdout } = await run("doctor", [], shopEnv());
+    const { code, stdout } = await run("doctor", [], setup.env());
 
     expect(stdout.trim().split("\n")).toHaveLength(9);
     expect(stdout).not.toContain("✗");
@@ -73,7 +45,7 @@ describe("the scripts as npm runs them", () => {
 
   it("doctor exits 1 with a ✗ line when a check fails", async () => {
     const { code, stdout } = await run("doctor", [], {
-      ...shopEnv(),
+      ...setup.env(),
       CATALOG_PATH: "no-such-catalog.json",
     });
 
@@ -89,7 +61,7 @@ describe("the scripts as npm runs them", () => {
     await chain.injectPayments(payer.address, [{ amount: toNano(3) }]);
 
     const { code, stdout } = await run("pay", ["TP-SCRIPT01", "1.75"], {
-      ...shopEnv(),
+      ...setup.env(),
       WALLET_MNEMONIC: words.join(" "),
     });
 
@@ -105,7 +77,7 @@ describe("the scripts as npm runs them", () => {
   it("pay refuses a mainnet configuration and sends nothing", async () => {
     const before = chain.transactions(merchant.address).length;
     const { code, stderr } = await run("pay", ["TP-MAINNET1", "1"], {
-      ...shopEnv(),
+      ...setup.env(),
       TON_NETWORK: "mainnet",
       MERCHANT_ADDRESS: merchant.address.toRawString(),
       WALLET_MNEMONIC: (await mnemonicNew(24)).join(" "),
@@ -117,7 +89,7 @@ describe("the scripts as npm runs them", () => {
   });
 
   it("pay prints its usage and exits 2 on bad arguments", async () => {
-    const { code, stderr } = await run("pay", ["TP-ONLYONE"], shopEnv());
+    const { code, stderr } = await run("pay", ["TP-ONLYONE"], setup.env());
 
     expect(stderr).toContain("usage: npm run pay -- <comment> <amount in TON>");
     expect(code).toBe(2);
