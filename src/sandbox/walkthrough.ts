@@ -7,7 +7,7 @@ import { currencyDecimals, formatUnits } from "../catalog/units.js";
 import { verifyWebhookSignature } from "../fulfilment/webhook.js";
 import { redisKeys } from "../orders/keys.js";
 import { displayAddress } from "../payments/ton/links.js";
-import type { ChatMessage, EmulatedUser } from "./telegram/index.js";
+import { type ChatMessage, type EmulatedUser, SAMPLE_ADDRESS } from "./telegram/index.js";
 import { Sandbox } from "./world.js";
 
 const STEP_TIMEOUT_MS = 20_000;
@@ -371,14 +371,7 @@ export async function runWalkthrough(
           orderInfo: {
             name: "Carol Buyer",
             phone_number: "+4915100000000",
-            shipping_address: {
-              country_code: "DE",
-              state: "",
-              city: "Berlin",
-              street_line1: "Unter den Linden 1",
-              street_line2: "",
-              post_code: "10117",
-            },
+            shipping_address: SAMPLE_ADDRESS,
           },
         });
         if (!paid.ok) throw new Error(`the payment was refused: ${paid.errorMessage}`);

@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { expireOrders } from "../../src/jobs/expire.js";
 import { OrderStore } from "../../src/orders/store.js";
-import type { ChatMessage, EmulatedUser } from "../../src/sandbox/telegram/index.js";
+import {
+  type ChatMessage,
+  type EmulatedUser,
+  SAMPLE_ADDRESS,
+} from "../../src/sandbox/telegram/index.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
 import { orderReaches, startShop } from "../support/sandbox.js";
 
@@ -169,14 +173,7 @@ describe("paying by card", () => {
       orderInfo: {
         name: "Dana Buyer",
         phone_number: "+4915100000000",
-        shipping_address: {
-          country_code: "DE",
-          state: "",
-          city: "Berlin",
-          street_line1: "Unter den Linden 1",
-          street_line2: "",
-          post_code: "10117",
-        },
+        shipping_address: SAMPLE_ADDRESS,
       },
     });
     expect(paid).toMatchObject({ ok: true, totalAmount: 999 + 1499 + 200 });

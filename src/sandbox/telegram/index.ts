@@ -1,4 +1,4 @@
-export type { InvoicePayment, PayInvoiceOptions } from "./checkout.js";
+export { type InvoicePayment, type PayInvoiceOptions, SAMPLE_ADDRESS } from "./checkout.js";
 export { BotApiError } from "./errors.js";
 export {
   startTelegramEmulator,
