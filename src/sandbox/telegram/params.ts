@@ -59,15 +59,18 @@ export function chatIdParam(params: Params, name = "chat_id"): number | string {
   throw badRequest("chat not found");
 }
 
-/** A JSON object or array parameter, decoded from text when it came as a string. */
-export function optionalJson(params: Params, name: string): unknown {
+/**
+ * A JSON object or array parameter, decoded from text when it came as a string; `what` names it
+ * in the error as Telegram does ("can't parse shipping options JSON object").
+ */
+export function optionalJson(params: Params, name: string, what = name): unknown {
   const value = params[name];
   if (value === undefined || value === null || value === "") return undefined;
   if (typeof value !== "string") return value;
   try {
     return JSON.parse(value) as unknown;
   } catch {
-    throw badRequest(`can't parse ${name} JSON object`);
+    throw badRequest(`can't parse ${what} JSON object`);
   }
 }
 

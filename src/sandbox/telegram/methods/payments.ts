@@ -14,6 +14,7 @@ import {
   optionalArray,
   optionalBool,
   optionalInt,
+  optionalJson,
   optionalString,
   requiredInt,
   requiredString,
@@ -234,7 +235,7 @@ function readPrices(params: Params): LabeledPrice[] {
 function readTips(params: Params): { maxTipAmount: number; suggestedTipAmounts: number[] } {
   const maxTipAmount = optionalInt(params, "max_tip_amount") ?? 0;
   if (maxTipAmount < 0) throw badRequest("invalid max_tip_amount of the currency specified");
-  const raw = jsonParam(params, "suggested_tip_amounts", "suggested tip amounts");
+  const raw = optionalJson(params, "suggested_tip_amounts", "suggested tip amounts");
   if (raw === undefined) return { maxTipAmount, suggestedTipAmounts: [] };
   if (!Array.isArray(raw)) throw badRequest("expected an Array of suggested tip amounts");
   const suggestedTipAmounts = raw.map((item) => {
@@ -266,7 +267,7 @@ function readTips(params: Params): { maxTipAmount: number; suggestedTipAmounts: 
 
 /** answerShippingQuery's options, with the Bot API's wording for each mistake. */
 function readShippingOptions(params: Params): ShippingOption[] {
-  const raw = jsonParam(params, "shipping_options", "shipping options");
+  const raw = optionalJson(params, "shipping_options", "shipping options");
   if (raw === undefined) throw badRequest('parameter "shipping_options" is required');
   if (!Array.isArray(raw)) throw badRequest("expected an Array of shipping options");
   const options = raw.map((item) => {
@@ -305,16 +306,4 @@ function shippingOptionProblem(item: unknown): string | undefined {
   }
   if (item.prices.length === 0) return `${prefix}There must be at least one price`;
   return undefined;
-}
-
-/** A JSON parameter that may come as text (multipart, urlencoded) or as a value (JSON body). */
-function jsonParam(params: Params, name: string, what: string): unknown {
-  const value = params[name];
-  if (value === undefined || value === null || value === "") return undefined;
-  if (typeof value !== "string") return value;
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    throw badRequest(`can't parse ${what} JSON object`);
-  }
 }
