@@ -3,7 +3,7 @@ import type { Order, Payment } from "../../src/orders/order.js";
 import { expireOrder, fulfilOrder, refundOrder } from "../../src/orders/state.js";
 import { type NewOrder, OrderStore } from "../../src/orders/store.js";
 import { PaymentsCore } from "../../src/payments/core.js";
-import { TON } from "../support/shop.js";
+import { TON, tonOrder } from "../support/shop.js";
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -21,18 +21,7 @@ export function clockedShop(redis: Redis, prefix: string) {
 
   async function create(at: number, input: Partial<NewOrder>): Promise<Order> {
     clock.now = at;
-    return store.create({
-      userId: 42,
-      chatId: 42,
-      productId: "mug",
-      quantity: 1,
-      method: "ton",
-      currency: "TON",
-      amount: TON,
-      lang: "en",
-      ttlMs: 3 * HOUR,
-      ...input,
-    });
+    return store.create(tonOrder({ amount: TON, ttlMs: 3 * HOUR, ...input }));
   }
 
   function payment(order: Order, amount: bigint, at: number, extra: Partial<Payment> = {}) {
