@@ -73,25 +73,28 @@ function watcherFor(w: World, redis: Redis, client: ToncenterClient): PaymentWat
   });
 }
 
+/** A 1 TON order for `productId`, as the bot would make it for `buyerId`. */
+function tonOrderFor(store: OrderStore, buyerId: number, productId: string): Promise<Order> {
+  return store.create({
+    userId: buyerId,
+    chatId: buyerId,
+    productId,
+    quantity: 1,
+    method: "ton",
+    currency: "TON",
+    amount: TON,
+    lang: "en",
+    ttlMs: 30 * 60_000,
+  });
+}
+
 async function createOrders(store: OrderStore, count: number): Promise<Order[]> {
   const orders: Order[] = [];
   for (let i = 0; i < count; i += 500) {
     const batch = Math.min(500, count - i);
     orders.push(
       ...(await Promise.all(
-        Array.from({ length: batch }, () =>
-          store.create({
-            userId: 1 + (i % 1000),
-            chatId: 1,
-            productId: "mug",
-            quantity: 1,
-            method: "ton",
-            currency: "TON",
-            amount: TON,
-            lang: "en",
-            ttlMs: 3_600_000,
-          }),
-        ),
+        Array.from({ length: batch }, () => tonOrderFor(store, 1 + (i % 1000), "mug")),
       )),
     );
   }
@@ -196,21 +199,6 @@ async function catchUp(redis: Redis, scenario: string, payments: number, rps: nu
   await w.emulator.close();
 }
 
-/** A 1 TON order for the e-book, as the bot would make it for `buyerId`. */
-function guideOrder(store: OrderStore, buyerId: number): Promise<Order> {
-  return store.create({
-    userId: buyerId,
-    chatId: buyerId,
-    productId: "ton-guide",
-    quantity: 1,
-    method: "ton",
-    currency: "TON",
-    amount: TON,
-    lang: "en",
-    ttlMs: 30 * 60_000,
-  });
-}
-
 /**
  * A payment lands at a random moment; how long until the buyer reads "Payment received" in the
  * chat — through the whole shop: watcher, events stream, notifier, Bot API emulator.
@@ -221,7 +209,7 @@ async function detectionLatency(redisUrl: string, samples: number, pollIntervalM
     const latencies: number[] = [];
     for (let i = 0; i < samples; i++) {
       const buyer = sandbox.user();
-      const order = await guideOrder(sandbox.app.store, buyer.id);
+      const order = await tonOrderFor(sandbox.app.store, buyer.id, "ton-guide");
       await new Promise((resolve) => setTimeout(resolve, Math.random() * pollIntervalMs));
       const sent = performance.now();
       await sandbox.chain.injectPayments(sandbox.merchant.address, [
@@ -269,7 +257,7 @@ async function tonConnect(redisUrl: string, buyers: number, pollIntervalMs: numb
         await phone.openLink(buyer.link("Tonkeeper", offer));
         const connected = await buyer.waitForText("is connected:", { timeoutMs: 30_000 });
         connects.push(performance.now() - t0);
-        const order = await guideOrder(sandbox.app.store, buyer.id);
+        const order = await tonOrderFor(sandbox.app.store, buyer.id, "ton-guide");
         orderIds.push(order.id);
         const t1 = performance.now();
         await buyer.pressData(walletData.pack({ action: "pay", orderId: order.id }), connected);
