@@ -1,5 +1,5 @@
 import type { I18n } from "@grammyjs/i18n";
-import { type Api, GrammyError } from "grammy";
+import type { Api } from "grammy";
 import type { Redis } from "ioredis";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
@@ -8,6 +8,7 @@ import type { BotContext } from "./context.js";
 import { EventConsumer, type StreamEvent } from "./event-consumer.js";
 import { escapeHtml, formatPrice } from "./format.js";
 import { localized, negotiateLocale } from "./i18n.js";
+import { recipientUnreachable } from "./unreachable.js";
 
 const NOTICES: Record<string, string> = {
   "order.paid": "notice-paid",
@@ -70,7 +71,7 @@ export class AdminNotifier {
       await this.options.api
         .sendMessage(adminId, text(locale), { parse_mode: "HTML" })
         .catch((error: unknown) => {
-          if (!(error instanceof GrammyError && [400, 403].includes(error.error_code))) throw error;
+          if (!recipientUnreachable(error)) throw error;
           this.options.log.warn({ adminId, description: error.description }, "admin not reachable");
         });
     }

@@ -1,5 +1,5 @@
 import type { I18n } from "@grammyjs/i18n";
-import { type Api, GrammyError, InputFile } from "grammy";
+import { type Api, InputFile } from "grammy";
 import type { Catalog } from "../catalog/catalog.js";
 import { type Deliverer, DeliveryRejected, OutOfStock } from "../fulfilment/deliverer.js";
 import type { StockPool } from "../fulfilment/stock.js";
@@ -7,6 +7,7 @@ import type { Order } from "../orders/order.js";
 import type { BotContext } from "./context.js";
 import { currencyLabel, escapeHtml, formatAmount, formatTime } from "./format.js";
 import { localized } from "./i18n.js";
+import { recipientUnreachable } from "./unreachable.js";
 
 /**
  * Hands a paid order's goods to the buyer in their chat — a text, a file, or a key from a stock
@@ -59,8 +60,7 @@ export class TelegramDeliverer implements Deliverer {
         { parse_mode: "HTML" },
       );
     } catch (error) {
-      // 403: the buyer blocked the bot; 400: the chat is gone. Retrying will not help.
-      if (error instanceof GrammyError && (error.error_code === 403 || error.error_code === 400)) {
+      if (recipientUnreachable(error)) {
         throw new DeliveryRejected(`Telegram refused delivery: ${error.description}`);
       }
       throw error;

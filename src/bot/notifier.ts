@@ -1,5 +1,5 @@
 import type { I18n } from "@grammyjs/i18n";
-import { type Api, GrammyError, InlineKeyboard } from "grammy";
+import { type Api, InlineKeyboard } from "grammy";
 import type { Redis } from "ioredis";
 import type { Logger } from "../log.js";
 import { outstanding } from "../orders/order.js";
@@ -10,6 +10,7 @@ import { EventConsumer, type StreamEvent } from "./event-consumer.js";
 import { currencyLabel, formatAmount } from "./format.js";
 import { paymentMessageKey } from "./services.js";
 import { eventMessageKey } from "./status.js";
+import { recipientUnreachable } from "./unreachable.js";
 
 const GROUP = "notifier";
 const CLOSING_EVENTS = new Set<string>(["order.paid", "order.held", "order.expired"]);
@@ -57,7 +58,7 @@ export class BuyerNotifier {
       await this.tell(event.orderId, key, event);
     } catch (error) {
       // A buyer who blocked the bot cannot be told; anything else is retried.
-      if (!(error instanceof GrammyError && [400, 403].includes(error.error_code))) throw error;
+      if (!recipientUnreachable(error)) throw error;
       this.options.log.warn(
         { orderId: event.orderId, description: error.description },
         "buyer not reachable",

@@ -1,5 +1,5 @@
 import type { I18n } from "@grammyjs/i18n";
-import { type Api, GrammyError, InlineKeyboard } from "grammy";
+import { type Api, InlineKeyboard } from "grammy";
 import type { Redis } from "ioredis";
 import type { Logger } from "../log.js";
 import { outstanding } from "../orders/order.js";
@@ -10,6 +10,7 @@ import { shortAddress } from "../payments/tonconnect/wallets.js";
 import { walletData } from "./callback-data.js";
 import type { BotContext } from "./context.js";
 import { escapeHtml, formatAmount } from "./format.js";
+import { recipientUnreachable } from "./unreachable.js";
 
 const BUYER_TTL_SECONDS = 30 * 86_400;
 
@@ -41,14 +42,6 @@ export function walletName(
   return wallet.appName === "telegram-wallet" ? t("button-telegram-wallet") : wallet.name;
 }
 
-/** Only a buyer who blocked the bot or deleted the chat is out of reach; other 400s are bugs. */
-function unreachable(error: unknown): error is GrammyError {
-  return (
-    error instanceof GrammyError &&
-    (error.error_code === 403 || /chat not found/i.test(error.description))
-  );
-}
-
 export interface WalletNoticesOptions {
   api: Api;
   i18n: I18n<BotContext>;
@@ -69,7 +62,7 @@ export class WalletNotices {
       else await this.session(event);
     } catch (error) {
       // A buyer who blocked the bot cannot be told; the order itself is unaffected either way.
-      if (!unreachable(error)) throw error;
+      if (!recipientUnreachable(error)) throw error;
       this.options.log.warn(
         { userId: event.userId, description: error.description },
         "buyer not reachable",
