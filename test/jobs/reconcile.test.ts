@@ -1,19 +1,12 @@
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { reconcilePayments } from "../../src/jobs/reconcile.js";
 import { capturedLog } from "../support/log.js";
-import { testRedis } from "../support/redis.js";
-import { type TonWorld, tonWorld } from "../support/ton-world.js";
+import { type TonWorld, tonWorldPerTest } from "../support/ton-world.js";
 
-const { redis, prefix } = testRedis();
 let world: TonWorld;
-let run = 0;
-
-beforeEach(async () => {
-  run++;
-  world = await tonWorld(redis, `${prefix}${run}:`);
-  return () => world.close();
+tonWorldPerTest((fresh) => {
+  world = fresh;
 });
-afterAll(() => redis.quit());
 
 const WINDOW_MS = 6 * 60 * 60_000;
 

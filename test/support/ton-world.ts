@@ -1,5 +1,6 @@
 import type { Address } from "@ton/core";
 import type { Redis } from "ioredis";
+import { afterAll, beforeEach } from "vitest";
 import { redisKeys } from "../../src/orders/keys.js";
 import type { Order } from "../../src/orders/order.js";
 import type { LatePaymentPolicy } from "../../src/orders/state.js";
@@ -13,6 +14,7 @@ import { PaymentWatcher, type WatcherOptions } from "../../src/payments/ton/watc
 import { EmulatedChain, type EmulatedWallet } from "../../src/sandbox/ton/chain.js";
 import type { FaultPlan } from "../../src/sandbox/ton/faults.js";
 import { startToncenterEmulator } from "../../src/sandbox/ton/server.js";
+import { testRedis } from "./redis.js";
 import { shop, tonOrder } from "./shop.js";
 
 /** A merchant wallet on an emulated chain, the toncenter emulator in front of it, and a shop. */
@@ -120,6 +122,23 @@ export async function tonWorld(
 }
 
 export type TonWorld = Awaited<ReturnType<typeof tonWorld>>;
+
+/**
+ * A fresh TonWorld, under a prefix of its own, for every test of the calling file; `use` gets
+ * each one. Returns the run's Redis connection, closed after the file.
+ */
+export function tonWorldPerTest(use: (world: TonWorld) => void): Redis {
+  const { redis, prefix } = testRedis();
+  let run = 0;
+  beforeEach(async () => {
+    run++;
+    const world = await tonWorld(redis, `${prefix}${run}:`);
+    use(world);
+    return () => world.close();
+  });
+  afterAll(() => redis.quit());
+  return redis;
+}
 
 /** Polls until a poll ends without throwing (a fault may exhaust retries), at most `max` times. */
 export async function pollUntilSettled(watcher: PaymentWatcher, max = 50) {

@@ -1,18 +1,11 @@
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { testRedis } from "../../support/redis.js";
+import { describe, expect, it } from "vitest";
 import { TON, tonOrder } from "../../support/shop.js";
-import { type TonWorld, tonWorld } from "../../support/ton-world.js";
+import { type TonWorld, tonWorldPerTest } from "../../support/ton-world.js";
 
-const { redis, prefix } = testRedis();
 let world: TonWorld;
-let run = 0;
-
-beforeEach(async () => {
-  run++;
-  world = await tonWorld(redis, `${prefix}${run}:`);
-  return () => world.close();
+tonWorldPerTest((fresh) => {
+  world = fresh;
 });
-afterAll(() => redis.quit());
 
 const HOUR_MS = 60 * 60_000;
 

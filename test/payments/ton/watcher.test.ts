@@ -1,25 +1,18 @@
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PaymentsCore } from "../../../src/payments/core.js";
 import type { ObservedTransaction } from "../../../src/payments/ton/observed.js";
-import { testRedis } from "../../support/redis.js";
 import { TON, tonOrder } from "../../support/shop.js";
 import {
   pollUntilSettled,
   type TonWorld,
   tamperedSource,
-  tonWorld,
+  tonWorldPerTest,
 } from "../../support/ton-world.js";
 
-const { redis, prefix } = testRedis();
 let world: TonWorld;
-let run = 0;
-
-beforeEach(async () => {
-  run++;
-  world = await tonWorld(redis, `${prefix}${run}:`);
-  return () => world.close();
+tonWorldPerTest((fresh) => {
+  world = fresh;
 });
-afterAll(() => redis.quit());
 
 describe("PaymentWatcher", () => {
   it("starts at the wallet's newest transaction without replaying history", async () => {
