@@ -125,9 +125,9 @@ export type TonWorld = Awaited<ReturnType<typeof tonWorld>>;
 
 /**
  * A fresh TonWorld, under a prefix of its own, for every test of the calling file; `use` gets
- * each one. Returns the run's Redis connection, closed after the file.
+ * each one. The Redis connection is closed after the file.
  */
-export function tonWorldPerTest(use: (world: TonWorld) => void): Redis {
+export function tonWorldPerTest(use: (world: TonWorld) => void): void {
   const { redis, prefix } = testRedis();
   let run = 0;
   beforeEach(async () => {
@@ -137,7 +137,6 @@ export function tonWorldPerTest(use: (world: TonWorld) => void): Redis {
     return () => world.close();
   });
   afterAll(() => redis.quit());
-  return redis;
 }
 
 /** Polls until a poll ends without throwing (a fault may exhaust retries), at most `max` times. */
