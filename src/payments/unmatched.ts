@@ -8,7 +8,9 @@ export type UnmatchedReason =
   | "unknown-comment"
   | "encrypted-comment"
   | "binary-comment"
-  | "order-not-found";
+  | "order-not-found"
+  /** Too little to be a purchase (below DUST_NANOTONS) and matching no order. */
+  | "dust";
 
 /** Money that reached the merchant but matches no order: kept for the admin, never dropped. */
 export interface UnmatchedPayment {

@@ -1,4 +1,5 @@
 import type { Address, Cell, Transaction } from "@ton/core";
+import type { UnmatchedReason } from "../unmatched.js";
 
 /** Op codes of message bodies a wallet may carry (TON's comment conventions). */
 export const OP_TEXT_COMMENT = 0;
@@ -25,17 +26,16 @@ export interface Incoming {
   comment: Comment;
 }
 
+/** Why a transaction on the merchant wallet left no money there. */
 export type IgnoredReason =
   | "no-inbound-message"
   | "external-message"
   | "not-for-merchant"
   | "from-merchant"
   | "bounced-message"
-  | "not-generic"
-  | "aborted"
-  | "compute-skipped"
-  | "compute-failed"
-  | "bounce-phase";
+  | "not-ordinary"
+  | "no-value"
+  | "bounced-back";
 
 export interface Ignored {
   kind: "ignored";
@@ -47,10 +47,11 @@ export interface Ignored {
 export type Classified = Incoming | Ignored;
 
 /**
- * Decides whether a transaction on the merchant wallet is a payment. Pure.
- * Only an internal inbound message that is not bounced, to the merchant, in a generic
- * transaction that was not aborted, whose compute phase ran and succeeded and that has no bounce
- * phase, counts: anything else either never credited the wallet or sent the money back.
+ * Decides whether a transaction on the merchant wallet is money received. Pure.
+ * The credit phase adds an internal message's value to the account before any code runs, and
+ * only a bounce phase of type `ok` sends it back. So a failed or skipped compute phase, or an
+ * aborted transaction, still leaves the money: that is how a wallet that was never deployed
+ * receives a non-bounceable payment, and how dust too small to pay for gas arrives.
  */
 export function classifyTransaction(tx: Transaction, merchant: Address): Classified {
   const hash = tx.hash().toString("hex");
@@ -70,11 +71,9 @@ export function classifyTransaction(tx: Transaction, merchant: Address): Classif
   if (message.info.src.equals(merchant)) return ignored("from-merchant");
 
   const description = tx.description;
-  if (description.type !== "generic") return ignored("not-generic");
-  if (description.aborted) return ignored("aborted");
-  if (description.computePhase.type !== "vm") return ignored("compute-skipped");
-  if (!description.computePhase.success) return ignored("compute-failed");
-  if (description.bouncePhase) return ignored("bounce-phase");
+  if (description.type !== "generic") return ignored("not-ordinary");
+  if (message.info.value.coins === 0n) return ignored("no-value");
+  if (description.bouncePhase?.type === "ok") return ignored("bounced-back");
 
   return {
     kind: "incoming",
@@ -85,6 +84,28 @@ export function classifyTransaction(tx: Transaction, merchant: Address): Classif
     amount: message.info.value.coins,
     comment: readComment(message.body),
   };
+}
+
+/**
+ * Below this, money that matches no order is dust: less than the fee of sending it back, and
+ * the usual carrier of spam comments. It is still recorded, under its own reason, but the
+ * admins are not called for each one.
+ */
+export const DUST_NANOTONS = 1_000_000n;
+
+/** Why a payment that matched no order could not be matched, for the admin. Pure. */
+export function unmatchedReason(payment: Pick<Incoming, "amount" | "comment">): UnmatchedReason {
+  if (payment.amount < DUST_NANOTONS) return "dust";
+  switch (payment.comment.type) {
+    case "none":
+      return "no-comment";
+    case "encrypted":
+      return "encrypted-comment";
+    case "binary":
+      return "binary-comment";
+    default:
+      return "unknown-comment";
+  }
 }
 
 /** Reads a message body as TON's comment conventions define it. Never throws. */

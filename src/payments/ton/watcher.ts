@@ -7,7 +7,7 @@ import type { Order } from "../../orders/order.js";
 import { OrderNotFound, type OrderStore } from "../../orders/store.js";
 import type { PaymentsCore } from "../core.js";
 import type { UnmatchedPayments, UnmatchedReason } from "../unmatched.js";
-import type { Classified, Incoming } from "./classify.js";
+import { type Classified, type Incoming, unmatchedReason } from "./classify.js";
 import type { LastTransaction, TransactionSource } from "./client.js";
 import { Lease } from "./lease.js";
 import type { ObservedTransaction } from "./observed.js";
@@ -475,17 +475,4 @@ export class PaymentWatcher {
 
 export function paymentKey(payment: Pick<Incoming, "hash">): string {
   return `ton:${payment.hash}`;
-}
-
-function unmatchedReason(payment: Incoming): UnmatchedReason {
-  switch (payment.comment.type) {
-    case "none":
-      return "no-comment";
-    case "encrypted":
-      return "encrypted-comment";
-    case "binary":
-      return "binary-comment";
-    default:
-      return "unknown-comment";
-  }
 }

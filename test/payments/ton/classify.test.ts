@@ -5,6 +5,7 @@ import { normalizeComment } from "../../../src/orders/comment.js";
 import {
   type Classified,
   classifyTransaction,
+  type Ignored,
   OP_ENCRYPTED_COMMENT,
 } from "../../../src/payments/ton/classify.js";
 import { EmulatedChain, type EmulatedWallet } from "../../../src/sandbox/ton/chain.js";
@@ -32,9 +33,11 @@ async function classifyNewest(
   return { ...classifyTransaction(tx, merchant.address), tx };
 }
 
-function expectIncoming(result: Classified) {
-  if (result.kind !== "incoming") throw new Error(`expected a payment, got ${result.reason}`);
-  return result;
+function expectIncoming<T extends Classified>(result: T): Extract<T, { kind: "incoming" }> {
+  if (result.kind !== "incoming") {
+    throw new Error(`expected a payment, got ${(result as Ignored).reason}`);
+  }
+  return result as Extract<T, { kind: "incoming" }>;
 }
 
 describe("classifyTransaction", () => {
@@ -145,15 +148,71 @@ describe("classifyTransaction", () => {
     expect(result).toMatchObject({ kind: "ignored", reason: "bounced-message" });
   });
 
-  it("ignores an aborted transaction whose compute phase ran out of gas and bounced", async () => {
+  it("counts a non-bounceable payment to a merchant wallet that was never deployed", async () => {
+    const fresh = await chain.createWallet({ deploy: false, balance: 0n });
+    await chain.transfer(buyer, fresh.address, toNano("3.25"), {
+      body: "TP-7K3M9Q2D",
+      bounce: false,
+    });
+    const [tx] = chain.transactions(fresh.address);
+    if (tx?.description.type !== "generic") throw new Error("expected an ordinary transaction");
+    // The chain's own verdict: aborted, no code ran, nothing sent back — and the money stayed.
+    expect(tx.description.aborted).toBe(true);
+    expect(tx.description.computePhase).toMatchObject({ type: "skipped", reason: "no-state" });
+    expect(tx.description.bouncePhase).toBeUndefined();
+    expect((await chain.account(fresh.address)).balance).toBe(toNano("3.25"));
+    expect(classifyTransaction(tx, fresh.address)).toMatchObject({
+      kind: "incoming",
+      amount: toNano("3.25"),
+      comment: { type: "text", text: "TP-7K3M9Q2D" },
+    });
+  });
+
+  it("counts a payment whose compute phase failed when no bounce phase sent it back", async () => {
+    const result = expectIncoming(
+      await classifyNewest(() =>
+        chain.transfer(buyer, merchant.address, 45_000n, { body: "TP-7K3M9Q2D", bounce: false }),
+      ),
+    );
+    const { description } = result.tx;
+    expect(description.type === "generic" && description.computePhase).toMatchObject({
+      type: "vm",
+      success: false,
+    });
+    expect(result.amount).toBe(45_000n);
+  });
+
+  it("counts dust too small to pay for gas, even when it asked to bounce", async () => {
+    const result = expectIncoming(
+      await classifyNewest(() =>
+        chain.transfer(buyer, merchant.address, 20_000n, { body: "TP-7K3M9Q2D", bounce: true }),
+      ),
+    );
+    // Too little to pay for the bounce either: the bounce phase failed and the money stayed.
+    expect(result.tx.description.type === "generic" && result.tx.description.bouncePhase).toEqual({
+      type: "no-funds",
+      messageSize: expect.anything(),
+      requiredForwardFees: expect.any(BigInt),
+    });
+    expect(result.amount).toBe(20_000n);
+  });
+
+  it("ignores a bounceable payment to an undeployed wallet: the bounce phase sent it back", async () => {
+    const fresh = await chain.createWallet({ deploy: false, balance: 0n });
+    await chain.transfer(buyer, fresh.address, toNano("1"), { body: "TP-7K3M9Q2D", bounce: true });
+    const [tx] = chain.transactions(fresh.address);
+    expect(tx?.description.type === "generic" && tx.description.bouncePhase?.type).toBe("ok");
+    expect(classifyTransaction(tx as Transaction, fresh.address)).toMatchObject({
+      kind: "ignored",
+      reason: "bounced-back",
+    });
+  });
+
+  it("ignores a message that carries no value", async () => {
     const result = await classifyNewest(() =>
-      chain.transfer(buyer, merchant.address, 20_000n, { body: "TP-7K3M9Q2D", bounce: true }),
+      chain.transfer(buyer, merchant.address, 0n, { body: "TP-7K3M9Q2D" }),
     );
-    expect(result.kind).toBe("ignored");
-    expect(["aborted", "compute-skipped", "compute-failed"]).toContain(
-      result.kind === "ignored" && result.reason,
-    );
-    expect(result.tx.description.type === "generic" && result.tx.description.aborted).toBe(true);
+    expect(result).toMatchObject({ kind: "ignored", reason: "no-value" });
   });
 
   it("ignores the merchant's own outgoing transfer (an external message) and its bounce back", async () => {
@@ -166,10 +225,13 @@ describe("classifyTransaction", () => {
       "external-message",
       "bounced-message",
     ]);
-    // On the undeployed side the same money was never credited: aborted there too.
+    // On the undeployed side the bounce phase sent the money straight back.
     const theirs = chain.transactions(nowhere.address);
     expect(theirs).toHaveLength(1);
-    expect(classifyTransaction(theirs[0] as Transaction, nowhere.address).kind).toBe("ignored");
+    expect(classifyTransaction(theirs[0] as Transaction, nowhere.address)).toMatchObject({
+      kind: "ignored",
+      reason: "bounced-back",
+    });
   });
 
   it("ignores a payment the merchant sends to itself", async () => {
