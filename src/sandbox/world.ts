@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { toNano } from "@ton/core";
+import { Address, toNano } from "@ton/core";
 import { type App, createApp } from "../app.js";
 import { type Config, loadConfig } from "../config.js";
 import { createLogger, type Logger } from "../log.js";
@@ -33,6 +33,11 @@ export interface SandboxOptions {
   openShop?: boolean;
   /** Options for the Bot API emulator, e.g. a shorter pre-checkout deadline. */
   telegram?: TelegramEmulatorOptions;
+  /**
+   * "undeployed": the merchant wallet has never sent anything, so it has no code on chain yet —
+   * a fresh `npm run testnet-wallet` address, or a wallet app's new one. Payments still arrive.
+   */
+  merchantWallet?: "deployed" | "undeployed";
 }
 
 /** A buyer's wallet app on the emulated chain: signs real transfers from a real wallet contract. */
@@ -40,6 +45,12 @@ export interface BuyerWallet {
   wallet: EmulatedWallet;
   /** Sends `amount` nanoton to the merchant with a text comment, as Tonkeeper would. */
   pay(amount: bigint, comment: string): Promise<void>;
+  /**
+   * Opens a Tonkeeper or `ton://transfer` link and sends what it asks for, as a wallet app does:
+   * to the address as written (a non-bounceable UQ…/0Q… form sends non-bounceable), the
+   * `amount` in nanotons, and `text` as the comment.
+   */
+  payLink(link: string): Promise<void>;
 }
 
 export interface WalletAppOptions {
@@ -79,7 +90,10 @@ export class Sandbox {
         redisUrl = server.url;
       }
       const chain = await EmulatedChain.create();
-      const merchant = await chain.createWallet({ version: "v5r1", balance: toNano("1") });
+      const merchant =
+        options.merchantWallet === "undeployed"
+          ? await chain.createWallet({ version: "v5r1", deploy: false, balance: 0n })
+          : await chain.createWallet({ version: "v5r1", balance: toNano("1") });
       const toncenter = await startToncenterEmulator({ chain });
       cleanups.push(() => toncenter.close());
       const telegram = await startTelegramEmulator(options.telegram);
@@ -137,6 +151,14 @@ export class Sandbox {
       wallet,
       pay: async (amount, comment) => {
         await this.chain.transfer(wallet, this.merchant.address, amount, { body: comment });
+      },
+      payLink: async (link) => {
+        const url = new URL(link.replace(/^ton:\/\/transfer\//, "https://ton/transfer/"));
+        const to = Address.parseFriendly(url.pathname.split("/").pop() ?? "");
+        await this.chain.transfer(wallet, to.address, BigInt(url.searchParams.get("amount") ?? 0), {
+          body: url.searchParams.get("text") ?? undefined,
+          bounce: to.isBounceable,
+        });
       },
     };
   }
