@@ -26,6 +26,8 @@ export interface CheckResult {
   what: string;
   /** Set when `ok` is false. */
   fix?: string;
+  /** Set on a passing check the merchant should still know about. */
+  note?: string;
 }
 
 export interface DoctorOptions {
@@ -36,10 +38,12 @@ export interface DoctorOptions {
 }
 
 const pass = (what: string): CheckResult => ({ ok: true, what });
+const notice = (what: string, note: string): CheckResult => ({ ok: true, what, note });
 const fail = (what: string, fix: string): CheckResult => ({ ok: false, what, fix });
 
 export function formatCheck(check: CheckResult): string {
-  return check.ok ? `✓ ${check.what}` : `✗ ${check.what} — ${check.fix ?? "see above"}`;
+  if (!check.ok) return `✗ ${check.what} — ${check.fix ?? "see above"}`;
+  return check.note ? `! ${check.what} — ${check.note}` : `✓ ${check.what}`;
 }
 
 /**
@@ -219,15 +223,12 @@ async function merchantWalletCheck(
       `send TON to it to unfreeze it${faucet}`,
     );
   }
-  if (state.balance === 0n) {
-    return fail(
-      `merchant wallet ${shown} does not exist on ${config.tonNetwork} yet (balance 0)`,
-      `fund it${faucet}, then send one transfer out of it: a wallet deploys with its first outgoing transfer`,
-    );
-  }
-  return fail(
-    `merchant wallet ${shown} is not deployed (balance ${balance}); payments sent bounceable would bounce back`,
-    "send one transfer out of it (any amount, from the wallet app): a wallet deploys with its first outgoing transfer",
+  // Not deployed: an account with no code yet. The shop asks for non-bounceable transfers,
+  // which such an account keeps, and the watcher counts them; only sending out needs the code.
+  const held = state.balance === 0n ? "holds nothing yet" : `balance ${balance}`;
+  return notice(
+    `merchant wallet ${shown} is not deployed yet (${held}); payments to it still arrive and are counted`,
+    `it deploys itself with its first outgoing transfer: send one (any amount, from the wallet app) before you move money out of it`,
   );
 }
 
