@@ -49,10 +49,14 @@ interface World {
 }
 
 let worldCount = 0;
-async function world(redis: Redis): Promise<World> {
+/** `deployed: false`: a merchant wallet with no code on chain yet, as a fresh address is. */
+async function world(redis: Redis, options: { deployed?: boolean } = {}): Promise<World> {
   const prefix = `bench:${process.pid}:${++worldCount}:`;
   const chain = await EmulatedChain.create();
-  const merchant = await chain.createWallet({ version: "v5r1" });
+  const merchant =
+    options.deployed === false
+      ? await chain.createWallet({ version: "v5r1", deploy: false, balance: 0n })
+      : await chain.createWallet({ version: "v5r1" });
   const emulator = await startToncenterEmulator({ chain });
   const store = new OrderStore(redis, { prefix });
   const payments = new PaymentsCore(store, { latePolicy: "fulfil" });
@@ -432,8 +436,14 @@ async function idleCost(redis: Redis, polls: number) {
  * Two shop processes share Redis and one wallet while toncenter misbehaves; they are killed with
  * SIGKILL and restarted while 1,000 payments arrive. Every order must end fulfilled exactly once.
  */
+/**
+ * 1,000 orders paid under faults, two watcher processes killed at random. The merchant wallet
+ * starts undeployed (every payment to it is aborted with no code run, and still counts) and
+ * deploys itself halfway with its first outgoing transfer; dust with stray comments or none
+ * arrives between the payments and must be kept as unmatched, never applied to an order.
+ */
 async function reliability(redis: Redis, redisUrl: string, payments: number) {
-  const w = await world(redis);
+  const w = await world(redis, { deployed: false });
   w.emulator.setFaults({
     seed: 42,
     rateLimitRate: 0.2,
@@ -462,12 +472,27 @@ async function reliability(redis: Redis, redisUrl: string, payments: number) {
     });
   const nodes = [await spawnNode(), await spawnNode()];
   let kills = 0;
+  let dust = 0;
+  let deployedAt: number | undefined;
   const started = performance.now();
   for (let i = 0; i < payments; i += 50) {
-    await w.chain.injectPayments(
-      w.merchant.address,
-      orders.slice(i, i + 50).map((order) => ({ amount: TON, comment: order.comment })),
-    );
+    if (deployedAt === undefined && i >= payments / 2) {
+      // The merchant moves money out for the first time, which deploys the wallet.
+      await w.chain.transfer(w.merchant, w.chain.treasuryAddress, TON / 10n, { bounce: false });
+      deployedAt = i;
+    }
+    const batch = orders.slice(i, i + 50).map((order) => ({ amount: TON, comment: order.comment }));
+    const stray = [
+      { amount: 1n, comment: "Claim your reward at example.com" },
+      { amount: 50_000n },
+      { amount: 900_000n, comment: "TP-00000000" },
+    ];
+    dust += stray.length;
+    await w.chain.injectPayments(w.merchant.address, [
+      ...batch.slice(0, 25),
+      ...stray,
+      ...batch.slice(25),
+    ]);
     if ((i / 50) % 3 === 2) {
       const victim = Math.floor(Math.random() * nodes.length);
       nodes[victim]?.kill("SIGKILL");
@@ -478,7 +503,9 @@ async function reliability(redis: Redis, redisUrl: string, payments: number) {
   }
   const deliveries = `${w.prefix}bench:deliveries`;
   const deadline = Date.now() + 180_000;
-  while ((await redis.hlen(deliveries)) < payments && Date.now() < deadline) {
+  const settled = async () =>
+    (await redis.hlen(deliveries)) >= payments && (await w.unmatched.count()) >= dust;
+  while (!(await settled()) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   // Let any straggling duplicate show itself before counting.
@@ -489,16 +516,25 @@ async function reliability(redis: Redis, redisUrl: string, payments: number) {
   const stored = await w.store.getMany(orders.map((o) => o.id));
   const jobs = await redis.xrange(w.keys.fulfilment, "-", "+");
   const attempts = Object.values(await redis.hgetall(`${w.prefix}bench:attempts`)).map(Number);
+  const kept = await w.unmatched.list(dust + 10);
+  const aborted = w.chain
+    .transactions(w.merchant.address)
+    .filter((tx) => tx.description.type === "generic" && tx.description.aborted).length;
   emit({
     scenario: "reliability",
     payments,
     processes: 2,
     kills,
     faults: "20% 429, 10% 500, pages ≤30 items, 30% repeated items",
+    mix: `wallet undeployed for the first ${deployedAt} payments, then deployed; ${dust} dust transfers`,
     fulfilled: stored.filter((o) => o.status === "fulfilled").length,
     delivered: await redis.hlen(deliveries),
     lost: stored.filter((o) => o.status !== "fulfilled").length,
     doubled: stored.filter((o) => o.payments.length !== 1).length + jobs.length - payments,
+    aborted_transactions: aborted,
+    dust_sent: dust,
+    dust_kept_unmatched: kept.filter((p) => p.reason === "dust").length,
+    unmatched_other: kept.filter((p) => p.reason !== "dust").length,
     redelivery_attempts: attempts.reduce((sum, n) => sum + n, 0) - attempts.length,
     rate_limited: w.emulator.stats.rateLimited,
     server_errors: w.emulator.stats.serverErrors,
