@@ -98,8 +98,9 @@ export function newWalletInstructions(created: NewTestnetWallet): string {
     "Next:",
     `  1. Fund it: send the address to @testgiver_ton_bot in Telegram for free testnet TON.`,
     "  2. It is not deployed yet: a wallet deploys itself with its first outgoing transfer.",
-    "     The buyer wallet deploys with its first `npm run pay`. For the shop's wallet, send any",
-    "     small amount out of it once (e.g. `npm run pay` with its words as WALLET_MNEMONIC, or a",
-    "     wallet app in testnet mode with these words); `npm run doctor` checks it is active.",
+    "     The shop's wallet receives and counts payments as it is; deploy it before you move",
+    "     money out (send any small amount out of it once: `npm run pay` with its words as",
+    "     WALLET_MNEMONIC, or a wallet app in testnet mode). The buyer wallet deploys with its",
+    "     first `npm run pay`. `npm run doctor` says which state it is in.",
   ].join("\n");
 }
