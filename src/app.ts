@@ -19,9 +19,11 @@ import { StockPool } from "./fulfilment/stock.js";
 import { MerchantWebhookDeliverer } from "./fulfilment/webhook.js";
 import { FulfilmentWorker } from "./fulfilment/worker.js";
 import { scheduleJobs } from "./jobs/schedule.js";
+import { reconcileStars } from "./jobs/stars-ledger.js";
 import type { Logger } from "./log.js";
 import { OrderStore } from "./orders/store.js";
 import { PaymentsCore } from "./payments/core.js";
+import { StarsLedger, type StarsReconcileResult } from "./payments/telegram/ledger.js";
 import { TelegramPayments } from "./payments/telegram/service.js";
 import { ToncenterClient } from "./payments/ton/client.js";
 import { threadDecoder } from "./payments/ton/decoder.js";
@@ -54,6 +56,8 @@ export interface App {
   bot: Bot<BotContext> | undefined;
   /** Sends the admins' daily report now (the schedule does it at 09:00 UTC). */
   dailyReport(): Promise<void>;
+  /** Reads Telegram's Stars ledger for lost payments and refunds now (the schedule: every 10 min). */
+  reconcileStars(): Promise<StarsReconcileResult | undefined>;
   /** Starts polling, delivering and the schedules. */
   start(): Promise<void>;
   /** Finishes the work in hand, then closes connections. */
@@ -210,6 +214,18 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     });
   }
 
+  const starsLedger = telegram
+    ? new StarsLedger({
+        api: telegram.bot.api,
+        redis,
+        prefix,
+        store,
+        unmatched,
+        telegramPayments,
+        log: log.child({ module: "stars-ledger" }),
+      })
+    : undefined;
+
   const merchantWebhook =
     config.merchantWebhookUrl && config.merchantWebhookSecret
       ? new MerchantWebhookDeliverer({
@@ -276,6 +292,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     wallets,
     bot: telegram?.bot,
     dailyReport: () => (adminNotifier ? sendDailyReport(adminNotifier) : Promise.resolve()),
+    reconcileStars: async () =>
+      starsLedger && reconcileStars(starsLedger, log.child({ module: "jobs" })),
     async start() {
       await fulfilment.start();
       await notifier?.start();
@@ -315,6 +333,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         redis,
         prefix,
         watcher,
+        starsLedger,
         dailyReport: adminNotifier && (() => sendDailyReport(adminNotifier)),
       });
     },

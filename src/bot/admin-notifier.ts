@@ -21,6 +21,11 @@ const NOTICES: Record<string, string> = {
   "order.refunded": "notice-refunded",
 };
 
+/** The line that ends the notice of a payment found by a reconcile pass, not by its update. */
+const RECOVERED: Record<string, string> = {
+  "stars-ledger": "notice-recovered-stars",
+};
+
 export interface AdminNotifierOptions {
   api: Api;
   redis: Redis;
@@ -82,7 +87,7 @@ export class AdminNotifier {
     if (!key || this.options.adminIds.length === 0) return;
     const order = event.orderId ? await this.options.store.get(event.orderId) : undefined;
     const product = order ? this.options.catalog.find(order.productId) : undefined;
-    await this.broadcast(event.id, (locale) =>
+    const notice = (locale: string) =>
       this.options.i18n.t(locale, key, {
         orderId: order?.id ?? "—",
         amount: order ? formatPrice(order.amount, order.currency) : "—",
@@ -97,8 +102,14 @@ export class AdminNotifier {
             .filter(Boolean)
             .join(", ") || "—",
         error: escapeHtml(String(event.detail.error ?? "—").slice(0, 300)),
-      }),
-    );
+      });
+    await this.broadcast(event.id, (locale) => notice(locale) + this.origin(event, locale));
+  }
+
+  /** Where a payment was found when its own update never came, as a last line; else "". */
+  private origin(event: StreamEvent, locale: string): string {
+    const key = RECOVERED[String(event.detail.recovered)];
+    return key ? `\n${this.options.i18n.t(locale, key)}` : "";
   }
 
   /** The language an admin picked with /language, else English. */

@@ -2,10 +2,12 @@ import type { Redis } from "ioredis";
 import cron from "node-cron";
 import type { Logger } from "../log.js";
 import type { OrderStore } from "../orders/store.js";
+import type { StarsLedger } from "../payments/telegram/ledger.js";
 import type { PaymentWatcher } from "../payments/ton/watcher.js";
 import { expireOrders } from "./expire.js";
 import { runExclusive, runOncePer } from "./lock.js";
 import { reconcilePayments } from "./reconcile.js";
+import { reconcileStars } from "./stars-ledger.js";
 
 /**
  * What the jobs need. Redis and its prefix make every job run in one process per tick; the
@@ -21,24 +23,44 @@ export type JobsDeps = {
       prefix: string;
       /** The TON watcher to reconcile; no reconcile pass without it. */
       watcher?: PaymentWatcher;
+      /** The bot's Stars ledger to reconcile; no Stars pass without it. */
+      starsLedger?: StarsLedger;
+      /** How soon after the schedule starts the Stars ledger is read once; 30 s by default. */
+      starsFirstRunMs?: number;
       /** Sends the daily report to the admins; no report without it. */
       dailyReport?: () => Promise<void>;
     }
-  | { redis?: undefined; prefix?: undefined; watcher?: undefined; dailyReport?: undefined }
+  | {
+      redis?: undefined;
+      prefix?: undefined;
+      watcher?: undefined;
+      starsLedger?: undefined;
+      starsFirstRunMs?: undefined;
+      dailyReport?: undefined;
+    }
 );
 
 /** node-cron patterns, with seconds; the daily report's is in UTC. */
 export const JOB_SCHEDULES = {
   expireOrders: "*/15 * * * * *",
   reconcilePayments: "0 */10 * * * *",
+  reconcileStars: "30 */10 * * * *",
   dailyReport: "0 0 9 * * *",
 } as const;
 
 const TASK_NAMES = {
   expireOrders: "expire-orders",
   reconcilePayments: "reconcile-payments",
+  reconcileStars: "reconcile-stars",
   dailyReport: "daily-report",
 } as const;
+
+/**
+ * The Stars ledger is also read once this soon after start: late enough that the updates
+ * waiting at start were handled as updates, soon enough that a payment lost while the bot was
+ * down does not wait ten minutes.
+ */
+export const STARS_FIRST_RUN_MS = 30_000;
 
 /** How far back each reconcile pass re-reads the wallet. */
 export const RECONCILE_WINDOW_MS = 6 * 60 * 60_000;
@@ -52,6 +74,7 @@ const RECONCILE_LOCK_MS = 5 * 60_000;
 export interface Jobs {
   expireOrders(): Promise<boolean>;
   reconcilePayments(): Promise<boolean>;
+  reconcileStars(): Promise<boolean>;
   /** For the UTC day of the store's clock; at most once per day across processes and restarts. */
   dailyReport(): Promise<boolean>;
 }
@@ -94,6 +117,17 @@ export function createJobs(deps: JobsDeps): Jobs {
       return ran && reconciled;
     },
 
+    async reconcileStars() {
+      const { starsLedger } = deps;
+      if (!deps.redis || !starsLedger) return false;
+      return runExclusive(
+        deps.redis,
+        `${deps.prefix}job:reconcile-stars:lock`,
+        RECONCILE_LOCK_MS,
+        () => reconcileStars(starsLedger, log),
+      );
+    },
+
     async dailyReport() {
       const { dailyReport } = deps;
       if (!deps.redis || !dailyReport) return false;
@@ -109,24 +143,34 @@ export function createJobs(deps: JobsDeps): Jobs {
 export function scheduleJobs(deps: JobsDeps): () => Promise<void> {
   const jobs = createJobs(deps);
   const inFlight = new Set<Promise<unknown>>();
+  const runJob = (name: keyof Jobs) => {
+    const run = jobs[name]().catch((error: unknown) => {
+      deps.log.error({ err: error, job: TASK_NAMES[name] }, "job failed");
+      return false;
+    });
+    inFlight.add(run);
+    return run.finally(() => inFlight.delete(run));
+  };
   const every = (name: keyof Jobs, options: { timezone?: string } = {}) =>
-    cron.schedule(
-      JOB_SCHEDULES[name],
-      () => {
-        const run = jobs[name]().catch((error: unknown) => {
-          deps.log.error({ err: error, job: TASK_NAMES[name] }, "job failed");
-          return false;
-        });
-        inFlight.add(run);
-        return run.finally(() => inFlight.delete(run));
-      },
-      { name: TASK_NAMES[name], noOverlap: true, ...options },
-    );
+    cron.schedule(JOB_SCHEDULES[name], () => runJob(name), {
+      name: TASK_NAMES[name],
+      noOverlap: true,
+      ...options,
+    });
 
   const tasks = [every("expireOrders")];
   if (deps.watcher) tasks.push(every("reconcilePayments"));
+  let firstStarsRun: NodeJS.Timeout | undefined;
+  if (deps.starsLedger) {
+    tasks.push(every("reconcileStars"));
+    firstStarsRun = setTimeout(
+      () => void runJob("reconcileStars"),
+      deps.starsFirstRunMs ?? STARS_FIRST_RUN_MS,
+    );
+  }
   if (deps.dailyReport) tasks.push(every("dailyReport", { timezone: "Etc/UTC" }));
   return async () => {
+    clearTimeout(firstStarsRun);
     for (const task of tasks) await task.destroy();
     await Promise.all(inFlight);
   };

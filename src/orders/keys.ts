@@ -29,6 +29,8 @@ export function redisKeys(prefix: string) {
     /** Jobs that failed too many times, for the admin. */
     fulfilmentDead: `${prefix}stream:fulfilment:dead`,
     webhookLog: `${prefix}webhook:log`,
+    /** How far the Stars ledger reconcile has read a bot's Star transactions. */
+    starsLedgerCursor: (botId: string) => `${prefix}stars-ledger:${botId}:cursor`,
   };
 }
 

@@ -23,6 +23,11 @@ export interface Payment {
   from?: string;
   /** Method-specific references kept for refunds and explorers. */
   reference?: Record<string, string>;
+  /**
+   * Where the payment was found when its own update never reached the bot: "stars-ledger" for
+   * Telegram's list of Star transactions.
+   */
+  recovered?: "stars-ledger";
 }
 
 export interface Order {

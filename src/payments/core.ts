@@ -46,7 +46,12 @@ export class PaymentsCore {
 
 function effectsOf(order: Order, payment: Payment, outcome: PaymentOutcome): CommitEffects {
   const amount = formatUnits(payment.amount, currencyDecimals(payment.currency));
-  const detail = { paymentKey: payment.key, amount, currency: payment.currency };
+  const detail = {
+    paymentKey: payment.key,
+    amount,
+    currency: payment.currency,
+    ...(payment.recovered ? { recovered: payment.recovered } : {}),
+  };
   let event: OrderEvent;
   let fulfil = false;
   switch (outcome.kind) {

@@ -24,6 +24,8 @@ export interface UnmatchedPayment {
   /** The comment as it arrived, when there was a readable one. */
   comment?: string;
   reference?: Record<string, string>;
+  /** Where it was found when its own update never reached the bot; see Payment. */
+  recovered?: "stars-ledger";
   /** Set when an admin attached it to an order or closed it. */
   resolved?: { by: number; at: number; orderId?: string };
 }
@@ -53,7 +55,11 @@ export class UnmatchedPayments {
   /** Records the payment; false when this payment key was recorded before. */
   async record(payment: UnmatchedPayment): Promise<boolean> {
     const json = JSON.stringify({ ...payment, amount: payment.amount.toString() });
-    const event = JSON.stringify({ type: "payment.unmatched", detail: { reason: payment.reason } });
+    const detail = {
+      reason: payment.reason,
+      ...(payment.recovered ? { recovered: payment.recovered } : {}),
+    };
+    const event = JSON.stringify({ type: "payment.unmatched", detail });
     const added = await this.redis.tpbRecordUnmatched(
       this.keys.unmatched,
       this.keys.unmatchedByTime,

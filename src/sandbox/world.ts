@@ -203,6 +203,16 @@ export class Sandbox {
     };
   }
 
+  /**
+   * Stops the shop process, as a crash or a deploy would, and leaves Redis and the emulators
+   * running; `restart()` opens it again.
+   */
+  async stopShop(): Promise<void> {
+    const app = this.current;
+    this.current = undefined;
+    await app?.stop();
+  }
+
   /** Stops the shop process and starts a fresh one on the same Redis and emulators. */
   async restart(): Promise<App> {
     await this.current?.stop();

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import cron, { type ScheduledTask } from "node-cron";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createJobs, type JobsDeps, scheduleJobs } from "../../src/jobs/schedule.js";
 import { silentLogger } from "../../src/log.js";
 import { OrderStore } from "../../src/orders/store.js";
@@ -9,6 +9,7 @@ import { UnmatchedPayments } from "../../src/payments/unmatched.js";
 import { capturedLog } from "../support/log.js";
 import { testRedis } from "../support/redis.js";
 import { tonOrder } from "../support/shop.js";
+import { starsWorld } from "../support/stars-world.js";
 import { type TonWorld, tonWorld } from "../support/ton-world.js";
 
 const { redis, prefix: base } = testRedis();
@@ -82,6 +83,26 @@ function tasksOf(start: () => void): Map<string, ScheduledTask> {
 
 const DAY_MS = 24 * 60 * 60_000;
 
+/** A Stars shop on this test's prefix, and an order whose successful_payment update was lost. */
+async function lostStarsPayment() {
+  const stars = await starsWorld(redis, prefix);
+  onTestFinished(() => stars.close());
+  const buyer = stars.buyer();
+  const { order, invoice } = await stars.order(buyer);
+  await stars.pay(buyer, invoice, "lost");
+  const reads = () => stars.emulator.stats.byMethod.getStarTransactions ?? 0;
+  return { stars, order, reads };
+}
+
+/** Polls until the order has `status`; the job runs on its own timer. */
+async function orderReaches(store: OrderStore, orderId: string, status: string) {
+  const deadline = Date.now() + 5_000;
+  while ((await store.require(orderId)).status !== status) {
+    if (Date.now() > deadline) throw new Error(`order ${orderId} never became ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe("createJobs", () => {
   it("expires a due order in one of two processes whose ticks coincide", async () => {
     const a = botProcess();
@@ -106,6 +127,18 @@ describe("createJobs", () => {
     // Only the process that ran asked toncenter for anything.
     expect([a.client.requests, b.client.requests].filter((n) => n > 0)).toHaveLength(1);
     expect(await world.settlement(orders)).toEqual({ paid: 10, notPaid: 0, doubled: 0, jobs: 10 });
+  });
+
+  it("reads the Stars ledger in one of two processes, which records the lost payment", async () => {
+    const { stars, order, reads } = await lostStarsPayment();
+    const a = botProcess({ starsLedger: stars.ledger() });
+    const b = botProcess({ starsLedger: stars.ledger() });
+
+    const ran = await Promise.all([a.jobs.reconcileStars(), b.jobs.reconcileStars()]);
+    expect(ran.filter(Boolean)).toHaveLength(1);
+    expect(reads()).toBe(1);
+    expect((await stars.store.require(order.id)).status).toBe("paid");
+    expect(await stars.jobsOf(order.id)).toBe(1);
   });
 
   it("reconciles only the last six hours", async () => {
@@ -140,6 +173,7 @@ describe("createJobs", () => {
     expect(await jobs.expireOrders()).toBe(true);
     expect((await store.require(order.id)).status).toBe("expired");
     expect(await jobs.reconcilePayments()).toBe(false);
+    expect(await jobs.reconcileStars()).toBe(false);
     expect(await jobs.dailyReport()).toBe(false);
   });
 });
@@ -162,6 +196,19 @@ describe("scheduleJobs", () => {
 
     await stop?.();
     for (const task of tasks.values()) expect(cron.getTasks().has(task.id)).toBe(false);
+  });
+
+  it("reads the Stars ledger every 10 minutes, and once soon after the schedule starts", async () => {
+    const { stars, order } = await lostStarsPayment();
+    let stop: (() => Promise<void>) | undefined;
+    const tasks = tasksOf(() => {
+      stop = scheduleJobs(botProcess({ starsLedger: stars.ledger(), starsFirstRunMs: 50 }).deps);
+    });
+
+    expect(tasks.get("reconcile-stars")?.getPattern()).toBe("30 */10 * * * *");
+    await orderReaches(stars.store, order.id, "paid");
+    await stop?.();
+    expect(await stars.jobsOf(order.id)).toBe(1);
   });
 
   it("keeps the old call working: store and log schedule only the expiry", async () => {

@@ -7,6 +7,7 @@ import type {
   Message,
   PreCheckoutQuery,
   ShippingQuery,
+  StarTransactions,
   SuccessfulPayment,
   Update,
 } from "grammy/types";
@@ -1205,7 +1206,7 @@ describe("invoice links, redelivery and Star transactions", () => {
     ).toHaveLength(1);
   });
 
-  it("lists Star payments and refunds, newest first", async () => {
+  it("lists Star payments and refunds oldest first, a refund under its payment's id", async () => {
     const { emulator, api } = await startEmulator();
     const alice = emulator.user({ username: "alice" });
     const updates = await startShop(emulator);
@@ -1226,12 +1227,112 @@ describe("invoice links, redelivery and Star transactions", () => {
       invoice_payload: payload,
     });
     const date = expect.any(Number);
+    // Whole Stars only: nanostar_amount is left out when it is zero, as the Bot API does.
     expect(all.transactions).toEqual([
-      { id: firstCharge, amount: 150, date, receiver: partner("stars:150") },
-      { id: secondCharge, amount: 300, date, source: partner("stars:300") },
       { id: firstCharge, amount: 150, date, source: partner("stars:150") },
+      { id: secondCharge, amount: 300, date, source: partner("stars:300") },
+      { id: firstCharge, amount: 150, date, receiver: partner("stars:150") },
     ]);
     expect(page.transactions.map((t) => [t.id, t.amount])).toEqual([[secondCharge, 300]]);
+    expect((await api.getStarTransactions({ offset: 3 })).transactions).toEqual([]);
     expect((await api.getMyStarBalance()).amount).toBe(300);
+  });
+
+  it("pages 100 at most, and clamps a bad offset or limit rather than refusing it", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    await startShop(emulator);
+    for (let i = 0; i < 103; i++) {
+      expect((await alice.payInvoice(await starInvoice(api, emulator, alice.id, i + 1))).ok).toBe(
+        true,
+      );
+    }
+    const amounts = async (params: Record<string, unknown>) => {
+      // Sent as the caller wrote them, as a hand-made request would be.
+      const response = await fetch(`${emulator.apiRoot}/bot${emulator.token}/getStarTransactions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(params),
+      });
+      const body = (await response.json()) as { ok: boolean; result: StarTransactions };
+      expect(response.status).toBe(200);
+      return body.result.transactions.map((t) => t.amount);
+    };
+
+    expect(await amounts({})).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(await amounts({ offset: 100 })).toEqual([101, 102, 103]);
+    expect(await amounts({ limit: 1000, offset: 101 })).toEqual([102, 103]);
+    expect(await amounts({ limit: 0 })).toEqual([1]);
+    expect(await amounts({ limit: -5, offset: -7 })).toEqual([1]);
+    // Only the leading digits count; no digits at all read as 0.
+    expect(await amounts({ offset: "2abc", limit: "3.9" })).toEqual([3, 4, 5]);
+    expect(await amounts({ offset: "abc", limit: "two" })).toEqual([1]);
+    // Read into a 32-bit integer, as the server's C++ does: 2^32 + 2 wraps round to 2.
+    expect(await amounts({ offset: "4294967298", limit: 2 })).toEqual([3, 4]);
+    expect((await api.getStarTransactions({ offset: 102 })).transactions).toHaveLength(1);
+  });
+
+  it("answers getStarTransactions with 500 while Telegram fails behind the Bot API", async () => {
+    const { emulator, api } = await startEmulator({
+      faults: { serverError: { methods: ["getStarTransactions"], times: 1 } },
+    });
+
+    const failed = await failureOf(api.getStarTransactions());
+
+    expect(failed.error_code).toBe(500);
+    expect(failed.description).toBe("Internal Server Error: restart");
+    expect(await api.getStarTransactions()).toEqual({ transactions: [] });
+    expect(emulator.stats.serverErrors).toBe(1);
+  });
+
+  it("refuses a refund without a user or a charge id in the Bot API's words", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    await startShop(emulator);
+    const paid = await alice.payInvoice(await starInvoice(api, emulator, alice.id, 150));
+    const chargeId = defined(paid.chargeId, "the charge");
+
+    const noUser = await failureOf(api.refundStarPayment(0, chargeId));
+    const noCharge = await failureOf(api.refundStarPayment(alice.id, ""));
+    const otherUser = await failureOf(api.refundStarPayment(alice.id + 1, chargeId));
+
+    expect(noUser.description).toBe("Bad Request: invalid user_id specified");
+    expect(noCharge.description).toBe(
+      'Bad Request: parameter "telegram_payment_charge_id" is required',
+    );
+    expect(otherUser.description).toBe("Bad Request: CHARGE_NOT_FOUND");
+    expect((await api.getStarTransactions()).transactions).toHaveLength(1);
+    expect((await api.getMyStarBalance()).amount).toBe(150);
+  });
+
+  it("names the subscription period of a Stars subscription's payment and refund", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    const updates = await startShop(emulator);
+    const prices = [{ label: "Club", amount: 250 }];
+    const link = await api.createInvoiceLink("Club", "Monthly", "sub:1", "", "XTR", prices, {
+      subscription_period: 2_592_000,
+    });
+    const weekly = await failureOf(
+      api.createInvoiceLink("Club", "Weekly", "sub:2", "", "XTR", prices, {
+        subscription_period: 604_800,
+      }),
+    );
+
+    const paid = await alice.payInvoiceLink(link);
+    await waitUntil(() => updates.length === 1, "successful_payment");
+    await api.refundStarPayment(alice.id, defined(paid.chargeId, "the charge"));
+
+    expect(weekly.description).toBe("Bad Request: SUBSCRIPTION_PERIOD_INVALID");
+    const success = defined(updates[0]?.message?.successful_payment, "the payment");
+    expect(success).toMatchObject({ is_recurring: true, is_first_recurring: true });
+    expect(success.subscription_expiration_date).toBe((updates[0]?.message?.date ?? 0) + 2_592_000);
+    const { transactions } = await api.getStarTransactions();
+    expect(transactions.map((t) => t.source ?? t.receiver)).toEqual([
+      expect.objectContaining({ invoice_payload: "sub:1", subscription_period: 2_592_000 }),
+      expect.objectContaining({ invoice_payload: "sub:1", subscription_period: 2_592_000 }),
+    ]);
+    expect(transactions[0]?.source).toBeDefined();
+    expect(transactions[1]?.receiver).toBeDefined();
   });
 });

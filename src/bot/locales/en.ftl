@@ -203,6 +203,7 @@ notice-mismatch = ⚠️ Order { $orderId } got a payment in the wrong currency.
 notice-unmatched = ❓ A payment matched no order ({ $reason }). See ⚠️ Exceptions in /admin.
 notice-delivery-failed = 🚨 Delivering order { $orderId } failed for good: { $error }
 notice-refunded = ↩️ Order { $orderId } was refunded.
+notice-recovered-stars = ⭐ Recovered from Telegram's Stars ledger: this payment's update never reached the bot, so it was recorded afterwards.
 notice-daily =
     <b>Daily report</b> — the last 24 hours
     { $created } orders, { $paid } paid ({ $conversion }%), revenue { $revenue }

@@ -203,6 +203,7 @@ notice-mismatch = ⚠️ По заказу { $orderId } пришёл платё�
 notice-unmatched = ❓ Платёж не удалось сопоставить ни с одним заказом ({ $reason }). См. ⚠️ Исключения в /admin.
 notice-delivery-failed = 🚨 Не удалось выдать заказ { $orderId }, повторных попыток не будет: { $error }
 notice-refunded = ↩️ Средства по заказу { $orderId } возвращены.
+notice-recovered-stars = ⭐ Найдено в журнале Stars от Telegram: уведомление об этом платеже до бота не дошло, поэтому он записан позже.
 notice-daily =
     <b>Ежедневный отчёт</b> — за последние 24 часа
     Заказов: { $created }, оплачено: { $paid } ({ $conversion }%), выручка: { $revenue }

@@ -203,6 +203,7 @@ notice-mismatch = ⚠️ 订单 { $orderId } 收到了币种不符的付款。
 notice-unmatched = ❓ 有一笔付款未匹配到任何订单（{ $reason }）。请在 /admin 的 ⚠️ 异常 中查看。
 notice-delivery-failed = 🚨 订单 { $orderId } 发货失败，已停止重试：{ $error }
 notice-refunded = ↩️ 订单 { $orderId } 已退款。
+notice-recovered-stars = ⭐ 从 Telegram 的 Stars 账目中找回：这笔付款的更新没有送达机器人，因此事后补记。
 notice-daily =
     <b>每日报告</b> — 最近 24 小时
     { $created } 个订单，{ $paid } 个已付款（{ $conversion }%），收入 { $revenue }

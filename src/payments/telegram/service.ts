@@ -72,11 +72,14 @@ export class TelegramPayments {
 
   /**
    * Records a successful payment. Idempotent on the charge id, so an update Telegram delivers
-   * twice counts once. Money for an order that cannot be found is kept as unmatched.
+   * twice counts once. Money for an order that cannot be found is kept as unmatched. `found`
+   * describes a payment read from a ledger because its update never came: when the money moved,
+   * and where it was found.
    */
   async successfulPayment(
     userId: number,
     paid: SuccessfulPayment,
+    found?: { receivedAt: number; recovered: NonNullable<Payment["recovered"]> },
   ): Promise<RecordedPayment | undefined> {
     const { store, catalog, payments, unmatched, log } = this.options;
     const method = paid.currency === "XTR" ? "stars" : "fiat";
@@ -99,9 +102,10 @@ export class TelegramPayments {
       method,
       currency: paid.currency,
       amount: BigInt(paid.total_amount),
-      receivedAt: store.now(),
+      receivedAt: found?.receivedAt ?? store.now(),
       from: String(userId),
       reference,
+      ...(found ? { recovered: found.recovered } : {}),
     };
     if (!order || !product) {
       log.error({ orderId: paid.invoice_payload, chargeId }, "payment for an unknown order");
@@ -122,7 +126,7 @@ export class TelegramPayments {
     }
     const recorded = await payments.recordPayment(order.id, payment, order);
     log.info(
-      { orderId: order.id, chargeId, outcome: recorded.outcome.kind },
+      { orderId: order.id, chargeId, outcome: recorded.outcome.kind, recovered: found?.recovered },
       "telegram payment recorded",
     );
     return recorded;

@@ -42,6 +42,10 @@ export function tooManyRequests(retryAfter: number): BotApiError {
   });
 }
 
+export function internalServerError(reason: string): BotApiError {
+  return new BotApiError(500, `Internal Server Error: ${reason}`);
+}
+
 export const UNAUTHORIZED = new BotApiError(401, "Unauthorized");
 export const METHOD_NOT_FOUND = new BotApiError(404, "Not Found: method not found");
 /** Telegram's answer to an expired or unknown callback / pre-checkout query id. */

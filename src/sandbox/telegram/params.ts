@@ -38,6 +38,43 @@ export function requiredInt(params: Params, name: string, missingReason?: string
   return value;
 }
 
+/**
+ * A number as the Bot API server reads most of its integer parameters (td::to_integer): an
+ * optional minus and the leading digits, whatever follows them ignored, no digits at all read as
+ * 0, wrapping like a C++ integer of `bits` bits. Such a parameter is never refused, only clamped.
+ */
+export function tdInteger(params: Params, name: string, bits: 32 | 64): bigint | undefined {
+  const value = params[name];
+  if (value === undefined || value === null) return undefined;
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  if (text === "") return undefined;
+  const modulus = 1n << BigInt(bits);
+  const max = (modulus >> 1n) - 1n;
+  const negative = text.startsWith("-");
+  let magnitude = 0n;
+  for (const char of text.slice(negative ? 1 : 0)) {
+    if (char < "0" || char > "9") break;
+    magnitude = (magnitude * 10n + BigInt(char)) % modulus;
+  }
+  if (magnitude <= max) return negative ? -magnitude : magnitude;
+  // Past the signed range the bits read as the opposite sign, as in td::to_integer.
+  const flipped = modulus - magnitude;
+  if (flipped > max) return -(max + 1n);
+  return negative ? flipped : -flipped;
+}
+
+/** A 32-bit integer parameter read as get_integer_arg reads it: default when empty, then clamped. */
+export function clampedInt(
+  params: Params,
+  name: string,
+  defaultValue: number,
+  min: number,
+  max: number,
+): number {
+  const value = Number(tdInteger(params, name, 32) ?? BigInt(defaultValue));
+  return Math.min(Math.max(value, min), max);
+}
+
 export function optionalBool(params: Params, name: string): boolean | undefined {
   const value = params[name];
   if (value === undefined || value === null || value === "") return undefined;

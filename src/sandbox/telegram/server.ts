@@ -2,7 +2,13 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import type { UserFromGetMe } from "grammy/types";
 import { serveOnLoopback } from "../http.js";
-import { BotApiError, METHOD_NOT_FOUND, tooManyRequests, UNAUTHORIZED } from "./errors.js";
+import {
+  BotApiError,
+  internalServerError,
+  METHOD_NOT_FOUND,
+  tooManyRequests,
+  UNAUTHORIZED,
+} from "./errors.js";
 import type { Handler } from "./methods/context.js";
 import { messageMethods } from "./methods/messages.js";
 import { paymentMethods } from "./methods/payments.js";
@@ -16,6 +22,11 @@ import { EmulatedUser, type EmulatedUserOptions } from "./user.js";
 export interface TelegramFaults {
   /** Methods answered with 429 and `retry_after`, as Telegram does to a flooding bot. */
   rateLimit?: { methods: readonly string[]; times: number; retryAfterSeconds: number };
+  /**
+   * Methods answered with 500, as the Bot API server answers when Telegram fails behind it;
+   * `description` is the text after "Internal Server Error: " ("restart" by default).
+   */
+  serverError?: { methods: readonly string[]; times: number; description?: string };
   /** Added before every answer. */
   latencyMs?: number;
 }
@@ -24,6 +35,7 @@ export interface TelegramEmulatorStats {
   requests: number;
   byMethod: Record<string, number>;
   rateLimited: number;
+  serverErrors: number;
   webhookPushes: number;
 }
 
@@ -82,6 +94,7 @@ export async function startTelegramEmulator(
     requests: 0,
     byMethod: {},
     rateLimited: 0,
+    serverErrors: 0,
     webhookPushes: 0,
   };
   const pusher = new WebhookPusher(state, stats);
@@ -118,6 +131,12 @@ export async function startTelegramEmulator(
         limit.times--;
         stats.rateLimited++;
         throw tooManyRequests(limit.retryAfterSeconds);
+      }
+      const failure = faults.serverError;
+      if (failure !== undefined && failure.times > 0 && failure.methods.includes(call.method)) {
+        failure.times--;
+        stats.serverErrors++;
+        throw internalServerError(failure.description ?? "restart");
       }
       const handler = methods.get(call.method.toLowerCase());
       if (handler === undefined) throw METHOD_NOT_FOUND;

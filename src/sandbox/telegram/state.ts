@@ -48,6 +48,8 @@ export interface SentInvoice {
   suggestedTipAmounts: number[];
   /** The `https://t.me/$…` link, for invoices made by createInvoiceLink. */
   link?: string;
+  /** Seconds between payments of a Stars subscription; 0 for a one-off invoice. */
+  subscriptionPeriod: number;
 }
 
 /** A file the emulator holds, by file_id. */
@@ -94,6 +96,8 @@ export interface Payment {
   date: number;
   shippingOptionId?: string;
   orderInfo?: OrderInfo;
+  /** Seconds a Stars subscription lasts per payment; 0 for a one-off payment. */
+  subscriptionPeriod: number;
 }
 
 export interface WebhookConfig {
@@ -141,7 +145,7 @@ export class EmulatorState {
   readonly chatActions: Array<{ chatId: number; action: string }> = [];
   /** Star balance in whole Stars; Telegram's nanostar part is always 0 here. */
   starBalance = 0;
-  /** Star payments in and refunds out, oldest first. */
+  /** Star payments in and refunds out, oldest first, as getStarTransactions lists them. */
   readonly starTransactions: StarTransaction[] = [];
   webhook: WebhookConfig | undefined;
   private readonly chats = new Map<number, ChatRecord>();

@@ -9,10 +9,11 @@ import {
   SAMPLE_ADDRESS,
 } from "./checkout.js";
 import { callbackDataOf } from "./markup.js";
-import { STARS } from "./methods/payments.js";
+import { buyerPartner, STARS } from "./methods/payments.js";
 import {
   type ChatMessage,
   type EmulatorState,
+  type Payment,
   type PendingQuery,
   randomToken,
   type SentInvoice,
@@ -233,7 +234,7 @@ export class EmulatedUser {
     const chargeId = `stxn_${randomToken(18)}`;
     const providerChargeId = stars ? "" : `prov_${randomToken(12)}`;
     const date = unixNow();
-    this.state.payments.set(chargeId, {
+    const payment: Payment = {
       chargeId,
       providerChargeId,
       userId: this.id,
@@ -242,23 +243,29 @@ export class EmulatedUser {
       payload: invoice.payload,
       refunded: false,
       date,
+      subscriptionPeriod: invoice.subscriptionPeriod,
       ...(shipping === undefined ? {} : { shippingOptionId: shipping.id }),
       ...(orderInfo === undefined ? {} : { orderInfo }),
-    });
+    };
+    this.state.payments.set(chargeId, payment);
     if (stars) {
       this.state.starBalance += totalAmount;
       this.state.starTransactions.push({
         id: chargeId,
         amount: totalAmount,
         date,
-        source: {
-          type: "user",
-          transaction_type: "invoice_payment",
-          user: this.user,
-          invoice_payload: invoice.payload,
-        },
+        source: buyerPartner(this.user, payment),
       });
     }
+    // The first payment of a subscription; Telegram charges the renewals itself.
+    const subscription =
+      invoice.subscriptionPeriod > 0
+        ? {
+            is_recurring: true as const,
+            is_first_recurring: true as const,
+            subscription_expiration_date: date + invoice.subscriptionPeriod,
+          }
+        : {};
     const stored = this.state.addMessage(this.id, false, (base) => ({
       edits: 0,
       deleted: false,
@@ -271,6 +278,7 @@ export class EmulatedUser {
           ...details,
           telegram_payment_charge_id: chargeId,
           provider_payment_charge_id: providerChargeId,
+          ...subscription,
         },
       } as Message,
     }));

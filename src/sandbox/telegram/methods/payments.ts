@@ -4,28 +4,34 @@ import type {
   ShippingOption,
   StarAmount,
   StarTransactions,
+  TransactionPartnerUser,
   Update,
+  User,
 } from "grammy/types";
 import { badRequest, QUERY_TOO_OLD } from "../errors.js";
 import { readInlineMarkup } from "../markup.js";
 import {
   chatIdParam,
+  clampedInt,
   isRecord,
   optionalArray,
   optionalBool,
   optionalInt,
   optionalJson,
   optionalString,
-  requiredInt,
   requiredString,
+  tdInteger,
 } from "../params.js";
 import type { Params } from "../request.js";
-import { randomToken, type SentInvoice, unixNow } from "../state.js";
+import { type Payment, randomToken, type SentInvoice, unixNow } from "../state.js";
 import type { Handler } from "./context.js";
 
 const MAX_PAYLOAD_BYTES = 128;
 const MAX_SUGGESTED_TIPS = 4;
 const MAX_TRANSACTIONS_PAGE = 100;
+const MAX_INT32 = 2 ** 31 - 1;
+/** The one subscription period Telegram accepts: 30 days. */
+export const SUBSCRIPTION_PERIOD = 2_592_000;
 export const STARS = "XTR";
 
 /**
@@ -104,8 +110,9 @@ export function paymentMethods(): Record<string, Handler> {
     },
 
     refundStarPayment(params, { state }) {
-      const userId = requiredInt(params, "user_id", "USER_ID_INVALID");
-      const chargeId = requiredString(params, "telegram_payment_charge_id", "CHARGE_ID_EMPTY");
+      const userId = Number(tdInteger(params, "user_id", 64) ?? 0n);
+      if (userId <= 0) throw badRequest("invalid user_id specified");
+      const chargeId = requiredString(params, "telegram_payment_charge_id");
       const payment = state.payments.get(chargeId);
       if (payment === undefined || payment.userId !== userId || payment.currency !== STARS) {
         throw badRequest("CHARGE_NOT_FOUND");
@@ -113,17 +120,13 @@ export function paymentMethods(): Record<string, Handler> {
       if (payment.refunded) throw badRequest("CHARGE_ALREADY_REFUNDED");
       payment.refunded = true;
       state.starBalance -= payment.totalAmount;
-      // The refund keeps the payment's id, as Telegram's outgoing refund transactions do.
+      // An outgoing transaction to the buyer that keeps the payment's id, as the Bot API documents
+      // for refunds.
       state.starTransactions.push({
         id: payment.chargeId,
         amount: payment.totalAmount,
         date: unixNow(),
-        receiver: {
-          type: "user",
-          transaction_type: "invoice_payment",
-          user: state.userOf(userId),
-          invoice_payload: payment.payload,
-        },
+        receiver: buyerPartner(state.userOf(userId), payment),
       });
       // Telegram reports the refund in the buyer's chat as a service message.
       const stored = state.addMessage(userId, false, (base) => ({
@@ -148,17 +151,13 @@ export function paymentMethods(): Record<string, Handler> {
     },
 
     getStarTransactions(params, { state }) {
-      // Like the Bot API, out-of-range numbers are clamped rather than refused.
-      const offset = Math.max(optionalInt(params, "offset") ?? 0, 0);
-      const limit = Math.min(
-        Math.max(optionalInt(params, "limit") ?? MAX_TRANSACTIONS_PAGE, 1),
-        MAX_TRANSACTIONS_PAGE,
-      );
-      // The docs say "chronological order", but the Bot API asks TDLib without `ascending`,
-      // so the newest transaction comes first and `offset` counts back from it.
-      const newestFirst = [...state.starTransactions].reverse();
+      // Read and clamped as the Bot API server does: a bad value is never refused.
+      const offset = clampedInt(params, "offset", 0, 0, MAX_INT32);
+      const limit = clampedInt(params, "limit", MAX_TRANSACTIONS_PAGE, 1, MAX_TRANSACTIONS_PAGE);
+      // TDLib asks for a bot's transactions in ascending order, so the oldest comes first (the
+      // docs' "chronological order") and `offset` counts from the oldest.
       return {
-        transactions: newestFirst.slice(offset, offset + limit),
+        transactions: state.starTransactions.slice(offset, offset + limit),
       } satisfies StarTransactions;
     },
   };
@@ -194,6 +193,14 @@ function readInvoice(params: Params): SentInvoice {
   }
   const totalAmount = prices.reduce((sum, p) => sum + p.amount, 0);
   if (totalAmount <= 0) throw badRequest("CURRENCY_TOTAL_AMOUNT_INVALID");
+  const subscriptionPeriod = clampedInt(params, "subscription_period", 0, 0, MAX_INT32);
+  // TDLib passes any period on; Telegram's servers take 30 days in Stars only. The wording is ours.
+  if (
+    subscriptionPeriod !== 0 &&
+    (currency !== STARS || subscriptionPeriod !== SUBSCRIPTION_PERIOD)
+  ) {
+    throw badRequest("SUBSCRIPTION_PERIOD_INVALID");
+  }
   const startParameter = optionalString(params, "start_parameter");
   const photoUrl = optionalString(params, "photo_url");
   const flag = (name: string) => optionalBool(params, name) ?? false;
@@ -215,6 +222,21 @@ function readInvoice(params: Params): SentInvoice {
     isFlexible,
     maxTipAmount,
     suggestedTipAmounts,
+    subscriptionPeriod,
+  };
+}
+
+/**
+ * The buyer as a Star transaction names them, for the payment and for its refund: an invoice
+ * payment with its payload and, for a subscription, its period.
+ */
+export function buyerPartner(user: User, payment: Payment): TransactionPartnerUser {
+  return {
+    type: "user",
+    transaction_type: "invoice_payment",
+    user,
+    invoice_payload: payment.payload,
+    ...(payment.subscriptionPeriod > 0 ? { subscription_period: payment.subscriptionPeriod } : {}),
   };
 }
 
