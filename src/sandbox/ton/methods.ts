@@ -56,12 +56,18 @@ export function toncenterMethods(
     const lt = optionalIntParam(params, "lt");
     const hash = optionalHashParam(params.hash);
     const toLt = optionalIntParam(params, "to_lt") ?? 0n;
+    if (lt !== undefined && lt < 0n) throw new ToncenterError(422, "lt should be non-negative");
+    // Like toncenter's C++ API: lt 0 counts as no lt, and an anchor needs both lt and hash.
+    const anchorLt = lt === 0n ? undefined : lt;
+    if ((anchorLt === undefined) !== (hash === undefined)) {
+      throw new ToncenterError(422, "lt and hash should be used together");
+    }
     const ledger = chain.transactions(address);
 
-    // Like pytonlib: without both lt and hash the listing starts at the newest transaction.
+    // Without an anchor the listing starts at the newest transaction.
     let start = ledger.length - 1;
-    if (lt !== undefined && hash !== undefined) {
-      const anchor = indexOfLt(ledger, lt);
+    if (anchorLt !== undefined && hash !== undefined) {
+      const anchor = indexOfLt(ledger, anchorLt);
       if (anchor < 0) {
         throw new ToncenterError(
           500,
@@ -282,7 +288,7 @@ function optionalHashParam(value: unknown): Buffer | undefined {
       return Buffer.from(value.replace(/-/g, "+").replace(/_/g, "/"), "base64");
     }
   }
-  throw new ToncenterError(416, "Incorrect hash");
+  throw new ToncenterError(422, "failed to parse hash");
 }
 
 function methodParam(value: unknown): string | number {

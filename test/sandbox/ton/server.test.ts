@@ -206,6 +206,40 @@ describe("toncenter emulator", () => {
       });
       expect(wrongHash.status).toBe(500);
     });
+
+    it("refuses an anchor with lt or hash alone, and a hash it cannot read, as toncenter does", async () => {
+      const anchor = history[3] as Transaction;
+      const address = shop.address.toString();
+      const answers = await Promise.all([
+        rpc("getTransactions", { address, limit: 5, lt: anchor.lt.toString() }),
+        rpc("getTransactions", { address, limit: 5, hash: anchor.hash().toString("hex") }),
+        rpc("getTransactions", { address, limit: 5, lt: 0, hash: anchor.hash().toString("hex") }),
+      ]);
+      for (const answer of answers) {
+        expect(answer.status).toBe(422);
+        expect(await answer.json()).toMatchObject({
+          ok: false,
+          code: 422,
+          error: "lt and hash should be used together",
+        });
+      }
+
+      const unreadable = await rpc("getTransactions", {
+        address,
+        limit: 5,
+        lt: anchor.lt.toString(),
+        hash: "not-a-hash",
+      });
+      expect(unreadable.status).toBe(422);
+      expect(await unreadable.json()).toMatchObject({ ok: false, error: "failed to parse hash" });
+
+      // lt 0 with no hash is no anchor at all: the listing starts at the newest transaction.
+      const newest = await rpc("getTransactions", { address, limit: 1, lt: 0 });
+      const body = (await newest.json()) as { result: { transaction_id: { lt: string } }[] };
+      expect(body.result.map((item) => item.transaction_id.lt)).toEqual([
+        (history[0] as Transaction).lt.toString(),
+      ]);
+    });
   });
 
   describe("accounts and wallets", () => {
