@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { buyData } from "../../src/bot/callback-data.js";
 import { expireOrders } from "../../src/jobs/expire.js";
 import { OrderStore } from "../../src/orders/store.js";
+import { paymentQrPng } from "../../src/payments/ton/links.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
 import { checkoutTon, orderReaches, startShop } from "../support/sandbox.js";
 
@@ -79,6 +80,41 @@ describe("buying for TON through the bot", () => {
     const order = await orderReaches(sandbox, orderId, "fulfilled");
     expect(order.paid).toBe(HALF_TON);
     expect(order.payments).toHaveLength(2);
+  });
+
+  it("after a partial payment, asks for only the rest everywhere it shows how to pay", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    const { message, comment, orderId } = await checkoutTon(buyer, "TON Developer");
+    const qr = await buyer.waitFor((m) => m.photo !== undefined, { after: message.messageId });
+    const full = { address: sandbox.merchant.address, comment, testnet: true };
+    expect(qr.photo?.bytes?.equals(await paymentQrPng({ ...full, amount: HALF_TON }))).toBe(true);
+    const wallet = await sandbox.buyerWallet();
+
+    await wallet.pay(200_000_000n, comment);
+    await buyer.waitForText("We received 0.2 TON", { after: qr.messageId });
+    await buyer.waitFor((m) => m.messageId === message.messageId && m.edits > 0);
+    await buyer.waitFor((m) => m.messageId === qr.messageId && m.edits > 0);
+
+    // The amount to copy, the Tonkeeper link, the QR code and its caption: 0.3 TON, not 0.5.
+    expect(message.text).toContain("We received 0.2 of 0.5 TON. Send the remaining 0.3 TON");
+    expect(message.text).toContain(`with the comment ${comment}`);
+    const tonkeeper = new URL(buyer.link("Open in Tonkeeper", message));
+    expect(tonkeeper.searchParams.get("amount")).toBe("300000000");
+    expect(tonkeeper.searchParams.get("text")).toBe(comment);
+    expect(qr.photo?.bytes?.equals(await paymentQrPng({ ...full, amount: 300_000_000n }))).toBe(
+      true,
+    );
+    expect(qr.caption).toBe(`Scan with your phone's wallet: 0.3 TON, comment ${comment}.`);
+    const answer = await buyer.press("I have paid", message);
+    expect(answer?.text).toContain("send the remaining 0.3 TON");
+
+    // A buyer who pays what the redrawn link asks completes the order exactly.
+    await wallet.pay(BigInt(tonkeeper.searchParams.get("amount") ?? "0"), comment);
+    await buyer.waitForText("Receipt", { after: qr.messageId });
+    const order = await orderReaches(sandbox, orderId, "fulfilled");
+    expect(order.paid).toBe(HALF_TON);
+    expect(order.exceptions).toEqual([]);
   });
 
   it("tells the buyer an order expired, and still honours a payment that comes late", async () => {

@@ -51,6 +51,15 @@ pay-ton =
 
     The comment is how we find your payment — without it the money cannot be matched.
     Pay by { $expires } (UTC).
+pay-ton-rest =
+    <b>Order { $orderId }</b> — { $title } × { $quantity }
+
+    We received { $paid } of { $total } TON. Send the remaining <code>{ $amount }</code> TON
+    to <code>{ $address }</code>
+    with the comment <code>{ $comment }</code>
+
+    The comment is how we find your payment — without it the money cannot be matched.
+    Pay by { $expires } (UTC).
 pay-ton-qr = Scan with your phone's wallet: { $amount } TON, comment { $comment }.
 button-tonkeeper = Open in Tonkeeper
 button-telegram-wallet = Telegram Wallet

@@ -51,6 +51,15 @@ pay-ton =
 
     По комментарию мы находим ваш платёж — без него деньги невозможно сопоставить с заказом.
     Оплатите до { $expires } (UTC).
+pay-ton-rest =
+    <b>Заказ { $orderId }</b> — { $title } × { $quantity }
+
+    Мы получили { $paid } из { $total } TON. Отправьте оставшиеся <code>{ $amount }</code> TON
+    на адрес <code>{ $address }</code>
+    с комментарием <code>{ $comment }</code>
+
+    По комментарию мы находим ваш платёж — без него деньги невозможно сопоставить с заказом.
+    Оплатите до { $expires } (UTC).
 pay-ton-qr = Отсканируйте кошельком на телефоне: { $amount } TON, комментарий { $comment }.
 button-tonkeeper = Открыть в Tonkeeper
 button-telegram-wallet = Telegram Wallet

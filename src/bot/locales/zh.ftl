@@ -51,6 +51,15 @@ pay-ton =
 
     我们凭备注识别您的付款——没有备注，款项将无法与订单匹配。
     请在 { $expires }（UTC）前完成付款。
+pay-ton-rest =
+    <b>订单 { $orderId }</b> — { $title } × { $quantity }
+
+    我们已收到 { $paid } / { $total } TON。请发送剩余的 <code>{ $amount }</code> TON
+    至地址 <code>{ $address }</code>
+    并填写备注 <code>{ $comment }</code>
+
+    我们凭备注识别您的付款——没有备注，款项将无法与订单匹配。
+    请在 { $expires }（UTC）前完成付款。
 pay-ton-qr = 请用手机钱包扫码：{ $amount } TON，备注 { $comment }。
 button-tonkeeper = 在 Tonkeeper 中打开
 button-telegram-wallet = Telegram Wallet

@@ -1,5 +1,6 @@
 import type { Address } from "@ton/core";
 import QRCode from "qrcode";
+import { type Order, outstanding } from "../../orders/order.js";
 
 export interface PaymentRequest {
   address: Address;
@@ -7,6 +8,18 @@ export interface PaymentRequest {
   amount: bigint;
   comment: string;
   testnet: boolean;
+}
+
+/**
+ * What a TON order asks the buyer to send now: what it still owes, so a buyer who paid part and
+ * taps a link again sends only the rest.
+ */
+export function orderPaymentRequest(
+  order: Order,
+  address: Address,
+  testnet: boolean,
+): PaymentRequest {
+  return { address, amount: outstanding(order), comment: order.comment ?? "", testnet };
 }
 
 /** How a wallet address is shown to a buyer: URL-safe, non-bounceable (UQ…/0Q…) as wallets use. */

@@ -1,8 +1,10 @@
 import { Address } from "@ton/core";
 import { describe, expect, it } from "vitest";
+import type { Order } from "../../../src/orders/order.js";
 import {
   displayAddress,
   explorerTxLink,
+  orderPaymentRequest,
   paymentQrPng,
   tonkeeperLink,
   tonTransferLink,
@@ -43,6 +45,50 @@ describe("payment links", () => {
     // IHDR: width and height at bytes 16-23.
     expect(png.readUInt32BE(16)).toBe(512);
     expect(png.readUInt32BE(20)).toBe(512);
+  });
+});
+
+describe("what an order asks the buyer to send", () => {
+  const order: Order = {
+    id: "ord_k3m9q2d7x1a5",
+    userId: 42,
+    chatId: 42,
+    productId: "mug",
+    quantity: 2,
+    method: "ton",
+    currency: "TON",
+    amount: 6_500_000_000n,
+    comment: "TP-7K3M9Q2D",
+    status: "pending",
+    exceptions: [],
+    paid: 0n,
+    payments: [],
+    createdAt: 0,
+    expiresAt: 1_800_000,
+    lang: "en",
+    version: 1,
+  };
+
+  it("is the full price before any payment", () => {
+    expect(orderPaymentRequest(order, address, true)).toEqual({
+      address,
+      amount: 6_500_000_000n,
+      comment: "TP-7K3M9Q2D",
+      testnet: true,
+    });
+  });
+
+  it("is only the rest after a partial payment, in the link the QR code encodes", () => {
+    const underpaid = { ...order, paid: 3_250_000_000n, exceptions: ["underpaid" as const] };
+    const request = orderPaymentRequest(underpaid, address, false);
+    expect(request.amount).toBe(3_250_000_000n);
+    expect(tonTransferLink(request)).toBe(
+      `ton://transfer/${displayAddress(address, false)}?amount=3250000000&text=TP-7K3M9Q2D`,
+    );
+  });
+
+  it("is nothing once the order is paid, even overpaid", () => {
+    expect(orderPaymentRequest({ ...order, paid: 7_000_000_000n }, address, false).amount).toBe(0n);
   });
 });
 
