@@ -6,7 +6,7 @@ import type { Logger } from "../log.js";
 import type { OrderStore } from "../orders/store.js";
 import type { BotContext } from "./context.js";
 import { EventConsumer, type StreamEvent } from "./event-consumer.js";
-import { escapeHtml, formatPrice } from "./format.js";
+import { currencyLabel, escapeHtml, formatPrice } from "./format.js";
 import { localized, negotiateLocale } from "./i18n.js";
 import { recipientUnreachable } from "./unreachable.js";
 
@@ -20,6 +20,14 @@ const NOTICES: Record<string, string> = {
   "order.delivery_failed": "notice-delivery-failed",
   "order.refunded": "notice-refunded",
 };
+
+/** The notice for an event, if admins hear of it: an expired order only when money came for it. */
+function noticeKey(event: StreamEvent): string | undefined {
+  if (event.type === "order.expired") {
+    return event.detail.paid === undefined ? undefined : "notice-expired-underpaid";
+  }
+  return NOTICES[event.type];
+}
 
 export interface AdminNotifierOptions {
   api: Api;
@@ -78,15 +86,21 @@ export class AdminNotifier {
   }
 
   private async handle(event: StreamEvent): Promise<void> {
-    const key = NOTICES[event.type];
+    const key = noticeKey(event);
     if (!key || this.options.adminIds.length === 0) return;
     const order = event.orderId ? await this.options.store.get(event.orderId) : undefined;
     const product = order ? this.options.catalog.find(order.productId) : undefined;
+    // An expiry says what had arrived by then, whatever came after.
+    const paid =
+      order &&
+      (event.detail.paid === undefined
+        ? formatPrice(order.paid, order.currency)
+        : `${String(event.detail.paid)} ${currencyLabel(order.currency)}`);
     await this.broadcast(event.id, (locale) =>
       this.options.i18n.t(locale, key, {
         orderId: order?.id ?? "—",
         amount: order ? formatPrice(order.amount, order.currency) : "—",
-        paid: order ? formatPrice(order.paid, order.currency) : "—",
+        paid: paid ?? "—",
         title: escapeHtml(product ? localized(product.title, locale) : (order?.productId ?? "—")),
         quantity: order?.quantity ?? 0,
         reason: String(event.detail.reason ?? "—"),

@@ -60,7 +60,7 @@ export class BuyerNotifier {
   }
 
   private async handle(event: StreamEvent): Promise<void> {
-    const key = eventMessageKey(event.type as OrderEvent["type"]);
+    const key = eventMessageKey(event.type as OrderEvent["type"], event.detail);
     if (!event.orderId || !key) return;
     try {
       await this.tell(event.orderId, key, event);
@@ -82,7 +82,8 @@ export class BuyerNotifier {
     const text = this.options.i18n.t(order.lang, key, {
       orderId: order.id,
       amount: formatAmount(order.amount, order.currency),
-      paid: formatAmount(order.paid, order.currency),
+      // What had arrived when the order expired, not after any later payment.
+      paid: String(event.detail?.paid ?? formatAmount(order.paid, order.currency)),
       // What was owed when this payment landed, not after any later one.
       owed: String(event.detail?.owed ?? formatAmount(outstanding(order), order.currency)),
       currency: currencyLabel(order.currency),

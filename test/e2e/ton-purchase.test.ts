@@ -7,6 +7,15 @@ import type { Sandbox } from "../../src/sandbox/world.js";
 import { checkoutTon, orderReaches, startShop } from "../support/sandbox.js";
 
 const HALF_TON = 500_000_000n;
+const ADMIN_ID = 900_001;
+
+/** The order store as the expiry job sees it `ms` from now. */
+function storeAt(sandbox: Sandbox, ms: number): OrderStore {
+  return new OrderStore(sandbox.app.redis, {
+    prefix: sandbox.config.redisPrefix,
+    now: () => Date.now() + ms,
+  });
+}
 
 describe("buying for TON through the bot", () => {
   let sandbox: Sandbox | undefined;
@@ -139,6 +148,67 @@ describe("buying for TON through the bot", () => {
     await buyer.waitForText("Receipt", { after: expired.messageId });
     const order = await orderReaches(sandbox, orderId, "fulfilled");
     expect(order.exceptions).toContain("late");
+  });
+
+  it("tells buyer and admins what an underpaid order had received when it expired, then takes the late rest", async () => {
+    sandbox = await startShop({ config: { adminIds: [ADMIN_ID] } });
+    const admin = sandbox.user({ id: ADMIN_ID });
+    const buyer = sandbox.user();
+    const unpaid = await checkoutTon(sandbox.user(), "TON Developer");
+    const { message, comment, orderId } = await checkoutTon(buyer, "TON mug");
+    const wallet = await sandbox.buyerWallet();
+    await wallet.pay(1_000_000_000n, comment);
+    const owed = await buyer.waitForText("We received 1 TON", { after: message.messageId });
+
+    expect(await expireOrders(storeAt(sandbox, 31 * 60_000))).toBe(2);
+    const expired = await buyer.waitForText(`Order ${orderId} expired`, { after: owed.messageId });
+    expect(expired.text).toBe(
+      `⌛ Order ${orderId} expired. We received 1 of 3.25 TON: the shop has been told and will contact you to complete the order or return the money. Questions: /support`,
+    );
+    const notice = await admin.waitForText(`Order ${orderId} expired underpaid`);
+    expect(notice.text).toContain("1 TON of 3.25 TON received");
+    expect(notice.text).toContain(`/refund ${orderId}`);
+    // An order that expired with nothing paid is no news for the admins.
+    expect(admin.fromBot().some((m) => m.text?.includes(unpaid.orderId))).toBe(false);
+    // The wallet buttons are gone; "I have paid" says the same as the notice.
+    await buyer.waitFor(
+      (m) =>
+        m.messageId === message.messageId &&
+        m.message.reply_markup?.inline_keyboard.flat().length === 1,
+    );
+    expect(message.message.reply_markup?.inline_keyboard.flat()[0]?.text).toBe("I have paid");
+    const answer = await buyer.press("I have paid", message);
+    expect(answer?.text).toContain("We received 1 of 3.25 TON");
+
+    // LATE_PAYMENT_POLICY=fulfil (the default): the rest arriving late completes the order.
+    await wallet.pay(2_250_000_000n, comment);
+    await buyer.waitForText("We will write to you about shipping", { after: expired.messageId });
+    const order = await orderReaches(sandbox, orderId, "fulfilled");
+    expect(order.paid).toBe(3_250_000_000n);
+    expect(order.exceptions).toContain("late");
+  });
+
+  it("holds the late rest of an expired underpaid order under LATE_PAYMENT_POLICY=hold", async () => {
+    sandbox = await startShop({ config: { adminIds: [ADMIN_ID], latePaymentPolicy: "hold" } });
+    const admin = sandbox.user({ id: ADMIN_ID });
+    const buyer = sandbox.user();
+    const { message, comment, orderId } = await checkoutTon(buyer, "TON Developer");
+    const wallet = await sandbox.buyerWallet();
+    await wallet.pay(200_000_000n, comment);
+    await buyer.waitForText("We received 0.2 TON", { after: message.messageId });
+    await expireOrders(storeAt(sandbox, 31 * 60_000));
+    const expired = await buyer.waitForText("We received 0.2 of 0.5 TON", {
+      after: message.messageId,
+    });
+
+    await wallet.pay(300_000_000n, comment);
+    await buyer.waitForText(`Your payment for order ${orderId} arrived after the order expired`, {
+      after: expired.messageId,
+    });
+    await admin.waitForText(`Order ${orderId} was paid after it expired and is held`);
+    const order = await sandbox.app.store.require(orderId);
+    expect(order).toMatchObject({ status: "paid", held: true, paid: HALF_TON });
+    expect(buyer.fromBot().some((m) => m.text?.includes("Your download link"))).toBe(false);
   });
 
   it("keeps two buyers paying at the same moment apart", async () => {

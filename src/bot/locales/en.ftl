@@ -114,6 +114,7 @@ status-paid = ✅ Payment received for order { $orderId }. Your goods are on the
 status-held = ✅ Your payment for order { $orderId } arrived after the order expired. The shop will confirm it shortly.
 status-fulfilled = 📦 Order { $orderId } is delivered. Thank you!
 status-expired = ⌛ Order { $orderId } expired without payment. Tap /shop to order again.
+status-expired-underpaid = ⌛ Order { $orderId } expired. We received { $paid } of { $amount } { $currency }: the shop has been told and will contact you to complete the order or return the money. Questions: /support
 status-refunded = ↩️ Order { $orderId } was refunded.
 status-mismatch = We received a payment for order { $orderId } in the wrong currency. The shop will contact you.
 
@@ -210,6 +211,7 @@ notice-underpaid = ⚠️ Order { $orderId } is underpaid: { $paid } of { $amoun
 notice-held = ⚠️ Order { $orderId } was paid after it expired and is held: /order { $orderId }, then /release { $orderId } or /refund { $orderId }
 notice-mismatch = ⚠️ Order { $orderId } got a payment in the wrong currency.
 notice-unmatched = ❓ A payment matched no order ({ $reason }). See ⚠️ Exceptions in /admin.
+notice-expired-underpaid = ⌛ Order { $orderId } expired underpaid: { $paid } of { $amount } received. The buyer was told you will contact them to complete it or return the money: /order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 Delivering order { $orderId } failed for good: { $error }
 notice-refunded = ↩️ Order { $orderId } was refunded.
 notice-daily =

@@ -114,6 +114,7 @@ status-paid = ✅ Оплата по заказу { $orderId } получена. 
 status-held = ✅ Ваш платёж по заказу { $orderId } поступил после истечения срока заказа. Магазин скоро его подтвердит.
 status-fulfilled = 📦 Заказ { $orderId } доставлен. Спасибо!
 status-expired = ⌛ Срок заказа { $orderId } истёк, оплата не поступила. Нажмите /shop, чтобы оформить заказ заново.
+status-expired-underpaid = ⌛ Срок заказа { $orderId } истёк. Мы получили { $paid } из { $amount } { $currency }: магазин уже знает и свяжется с вами, чтобы завершить заказ или вернуть деньги. Вопросы: /support
 status-refunded = ↩️ Средства по заказу { $orderId } возвращены.
 status-mismatch = Мы получили платёж по заказу { $orderId } не в той валюте. Магазин свяжется с вами.
 
@@ -210,6 +211,7 @@ notice-underpaid = ⚠️ Заказ { $orderId } оплачен не полно
 notice-held = ⚠️ Заказ { $orderId } оплачен после истечения срока и ожидает решения: /order { $orderId }, затем /release { $orderId } или /refund { $orderId }
 notice-mismatch = ⚠️ По заказу { $orderId } пришёл платёж не в той валюте.
 notice-unmatched = ❓ Платёж не удалось сопоставить ни с одним заказом ({ $reason }). См. ⚠️ Исключения в /admin.
+notice-expired-underpaid = ⌛ Срок заказа { $orderId } истёк, оплачен не полностью: получено { $paid } из { $amount }. Покупателю сказано, что вы свяжетесь с ним, чтобы завершить заказ или вернуть деньги: /order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 Не удалось выдать заказ { $orderId }, повторных попыток не будет: { $error }
 notice-refunded = ↩️ Средства по заказу { $orderId } возвращены.
 notice-daily =

@@ -114,6 +114,7 @@ status-paid = ✅ 订单 { $orderId } 已收到付款。我们正在为您发货
 status-held = ✅ 您为订单 { $orderId } 支付的款项在订单过期后才到账。本店将尽快确认。
 status-fulfilled = 📦 订单 { $orderId } 已送达。感谢惠顾！
 status-expired = ⌛ 订单 { $orderId } 已过期，未收到付款。点击 /shop 重新下单。
+status-expired-underpaid = ⌛ 订单 { $orderId } 已过期。我们已收到 { $paid } / { $amount } { $currency }：本店已获通知，将与您联系以完成订单或退还款项。如有疑问：/support
 status-refunded = ↩️ 订单 { $orderId } 已退款。
 status-mismatch = 我们收到了订单 { $orderId } 的付款，但币种不正确。本店将与您联系。
 
@@ -210,6 +211,7 @@ notice-underpaid = ⚠️ 订单 { $orderId } 付款不足：已付 { $paid } / 
 notice-held = ⚠️ 订单 { $orderId } 在过期后才付款，已暂缓处理：/order { $orderId }，然后 /release { $orderId } 或 /refund { $orderId }
 notice-mismatch = ⚠️ 订单 { $orderId } 收到了币种不符的付款。
 notice-unmatched = ❓ 有一笔付款未匹配到任何订单（{ $reason }）。请在 /admin 的 ⚠️ 异常 中查看。
+notice-expired-underpaid = ⌛ 订单 { $orderId } 过期时付款不足：已收到 { $paid } / { $amount }。已告知买家您会联系他们完成订单或退款：/order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 订单 { $orderId } 发货失败，已停止重试：{ $error }
 notice-refunded = ↩️ 订单 { $orderId } 已退款。
 notice-daily =
