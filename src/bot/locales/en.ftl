@@ -33,6 +33,7 @@ product-price-line = • { $method }: <b>{ $amount }</b>
 product-quantity = Quantity: <b>{ $quantity }</b>
 product-stock = In stock: { $count }
 product-sold-out = Sold out for now — please check back later.
+product-not-enough = Only { $count } left in stock — choose { $count } or fewer.
 product-not-found = This product is not on sale any more. Tap /shop to see what is.
 method-ton = TON
 method-stars = Telegram Stars
@@ -104,6 +105,7 @@ checkout-paid-already = This order is already paid — there is nothing more to 
 checkout-expired = This order expired. Tap /shop and buy again — you have not been charged.
 checkout-changed = The amount does not match this order any more. Tap /shop and buy again.
 checkout-sold-out = Sorry, this product has just sold out. You have not been charged.
+checkout-not-enough = Too few are left in stock for this quantity now. Tap /shop and choose fewer — you have not been charged.
 checkout-shipping = This shipping option is not available. Please choose another one.
 checkout-taken = Someone else is paying for this link right now. Please try again in a few minutes.
 shipping-unavailable = Sorry, we cannot ship to this address yet.
@@ -133,6 +135,12 @@ receipt =
     Paid: { $paid } { $currency }
     { $date } (UTC)
 delivery-stock-key = Your key: <code>{ $key }</code>
+delivery-stock-keys =
+    Your keys ({ $count }):
+    { $keys }
+delivery-stock-keys-part =
+    Your keys, { $from }–{ $to } of { $count }:
+    { $keys }
 
 language-choose = Choose your language:
 language-set = Language: English.

@@ -33,6 +33,7 @@ product-price-line = • { $method }: <b>{ $amount }</b>
 product-quantity = Количество: <b>{ $quantity }</b>
 product-stock = В наличии: { $count }
 product-sold-out = Сейчас распродано — загляните позже.
+product-not-enough = На складе осталось только { $count } — выберите { $count } или меньше.
 product-not-found = Этот товар больше не продаётся. Нажмите /shop, чтобы посмотреть, что есть в продаже.
 method-ton = TON
 method-stars = Telegram Stars
@@ -104,6 +105,7 @@ checkout-paid-already = Этот заказ уже оплачен — плати
 checkout-expired = Срок заказа истёк. Нажмите /shop и оформите покупку снова — деньги не списаны.
 checkout-changed = Сумма больше не совпадает с заказом. Нажмите /shop и оформите покупку снова.
 checkout-sold-out = К сожалению, этот товар только что закончился. Деньги не списаны.
+checkout-not-enough = На складе уже не хватает товара на это количество. Нажмите /shop и выберите меньше — деньги не списаны.
 checkout-shipping = Этот способ доставки недоступен. Пожалуйста, выберите другой.
 checkout-taken = Кто-то уже оплачивает по этой ссылке. Попробуйте, пожалуйста, через несколько минут.
 shipping-unavailable = К сожалению, мы пока не доставляем по этому адресу.
@@ -133,6 +135,12 @@ receipt =
     Оплачено: { $paid } { $currency }
     { $date } (UTC)
 delivery-stock-key = Ваш ключ: <code>{ $key }</code>
+delivery-stock-keys =
+    Ваши ключи ({ $count }):
+    { $keys }
+delivery-stock-keys-part =
+    Ваши ключи, { $from }–{ $to } из { $count }:
+    { $keys }
 
 language-choose = Выберите язык:
 language-set = Язык: русский.

@@ -33,6 +33,7 @@ product-price-line = • { $method }：<b>{ $amount }</b>
 product-quantity = 数量：<b>{ $quantity }</b>
 product-stock = 库存：{ $count }
 product-sold-out = 暂时售罄，请稍后再来。
+product-not-enough = 库存仅剩 { $count } 件——请选择 { $count } 件或更少。
 product-not-found = 该商品已下架。点击 /shop 查看在售商品。
 method-ton = TON
 method-stars = Telegram Stars
@@ -104,6 +105,7 @@ checkout-paid-already = 该订单已付款——无需再付。
 checkout-expired = 该订单已过期。点击 /shop 重新购买——您未被扣款。
 checkout-changed = 金额与该订单不再相符。点击 /shop 重新购买。
 checkout-sold-out = 抱歉，该商品刚刚售罄。您未被扣款。
+checkout-not-enough = 库存已不足以满足该数量。请点击 /shop 并选择更少的数量——您未被扣款。
 checkout-shipping = 该配送方式不可用，请选择其他方式。
 checkout-taken = 有人正在通过此链接付款。请几分钟后再试。
 shipping-unavailable = 抱歉，我们暂时无法配送到该地址。
@@ -133,6 +135,12 @@ receipt =
     已付：{ $paid } { $currency }
     { $date }（UTC）
 delivery-stock-key = 您的密钥：<code>{ $key }</code>
+delivery-stock-keys =
+    您的密钥（{ $count } 个）：
+    { $keys }
+delivery-stock-keys-part =
+    您的密钥，第 { $from }–{ $to } 个，共 { $count } 个：
+    { $keys }
 
 language-choose = 请选择语言：
 language-set = 语言：简体中文。
