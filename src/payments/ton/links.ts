@@ -1,4 +1,4 @@
-import type { Address } from "@ton/core";
+import { Address } from "@ton/core";
 import QRCode from "qrcode";
 import { type Order, outstanding } from "../../orders/order.js";
 
@@ -25,6 +25,12 @@ export function orderPaymentRequest(
 /** How a wallet address is shown to a buyer: URL-safe, non-bounceable (UQ…/0Q…) as wallets use. */
 export function displayAddress(address: Address, testnet: boolean): string {
   return address.toString({ urlSafe: true, bounceable: false, testOnly: testnet });
+}
+
+/** A wallet address (raw or friendly) as people know it, shortened: "0QAb…cdEf". */
+export function shortAddress(address: string, testnet: boolean): string {
+  const friendly = displayAddress(Address.parse(address), testnet);
+  return `${friendly.slice(0, 4)}…${friendly.slice(-4)}`;
 }
 
 function query(request: PaymentRequest): string {

@@ -6,6 +6,7 @@ import {
   explorerTxLink,
   orderPaymentRequest,
   paymentQrPng,
+  shortAddress,
   tonkeeperLink,
   tonTransferLink,
 } from "../../../src/payments/ton/links.js";
@@ -96,5 +97,15 @@ describe("explorer links", () => {
   it("point at tonviewer, or its testnet, for a transaction hash", () => {
     expect(explorerTxLink("ab12", false)).toBe("https://tonviewer.com/transaction/ab12");
     expect(explorerTxLink("ab12", true)).toBe("https://testnet.tonviewer.com/transaction/ab12");
+  });
+});
+
+describe("shortAddress", () => {
+  it("shows the user-friendly form, test-only on testnet, cut to its ends", () => {
+    const address = new Address(0, Buffer.alloc(32, 1));
+    const full = address.toString({ urlSafe: true, bounceable: false, testOnly: true });
+    expect(shortAddress(address.toRawString(), true)).toBe(`${full.slice(0, 4)}…${full.slice(-4)}`);
+    expect(shortAddress(address.toRawString(), true).startsWith("0Q")).toBe(true);
+    expect(shortAddress(address.toRawString(), false).startsWith("UQ")).toBe(true);
   });
 });
