@@ -177,6 +177,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         catalog,
         i18n: telegram.i18n,
         adminIds: config.adminIds,
+        unmatched,
+        testnet: config.tonNetwork === "testnet",
         log: log.child({ module: "admin-notifier" }),
       })
     : undefined;

@@ -4,10 +4,12 @@ import type { Redis } from "ioredis";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
 import type { OrderStore } from "../orders/store.js";
+import type { UnmatchedPayments } from "../payments/unmatched.js";
 import type { BotContext } from "./context.js";
 import { EventConsumer, type StreamEvent } from "./event-consumer.js";
 import { currencyLabel, escapeHtml, formatPrice } from "./format.js";
 import { localized, negotiateLocale } from "./i18n.js";
+import { unmatchedNotice } from "./unmatched-notice.js";
 import { recipientUnreachable } from "./unreachable.js";
 
 const NOTICES: Record<string, string> = {
@@ -16,7 +18,6 @@ const NOTICES: Record<string, string> = {
   "order.underpaid": "notice-underpaid",
   "order.held": "notice-held",
   "order.mismatch": "notice-mismatch",
-  "payment.unmatched": "notice-unmatched",
   "order.delivery_failed": "notice-delivery-failed",
   "order.refunded": "notice-refunded",
 };
@@ -37,6 +38,10 @@ export interface AdminNotifierOptions {
   catalog: Catalog;
   i18n: I18n<BotContext>;
   adminIds: readonly number[];
+  /** Payments that matched no order, which their notices describe. */
+  unmatched: UnmatchedPayments;
+  /** Explorer links point at testnet. */
+  testnet: boolean;
   log: Logger;
 }
 
@@ -86,6 +91,7 @@ export class AdminNotifier {
   }
 
   private async handle(event: StreamEvent): Promise<void> {
+    if (event.type === "payment.unmatched") return this.announceUnmatched(event);
     const key = noticeKey(event);
     if (!key || this.options.adminIds.length === 0) return;
     const order = event.orderId ? await this.options.store.get(event.orderId) : undefined;
@@ -103,7 +109,6 @@ export class AdminNotifier {
         paid: paid ?? "—",
         title: escapeHtml(product ? localized(product.title, locale) : (order?.productId ?? "—")),
         quantity: order?.quantity ?? 0,
-        reason: String(event.detail.reason ?? "—"),
         extra:
           `${String(event.detail.amount ?? "?")} ${String(event.detail.currency ?? "")}`.trim(),
         flags:
@@ -112,6 +117,23 @@ export class AdminNotifier {
             .join(", ") || "—",
         error: escapeHtml(String(event.detail.error ?? "—").slice(0, 300)),
       }),
+    );
+  }
+
+  /** Money that matched no order, named so an admin can act on it from the notice alone. */
+  private async announceUnmatched(event: StreamEvent): Promise<void> {
+    // Dust is kept on the exceptions list but not announced one payment at a time.
+    if (event.detail.reason === "dust" || this.options.adminIds.length === 0) return;
+    const payment = event.paymentKey
+      ? await this.options.unmatched.get(event.paymentKey)
+      : undefined;
+    if (!payment) {
+      this.options.log.warn({ paymentKey: event.paymentKey }, "unmatched payment not found");
+      return;
+    }
+    const { i18n, testnet } = this.options;
+    await this.broadcast(event.id, (locale) =>
+      unmatchedNotice(payment, (key, variables) => i18n.t(locale, key, variables), testnet),
     );
   }
 

@@ -218,7 +218,22 @@ notice-excess = 💸 Order { $orderId } got { $extra } more after it was paid (b
 notice-underpaid = ⚠️ Order { $orderId } is underpaid: { $paid } of { $amount }.
 notice-held = ⚠️ Order { $orderId } was paid after it expired and is held: /order { $orderId }, then /release { $orderId } or /refund { $orderId }
 notice-mismatch = ⚠️ Order { $orderId } got a payment in the wrong currency.
-notice-unmatched = ❓ A payment matched no order ({ $reason }). See ⚠️ Exceptions in /admin.
+notice-unmatched =
+    ❓ A payment matched no order: <b>{ $amount }</b> from { $sender }, { $comment }.
+    Why: { $reason }.{ $explorer }
+    Put it on an order: <code>/attach { $ref }</code> ‹order id or comment› — or /refund { $ref }, /resolve { $ref }
+notice-unmatched-explorer = { " " }<a href="{ $url }">See it on Tonviewer</a>
+unmatched-comment = comment “<code>{ $comment }</code>”
+unmatched-comment-none = no comment
+unmatched-comment-unreadable = a comment that is not text
+unmatched-sender-telegram = Telegram user { $userId }
+unmatched-sender-unknown = an unknown sender
+unmatched-reason-no-comment = it carries no comment, so nothing names the order
+unmatched-reason-unknown-comment = its comment is not the comment of any order
+unmatched-reason-encrypted-comment = its comment is encrypted, so the shop cannot read it
+unmatched-reason-binary-comment = its comment is binary data, not text
+unmatched-reason-order-not-found = the order it names does not exist
+unmatched-reason-dust = it is too small to be a payment (dust)
 notice-expired-underpaid = ⌛ Order { $orderId } expired underpaid: { $paid } of { $amount } received. The buyer was told you will contact them to complete it or return the money: /order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 Delivering order { $orderId } failed for good: { $error }
 notice-refunded = ↩️ Order { $orderId } was refunded.

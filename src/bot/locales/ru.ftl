@@ -218,7 +218,22 @@ notice-excess = 💸 По заказу { $orderId } пришло ещё { $extra
 notice-underpaid = ⚠️ Заказ { $orderId } оплачен не полностью: { $paid } из { $amount }.
 notice-held = ⚠️ Заказ { $orderId } оплачен после истечения срока и ожидает решения: /order { $orderId }, затем /release { $orderId } или /refund { $orderId }
 notice-mismatch = ⚠️ По заказу { $orderId } пришёл платёж не в той валюте.
-notice-unmatched = ❓ Платёж не удалось сопоставить ни с одним заказом ({ $reason }). См. ⚠️ Исключения в /admin.
+notice-unmatched =
+    ❓ Платёж не удалось сопоставить ни с одним заказом: <b>{ $amount }</b> от { $sender }, { $comment }.
+    Причина: { $reason }.{ $explorer }
+    Привязать к заказу: <code>/attach { $ref }</code> ‹номер заказа или комментарий› — или /refund { $ref }, /resolve { $ref }
+notice-unmatched-explorer = { " " }<a href="{ $url }">Открыть в Tonviewer</a>
+unmatched-comment = комментарий «<code>{ $comment }</code>»
+unmatched-comment-none = без комментария
+unmatched-comment-unreadable = комментарий не текстом
+unmatched-sender-telegram = пользователя Telegram { $userId }
+unmatched-sender-unknown = неизвестного отправителя
+unmatched-reason-no-comment = у платежа нет комментария, поэтому заказ не указан
+unmatched-reason-unknown-comment = его комментарий не совпадает ни с одним заказом
+unmatched-reason-encrypted-comment = его комментарий зашифрован, и магазин не может его прочитать
+unmatched-reason-binary-comment = его комментарий — двоичные данные, а не текст
+unmatched-reason-order-not-found = указанного в нём заказа не существует
+unmatched-reason-dust = сумма слишком мала для платежа (пыль)
 notice-expired-underpaid = ⌛ Срок заказа { $orderId } истёк, оплачен не полностью: получено { $paid } из { $amount }. Покупателю сказано, что вы свяжетесь с ним, чтобы завершить заказ или вернуть деньги: /order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 Не удалось выдать заказ { $orderId }, повторных попыток не будет: { $error }
 notice-refunded = ↩️ Средства по заказу { $orderId } возвращены.

@@ -218,7 +218,22 @@ notice-excess = 💸 订单 { $orderId } 付款后又收到 { $extra }（买家�
 notice-underpaid = ⚠️ 订单 { $orderId } 付款不足：已付 { $paid } / { $amount }。
 notice-held = ⚠️ 订单 { $orderId } 在过期后才付款，已暂缓处理：/order { $orderId }，然后 /release { $orderId } 或 /refund { $orderId }
 notice-mismatch = ⚠️ 订单 { $orderId } 收到了币种不符的付款。
-notice-unmatched = ❓ 有一笔付款未匹配到任何订单（{ $reason }）。请在 /admin 的 ⚠️ 异常 中查看。
+notice-unmatched =
+    ❓ 有一笔付款未匹配到任何订单：<b>{ $amount }</b>，来自 { $sender }，{ $comment }。
+    原因：{ $reason }。{ $explorer }
+    关联到订单：<code>/attach { $ref }</code> ‹订单号或备注› —— 或 /refund { $ref }、/resolve { $ref }
+notice-unmatched-explorer = { " " }<a href="{ $url }">在 Tonviewer 上查看</a>
+unmatched-comment = 备注“<code>{ $comment }</code>”
+unmatched-comment-none = 无备注
+unmatched-comment-unreadable = 备注不是文本
+unmatched-sender-telegram = Telegram 用户 { $userId }
+unmatched-sender-unknown = 未知发送方
+unmatched-reason-no-comment = 付款没有备注，无法确定订单
+unmatched-reason-unknown-comment = 其备注与任何订单都不符
+unmatched-reason-encrypted-comment = 其备注已加密，本店无法读取
+unmatched-reason-binary-comment = 其备注是二进制数据，而非文本
+unmatched-reason-order-not-found = 备注中的订单不存在
+unmatched-reason-dust = 金额过小，不构成付款（粉尘）
 notice-expired-underpaid = ⌛ 订单 { $orderId } 过期时付款不足：已收到 { $paid } / { $amount }。已告知买家您会联系他们完成订单或退款：/order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 订单 { $orderId } 发货失败，已停止重试：{ $error }
 notice-refunded = ↩️ 订单 { $orderId } 已退款。
