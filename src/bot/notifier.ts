@@ -29,6 +29,8 @@ export interface NotifierOptions {
   i18n: I18n<BotContext>;
   log: Logger;
   blockMs?: number;
+  /** See EventConsumerOptions. */
+  staleMs?: number;
 }
 
 /**
@@ -47,6 +49,7 @@ export class BuyerNotifier {
       group: GROUP,
       log: options.log,
       blockMs: options.blockMs,
+      staleMs: options.staleMs,
       handle: (event) => this.handle(event),
     });
   }
