@@ -100,17 +100,36 @@ export class BuyerNotifier {
         : undefined,
     });
     this.options.log.info({ orderId, event: key }, "buyer notified");
-    if (replyTo && order.method === "ton" && CLOSING_EVENTS.has(event.type)) {
-      // A TON order paid or expired: the wallet buttons go, so nobody pays it twice by mistake.
-      // (An invoice's Pay button stays; Telegram and the pre-checkout refuse a second payment.)
+    if (order.method === "ton" && CLOSING_EVENTS.has(event.type)) await this.closePayment(order);
+  }
+
+  /**
+   * A TON order paid or expired: the wallet buttons and the QR code go, so nobody pays it twice
+   * by mistake. (An invoice's Pay button stays; Telegram and the pre-checkout refuse a second
+   * payment.)
+   */
+  private async closePayment(order: Order): Promise<void> {
+    const { api, redis, prefix, i18n, log } = this.options;
+    const [messageId, qrId] = await Promise.all([
+      redis.get(paymentMessageKey(prefix, order.id)),
+      redis.get(paymentQrKey(prefix, order.id)),
+    ]);
+    if (messageId) {
       const check = new InlineKeyboard().text(
-        this.options.i18n.t(order.lang, "button-check"),
-        checkOrderData.pack({ orderId }),
+        i18n.t(order.lang, "button-check"),
+        checkOrderData.pack({ orderId: order.id }),
       );
-      await this.options.api
-        .editMessageReplyMarkup(order.chatId, Number(replyTo), { reply_markup: check })
+      await api
+        .editMessageReplyMarkup(order.chatId, Number(messageId), { reply_markup: check })
         .catch((error: unknown) =>
-          this.options.log.warn({ orderId, err: error }, "payment message not updated"),
+          log.warn({ orderId: order.id, err: error }, "payment message not updated"),
+        );
+    }
+    if (qrId) {
+      await api
+        .deleteMessage(order.chatId, Number(qrId))
+        .catch((error: unknown) =>
+          log.warn({ orderId: order.id, err: error }, "payment QR code not removed"),
         );
     }
   }

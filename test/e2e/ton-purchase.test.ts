@@ -9,6 +9,15 @@ import { checkoutTon, orderReaches, startShop } from "../support/sandbox.js";
 const HALF_TON = 500_000_000n;
 const ADMIN_ID = 900_001;
 
+/** Synchronisation only: polls a condition the bot will make true, failing after a while. */
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** The order store as the expiry job sees it `ms` from now. */
 function storeAt(sandbox: Sandbox, ms: number): OrderStore {
   return new OrderStore(sandbox.app.redis, {
@@ -50,11 +59,14 @@ describe("buying for TON through the bot", () => {
     await wallet.pay(HALF_TON, comment);
     const paid = await buyer.waitForText("Payment received", { after: message.messageId });
     expect(paid.message.reply_to_message?.message_id).toBe(message.messageId);
-    // The paid order's message keeps only "I have paid": no wallet button invites a second payment.
+    // The paid order's message keeps only "I have paid", and its QR code goes: nothing invites
+    // a second payment.
     await buyer.waitFor((m) => m.messageId === message.messageId && m.edits > 0);
     expect(message.message.reply_markup?.inline_keyboard.flat().map((b) => b.text)).toEqual([
       "I have paid",
     ]);
+    await waitUntil(() => qr.deleted);
+    expect(buyer.fromBot().some((m) => m.photo !== undefined)).toBe(false);
     await buyer.waitForText("Your download link", { after: message.messageId });
     const receipt = await buyer.waitForText("Receipt", { after: message.messageId });
     expect(receipt.text).toContain(`order ${orderId}`);
@@ -170,13 +182,14 @@ describe("buying for TON through the bot", () => {
     expect(notice.text).toContain(`/refund ${orderId}`);
     // An order that expired with nothing paid is no news for the admins.
     expect(admin.fromBot().some((m) => m.text?.includes(unpaid.orderId))).toBe(false);
-    // The wallet buttons are gone; "I have paid" says the same as the notice.
+    // The wallet buttons and the QR code are gone; "I have paid" says the same as the notice.
     await buyer.waitFor(
       (m) =>
         m.messageId === message.messageId &&
         m.message.reply_markup?.inline_keyboard.flat().length === 1,
     );
     expect(message.message.reply_markup?.inline_keyboard.flat()[0]?.text).toBe("I have paid");
+    await waitUntil(() => !buyer.fromBot().some((m) => m.photo !== undefined));
     const answer = await buyer.press("I have paid", message);
     expect(answer?.text).toContain("We received 1 of 3.25 TON");
 
