@@ -181,19 +181,28 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         catalog,
         i18n: telegram.i18n,
         adminIds: config.adminIds,
+        unmatched,
+        testnet: config.tonNetwork === "testnet",
         log: log.child({ module: "admin-notifier" }),
       })
     : undefined;
-  const notifier = telegram
-    ? new BuyerNotifier({
-        api: telegram.bot.api,
-        redis,
-        prefix,
-        store,
-        i18n: telegram.i18n,
-        log: log.child({ module: "notifier" }),
-      })
-    : undefined;
+  const notifier =
+    telegram && config.merchantAddress
+      ? new BuyerNotifier({
+          api: telegram.bot.api,
+          redis,
+          prefix,
+          store,
+          catalog,
+          ton: {
+            merchant: config.merchantAddress,
+            testnet: config.tonNetwork === "testnet",
+            walletPay: wallets !== undefined,
+          },
+          i18n: telegram.i18n,
+          log: log.child({ module: "notifier" }),
+        })
+      : undefined;
 
   if (telegram && wallets) {
     const notices = new WalletNotices({

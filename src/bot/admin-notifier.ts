@@ -4,10 +4,12 @@ import type { Redis } from "ioredis";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
 import type { OrderStore } from "../orders/store.js";
+import type { UnmatchedPayments } from "../payments/unmatched.js";
 import type { BotContext } from "./context.js";
 import { EventConsumer, type StreamEvent } from "./event-consumer.js";
-import { escapeHtml, formatPrice } from "./format.js";
+import { currencyLabel, escapeHtml, formatPrice } from "./format.js";
 import { localized, negotiateLocale } from "./i18n.js";
+import { unmatchedNotice } from "./unmatched-notice.js";
 import { recipientUnreachable } from "./unreachable.js";
 
 const NOTICES: Record<string, string> = {
@@ -16,7 +18,6 @@ const NOTICES: Record<string, string> = {
   "order.underpaid": "notice-underpaid",
   "order.held": "notice-held",
   "order.mismatch": "notice-mismatch",
-  "payment.unmatched": "notice-unmatched",
   "order.delivery_failed": "notice-delivery-failed",
   "order.refunded": "notice-refunded",
 };
@@ -26,6 +27,14 @@ const RECOVERED: Record<string, string> = {
   "stars-ledger": "notice-recovered-stars",
 };
 
+/** The notice for an event, if admins hear of it: an expired order only when money came for it. */
+function noticeKey(event: StreamEvent): string | undefined {
+  if (event.type === "order.expired") {
+    return event.detail.paid === undefined ? undefined : "notice-expired-underpaid";
+  }
+  return NOTICES[event.type];
+}
+
 export interface AdminNotifierOptions {
   api: Api;
   redis: Redis;
@@ -34,6 +43,10 @@ export interface AdminNotifierOptions {
   catalog: Catalog;
   i18n: I18n<BotContext>;
   adminIds: readonly number[];
+  /** Payments that matched no order, which their notices describe. */
+  unmatched: UnmatchedPayments;
+  /** Explorer links point at testnet. */
+  testnet: boolean;
   log: Logger;
 }
 
@@ -83,18 +96,24 @@ export class AdminNotifier {
   }
 
   private async handle(event: StreamEvent): Promise<void> {
-    const key = NOTICES[event.type];
+    if (event.type === "payment.unmatched") return this.announceUnmatched(event);
+    const key = noticeKey(event);
     if (!key || this.options.adminIds.length === 0) return;
     const order = event.orderId ? await this.options.store.get(event.orderId) : undefined;
     const product = order ? this.options.catalog.find(order.productId) : undefined;
+    // An expiry says what had arrived by then, whatever came after.
+    const paid =
+      order &&
+      (event.detail.paid === undefined
+        ? formatPrice(order.paid, order.currency)
+        : `${String(event.detail.paid)} ${currencyLabel(order.currency)}`);
     const notice = (locale: string) =>
       this.options.i18n.t(locale, key, {
         orderId: order?.id ?? "—",
         amount: order ? formatPrice(order.amount, order.currency) : "—",
-        paid: order ? formatPrice(order.paid, order.currency) : "—",
+        paid: paid ?? "—",
         title: escapeHtml(product ? localized(product.title, locale) : (order?.productId ?? "—")),
         quantity: order?.quantity ?? 0,
-        reason: String(event.detail.reason ?? "—"),
         extra:
           `${String(event.detail.amount ?? "?")} ${String(event.detail.currency ?? "")}`.trim(),
         flags:
@@ -110,6 +129,26 @@ export class AdminNotifier {
   private origin(event: StreamEvent, locale: string): string {
     const key = RECOVERED[String(event.detail.recovered)];
     return key ? `\n${this.options.i18n.t(locale, key)}` : "";
+  }
+
+  /** Money that matched no order, named so an admin can act on it from the notice alone. */
+  private async announceUnmatched(event: StreamEvent): Promise<void> {
+    // Dust is kept on the exceptions list but not announced one payment at a time.
+    if (event.detail.reason === "dust" || this.options.adminIds.length === 0) return;
+    const payment = event.paymentKey
+      ? await this.options.unmatched.get(event.paymentKey)
+      : undefined;
+    if (!payment) {
+      this.options.log.warn({ paymentKey: event.paymentKey }, "unmatched payment not found");
+      return;
+    }
+    const { i18n, testnet } = this.options;
+    await this.broadcast(
+      event.id,
+      (locale) =>
+        unmatchedNotice(payment, (key, variables) => i18n.t(locale, key, variables), testnet) +
+        this.origin(event, locale),
+    );
   }
 
   /** The language an admin picked with /language, else English. */

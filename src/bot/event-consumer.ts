@@ -25,6 +25,8 @@ export interface EventConsumerOptions {
   log: Logger;
   handle(event: StreamEvent): Promise<void>;
   blockMs?: number;
+  /** How long an event read but not acknowledged waits before it is handled again. */
+  staleMs?: number;
 }
 
 /**
@@ -68,7 +70,7 @@ export class EventConsumer {
           this.stream,
           group,
           this.consumer,
-          STALE_MS,
+          this.options.staleMs ?? STALE_MS,
           "0-0",
           "COUNT",
           BATCH,

@@ -2,7 +2,7 @@ import type { Address } from "@ton/core";
 import { InlineKeyboard } from "grammy";
 import type { Catalog, Product } from "../catalog/catalog.js";
 import type { Order } from "../orders/order.js";
-import { tonkeeperLink } from "../payments/ton/links.js";
+import { orderPaymentRequest, tonkeeperLink } from "../payments/ton/links.js";
 import {
   buyData,
   checkOrderData,
@@ -61,7 +61,7 @@ export function productKeyboard(
 
 /**
  * Under a TON payment message: a connected wallet (TON Connect, when the shop offers it),
- * Tonkeeper, Telegram Wallet, and "I have paid".
+ * Tonkeeper, Telegram Wallet, and "I have paid". The links ask for what the order still owes.
  */
 export function tonPaymentKeyboard(
   order: Order,
@@ -70,12 +70,7 @@ export function tonPaymentKeyboard(
   t: Translate,
   walletPay = false,
 ) {
-  const request = {
-    address: merchant,
-    amount: order.amount,
-    comment: order.comment ?? "",
-    testnet,
-  };
+  const request = orderPaymentRequest(order, merchant, testnet);
   const keyboard = new InlineKeyboard();
   if (walletPay) {
     keyboard

@@ -39,3 +39,8 @@ export async function availableOf(services: ShopServices, product: Product): Pro
 export function paymentMessageKey(prefix: string, orderId: string): string {
   return `${prefix}ui:payment-message:${orderId}`;
 }
+
+/** Where the bot remembers the QR code message of a TON order, to redraw it for what is owed. */
+export function paymentQrKey(prefix: string, orderId: string): string {
+  return `${prefix}ui:payment-qr:${orderId}`;
+}

@@ -22,14 +22,17 @@ export function orderStatusText(order: Order, t: Translate, owed: bigint): strin
     case "fulfilled":
       return t("status-fulfilled", common);
     case "expired":
-      return t("status-expired", common);
+      return order.paid > 0n ? t("status-expired-underpaid", common) : t("status-expired", common);
     case "refunded":
       return t("status-refunded", common);
   }
 }
 
 /** The locale key a buyer is sent for an order event, or undefined when the event is not theirs. */
-export function eventMessageKey(type: OrderEventType): string | undefined {
+export function eventMessageKey(
+  type: OrderEventType,
+  detail: Record<string, unknown> = {},
+): string | undefined {
   switch (type) {
     case "order.underpaid":
       return "status-underpaid";
@@ -38,7 +41,8 @@ export function eventMessageKey(type: OrderEventType): string | undefined {
     case "order.held":
       return "status-held";
     case "order.expired":
-      return "status-expired";
+      // Money received for it: the buyer learns how much, and that the shop will be in touch.
+      return detail.paid === undefined ? "status-expired" : "status-expired-underpaid";
     case "order.refunded":
       return "status-refunded";
     case "order.mismatch":

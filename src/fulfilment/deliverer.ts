@@ -25,10 +25,17 @@ export class DeliveryRejected extends Error {
   override name = "DeliveryRejected";
 }
 
-/** The stock pool ran dry; an admin restocks and replays the dead job. */
+/** The stock pool holds fewer items than the order needs; an admin restocks and replays the job. */
 export class OutOfStock extends DeliveryRejected {
   override name = "OutOfStock";
-  constructor(readonly pool: string) {
-    super(`stock pool "${pool}" is empty`);
+  constructor(
+    readonly pool: string,
+    readonly needed = 1,
+  ) {
+    super(
+      needed === 1
+        ? `stock pool "${pool}" is empty`
+        : `stock pool "${pool}" has fewer than the ${needed} items the order needs`,
+    );
   }
 }

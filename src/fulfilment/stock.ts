@@ -1,19 +1,33 @@
 import type { Redis } from "ioredis";
 import { type RedisKeys, redisKeys } from "../orders/keys.js";
 
-// One step, so a key is issued once: an order that already holds a key gets the same one back
-// (a retried job never hands out a second), otherwise the next key moves from list to hash.
+// One step, so keys are issued once: an order gets the keys it already holds back (a retried job
+// never hands out more), topped up from the pool to `count` only when the pool has all that is
+// missing. The issued hash holds each order's keys as a JSON array; a plain string there is one
+// key issued before orders could hold several.
 const ALLOCATE = `
+local held = {}
 local issued = redis.call('HGET', KEYS[2], ARGV[1])
-if issued then return issued end
-local item = redis.call('LPOP', KEYS[1])
-if not item then return false end
-redis.call('HSET', KEYS[2], ARGV[1], item)
-return item
+if issued then
+  local ok, decoded = false, nil
+  if string.sub(issued, 1, 1) == '[' then ok, decoded = pcall(cjson.decode, issued) end
+  if ok and type(decoded) == 'table' then held = decoded else held = { issued } end
+end
+local missing = tonumber(ARGV[2]) - #held
+if missing <= 0 then return held end
+if redis.call('LLEN', KEYS[1]) < missing then return false end
+for _ = 1, missing do held[#held + 1] = redis.call('LPOP', KEYS[1]) end
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(held))
+return held
 `;
 
 type StockRedis = Redis & {
-  tpbAllocateStock(list: string, issued: string, orderId: string): Promise<string | null>;
+  tpbAllocateStock(
+    list: string,
+    issued: string,
+    orderId: string,
+    count: number,
+  ): Promise<string[] | null>;
 };
 
 export interface StockPoolOptions {
@@ -43,17 +57,31 @@ export class StockPool {
     return this.redis.llen(this.keys.stock(pool));
   }
 
-  /** The order's item, issuing one if it has none yet; undefined when the pool is empty. */
-  async allocate(pool: string, orderId: string): Promise<string | undefined> {
-    const item = await this.redis.tpbAllocateStock(
+  /**
+   * The order's `count` items, issuing those it does not hold yet; asked again, the same items.
+   * Undefined, taking nothing, when the pool has fewer than are missing.
+   */
+  async allocate(pool: string, orderId: string, count: number): Promise<string[] | undefined> {
+    const items = await this.redis.tpbAllocateStock(
       this.keys.stock(pool),
       this.keys.stockIssued(pool),
       orderId,
+      count,
     );
-    return item ?? undefined;
+    return items ?? undefined;
   }
 
-  async issuedTo(pool: string, orderId: string): Promise<string | undefined> {
-    return (await this.redis.hget(this.keys.stockIssued(pool), orderId)) ?? undefined;
+  /** The items issued to an order; empty when it holds none. */
+  async issuedTo(pool: string, orderId: string): Promise<string[]> {
+    const issued = await this.redis.hget(this.keys.stockIssued(pool), orderId);
+    if (issued === null) return [];
+    if (!issued.startsWith("[")) return [issued];
+    try {
+      const decoded: unknown = JSON.parse(issued);
+      if (Array.isArray(decoded)) return decoded.map(String);
+    } catch {
+      // One key issued before orders could hold several.
+    }
+    return [issued];
   }
 }

@@ -177,6 +177,14 @@ describe("tonPaymentKeyboard", () => {
     expect(link.searchParams.get("text")).toBe(order.comment);
   });
 
+  it("asks Tonkeeper for only the rest of an order paid in part", () => {
+    const underpaid = { ...order, paid: 10_000_000_000n, exceptions: ["underpaid" as const] };
+    const [tonkeeper] = rows(tonPaymentKeyboard(underpaid, merchant, false, t));
+    const link = new URL(urlOf(tonkeeper?.[0]));
+    expect(link.searchParams.get("amount")).toBe("6250000000");
+    expect(link.searchParams.get("text")).toBe(order.comment);
+  });
+
   it("offers Telegram Wallet on mainnet", () => {
     const shown = rows(tonPaymentKeyboard(order, merchant, false, t));
     expect(shown.map((row) => row.map((button) => button.text))).toEqual([

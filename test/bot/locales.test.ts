@@ -305,6 +305,7 @@ describe("Telegram's length limits", () => {
       { ...base, status: "paid", paid: base.amount, held: true },
       { ...base, status: "fulfilled", paid: base.amount },
       { ...base, status: "expired" },
+      { ...base, status: "expired", paid: 8_123_456_789n, exceptions: ["underpaid"] },
       { ...base, status: "refunded", paid: base.amount },
     ];
     for (const locale of LOCALES) {

@@ -65,13 +65,22 @@ describe("the merchant's /admin", () => {
     const { comment, orderId } = await checkoutTon(buyer, "TON Developer");
     const wallet = await sandbox.buyerWallet();
     await wallet.pay(500_000_000n, "my order please"); // the buyer forgot the comment
-    await admin.waitForText("A payment matched no order (unknown-comment)");
+    const notice = await admin.waitForText("A payment matched no order");
+    const [stray] = await sandbox.app.unmatched.list(1);
+    const sender = wallet.wallet.address.toString({ testOnly: true, bounceable: false });
+    expect(notice.text).toContain(
+      `0.5 TON from ${sender.slice(0, 4)}…${sender.slice(-4)}, comment “my order please”.`,
+    );
+    expect(notice.text).toContain("Why: its comment is not the comment of any order.");
+    expect(notice.text).toContain("See it on Tonviewer");
+    // The command as the notice offers it, with the order's comment after it.
+    const ref = /\/attach (ton:[0-9a-f]{8})/.exec(notice.text ?? "")?.[1];
+    expect(ref).toBe(`ton:${stray?.key.slice(4, 12)}`);
 
     admin.send("/admin");
     await admin.press("Exceptions", await admin.waitForButton("Exceptions"));
     const list = await admin.waitForText("❓ ton:");
-    const ref = /❓ (ton:[0-9a-f]{8})/.exec(list.text ?? "")?.[1];
-    expect(ref).toBeDefined();
+    expect(list.text).toContain(`❓ ${ref}`);
 
     admin.send(`/attach ${ref} ${comment}`);
     await admin.waitForText(`Attached to order ${orderId}`);
@@ -87,6 +96,25 @@ describe("the merchant's /admin", () => {
     await admin.waitForText("Usage: /attach");
     expect((await sandbox.app.store.require(orderId)).payments).toHaveLength(1);
     expect(buyer.fromBot().filter((m) => m.text?.startsWith("Receipt"))).toHaveLength(1);
+  });
+
+  it("does not announce dust one payment at a time, but still names the next stray payment", async () => {
+    sandbox = await startShop({ config: { adminIds: [ADMIN_ID] } });
+    const admin = sandbox.user({ id: ADMIN_ID });
+    // Dust, too little even to pay for gas: it stays on the wallet and is kept, under its reason.
+    const wallet = await sandbox.buyerWallet();
+    await wallet.pay(1_000n, "spam spam");
+    await expect.poll(() => sandbox?.app.unmatched.count()).toBe(1);
+    expect(await sandbox.app.unmatched.list(1)).toMatchObject([
+      { amount: 1_000n, reason: "dust", comment: "spam spam" },
+    ]);
+    await wallet.pay(300_000_000n, "hello?");
+    const notice = await admin.waitForText("A payment matched no order");
+    expect(notice.text).toContain("0.3 TON");
+    // Events are told in order: the dust came first and was passed over.
+    expect(admin.fromBot().filter((m) => m.text?.includes("matched no order"))).toHaveLength(1);
+    expect(admin.fromBot().some((m) => m.text?.includes("spam spam"))).toBe(false);
+    expect(await sandbox.app.unmatched.count()).toBe(2);
   });
 
   it("exports orders and payments as a CSV document", async () => {

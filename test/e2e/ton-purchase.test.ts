@@ -2,10 +2,29 @@ import { afterEach, describe, expect, it } from "vitest";
 import { buyData } from "../../src/bot/callback-data.js";
 import { expireOrders } from "../../src/jobs/expire.js";
 import { OrderStore } from "../../src/orders/store.js";
+import { paymentQrPng } from "../../src/payments/ton/links.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
 import { checkoutTon, orderReaches, startShop } from "../support/sandbox.js";
 
 const HALF_TON = 500_000_000n;
+const ADMIN_ID = 900_001;
+
+/** Synchronisation only: polls a condition the bot will make true, failing after a while. */
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The order store as the expiry job sees it `ms` from now. */
+function storeAt(sandbox: Sandbox, ms: number): OrderStore {
+  return new OrderStore(sandbox.app.redis, {
+    prefix: sandbox.config.redisPrefix,
+    now: () => Date.now() + ms,
+  });
+}
 
 describe("buying for TON through the bot", () => {
   let sandbox: Sandbox | undefined;
@@ -40,11 +59,14 @@ describe("buying for TON through the bot", () => {
     await wallet.pay(HALF_TON, comment);
     const paid = await buyer.waitForText("Payment received", { after: message.messageId });
     expect(paid.message.reply_to_message?.message_id).toBe(message.messageId);
-    // The paid order's message keeps only "I have paid": no wallet button invites a second payment.
+    // The paid order's message keeps only "I have paid", and its QR code goes: nothing invites
+    // a second payment.
     await buyer.waitFor((m) => m.messageId === message.messageId && m.edits > 0);
     expect(message.message.reply_markup?.inline_keyboard.flat().map((b) => b.text)).toEqual([
       "I have paid",
     ]);
+    await waitUntil(() => qr.deleted);
+    expect(buyer.fromBot().some((m) => m.photo !== undefined)).toBe(false);
     await buyer.waitForText("Your download link", { after: message.messageId });
     const receipt = await buyer.waitForText("Receipt", { after: message.messageId });
     expect(receipt.text).toContain(`order ${orderId}`);
@@ -81,6 +103,41 @@ describe("buying for TON through the bot", () => {
     expect(order.payments).toHaveLength(2);
   });
 
+  it("after a partial payment, asks for only the rest everywhere it shows how to pay", async () => {
+    sandbox = await startShop();
+    const buyer = sandbox.user();
+    const { message, comment, orderId } = await checkoutTon(buyer, "TON Developer");
+    const qr = await buyer.waitFor((m) => m.photo !== undefined, { after: message.messageId });
+    const full = { address: sandbox.merchant.address, comment, testnet: true };
+    expect(qr.photo?.bytes?.equals(await paymentQrPng({ ...full, amount: HALF_TON }))).toBe(true);
+    const wallet = await sandbox.buyerWallet();
+
+    await wallet.pay(200_000_000n, comment);
+    await buyer.waitForText("We received 0.2 TON", { after: qr.messageId });
+    await buyer.waitFor((m) => m.messageId === message.messageId && m.edits > 0);
+    await buyer.waitFor((m) => m.messageId === qr.messageId && m.edits > 0);
+
+    // The amount to copy, the Tonkeeper link, the QR code and its caption: 0.3 TON, not 0.5.
+    expect(message.text).toContain("We received 0.2 of 0.5 TON. Send the remaining 0.3 TON");
+    expect(message.text).toContain(`with the comment ${comment}`);
+    const tonkeeper = new URL(buyer.link("Open in Tonkeeper", message));
+    expect(tonkeeper.searchParams.get("amount")).toBe("300000000");
+    expect(tonkeeper.searchParams.get("text")).toBe(comment);
+    expect(qr.photo?.bytes?.equals(await paymentQrPng({ ...full, amount: 300_000_000n }))).toBe(
+      true,
+    );
+    expect(qr.caption).toBe(`Scan with your phone's wallet: 0.3 TON, comment ${comment}.`);
+    const answer = await buyer.press("I have paid", message);
+    expect(answer?.text).toContain("send the remaining 0.3 TON");
+
+    // A buyer who pays what the redrawn link asks completes the order exactly.
+    await wallet.pay(BigInt(tonkeeper.searchParams.get("amount") ?? "0"), comment);
+    await buyer.waitForText("Receipt", { after: qr.messageId });
+    const order = await orderReaches(sandbox, orderId, "fulfilled");
+    expect(order.paid).toBe(HALF_TON);
+    expect(order.exceptions).toEqual([]);
+  });
+
   it("tells the buyer an order expired, and still honours a payment that comes late", async () => {
     sandbox = await startShop();
     const buyer = sandbox.user();
@@ -103,6 +160,68 @@ describe("buying for TON through the bot", () => {
     await buyer.waitForText("Receipt", { after: expired.messageId });
     const order = await orderReaches(sandbox, orderId, "fulfilled");
     expect(order.exceptions).toContain("late");
+  });
+
+  it("tells buyer and admins what an underpaid order had received when it expired, then takes the late rest", async () => {
+    sandbox = await startShop({ config: { adminIds: [ADMIN_ID] } });
+    const admin = sandbox.user({ id: ADMIN_ID });
+    const buyer = sandbox.user();
+    const unpaid = await checkoutTon(sandbox.user(), "TON Developer");
+    const { message, comment, orderId } = await checkoutTon(buyer, "TON mug");
+    const wallet = await sandbox.buyerWallet();
+    await wallet.pay(1_000_000_000n, comment);
+    const owed = await buyer.waitForText("We received 1 TON", { after: message.messageId });
+
+    expect(await expireOrders(storeAt(sandbox, 31 * 60_000))).toBe(2);
+    const expired = await buyer.waitForText(`Order ${orderId} expired`, { after: owed.messageId });
+    expect(expired.text).toBe(
+      `⌛ Order ${orderId} expired. We received 1 of 3.25 TON: the shop has been told and will contact you to complete the order or return the money. Questions: /support`,
+    );
+    const notice = await admin.waitForText(`Order ${orderId} expired underpaid`);
+    expect(notice.text).toContain("1 TON of 3.25 TON received");
+    expect(notice.text).toContain(`/refund ${orderId}`);
+    // An order that expired with nothing paid is no news for the admins.
+    expect(admin.fromBot().some((m) => m.text?.includes(unpaid.orderId))).toBe(false);
+    // The wallet buttons and the QR code are gone; "I have paid" says the same as the notice.
+    await buyer.waitFor(
+      (m) =>
+        m.messageId === message.messageId &&
+        m.message.reply_markup?.inline_keyboard.flat().length === 1,
+    );
+    expect(message.message.reply_markup?.inline_keyboard.flat()[0]?.text).toBe("I have paid");
+    await waitUntil(() => !buyer.fromBot().some((m) => m.photo !== undefined));
+    const answer = await buyer.press("I have paid", message);
+    expect(answer?.text).toContain("We received 1 of 3.25 TON");
+
+    // LATE_PAYMENT_POLICY=fulfil (the default): the rest arriving late completes the order.
+    await wallet.pay(2_250_000_000n, comment);
+    await buyer.waitForText("We will write to you about shipping", { after: expired.messageId });
+    const order = await orderReaches(sandbox, orderId, "fulfilled");
+    expect(order.paid).toBe(3_250_000_000n);
+    expect(order.exceptions).toContain("late");
+  });
+
+  it("holds the late rest of an expired underpaid order under LATE_PAYMENT_POLICY=hold", async () => {
+    sandbox = await startShop({ config: { adminIds: [ADMIN_ID], latePaymentPolicy: "hold" } });
+    const admin = sandbox.user({ id: ADMIN_ID });
+    const buyer = sandbox.user();
+    const { message, comment, orderId } = await checkoutTon(buyer, "TON Developer");
+    const wallet = await sandbox.buyerWallet();
+    await wallet.pay(200_000_000n, comment);
+    await buyer.waitForText("We received 0.2 TON", { after: message.messageId });
+    await expireOrders(storeAt(sandbox, 31 * 60_000));
+    const expired = await buyer.waitForText("We received 0.2 of 0.5 TON", {
+      after: message.messageId,
+    });
+
+    await wallet.pay(300_000_000n, comment);
+    await buyer.waitForText(`Your payment for order ${orderId} arrived after the order expired`, {
+      after: expired.messageId,
+    });
+    await admin.waitForText(`Order ${orderId} was paid after it expired and is held`);
+    const order = await sandbox.app.store.require(orderId);
+    expect(order).toMatchObject({ status: "paid", held: true, paid: HALF_TON });
+    expect(buyer.fromBot().some((m) => m.text?.includes("Your download link"))).toBe(false);
   });
 
   it("keeps two buyers paying at the same moment apart", async () => {

@@ -84,6 +84,28 @@ describe("TON Connect checkout", () => {
     await buyer.waitForText(`Payment received for order ${checkout.orderId}`, { after: before });
   });
 
+  it("asks the wallet for only the rest of an order paid in part", async () => {
+    const { shop, buyer, phone, checkout } = await buyerWithWallet();
+    const order = await shop.app.store.require(checkout.orderId);
+    const part = 1_250_000_000n;
+    await (await shop.buyerWallet()).pay(part, checkout.comment);
+    await buyer.waitForText("We received 1.25 TON", { after: checkout.message.messageId });
+    await buyer.waitFor((m) => m.messageId === checkout.message.messageId && m.edits > 0);
+
+    // From the redrawn payment message, as the buyer would tap it.
+    const before = buyer.lastMessageId();
+    await buyer.press("Pay with my wallet", checkout.message);
+    const sent = await buyer.waitForText("Payment request sent to Tonkeeper", { after: before });
+    expect(sent.text).toContain("2 TON for order");
+    const request = await phone.nextRequest();
+    expect(request.messages[0]?.amount).toBe(order.amount - part);
+    expect(request.messages[0]?.comment).toBe(checkout.comment);
+
+    const fulfilled = await orderReaches(shop, checkout.orderId, "fulfilled");
+    expect(fulfilled.paid).toBe(order.amount);
+    expect(fulfilled.exceptions).toEqual([]);
+  });
+
   it("tells the buyer a declined request kindly, keeps the order open, and lets them try again", async () => {
     const { shop, buyer, phone, checkout, connected } = await buyerWithWallet();
 

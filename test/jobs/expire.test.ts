@@ -38,4 +38,31 @@ describe("expireOrders", () => {
     const expired = events.filter(([, f]) => f[3]?.includes("order.expired")).map(([, f]) => f[1]);
     expect(expired).toEqual([soon.id]);
   });
+
+  it("says what an order paid in part had received when it expired", async () => {
+    let now = 2_000_000;
+    const own = `${prefix}part:`;
+    const store = new OrderStore(redis, { prefix: own, now: () => now });
+    const payments = new PaymentsCore(store, { latePolicy: "fulfil" });
+    const part = await store.create(tonOrder({ ttlMs: 60_000, amount: 6_500_000_000n }));
+    await payments.recordPayment(part.id, {
+      key: "ton:part",
+      method: "ton",
+      currency: "TON",
+      amount: 3_250_000_000n,
+      receivedAt: now,
+    });
+
+    now += 60_000;
+    expect(await expireOrders(store)).toBe(1);
+
+    const events = await redis.xrange(redisKeys(own).events, "-", "+");
+    const expired = events
+      .map(([, fields]) => JSON.parse(fields[3] ?? "{}") as { type: string; detail?: unknown })
+      .filter((event) => event.type === "order.expired");
+    expect(expired).toEqual([
+      { type: "order.expired", detail: { paid: "3.25", amount: "6.5", currency: "TON" } },
+    ]);
+    expect(await store.require(part.id)).toMatchObject({ status: "expired", paid: 3_250_000_000n });
+  });
 });

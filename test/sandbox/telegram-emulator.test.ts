@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { Api, Bot, type Context, GrammyError, InputFile } from "grammy";
 import type {
+  InputMediaPhoto,
   Message,
   PreCheckoutQuery,
   ShippingQuery,
@@ -480,6 +481,93 @@ describe("sendPhoto", () => {
     expect(error.error_code).toBe(400);
     expect(error.description).toBe("Bad Request: wrong file identifier/HTTP URL specified");
     expect(alice.fromBot()).toHaveLength(0);
+  });
+});
+
+describe("editMessageMedia", () => {
+  it("replaces a photo with an upload, its caption and keyboard, keeping the message id", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    const first = randomBytes(2000);
+    const second = randomBytes(2500);
+    const sent = await api.sendPhoto(alice.id, new InputFile(first, "qr.png"), {
+      caption: "Scan to pay 6.5 TON",
+    });
+
+    const edited = await api.editMessageMedia(
+      alice.id,
+      sent.message_id,
+      {
+        type: "photo",
+        media: new InputFile(second, "rest.png"),
+        caption: "Scan to pay <b>3.25</b> TON",
+        parse_mode: "HTML",
+      },
+      { reply_markup: BUY_KEYBOARD },
+    );
+
+    expect(edited).toMatchObject({ message_id: sent.message_id, caption: "Scan to pay 3.25 TON" });
+    expect(typeof edited === "object" && edited.edit_date).toBeGreaterThan(0);
+    const stored = defined(emulator.state.findMessage(alice.id, sent.message_id), "the message");
+    expect(stored.photo?.bytes).toEqual(second);
+    expect(stored.caption).toBe("Scan to pay 3.25 TON");
+    expect(stored.replyMarkup).toEqual(BUY_KEYBOARD);
+    expect(stored.edits).toBe(1);
+    expect(alice.fromBot()).toHaveLength(1);
+  });
+
+  it("drops the caption and keyboard an edit does not repeat, and refuses one that changes nothing", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    const sent = await api.sendPhoto(alice.id, new InputFile(randomBytes(500), "a.png"), {
+      caption: "Old",
+      reply_markup: BUY_KEYBOARD,
+    });
+    const photo = defined(sent.photo.at(-1), "the photo size");
+
+    const edited = await api.editMessageMedia(alice.id, sent.message_id, {
+      type: "photo",
+      media: photo.file_id,
+    });
+    const unchanged = await failureOf(
+      api.editMessageMedia(alice.id, sent.message_id, { type: "photo", media: photo.file_id }),
+    );
+
+    expect(typeof edited === "object" && "caption" in edited).toBe(false);
+    expect(emulator.state.findMessage(alice.id, sent.message_id)?.replyMarkup).toBeUndefined();
+    expect(unchanged.description).toMatch(/^Bad Request: message is not modified/);
+  });
+
+  it("refuses a text message, a missing upload and a bad media object as Telegram words it", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    const text = await api.sendMessage(alice.id, "Order #1");
+    const photo = await api.sendPhoto(alice.id, new InputFile(randomBytes(300), "a.png"));
+    const upload = { type: "photo" as const, media: new InputFile(randomBytes(300), "b.png") };
+
+    const noMedia = await failureOf(api.editMessageMedia(alice.id, text.message_id, upload));
+    const missing = await failureOf(
+      api.raw.editMessageMedia({
+        chat_id: alice.id,
+        message_id: photo.message_id,
+        media: { type: "photo", media: "attach://nothing" },
+      }),
+    );
+    // A type the Bot API does not have, so grammY's types refuse it too.
+    const sticker = {
+      type: "sticker",
+      media: "https://example.com/a.webp",
+    } as unknown as InputMediaPhoto;
+    const unknownType = await failureOf(
+      api.raw.editMessageMedia({ chat_id: alice.id, message_id: photo.message_id, media: sticker }),
+    );
+
+    expect(noMedia.description).toBe("Bad Request: there is no media in the message to edit");
+    expect(missing.description).toBe("Bad Request: can't parse InputMedia: media not found");
+    expect(unknownType.description).toBe(
+      'Bad Request: can\'t parse InputMedia: type "sticker" is unsupported',
+    );
+    expect(emulator.state.findMessage(alice.id, photo.message_id)?.edits).toBe(0);
   });
 });
 

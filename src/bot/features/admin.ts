@@ -13,6 +13,7 @@ import { adminData } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml, formatPrice, formatTime } from "../format.js";
 import { localized } from "../i18n.js";
+import { shortRef } from "../unmatched-notice.js";
 
 const DAY = 86_400_000;
 const LIST = 5;
@@ -408,10 +409,4 @@ export function adminFeature(services: AdminServices) {
 
 function clipText(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-/** "ton:9f3a…" → "ton:9f3a1c2b": short enough to type, long enough to be unique in practice. */
-export function shortRef(key: string): string {
-  const [method, rest = ""] = key.split(":");
-  return `${method}:${rest.slice(0, 8)}`;
 }

@@ -27,8 +27,12 @@ export async function orderFromBuyButton(
     await ctx.answerCallbackQuery({ text: ctx.t("pay-method-unavailable"), show_alert: true });
     return undefined;
   }
-  if ((await availableOf(services, product)) < quantity) {
-    await ctx.answerCallbackQuery({ text: ctx.t("product-sold-out"), show_alert: true });
+  const available = await availableOf(services, product);
+  if (available < quantity) {
+    services.log.info({ userId: from.id, productId: id, quantity, available }, "too few in stock");
+    const text =
+      available > 0 ? ctx.t("product-not-enough", { count: available }) : ctx.t("product-sold-out");
+    await ctx.answerCallbackQuery({ text, show_alert: true });
     return undefined;
   }
   await ctx.answerCallbackQuery();

@@ -1,14 +1,11 @@
 import { Composer, InputFile } from "grammy";
 import { outstanding } from "../../orders/order.js";
 import { OrderNotFound } from "../../orders/store.js";
-import { displayAddress, paymentQrPng } from "../../payments/ton/links.js";
 import { buyData, checkOrderData } from "../callback-data.js";
 import type { BotContext } from "../context.js";
-import { escapeHtml, formatAmount, formatTime } from "../format.js";
-import { localized } from "../i18n.js";
-import { tonPaymentKeyboard } from "../keyboards.js";
-import { paymentMessageKey, type ShopServices } from "../services.js";
+import { paymentMessageKey, paymentQrKey, type ShopServices } from "../services.js";
 import { orderStatusText } from "../status.js";
+import { tonPaymentMessage } from "../ton-payment.js";
 import { orderFromBuyButton } from "./buy.js";
 
 /** Buying for TON: the order, the payment message with links and a QR code, and "I have paid". */
@@ -21,45 +18,33 @@ export function payTonFeature(services: ShopServices) {
     if (!order) return;
     const product = catalog.find(order.productId);
     if (!product) return;
-    const comment = order.comment ?? "";
-    const amount = formatAmount(order.amount, "TON");
-    const sent = await ctx.reply(
-      ctx.t("pay-ton", {
-        orderId: order.id,
-        title: escapeHtml(localized(product.title, order.lang)),
-        quantity: order.quantity,
-        amount,
-        address: displayAddress(merchantAddress, testnet),
-        comment,
-        expires: formatTime(order.expiresAt),
-      }),
-      {
-        parse_mode: "HTML",
-        reply_markup: tonPaymentKeyboard(
-          order,
-          merchantAddress,
-          testnet,
-          ctx.t,
-          services.wallets !== undefined,
-        ),
-        link_preview_options: { is_disabled: true },
-      },
+    const message = await tonPaymentMessage(
+      order,
+      product,
+      { merchant: merchantAddress, testnet, walletPay: services.wallets !== undefined },
+      ctx.t,
     );
+    const keep = services.orderTtlMs + 7 * 86_400_000;
+    const sent = await ctx.reply(message.text, {
+      parse_mode: "HTML",
+      reply_markup: message.keyboard,
+      link_preview_options: { is_disabled: true },
+    });
     await services.redis.set(
       paymentMessageKey(services.prefix, order.id),
       String(sent.message_id),
       "PX",
-      services.orderTtlMs + 7 * 86_400_000,
+      keep,
     );
-    const qr = await paymentQrPng({
-      address: merchantAddress,
-      amount: order.amount,
-      comment,
-      testnet,
+    const qr = await ctx.replyWithPhoto(new InputFile(message.qr, `${order.id}.png`), {
+      caption: message.qrCaption,
     });
-    await ctx.replyWithPhoto(new InputFile(qr, `${order.id}.png`), {
-      caption: ctx.t("pay-ton-qr", { amount, comment }),
-    });
+    await services.redis.set(
+      paymentQrKey(services.prefix, order.id),
+      String(qr.message_id),
+      "PX",
+      keep,
+    );
     services.log.info({ orderId: order.id, userId: ctx.from.id }, "TON order created");
   });
 

@@ -1,5 +1,6 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import QRCode from "qrcode";
+import { shortAddress } from "../../payments/ton/links.js";
 import type { ConnectedWallet, ConnectOffer } from "../../payments/tonconnect/checkout.js";
 import {
   NoWalletAvailable,
@@ -10,7 +11,6 @@ import {
   WalletNotConnected,
   WalletOnWrongNetwork,
 } from "../../payments/tonconnect/errors.js";
-import { shortAddress } from "../../payments/tonconnect/wallets.js";
 import { walletData } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml, formatAmount, formatTime } from "../format.js";

@@ -33,6 +33,7 @@ product-price-line = • { $method }: <b>{ $amount }</b>
 product-quantity = Quantity: <b>{ $quantity }</b>
 product-stock = In stock: { $count }
 product-sold-out = Sold out for now — please check back later.
+product-not-enough = Only { $count } left in stock — choose { $count } or fewer.
 product-not-found = This product is not on sale any more. Tap /shop to see what is.
 method-ton = TON
 method-stars = Telegram Stars
@@ -46,6 +47,15 @@ pay-ton =
     <b>Order { $orderId }</b> — { $title } × { $quantity }
 
     Send exactly <code>{ $amount }</code> TON
+    to <code>{ $address }</code>
+    with the comment <code>{ $comment }</code>
+
+    The comment is how we find your payment — without it the money cannot be matched.
+    Pay by { $expires } (UTC).
+pay-ton-rest =
+    <b>Order { $orderId }</b> — { $title } × { $quantity }
+
+    We received { $paid } of { $total } TON. Send the remaining <code>{ $amount }</code> TON
     to <code>{ $address }</code>
     with the comment <code>{ $comment }</code>
 
@@ -95,6 +105,7 @@ checkout-paid-already = This order is already paid — there is nothing more to 
 checkout-expired = This order expired. Tap /shop and buy again — you have not been charged.
 checkout-changed = The amount does not match this order any more. Tap /shop and buy again.
 checkout-sold-out = Sorry, this product has just sold out. You have not been charged.
+checkout-not-enough = Too few are left in stock for this quantity now. Tap /shop and choose fewer — you have not been charged.
 checkout-shipping = This shipping option is not available. Please choose another one.
 checkout-taken = Someone else is paying for this link right now. Please try again in a few minutes.
 shipping-unavailable = Sorry, we cannot ship to this address yet.
@@ -105,6 +116,7 @@ status-paid = ✅ Payment received for order { $orderId }. Your goods are on the
 status-held = ✅ Your payment for order { $orderId } arrived after the order expired. The shop will confirm it shortly.
 status-fulfilled = 📦 Order { $orderId } is delivered. Thank you!
 status-expired = ⌛ Order { $orderId } expired without payment. Tap /shop to order again.
+status-expired-underpaid = ⌛ Order { $orderId } expired. We received { $paid } of { $amount } { $currency }: the shop has been told and will contact you to complete the order or return the money. Questions: /support
 status-refunded = ↩️ Order { $orderId } was refunded.
 status-mismatch = We received a payment for order { $orderId } in the wrong currency. The shop will contact you.
 
@@ -123,6 +135,12 @@ receipt =
     Paid: { $paid } { $currency }
     { $date } (UTC)
 delivery-stock-key = Your key: <code>{ $key }</code>
+delivery-stock-keys =
+    Your keys ({ $count }):
+    { $keys }
+delivery-stock-keys-part =
+    Your keys, { $from }–{ $to } of { $count }:
+    { $keys }
 
 language-choose = Choose your language:
 language-set = Language: English.
@@ -200,7 +218,23 @@ notice-excess = 💸 Order { $orderId } got { $extra } more after it was paid (b
 notice-underpaid = ⚠️ Order { $orderId } is underpaid: { $paid } of { $amount }.
 notice-held = ⚠️ Order { $orderId } was paid after it expired and is held: /order { $orderId }, then /release { $orderId } or /refund { $orderId }
 notice-mismatch = ⚠️ Order { $orderId } got a payment in the wrong currency.
-notice-unmatched = ❓ A payment matched no order ({ $reason }). See ⚠️ Exceptions in /admin.
+notice-unmatched =
+    ❓ A payment matched no order: <b>{ $amount }</b> from { $sender }, { $comment }.
+    Why: { $reason }.{ $explorer }
+    Put it on an order: <code>/attach { $ref }</code> ‹order id or comment› — or /refund { $ref }, /resolve { $ref }
+notice-unmatched-explorer = { " " }<a href="{ $url }">See it on Tonviewer</a>
+unmatched-comment = comment “<code>{ $comment }</code>”
+unmatched-comment-none = no comment
+unmatched-comment-unreadable = a comment that is not text
+unmatched-sender-telegram = Telegram user { $userId }
+unmatched-sender-unknown = an unknown sender
+unmatched-reason-no-comment = it carries no comment, so nothing names the order
+unmatched-reason-unknown-comment = its comment is not the comment of any order
+unmatched-reason-encrypted-comment = its comment is encrypted, so the shop cannot read it
+unmatched-reason-binary-comment = its comment is binary data, not text
+unmatched-reason-order-not-found = the order it names does not exist
+unmatched-reason-dust = it is too small to be a payment (dust)
+notice-expired-underpaid = ⌛ Order { $orderId } expired underpaid: { $paid } of { $amount } received. The buyer was told you will contact them to complete it or return the money: /order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 Delivering order { $orderId } failed for good: { $error }
 notice-refunded = ↩️ Order { $orderId } was refunded.
 notice-recovered-stars = ⭐ Recovered from Telegram's Stars ledger: this payment's update never reached the bot, so it was recorded afterwards.

@@ -33,6 +33,7 @@ product-price-line = • { $method }: <b>{ $amount }</b>
 product-quantity = Количество: <b>{ $quantity }</b>
 product-stock = В наличии: { $count }
 product-sold-out = Сейчас распродано — загляните позже.
+product-not-enough = На складе осталось только { $count } — выберите { $count } или меньше.
 product-not-found = Этот товар больше не продаётся. Нажмите /shop, чтобы посмотреть, что есть в продаже.
 method-ton = TON
 method-stars = Telegram Stars
@@ -46,6 +47,15 @@ pay-ton =
     <b>Заказ { $orderId }</b> — { $title } × { $quantity }
 
     Отправьте ровно <code>{ $amount }</code> TON
+    на адрес <code>{ $address }</code>
+    с комментарием <code>{ $comment }</code>
+
+    По комментарию мы находим ваш платёж — без него деньги невозможно сопоставить с заказом.
+    Оплатите до { $expires } (UTC).
+pay-ton-rest =
+    <b>Заказ { $orderId }</b> — { $title } × { $quantity }
+
+    Мы получили { $paid } из { $total } TON. Отправьте оставшиеся <code>{ $amount }</code> TON
     на адрес <code>{ $address }</code>
     с комментарием <code>{ $comment }</code>
 
@@ -95,6 +105,7 @@ checkout-paid-already = Этот заказ уже оплачен — плати
 checkout-expired = Срок заказа истёк. Нажмите /shop и оформите покупку снова — деньги не списаны.
 checkout-changed = Сумма больше не совпадает с заказом. Нажмите /shop и оформите покупку снова.
 checkout-sold-out = К сожалению, этот товар только что закончился. Деньги не списаны.
+checkout-not-enough = На складе уже не хватает товара на это количество. Нажмите /shop и выберите меньше — деньги не списаны.
 checkout-shipping = Этот способ доставки недоступен. Пожалуйста, выберите другой.
 checkout-taken = Кто-то уже оплачивает по этой ссылке. Попробуйте, пожалуйста, через несколько минут.
 shipping-unavailable = К сожалению, мы пока не доставляем по этому адресу.
@@ -105,6 +116,7 @@ status-paid = ✅ Оплата по заказу { $orderId } получена. 
 status-held = ✅ Ваш платёж по заказу { $orderId } поступил после истечения срока заказа. Магазин скоро его подтвердит.
 status-fulfilled = 📦 Заказ { $orderId } доставлен. Спасибо!
 status-expired = ⌛ Срок заказа { $orderId } истёк, оплата не поступила. Нажмите /shop, чтобы оформить заказ заново.
+status-expired-underpaid = ⌛ Срок заказа { $orderId } истёк. Мы получили { $paid } из { $amount } { $currency }: магазин уже знает и свяжется с вами, чтобы завершить заказ или вернуть деньги. Вопросы: /support
 status-refunded = ↩️ Средства по заказу { $orderId } возвращены.
 status-mismatch = Мы получили платёж по заказу { $orderId } не в той валюте. Магазин свяжется с вами.
 
@@ -123,6 +135,12 @@ receipt =
     Оплачено: { $paid } { $currency }
     { $date } (UTC)
 delivery-stock-key = Ваш ключ: <code>{ $key }</code>
+delivery-stock-keys =
+    Ваши ключи ({ $count }):
+    { $keys }
+delivery-stock-keys-part =
+    Ваши ключи, { $from }–{ $to } из { $count }:
+    { $keys }
 
 language-choose = Выберите язык:
 language-set = Язык: русский.
@@ -200,7 +218,23 @@ notice-excess = 💸 По заказу { $orderId } пришло ещё { $extra
 notice-underpaid = ⚠️ Заказ { $orderId } оплачен не полностью: { $paid } из { $amount }.
 notice-held = ⚠️ Заказ { $orderId } оплачен после истечения срока и ожидает решения: /order { $orderId }, затем /release { $orderId } или /refund { $orderId }
 notice-mismatch = ⚠️ По заказу { $orderId } пришёл платёж не в той валюте.
-notice-unmatched = ❓ Платёж не удалось сопоставить ни с одним заказом ({ $reason }). См. ⚠️ Исключения в /admin.
+notice-unmatched =
+    ❓ Платёж не удалось сопоставить ни с одним заказом: <b>{ $amount }</b> от { $sender }, { $comment }.
+    Причина: { $reason }.{ $explorer }
+    Привязать к заказу: <code>/attach { $ref }</code> ‹номер заказа или комментарий› — или /refund { $ref }, /resolve { $ref }
+notice-unmatched-explorer = { " " }<a href="{ $url }">Открыть в Tonviewer</a>
+unmatched-comment = комментарий «<code>{ $comment }</code>»
+unmatched-comment-none = без комментария
+unmatched-comment-unreadable = комментарий не текстом
+unmatched-sender-telegram = пользователя Telegram { $userId }
+unmatched-sender-unknown = неизвестного отправителя
+unmatched-reason-no-comment = у платежа нет комментария, поэтому заказ не указан
+unmatched-reason-unknown-comment = его комментарий не совпадает ни с одним заказом
+unmatched-reason-encrypted-comment = его комментарий зашифрован, и магазин не может его прочитать
+unmatched-reason-binary-comment = его комментарий — двоичные данные, а не текст
+unmatched-reason-order-not-found = указанного в нём заказа не существует
+unmatched-reason-dust = сумма слишком мала для платежа (пыль)
+notice-expired-underpaid = ⌛ Срок заказа { $orderId } истёк, оплачен не полностью: получено { $paid } из { $amount }. Покупателю сказано, что вы свяжетесь с ним, чтобы завершить заказ или вернуть деньги: /order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 Не удалось выдать заказ { $orderId }, повторных попыток не будет: { $error }
 notice-refunded = ↩️ Средства по заказу { $orderId } возвращены.
 notice-recovered-stars = ⭐ Найдено в журнале Stars от Telegram: уведомление об этом платеже до бота не дошло, поэтому он записан позже.

@@ -33,6 +33,7 @@ product-price-line = • { $method }：<b>{ $amount }</b>
 product-quantity = 数量：<b>{ $quantity }</b>
 product-stock = 库存：{ $count }
 product-sold-out = 暂时售罄，请稍后再来。
+product-not-enough = 库存仅剩 { $count } 件——请选择 { $count } 件或更少。
 product-not-found = 该商品已下架。点击 /shop 查看在售商品。
 method-ton = TON
 method-stars = Telegram Stars
@@ -46,6 +47,15 @@ pay-ton =
     <b>订单 { $orderId }</b> — { $title } × { $quantity }
 
     请准确发送 <code>{ $amount }</code> TON
+    至地址 <code>{ $address }</code>
+    并填写备注 <code>{ $comment }</code>
+
+    我们凭备注识别您的付款——没有备注，款项将无法与订单匹配。
+    请在 { $expires }（UTC）前完成付款。
+pay-ton-rest =
+    <b>订单 { $orderId }</b> — { $title } × { $quantity }
+
+    我们已收到 { $paid } / { $total } TON。请发送剩余的 <code>{ $amount }</code> TON
     至地址 <code>{ $address }</code>
     并填写备注 <code>{ $comment }</code>
 
@@ -95,6 +105,7 @@ checkout-paid-already = 该订单已付款——无需再付。
 checkout-expired = 该订单已过期。点击 /shop 重新购买——您未被扣款。
 checkout-changed = 金额与该订单不再相符。点击 /shop 重新购买。
 checkout-sold-out = 抱歉，该商品刚刚售罄。您未被扣款。
+checkout-not-enough = 库存已不足以满足该数量。请点击 /shop 并选择更少的数量——您未被扣款。
 checkout-shipping = 该配送方式不可用，请选择其他方式。
 checkout-taken = 有人正在通过此链接付款。请几分钟后再试。
 shipping-unavailable = 抱歉，我们暂时无法配送到该地址。
@@ -105,6 +116,7 @@ status-paid = ✅ 订单 { $orderId } 已收到付款。我们正在为您发货
 status-held = ✅ 您为订单 { $orderId } 支付的款项在订单过期后才到账。本店将尽快确认。
 status-fulfilled = 📦 订单 { $orderId } 已送达。感谢惠顾！
 status-expired = ⌛ 订单 { $orderId } 已过期，未收到付款。点击 /shop 重新下单。
+status-expired-underpaid = ⌛ 订单 { $orderId } 已过期。我们已收到 { $paid } / { $amount } { $currency }：本店已获通知，将与您联系以完成订单或退还款项。如有疑问：/support
 status-refunded = ↩️ 订单 { $orderId } 已退款。
 status-mismatch = 我们收到了订单 { $orderId } 的付款，但币种不正确。本店将与您联系。
 
@@ -123,6 +135,12 @@ receipt =
     已付：{ $paid } { $currency }
     { $date }（UTC）
 delivery-stock-key = 您的密钥：<code>{ $key }</code>
+delivery-stock-keys =
+    您的密钥（{ $count } 个）：
+    { $keys }
+delivery-stock-keys-part =
+    您的密钥，第 { $from }–{ $to } 个，共 { $count } 个：
+    { $keys }
 
 language-choose = 请选择语言：
 language-set = 语言：简体中文。
@@ -200,7 +218,23 @@ notice-excess = 💸 订单 { $orderId } 付款后又收到 { $extra }（买家�
 notice-underpaid = ⚠️ 订单 { $orderId } 付款不足：已付 { $paid } / { $amount }。
 notice-held = ⚠️ 订单 { $orderId } 在过期后才付款，已暂缓处理：/order { $orderId }，然后 /release { $orderId } 或 /refund { $orderId }
 notice-mismatch = ⚠️ 订单 { $orderId } 收到了币种不符的付款。
-notice-unmatched = ❓ 有一笔付款未匹配到任何订单（{ $reason }）。请在 /admin 的 ⚠️ 异常 中查看。
+notice-unmatched =
+    ❓ 有一笔付款未匹配到任何订单：<b>{ $amount }</b>，来自 { $sender }，{ $comment }。
+    原因：{ $reason }。{ $explorer }
+    关联到订单：<code>/attach { $ref }</code> ‹订单号或备注› —— 或 /refund { $ref }、/resolve { $ref }
+notice-unmatched-explorer = { " " }<a href="{ $url }">在 Tonviewer 上查看</a>
+unmatched-comment = 备注“<code>{ $comment }</code>”
+unmatched-comment-none = 无备注
+unmatched-comment-unreadable = 备注不是文本
+unmatched-sender-telegram = Telegram 用户 { $userId }
+unmatched-sender-unknown = 未知发送方
+unmatched-reason-no-comment = 付款没有备注，无法确定订单
+unmatched-reason-unknown-comment = 其备注与任何订单都不符
+unmatched-reason-encrypted-comment = 其备注已加密，本店无法读取
+unmatched-reason-binary-comment = 其备注是二进制数据，而非文本
+unmatched-reason-order-not-found = 备注中的订单不存在
+unmatched-reason-dust = 金额过小，不构成付款（粉尘）
+notice-expired-underpaid = ⌛ 订单 { $orderId } 过期时付款不足：已收到 { $paid } / { $amount }。已告知买家您会联系他们完成订单或退款：/order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 订单 { $orderId } 发货失败，已停止重试：{ $error }
 notice-refunded = ↩️ 订单 { $orderId } 已退款。
 notice-recovered-stars = ⭐ 从 Telegram 的 Stars 账目中找回：这笔付款的更新没有送达机器人，因此事后补记。

@@ -9,6 +9,8 @@ export type CheckoutRefusal =
   | "expired"
   | "changed"
   | "sold-out"
+  /** Some left in stock, but fewer than the order's quantity. */
+  | "not-enough"
   | "shipping"
   /** A shared invoice link someone else is paying for at this moment. */
   | "taken";
@@ -59,7 +61,9 @@ export function checkCheckout(
     return { ok: false, reason: "not-yours" };
   }
   if (ctx.now >= order.expiresAt) return { ok: false, reason: "expired" };
-  if (ctx.available < order.quantity) return { ok: false, reason: "sold-out" };
+  if (ctx.available < order.quantity) {
+    return { ok: false, reason: ctx.available > 0 ? "not-enough" : "sold-out" };
+  }
   if (request.currency !== order.currency) return { ok: false, reason: "changed" };
   const split = splitTotal(order, request, ctx.catalog, ctx.product);
   if (split === "shipping") return { ok: false, reason: "shipping" };

@@ -1,5 +1,6 @@
-import type { Address } from "@ton/core";
+import { Address } from "@ton/core";
 import QRCode from "qrcode";
+import { type Order, outstanding } from "../../orders/order.js";
 
 export interface PaymentRequest {
   address: Address;
@@ -9,9 +10,27 @@ export interface PaymentRequest {
   testnet: boolean;
 }
 
+/**
+ * What a TON order asks the buyer to send now: what it still owes, so a buyer who paid part and
+ * taps a link again sends only the rest.
+ */
+export function orderPaymentRequest(
+  order: Order,
+  address: Address,
+  testnet: boolean,
+): PaymentRequest {
+  return { address, amount: outstanding(order), comment: order.comment ?? "", testnet };
+}
+
 /** How a wallet address is shown to a buyer: URL-safe, non-bounceable (UQ…/0Q…) as wallets use. */
 export function displayAddress(address: Address, testnet: boolean): string {
   return address.toString({ urlSafe: true, bounceable: false, testOnly: testnet });
+}
+
+/** A wallet address (raw or friendly) as people know it, shortened: "0QAb…cdEf". */
+export function shortAddress(address: string, testnet: boolean): string {
+  const friendly = displayAddress(Address.parse(address), testnet);
+  return `${friendly.slice(0, 4)}…${friendly.slice(-4)}`;
 }
 
 function query(request: PaymentRequest): string {

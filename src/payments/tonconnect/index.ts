@@ -9,4 +9,4 @@ export {
 } from "./checkout.js";
 export * from "./errors.js";
 export { chainOf, commentPayload, paymentTransaction, type WalletPayment } from "./request.js";
-export { shortAddress, type WalletChoice } from "./wallets.js";
+export type { WalletChoice } from "./wallets.js";

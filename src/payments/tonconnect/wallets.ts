@@ -1,4 +1,3 @@
-import { Address } from "@ton/core";
 import {
   encodeTelegramUrlParameters,
   isTelegramUrl,
@@ -6,7 +5,6 @@ import {
   type WalletInfo,
   type WalletInfoRemote,
 } from "@tonconnect/sdk";
-import { displayAddress } from "../ton/links.js";
 
 /** The wallets a buyer is offered, in this order: Telegram's own wallet, then Tonkeeper. */
 export const OFFERED_WALLETS = ["telegram-wallet", "tonkeeper"] as const;
@@ -46,10 +44,4 @@ export function universalLinkFor(tcLink: string, wallet: WalletInfoRemote): stri
   }
   url.search = query;
   return url.toString();
-}
-
-/** A wallet address as buyers know it, shortened: "0QAb…cdEf". */
-export function shortAddress(raw: string, testnet: boolean): string {
-  const friendly = displayAddress(Address.parse(raw), testnet);
-  return `${friendly.slice(0, 4)}…${friendly.slice(-4)}`;
 }

@@ -177,7 +177,7 @@ describe("checkCheckout", () => {
         cardRequest({ totalAmount: 2997n }),
         cardContext({ available: 2 }),
       );
-      expect(verdict).toEqual({ ok: false, reason: "sold-out" });
+      expect(verdict).toEqual({ ok: false, reason: "not-enough" });
     });
 
     it("refuses a single item from an empty stock", () => {

@@ -1,9 +1,12 @@
 import { Address } from "@ton/core";
 import { describe, expect, it } from "vitest";
+import type { Order } from "../../../src/orders/order.js";
 import {
   displayAddress,
   explorerTxLink,
+  orderPaymentRequest,
   paymentQrPng,
+  shortAddress,
   tonkeeperLink,
   tonTransferLink,
 } from "../../../src/payments/ton/links.js";
@@ -46,9 +49,63 @@ describe("payment links", () => {
   });
 });
 
+describe("what an order asks the buyer to send", () => {
+  const order: Order = {
+    id: "ord_k3m9q2d7x1a5",
+    userId: 42,
+    chatId: 42,
+    productId: "mug",
+    quantity: 2,
+    method: "ton",
+    currency: "TON",
+    amount: 6_500_000_000n,
+    comment: "TP-7K3M9Q2D",
+    status: "pending",
+    exceptions: [],
+    paid: 0n,
+    payments: [],
+    createdAt: 0,
+    expiresAt: 1_800_000,
+    lang: "en",
+    version: 1,
+  };
+
+  it("is the full price before any payment", () => {
+    expect(orderPaymentRequest(order, address, true)).toEqual({
+      address,
+      amount: 6_500_000_000n,
+      comment: "TP-7K3M9Q2D",
+      testnet: true,
+    });
+  });
+
+  it("is only the rest after a partial payment, in the link the QR code encodes", () => {
+    const underpaid = { ...order, paid: 3_250_000_000n, exceptions: ["underpaid" as const] };
+    const request = orderPaymentRequest(underpaid, address, false);
+    expect(request.amount).toBe(3_250_000_000n);
+    expect(tonTransferLink(request)).toBe(
+      `ton://transfer/${displayAddress(address, false)}?amount=3250000000&text=TP-7K3M9Q2D`,
+    );
+  });
+
+  it("is nothing once the order is paid, even overpaid", () => {
+    expect(orderPaymentRequest({ ...order, paid: 7_000_000_000n }, address, false).amount).toBe(0n);
+  });
+});
+
 describe("explorer links", () => {
   it("point at tonviewer, or its testnet, for a transaction hash", () => {
     expect(explorerTxLink("ab12", false)).toBe("https://tonviewer.com/transaction/ab12");
     expect(explorerTxLink("ab12", true)).toBe("https://testnet.tonviewer.com/transaction/ab12");
+  });
+});
+
+describe("shortAddress", () => {
+  it("shows the user-friendly form, test-only on testnet, cut to its ends", () => {
+    const address = new Address(0, Buffer.alloc(32, 1));
+    const full = address.toString({ urlSafe: true, bounceable: false, testOnly: true });
+    expect(shortAddress(address.toRawString(), true)).toBe(`${full.slice(0, 4)}…${full.slice(-4)}`);
+    expect(shortAddress(address.toRawString(), true).startsWith("0Q")).toBe(true);
+    expect(shortAddress(address.toRawString(), false).startsWith("UQ")).toBe(true);
   });
 });

@@ -1,15 +1,10 @@
-import { Address } from "@ton/core";
 import {
   decodeTelegramUrlParameters,
   type WalletInfo,
   type WalletInfoRemote,
 } from "@tonconnect/sdk";
 import { describe, expect, it } from "vitest";
-import {
-  offeredWallets,
-  shortAddress,
-  universalLinkFor,
-} from "../../../src/payments/tonconnect/wallets.js";
+import { offeredWallets, universalLinkFor } from "../../../src/payments/tonconnect/wallets.js";
 
 const tonkeeper: WalletInfoRemote = {
   name: "Tonkeeper",
@@ -73,15 +68,5 @@ describe("universalLinkFor", () => {
     );
     expect(query.get("id")).toBe("abcd");
     expect(query.get("r")).toBe(request);
-  });
-});
-
-describe("shortAddress", () => {
-  it("shows the user-friendly form, test-only on testnet, cut to its ends", () => {
-    const address = new Address(0, Buffer.alloc(32, 1));
-    const full = address.toString({ urlSafe: true, bounceable: false, testOnly: true });
-    expect(shortAddress(address.toRawString(), true)).toBe(`${full.slice(0, 4)}…${full.slice(-4)}`);
-    expect(shortAddress(address.toRawString(), true).startsWith("0Q")).toBe(true);
-    expect(shortAddress(address.toRawString(), false).startsWith("UQ")).toBe(true);
   });
 });

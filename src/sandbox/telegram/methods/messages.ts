@@ -4,6 +4,8 @@ import { renderText } from "../html.js";
 import { readInlineMarkup, readReplyMarkup } from "../markup.js";
 import {
   chatIdParam,
+  isRecord,
+  optionalJson,
   optionalObject,
   optionalString,
   requiredInt,
@@ -106,6 +108,46 @@ export function messageMethods(): Record<string, Handler> {
       return applyEdit(stored, replyMarkup, { caption }, state.changed.bind(state));
     },
 
+    editMessageMedia(params, ctx) {
+      // As the Bot API server does: markup and media are read before the message is looked for.
+      const replyMarkup = readInlineMarkup(params);
+      const media = inputMedia(params);
+      const kind = media.type;
+      const file = resolveMediaFile(media, ctx);
+      const stored = messageToEdit(params, ctx.state.findMessage.bind(ctx.state));
+      if (stored.photo === undefined && stored.document === undefined) {
+        throw badRequest("there is no media in the message to edit");
+      }
+      const caption = media.caption === "" ? undefined : renderText(media.caption, media.parseMode);
+      if (caption !== undefined && caption.length > MAX_CAPTION) {
+        throw badRequest("message caption is too long");
+      }
+      const before = stored.photo ?? stored.document;
+      if (
+        before?.fileUniqueId === file.fileUniqueId &&
+        (stored.photo ? "photo" : "document") === kind &&
+        caption === stored.caption &&
+        sameMarkup(replyMarkup, stored.replyMarkup)
+      ) {
+        throw badRequest(NOT_MODIFIED);
+      }
+      const {
+        photo: _,
+        document: __,
+        ...rest
+      } = stored.message as Message & {
+        photo?: unknown;
+        document?: unknown;
+      };
+      stored.message = { ...rest, ...mediaFields(kind, file) } as Message;
+      delete stored.photo;
+      delete stored.document;
+      stored[kind] = file;
+      stored.caption = caption;
+      stored.parseMode = media.parseMode;
+      return applyEdit(stored, replyMarkup, { caption }, ctx.state.changed.bind(ctx.state));
+    },
+
     editMessageReplyMarkup(params, { state }) {
       const stored = messageToEdit(params, state.findMessage.bind(state));
       const replyMarkup = readInlineMarkup(params);
@@ -196,28 +238,7 @@ function sendFile(params: Params, ctx: MethodContext, kind: "photo" | "document"
     throw badRequest("message caption is too long");
   }
   const replyMarkup = readReplyMarkup(params);
-  const size = file.bytes?.length;
-  const media =
-    kind === "photo"
-      ? {
-          photo: [
-            {
-              file_id: file.fileId,
-              file_unique_id: file.fileUniqueId,
-              width: 800,
-              height: 800,
-              ...(size === undefined ? {} : { file_size: size }),
-            } satisfies PhotoSize,
-          ],
-        }
-      : {
-          document: {
-            file_id: file.fileId,
-            file_unique_id: file.fileUniqueId,
-            ...(file.filename === undefined ? {} : { file_name: file.filename }),
-            ...(size === undefined ? {} : { file_size: size }),
-          } satisfies Document,
-        };
+  const media = mediaFields(kind, file);
   return state.addMessage(chat.chat.id, true, (base) => ({
     [kind]: file,
     ...optional({ caption, parseMode, replyMarkup }),
@@ -230,6 +251,78 @@ function sendFile(params: Params, ctx: MethodContext, kind: "photo" | "document"
       ...inlineOnly(replyMarkup),
     } as Message,
   })).message;
+}
+
+/** The photo or document fields of a Message for a stored file. */
+function mediaFields(kind: "photo" | "document", file: StoredFile) {
+  const size = file.bytes?.length;
+  return kind === "photo"
+    ? {
+        photo: [
+          {
+            file_id: file.fileId,
+            file_unique_id: file.fileUniqueId,
+            width: 800,
+            height: 800,
+            ...(size === undefined ? {} : { file_size: size }),
+          } satisfies PhotoSize,
+        ],
+      }
+    : {
+        document: {
+          file_id: file.fileId,
+          file_unique_id: file.fileUniqueId,
+          ...(file.filename === undefined ? {} : { file_name: file.filename }),
+          ...(size === undefined ? {} : { file_size: size }),
+        } satisfies Document,
+      };
+}
+
+interface InputMedia {
+  type: "photo" | "document";
+  media: string;
+  caption: string;
+  parseMode: string | undefined;
+}
+
+/** The `media` parameter, read and refused with the Bot API server's wording. */
+function inputMedia(params: Params): InputMedia {
+  const value = optionalJson(params, "media", "input media");
+  if (value === undefined) throw badRequest('parameter "media" is required');
+  const fail = (reason: string) => badRequest(`can't parse InputMedia: ${reason}`);
+  if (!isRecord(value)) throw fail("expected an Object");
+  const text = (field: string) => {
+    const got = value[field];
+    if (got === undefined || got === null) return undefined;
+    if (typeof got !== "string") throw fail(`Field "${field}" must be of type String`);
+    return got;
+  };
+  const caption = text("caption") ?? "";
+  const parseMode = text("parse_mode");
+  const type = text("type");
+  if (type === undefined) throw fail('Can\'t find field "type"');
+  const media = text("media") ?? "";
+  if (media === "" || (media.startsWith("attach://") && media.length === 9)) {
+    throw fail("media not found");
+  }
+  if (type === "photo" || type === "document") return { type, media, caption, parseMode };
+  if (["video", "animation", "audio", "live_photo"].includes(type)) {
+    throw badRequest(`the emulator does not store ${type} messages`);
+  }
+  throw fail(`type "${type}" is unsupported`);
+}
+
+/** An InputMedia's file: an upload named by attach://, a URL, or a file_id already issued. */
+function resolveMediaFile(media: InputMedia, { state, files }: MethodContext): StoredFile {
+  if (media.media.startsWith("attach://")) {
+    const upload = files.get(media.media.slice("attach://".length));
+    if (upload === undefined) throw badRequest("can't parse InputMedia: media not found");
+    return state.storeFile(upload);
+  }
+  if (/^https?:\/\//.test(media.media)) return state.storeFile({ url: media.media });
+  const known = state.files.get(media.media);
+  if (known === undefined) throw badRequest("wrong file identifier/HTTP URL specified");
+  return known;
 }
 
 function resolveFile(params: Params, { state, files }: MethodContext, field: string): StoredFile {
