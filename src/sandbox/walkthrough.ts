@@ -132,6 +132,8 @@ export async function runWalkthrough(
     cleanups.push(() => backend.close());
     const sandbox = await Sandbox.start({
       redisUrl: process.env.REDIS_URL || undefined,
+      // As `npm run testnet-wallet` makes it: no code on chain until its first transfer out.
+      merchantWallet: "undeployed",
       config: {
         merchantWebhookUrl: backend.url,
         merchantWebhookSecret: webhookSecret,
@@ -152,7 +154,9 @@ export async function runWalkthrough(
     t.line(
       `  TON Connect  ${sandbox.bridge.bridgeUrl} (bridge emulator; the bot runs the real SDK)`,
     );
-    t.line(`  merchant     ${displayAddress(merchant.address, true)} (wallet v5r1)`);
+    t.line(
+      `  merchant     ${displayAddress(merchant.address, true)} (wallet v5r1, fresh: not deployed yet, and payments arrive all the same)`,
+    );
     t.line(`  buyer        ${displayAddress(buyerWallet.address, true)} (wallet v4, 20 TON)`);
     t.line(`  webhook      ${backend.url} (the merchant's backend, checks signatures)`);
     t.line();
@@ -232,9 +236,10 @@ export async function runWalkthrough(
       await wallet.sendTransfer({
         seqno: await wallet.getSeqno(),
         secretKey: buyerWallet.keyPair.secretKey,
-        // Fees on top, as wallet apps do, so the merchant receives exactly `amount`.
+        // Fees on top, as wallet apps do, so the merchant receives exactly `amount`; the address
+        // the bot shows is the non-bounceable form, so the wallet sends non-bounceable.
         sendMode: SendMode.PAY_GAS_SEPARATELY | SendMode.IGNORE_ERRORS,
-        messages: [internal({ to: merchant.address, value: amount, body: comment, bounce: true })],
+        messages: [internal({ to: merchant.address, value: amount, body: comment, bounce: false })],
       });
     };
 
