@@ -11,7 +11,7 @@ import {
   explainOnline,
   type Output,
   parseExplainArgs,
-} from "../src/ops/explain-tx.js";
+} from "../src/ops/explain-tx/index.js";
 
 const out: Output = {
   line: (text) => process.stdout.write(`${text}\n`),

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { beginCell, type Transaction, toNano } from "@ton/core";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseExplainArgs, parseTransactionHash } from "../../src/ops/explain-tx.js";
+import { parseExplainArgs, parseTransactionHash } from "../../src/ops/explain-tx/index.js";
 import { newComment } from "../../src/orders/comment.js";
 import type { Order } from "../../src/orders/order.js";
 import type { PaymentWatcher } from "../../src/payments/ton/watcher.js";
