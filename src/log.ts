@@ -74,3 +74,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
 /** A logger that drops everything; for tests and library defaults. */
 export const silentLogger: Logger = pino({ level: "silent" });
+
+/** The first line of an error's message, without its stack: what a person is shown. */
+export function errorSummary(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return errorSummary(error.errors[0]);
+  }
+  const text = error instanceof Error ? error.message || error.name : String(error);
+  return text.split("\n")[0] ?? text;
+}

@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { loadCatalog } from "../catalog/catalog.js";
 import { formatUnits } from "../catalog/units.js";
 import { type Config, ConfigError, loadConfig } from "../config.js";
-import { maskSecrets } from "../log.js";
+import { errorSummary, maskSecrets } from "../log.js";
 import { toToncenterError } from "../payments/ton/client.js";
 import { ToncenterError, ToncenterRateLimited } from "../payments/ton/errors.js";
 import { checkManifest } from "../payments/tonconnect/manifest.js";
@@ -119,7 +119,7 @@ async function checkBotToken(
         "check BOT_TOKEN with @BotFather",
       );
     }
-    const detail = error instanceof HttpError ? describe(error.error) : describe(error);
+    const detail = error instanceof HttpError ? errorSummary(error.error) : errorSummary(error);
     return fail(
       `Bot API unreachable at ${displayUrl(config.telegramApiRoot)}: ${hide(detail)}`,
       "check the network and TELEGRAM_API_ROOT (leave it empty for https://api.telegram.org)",
@@ -260,7 +260,7 @@ async function checkRedis(
     return pass(`Redis reachable at ${shown} (Redis ${version})`);
   } catch (error) {
     return fail(
-      `Redis unreachable at ${shown}: ${hide(describe(cause ?? error))}`,
+      `Redis unreachable at ${shown}: ${hide(errorSummary(cause ?? error))}`,
       "start redis-server, or set REDIS_URL (redis://[:password@]host:port)",
     );
   } finally {
@@ -277,7 +277,7 @@ async function checkCatalog(config: Config): Promise<CheckResult> {
     );
   } catch (error) {
     return fail(
-      `catalog does not load: ${describe(error)}`,
+      `catalog does not load: ${errorSummary(error)}`,
       "fix the file at CATALOG_PATH (catalog.example.json shows every field)",
     );
   }
@@ -303,7 +303,7 @@ function toncenterProblem(error: unknown): string {
     const body = error.response?.data as { error?: unknown; result?: unknown } | undefined;
     return `HTTP ${status} ${String(body?.error ?? body?.result ?? error.message)}`;
   }
-  return describe(error);
+  return errorSummary(error);
 }
 
 function toncenterFix(error: unknown): string {
@@ -315,12 +315,6 @@ function toncenterFix(error: unknown): string {
     return "check TONCENTER_API_KEY (keys come from @tonapibot, one per network)";
   }
   return "check the network and TONCENTER_ENDPOINT (leave it empty for toncenter's default)";
-}
-
-function describe(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
-  const text = error instanceof Error ? error.message || error.name : String(error);
-  return text.split("\n")[0] ?? text;
 }
 
 /** Host and port only: a Redis URL may carry a password. */

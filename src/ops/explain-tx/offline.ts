@@ -1,5 +1,6 @@
 /** Offline: BOCs given on the command line or in files, read with no configuration. */
 import { readFile } from "node:fs/promises";
+import { errorSummary } from "../../log.js";
 import { unmatchedReason } from "../../payments/ton/classify.js";
 import {
   type Explained,
@@ -12,7 +13,7 @@ import {
   transactionJson,
   UNMATCHED,
 } from "./explain.js";
-import { describe, type Output } from "./output.js";
+import type { Output } from "./output.js";
 
 export interface OfflineArgs {
   bocs: string[];
@@ -33,7 +34,7 @@ export async function explainOffline(args: OfflineArgs, out: Output): Promise<nu
       text = await readFile(path, "utf8");
     } catch (error) {
       out.problem(
-        `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? describe(error)}`,
+        `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? errorSummary(error)}`,
       );
       return 1;
     }

@@ -1,14 +1,14 @@
 /** Online: the merchant wallet through toncenter, the shop through Redis. */
 import { Redis } from "ioredis";
 import { type Config, ConfigError, loadConfig } from "../../config.js";
-import { maskSecrets } from "../../log.js";
+import { errorSummary, maskSecrets } from "../../log.js";
 import { ToncenterClient } from "../../payments/ton/client.js";
 import { ToncenterError, ToncenterRateLimited } from "../../payments/ton/errors.js";
 import { displayAddress, explorerTxLink } from "../../payments/ton/links.js";
 import { displayUrl } from "../network.js";
 import { MAX_PAGES } from "./args.js";
 import { explainBoc, headerLines, receivedLine, transactionJson } from "./explain.js";
-import { describe, humanTime, type Output } from "./output.js";
+import { humanTime, type Output } from "./output.js";
 import { PAGE_SIZE, type Search, searchWallet } from "./search.js";
 import { readShopRecord, shopJson, shopLines } from "./shop.js";
 
@@ -146,14 +146,14 @@ async function connectRedis(url: string): Promise<Redis | { cause: string }> {
     return redis;
   } catch (error) {
     redis.disconnect();
-    return { cause: maskSecrets(describe(cause ?? error)) };
+    return { cause: maskSecrets(errorSummary(cause ?? error)) };
   }
 }
 
 function toncenterProblem(error: unknown, config: Config): string {
   const at = displayUrl(config.toncenterEndpoint);
   const key = config.toncenterApiKey;
-  const masked = maskSecrets(describe(error));
+  const masked = maskSecrets(errorSummary(error));
   const detail = key && key.length >= 4 ? masked.split(key).join("<redacted>") : masked;
   if (error instanceof ToncenterRateLimited) {
     return `toncenter at ${at} keeps refusing with 429 (${detail}): set TONCENTER_API_KEY (from @tonapibot) or lower TONCENTER_RPS.`;

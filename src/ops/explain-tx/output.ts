@@ -17,10 +17,3 @@ export function isoTime(seconds: number): string {
 export function humanTime(seconds: number): string {
   return `${isoTime(seconds).replace("T", " ").replace("Z", "")} UTC`;
 }
-
-/** The first line of an error's message, without its stack. */
-export function describe(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
-  const text = error instanceof Error ? error.message || error.name : String(error);
-  return text.split("\n")[0] ?? text;
-}
