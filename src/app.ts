@@ -307,7 +307,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
                 port: config.port,
                 log,
               })
-            : await startPolling(telegram.bot);
+            : await startPolling(telegram.bot, log.child({ module: "polling" }));
       }
       stopJobs = scheduleJobs({
         store,
