@@ -9,6 +9,13 @@ export function isPaymentUpdate(update: Update): boolean {
   return message?.successful_payment !== undefined || message?.refunded_payment !== undefined;
 }
 
+/** The correlation fields of a payment update, for log lines. */
+function paymentFields(update: Update): { orderId?: string; chargeId?: string } {
+  const payment = update.message?.successful_payment ?? update.message?.refunded_payment;
+  if (payment === undefined) return {};
+  return { orderId: payment.invoice_payload, chargeId: payment.telegram_payment_charge_id };
+}
+
 export interface UpdateFeedOptions {
   /** Passed on every getUpdates call. */
   allowedUpdates: ReadonlyArray<Exclude<keyof Update, "update_id">>;
@@ -32,6 +39,8 @@ interface HeldUpdate {
 }
 
 const BATCH_LIMIT = 100;
+/** A payment update still not recorded after this long gets a log line. */
+const SLOW_PAYMENT_MS = 5000;
 const FETCH_RETRY_MAX_MS = 15_000;
 
 /** 1 s, 2 s, 4 s… at most a minute: the pace the Bot API itself retries a failed webhook at. */
@@ -113,6 +122,15 @@ export class UpdateFeed implements UpdateSupplier<Update> {
   /** Runs the bot on one update; a payment update is released only when `run` succeeds. */
   async handle(update: Update, run: () => Promise<void>): Promise<void> {
     const id = update.update_id;
+    // A handler waiting on an unreachable Redis says nothing; this line does.
+    const slow = this.held.has(id)
+      ? setTimeout(() => {
+          this.options.log.warn(
+            { updateId: id, ...paymentFields(update), waitedMs: SLOW_PAYMENT_MS },
+            "payment update still being recorded; Telegram keeps it until it is",
+          );
+        }, SLOW_PAYMENT_MS)
+      : undefined;
     try {
       await run();
     } catch (error) {
@@ -123,12 +141,14 @@ export class UpdateFeed implements UpdateSupplier<Update> {
         const retryInMs = this.retryDelay(held.failures);
         held.retryAt = Date.now() + retryInMs;
         this.options.log.warn(
-          { updateId: id, failures: held.failures, retryInMs },
+          { updateId: id, ...paymentFields(update), failures: held.failures, retryInMs },
           "payment update not recorded; Telegram keeps it and it is handled again",
         );
         this.wake();
       }
       throw error;
+    } finally {
+      clearTimeout(slow);
     }
     if (this.held.delete(id)) this.wake();
   }

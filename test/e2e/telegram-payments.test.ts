@@ -1,24 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { expireOrders } from "../../src/jobs/expire.js";
 import { OrderStore } from "../../src/orders/store.js";
-import {
-  type ChatMessage,
-  type EmulatedUser,
-  SAMPLE_ADDRESS,
-} from "../../src/sandbox/telegram/index.js";
+import { type ChatMessage, SAMPLE_ADDRESS } from "../../src/sandbox/telegram/index.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
-import { orderReaches, startShop } from "../support/sandbox.js";
-
-/** Opens a product by deep link and presses "Pay with <method>"; returns the invoice message. */
-async function invoiceFor(buyer: EmulatedUser, productId: string, method: string) {
-  buyer.send(`/start buy_${productId}`);
-  // The method's name alone: the button reads "Pay with …" or "Оплатить: …" by language.
-  const card = await buyer.waitForButton(method, { after: buyer.lastMessageId() });
-  const before = buyer.lastMessageId();
-  await buyer.press(method, card);
-  const invoice = await buyer.waitFor((m) => m.invoice !== undefined, { after: before });
-  return { invoice, orderId: invoice.invoice?.payload ?? "" };
-}
+import { invoiceFor, orderReaches, startShop } from "../support/sandbox.js";
 
 describe("paying with Telegram Stars", () => {
   let sandbox: Sandbox | undefined;

@@ -33,6 +33,17 @@ export async function checkoutTon(buyer: EmulatedUser, productLabel: string): Pr
   return { message, comment: comment ?? "", orderId: orderId ?? "" };
 }
 
+/** Opens a product by deep link and presses "Pay with <method>"; returns the invoice message. */
+export async function invoiceFor(buyer: EmulatedUser, productId: string, method: string) {
+  buyer.send(`/start buy_${productId}`);
+  // The method's name alone: the button reads "Pay with …" or "Оплатить: …" by language.
+  const card = await buyer.waitForButton(method, { after: buyer.lastMessageId() });
+  const before = buyer.lastMessageId();
+  await buyer.press(method, card);
+  const invoice = await buyer.waitFor((m) => m.invoice !== undefined, { after: before });
+  return { invoice, orderId: invoice.invoice?.payload ?? "" };
+}
+
 /** Polls the store until the order reaches `status`; fails with where it stood after `ms`. */
 export async function orderReaches(sandbox: Sandbox, orderId: string, status: string, ms = 10_000) {
   const deadline = Date.now() + ms;
