@@ -10,8 +10,8 @@ export function isPaymentUpdate(update: Update): boolean {
 }
 
 /** The correlation fields of a payment update, for log lines. */
-function paymentFields(update: Update): { orderId?: string; chargeId?: string } {
-  const payment = update.message?.successful_payment ?? update.message?.refunded_payment;
+function paymentFields(update: Update | undefined): { orderId?: string; chargeId?: string } {
+  const payment = update?.message?.successful_payment ?? update?.message?.refunded_payment;
   if (payment === undefined) return {};
   return { orderId: payment.invoice_payload, chargeId: payment.telegram_payment_charge_id };
 }
@@ -66,6 +66,8 @@ export class UpdateFeed implements UpdateSupplier<Update> {
   /** Ids at or above the last confirming offset that were already handed to the bot. */
   private readonly delivered = new Set<number>();
   private waiters: (() => void)[] = [];
+  /** The offset last reported as holding up a full batch, so it is said once. */
+  private saturatedAt: number | undefined;
   private readonly heldPollMs: number;
   private readonly retryDelay: (failures: number) => number;
 
@@ -97,10 +99,12 @@ export class UpdateFeed implements UpdateSupplier<Update> {
       if (this.held.size > 0) await this.pause(signal);
       if (signal.aborted) throw new Error("polling stopped");
       const offset = this.offset;
+      const limit = Math.max(1, Math.min(batchSize, BATCH_LIMIT));
+      const holding = this.held.size > 0;
       const updates = await this.fetch(
         offset,
-        Math.max(1, Math.min(batchSize, BATCH_LIMIT)),
-        this.held.size > 0 ? 0 : (this.options.pollTimeoutSeconds ?? 30),
+        limit,
+        holding ? 0 : (this.options.pollTimeoutSeconds ?? 30),
         signal,
       );
       for (const id of this.delivered) if (id < offset) this.delivered.delete(id);
@@ -115,8 +119,19 @@ export class UpdateFeed implements UpdateSupplier<Update> {
         }
         fresh.push(update);
       }
+      if (holding && updates.length === limit && fresh.length === 0) this.saturated(offset);
       if (fresh.length > 0) return fresh;
     }
+  }
+
+  /** A full batch brought nothing new: later updates wait behind the payment update. */
+  private saturated(offset: number): void {
+    if (this.saturatedAt === offset) return;
+    this.saturatedAt = offset;
+    this.options.log.error(
+      { updateId: offset, ...paymentFields(this.held.get(offset)?.update) },
+      "newer updates wait behind a payment update that is not recorded yet",
+    );
   }
 
   /** Runs the bot on one update; a payment update is released only when `run` succeeds. */

@@ -116,6 +116,28 @@ describe("long polling with payment updates", () => {
     expect(texts(buyer, "recorded")).toHaveLength(1);
   });
 
+  it("holds back what does not fit in one batch behind a waiting payment, says so, and catches up", async () => {
+    const recording = gate();
+    const { emulator, bot, captured } = await pollingBot(() => recording.opened);
+    const buyer = emulator.user();
+    const other = emulator.user();
+    await pay(bot, buyer);
+    // A batch holds 100 updates: the payment and 99 of these; the 100th waits its turn.
+    for (let n = 1; n <= 100; n++) other.send(`m${n}`);
+    await other.waitForText("seen: m99");
+    const saturated = () =>
+      captured.records().find((r) => r.msg.startsWith("newer updates wait behind a payment"));
+    await waitUntil(() => saturated() !== undefined, "the log line about waiting updates");
+
+    expect(texts(other, "seen: m100")).toHaveLength(0);
+    expect(saturated()).toMatchObject({ level: 50, orderId: "order-1" });
+
+    recording.open();
+    await other.waitForText("seen: m100");
+    await buyer.waitForText("recorded");
+    for (const n of [1, 50, 99, 100]) expect(texts(other, `seen: m${n}`)).toHaveLength(1);
+  });
+
   it("handles a payment update again when its handler fails, without Telegram dropping it", async () => {
     let failNext = true;
     const { emulator, bot, captured } = await pollingBot(async () => {
