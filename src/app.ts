@@ -64,6 +64,22 @@ export interface App {
   stop(): Promise<void>;
 }
 
+/** stop() gives up waiting after this long, within the 10 s a supervisor allows after SIGTERM. */
+const STOP_WITHIN_MS = 7000;
+
+/** True when `task` settled (either way) before `deadline`. */
+function settleBy(deadline: number, task: Promise<unknown> | undefined): Promise<boolean> {
+  if (task === undefined) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+    const done = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    task.then(done, done);
+  });
+}
+
 /**
  * The composition root: the one place that knows how the pieces fit. `npm start` builds it from
  * the environment; the offline sandbox builds it against its emulators.
@@ -76,6 +92,18 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     lazyConnect: true,
   });
   await redis.connect();
+  // One line when Redis goes away and one when it is back, rather than one per reconnect attempt.
+  let redisDown = false;
+  redis.on("error", (error: Error) => {
+    if (redisDown) return;
+    redisDown = true;
+    log.error({ err: error }, "Redis unreachable; everything that needs it waits");
+  });
+  redis.on("ready", () => {
+    if (!redisDown) return;
+    redisDown = false;
+    log.info("Redis reachable again");
+  });
   const prefix = config.redisPrefix;
 
   const store = new OrderStore(redis, { prefix });
@@ -334,7 +362,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
                 port: config.port,
                 log,
               })
-            : await startPolling(telegram.bot);
+            : await startPolling(telegram.bot, log.child({ module: "polling" }));
       }
       stopJobs = scheduleJobs({
         store,
@@ -347,14 +375,24 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       });
     },
     async stop() {
-      await stopBot?.();
-      await wallets?.close();
-      await stopJobs?.();
-      await watcher?.stop();
-      await fulfilment.stop();
-      await notifier?.stop();
-      await adminNotifier?.stop();
-      await decoder.close();
+      // Bounded at every step: with Redis unreachable, commands wait forever (maxRetriesPerRequest
+      // null) and a disconnect does not fail them. Nothing is lost by not waiting: no payment
+      // update is confirmed to Telegram before it is recorded, and a job not acknowledged returns.
+      const deadline = Date.now() + STOP_WITHIN_MS;
+      const step = (name: string, task: Promise<unknown> | undefined) =>
+        settleBy(deadline, task).then((settled) => {
+          if (!settled) log.warn({ step: name }, "stopping did not finish in time; left behind");
+        });
+      await step("bot", stopBot?.());
+      await Promise.all([
+        step("wallets", wallets?.close()),
+        // The chain reconcile job drives the watcher, so it stops first.
+        step("jobs", stopJobs?.()).then(() => step("watcher", watcher?.stop())),
+        step("fulfilment", fulfilment.stop()),
+        step("notifier", notifier?.stop()),
+        step("admin notifier", adminNotifier?.stop()),
+      ]);
+      await step("decoder", decoder.close());
       redis.disconnect();
     },
   };

@@ -4,6 +4,9 @@ import { loadDotEnv } from "./dotenv.js";
 import { createLogger } from "./log.js";
 import { runWalkthrough } from "./sandbox/walkthrough.js";
 
+/** After SIGTERM, `docker stop` waits 10 s before it sends SIGKILL. */
+const SHUTDOWN_BACKSTOP_MS = 9500;
+
 /** `npm start`: the live payment engine with BOT_TOKEN, the offline sandbox without. */
 async function main(): Promise<number> {
   let config: ReturnType<typeof loadConfig>;
@@ -39,7 +42,13 @@ async function main(): Promise<number> {
     process.once("SIGINT", shutdown);
     process.once("SIGTERM", shutdown);
   });
+  // app.stop() bounds every step; this is the backstop for the 10 s a supervisor allows.
+  setTimeout(() => {
+    log.error("shutdown took too long; exiting anyway");
+    process.exit(1);
+  }, SHUTDOWN_BACKSTOP_MS).unref();
   await app.stop();
+  log.info("stopped");
   return 0;
 }
 

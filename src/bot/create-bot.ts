@@ -14,6 +14,7 @@ import { shopFeature } from "./features/shop.js";
 import { walletFeature } from "./features/wallet.js";
 import { createI18n, negotiateLocale } from "./i18n.js";
 import type { ShopServices } from "./services.js";
+import { isPaymentUpdate } from "./update-feed.js";
 
 /**
  * A quick buyer taps /shop, a product, "+" a few times and "Pay" within a couple of seconds;
@@ -117,6 +118,8 @@ export function createBot(options: BotOptions, services: ShopServices, admin?: A
           ? { http: error.message }
           : { err: error };
     log.error({ updateId: ctx.update.update_id, ...detail }, "update failed");
+    // A payment update is handled again until it is recorded; the buyer hears "paid" then.
+    if (isPaymentUpdate(ctx.update)) return;
     const notice = ctx.t?.("error-generic") ?? "Something went wrong. Please try again.";
     if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: notice }).catch(() => undefined);
     else if (ctx.chat) await ctx.reply(notice).catch(() => undefined);

@@ -1,11 +1,14 @@
+import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { buyData, checkOrderData, productData, quantityData } from "../../src/bot/callback-data.js";
 import { freePort } from "../../src/sandbox/redis.js";
-import type { Sandbox } from "../../src/sandbox/world.js";
+import { Sandbox } from "../../src/sandbox/world.js";
 import { checkoutTon, startShop } from "../support/sandbox.js";
 
 /** A person presses buttons at most a few times a second; the flood limit is tested on its own. */
 const humanPace = () => new Promise((resolve) => setTimeout(resolve, 250));
+/** Synchronisation only: one step of waiting for something another party does. */
+const tick = () => new Promise((resolve) => setTimeout(resolve, 25));
 
 describe("what the bot does with input it should not trust", () => {
   let sandbox: Sandbox | undefined;
@@ -193,5 +196,32 @@ describe("what the bot does with input it should not trust", () => {
     });
     expect(wrongSecret.status).toBe(401);
     expect(buyer.fromBot()).toHaveLength(count);
+  });
+
+  it("answers a webhook update that failed and carries no money 200, and tells the buyer", async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/telegram/hook`;
+    // A Redis of its own, so it can be made full without touching other tests.
+    sandbox = await Sandbox.start({
+      config: { botMode: "webhook", webhookUrl: url, webhookSecret: "s3cret_hook", port },
+    });
+    const admin = new Redis(sandbox.config.redisUrl);
+    const buyer = sandbox.user();
+    buyer.send("/start buy_ton-guide");
+    const card = await buyer.waitForButton("Pay with TON");
+
+    // Redis is full: the order cannot be created and the press fails.
+    await admin.config("SET", "maxmemory", "1");
+    const answer = await buyer.press("Pay with TON", card);
+    await admin.config("SET", "maxmemory", "0");
+    await admin.quit();
+
+    expect(answer?.text).toContain("Something went wrong");
+    // Telegram is told the update was handled: it neither holds nor repeats it.
+    const { queue } = sandbox.telegram.state;
+    for (let waited = 0; queue.size > 0 && waited < 5000; waited += 25) await tick();
+    expect(queue.size).toBe(0);
+    expect(sandbox.telegram.state.webhook?.lastErrorMessage).toBeUndefined();
+    expect(await sandbox.app.store.listByUser(buyer.id, 10)).toEqual([]);
   });
 });

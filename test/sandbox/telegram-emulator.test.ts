@@ -93,8 +93,12 @@ interface Delivery {
   status?: number;
 }
 
+type WebhookAnswer = number | { status: number; headers: Record<string, string> };
+
 /** A bot's webhook endpoint; `statusFor` decides the answer to the n-th request (from 0). */
-async function startWebhookReceiver(statusFor: (index: number) => Promise<number> | number) {
+async function startWebhookReceiver(
+  statusFor: (index: number) => Promise<WebhookAnswer> | WebhookAnswer,
+) {
   const deliveries: Delivery[] = [];
   const server = createServer((request, response) => {
     void (async () => {
@@ -106,9 +110,10 @@ async function startWebhookReceiver(statusFor: (index: number) => Promise<number
         update: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Update,
       };
       const index = deliveries.push(delivery) - 1;
-      const status = await statusFor(index);
+      const answer = await statusFor(index);
+      const { status, headers } = typeof answer === "number" ? { status: answer } : answer;
       delivery.status = status;
-      response.writeHead(status).end();
+      response.writeHead(status, headers).end();
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -301,6 +306,25 @@ describe("getUpdates", () => {
     expect(again).toEqual(first);
     expect(afterOne.map((u) => u.message?.text)).toEqual(["two"]);
     expect(afterTwo).toEqual([]);
+  });
+
+  it("confirms nothing for an offset too far past the newest update, and answers from the oldest", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    alice.send("one");
+    alice.send("two");
+    const [, two] = await api.getUpdates({ timeout: 0 });
+    const next = defined(two, "two").update_id + 1;
+
+    // The server's queue refuses an id more than 10 past the next one as "in the future".
+    const future = await api.getUpdates({ offset: next + 11, timeout: 0 });
+    const kept = await api.getUpdates({ timeout: 0 });
+    const edge = await api.getUpdates({ offset: next + 10, timeout: 0 });
+
+    expect(future.map((u) => u.message?.text)).toEqual(["one", "two"]);
+    expect(kept.map((u) => u.message?.text)).toEqual(["one", "two"]);
+    expect(edge).toEqual([]);
+    expect(emulator.state.queue.size).toBe(0);
   });
 
   it("keeps only the last -offset updates for a negative offset", async () => {
@@ -722,6 +746,78 @@ describe("webhook", () => {
     const firstId = defined(deliveries[0], "the first delivery").update.update_id;
     expect(deliveries[3]?.update.update_id).toBe(firstId + 1);
     expect(deliveries.map((d) => d.secret)).toEqual([SECRET, SECRET, SECRET, SECRET]);
+  });
+
+  it("holds up only the failing chat: other chats and the same buyer's pre-checkout go through", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    const bob = emulator.user();
+    let aliceMayPass = false;
+    const receiver = await startWebhookReceiver((index) => {
+      const update = receiver.deliveries[index]?.update;
+      if (update?.pre_checkout_query !== undefined) {
+        void api.answerPreCheckoutQuery(update.pre_checkout_query.id, true);
+        return 200;
+      }
+      if (update?.message?.chat.id === alice.id && !aliceMayPass) return 500;
+      return 200;
+    });
+    await api.setWebhook(receiver.url);
+    const aliceChat = () =>
+      receiver.deliveries
+        .filter((d) => d.update.message?.chat.id === alice.id)
+        .map((d) => `${d.update.message?.text ?? "payment"}:${d.status}`);
+
+    alice.send("first");
+    alice.send("second");
+    bob.send("hello");
+    await waitUntil(
+      () => receiver.deliveries.some((d) => d.update.message?.text === "hello" && d.status === 200),
+      "bob's message",
+    );
+    await api.sendInvoice(alice.id, "Mug", "A mug", "order-1", "XTR", [
+      { label: "Mug", amount: 150 },
+    ]);
+    const paid = await alice.payInvoice(defined(alice.fromBot().at(-1), "the invoice"));
+    const whileFailing = aliceChat();
+    aliceMayPass = true;
+    await waitUntil(() => emulator.state.queue.size === 0, "alice's updates to be delivered");
+
+    expect(paid.ok).toBe(true);
+    expect(whileFailing.length).toBeGreaterThan(0);
+    expect(new Set(whileFailing)).toEqual(new Set(["first:500"]));
+    expect(aliceChat().slice(whileFailing.length)).toEqual([
+      "first:200",
+      "second:200",
+      "payment:200",
+    ]);
+  });
+
+  it("sends a failed update again at once, then waits; a Retry-After header sets the wait", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    const bob = emulator.user();
+    const carol = emulator.user();
+    const receiver = await startWebhookReceiver((index) => {
+      const chat = receiver.deliveries[index]?.update.message?.chat.id;
+      if (chat === alice.id) return 500;
+      if (chat === bob.id) return { status: 503, headers: { "retry-after": "3600" } };
+      return 200;
+    });
+    await api.setWebhook(receiver.url);
+    const attempts = (user: { id: number }) =>
+      receiver.deliveries.filter((d) => d.update.message?.chat.id === user.id).length;
+
+    alice.send("fails");
+    bob.send("busy");
+    await waitUntil(() => attempts(alice) === 2 && attempts(bob) === 1, "the first attempts");
+    carol.send("passes");
+    await waitUntil(() => attempts(carol) === 1 && emulator.state.queue.size === 2, "carol");
+
+    // Alice's update was sent again at once and now waits 2 s; Bob's waits the hour he asked for.
+    expect(attempts(alice)).toBe(2);
+    expect(attempts(bob)).toBe(1);
+    expect((await api.getWebhookInfo()).pending_update_count).toBe(2);
   });
 
   it("stops pushing once the webhook is deleted", async () => {

@@ -74,8 +74,9 @@ export function payTelegramFeature(services: ShopServices) {
     try {
       await telegramPayments.successfulPayment(ctx.from.id, paid);
     } catch (error) {
-      // Telegram will not send this again: the log line is the record to recover it from.
-      services.log.fatal(
+      // Thrown on, so the update is not confirmed to Telegram and is handled again; the line
+      // carries what a person needs to recover the payment should it never be recorded.
+      services.log.error(
         {
           err: error,
           userId: ctx.from.id,
@@ -84,7 +85,7 @@ export function payTelegramFeature(services: ShopServices) {
           currency: paid.currency,
           total: paid.total_amount,
         },
-        "a successful payment could not be recorded",
+        "a successful payment could not be recorded yet",
       );
       throw error;
     }

@@ -17,6 +17,7 @@ import { updateMethods } from "./methods/updates.js";
 import { readApiCall } from "./request.js";
 import { EmulatorState, randomToken } from "./state.js";
 import { EmulatedUser, type EmulatedUserOptions } from "./user.js";
+import { WebhookPusher } from "./webhook.js";
 
 /** Faults a test can switch on; every field applies to the next calls. */
 export interface TelegramFaults {
@@ -60,9 +61,6 @@ export interface TelegramEmulatorOptions {
   /** How long a shipping or pre-checkout query waits for the bot's answer (Telegram: 10 s). */
   preCheckoutTimeoutMs?: number;
 }
-
-/** How soon a failed webhook push is retried. */
-const WEBHOOK_RETRY_MS = 200;
 
 /**
  * A loopback Telegram Bot API: `/bot<token>/<method>` for the methods the shop uses, getUpdates
@@ -176,77 +174,4 @@ export async function startTelegramEmulator(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/**
- * Delivers pending updates to the webhook one at a time, in order, as Telegram does for one chat:
- * an update stays pending until the bot's server answers 2xx.
- */
-class WebhookPusher {
-  private running = false;
-  private stopped = false;
-  private unsubscribe: (() => void) | undefined;
-
-  constructor(
-    private readonly state: EmulatorState,
-    private readonly stats: TelegramEmulatorStats,
-  ) {}
-
-  wake(): void {
-    if (this.state.webhook === undefined) {
-      this.unsubscribe?.();
-      this.unsubscribe = undefined;
-      return;
-    }
-    this.unsubscribe ??= this.state.queue.onPush(() => void this.drain());
-    void this.drain();
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.unsubscribe?.();
-  }
-
-  private async drain(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      for (;;) {
-        const hook = this.state.webhook;
-        const [update] = this.state.queue.peek(1);
-        if (this.stopped || hook === undefined || update === undefined) return;
-        this.stats.webhookPushes++;
-        const error = await push(hook.url, hook.secretToken, update);
-        if (error === undefined) {
-          this.state.queue.remove(update.update_id);
-          continue;
-        }
-        hook.lastErrorDate = Math.floor(Date.now() / 1000);
-        hook.lastErrorMessage = error;
-        await delay(WEBHOOK_RETRY_MS);
-      }
-    } finally {
-      this.running = false;
-    }
-  }
-}
-
-/** Posts one update; returns Telegram's wording of the failure, or undefined on 2xx. */
-async function push(url: string, secret: string | undefined, update: unknown) {
-  try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        ...(secret === undefined ? {} : { "x-telegram-bot-api-secret-token": secret }),
-      },
-      body: JSON.stringify(update),
-      signal: AbortSignal.timeout(60_000),
-    });
-    await response.arrayBuffer();
-    if (response.ok) return undefined;
-    return `Wrong response from the webhook: ${response.status} ${response.statusText}`;
-  } catch (error) {
-    return `Connection failed: ${(error as Error).message}`;
-  }
 }

@@ -43,10 +43,16 @@ export class UpdateQueue {
     return this.allowed;
   }
 
-  /** getUpdates' offset rule: ids below it are confirmed; a negative one keeps the last -offset. */
+  /**
+   * getUpdates' offset rule: ids below it are confirmed; a negative one keeps the last -offset.
+   * An offset more than 10 past the next id is refused by the server's queue ("Specified from_id
+   * is in the future"), which then confirms nothing and answers from the oldest pending update.
+   */
   confirm(offset: number): void {
     if (offset < 0) this.pending = this.pending.slice(offset);
-    else this.pending = this.pending.filter((u) => u.update_id >= offset);
+    else if (offset <= this.nextId + 10) {
+      this.pending = this.pending.filter((u) => u.update_id >= offset);
+    }
   }
 
   remove(updateId: number): void {
