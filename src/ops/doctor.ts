@@ -1,7 +1,6 @@
 import type { Address } from "@ton/core";
 import { isAxiosError } from "axios";
 import { Api, GrammyError, HttpError } from "grammy";
-import { Redis } from "ioredis";
 import { loadCatalog } from "../catalog/catalog.js";
 import { formatUnits } from "../catalog/units.js";
 import { type Config, ConfigError, loadConfig } from "../config.js";
@@ -18,6 +17,7 @@ import {
   networkOfAddressText,
   networkOfEndpoint,
 } from "./network.js";
+import { connectOnce } from "./redis-probe.js";
 import { connectToncenter, type ToncenterConnection } from "./toncenter.js";
 
 /** One line of the report: what was checked and, when it failed, how to fix it. */
@@ -238,33 +238,24 @@ async function checkRedis(
   hide: (text: string) => string,
 ): Promise<CheckResult> {
   const shown = redisHost(url);
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-  });
-  // connect() only says "Connection is closed."; the cause (ECONNREFUSED, auth) comes as an event.
-  let cause: unknown;
-  redis.on("error", (error: unknown) => {
-    cause ??= error;
-  });
+  const connected = await connectOnce(url, timeoutMs);
+  if (!("redis" in connected)) {
+    return fail(
+      `Redis unreachable at ${shown}: ${hide(errorSummary(connected.cause))}`,
+      "start redis-server, or set REDIS_URL (redis://[:password@]host:port)",
+    );
+  }
   try {
-    await redis.connect();
-    const pong = await redis.ping();
-    if (pong !== "PONG") throw new Error(`PING answered ${pong}`);
-    const info = await redis.info("server");
+    const info = await connected.redis.info("server");
     const version = /^redis_version:(.+)$/m.exec(info)?.[1]?.trim() ?? "unknown version";
     return pass(`Redis reachable at ${shown} (Redis ${version})`);
   } catch (error) {
     return fail(
-      `Redis unreachable at ${shown}: ${hide(errorSummary(cause ?? error))}`,
+      `Redis unreachable at ${shown}: ${hide(errorSummary(error))}`,
       "start redis-server, or set REDIS_URL (redis://[:password@]host:port)",
     );
   } finally {
-    redis.disconnect();
+    connected.redis.disconnect();
   }
 }
 

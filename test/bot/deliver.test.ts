@@ -1,17 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { stockMessages } from "../../src/bot/deliver.js";
 import { createI18n } from "../../src/bot/i18n.js";
+import { htmlToPlainText } from "../../src/sandbox/telegram/html.js";
 
 const i18n = createI18n();
 const t = (key: string, variables?: Record<string, string | number>) =>
   i18n.t("en", key, variables);
-/** The text Telegram keeps of an HTML message. */
-const plain = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, "")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&amp;/g, "&");
 
 describe("stockMessages", () => {
   it("sends one key as before, and several in one message, one per line", () => {
@@ -28,10 +22,11 @@ describe("stockMessages", () => {
     );
     const messages = stockMessages(keys, t);
     expect(messages.length).toBeGreaterThan(1);
-    for (const message of messages) expect(plain(message).length).toBeLessThanOrEqual(4096);
-    const lines = messages.flatMap((m) => plain(m).split("\n").slice(1));
+    for (const message of messages)
+      expect(htmlToPlainText(message).length).toBeLessThanOrEqual(4096);
+    const lines = messages.flatMap((m) => htmlToPlainText(m).split("\n").slice(1));
     expect(lines).toEqual(keys);
-    expect(plain(messages[0] ?? "")).toMatch(/^Your keys, 1–\d+ of 1,000:/);
-    expect(plain(messages.at(-1) ?? "")).toMatch(/^Your keys, \d+–1,000 of 1,000:/);
+    expect(htmlToPlainText(messages[0] ?? "")).toMatch(/^Your keys, 1–\d+ of 1,000:/);
+    expect(htmlToPlainText(messages.at(-1) ?? "")).toMatch(/^Your keys, \d+–1,000 of 1,000:/);
   });
 });

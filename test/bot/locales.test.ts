@@ -6,6 +6,7 @@ import { createI18n, LOCALES } from "../../src/bot/i18n.js";
 import { orderStatusText } from "../../src/bot/status.js";
 import { PAYMENT_METHODS } from "../../src/catalog/catalog.js";
 import { type Order, type OrderStatus, outstanding } from "../../src/orders/order.js";
+import { pendingTonOrder } from "../support/shop.js";
 
 const LOCALES_DIR = new URL("../../src/bot/locales/", import.meta.url);
 const SOURCE_DIR = new URL("../../src/bot/", import.meta.url);
@@ -279,25 +280,7 @@ describe("Telegram's length limits", () => {
   });
 
   it("keep every alert shown by a button within 200 characters", () => {
-    const base: Order = {
-      id: "ord_k3m9q2d7x1a5",
-      userId: 42,
-      chatId: 42,
-      productId: "mug",
-      quantity: 5,
-      method: "ton",
-      currency: "TON",
-      amount: 16_250_000_001n,
-      comment: "TP-7K3M9Q2D",
-      status: "pending",
-      exceptions: [],
-      paid: 0n,
-      payments: [],
-      createdAt: 0,
-      expiresAt: 1_800_000,
-      lang: "en",
-      version: 1,
-    };
+    const base: Order = pendingTonOrder({ quantity: 5, amount: 16_250_000_001n });
     const orders: Order[] = [
       base,
       { ...base, paid: 8_123_456_789n },

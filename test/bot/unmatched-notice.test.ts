@@ -3,18 +3,12 @@ import { describe, expect, it } from "vitest";
 import { createI18n, LOCALES } from "../../src/bot/i18n.js";
 import { shortRef, unmatchedNotice } from "../../src/bot/unmatched-notice.js";
 import type { UnmatchedPayment, UnmatchedReason } from "../../src/payments/unmatched.js";
+import { htmlToPlainText } from "../../src/sandbox/telegram/html.js";
 
 const i18n = createI18n();
 const translator = (locale: string) => (key: string, variables?: Record<string, string | number>) =>
   i18n.t(locale, key, variables);
 const en = translator("en");
-/** The text Telegram keeps of an HTML message. */
-const plain = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, "")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&amp;/g, "&");
 
 const payer = new Address(0, Buffer.alloc(32, 7));
 const HASH = "9f3a1c2b".padEnd(64, "0");
@@ -41,7 +35,7 @@ const REASONS: (UnmatchedReason | "dust")[] = [
 describe("the admins' notice for an unmatched payment", () => {
   it("names the amount, comment, sender, explorer link and the /attach command to copy", () => {
     const html = unmatchedNotice(tonPayment, en, true);
-    const text = plain(html);
+    const text = htmlToPlainText(html);
     const short = payer.toString({ urlSafe: true, bounceable: false, testOnly: true });
     expect(text).toBe(
       [
@@ -59,10 +53,12 @@ describe("the admins' notice for an unmatched payment", () => {
 
   it("says there was no comment, or none that is text, when there was no readable one", () => {
     const { comment: _, ...bare } = tonPayment;
-    expect(plain(unmatchedNotice({ ...bare, reason: "no-comment" }, en, true))).toContain(
+    expect(htmlToPlainText(unmatchedNotice({ ...bare, reason: "no-comment" }, en, true))).toContain(
       ", no comment.\nWhy: it carries no comment, so nothing names the order.",
     );
-    expect(plain(unmatchedNotice({ ...bare, reason: "encrypted-comment" }, en, true))).toContain(
+    expect(
+      htmlToPlainText(unmatchedNotice({ ...bare, reason: "encrypted-comment" }, en, true)),
+    ).toContain(
       ", a comment that is not text.\nWhy: its comment is encrypted, so the shop cannot read it.",
     );
   });
@@ -78,7 +74,7 @@ describe("the admins' notice for an unmatched payment", () => {
           t,
           true,
         );
-        const text = plain(html);
+        const text = htmlToPlainText(html);
         expect(text.length, `${locale} ${reason}`).toBeLessThanOrEqual(4096);
         // Not the bare code, as a reason without a text would show.
         const why = text.split("\n")[1] ?? "";
@@ -93,7 +89,7 @@ describe("the admins' notice for an unmatched payment", () => {
   });
 
   it("shows a reason it does not know as recorded, rather than nothing", () => {
-    const text = plain(
+    const text = htmlToPlainText(
       unmatchedNotice({ ...tonPayment, reason: "new-reason" as UnmatchedReason }, en, true),
     );
     expect(text).toContain("Why: new-reason.");
@@ -111,7 +107,7 @@ describe("the admins' notice for an unmatched payment", () => {
       reference: { telegramChargeId: "charge-abcdef123" },
     };
     const html = unmatchedNotice(stars, en, true);
-    expect(plain(html)).toBe(
+    expect(htmlToPlainText(html)).toBe(
       [
         "❓ A payment matched no order: 250 ⭐ from Telegram user 123456, no comment.",
         "Why: the order it names does not exist.",

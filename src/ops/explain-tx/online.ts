@@ -1,11 +1,11 @@
 /** Online: the merchant wallet through toncenter, the shop through Redis. */
-import { Redis } from "ioredis";
 import { type Config, ConfigError, loadConfig } from "../../config.js";
 import { errorSummary, maskSecrets } from "../../log.js";
 import { ToncenterClient } from "../../payments/ton/client.js";
 import { ToncenterError, ToncenterRateLimited } from "../../payments/ton/errors.js";
 import { displayAddress, explorerTxLink } from "../../payments/ton/links.js";
 import { displayUrl } from "../network.js";
+import { connectOnce } from "../redis-probe.js";
 import { MAX_PAGES } from "./args.js";
 import { explainBoc, headerLines, receivedLine, transactionJson } from "./explain.js";
 import { humanTime, type Output } from "./output.js";
@@ -42,13 +42,15 @@ export async function explainOnline(
     );
     return 1;
   }
-  const redis = await connectRedis(config.redisUrl);
-  if (!(redis instanceof Redis)) {
+  const connected = await connectOnce(config.redisUrl, 10_000);
+  if (!("redis" in connected)) {
+    const cause = maskSecrets(errorSummary(connected.cause));
     out.problem(
-      `Redis unreachable at ${displayUrl(config.redisUrl)} (${redis.cause}): start redis-server, or set REDIS_URL to the shop's Redis.`,
+      `Redis unreachable at ${displayUrl(config.redisUrl)} (${cause}): start redis-server, or set REDIS_URL to the shop's Redis.`,
     );
     return 1;
   }
+  const { redis } = connected;
   try {
     let search: Search;
     try {
@@ -123,31 +125,6 @@ function printNotFound(
   out.line(
     `Not found among the newest transactions of the merchant wallet ${wallet} (${search.searched} transactions${back}). To look further back, run again with --pages ${Math.min(args.pages * 5, MAX_PAGES)} (${PAGE_SIZE} transactions a page).`,
   );
-}
-
-/** A connected client, or why there is none. */
-async function connectRedis(url: string): Promise<Redis | { cause: string }> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 10_000,
-    commandTimeout: 10_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-  });
-  // connect() only says "Connection is closed."; the cause (ECONNREFUSED, auth) comes as an event.
-  let cause: unknown;
-  redis.on("error", (error: unknown) => {
-    cause ??= error;
-  });
-  try {
-    await redis.connect();
-    await redis.ping();
-    return redis;
-  } catch (error) {
-    redis.disconnect();
-    return { cause: maskSecrets(errorSummary(cause ?? error)) };
-  }
 }
 
 function toncenterProblem(error: unknown, config: Config): string {

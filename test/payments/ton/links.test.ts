@@ -10,6 +10,7 @@ import {
   tonkeeperLink,
   tonTransferLink,
 } from "../../../src/payments/ton/links.js";
+import { pendingTonOrder } from "../../support/shop.js";
 
 const address = Address.parseRaw(`0:${"ab".repeat(32)}`);
 const request = { address, amount: 1_500_000_000n, comment: "TP-7K3M9Q2D", testnet: false };
@@ -50,25 +51,7 @@ describe("payment links", () => {
 });
 
 describe("what an order asks the buyer to send", () => {
-  const order: Order = {
-    id: "ord_k3m9q2d7x1a5",
-    userId: 42,
-    chatId: 42,
-    productId: "mug",
-    quantity: 2,
-    method: "ton",
-    currency: "TON",
-    amount: 6_500_000_000n,
-    comment: "TP-7K3M9Q2D",
-    status: "pending",
-    exceptions: [],
-    paid: 0n,
-    payments: [],
-    createdAt: 0,
-    expiresAt: 1_800_000,
-    lang: "en",
-    version: 1,
-  };
+  const order: Order = pendingTonOrder();
 
   it("is the full price before any payment", () => {
     expect(orderPaymentRequest(order, address, true)).toEqual({
