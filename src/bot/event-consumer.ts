@@ -52,6 +52,8 @@ export class EventConsumer {
         if (!error.message.includes("BUSYGROUP")) throw error;
       });
     this.reader = this.options.redis.duplicate();
+    // A lost connection fails the next read, which the loop logs; the event itself says no more.
+    this.reader.on("error", () => undefined);
     this.stopping = false;
     this.running = this.loop(this.reader);
   }

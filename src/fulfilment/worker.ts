@@ -114,6 +114,8 @@ export class FulfilmentWorker {
     await this.ensureGroup();
     // Blocking reads get their own connection so they never hold up the shared one.
     const blocking = this.redis.duplicate();
+    // A lost connection fails the next read, which the loop logs; the event itself says no more.
+    blocking.on("error", () => undefined);
     try {
       this.blockingId = await blocking.client("ID");
     } catch (error) {
