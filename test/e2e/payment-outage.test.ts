@@ -129,6 +129,17 @@ async function expectDeliveredOnce(
   expect(sandbox.telegram.state.starBalance).toBe(150);
 }
 
+/** Redis comes back and a new shop process starts: the held payment is delivered once. */
+async function restartDeliversOnce(world: OutageWorld, buyer: EmulatedUser, orderId: string) {
+  await world.proxy.restore();
+  const second = await startShop(world);
+  await expectDeliveredOnce(world.store, world.sandbox, buyer, orderId);
+  second.kill("SIGTERM");
+  expect((await second.exited).code).toBe(0);
+  expect(received(buyer, GOODS)).toHaveLength(1);
+  expect(received(buyer, RECEIPT)).toHaveLength(1);
+}
+
 describe("a Stars payment while Redis is down", () => {
   it("survives SIGTERM: the process exits, Telegram keeps the update, and the next start delivers once", async () => {
     const world = await outageWorld({ openShop: false });
@@ -146,13 +157,7 @@ describe("a Stars payment while Redis is down", () => {
     expect((await store.require(orderId)).status).toBe("pending");
     expect(sandbox.telegram.state.starBalance).toBe(150);
 
-    await proxy.restore();
-    const second = await startShop(world);
-    await expectDeliveredOnce(store, sandbox, buyer, orderId);
-    second.kill("SIGTERM");
-    expect((await second.exited).code).toBe(0);
-    expect(received(buyer, GOODS)).toHaveLength(1);
-    expect(received(buyer, RECEIPT)).toHaveLength(1);
+    await restartDeliversOnce(world, buyer, orderId);
   });
 
   it("survives SIGKILL: Telegram keeps the update, and the next start delivers once", async () => {
@@ -166,13 +171,7 @@ describe("a Stars payment while Redis is down", () => {
     expect(heldByTelegram(sandbox)).toHaveLength(1);
     expect((await store.require(orderId)).status).toBe("pending");
 
-    await proxy.restore();
-    const second = await startShop(world);
-    await expectDeliveredOnce(store, sandbox, buyer, orderId);
-    second.kill("SIGTERM");
-    expect((await second.exited).code).toBe(0);
-    expect(received(buyer, GOODS)).toHaveLength(1);
-    expect(received(buyer, RECEIPT)).toHaveLength(1);
+    await restartDeliversOnce(world, buyer, orderId);
   });
 
   it("is recorded once Redis is back, without a restart, and is logged while it waits", async () => {
