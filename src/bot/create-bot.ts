@@ -101,10 +101,14 @@ export function createBot(options: BotOptions, services: ShopServices, admin?: A
     await ctx.reply(ctx.t("unknown-command"));
   });
 
-  // Callback data nobody recognises: an old keyboard, or something forged.
-  bot.on("callback_query:data", async (ctx) => {
+  // Callback data nobody recognises or that does not read: an old keyboard, or something forged.
+  bot.on("callback_query", async (ctx) => {
     log.warn(
-      { userId: ctx.from.id, data: ctx.callbackQuery.data.slice(0, 64) },
+      {
+        userId: ctx.from.id,
+        chatId: ctx.chat?.id,
+        data: (ctx.callbackQuery.data ?? ctx.callbackQuery.game_short_name ?? "").slice(0, 64),
+      },
       "unknown callback data",
     );
     await ctx.answerCallbackQuery({ text: ctx.t("error-forged"), show_alert: true });

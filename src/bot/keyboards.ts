@@ -1,6 +1,6 @@
 import type { Address } from "@ton/core";
 import { InlineKeyboard } from "grammy";
-import type { Catalog, Product } from "../catalog/catalog.js";
+import type { Catalog, PaymentMethod, Product } from "../catalog/catalog.js";
 import type { Order } from "../orders/order.js";
 import { orderPaymentRequest, tonkeeperLink } from "../payments/ton/links.js";
 import {
@@ -28,7 +28,7 @@ export function catalogKeyboard(catalog: Catalog, locale: string): InlineKeyboar
 export function productKeyboard(
   product: Product,
   quantity: number,
-  methods: readonly string[],
+  methods: readonly PaymentMethod[],
   t: Translate,
 ): InlineKeyboard {
   const keyboard = new InlineKeyboard();

@@ -63,8 +63,13 @@ const localized = z.union([
   z.object({ en: z.string().min(1) }).catchall(z.string()),
 ]);
 
+/** What a product id may be; buttons carry it, so it never holds the ":" they split on. */
+export const PRODUCT_ID = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+/** The most of one product a buyer can order at once. */
+export const MAX_QUANTITY = 1000;
+
 const productSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, {
+  id: z.string().regex(PRODUCT_ID, {
     error: "must be 1-40 lower-case letters, digits, _ or -",
   }),
   kind: z.enum(["digital", "physical"]),
@@ -77,7 +82,7 @@ const productSchema = z.object({
       fiat: z.string().optional(),
     })
     .strict(),
-  maxQuantity: z.number().int().min(1).max(1000).default(1),
+  maxQuantity: z.number().int().min(1).max(MAX_QUANTITY).default(1),
   delivery: z.discriminatedUnion("type", [
     z.object({ type: z.literal("text"), text: localized }),
     z.object({ type: z.literal("file"), path: z.string().min(1), caption: localized.optional() }),

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { buyData, checkOrderData, productData, quantityData } from "../../src/bot/callback-data.js";
 import { freePort } from "../../src/sandbox/redis.js";
 import { Sandbox } from "../../src/sandbox/world.js";
+import { capturedLog } from "../support/log.js";
 import { checkoutTon, startShop } from "../support/sandbox.js";
 
 /** A person presses buttons at most a few times a second; the flood limit is tested on its own. */
@@ -46,16 +47,10 @@ describe("what the bot does with input it should not trust", () => {
     );
     expect(tooMany?.text).toContain("cannot be paid that way");
     await humanPace();
-    const negative = await intruder.pressData(
-      buyData.pack({ id: "mug", quantity: -2, method: "ton" }),
-      shop,
-    );
-    expect(negative?.text).toContain("cannot be paid that way");
+    const negative = await intruder.pressData("buy:mug:ton:-2", shop);
+    expect(negative?.text).toContain("not valid any more");
     await humanPace();
-    const noSuchMethod = await intruder.pressData(
-      buyData.pack({ id: "mug", quantity: 1, method: "gold" }),
-      shop,
-    );
+    const noSuchMethod = await intruder.pressData("buy:mug:gold:1", shop);
     expect(noSuchMethod?.text).toContain("not valid any more");
 
     await humanPace();
@@ -74,6 +69,74 @@ describe("what the bot does with input it should not trust", () => {
     expect(order.status).toBe("pending");
     expect(order.userId).toBe(owner.id);
     expect(owner.fromBot().at(-1)?.messageId).toBeGreaterThanOrEqual(message.messageId);
+  });
+
+  it("answers data no button of ours carries with one warn line, in the buyer's language", async () => {
+    const { records, log } = capturedLog();
+    sandbox = await startShop({ log });
+    const intruder = sandbox.user({ firstName: "Intruder" });
+    intruder.send("/start buy_mug");
+    const card = await intruder.waitForButton("Pay with TON");
+    const cardBefore = structuredClone(card.message);
+    const messagesBefore = intruder.fromBot().length;
+    const forged = [
+      "buy:mug:NaN",
+      "buy:mug:ton:NaN",
+      "buy:mug:ton:",
+      "buy:mug:ton:1.5",
+      "buy:mug:ton:1e3",
+      "buy:mug:ton:Infinity",
+      "buy:mug:ton:07",
+      "buy:mug:ton:3abc",
+      "buy:mug:ton:99999999",
+      "buy:mug:ton:1:extra",
+      "qty:mug:NaN",
+      "qty:mug:-1",
+      "qty:mug:",
+      "product:mug:extra",
+      "product:",
+      "check:",
+      "check:ord_1:ord_2",
+      "lang:de",
+      "shop:again",
+      "wallet:pay",
+      "wallet:steal:ord_1",
+      "sell:mug:ton:1",
+      `product:${"ё".repeat(40)}`,
+      `buy:mug:ton:${"1".repeat(64)}`,
+    ];
+    for (const data of forged) {
+      await humanPace();
+      const from = records().length;
+      const answer = await intruder.pressData(data, card);
+      expect(answer, data).toEqual({
+        text: "This button is not valid any more. Tap /shop to start again.",
+        show_alert: true,
+      });
+      const lines = records()
+        .slice(from)
+        .filter((r) => r.userId === intruder.id);
+      expect(lines, data).toHaveLength(1);
+      expect(lines[0], data).toMatchObject({ level: 40, msg: "unknown callback data" });
+      expect(lines[0]?.err, data).toBeUndefined();
+    }
+
+    // Nothing failed, nothing was bought, and the chat is as it was.
+    expect(records().filter((r) => r.level >= 50)).toEqual([]);
+    expect(records().some((r) => JSON.stringify(r).includes('"stack"'))).toBe(false);
+    expect(await sandbox.app.store.listByUser(intruder.id, 10)).toEqual([]);
+    expect(intruder.fromBot()).toHaveLength(messagesBefore);
+    expect(card.message).toEqual(cardBefore);
+    expect(intruder.fromBot().some((m) => m.text?.includes("Something went wrong"))).toBe(false);
+
+    // In the buyer's own language.
+    const russian = sandbox.user({ languageCode: "ru" });
+    russian.send("/start buy_mug");
+    const russianCard = await russian.waitForButton("TON");
+    const answer = await russian.pressData("buy:mug:ton:NaN", russianCard);
+    expect(answer?.text).toBe(
+      "Эта кнопка больше не действует. Нажмите /shop, чтобы начать заново.",
+    );
   });
 
   it("answers a deep link to a product that does not exist, and opens one that does", async () => {

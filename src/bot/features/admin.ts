@@ -9,7 +9,7 @@ import { displayAddress, explorerTxLink } from "../../payments/ton/links.js";
 import type { UnmatchedPayment } from "../../payments/unmatched.js";
 import { readHealth } from "../admin/health.js";
 import type { AdminServices } from "../admin/services.js";
-import { adminData } from "../callback-data.js";
+import { adminData, onPress } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml, formatPrice, formatTime } from "../format.js";
 import { localized } from "../i18n.js";
@@ -192,7 +192,7 @@ export function adminFeature(services: AdminServices) {
     ].join("\n");
   }
 
-  const views: Record<string, (ctx: BotContext) => Promise<string>> = {
+  const views = {
     balances,
     sales,
     orders,
@@ -204,24 +204,23 @@ export function adminFeature(services: AdminServices) {
     ctx.reply(ctx.t("admin-menu"), { parse_mode: "HTML", reply_markup: menu(ctx) }),
   );
 
-  admins.callbackQuery(adminData.filter(), async (ctx) => {
-    const { view } = adminData.unpack(ctx.callbackQuery.data);
-    await ctx.answerCallbackQuery();
-    if (view === "menu") {
-      return ctx.editMessageText(ctx.t("admin-menu"), {
+  admins.use(
+    onPress(adminData, {}, async (ctx, { view }) => {
+      await ctx.answerCallbackQuery();
+      if (view === "menu") {
+        return ctx.editMessageText(ctx.t("admin-menu"), {
+          parse_mode: "HTML",
+          reply_markup: menu(ctx),
+        });
+      }
+      if (view === "export") return exportCsv(ctx);
+      return ctx.editMessageText(await views[view](ctx), {
         parse_mode: "HTML",
-        reply_markup: menu(ctx),
+        reply_markup: back(ctx),
+        link_preview_options: { is_disabled: true },
       });
-    }
-    if (view === "export") return exportCsv(ctx);
-    const render = views[view];
-    if (!render) return;
-    return ctx.editMessageText(await render(ctx), {
-      parse_mode: "HTML",
-      reply_markup: back(ctx),
-      link_preview_options: { is_disabled: true },
-    });
-  });
+    }),
+  );
 
   async function exportCsv(ctx: BotContext) {
     const to = store.now();

@@ -1,29 +1,24 @@
-import { type PaymentMethod, priceOf } from "../../catalog/catalog.js";
+import { priceOf } from "../../catalog/catalog.js";
 import type { Order } from "../../orders/order.js";
-import { buyData } from "../callback-data.js";
-import type { BotContext } from "../context.js";
+import type { ButtonValues, buyData, Press } from "../callback-data.js";
 import { availableOf, type ShopServices } from "../services.js";
 
 /**
- * A "Pay with …" press, checked as if forged — the product, the quantity, the method and the
- * stock — and answered; the order it creates, or undefined after a polite refusal.
+ * A "Pay with …" press, checked as if forged — the product, the quantity against its limit, the
+ * method and the stock — and answered; the order it creates, or undefined after a polite refusal.
  */
 export async function orderFromBuyButton(
-  ctx: BotContext,
+  ctx: Press,
   services: ShopServices,
+  { id, quantity, method }: ButtonValues<typeof buyData>,
 ): Promise<Order | undefined> {
-  const data = ctx.callbackQuery?.data ?? "";
   const from = ctx.from;
-  if (!from) return undefined;
-  const { id, quantity, method } = buyData.unpack(data);
   const product = services.catalog.find(id);
-  const valid =
-    Number.isInteger(quantity) && quantity >= 1 && quantity <= (product?.maxQuantity ?? 0);
-  const offered = (services.payMethods as readonly string[]).includes(method);
-  const price =
-    product && valid && offered ? priceOf(product, method as PaymentMethod, quantity) : undefined;
+  const valid = quantity <= (product?.maxQuantity ?? 0);
+  const offered = services.payMethods.includes(method);
+  const price = product && valid && offered ? priceOf(product, method, quantity) : undefined;
   if (!product || !price) {
-    services.log.warn({ userId: from.id, data }, "refused a buy button");
+    services.log.warn({ userId: from.id, data: ctx.callbackQuery.data }, "refused a buy button");
     await ctx.answerCallbackQuery({ text: ctx.t("pay-method-unavailable"), show_alert: true });
     return undefined;
   }

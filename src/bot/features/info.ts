@@ -1,5 +1,5 @@
 import { Composer } from "grammy";
-import { languageData } from "../callback-data.js";
+import { languageData, onPress } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml } from "../format.js";
 import { LOCALES } from "../i18n.js";
@@ -27,15 +27,13 @@ export function infoFeature(showProduct: (ctx: BotContext, productId: string) =>
     );
     return ctx.reply(ctx.t("language-choose"), { reply_markup: languageKeyboard(LOCALES, names) });
   });
-  feature.callbackQuery(languageData.filter(), async (ctx) => {
-    const { code } = languageData.unpack(ctx.callbackQuery.data);
-    if (!(LOCALES as readonly string[]).includes(code)) {
-      return ctx.answerCallbackQuery({ text: ctx.t("error-forged"), show_alert: true });
-    }
-    await ctx.i18n.setLocale(code);
-    await ctx.answerCallbackQuery();
-    return ctx.editMessageText(ctx.t("language-set"));
-  });
+  feature.use(
+    onPress(languageData, {}, async (ctx, { code }) => {
+      await ctx.i18n.setLocale(code);
+      await ctx.answerCallbackQuery();
+      await ctx.editMessageText(ctx.t("language-set"));
+    }),
+  );
 
   return feature;
 }

@@ -2,7 +2,7 @@ import type { I18n } from "@grammyjs/i18n";
 import { Composer, type Context } from "grammy";
 import { shippingFor } from "../../payments/telegram/checkout.js";
 import { invoiceFor } from "../../payments/telegram/invoice.js";
-import { buyData } from "../callback-data.js";
+import { type ButtonValues, buyData, onPress, type Press } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { localized, negotiateLocale } from "../i18n.js";
 import { paymentMessageKey, type ShopServices } from "../services.js";
@@ -18,37 +18,36 @@ export function payTelegramFeature(services: ShopServices) {
   const { catalog, store, telegramPayments } = services;
   if (!telegramPayments) return feature;
 
-  feature.callbackQuery(
-    [buyData.filter({ method: "stars" }), buyData.filter({ method: "fiat" })],
-    async (ctx) => {
-      const order = await orderFromBuyButton(ctx, services);
-      const product = order && catalog.find(order.productId);
-      if (!order || !product) return;
-      const invoice = invoiceFor(order, product, {
-        catalog,
-        providerToken: services.providerToken,
-        locale: order.lang,
-      });
-      const sent = await ctx.replyWithInvoice(
-        invoice.title,
-        invoice.description,
-        invoice.payload,
-        invoice.currency,
-        invoice.prices,
-        invoice.other,
-      );
-      await services.redis.set(
-        paymentMessageKey(services.prefix, order.id),
-        String(sent.message_id),
-        "PX",
-        services.orderTtlMs + 7 * 86_400_000,
-      );
-      services.log.info(
-        { orderId: order.id, userId: ctx.from.id, method: order.method },
-        "invoice sent",
-      );
-    },
-  );
+  const sendInvoice = async (ctx: Press, button: ButtonValues<typeof buyData>) => {
+    const order = await orderFromBuyButton(ctx, services, button);
+    const product = order && catalog.find(order.productId);
+    if (!order || !product) return;
+    const invoice = invoiceFor(order, product, {
+      catalog,
+      providerToken: services.providerToken,
+      locale: order.lang,
+    });
+    const sent = await ctx.replyWithInvoice(
+      invoice.title,
+      invoice.description,
+      invoice.payload,
+      invoice.currency,
+      invoice.prices,
+      invoice.other,
+    );
+    await services.redis.set(
+      paymentMessageKey(services.prefix, order.id),
+      String(sent.message_id),
+      "PX",
+      services.orderTtlMs + 7 * 86_400_000,
+    );
+    services.log.info(
+      { orderId: order.id, userId: ctx.from.id, method: order.method },
+      "invoice sent",
+    );
+  };
+  feature.use(onPress(buyData, { method: "stars" }, sendInvoice));
+  feature.use(onPress(buyData, { method: "fiat" }, sendInvoice));
 
   feature.on("shipping_query", async (ctx) => {
     const query = ctx.shippingQuery;

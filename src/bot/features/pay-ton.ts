@@ -1,7 +1,7 @@
 import { Composer, InputFile } from "grammy";
 import { outstanding } from "../../orders/order.js";
 import { OrderNotFound } from "../../orders/store.js";
-import { buyData, checkOrderData } from "../callback-data.js";
+import { buyData, checkOrderData, onPress } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { paymentMessageKey, paymentQrKey, type ShopServices } from "../services.js";
 import { orderStatusText } from "../status.js";
@@ -13,8 +13,8 @@ export function payTonFeature(services: ShopServices) {
   const feature = new Composer<BotContext>();
   const { catalog, store, merchantAddress, testnet } = services;
 
-  feature.callbackQuery(buyData.filter({ method: "ton" }), async (ctx) => {
-    const order = await orderFromBuyButton(ctx, services);
+  const buy = onPress(buyData, { method: "ton" }, async (ctx, button) => {
+    const order = await orderFromBuyButton(ctx, services, button);
     if (!order) return;
     const product = catalog.find(order.productId);
     if (!product) return;
@@ -49,8 +49,7 @@ export function payTonFeature(services: ShopServices) {
   });
 
   // The watcher decides whether money arrived; this button only reports what it decided.
-  feature.callbackQuery(checkOrderData.filter(), async (ctx) => {
-    const { orderId } = checkOrderData.unpack(ctx.callbackQuery.data);
+  const check = onPress(checkOrderData, {}, async (ctx, { orderId }) => {
     const order = await store.require(orderId).catch((error: unknown) => {
       if (error instanceof OrderNotFound) return undefined;
       throw error;
@@ -64,5 +63,6 @@ export function payTonFeature(services: ShopServices) {
     return ctx.answerCallbackQuery({ text: text.replace(/<[^>]+>/g, ""), show_alert: true });
   });
 
+  feature.use(buy, check);
   return feature;
 }

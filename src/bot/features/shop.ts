@@ -1,6 +1,6 @@
 import { Composer, GrammyError } from "grammy";
 import { type Product, priceOf } from "../../catalog/catalog.js";
-import { productData, quantityData, shopData } from "../callback-data.js";
+import { onPress, productData, quantityData, shopData } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml, formatPrice } from "../format.js";
 import { localized } from "../i18n.js";
@@ -83,14 +83,9 @@ export function shopFeature(services: ShopServices) {
   }
 
   feature.command("shop", showCatalog);
-  feature.callbackQuery(shopData.filter(), showCatalog);
-  feature.callbackQuery(productData.filter(), (ctx) =>
-    showProduct(ctx, productData.unpack(ctx.callbackQuery.data).id),
-  );
-  feature.callbackQuery(quantityData.filter(), (ctx) => {
-    const { id, quantity } = quantityData.unpack(ctx.callbackQuery.data);
-    return showProduct(ctx, id, quantity);
-  });
+  feature.use(onPress(shopData, {}, showCatalog));
+  feature.use(onPress(productData, {}, (ctx, { id }) => showProduct(ctx, id)));
+  feature.use(onPress(quantityData, {}, (ctx, { id, quantity }) => showProduct(ctx, id, quantity)));
 
   return { feature, showProduct };
 }

@@ -11,7 +11,7 @@ import {
   WalletNotConnected,
   WalletOnWrongNetwork,
 } from "../../payments/tonconnect/errors.js";
-import { walletData } from "../callback-data.js";
+import { onPress, walletData } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml, formatAmount, formatTime } from "../format.js";
 import type { ShopServices } from "../services.js";
@@ -112,21 +112,19 @@ export function walletFeature(services: ShopServices) {
     else await offer(from);
   });
 
-  feature.callbackQuery(walletData.filter({ action: "connect" }), async (ctx) => {
-    const { orderId } = walletData.unpack(ctx.callbackQuery.data);
+  const connect = onPress(walletData, { action: "connect" }, async (ctx, { orderId }) => {
     await ctx.answerCallbackQuery();
     await remember(ctx);
     await offer(ctx, orderId || undefined);
   });
 
-  feature.callbackQuery(walletData.filter({ action: "disconnect" }), async (ctx) => {
+  const disconnect = onPress(walletData, { action: "disconnect" }, async (ctx) => {
     await ctx.answerCallbackQuery();
     const had = await wallets.disconnect(ctx.from.id);
     await ctx.reply(ctx.t(had ? "wallet-disconnected" : "wallet-none"));
   });
 
-  feature.callbackQuery(walletData.filter({ action: "pay" }), async (ctx) => {
-    const { orderId } = walletData.unpack(ctx.callbackQuery.data);
+  const pay = onPress(walletData, { action: "pay" }, async (ctx, { orderId }) => {
     await remember(ctx);
     try {
       // Told before the request leaves, so no answer from the wallet can arrive ahead of it.
@@ -178,5 +176,6 @@ export function walletFeature(services: ShopServices) {
     }
   });
 
+  feature.use(connect, disconnect, pay);
   return feature;
 }
