@@ -149,6 +149,43 @@ describe("ordersCsv", () => {
   });
 });
 
+describe("ordersCsv and what a buyer typed", () => {
+  it("prefixes with ' every cell that starts as a formula would, and nothing else", async () => {
+    const p = `${prefix}formulas:`;
+    const shop = clockedShop(redis, p);
+    // OWASP's list, and the full-width forms some spreadsheets read as the same characters.
+    const starts = ["=", "+", "-", "@", "\t", "\r", "\uFF1D", "\uFF0B", "\uFF0D", "\uFF20"];
+    const typed = [...starts.map((c) => `${c}1+1`), "Anne-Marie", "5 = 5", "O'Neil"];
+    for (const [i, name] of typed.entries()) {
+      const order = await shop.create(W0 + i, { method: "fiat", currency: "USD", amount: 500n });
+      await shop.pay(order, 500n, W0 + i, {
+        reference: {
+          orderInfo: JSON.stringify({
+            name,
+            email: name,
+            shipping_address: { street_line1: name, city: "Paris", country_code: "FR" },
+          }),
+        },
+      });
+    }
+    const rows = rowsOf(await ordersCsv(shop.store, redis, p, W0, W1));
+    expect(rows.map((r) => r.buyer_name)).toEqual([
+      ...starts.map((c) => `'${c}1+1`),
+      "Anne-Marie",
+      "5 = 5",
+      "O'Neil",
+    ]);
+    expect(rows.map((r) => r.buyer_email)).toEqual(rows.map((r) => r.buyer_name));
+    expect(rows.map((r) => r.shipping_address)).toEqual(
+      rows.map((r) => `${r.buyer_name}, Paris, FR`),
+    );
+    // Amounts are exact decimals that are never negative, so none is touched.
+    expect(new Set(rows.map((r) => [r.amount, r.paid, r.payment_amount].join()))).toEqual(
+      new Set(["5,5,5"]),
+    );
+  });
+});
+
 describe("ordersCsv from the store", () => {
   it("keeps amounts beyond a double's precision exact, and marks held orders", async () => {
     const p = `${prefix}exact:`;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { expireOrders } from "../../src/jobs/expire.js";
 import { OrderStore } from "../../src/orders/store.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
-import { checkoutTon, orderReaches, startShop } from "../support/sandbox.js";
+import { checkoutTon, invoiceFor, orderReaches, startShop } from "../support/sandbox.js";
 
 const ADMIN_ID = 900_001;
 
@@ -136,6 +136,26 @@ describe("the merchant's /admin", () => {
     expect(row).toContain("fulfilled");
     expect(row).toContain("0.5");
     expect(row).toContain("ton:");
+  });
+
+  it("exports a buyer's name that reads as a formula as text, not as a formula", async () => {
+    sandbox = await startShop({ config: { adminIds: [ADMIN_ID] } });
+    const admin = sandbox.user({ id: ADMIN_ID });
+    const buyer = sandbox.user({ firstName: '=HYPERLINK("http://evil.example","Click")' });
+    const { invoice, orderId } = await invoiceFor(buyer, "mug", "Card");
+    expect((await buyer.payInvoice(invoice, { orderInfo: { phone_number: "+15550100" } })).ok).toBe(
+      true,
+    );
+    await orderReaches(sandbox, orderId, "fulfilled");
+
+    admin.send("/admin");
+    await admin.press("Export", await admin.waitForButton("Export"));
+    const file = await admin.waitFor((m) => m.document !== undefined);
+    const csv = file.document?.bytes?.toString("utf8") ?? "";
+    const row = csv.split("\n").find((line) => line.startsWith(orderId));
+    expect(row).toContain(`"'=HYPERLINK(""http://evil.example"",""Click"")"`);
+    expect(row).toContain(",'+15550100,");
+    expect(row).toContain(",9.99,9.99,");
   });
 });
 
