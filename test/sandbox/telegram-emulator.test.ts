@@ -642,6 +642,70 @@ describe("answerCallbackQuery", () => {
   });
 });
 
+describe("groups", () => {
+  it("gives a bot in privacy mode only the commands meant for it, and an admin bot everything", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user({ firstName: "Alice" });
+    const bob = emulator.user({ firstName: "Bob" });
+    const team = emulator.group({ title: "Shop team", members: [alice, bob] });
+    const bot = emulator.bot.username;
+
+    team.send(alice, "good morning");
+    team.send(alice, "/admin@other_bot");
+    team.send(alice, "/admin");
+    team.send(bob, `/admin@${bot} now`);
+    const [meant] = await api.getUpdates({ timeout: 1 });
+    const message = defined(meant?.message, "the command");
+    expect(message.text).toBe(`/admin@${bot} now`);
+    expect(message.entities).toEqual([
+      { type: "bot_command", offset: 0, length: `/admin@${bot}`.length },
+    ]);
+    expect(message.chat).toEqual({ id: team.id, type: "group", title: "Shop team" });
+    expect(message.chat.id).toBeLessThan(0);
+    expect(message.from?.id).toBe(bob.id);
+    // Everyone in the group sees all four.
+    expect(emulator.state.messages(team.id)).toHaveLength(4);
+
+    // Once the bot has written in the group, a bare command reaches it too; chatter still does not.
+    await api.sendMessage(team.id, "Hello, team");
+    team.send(alice, "/help");
+    team.send(alice, "thanks");
+    const after = await api.getUpdates({ offset: (meant?.update_id ?? 0) + 1, timeout: 1 });
+    expect(after.map((u) => u.message?.text)).toEqual(["/help"]);
+
+    const staff = emulator.group({ supergroup: true, members: [alice], botIsAdmin: true });
+    expect(String(staff.id)).toMatch(/^-100\d{10}$/);
+    staff.send(alice, "anything at all");
+    const all = await api.getUpdates({ offset: (after.at(-1)?.update_id ?? 0) + 1, timeout: 1 });
+    expect(all.map((u) => [u.message?.chat.type, u.message?.text])).toEqual([
+      ["supergroup", "anything at all"],
+    ]);
+  });
+
+  it("passes on a member's press of a button in the group, and no one else's", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    const outsider = emulator.user();
+    const team = emulator.group({ members: [alice] });
+    const sent = await api.sendMessage(team.id, "Menu", { reply_markup: BUY_KEYBOARD });
+    const menu = defined(team.fromBot().at(-1), "the menu");
+    expect(menu.messageId).toBe(sent.message_id);
+    expect(sent.chat.id).toBe(team.id);
+
+    const answered = alice.press("Buy", menu);
+    const [update] = await api.getUpdates({ timeout: 5 });
+    const query = defined(update?.callback_query, "the callback query");
+    await api.answerCallbackQuery(query.id, { text: "ok" });
+    expect(query.from.id).toBe(alice.id);
+    expect(query.message?.chat.id).toBe(team.id);
+    expect(query.chat_instance).not.toBe(String(alice.id));
+    expect(await answered).toEqual({ text: "ok" });
+
+    expect(() => outsider.pressData("buy:mug", menu)).toThrow(/cannot see chat/);
+    expect(() => team.send(outsider, "hi")).toThrow(/no member/);
+  });
+});
+
 describe("setMyCommands", () => {
   it("keeps one list per scope and language, as getMyCommands reads them back", async () => {
     const { emulator, api } = await startEmulator();

@@ -1,5 +1,6 @@
 export { type InvoicePayment, type PayInvoiceOptions, SAMPLE_ADDRESS } from "./checkout.js";
 export { BotApiError } from "./errors.js";
+export { EmulatedGroup, type EmulatedGroupOptions } from "./group.js";
 export {
   startTelegramEmulator,
   type TelegramEmulator,

@@ -9,6 +9,7 @@ import {
   tooManyRequests,
   UNAUTHORIZED,
 } from "./errors.js";
+import { EmulatedGroup, type EmulatedGroupOptions } from "./group.js";
 import type { Handler } from "./methods/context.js";
 import { messageMethods } from "./methods/messages.js";
 import { paymentMethods } from "./methods/payments.js";
@@ -50,6 +51,8 @@ export interface TelegramEmulator {
   stats: TelegramEmulatorStats;
   /** A person who has opened a chat with the bot. */
   user(options?: EmulatedUserOptions): EmulatedUser;
+  /** A group the bot was added to, with its members. */
+  group(options?: EmulatedGroupOptions): EmulatedGroup;
   close(): Promise<void>;
 }
 
@@ -76,7 +79,8 @@ export async function startTelegramEmulator(
     is_bot: true,
     first_name: "TON Shop",
     username: options.username ?? "ton_shop_sandbox_bot",
-    can_join_groups: false,
+    // BotFather's defaults: groups allowed, privacy mode on.
+    can_join_groups: true,
     can_read_all_group_messages: false,
     supports_inline_queries: false,
     can_connect_to_business: false,
@@ -167,6 +171,9 @@ export async function startTelegramEmulator(
         preCheckoutTimeoutMs: options.preCheckoutTimeoutMs ?? 10_000,
         ...userOptions,
       });
+    },
+    group(groupOptions) {
+      return new EmulatedGroup(state, groupOptions);
     },
     async close() {
       pusher.stop();

@@ -115,9 +115,17 @@ export interface PendingQuery {
   answer(params: Record<string, unknown>): void;
 }
 
+/** A group or supergroup the bot is a member of. */
+export type GroupChat = Chat.GroupChat | Chat.SupergroupChat;
+
 interface ChatRecord {
-  chat: Chat.PrivateChat;
-  user: User;
+  chat: Chat.PrivateChat | GroupChat;
+  /** The person at the other end of a private chat; undefined for a group. */
+  user: User | undefined;
+  /** A group's members, the bot aside; empty for a private chat. */
+  members: Map<number, User>;
+  /** An administrator bot receives every message of its group, whatever its privacy mode. */
+  botIsAdmin: boolean;
   blocked: boolean;
   nextMessageId: number;
   messages: ChatMessage[];
@@ -160,7 +168,53 @@ export class EmulatorState {
     const chat: Chat.PrivateChat = { id: user.id, type: "private", first_name: user.first_name };
     if (user.last_name !== undefined) chat.last_name = user.last_name;
     if (user.username !== undefined) chat.username = user.username;
-    this.chats.set(user.id, { chat, user, blocked: false, nextMessageId: 1, messages: [] });
+    this.chats.set(user.id, {
+      chat,
+      user,
+      members: new Map(),
+      botIsAdmin: false,
+      blocked: false,
+      nextMessageId: 1,
+      messages: [],
+    });
+  }
+
+  /** Registers a group the bot was added to, with its members. */
+  addGroup(chat: GroupChat, members: readonly User[], botIsAdmin: boolean): void {
+    if (this.chats.has(chat.id)) throw new Error(`chat ${chat.id} exists already`);
+    this.chats.set(chat.id, {
+      chat,
+      user: undefined,
+      members: new Map(members.map((member) => [member.id, member])),
+      botIsAdmin,
+      blocked: false,
+      nextMessageId: 1,
+      messages: [],
+    });
+  }
+
+  /** Whether `userId` can see and write in `chatId`: their private chat, or a group they are in. */
+  isInChat(chatId: number, userId: number): boolean {
+    const record = this.chats.get(chatId);
+    return record !== undefined && (record.user?.id === userId || record.members.has(userId));
+  }
+
+  /**
+   * Whether the bot gets a group member's message as an update. In privacy mode (the default,
+   * unless the bot is the group's administrator) it gets only commands meant for it — /cmd@bot,
+   * or a bare /cmd when it was the last bot to write in the group (here the only bot) — and
+   * replies to its own messages; in a private chat it gets everything.
+   */
+  botReceives(chatId: number, message: Message): boolean {
+    const record = this.record(chatId);
+    if (record.chat.type === "private" || record.botIsAdmin) return true;
+    if (this.bot.can_read_all_group_messages) return true;
+    if (message.reply_to_message?.from?.id === this.bot.id) return true;
+    const command = /^\/[A-Za-z0-9_]+(?:@([A-Za-z0-9_]+))?/.exec(message.text ?? "");
+    if (command === null) return false;
+    const addressee = command[1];
+    if (addressee !== undefined) return addressee.toLowerCase() === this.bot.username.toLowerCase();
+    return record.messages.some((m) => m.fromBot);
   }
 
   setBlocked(userId: number, blocked: boolean): void {
@@ -172,17 +226,24 @@ export class EmulatorState {
     const record =
       typeof chatId === "number"
         ? this.chats.get(chatId)
-        : [...this.chats.values()].find((c) => `@${c.user.username ?? ""}` === chatId);
+        : [...this.chats.values()].find(
+            (c) =>
+              `@${c.user?.username ?? (c.chat.type === "supergroup" ? c.chat.username : "")}` ===
+              chatId,
+          );
     if (record === undefined) throw badRequest("chat not found");
     if (record.blocked) throw forbidden("bot was blocked by the user");
     return record;
   }
 
+  /** The person of a private chat. */
   userOf(chatId: number): User {
-    return this.record(chatId).user;
+    const { user } = this.record(chatId);
+    if (user === undefined) throw badRequest("user not found");
+    return user;
   }
 
-  chatOf(chatId: number): Chat.PrivateChat {
+  chatOf(chatId: number): Chat.PrivateChat | GroupChat {
     return this.record(chatId).chat;
   }
 
@@ -194,19 +255,27 @@ export class EmulatorState {
     return this.messages(chatId).find((m) => m.messageId === messageId && !m.deleted);
   }
 
-  /** Stores a new message; `build` gets the id and sender fields and adds the content. */
+  /**
+   * Stores a new message; `build` gets the id and sender fields and adds the content. A message
+   * not from the bot is from the private chat's user, or from `sender`, a member of the group.
+   */
   addMessage(
     chatId: number,
     fromBot: boolean,
     build: (base: Message) => Omit<ChatMessage, "messageId" | "chatId" | "fromBot" | "date">,
+    sender?: User,
   ): ChatMessage {
     const record = this.record(chatId);
+    const from = fromBot ? this.bot : (sender ?? record.user);
+    if (from === undefined || (!fromBot && !this.isInChat(chatId, from.id))) {
+      throw new Error(`no member of chat ${chatId} to send this message`);
+    }
     const date = unixNow();
     const base = {
       message_id: record.nextMessageId++,
       date,
       chat: record.chat,
-      from: fromBot ? this.bot : record.user,
+      from,
     } as Message;
     const stored: ChatMessage = {
       messageId: base.message_id,

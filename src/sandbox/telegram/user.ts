@@ -1,4 +1,5 @@
 import type { Message, MessageEntity, ShippingOption, Update, User } from "grammy/types";
+import { ChatView } from "./chat-view.js";
 import {
   type InvoicePayment,
   NO_ANSWER,
@@ -8,7 +9,6 @@ import {
   refused,
   SAMPLE_ADDRESS,
 } from "./checkout.js";
-import { callbackDataOf } from "./markup.js";
 import { buyerPartner, STARS } from "./methods/payments.js";
 import {
   type ChatMessage,
@@ -38,32 +38,33 @@ export interface CallbackAnswer {
   url?: string;
 }
 
-export interface WaitOptions {
-  timeoutMs?: number;
-  /** Only messages with a greater id count (e.g. those sent after an action). */
-  after?: number;
-}
-
 type NonChannelMessage = Message & Update.NonChannel;
 
 let nextUserId = 500_000_000;
 const DEFAULT_WAIT_MS = 10_000;
+
+/** A text message's content; a leading /command (with an optional @bot) is marked as Telegram marks it. */
+export function textContent(text: string): { text: string; entities?: MessageEntity[] } {
+  const command = /^\/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?/.exec(text);
+  return command === null
+    ? { text }
+    : { text, entities: [{ type: "bot_command", offset: 0, length: command[0].length }] };
+}
 
 /**
  * A person in a private chat with the bot: sends text, presses buttons, pays invoices, and reads
  * what the bot sent. Every action goes through the emulator's update queue, so the bot sees
  * exactly the updates Telegram would send.
  */
-export class EmulatedUser {
+export class EmulatedUser extends ChatView {
   readonly user: User;
   private readonly preCheckoutTimeoutMs: number;
 
-  constructor(
-    private readonly state: EmulatorState,
-    options: EmulatedUserOptions = {},
-  ) {
+  constructor(state: EmulatorState, options: EmulatedUserOptions = {}) {
+    const id = options.id ?? nextUserId++;
+    super(state, id);
     this.user = {
-      id: options.id ?? nextUserId++,
+      id,
       is_bot: false,
       first_name: options.firstName ?? "Alice",
       ...(options.username === undefined ? {} : { username: options.username }),
@@ -79,14 +80,12 @@ export class EmulatedUser {
 
   /** Sends a text message; a leading /command is marked as Telegram marks it. */
   send(text: string): ChatMessage {
-    const command = /^\/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?/.exec(text);
-    const entities: MessageEntity[] =
-      command === null ? [] : [{ type: "bot_command", offset: 0, length: command[0].length }];
+    const content = textContent(text);
     const stored = this.state.addMessage(this.id, false, (base) => ({
       text,
       edits: 0,
       deleted: false,
-      message: { ...base, text, ...(entities.length > 0 ? { entities } : {}) } as Message,
+      message: { ...base, ...content } as Message,
     }));
     this.state.queue.push({ message: stored.message as NonChannelMessage });
     return stored;
@@ -127,14 +126,21 @@ export class EmulatedUser {
     throw new Error(`no link button matching ${label} in the chat`);
   }
 
-  /** Sends callback data as if a button carried it — including data no button carries. */
+  /**
+   * Sends callback data as if a button carried it — including data no button carries — from a
+   * message in this user's chat with the bot or in a group they are a member of.
+   */
   pressData(data: string, message: ChatMessage): Promise<CallbackAnswer | undefined> {
+    if (!this.state.isInChat(message.chatId, this.id)) {
+      throw new Error(`user ${this.id} cannot see chat ${message.chatId}`);
+    }
     return this.ask("callback_query", DEFAULT_WAIT_MS, (id) => ({
       callback_query: {
         id,
         from: this.user,
         message: message.message as NonChannelMessage,
-        chat_instance: String(this.id),
+        // One value per chat the button was sent to.
+        chat_instance: String(message.chatId),
         data,
       },
     })) as Promise<CallbackAnswer | undefined>;
@@ -310,66 +316,5 @@ export class EmulatedUser {
       });
       this.state.queue.push(update(id));
     });
-  }
-
-  /** What the bot sent to this chat, oldest first, deleted messages left out. */
-  fromBot(): ChatMessage[] {
-    return this.state.messages(this.id).filter((m) => m.fromBot && !m.deleted);
-  }
-
-  /** The id of the newest message in the chat, for `waitFor({ after })`. */
-  lastMessageId(): number {
-    return this.state.messages(this.id).at(-1)?.messageId ?? 0;
-  }
-
-  /** Resolves with the first bot message (as it is now, edits included) that satisfies `test`. */
-  waitFor(test: (message: ChatMessage) => boolean, options: WaitOptions = {}) {
-    const after = options.after ?? 0;
-    const find = () => this.fromBot().find((m) => m.messageId > after && test(m));
-    return new Promise<ChatMessage>((resolve, reject) => {
-      const found = find();
-      if (found !== undefined) {
-        resolve(found);
-        return;
-      }
-      const timer = setTimeout(() => {
-        stop();
-        const seen = this.fromBot()
-          .map((m) => `#${m.messageId}: ${(m.text ?? m.caption ?? "[media]").slice(0, 120)}`)
-          .join("\n");
-        reject(new Error(`no matching bot message within the wait; the chat has:\n${seen}`));
-      }, options.timeoutMs ?? DEFAULT_WAIT_MS);
-      const stop = this.state.onChange(this.id, () => {
-        const match = find();
-        if (match === undefined) return;
-        clearTimeout(timer);
-        stop();
-        resolve(match);
-      });
-    });
-  }
-
-  /** Waits for a bot message whose text or caption contains `fragment`. */
-  waitForText(fragment: string | RegExp, options: WaitOptions = {}): Promise<ChatMessage> {
-    return this.waitFor((m) => {
-      const text = m.text ?? m.caption ?? "";
-      return typeof fragment === "string" ? text.includes(fragment) : fragment.test(text);
-    }, options);
-  }
-
-  /** Waits for a bot message carrying an inline button whose label contains `label`. */
-  waitForButton(label: string, options: WaitOptions = {}): Promise<ChatMessage> {
-    return this.waitFor(
-      (m) =>
-        m.replyMarkup !== undefined &&
-        "inline_keyboard" in m.replyMarkup &&
-        m.replyMarkup.inline_keyboard.flat().some((b) => b.text.includes(label)),
-      options,
-    );
-  }
-
-  /** The callback data of every button on a message, for forging checks. */
-  buttonsData(message: ChatMessage): string[] {
-    return callbackDataOf(message.replyMarkup);
   }
 }
