@@ -184,6 +184,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           },
           {
             adminIds: config.adminIds,
+            adminChatId: config.adminChatId,
             redis,
             prefix,
             catalog,

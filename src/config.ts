@@ -19,6 +19,8 @@ export interface Config {
   redisUrl: string;
   redisPrefix: string;
   adminIds: number[];
+  /** The group where admins work; /admin answers there (to ADMIN_IDS) besides private chats. */
+  adminChatId: number | undefined;
   catalogPath: string;
   paymentProviderToken: string | undefined;
   fiatCurrency: string;
@@ -95,6 +97,16 @@ const adminIds = z.string().transform((value, ctx) => {
   return ids;
 });
 
+/** A group's or supergroup's chat id: negative, at most 52 bits as Telegram promises. */
+const groupChatId = z
+  .string()
+  .trim()
+  .regex(/^-[1-9][0-9]{0,15}$/, {
+    error: "must be a group's chat id, a negative number such as -1001234567890",
+  })
+  .transform(Number)
+  .refine(Number.isSafeInteger, { error: "is beyond any Telegram chat id" });
+
 const schema = z.object({
   BOT_TOKEN: z
     .string()
@@ -129,6 +141,7 @@ const schema = z.object({
     .default("redis://127.0.0.1:6379"),
   REDIS_PREFIX: z.string().default("tpb:"),
   ADMIN_IDS: adminIds.default([]),
+  ADMIN_CHAT_ID: unlessBlank(groupChatId),
   CATALOG_PATH: z.string().trim().min(1).default("catalog.example.json"),
   PAYMENT_PROVIDER_TOKEN: optionalText,
   FIAT_CURRENCY: z
@@ -186,6 +199,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     adminIds: e.ADMIN_IDS,
+    adminChatId: e.ADMIN_CHAT_ID,
     catalogPath: e.CATALOG_PATH,
     paymentProviderToken: e.PAYMENT_PROVIDER_TOKEN,
     fiatCurrency: e.FIAT_CURRENCY,

@@ -87,6 +87,21 @@ describe("config", () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it("reads ADMIN_CHAT_ID as a group's chat id, and refuses a user's", () => {
+    expect(loadConfig({}).adminChatId).toBeUndefined();
+    expect(loadConfig({ ADMIN_CHAT_ID: "" }).adminChatId).toBeUndefined();
+    expect(loadConfig({ ADMIN_CHAT_ID: " -1001234567890 " }).adminChatId).toBe(-1001234567890);
+    expect(loadConfig({ ADMIN_CHAT_ID: "-4012345678" }).adminChatId).toBe(-4012345678);
+    for (const bad of ["123456789", "-0", "-12ab", "@shop_team", "-1e12"]) {
+      expect(() => loadConfig({ ADMIN_CHAT_ID: bad }), bad).toThrow(
+        /^ADMIN_CHAT_ID must be a group's chat id, a negative number such as -1001234567890$/,
+      );
+    }
+    expect(() => loadConfig({ ADMIN_CHAT_ID: "-9999999999999999" })).toThrow(
+      /^ADMIN_CHAT_ID is beyond any Telegram chat id$/,
+    );
+  });
+
   it("accepts any currency Telegram Payments supports, such as HUF", () => {
     expect(loadConfig({ FIAT_CURRENCY: "HUF" }).fiatCurrency).toBe("HUF");
     expect(loadConfig({ FIAT_CURRENCY: " JPY " }).fiatCurrency).toBe("JPY");

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { expireOrders } from "../../src/jobs/expire.js";
 import { OrderStore } from "../../src/orders/store.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
+import { capturedLog } from "../support/log.js";
 import { checkoutTon, invoiceFor, orderReaches, startShop } from "../support/sandbox.js";
 
 const ADMIN_ID = 900_001;
@@ -376,5 +377,128 @@ describe("money an admin must act on", () => {
     } finally {
       await sandbox.stop();
     }
+  });
+});
+
+describe("where /admin answers", () => {
+  const TEAM_CHAT = -1_001_234_567_890;
+  const UNKNOWN = "I don't know that command. Tap /help to see what I can do.";
+  const STALE = "This button is not valid any more. Tap /shop to start again.";
+  let sandbox: Sandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.stop();
+    sandbox = undefined;
+  });
+
+  /** The shop with ADMIN_CHAT_ID set, its log kept, an admin, and the refusals logged so far. */
+  async function shopWithTeamChat() {
+    const { records, log } = capturedLog();
+    const shop = await startShop({ config: { adminIds: [ADMIN_ID], adminChatId: TEAM_CHAT }, log });
+    sandbox = shop;
+    const admin = shop.user({ id: ADMIN_ID, firstName: "Merchant" });
+    const refusals = () =>
+      records().filter(
+        (r) => r.msg === "admin command refused" || r.msg === "admin button refused",
+      );
+    return { shop, admin, records, refusals, bot: `@${shop.telegram.bot.username}` };
+  }
+
+  it("refuses an admin's /admin, every admin command and admin button in any other group", async () => {
+    const { shop, admin, records, refusals, bot } = await shopWithTeamChat();
+    const friend = shop.user({ firstName: "Friend" });
+    const friends = shop.telegram.group({ title: "Friends", members: [admin, friend] });
+    const buyer = shop.user();
+    const { orderId } = await checkoutTon(buyer, "TON Developer");
+
+    const commands = ["admin", "order", "attach", "release", "resolve", "refund"];
+    for (const [i, command] of commands.entries()) {
+      friends.send(admin, `/${command}${bot} ${orderId}`);
+      const answers = () => friends.fromBot().filter((m) => m.text === UNKNOWN);
+      await expect.poll(() => answers().length).toBe(i + 1);
+    }
+    expect(refusals()).toHaveLength(commands.length);
+    for (const [i, line] of refusals().entries()) {
+      expect(line).toMatchObject({
+        level: 40,
+        userId: ADMIN_ID,
+        chatId: friends.id,
+        chatType: "group",
+        admin: true,
+        command: `/${commands[i]}`,
+      });
+      expect(line.err).toBeUndefined();
+    }
+
+    // An admin button pressed on a message in this group.
+    const reply = friends.fromBot()[0];
+    if (!reply) throw new Error("no reply in the group");
+    for (const view of ["sales", "export", "menu"]) {
+      const answer = await admin.pressData(`adm:${view}`, reply);
+      expect(answer).toEqual({ text: STALE, show_alert: true });
+    }
+    expect(refusals().slice(commands.length)).toMatchObject([
+      { level: 40, userId: ADMIN_ID, chatId: friends.id, view: "sales" },
+      { view: "export" },
+      { view: "menu" },
+    ]);
+
+    // Nothing was shown or changed: no menu, no figures, no file, no refund, no audit entry.
+    expect(friends.fromBot().map((m) => m.text)).toEqual(commands.map(() => UNKNOWN));
+    expect(reply.edits).toBe(0);
+    expect(friends.fromBot().some((m) => m.document !== undefined)).toBe(false);
+    expect(admin.fromBot().some((m) => m.text?.includes("Shop admin"))).toBe(false);
+    expect(await shop.app.audit.list(10)).toEqual([]);
+    expect((await shop.app.store.require(orderId)).status).toBe("pending");
+    expect(records().filter((r) => r.level >= 50)).toEqual([]);
+
+    // The same admin in a private chat is served as before.
+    admin.send("/admin");
+    await admin.waitForButton("Sales");
+  });
+
+  it("serves an admin in ADMIN_CHAT_ID, and refuses its members who are not admins", async () => {
+    const { shop, admin, refusals, bot } = await shopWithTeamChat();
+    const support = shop.user({ firstName: "Support" });
+    const team = shop.telegram.group({
+      id: TEAM_CHAT,
+      supergroup: true,
+      title: "Shop team",
+      members: [admin, support],
+    });
+
+    team.send(admin, `/admin${bot}`);
+    const menu = await team.waitForButton("Sales");
+    expect(menu.text).toBe("Shop admin — choose a view.");
+    expect(await admin.press("Sales", menu)).toEqual({});
+    await team.waitForText("Today:");
+    expect(refusals()).toEqual([]);
+
+    // A member who is not in ADMIN_IDS: refused as anyone else, the menu left as it is.
+    const shown = structuredClone(menu.message);
+    expect(await support.press("Back", menu)).toEqual({ text: STALE, show_alert: true });
+    expect(await support.pressData("adm:export", menu)).toEqual({ text: STALE, show_alert: true });
+    expect(menu.message).toEqual(shown);
+    const before = team.lastMessageId();
+    team.send(support, `/admin${bot}`);
+    await team.waitForText(UNKNOWN, { after: before });
+    team.send(support, `/refund${bot} ord_anything`);
+    await expect.poll(() => team.fromBot().filter((m) => m.text === UNKNOWN).length).toBe(2);
+    expect(refusals()).toMatchObject([
+      { userId: support.id, chatId: TEAM_CHAT, chatType: "supergroup", admin: false, view: "menu" },
+      { userId: support.id, view: "export" },
+      { userId: support.id, command: "/admin" },
+      { userId: support.id, command: "/refund" },
+    ]);
+    expect(team.fromBot().some((m) => m.document !== undefined)).toBe(false);
+    expect(await shop.app.audit.list(10)).toEqual([]);
+
+    // The admin exports into the team chat.
+    await admin.press("Back", menu);
+    await admin.press("Export", await team.waitForButton("Export"));
+    const file = await team.waitFor((m) => m.document !== undefined);
+    expect(file.document?.filename).toMatch(/^orders-.*\.csv$/);
+    await expect
+      .poll(() => shop.app.audit.list(1))
+      .toMatchObject([{ adminId: ADMIN_ID, action: "export" }]);
   });
 });

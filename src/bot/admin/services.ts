@@ -13,6 +13,8 @@ import type { UnmatchedPayments } from "../../payments/unmatched.js";
 /** What the merchant's side of the bot needs. */
 export interface AdminServices {
   adminIds: readonly number[];
+  /** The admins' group (ADMIN_CHAT_ID), where /admin works as in a private chat; else none. */
+  adminChatId?: number;
   redis: Redis;
   prefix: string;
   catalog: Catalog;

@@ -17,16 +17,25 @@ import { shortRef } from "../unmatched-notice.js";
 
 const DAY = 86_400_000;
 const LIST = 5;
+/** Every command below; refused alike to anyone who may not use them where they ask. */
+const ADMIN_COMMANDS = ["admin", "order", "attach", "release", "resolve", "refund"];
 
 /**
- * /admin and everything under it, for ADMIN_IDS only: balances, sales, orders, exceptions with
- * actions (each written to the audit log), a CSV export and health. Anyone else falls through
- * to the unknown-command answer, and a forged admin button changes nothing.
+ * /admin and everything under it, for ADMIN_IDS only, in a private chat with the bot or in the
+ * admins' group (ADMIN_CHAT_ID): balances, sales, orders, exceptions with actions (each written
+ * to the audit log), a CSV export and health. Anyone else, and an admin in any other group, gets
+ * the unknown-command answer or the stale-button one, and a warn line; nothing changes.
  */
 export function adminFeature(services: AdminServices) {
   const feature = new Composer<BotContext>();
-  const admins = feature.filter((ctx) => services.adminIds.includes(ctx.from?.id ?? 0));
-  const { store, reports, unmatched, audit, log } = services;
+  const { store, reports, unmatched, audit, log, adminChatId } = services;
+  // Membership of the admins' group is not enough: its other members (support staff, say)
+  // read the notices there, but only ADMIN_IDS refund, attach or export.
+  const allowed = (ctx: BotContext) =>
+    ctx.from !== undefined &&
+    services.adminIds.includes(ctx.from.id) &&
+    (ctx.chat?.type === "private" || (adminChatId !== undefined && ctx.chat?.id === adminChatId));
+  const admins = feature.filter(allowed);
 
   const menu = (ctx: BotContext) =>
     new InlineKeyboard()
@@ -384,6 +393,25 @@ export function adminFeature(services: AdminServices) {
     await audit.record({ adminId: ctx.from?.id ?? 0, action: "refund", orderId: order.id });
     return ctx.reply(ctx.t("admin-refunded", { orderId: order.id }));
   });
+
+  const refused = (ctx: BotContext) => ({
+    userId: ctx.from?.id,
+    chatId: ctx.chat?.id,
+    chatType: ctx.chat?.type,
+    admin: services.adminIds.includes(ctx.from?.id ?? 0),
+  });
+  // Answered as a command nobody handles, by the unknown-command reply after this feature.
+  feature.command(ADMIN_COMMANDS, (ctx, next) => {
+    const command = (ctx.msg?.text ?? ctx.msg?.caption ?? "").split(/[\s@]/)[0];
+    log.warn({ ...refused(ctx), command }, "admin command refused");
+    return next();
+  });
+  feature.use(
+    onPress(adminData, {}, async (ctx, { view }) => {
+      log.warn({ ...refused(ctx), view }, "admin button refused");
+      await ctx.answerCallbackQuery({ text: ctx.t("error-forged"), show_alert: true });
+    }),
+  );
 
   /** A payer's raw address as a wallet app shows it (testnet form on testnet). */
   function walletOf(raw: string | undefined): string {

@@ -4,6 +4,8 @@ import type { ChatMessage, EmulatorState, GroupChat } from "./state.js";
 import { type EmulatedUser, textContent } from "./user.js";
 
 export interface EmulatedGroupOptions {
+  /** The chat id, e.g. one a shop is configured with; a fresh one of the right form by default. */
+  id?: number;
   title?: string;
   /** A supergroup (id -100…), as every group becomes once it grows or gets settings. */
   supergroup?: boolean;
@@ -25,9 +27,11 @@ export class EmulatedGroup extends ChatView {
     const n = nextGroup++;
     const title = options.title ?? `Group ${n}`;
     // Telegram's forms: a basic group is a negative number, a supergroup -100 and ten digits.
+    const id = options.id ?? (options.supergroup ? -(1_002_000_000_000 + n) : -(4_000_000_000 + n));
+    if (!Number.isSafeInteger(id) || id >= 0) throw new Error("a group's chat id is negative");
     const chat: GroupChat = options.supergroup
-      ? { id: -(1_000_000_000_000 + 2_000_000_000 + n), type: "supergroup", title }
-      : { id: -(4_000_000_000 + n), type: "group", title };
+      ? { id, type: "supergroup", title }
+      : { id, type: "group", title };
     super(state, chat.id);
     this.chat = chat;
     state.addGroup(
