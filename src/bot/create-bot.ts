@@ -95,9 +95,12 @@ export function createBot(options: BotOptions, services: ShopServices, admin?: A
   bot.use(ordersFeature(services));
   if (admin) bot.use(adminFeature(admin));
 
-  // A command nobody handles — including /admin from someone who is not an admin.
+  // A command nobody handles — including /admin from someone who is not an admin. In a group,
+  // /cmd@other_bot is another bot's to answer.
   bot.on("message:text", async (ctx, next) => {
     if (!ctx.message.text.startsWith("/")) return next();
+    const addressee = /^\/\w+@(\w+)/.exec(ctx.message.text)?.[1];
+    if (addressee && addressee.toLowerCase() !== ctx.me.username.toLowerCase()) return next();
     await ctx.reply(ctx.t("unknown-command"));
   });
 

@@ -501,4 +501,15 @@ describe("where /admin answers", () => {
       .poll(() => shop.app.audit.list(1))
       .toMatchObject([{ adminId: ADMIN_ID, action: "export" }]);
   });
+
+  it("leaves another bot's command to that bot, in a group where it reads every message", async () => {
+    const { shop, admin, refusals, bot } = await shopWithTeamChat();
+    const team = shop.telegram.group({ id: TEAM_CHAT, members: [admin], botIsAdmin: true });
+    team.send(admin, "/admin@someone_elses_bot");
+    team.send(admin, "/refund@someone_elses_bot ord_anything");
+    team.send(admin, `/help${bot}`);
+    await team.waitForText("How to buy");
+    expect(team.fromBot()).toHaveLength(1);
+    expect(refusals()).toEqual([]);
+  });
 });
