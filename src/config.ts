@@ -108,13 +108,18 @@ const schema = z.object({
     .enum(["polling", "webhook"], { error: "must be polling or webhook" })
     .default("polling"),
   WEBHOOK_URL: unlessBlank(url),
-  WEBHOOK_SECRET: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{0,256}$/, {
-      error: "may hold only A-Z, a-z, 0-9, _ and - (Telegram's rule)",
-    })
-    .transform((value) => (value === "" ? undefined : value))
-    .optional(),
+  // Telegram takes 1–256 of these characters; fewer than 16 would be guessed by a patient stranger.
+  WEBHOOK_SECRET: unlessBlank(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]*$/, {
+        error: "may hold only A-Z, a-z, 0-9, _ and - (Telegram's rule)",
+      })
+      .min(16, {
+        error: "must be at least 16 characters (e.g. the output of openssl rand -hex 32)",
+      })
+      .max(256, { error: "must be at most 256 characters (Telegram's rule)" }),
+  ),
   PORT: wholeNumber(1, 65535).default(8080),
   TON_NETWORK: z
     .enum(["testnet", "mainnet"], { error: "must be testnet or mainnet" })

@@ -76,6 +76,13 @@ describe("config", () => {
       /^WEBHOOK_SECRET is required when BOT_MODE=webhook$/,
     ],
     [
+      { WEBHOOK_SECRET: "base64+would/fail=" },
+      /^WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and - \(Telegram's rule\)$/,
+    ],
+    [{ WEBHOOK_SECRET: "hook secret with spaces" }, /^WEBHOOK_SECRET may hold only A-Z/],
+    [{ WEBHOOK_SECRET: "s3cret_hook" }, /^WEBHOOK_SECRET must be at least 16 characters/],
+    [{ WEBHOOK_SECRET: "a".repeat(257) }, /^WEBHOOK_SECRET must be at most 256 characters/],
+    [
       {
         TON_NETWORK: "mainnet",
         MERCHANT_ADDRESS: "0QD__________________________________________62n",
@@ -85,6 +92,21 @@ describe("config", () => {
   ])("stops on a bad value with one line naming the variable %#", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("takes a webhook secret of 16 to 256 characters Telegram accepts", () => {
+    const env = {
+      BOT_TOKEN: TOKEN,
+      MERCHANT_ADDRESS: "0QD__________________________________________62n",
+      BOT_MODE: "webhook",
+      WEBHOOK_URL: "https://shop.example/tg",
+    };
+    const shortest = "A-z_0123456789ab";
+    expect(loadConfig({ ...env, WEBHOOK_SECRET: shortest }).webhookSecret).toBe(shortest);
+    const longest = "x".repeat(256);
+    expect(loadConfig({ ...env, WEBHOOK_SECRET: longest }).webhookSecret).toBe(longest);
+    // Unset in polling mode is fine; blank counts as unset.
+    expect(loadConfig({ WEBHOOK_SECRET: "" }).webhookSecret).toBeUndefined();
   });
 
   it("accepts any currency Telegram Payments supports, such as HUF", () => {
