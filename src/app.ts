@@ -360,6 +360,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
                 url: config.webhookUrl,
                 secret: config.webhookSecret,
                 port: config.port,
+                redis,
+                prefix,
                 log,
               })
             : await startPolling(telegram.bot, log.child({ module: "polling" }));
