@@ -29,6 +29,11 @@ export interface EmulatedUserOptions {
   languageCode?: string;
   /** How long a shipping or pre-checkout query waits for the bot (Telegram: 10 s). */
   preCheckoutTimeoutMs?: number;
+  /**
+   * How long a button press waits for the bot's answer before Telegram calls the query too old
+   * (undocumented; about 10 s).
+   */
+  callbackTimeoutMs?: number;
 }
 
 /** What the bot answered to a button press; undefined when it never answered. */
@@ -57,6 +62,7 @@ const DEFAULT_WAIT_MS = 10_000;
 export class EmulatedUser {
   readonly user: User;
   private readonly preCheckoutTimeoutMs: number;
+  private readonly callbackTimeoutMs: number;
 
   constructor(
     private readonly state: EmulatorState,
@@ -70,6 +76,7 @@ export class EmulatedUser {
       language_code: options.languageCode ?? "en",
     };
     this.preCheckoutTimeoutMs = options.preCheckoutTimeoutMs ?? 10_000;
+    this.callbackTimeoutMs = options.callbackTimeoutMs ?? DEFAULT_WAIT_MS;
     state.addUser(this.user);
   }
 
@@ -129,7 +136,7 @@ export class EmulatedUser {
 
   /** Sends callback data as if a button carried it — including data no button carries. */
   pressData(data: string, message: ChatMessage): Promise<CallbackAnswer | undefined> {
-    return this.ask("callback_query", DEFAULT_WAIT_MS, (id) => ({
+    return this.ask("callback_query", this.callbackTimeoutMs, (id) => ({
       callback_query: {
         id,
         from: this.user,
