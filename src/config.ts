@@ -30,6 +30,8 @@ export interface Config {
   tonconnectWalletsListUrl: string;
   /** How long a wallet may take to confirm a payment request (never past the order's expiry). */
   tonconnectRequestTtlSeconds: number;
+  /** Wallet connection links one process holds open at once; more buyers are asked to wait. */
+  tonconnectMaxOpenLinks: number;
   merchantWebhookUrl: string | undefined;
   merchantWebhookSecret: string | undefined;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -152,6 +154,7 @@ const schema = z.object({
   TONCONNECT_MANIFEST_URL: unlessBlank(url),
   TONCONNECT_WALLETS_LIST_URL: url.default("https://config.ton.org/wallets-v2.json"),
   TONCONNECT_REQUEST_TTL_SECONDS: wholeNumber(10, 3600).default(300),
+  TONCONNECT_MAX_OPEN_LINKS: wholeNumber(1, 100_000).default(200),
   MERCHANT_WEBHOOK_URL: unlessBlank(url),
   MERCHANT_WEBHOOK_SECRET: optionalText,
   LOG_LEVEL: z
@@ -200,6 +203,7 @@ export function loadConfig(env: Env = process.env): Config {
     tonconnectManifestUrl: e.TONCONNECT_MANIFEST_URL,
     tonconnectWalletsListUrl: e.TONCONNECT_WALLETS_LIST_URL,
     tonconnectRequestTtlSeconds: e.TONCONNECT_REQUEST_TTL_SECONDS,
+    tonconnectMaxOpenLinks: e.TONCONNECT_MAX_OPEN_LINKS,
     merchantWebhookUrl: e.MERCHANT_WEBHOOK_URL,
     merchantWebhookSecret: e.MERCHANT_WEBHOOK_SECRET,
     logLevel: e.LOG_LEVEL,

@@ -26,6 +26,7 @@ describe("config", () => {
     expect(config.tonconnectManifestUrl).toBeUndefined();
     expect(config.tonconnectWalletsListUrl).toBe("https://config.ton.org/wallets-v2.json");
     expect(config.tonconnectRequestTtlSeconds).toBe(300);
+    expect(config.tonconnectMaxOpenLinks).toBe(200);
   });
 
   it("reads a live setup", () => {
@@ -66,6 +67,11 @@ describe("config", () => {
     [{ TELEGRAM_API_ROOT: "ftp://x" }, /^TELEGRAM_API_ROOT must be an http\(s\) URL$/],
     [{ TONCONNECT_MANIFEST_URL: "manifest.json" }, /^TONCONNECT_MANIFEST_URL must be an http/],
     [{ TONCONNECT_REQUEST_TTL_SECONDS: "5" }, /^TONCONNECT_REQUEST_TTL_SECONDS must be between 10/],
+    [
+      { TONCONNECT_MAX_OPEN_LINKS: "0" },
+      /^TONCONNECT_MAX_OPEN_LINKS must be between 1 and 100000$/,
+    ],
+    [{ TONCONNECT_MAX_OPEN_LINKS: "lots" }, /^TONCONNECT_MAX_OPEN_LINKS must be a whole number$/],
     [
       {
         BOT_TOKEN: TOKEN,
