@@ -7,12 +7,14 @@ const HANDLED = "handled";
 
 /**
  * What `claim` found: the update is this caller's to handle (with the token that gives it back),
- * was handled already, or is being handled by another request right now.
+ * was handled already, is being handled by another request right now, or cannot be told because
+ * Redis is not connected.
  */
 export type UpdateClaim =
   | { kind: "claimed"; token: string }
   | { kind: "handled" }
-  | { kind: "in-hand" };
+  | { kind: "in-hand" }
+  | { kind: "unchecked" };
 
 /**
  * Which webhook updates the shop has taken, shared by every process on the Redis: an update is
@@ -29,6 +31,8 @@ export class HandledUpdates {
   ) {}
 
   async claim(updateId: number): Promise<UpdateClaim> {
+    // Not queued behind a Redis that is away: the bot itself decides what to tell the buyer.
+    if (this.redis.status !== "ready") return { kind: "unchecked" };
     const token = await acquireLock(this.redis, this.key(updateId), this.claimMs);
     if (token !== undefined) return { kind: "claimed", token };
     // Gone between the two calls means a claim just lapsed: still someone else's moment.

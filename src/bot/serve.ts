@@ -125,6 +125,7 @@ type Outcome = "handled" | "failed" | "repeat" | "in-hand";
  * - An update runs once, whatever Telegram repeats: a repeat of one handled is answered 200, and
  *   one that arrives while the first delivery is still being handled 503, so Telegram asks again
  *   — if the process handling it dies, its claim lapses after CLAIM_MS and a later try runs it.
+ *   With Redis away there is no telling: the update runs, and payments stay idempotent.
  * - A failure goes to the bot's error handler, as in polling. An update that carries no money is
  *   then done with (200): Telegram would only send it again to fail again. A payment update is
  *   answered 2xx only once recorded: a failure, or no result within WEBHOOK_ANSWER_MS, is
@@ -168,7 +169,7 @@ export async function startWebhook(bot: Bot<BotContext>, options: WebhookOptions
     }
     if (claim?.kind === "handled") return "repeat";
     if (claim?.kind === "in-hand") return "in-hand";
-    const token = claim?.token;
+    const token = claim?.kind === "claimed" ? claim.token : undefined;
     try {
       await bot.handleUpdate(update);
     } catch (error) {
