@@ -154,6 +154,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           manifestUrl: config.tonconnectManifestUrl,
           walletsListUrl: config.tonconnectWalletsListUrl,
           requestTtlMs: config.tonconnectRequestTtlSeconds * 1000,
+          maxOpenLinks: config.tonconnectMaxOpenLinks,
           log: log.child({ module: "tonconnect" }),
         })
       : undefined;
@@ -361,6 +362,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
                 url: config.webhookUrl,
                 secret: config.webhookSecret,
                 port: config.port,
+                redis,
+                prefix,
                 log,
               })
             : await startPolling(telegram.bot, log.child({ module: "polling" }));

@@ -32,6 +32,8 @@ export interface Config {
   tonconnectWalletsListUrl: string;
   /** How long a wallet may take to confirm a payment request (never past the order's expiry). */
   tonconnectRequestTtlSeconds: number;
+  /** Wallet connection links one process holds open at once; more buyers are asked to wait. */
+  tonconnectMaxOpenLinks: number;
   merchantWebhookUrl: string | undefined;
   merchantWebhookSecret: string | undefined;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -120,13 +122,18 @@ const schema = z.object({
     .enum(["polling", "webhook"], { error: "must be polling or webhook" })
     .default("polling"),
   WEBHOOK_URL: unlessBlank(url),
-  WEBHOOK_SECRET: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{0,256}$/, {
-      error: "may hold only A-Z, a-z, 0-9, _ and - (Telegram's rule)",
-    })
-    .transform((value) => (value === "" ? undefined : value))
-    .optional(),
+  // Telegram takes 1–256 of these characters; fewer than 16 would be guessed by a patient stranger.
+  WEBHOOK_SECRET: unlessBlank(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]*$/, {
+        error: "may hold only A-Z, a-z, 0-9, _ and - (Telegram's rule)",
+      })
+      .min(16, {
+        error: "must be at least 16 characters (e.g. the output of openssl rand -hex 32)",
+      })
+      .max(256, { error: "must be at most 256 characters (Telegram's rule)" }),
+  ),
   PORT: wholeNumber(1, 65535).default(8080),
   TON_NETWORK: z
     .enum(["testnet", "mainnet"], { error: "must be testnet or mainnet" })
@@ -160,6 +167,7 @@ const schema = z.object({
   TONCONNECT_MANIFEST_URL: unlessBlank(url),
   TONCONNECT_WALLETS_LIST_URL: url.default("https://config.ton.org/wallets-v2.json"),
   TONCONNECT_REQUEST_TTL_SECONDS: wholeNumber(10, 3600).default(300),
+  TONCONNECT_MAX_OPEN_LINKS: wholeNumber(1, 100_000).default(200),
   MERCHANT_WEBHOOK_URL: unlessBlank(url),
   MERCHANT_WEBHOOK_SECRET: optionalText,
   LOG_LEVEL: z
@@ -209,6 +217,7 @@ export function loadConfig(env: Env = process.env): Config {
     tonconnectManifestUrl: e.TONCONNECT_MANIFEST_URL,
     tonconnectWalletsListUrl: e.TONCONNECT_WALLETS_LIST_URL,
     tonconnectRequestTtlSeconds: e.TONCONNECT_REQUEST_TTL_SECONDS,
+    tonconnectMaxOpenLinks: e.TONCONNECT_MAX_OPEN_LINKS,
     merchantWebhookUrl: e.MERCHANT_WEBHOOK_URL,
     merchantWebhookSecret: e.MERCHANT_WEBHOOK_SECRET,
     logLevel: e.LOG_LEVEL,

@@ -32,8 +32,9 @@ export const REDACTED_PATHS = [
   "config.webhookSecret",
 ];
 
-// A bot token inside a URL or message (https://api.telegram.org/bot123:ABC/getMe) is masked too.
-const BOT_TOKEN_IN_TEXT = /\b(bot)?\d{5,}:[A-Za-z0-9_-]{30,}\b/g;
+// A bot token wherever it appears: in a URL (https://api.telegram.org/bot123:ABC…/getMe, its
+// colon escaped or not), in a message, or deep inside an error's causes.
+const BOT_TOKEN_IN_TEXT = /(bot)?(?<![0-9])[0-9]{5,}(?::|%3A)[A-Za-z0-9_-]{30,}/gi;
 
 export function maskSecrets(text: string): string {
   return text.replace(
@@ -42,33 +43,47 @@ export function maskSecrets(text: string): string {
   );
 }
 
+/** Shorter values are too likely to occur in ordinary text to be masked wherever they appear. */
+const MIN_MASKED_SECRET = 8;
+
+/**
+ * A line with every bot token and every known secret value masked. Applied to each finished line,
+ * so it reaches what no path or serializer names: an error's `cause` chain, AggregateError's
+ * errors, grammY's HttpError and the fetch error inside it, a field holding any of them.
+ */
+function lineMasker(secrets: readonly string[]): (line: string) => string {
+  const values = secrets
+    .filter((secret) => secret.length >= MIN_MASKED_SECRET)
+    // As a JSON line carries it: quotes and backslashes escaped.
+    .flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]);
+  return (line) => {
+    let masked = maskSecrets(line);
+    for (const value of values) {
+      if (masked.includes(value)) masked = masked.split(value).join("<redacted>");
+    }
+    return masked;
+  };
+}
+
 export interface LoggerOptions {
   level?: string;
   /** Where lines go; standard output when omitted. */
   destination?: NodeJS.WritableStream;
+  /** Values masked wherever they appear in a line: the configured tokens, keys and secrets. */
+  secrets?: readonly (string | undefined)[];
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
+  const target = options.destination ?? process.stdout;
+  const mask = lineMasker(
+    (options.secrets ?? []).filter((secret): secret is string => secret !== undefined),
+  );
   return pino(
     {
       level: options.level ?? "info",
       redact: { paths: REDACTED_PATHS, censor: "<redacted>" },
-      hooks: {
-        logMethod(args, method) {
-          const masked = args.map((arg) => (typeof arg === "string" ? maskSecrets(arg) : arg));
-          method.apply(this, masked as Parameters<typeof method>);
-        },
-      },
-      serializers: {
-        err: (error: unknown) => {
-          const serialized = pino.stdSerializers.err(error as Error);
-          if (serialized.message) serialized.message = maskSecrets(serialized.message);
-          if (serialized.stack) serialized.stack = maskSecrets(serialized.stack);
-          return serialized;
-        },
-      },
     },
-    options.destination ?? process.stdout,
+    { write: (line: string) => target.write(mask(line)) },
   );
 }
 

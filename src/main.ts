@@ -23,7 +23,16 @@ async function main(): Promise<number> {
 
   if (!config.botToken) return (await runWalkthrough()) ? 0 : 1;
 
-  const log = createLogger({ level: config.logLevel });
+  const log = createLogger({
+    level: config.logLevel,
+    secrets: [
+      config.botToken,
+      config.toncenterApiKey,
+      config.paymentProviderToken,
+      config.webhookSecret,
+      config.merchantWebhookSecret,
+    ],
+  });
   const app = await createApp(config, log);
   await app.start();
   log.info(

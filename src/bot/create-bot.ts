@@ -5,6 +5,7 @@ import { RedisAdapter } from "@grammyjs/storage-redis";
 import { Bot, type Composer, GrammyError, HttpError, session } from "grammy";
 import type { AdminServices } from "./admin/services.js";
 import type { BotContext, SessionData } from "./context.js";
+import { carryOnPastExpiredQueries } from "./expired-queries.js";
 import { adminFeature } from "./features/admin.js";
 import { infoFeature } from "./features/info.js";
 import { ordersFeature } from "./features/orders.js";
@@ -41,6 +42,7 @@ export function createBot(options: BotOptions, services: ShopServices, admin?: A
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 }));
   const i18n = createI18n();
   const { log } = services;
+  bot.api.config.use(carryOnPastExpiredQueries(log));
 
   bot.use(preCheckoutFeature(services, i18n) as unknown as Composer<BotContext>);
   // Updates of one chat run in order; different chats run in parallel under the runner.

@@ -10,7 +10,7 @@ export function isPaymentUpdate(update: Update): boolean {
 }
 
 /** The correlation fields of a payment update, for log lines. */
-function paymentFields(update: Update | undefined): { orderId?: string; chargeId?: string } {
+export function paymentFields(update: Update | undefined): { orderId?: string; chargeId?: string } {
   const payment = update?.message?.successful_payment ?? update?.message?.refunded_payment;
   if (payment === undefined) return {};
   return { orderId: payment.invoice_payload, chargeId: payment.telegram_payment_charge_id };

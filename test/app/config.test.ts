@@ -26,6 +26,7 @@ describe("config", () => {
     expect(config.tonconnectManifestUrl).toBeUndefined();
     expect(config.tonconnectWalletsListUrl).toBe("https://config.ton.org/wallets-v2.json");
     expect(config.tonconnectRequestTtlSeconds).toBe(300);
+    expect(config.tonconnectMaxOpenLinks).toBe(200);
   });
 
   it("reads a live setup", () => {
@@ -67,6 +68,11 @@ describe("config", () => {
     [{ TONCONNECT_MANIFEST_URL: "manifest.json" }, /^TONCONNECT_MANIFEST_URL must be an http/],
     [{ TONCONNECT_REQUEST_TTL_SECONDS: "5" }, /^TONCONNECT_REQUEST_TTL_SECONDS must be between 10/],
     [
+      { TONCONNECT_MAX_OPEN_LINKS: "0" },
+      /^TONCONNECT_MAX_OPEN_LINKS must be between 1 and 100000$/,
+    ],
+    [{ TONCONNECT_MAX_OPEN_LINKS: "lots" }, /^TONCONNECT_MAX_OPEN_LINKS must be a whole number$/],
+    [
       {
         BOT_TOKEN: TOKEN,
         MERCHANT_ADDRESS: "0QD__________________________________________62n",
@@ -75,6 +81,13 @@ describe("config", () => {
       },
       /^WEBHOOK_SECRET is required when BOT_MODE=webhook$/,
     ],
+    [
+      { WEBHOOK_SECRET: "base64+would/fail=" },
+      /^WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and - \(Telegram's rule\)$/,
+    ],
+    [{ WEBHOOK_SECRET: "hook secret with spaces" }, /^WEBHOOK_SECRET may hold only A-Z/],
+    [{ WEBHOOK_SECRET: "s3cret_hook" }, /^WEBHOOK_SECRET must be at least 16 characters/],
+    [{ WEBHOOK_SECRET: "a".repeat(257) }, /^WEBHOOK_SECRET must be at most 256 characters/],
     [
       {
         TON_NETWORK: "mainnet",
@@ -100,6 +113,21 @@ describe("config", () => {
     expect(() => loadConfig({ ADMIN_CHAT_ID: "-9999999999999999" })).toThrow(
       /^ADMIN_CHAT_ID is beyond any Telegram chat id$/,
     );
+  });
+
+  it("takes a webhook secret of 16 to 256 characters Telegram accepts", () => {
+    const env = {
+      BOT_TOKEN: TOKEN,
+      MERCHANT_ADDRESS: "0QD__________________________________________62n",
+      BOT_MODE: "webhook",
+      WEBHOOK_URL: "https://shop.example/tg",
+    };
+    const shortest = "A-z_0123456789ab";
+    expect(loadConfig({ ...env, WEBHOOK_SECRET: shortest }).webhookSecret).toBe(shortest);
+    const longest = "x".repeat(256);
+    expect(loadConfig({ ...env, WEBHOOK_SECRET: longest }).webhookSecret).toBe(longest);
+    // Unset in polling mode is fine; blank counts as unset.
+    expect(loadConfig({ WEBHOOK_SECRET: "" }).webhookSecret).toBeUndefined();
   });
 
   it("accepts any currency Telegram Payments supports, such as HUF", () => {

@@ -273,6 +273,35 @@ describe("TON Connect checkout", () => {
     await buyer.waitForText("Connect your wallet", { after: before });
   });
 
+  it("asks buyers to pay by link while too many are connecting a wallet, and offers wallets again once a place is free", async () => {
+    const { shop, buyer, phone, offer, before } = await buyerAtOffer({
+      config: { tonconnectMaxOpenLinks: 1 },
+    });
+    // The first buyer's link holds the one place; the next buyer taps "Pay with my wallet".
+    const bob = shop.user({ firstName: "Bob" });
+    const checkout = await checkoutTon(bob, MUG);
+    const from = bob.lastMessageId();
+    await bob.press("Pay with my wallet", checkout.message);
+    const busy = await bob.waitForText("Too many buyers are connecting a wallet", { after: from });
+    expect(busy.text).toContain(`Pay order ${checkout.orderId} with the button below`);
+    expect(bob.fromBot().filter((m) => m.caption?.includes("Connect your wallet"))).toHaveLength(0);
+    const carol = shop.user({ firstName: "Carol" });
+    carol.send("/wallet");
+    await carol.waitForText("Please try again in a few minutes");
+
+    // The button under the apology pays Bob's order the ordinary way.
+    await (await shop.buyerWallet()).payLink(bob.link("Tonkeeper", busy));
+    await orderReaches(shop, checkout.orderId, "fulfilled");
+
+    // The first buyer's wallet connects, which frees the place: Carol is offered the wallets.
+    expect(await phone.openLink(buyer.link("Tonkeeper", offer))).toBe("connected");
+    await buyer.waitForText("is connected:", { after: before });
+    const next = carol.lastMessageId();
+    carol.send("/wallet");
+    const offered = await carol.waitForButton("Tonkeeper", { after: next });
+    expect(offered.caption).toContain("Connect your wallet");
+  });
+
   it("survives a wallet that cannot read the shop's manifest, tells the buyer, and names the setting", async () => {
     const { lines, log } = capturedLog();
     const { shop, buyer, phone, checkout, offer, before } = await buyerAtOffer({

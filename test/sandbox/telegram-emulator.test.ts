@@ -884,6 +884,29 @@ describe("webhook", () => {
     expect((await api.getWebhookInfo()).pending_update_count).toBe(2);
   });
 
+  it("checks the secret token as telegram-bot-api does, and sends no header for an empty one", async () => {
+    const { emulator, api } = await startEmulator();
+    const receiver = await startWebhookReceiver(() => 200);
+    const tooLong = await failureOf(
+      api.setWebhook(receiver.url, { secret_token: "a".repeat(257) }),
+    );
+    expect(tooLong.description).toBe("Bad Request: secret token is too long");
+    for (const bad of ["a b", "a.b", "a+b/c=", "секрет"]) {
+      const refused = await failureOf(api.setWebhook(receiver.url, { secret_token: bad }));
+      expect(refused.description).toBe("Bad Request: secret token contains unallowed characters");
+    }
+    expect(emulator.state.webhook).toBeUndefined();
+
+    await api.setWebhook(receiver.url, { secret_token: "" });
+    emulator.user().send("no secret");
+    await waitUntil(() => receiver.deliveries.length === 1, "the push");
+    expect(receiver.deliveries[0]?.secret).toBeUndefined();
+    await api.setWebhook(receiver.url, { secret_token: "a".repeat(256) });
+    emulator.user().send("longest secret");
+    await waitUntil(() => receiver.deliveries.length === 2, "the second push");
+    expect(receiver.deliveries[1]?.secret).toBe("a".repeat(256));
+  });
+
   it("stops pushing once the webhook is deleted", async () => {
     const { emulator, api } = await startEmulator();
     const alice = emulator.user();

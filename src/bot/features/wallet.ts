@@ -1,5 +1,6 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import QRCode from "qrcode";
+import { isOpen } from "../../orders/state.js";
 import { shortAddress } from "../../payments/ton/links.js";
 import type { ConnectedWallet, ConnectOffer } from "../../payments/tonconnect/checkout.js";
 import {
@@ -7,6 +8,7 @@ import {
   OrderNotPayable,
   PaymentAlreadySent,
   PaymentRequestPending,
+  TooManyOpenLinks,
   WalletAlreadyConnected,
   WalletNotConnected,
   WalletOnWrongNetwork,
@@ -14,6 +16,7 @@ import {
 import { onPress, walletData } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml, formatAmount, formatTime } from "../format.js";
+import { tonPaymentKeyboard } from "../keyboards.js";
 import type { ShopServices } from "../services.js";
 import { rememberBuyer, walletName } from "../wallet-notices.js";
 
@@ -34,7 +37,7 @@ type FromContext = BotContext & { from: { id: number } };
  */
 export function walletFeature(services: ShopServices) {
   const feature = new Composer<BotContext>();
-  const { wallets, redis, prefix, testnet, log } = services;
+  const { wallets, redis, prefix, testnet, store, merchantAddress, log } = services;
   if (wallets === undefined) return feature;
 
   const remember = async (ctx: FromContext) =>
@@ -61,6 +64,26 @@ export function walletFeature(services: ShopServices) {
       },
     );
 
+  /**
+   * Too many buyers are connecting a wallet through this process: the order's own payment links
+   * go under the apology, so paying does not have to wait.
+   */
+  const busy = async (ctx: FromContext, orderId?: string) => {
+    const order = orderId ? await store.get(orderId) : undefined;
+    const payable =
+      order !== undefined &&
+      order.userId === ctx.from.id &&
+      order.method === "ton" &&
+      isOpen(order, store.now());
+    if (!payable) {
+      await ctx.reply(ctx.t("wallet-busy"));
+      return;
+    }
+    await ctx.reply(ctx.t("wallet-busy-order", { orderId: order.id }), {
+      reply_markup: tonPaymentKeyboard(order, merchantAddress, testnet, ctx.t),
+    });
+  };
+
   /** The wallets' links and a QR code for a phone, or what is connected already. */
   const offer = async (ctx: FromContext, orderId?: string) => {
     let connection: ConnectOffer;
@@ -70,6 +93,14 @@ export function walletFeature(services: ShopServices) {
       if (error instanceof NoWalletAvailable) {
         log.warn({ userId: ctx.from.id }, "no wallet to offer for TON Connect");
         await ctx.reply(ctx.t("wallet-none-available"));
+        return;
+      }
+      if (error instanceof TooManyOpenLinks) {
+        log.warn(
+          { userId: ctx.from.id, orderId, limit: error.limit },
+          "wallet connection refused: TONCONNECT_MAX_OPEN_LINKS links are open",
+        );
+        await busy(ctx, orderId);
         return;
       }
       if (!(error instanceof WalletAlreadyConnected)) throw error;

@@ -22,12 +22,7 @@ import {
   WalletOnWrongNetwork,
 } from "./errors.js";
 import { chainOf, paymentTransaction } from "./request.js";
-import {
-  CONNECT_WINDOW_MS,
-  isManifestError,
-  type SessionEvent,
-  WalletSessions,
-} from "./sessions.js";
+import { isManifestError, type SessionEvent, WalletSessions } from "./sessions.js";
 import { universalLinkFor, type WalletChoice } from "./wallets.js";
 
 /** A wallet may answer a little after valid_until; what it signed in time can still land. */
@@ -79,6 +74,8 @@ export interface TonConnectCheckoutOptions {
   requestTtlMs: number;
   /** See WalletSessions. */
   idleMs?: number;
+  /** Connection links held open at once in this process (TONCONNECT_MAX_OPEN_LINKS). */
+  maxOpenLinks?: number;
   log: Logger;
 }
 
@@ -106,6 +103,7 @@ export class TonConnectCheckout {
       walletsListUrl: options.walletsListUrl,
       testnet: options.testnet,
       idleMs: options.idleMs,
+      maxOpenLinks: options.maxOpenLinks,
       log: options.log,
       onEvent: (event) => {
         this.sessionEvent(event).catch((error: unknown) =>
@@ -125,7 +123,10 @@ export class TonConnectCheckout {
     return connector.wallet ? this.describe(connector.wallet) : undefined;
   }
 
-  /** Links that connect the buyer's wallet; `orderId` is offered for payment once it connects. */
+  /**
+   * Links that connect the buyer's wallet; `orderId` is offered for payment once it connects.
+   * Throws TooManyOpenLinks when this process holds as many open as it may.
+   */
   async connect(userId: number, intent: Intent = {}): Promise<ConnectOffer> {
     const { redis, log } = this.options;
     const wallets = await this.sessions.wallets();
@@ -133,7 +134,8 @@ export class TonConnectCheckout {
     // A second offer for the same open link keeps the order the first one was for.
     const before = await redis.get(this.intentKey(userId));
     const orderId = intent.orderId ?? (before ? (JSON.parse(before) as Intent).orderId : undefined);
-    await redis.set(this.intentKey(userId), JSON.stringify({ orderId }), "PX", CONNECT_WINDOW_MS);
+    const ttl = Math.max(1, until - Date.now());
+    await redis.set(this.intentKey(userId), JSON.stringify({ orderId }), "PX", ttl);
     log.info({ userId, orderId }, "wallet connection offered");
     return {
       wallets: wallets.map((wallet) => ({

@@ -47,6 +47,17 @@ export class PaymentAlreadySent extends WalletCheckoutError {
   }
 }
 
+/**
+ * This process already holds as many connection links open as TONCONNECT_MAX_OPEN_LINKS allows;
+ * each keeps an SDK instance and a bridge stream until its wallet answers or it expires.
+ */
+export class TooManyOpenLinks extends WalletCheckoutError {
+  override name = "TooManyOpenLinks";
+  constructor(readonly limit: number) {
+    super(`${limit} wallet connection links are open already`);
+  }
+}
+
 /** Neither the wallets list nor the SDK's built-in one has a wallet this shop can offer. */
 export class NoWalletAvailable extends WalletCheckoutError {
   override name = "NoWalletAvailable";

@@ -7,7 +7,7 @@ import {
 } from "@tonconnect/sdk";
 import type { Redis } from "ioredis";
 import type { Logger } from "../../log.js";
-import { NoWalletAvailable, WalletAlreadyConnected } from "./errors.js";
+import { NoWalletAvailable, TooManyOpenLinks, WalletAlreadyConnected } from "./errors.js";
 import { chainOf } from "./request.js";
 import { routeSdkConsole } from "./sdk-log.js";
 import { RedisConnectStorage, StorageGate } from "./storage.js";
@@ -15,6 +15,12 @@ import { offeredWallets } from "./wallets.js";
 
 /** A wallet's answer to a connection link is awaited this long; the SDK forgets it after five. */
 export const CONNECT_WINDOW_MS = 5 * 60_000;
+/**
+ * TONCONNECT_MAX_OPEN_LINKS' default. Each open link keeps an SDK instance and a bridge stream
+ * (about 35 KB of heap each against the sandbox bridge; more over TLS): far below what a flood
+ * of buyers tapping /wallet would otherwise make a process hold for five minutes each.
+ */
+export const DEFAULT_MAX_OPEN_LINKS = 200;
 const IDLE_MS = 60_000;
 const SESSION_TTL_SECONDS = 30 * 86_400;
 const WALLETS_LIST_TTL_MS = 60 * 60_000;
@@ -33,6 +39,10 @@ export interface WalletSessionsOptions {
   testnet: boolean;
   /** A connector nobody has used for this long is paused: its bridge stream is closed. */
   idleMs?: number;
+  /** Connection links this process holds open at once; DEFAULT_MAX_OPEN_LINKS by default. */
+  maxOpenLinks?: number;
+  /** How long a connection link waits for its wallet; CONNECT_WINDOW_MS by default. */
+  connectWindowMs?: number;
   log: Logger;
   onEvent: (event: SessionEvent) => void;
 }
@@ -55,14 +65,25 @@ interface Live {
  * One TON Connect SDK instance per buyer, its session kept in Redis. A connector is restored
  * from Redis when the buyer next needs it and paused when idle, so a process holds bridge
  * streams only for buyers who are connecting or paying right now.
+ *
+ * A connection link holds its connector open until the wallet answers, the link expires or the
+ * buyer disconnects; a process holds at most `maxOpenLinks` of them, and a buyer beyond that is
+ * refused with TooManyOpenLinks. The limit is per process, since what it spares is the process's
+ * memory: N processes behind one bot hold up to N × maxOpenLinks.
  */
 export class WalletSessions {
   private readonly live = new Map<number, Live>();
+  /** Buyers with a connection link open in this process. */
+  private readonly linking = new Set<number>();
+  private readonly maxOpenLinks: number;
+  private readonly connectWindowMs: number;
   private readonly walletsList: WalletsListManager;
   private readonly gate = new StorageGate();
   private closed = false;
 
   constructor(private readonly options: WalletSessionsOptions) {
+    this.maxOpenLinks = options.maxOpenLinks ?? DEFAULT_MAX_OPEN_LINKS;
+    this.connectWindowMs = options.connectWindowMs ?? CONNECT_WINDOW_MS;
     routeSdkConsole(options.log);
     this.walletsList = new WalletsListManager({
       walletsListSource: options.walletsListUrl,
@@ -93,13 +114,42 @@ export class WalletSessions {
   /**
    * The SDK's `tc://` link for connecting a wallet, which `universalLinkFor` turns into each
    * wallet's link. While a link is open the same one is given again, so an older QR code or
-   * button keeps working; the bridge stays open for the answer for CONNECT_WINDOW_MS.
+   * button keeps working; the bridge stays open for the answer for the connect window. A buyer
+   * whose link is not open here yet is refused with TooManyOpenLinks once `maxOpenLinks` are.
    */
   async connect(
     userId: number,
     wallets: readonly WalletInfoRemote[],
   ): Promise<{ link: string; until: number }> {
     if (wallets.length === 0) throw new NoWalletAvailable();
+    const newSlot = this.takeLinkSlot(userId);
+    try {
+      return await this.openLink(userId, wallets);
+    } catch (error) {
+      if (newSlot && this.live.get(userId)?.connectWindow === undefined) {
+        this.linking.delete(userId);
+      }
+      throw error;
+    }
+  }
+
+  /** How many connection links this process holds open. */
+  get openLinks(): number {
+    return this.linking.size;
+  }
+
+  /** Counts the buyer among the open links; false when they were counted already. */
+  private takeLinkSlot(userId: number): boolean {
+    if (this.linking.has(userId)) return false;
+    if (this.linking.size >= this.maxOpenLinks) throw new TooManyOpenLinks(this.maxOpenLinks);
+    this.linking.add(userId);
+    return true;
+  }
+
+  private async openLink(
+    userId: number,
+    wallets: readonly WalletInfoRemote[],
+  ): Promise<{ link: string; until: number }> {
     const { redis } = this.options;
     const connector = await this.open(userId);
     if (connector.account) throw new WalletAlreadyConnected(connector.account.address);
@@ -118,10 +168,10 @@ export class WalletSessions {
       bridges.map((bridgeUrl) => ({ bridgeUrl })),
       { signal: live.connectAbort.signal },
     );
-    const until = Date.now() + CONNECT_WINDOW_MS;
+    const until = Date.now() + this.connectWindowMs;
     await redis
       .multi()
-      .set(this.linkKey(userId), link, "PX", CONNECT_WINDOW_MS)
+      .set(this.linkKey(userId), link, "PX", this.connectWindowMs)
       .zadd(this.connectingKey, until, String(userId))
       .exec();
     this.openConnectWindow(userId, live, until);
@@ -140,21 +190,35 @@ export class WalletSessions {
     const pairs = Array.from({ length: waiting.length / 2 }, (_, i) => ({
       userId: Number(waiting[2 * i]),
       until: Number(waiting[2 * i + 1]),
-    }));
+    })).filter(({ userId }) => !this.linking.has(userId));
+    // Beyond the limit a link is not listened to; its buyer's next tap gives it a slot if one is free.
+    const resumed = pairs.slice(0, Math.max(0, this.maxOpenLinks - this.linking.size));
+    if (resumed.length < pairs.length) {
+      this.options.log.warn(
+        { open: pairs.length, resumed: resumed.length, limit: this.maxOpenLinks },
+        "more wallet links open than TONCONNECT_MAX_OPEN_LINKS; the rest are not listened to",
+      );
+    }
+    for (const { userId } of resumed) this.linking.add(userId);
     await Promise.all(
-      pairs.map(async ({ userId, until }) => {
+      resumed.map(async ({ userId, until }) => {
         await this.open(userId);
         const live = this.live.get(userId);
         if (live && !live.wallet) this.openConnectWindow(userId, live, until);
+        else this.linking.delete(userId);
       }),
     );
-    return pairs.length;
+    return resumed.length;
   }
 
-  /** Drops the buyer's session here and, if the bridge is reachable, in the wallet. */
+  /**
+   * Drops the buyer's session here and, if the bridge is reachable, in the wallet; a connection
+   * link still open is given up too. Says whether a wallet was connected.
+   */
   async disconnect(userId: number): Promise<boolean> {
     const connector = await this.open(userId);
     const live = this.live.get(userId);
+    if (live !== undefined) this.endConnectWindow(userId, live, true);
     if (!connector.connected || live === undefined) return false;
     live.leaving = true;
     try {
@@ -245,6 +309,7 @@ export class WalletSessions {
   }
 
   private openConnectWindow(userId: number, live: Live, until: number): void {
+    this.linking.add(userId);
     if (live.connectWindow === undefined) this.hold(userId);
     else clearTimeout(live.connectWindow);
     live.connectWindow = setTimeout(
@@ -259,6 +324,7 @@ export class WalletSessions {
     if (live.connectWindow === undefined) return;
     clearTimeout(live.connectWindow);
     live.connectWindow = undefined;
+    this.linking.delete(userId);
     if (expired) live.connectAbort?.abort();
     live.connectAbort = undefined;
     this.options.redis
@@ -291,6 +357,7 @@ export class WalletSessions {
     clearTimeout(live.idle);
     clearTimeout(live.connectWindow);
     this.live.delete(userId);
+    this.linking.delete(userId);
     live.connector.pauseConnection();
     // A restore still under way opens the bridge when it finishes; close that too.
     void live.restored.then(() => live.connector.pauseConnection());

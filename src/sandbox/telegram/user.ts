@@ -29,6 +29,11 @@ export interface EmulatedUserOptions {
   languageCode?: string;
   /** How long a shipping or pre-checkout query waits for the bot (Telegram: 10 s). */
   preCheckoutTimeoutMs?: number;
+  /**
+   * How long a button press waits for the bot's answer before Telegram calls the query too old
+   * (undocumented; about 10 s).
+   */
+  callbackTimeoutMs?: number;
 }
 
 /** What the bot answered to a button press; undefined when it never answered. */
@@ -59,6 +64,7 @@ export function textContent(text: string): { text: string; entities?: MessageEnt
 export class EmulatedUser extends ChatView {
   readonly user: User;
   private readonly preCheckoutTimeoutMs: number;
+  private readonly callbackTimeoutMs: number;
 
   constructor(state: EmulatorState, options: EmulatedUserOptions = {}) {
     const id = options.id ?? nextUserId++;
@@ -71,6 +77,7 @@ export class EmulatedUser extends ChatView {
       language_code: options.languageCode ?? "en",
     };
     this.preCheckoutTimeoutMs = options.preCheckoutTimeoutMs ?? 10_000;
+    this.callbackTimeoutMs = options.callbackTimeoutMs ?? DEFAULT_WAIT_MS;
     state.addUser(this.user);
   }
 
@@ -134,7 +141,7 @@ export class EmulatedUser extends ChatView {
     if (!this.state.isInChat(message.chatId, this.id)) {
       throw new Error(`user ${this.id} cannot see chat ${message.chatId}`);
     }
-    return this.ask("callback_query", DEFAULT_WAIT_MS, (id) => ({
+    return this.ask("callback_query", this.callbackTimeoutMs, (id) => ({
       callback_query: {
         id,
         from: this.user,

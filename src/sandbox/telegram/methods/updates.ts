@@ -48,8 +48,12 @@ export function updateMethods(webhookChanged: () => void): Record<string, Handle
 
     setWebhook(params, { state }) {
       const url = optionalString(params, "url") ?? "";
-      const secretToken = optionalString(params, "secret_token");
-      if (secretToken !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(secretToken)) {
+      // telegram-bot-api's checks, in its order; an empty secret sets none.
+      const secretToken = optionalString(params, "secret_token") || undefined;
+      if (secretToken !== undefined && secretToken.length > 256) {
+        throw badRequest("secret token is too long");
+      }
+      if (secretToken !== undefined && !/^[A-Za-z0-9_-]*$/.test(secretToken)) {
         throw badRequest("secret token contains unallowed characters");
       }
       if (url !== "" && !/^https?:\/\/\S+$/.test(url)) {
