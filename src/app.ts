@@ -22,6 +22,7 @@ import { scheduleJobs } from "./jobs/schedule.js";
 import { reconcileStars } from "./jobs/stars-ledger.js";
 import type { Logger } from "./log.js";
 import { OrderStore } from "./orders/store.js";
+import { followRedis } from "./outage.js";
 import { PaymentsCore } from "./payments/core.js";
 import { StarsLedger, type StarsReconcileResult } from "./payments/telegram/ledger.js";
 import { TelegramPayments } from "./payments/telegram/service.js";
@@ -91,19 +92,9 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     maxRetriesPerRequest: null,
     lazyConnect: true,
   });
-  await redis.connect();
   // One line when Redis goes away and one when it is back, rather than one per reconnect attempt.
-  let redisDown = false;
-  redis.on("error", (error: Error) => {
-    if (redisDown) return;
-    redisDown = true;
-    log.error({ err: error }, "Redis unreachable; everything that needs it waits");
-  });
-  redis.on("ready", () => {
-    if (!redisDown) return;
-    redisDown = false;
-    log.info("Redis reachable again");
-  });
+  followRedis(redis, log);
+  await redis.connect();
   const prefix = config.redisPrefix;
 
   const store = new OrderStore(redis, { prefix });

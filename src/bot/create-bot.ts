@@ -4,6 +4,7 @@ import { sequentialize } from "@grammyjs/runner";
 import { RedisAdapter } from "@grammyjs/storage-redis";
 import { Bot, type Composer, GrammyError, HttpError, session } from "grammy";
 import type { AdminServices } from "./admin/services.js";
+import { busyWhileRedisAway } from "./busy.js";
 import type { BotContext, SessionData } from "./context.js";
 import { adminFeature } from "./features/admin.js";
 import { infoFeature } from "./features/info.js";
@@ -42,6 +43,8 @@ export function createBot(options: BotOptions, services: ShopServices, admin?: A
   const i18n = createI18n();
   const { log } = services;
 
+  // Before anything that reads Redis; pre-checkout included, which Telegram waits 10 s for.
+  bot.use(busyWhileRedisAway(services.redis, i18n));
   bot.use(preCheckoutFeature(services, i18n) as unknown as Composer<BotContext>);
   // Updates of one chat run in order; different chats run in parallel under the runner.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));

@@ -6,6 +6,8 @@ export interface ShopProcess {
   pid: number;
   /** Every JSON log line the process printed so far. */
   logs: LogRecord[];
+  /** Everything the process wrote to standard error so far. */
+  stderr(): string;
   /** Resolves with the first log line whose message contains `fragment`. */
   waitForLog(fragment: string, timeoutMs?: number): Promise<LogRecord>;
   /** Resolves when the process has exited, with how. */
@@ -47,6 +49,7 @@ export function startShopProcess(env: Record<string, string>): ShopProcess {
   return {
     pid: child.pid ?? 0,
     logs,
+    stderr: () => stderr,
     exited,
     kill: (signal) => {
       child.kill(signal);
