@@ -11,6 +11,7 @@ import { TelegramDeliverer } from "./bot/deliver.js";
 import { formatPrice } from "./bot/format.js";
 import { BuyerNotifier } from "./bot/notifier.js";
 import { startPolling, startWebhook } from "./bot/serve.js";
+import { telegramUnreachable } from "./bot/unreachable.js";
 import { WalletNotices } from "./bot/wallet-notices.js";
 import { type Catalog, loadCatalog } from "./catalog/catalog.js";
 import type { Config } from "./config.js";
@@ -274,7 +275,15 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     prefix,
     consumer: `${hostname()}-${process.pid}`,
     deliverers: () => deliverers,
+    // Telegram away is waited out, not counted against the job's attempts.
+    outage: telegramUnreachable,
     log: log.child({ module: "fulfilment" }),
+  });
+  // What waits for Telegram goes out as soon as it answers again.
+  telegram?.outage.onRecovered(() => {
+    notifier?.retryNow();
+    adminNotifier?.retryNow();
+    void fulfilment.retryNow();
   });
 
   /** The last 24 hours' figures to every admin, at 09:00 UTC, once across processes. */
