@@ -11,6 +11,7 @@ import { TelegramDeliverer } from "./bot/deliver.js";
 import { formatPrice } from "./bot/format.js";
 import { BuyerNotifier } from "./bot/notifier.js";
 import { startPolling, startWebhook } from "./bot/serve.js";
+import { whenTelegramAnswers } from "./bot/telegram-outage.js";
 import { telegramUnreachable } from "./bot/unreachable.js";
 import { WalletNotices } from "./bot/wallet-notices.js";
 import { type Catalog, loadCatalog } from "./catalog/catalog.js";
@@ -353,7 +354,11 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         });
       }
       if (telegram) {
-        await setCommandMenu(telegram.bot.api, telegram.i18n, { wallet: wallets !== undefined });
+        // Telegram may be away as the shop starts: it waits, and the outage lines say so.
+        await whenTelegramAnswers(() => telegram.bot.init());
+        await whenTelegramAnswers(() =>
+          setCommandMenu(telegram.bot.api, telegram.i18n, { wallet: wallets !== undefined }),
+        );
         stopBot =
           config.botMode === "webhook" && config.webhookUrl
             ? await startWebhook(telegram.bot, {
@@ -362,7 +367,9 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
                 port: config.port,
                 log,
               })
-            : await startPolling(telegram.bot, log.child({ module: "polling" }));
+            : await whenTelegramAnswers(() =>
+                startPolling(telegram.bot, log.child({ module: "polling" })),
+              );
       }
       stopJobs = scheduleJobs({
         store,

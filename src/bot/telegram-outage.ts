@@ -1,6 +1,8 @@
 import { HttpError, type Transformer } from "grammy";
+import pRetry from "p-retry";
 import type { Logger } from "../log.js";
 import { Outage } from "../outage.js";
+import { telegramUnreachable } from "./unreachable.js";
 
 /**
  * Follows every call the bot makes to the Bot API, from an API transformer installed once: a
@@ -39,4 +41,19 @@ function causeCode(cause: unknown): string | undefined {
   const { code, type, name } = cause as { code?: unknown; type?: unknown; name?: unknown };
   for (const value of [code, type, name]) if (typeof value === "string") return value;
   return undefined;
+}
+
+/**
+ * Runs `call` until Telegram answers it: for start-up, which has nothing to do before it does.
+ * While Telegram is away it is tried again 1 s, 2 s… at most 30 s apart (the outage's own lines
+ * say what is going on); any other failure is thrown at once.
+ */
+export function whenTelegramAnswers<T>(call: () => Promise<T>): Promise<T> {
+  return pRetry(call, {
+    retries: Number.POSITIVE_INFINITY,
+    factor: 2,
+    minTimeout: 1000,
+    maxTimeout: 30_000,
+    shouldRetry: ({ error }) => telegramUnreachable(error),
+  });
 }
