@@ -160,7 +160,8 @@ export class PaymentWatcher {
     this.renewing = this.lease
       .renew()
       .then((held) => {
-        if (!held) this.log.warn("watcher lease lapsed before it was renewed");
+        // After a Redis outage, say; the next poll takes the lease again if nobody else has.
+        if (!held) this.log.info("watcher lease lapsed before it was renewed");
       })
       .catch(() => undefined)
       .finally(() => {
