@@ -11,6 +11,8 @@ import { TelegramDeliverer } from "./bot/deliver.js";
 import { formatPrice } from "./bot/format.js";
 import { BuyerNotifier } from "./bot/notifier.js";
 import { startPolling, startWebhook } from "./bot/serve.js";
+import { whenTelegramAnswers } from "./bot/telegram-outage.js";
+import { telegramUnreachable } from "./bot/unreachable.js";
 import { WalletNotices } from "./bot/wallet-notices.js";
 import { type Catalog, loadCatalog } from "./catalog/catalog.js";
 import type { Config } from "./config.js";
@@ -22,6 +24,7 @@ import { scheduleJobs } from "./jobs/schedule.js";
 import { reconcileStars } from "./jobs/stars-ledger.js";
 import type { Logger } from "./log.js";
 import { OrderStore } from "./orders/store.js";
+import { followRedis } from "./outage.js";
 import { PaymentsCore } from "./payments/core.js";
 import { StarsLedger, type StarsReconcileResult } from "./payments/telegram/ledger.js";
 import { TelegramPayments } from "./payments/telegram/service.js";
@@ -91,19 +94,9 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     maxRetriesPerRequest: null,
     lazyConnect: true,
   });
-  await redis.connect();
   // One line when Redis goes away and one when it is back, rather than one per reconnect attempt.
-  let redisDown = false;
-  redis.on("error", (error: Error) => {
-    if (redisDown) return;
-    redisDown = true;
-    log.error({ err: error }, "Redis unreachable; everything that needs it waits");
-  });
-  redis.on("ready", () => {
-    if (!redisDown) return;
-    redisDown = false;
-    log.info("Redis reachable again");
-  });
+  followRedis(redis, log);
+  await redis.connect();
   const prefix = config.redisPrefix;
 
   const store = new OrderStore(redis, { prefix });
@@ -285,7 +278,15 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     prefix,
     consumer: `${hostname()}-${process.pid}`,
     deliverers: () => deliverers,
+    // Telegram away is waited out, not counted against the job's attempts.
+    outage: telegramUnreachable,
     log: log.child({ module: "fulfilment" }),
+  });
+  // What waits for Telegram goes out as soon as it answers again.
+  telegram?.outage.onRecovered(() => {
+    notifier?.retryNow();
+    adminNotifier?.retryNow();
+    void fulfilment.retryNow();
   });
 
   /** The last 24 hours' figures to every admin, at 09:00 UTC, once across processes. */
@@ -355,7 +356,11 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         });
       }
       if (telegram) {
-        await setCommandMenu(telegram.bot.api, telegram.i18n, { wallet: wallets !== undefined });
+        // Telegram may be away as the shop starts: it waits, and the outage lines say so.
+        await whenTelegramAnswers(() => telegram.bot.init());
+        await whenTelegramAnswers(() =>
+          setCommandMenu(telegram.bot.api, telegram.i18n, { wallet: wallets !== undefined }),
+        );
         stopBot =
           config.botMode === "webhook" && config.webhookUrl
             ? await startWebhook(telegram.bot, {
@@ -366,7 +371,9 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
                 prefix,
                 log,
               })
-            : await startPolling(telegram.bot, log.child({ module: "polling" }));
+            : await whenTelegramAnswers(() =>
+                startPolling(telegram.bot, log.child({ module: "polling" })),
+              );
       }
       stopJobs = scheduleJobs({
         store,

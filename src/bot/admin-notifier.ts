@@ -75,6 +75,11 @@ export class AdminNotifier {
     return this.consumer.stop();
   }
 
+  /** Notices that failed are tried again now, e.g. once Telegram is back. */
+  retryNow(): void {
+    this.consumer.retryNow();
+  }
+
   /**
    * Sends a text to every admin; one who blocked the bot is skipped. With an event id, an admin
    * already told of that event (before a retry) is not told again.

@@ -4,6 +4,7 @@ import { sequentialize } from "@grammyjs/runner";
 import { RedisAdapter } from "@grammyjs/storage-redis";
 import { Bot, type Composer, GrammyError, HttpError, session } from "grammy";
 import type { AdminServices } from "./admin/services.js";
+import { busyWhileRedisAway } from "./busy.js";
 import type { BotContext, SessionData } from "./context.js";
 import { carryOnPastExpiredQueries } from "./expired-queries.js";
 import { adminFeature } from "./features/admin.js";
@@ -15,6 +16,8 @@ import { shopFeature } from "./features/shop.js";
 import { walletFeature } from "./features/wallet.js";
 import { createI18n, negotiateLocale } from "./i18n.js";
 import type { ShopServices } from "./services.js";
+import { followTelegram } from "./telegram-outage.js";
+import { telegramUnreachable } from "./unreachable.js";
 import { isPaymentUpdate } from "./update-feed.js";
 
 /**
@@ -23,6 +26,20 @@ import { isPaymentUpdate } from "./update-feed.js";
  */
 const RATE_WINDOW_MS = 3000;
 const RATE_LIMIT = 15;
+
+/**
+ * auto-retry waits out a 429 when Telegram asks for a few seconds, a few times. A network
+ * failure or a 5xx goes straight back to the caller, whose own retries are bounded and wake up
+ * when Telegram is back: left to auto-retry, they would be retried with no limit on attempts
+ * and a wait that doubles up to an hour.
+ */
+const RETRY_AFTER_AT_MOST_S = 5;
+const RETRY_ATTEMPTS = 3;
+/**
+ * A call with no answer by then has failed (grammY would wait 500 s): a network that drops
+ * packets silently is noticed, and retried, within a minute. Above getUpdates' 30 s long poll.
+ */
+const CALL_TIMEOUT_S = 60;
 
 export interface BotOptions {
   token: string;
@@ -37,13 +54,29 @@ export interface BotOptions {
 /** The buyer-facing bot: grammY, one Composer per feature, sessions in Redis for UI state only. */
 export function createBot(options: BotOptions, services: ShopServices, admin?: AdminServices) {
   const bot = new Bot<BotContext>(options.token, {
-    client: { apiRoot: options.apiRoot, environment: options.testEnv ? "test" : "prod" },
+    client: {
+      apiRoot: options.apiRoot,
+      environment: options.testEnv ? "test" : "prod",
+      timeoutSeconds: CALL_TIMEOUT_S,
+    },
   });
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 }));
-  const i18n = createI18n();
   const { log } = services;
+  // First, so it sees every attempt auto-retry makes.
+  const telegram = followTelegram(log);
+  bot.api.config.use(telegram.transformer);
+  bot.api.config.use(
+    autoRetry({
+      maxRetryAttempts: RETRY_ATTEMPTS,
+      maxDelaySeconds: RETRY_AFTER_AT_MOST_S,
+      rethrowHttpErrors: true,
+      rethrowInternalServerErrors: true,
+    }),
+  );
   bot.api.config.use(carryOnPastExpiredQueries(log));
+  const i18n = createI18n();
 
+  // Before anything that reads Redis; pre-checkout included, which Telegram waits 10 s for.
+  bot.use(busyWhileRedisAway(services.redis, i18n));
   bot.use(preCheckoutFeature(services, i18n) as unknown as Composer<BotContext>);
   // Updates of one chat run in order; different chats run in parallel under the runner.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
@@ -126,7 +159,9 @@ export function createBot(options: BotOptions, services: ShopServices, admin?: A
         : error instanceof HttpError
           ? { http: error.message }
           : { err: error };
-    log.error({ updateId: ctx.update.update_id, ...detail }, "update failed");
+    // While Telegram is away, one line says so for every call that fails.
+    const level = telegramUnreachable(error) ? "debug" : "error";
+    log[level]({ updateId: ctx.update.update_id, ...detail }, "update failed");
     // A payment update is handled again until it is recorded; the buyer hears "paid" then.
     if (isPaymentUpdate(ctx.update)) return;
     const notice = ctx.t?.("error-generic") ?? "Something went wrong. Please try again.";
@@ -134,5 +169,6 @@ export function createBot(options: BotOptions, services: ShopServices, admin?: A
     else if (ctx.chat) await ctx.reply(notice).catch(() => undefined);
   });
 
-  return { bot, i18n };
+  /** `outage` says when the Bot API is away and when it is back. */
+  return { bot, i18n, outage: telegram.outage };
 }

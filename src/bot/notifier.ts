@@ -62,6 +62,11 @@ export class BuyerNotifier {
     return this.consumer.stop();
   }
 
+  /** Notices that failed are tried again now, e.g. once Telegram is back. */
+  retryNow(): void {
+    this.consumer.retryNow();
+  }
+
   private async handle(event: StreamEvent): Promise<void> {
     const key = eventMessageKey(event.type as OrderEvent["type"], event.detail);
     if (!event.orderId || !key) return;

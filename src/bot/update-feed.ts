@@ -2,6 +2,7 @@ import type { UpdateSupplier } from "@grammyjs/runner";
 import { type Api, GrammyError } from "grammy";
 import type { Update } from "grammy/types";
 import type { Logger } from "../log.js";
+import { telegramUnreachable } from "./unreachable.js";
 
 /** An update that carries money: Telegram must keep it until the shop has recorded it. */
 export function isPaymentUpdate(update: Update): boolean {
@@ -41,7 +42,8 @@ interface HeldUpdate {
 const BATCH_LIMIT = 100;
 /** A payment update still not recorded after this long gets a log line. */
 const SLOW_PAYMENT_MS = 5000;
-const FETCH_RETRY_MAX_MS = 15_000;
+/** While getUpdates fails, it is tried again at most this far apart: Telegram back, updates flow. */
+const FETCH_RETRY_MAX_MS = 5000;
 
 /** 1 s, 2 s, 4 s… at most a minute: the pace the Bot API itself retries a failed webhook at. */
 function defaultRetryDelay(failures: number): number {
@@ -243,7 +245,9 @@ export class UpdateFeed implements UpdateSupplier<Update> {
         if (signal.aborted) throw error;
         // A revoked token or a second instance polling: retrying cannot help.
         if (error instanceof GrammyError && [401, 409].includes(error.error_code)) throw error;
-        this.options.log.warn({ err: error, retryInMs }, "getUpdates failed; trying again");
+        // While Telegram is away, one line says so for every call that fails.
+        const level = telegramUnreachable(error) ? "debug" : "warn";
+        this.options.log[level]({ err: error, retryInMs }, "getUpdates failed; trying again");
         await delay(retryInMs, signal);
         if (signal.aborted) throw error;
         retryInMs = Math.min(retryInMs * 2, FETCH_RETRY_MAX_MS);

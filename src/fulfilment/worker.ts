@@ -9,10 +9,17 @@ import { type Deliverer, DeliveryRejected } from "./deliverer.js";
 
 // Sets a job's idle clock, but only while this consumer still owns it, so a job another worker
 // has reclaimed is never taken back. Idle 0 renews our hold; a larger idle brings a retry nearer.
+// With ARGV[5], only while the job was not handed out again since (its delivery count is still
+// ARGV[5]); with ARGV[6], its delivery count is set to that.
 const SET_IDLE = `
 local entry = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)[1]
 if not entry or entry[2] ~= ARGV[2] then return 0 end
-redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'JUSTID')
+if ARGV[5] ~= '' and tostring(entry[4]) ~= ARGV[5] then return 0 end
+if ARGV[6] ~= '' then
+  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'RETRYCOUNT', ARGV[6], 'JUSTID')
+else
+  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'JUSTID')
+end
 return 1
 `;
 
@@ -23,6 +30,8 @@ type WorkerRedis = Redis & {
     consumer: string,
     jobId: string,
     idleMs: number,
+    ifCount: string,
+    setCount: string,
   ): Promise<number>;
 };
 
@@ -43,6 +52,12 @@ export interface FulfilmentWorkerOptions {
   maxAttempts?: number;
   /** Wait before retrying after failed attempt n; at most claimIdleMs (see scheduleRetry). */
   retryDelayMs?: (attempt: number) => number;
+  /**
+   * True for a failure that is an outage of the service a deliverer calls (Telegram away), not
+   * the job's fault: such a job is retried every claimIdleMs at most, without using up its
+   * attempts, until the service is back (and at once after `retryNow()`).
+   */
+  outage?: (error: unknown) => boolean;
   batchSize?: number;
   log?: Logger;
   now?: () => number;
@@ -77,6 +92,7 @@ export class FulfilmentWorker {
   private readonly blockMs: number;
   private readonly maxAttempts: number;
   private readonly retryDelayMs: (attempt: number) => number;
+  private readonly outage: (error: unknown) => boolean;
   private readonly batchSize: number;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -88,6 +104,8 @@ export class FulfilmentWorker {
   private blocking: Redis | undefined;
   private blockingId: number | undefined;
   private wake = new AbortController();
+  /** Jobs waiting out an outage, with the delivery count each was left at. */
+  private readonly waiting = new Map<string, number>();
 
   constructor(options: FulfilmentWorkerOptions) {
     if (!("tpbSetJobIdle" in options.redis)) {
@@ -103,6 +121,7 @@ export class FulfilmentWorker {
     this.blockMs = options.blockMs ?? 2_000;
     this.maxAttempts = options.maxAttempts ?? 10;
     this.retryDelayMs = options.retryDelayMs ?? ((n) => Math.min(60_000, 1_000 * 2 ** (n - 1)));
+    this.outage = options.outage ?? (() => false);
     this.batchSize = options.batchSize ?? 10;
     this.log = options.log ?? silentLogger;
     this.now = options.now ?? options.store.now;
@@ -142,6 +161,19 @@ export class FulfilmentWorker {
     this.running = undefined;
     this.blocking = undefined;
     this.blockingId = undefined;
+  }
+
+  /** Jobs waiting out an outage are retried now (the service they need is back). */
+  async retryNow(): Promise<void> {
+    const waiting = [...this.waiting];
+    this.waiting.clear();
+    for (const [jobId, count] of waiting) {
+      // Claimable at once, unless handed out again meanwhile.
+      await this.setIdle(jobId, this.claimIdleMs, count).catch(() => undefined);
+    }
+    if (waiting.length > 0 && this.blockingId !== undefined) {
+      await this.redis.client("UNBLOCK", this.blockingId).catch(() => undefined);
+    }
   }
 
   /**
@@ -253,6 +285,7 @@ export class FulfilmentWorker {
 
   private async handle(job: Job): Promise<void> {
     const { orderId } = job;
+    this.waiting.delete(job.id);
     try {
       if (!orderId) return await this.bury(job, "", "-", "job has no orderId", 1);
       const order = await this.store.get(orderId);
@@ -324,6 +357,19 @@ export class FulfilmentWorker {
 
   private async failed(job: Job, orderId: string, attempt: number, failure: Failure) {
     const message = messageOf(failure.error);
+    if (this.outage(failure.error) && !(failure.error instanceof DeliveryRejected)) {
+      // Not this job's fault: the attempt is given back, and it waits for the service.
+      const delay = Math.min(this.claimIdleMs, this.retryDelayMs(this.maxAttempts));
+      const count = attempt - 1;
+      if ((await this.setIdle(job.id, this.claimIdleMs - delay, "", count)) === 1) {
+        this.waiting.set(job.id, count);
+      }
+      this.log.debug(
+        { orderId, jobId: job.id, deliverer: failure.deliverer, error: message, delay },
+        "delivery waits for its service to be back",
+      );
+      return;
+    }
     if (failure.error instanceof DeliveryRejected || attempt >= this.maxAttempts) {
       return this.bury(job, orderId, failure.deliverer, message, attempt);
     }
@@ -386,8 +432,22 @@ export class FulfilmentWorker {
     );
   }
 
-  private async setIdle(jobId: string, idleMs: number): Promise<number> {
-    return this.redis.tpbSetJobIdle(this.keys.fulfilment, this.group, this.consumer, jobId, idleMs);
+  /** See SET_IDLE; `ifCount` and `setCount` only when given. */
+  private async setIdle(
+    jobId: string,
+    idleMs: number,
+    ifCount: number | "" = "",
+    setCount: number | "" = "",
+  ): Promise<number> {
+    return this.redis.tpbSetJobIdle(
+      this.keys.fulfilment,
+      this.group,
+      this.consumer,
+      jobId,
+      idleMs,
+      String(ifCount),
+      String(setCount),
+    );
   }
 
   /** How many times the job has been handed out, counting this time. */

@@ -191,6 +191,68 @@ describe("FulfilmentWorker", () => {
     expect(await s.status(order.id)).toBe("paid");
   });
 
+  it("waits out an outage of the deliverer's service without using up the job's attempts", async () => {
+    const s = shop();
+    const outbox = new Outbox(s.redis, `${s.prefix}outbox`);
+    const order = await s.paidOrder();
+    let away = true;
+    const w = worker(s, {
+      deliverers: () => [
+        outbox.deliverer("text", async () => {
+          if (away) throw new DeliveryFailed("the service is away");
+        }),
+      ],
+      outage: (error) => error instanceof DeliveryFailed && error.message.includes("away"),
+      claimIdleMs: 20,
+      retryDelayMs: () => 0,
+      maxAttempts: 3,
+    });
+
+    // Twice as many tries as maxAttempts allows for failures that are the job's own.
+    let tries = 0;
+    await vi.waitFor(
+      async () => {
+        tries += await w.processOnce();
+        expect(tries).toBeGreaterThanOrEqual(6);
+      },
+      { timeout: 10_000 },
+    );
+    expect(await deadJobs(s)).toEqual([]);
+    expect(await s.status(order.id)).toBe("paid");
+
+    away = false;
+    await vi.waitFor(async () => expect(await w.processOnce()).toBe(1), { timeout: 10_000 });
+    expect(await outbox.sent()).toEqual([`text:${order.id}`]);
+    expect(await s.status(order.id)).toBe("fulfilled");
+    expect(await deadJobs(s)).toEqual([]);
+  });
+
+  it("retries a job that waits out an outage at once when told the service is back", async () => {
+    const s = shop();
+    const outbox = new Outbox(s.redis, `${s.prefix}outbox`);
+    const order = await s.paidOrder();
+    let away = true;
+    const w = worker(s, {
+      deliverers: () => [
+        outbox.deliverer("text", async () => {
+          if (away) throw new DeliveryFailed("the service is away");
+        }),
+      ],
+      outage: (error) => error instanceof DeliveryFailed,
+      // Left alone, the retry would come a minute later.
+      claimIdleMs: 60_000,
+    });
+
+    expect(await w.processOnce()).toBe(1);
+    expect(await w.processOnce()).toBe(0);
+    away = false;
+    await w.retryNow();
+
+    expect(await w.processOnce()).toBe(1);
+    expect(await outbox.sent()).toEqual([`text:${order.id}`]);
+    expect(await s.status(order.id)).toBe("fulfilled");
+  });
+
   it("sends a rejected delivery to the dead stream at once, leaving the order paid", async () => {
     const s = shop();
     const order = await s.paidOrder();

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
-import { Api, Bot, type Context, GrammyError, InputFile } from "grammy";
+import { Api, Bot, type Context, GrammyError, HttpError, InputFile } from "grammy";
 import type {
   InputMediaPhoto,
   Message,
@@ -194,6 +194,56 @@ describe("Bot API errors", () => {
     expect(alice.fromBot().map((m) => m.text)).toEqual(["Your order is ready"]);
     expect(emulator.stats.rateLimited).toBe(1);
   });
+
+  it("answers every call with nginx's 502 page while Telegram is away, then serves again", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    emulator.faults.outage = "bad-gateway";
+
+    const raw = await fetch(`${emulator.apiRoot}/bot${emulator.token}/getMe`);
+    const failed = await api.sendMessage(alice.id, "Your order is ready").catch((e: unknown) => e);
+
+    expect(raw.status).toBe(502);
+    expect(raw.headers.get("content-type")).toBe("text/html");
+    expect(await raw.text()).toContain("<title>502 Bad Gateway</title>");
+    // Not JSON: grammY cannot read it as a Bot API answer.
+    expect(failed).toBeInstanceOf(HttpError);
+    expect(alice.fromBot()).toHaveLength(0);
+
+    emulator.faults.outage = undefined;
+    await api.sendMessage(alice.id, "Your order is ready");
+    expect(alice.fromBot().map((m) => m.text)).toEqual(["Your order is ready"]);
+    expect(emulator.stats.unanswered).toBe(2);
+  });
+
+  it("drops every connection unanswered while Telegram is unreachable, then serves again", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    emulator.faults.outage = "unreachable";
+
+    const failed = await api.sendMessage(alice.id, "Your order is ready").catch((e: unknown) => e);
+
+    expect(failed).toBeInstanceOf(HttpError);
+    expect(alice.fromBot()).toHaveLength(0);
+    emulator.faults.outage = undefined;
+    await api.sendMessage(alice.id, "Your order is ready");
+    expect(alice.fromBot().map((m) => m.text)).toEqual(["Your order is ready"]);
+    expect(emulator.stats.unanswered).toBe(1);
+  });
+
+  it.each(["bad-gateway", "unreachable"] as const)(
+    "fails a long poll in hand at once when Telegram goes away (%s)",
+    async (outage) => {
+      const { emulator, api } = await startEmulator();
+      const polling = api.getUpdates({ timeout: 30 }).catch((e: unknown) => e);
+      await waitUntil(() => (emulator.stats.byMethod.getUpdates ?? 0) === 1, "the long poll");
+
+      emulator.faults.outage = outage;
+
+      expect(await polling).toBeInstanceOf(HttpError);
+      expect(emulator.stats.unanswered).toBe(1);
+    },
+  );
 });
 
 describe("sendMessage", () => {

@@ -6,7 +6,7 @@ export interface ShopProcess {
   pid: number;
   /** Every JSON log line the process printed so far. */
   logs: LogRecord[];
-  /** What the process wrote to standard error so far. */
+  /** Everything the process wrote to standard error so far. */
   stderr(): string;
   /** Resolves with the first log line whose message contains `fragment`. */
   waitForLog(fragment: string, timeoutMs?: number): Promise<LogRecord>;

@@ -151,6 +151,7 @@ error-forged = This button is not valid any more. Tap /shop to start again.
 error-not-your-order = This order belongs to someone else.
 error-slow-down = Too many requests — please wait a few seconds.
 error-generic = Something went wrong on our side. Please try again in a minute.
+error-busy = The shop is busy for a moment. Please try again in a minute.
 
 command-start = Start the shop
 command-shop = Browse products

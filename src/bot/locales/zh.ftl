@@ -151,6 +151,7 @@ error-forged = 此按钮已失效。点击 /shop 重新开始。
 error-not-your-order = 此订单属于其他用户。
 error-slow-down = 请求过于频繁，请稍候几秒。
 error-generic = 我们这边出了点问题。请一分钟后重试。
+error-busy = 商店暂时繁忙。请一分钟后重试。
 
 command-start = 进入商店
 command-shop = 浏览商品

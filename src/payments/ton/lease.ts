@@ -18,6 +18,12 @@ redis.call('SET', KEYS[1], ARGV[1] .. '|' .. fence, 'PX', ARGV[2])
 return fence
 `;
 
+// Extends the lock only for the holder with this very fencing token.
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -32,6 +38,7 @@ return 1
 
 type LeaseRedis = Redis & {
   tpbLeaseAcquire(lock: string, fence: string, owner: string, ttlMs: number): Promise<number>;
+  tpbLeaseRenew(lock: string, value: string, ttlMs: number): Promise<number>;
   tpbLeaseRelease(lock: string, value: string): Promise<number>;
   tpbFencedSet(lock: string, key: string, value: string, data: string): Promise<number>;
 };
@@ -50,13 +57,15 @@ export class Lease {
     redis: Redis,
     private readonly lockKey: string,
     private readonly fenceKey: string,
-    private readonly ttlMs: number,
+    /** How long the lease outlives its holder's last renewal. */
+    readonly ttlMs: number,
     owner?: string,
   ) {
     this.owner = owner ?? `watcher-${process.pid}-${randomBytes(3).toString("hex")}`;
     if (!("tpbLeaseAcquire" in redis)) {
       redis.defineCommand("tpbLeaseAcquire", { numberOfKeys: 2, lua: ACQUIRE });
       redis.defineCommand("tpbLeaseRelease", { numberOfKeys: 1, lua: RELEASE });
+      redis.defineCommand("tpbLeaseRenew", { numberOfKeys: 1, lua: RENEW });
       redis.defineCommand("tpbFencedSet", { numberOfKeys: 2, lua: FENCED_SET });
     }
     this.redis = redis as LeaseRedis;
@@ -72,6 +81,19 @@ export class Lease {
     );
     this.fence = fence >= 0 ? fence : undefined;
     return this.fence !== undefined;
+  }
+
+  /**
+   * Extends the lease we hold by its TTL; false, and the lease is dropped, when it lapsed or
+   * someone else holds it now. Never takes a lease that is free: acquire() does, with a new token.
+   */
+  async renew(): Promise<boolean> {
+    if (this.fence === undefined) return false;
+    const value = this.value();
+    const held = (await this.redis.tpbLeaseRenew(this.lockKey, value, this.ttlMs)) === 1;
+    // An acquire() meanwhile may have taken the lease afresh; that one stands.
+    if (!held && this.value() === value) this.fence = undefined;
+    return held;
   }
 
   /** Sets `key` only if we still hold the lease; false when we lost it. */

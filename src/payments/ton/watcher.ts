@@ -20,6 +20,13 @@ interface Prepared {
   match?: Promise<{ orderId: string | undefined; order: Order | undefined }>;
 }
 
+/**
+ * The watcher lease lapses this long after its holder last renewed it. Its holder renews it every
+ * third of that, whatever a poll is doing, so only a dead or stalled process loses it; a process
+ * started in place of a dead one waits at most this long, plus one poll interval, to take over.
+ */
+export const WATCHER_LEASE_TTL_MS = 5000;
+
 export type PollResult =
   | { kind: "not-leader" }
   | { kind: "initialised"; cursor: Cursor | undefined }
@@ -68,6 +75,7 @@ export interface WatcherOptions {
   pageSize?: number;
   /** Orders applied in parallel; payments to one order stay in chain order. */
   concurrency?: number;
+  /** WATCHER_LEASE_TTL_MS by default. */
   leaseTtlMs?: number;
   /** Identifies this process in the lease; random when omitted. */
   owner?: string;
@@ -89,6 +97,11 @@ export class PaymentWatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = true;
+  /** Renews the lease while start() runs or a poll is under way; see keepLease. */
+  private renewal: NodeJS.Timeout | undefined;
+  private renewing: Promise<unknown> | undefined;
+  private leaseKeepers = 0;
+  private stopKeepingLease: (() => void) | undefined;
 
   constructor(private readonly options: WatcherOptions) {
     this.keys = redisKeys(options.prefix);
@@ -99,7 +112,7 @@ export class PaymentWatcher {
       options.redis,
       this.keys.watcherLock(this.wallet),
       this.keys.watcherFence(this.wallet),
-      options.leaseTtlMs ?? 30_000,
+      options.leaseTtlMs ?? WATCHER_LEASE_TTL_MS,
       options.owner,
     );
   }
@@ -111,6 +124,52 @@ export class PaymentWatcher {
 
   /** One poll. Throws only when toncenter or Redis failed; the cursor then stays put. */
   async pollOnce(): Promise<PollResult> {
+    // A long catch-up keeps the lease however long it pages.
+    const release = this.keepLease();
+    try {
+      return await this.poll();
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Renews the lease every third of its TTL while anyone asked for it, until each has called the
+   * function returned. A renewal that finds the lease lapsed drops it; the next poll takes it
+   * again, with a new fencing token, if nobody else did.
+   */
+  private keepLease(): () => void {
+    if (this.leaseKeepers++ === 0) {
+      this.renewal = setInterval(
+        () => this.renewLease(),
+        Math.max(10, Math.floor(this.lease.ttlMs / 3)),
+      );
+      this.renewal.unref();
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.leaseKeepers === 0) clearInterval(this.renewal);
+    };
+  }
+
+  private renewLease(): void {
+    // One at a time: with Redis away, renewals would queue up behind each other.
+    if (this.renewing !== undefined || this.lease.fence === undefined) return;
+    this.renewing = this.lease
+      .renew()
+      .then((held) => {
+        // After a Redis outage, say; the next poll takes the lease again if nobody else has.
+        if (!held) this.log.info("watcher lease lapsed before it was renewed");
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.renewing = undefined;
+      });
+  }
+
+  private async poll(): Promise<PollResult> {
     if (!(await this.lease.acquire())) return { kind: "not-leader" };
     const cursor = await this.cursor();
     if (!cursor) {
@@ -436,6 +495,8 @@ export class PaymentWatcher {
   start(intervalMs: number): void {
     if (!this.stopped) return;
     this.stopped = false;
+    // Between polls too, so a poll interval longer than the lease does not give it up.
+    this.stopKeepingLease = this.keepLease();
     const tick = async () => {
       try {
         await this.pollOnce();
@@ -469,6 +530,9 @@ export class PaymentWatcher {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    this.stopKeepingLease?.();
+    this.stopKeepingLease = undefined;
+    await this.renewing;
     await this.lease.release().catch(() => undefined);
   }
 }

@@ -31,13 +31,28 @@ export interface TelegramFaults {
   serverError?: { methods: readonly string[]; times: number; description?: string };
   /** Added before every answer. */
   latencyMs?: number;
+  /**
+   * Telegram is away, for every method and every token, until this is unset again:
+   * "bad-gateway" answers as its nginx front does while the Bot API behind it is down — a 502
+   * with an HTML page, not JSON; "unreachable" drops each connection unanswered, as a network
+   * failure does — requests in hand when it goes away too, a long poll included. No update is
+   * pushed to a webhook meanwhile.
+   */
+  outage?: "bad-gateway" | "unreachable";
 }
+
+/** nginx's own 502 page, as api.telegram.org serves it while the Bot API is down. */
+const BAD_GATEWAY_PAGE =
+  "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
+  "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
 export interface TelegramEmulatorStats {
   requests: number;
   byMethod: Record<string, number>;
   rateLimited: number;
   serverErrors: number;
+  /** Requests met by an outage: answered 502 or dropped. */
+  unanswered: number;
   webhookPushes: number;
 }
 
@@ -92,14 +107,26 @@ export async function startTelegramEmulator(
   };
   const state = new EmulatorState(bot);
   const faults: TelegramFaults = { ...options.faults };
+  // Calls in hand when Telegram goes away fail with it, a long poll included.
+  const inHand = new Set<ServerResponse>();
+  let outage = faults.outage;
+  Object.defineProperty(faults, "outage", {
+    enumerable: true,
+    get: () => outage,
+    set: (value: TelegramFaults["outage"]) => {
+      outage = value;
+      if (value !== undefined) for (const response of inHand) unanswered(response);
+    },
+  });
   const stats: TelegramEmulatorStats = {
     requests: 0,
     byMethod: {},
     rateLimited: 0,
     serverErrors: 0,
+    unanswered: 0,
     webhookPushes: 0,
   };
-  const pusher = new WebhookPusher(state, stats);
+  const pusher = new WebhookPusher(state, stats, () => faults.outage !== undefined);
   const methods = new Map<string, Handler>();
   for (const group of [
     messageMethods(),
@@ -110,9 +137,23 @@ export async function startTelegramEmulator(
     for (const [name, handler] of Object.entries(group)) methods.set(name.toLowerCase(), handler);
   }
 
+  /** What Telegram away does to a call: nginx's 502 page, or the connection dropped. */
+  const unanswered = (response: ServerResponse) => {
+    stats.unanswered++;
+    if (outage === "unreachable" || response.headersSent) {
+      response.socket?.destroy();
+      return;
+    }
+    response.writeHead(502, {
+      "content-type": "text/html",
+      "content-length": Buffer.byteLength(BAD_GATEWAY_PAGE),
+    });
+    response.end(BAD_GATEWAY_PAGE);
+  };
+
   const answer = async (response: ServerResponse, status: number, body: string) => {
     if (faults.latencyMs) await delay(faults.latencyMs);
-    if (response.destroyed) return;
+    if (response.destroyed || response.writableEnded) return;
     response.writeHead(status, {
       "content-type": "application/json",
       "content-length": Buffer.byteLength(body),
@@ -121,8 +162,16 @@ export async function startTelegramEmulator(
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    if (outage !== undefined) {
+      unanswered(response);
+      return;
+    }
     const aborted = new AbortController();
-    response.on("close", () => aborted.abort());
+    inHand.add(response);
+    response.on("close", () => {
+      inHand.delete(response);
+      aborted.abort();
+    });
     try {
       const call = await readApiCall(request);
       if (call.token !== token) throw UNAUTHORIZED;

@@ -11,6 +11,8 @@ const MAX_RETRY_DELAY_S = 60;
 const MAX_RETRY_AFTER_S = 3600;
 /** A webhook that sends nothing back for this long has failed the attempt. */
 const ANSWER_TIMEOUT_MS = 60_000;
+/** While Telegram is away, how often the pusher looks whether it is back. */
+const OUTAGE_CHECK_MS = 100;
 
 interface Attempts {
   failures: number;
@@ -54,6 +56,8 @@ export class WebhookPusher {
   constructor(
     private readonly state: EmulatorState,
     private readonly stats: WebhookStats,
+    /** True while Telegram is away: nothing is pushed, and pending updates wait. */
+    private readonly away: () => boolean = () => false,
   ) {}
 
   /** Starts or stops pushing after the webhook setting changed. */
@@ -79,6 +83,10 @@ export class WebhookPusher {
     const hook = this.state.webhook;
     if (this.stopped || hook === undefined) return;
     clearTimeout(this.timer);
+    if (this.away()) {
+      this.timer = setTimeout(() => this.drain(), OUTAGE_CHECK_MS);
+      return;
+    }
     const now = Date.now();
     let nextWake = Number.POSITIVE_INFINITY;
     const seen = new Set<string>();

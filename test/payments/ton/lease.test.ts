@@ -24,6 +24,28 @@ describe("Lease", () => {
     await b.release();
   });
 
+  it("renews only for its holder, and never takes back a lease that lapsed", async () => {
+    const a = lease("a", 100);
+    expect(await a.acquire()).toBe(true);
+    expect(await a.renew()).toBe(true);
+    expect(await redis.pttl(`${prefix}lock`)).toBeGreaterThan(0);
+
+    while ((await redis.exists(`${prefix}lock`)) === 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const b = lease("b");
+    expect(await b.acquire()).toBe(true);
+    // a's renewal finds b's lease: it fails, drops a's hold, and leaves b's lease alone.
+    expect(await a.renew()).toBe(false);
+    expect(a.fence).toBeUndefined();
+    expect(await a.fencedSet(`${prefix}cursor`, "from-a")).toBe(false);
+    expect(await redis.get(`${prefix}lock`)).toBe(`b|${b.fence}`);
+    await b.release();
+    // Lapsed and free: a renewal does not take it; only acquire does, with a new token.
+    expect(await a.renew()).toBe(false);
+    expect(await redis.exists(`${prefix}lock`)).toBe(0);
+  });
+
   it("stops a holder whose lease lapsed from writing after someone else took over", async () => {
     const old = lease("old", 50);
     const next = lease("next");

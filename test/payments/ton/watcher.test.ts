@@ -179,6 +179,19 @@ describe("PaymentWatcher", () => {
     expect(leaders.size).toBeGreaterThanOrEqual(1);
   });
 
+  it("keeps its lease through a poll that takes longer than the lease lives", async () => {
+    const watcher = await world.initialisedWatcher({ pageSize: 5, leaseTtlMs: 150 });
+    const orders = await world.payOrders(20);
+    // Five pages at 100 ms each: the lease would lapse twice over without its renewals.
+    world.setFaults({ latencyMs: 100 });
+
+    const result = await watcher.pollOnce();
+
+    expect(result).toMatchObject({ kind: "processed", payments: 20 });
+    expect(await watcher.cursor()).toEqual(world.newestTransaction());
+    expect(await world.settlement(orders)).toEqual({ paid: 20, notPaid: 0, doubled: 0, jobs: 20 });
+  });
+
   it("does not move the cursor over a gap in the transaction chain", async () => {
     const watcher = await world.initialisedWatcher();
     const orders = await world.payOrders(20);

@@ -1,0 +1,108 @@
+import { setTimeout as delay } from "node:timers/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { Sandbox } from "../../src/sandbox/world.js";
+import { capturedLog } from "../support/log.js";
+import { testRedis } from "../support/redis.js";
+import { checkoutTon, orderReaches, startShop } from "../support/sandbox.js";
+
+/*
+ * Telegram goes away — its front answers nginx's 502 page, or connections drop — while a buyer's
+ * TON payment lands. The watcher records the payment meanwhile; the buyer's notice and goods wait,
+ * tried again a bounded number of times per call, and go out once Telegram is back. The log says
+ * "unreachable" once and "reachable again" once, however many calls failed in between.
+ */
+
+const HALF_TON = 500_000_000n;
+const WENT_AWAY = "Telegram unreachable";
+const CAME_BACK = "Telegram reachable again";
+
+let sandbox: Sandbox | undefined;
+afterEach(async () => {
+  await sandbox?.stop();
+  sandbox = undefined;
+});
+
+/** Synchronisation only: waits for something the shop does, failing after a while. */
+async function waitUntil(condition: () => boolean, what: string, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(20);
+  }
+}
+
+describe("a Telegram outage", () => {
+  it.each(["bad-gateway", "unreachable"] as const)(
+    "holds the buyer's notice and goods until Telegram is back, and says so once each way (%s)",
+    async (outage) => {
+      const captured = capturedLog();
+      const shop = await startShop({ log: captured.log });
+      sandbox = shop;
+      const telegram = shop.telegram;
+      const lines = (msg: string) => captured.records().filter((r) => r.msg.startsWith(msg));
+      const buyer = shop.user();
+      const { message, comment, orderId } = await checkoutTon(buyer, "TON Developer");
+
+      telegram.faults.outage = outage;
+      const wallet = await shop.buyerWallet();
+      await wallet.pay(HALF_TON, comment);
+      await orderReaches(shop, orderId, "paid");
+      await waitUntil(() => lines(WENT_AWAY).length > 0, "the outage to be noticed");
+      // Calls keep failing and are tried again: no call waits out the outage on its own.
+      const failedSoFar = telegram.stats.unanswered;
+      await waitUntil(() => telegram.stats.unanswered >= failedSoFar + 3, "calls to be retried");
+      expect(buyer.fromBot().filter((m) => m.messageId > message.messageId)).toEqual([]);
+
+      telegram.faults.outage = undefined;
+
+      const paid = await buyer.waitForText("Payment received", { after: message.messageId });
+      await buyer.waitForText("Your download link", { after: paid.messageId });
+      await orderReaches(shop, orderId, "fulfilled");
+      const received = (fragment: string) =>
+        buyer.fromBot().filter((m) => m.text?.includes(fragment));
+      expect(received("Payment received")).toHaveLength(1);
+      expect(received("Your download link")).toHaveLength(1);
+      expect(lines(WENT_AWAY)).toEqual([
+        expect.objectContaining({ level: 40, service: "telegram", method: expect.any(String) }),
+      ]);
+      expect(lines(CAME_BACK)).toEqual([
+        expect.objectContaining({ level: 30, service: "telegram", failures: expect.any(Number) }),
+      ]);
+      expect(lines(CAME_BACK)[0]?.failures).toBeGreaterThanOrEqual(3);
+      // No error lines on the way, and the token never reached the log.
+      expect(captured.records().filter((r) => r.level >= 50)).toEqual([]);
+      expect(captured.lines.join("")).not.toContain(telegram.token);
+
+      // The buyer's own messages are answered again too.
+      const since = buyer.lastMessageId();
+      buyer.send("/shop");
+      await buyer.waitForButton("TON Developer", { after: since });
+    },
+  );
+
+  it("keeps a shop started while Telegram is away waiting, and opens it once Telegram answers", async () => {
+    const captured = capturedLog();
+    const { redis, prefix, url } = testRedis();
+    redis.disconnect();
+    const shop = await Sandbox.start({
+      redisUrl: url,
+      redisPrefix: prefix,
+      log: captured.log,
+      openShop: false,
+      telegram: { faults: { outage: "unreachable" } },
+    });
+    sandbox = shop;
+    const lines = (msg: string) => captured.records().filter((r) => r.msg.startsWith(msg));
+
+    const opening = shop.restart();
+    await waitUntil(() => lines(WENT_AWAY).length > 0, "the outage to be noticed");
+    shop.telegram.faults.outage = undefined;
+    await opening;
+
+    const buyer = shop.user({ firstName: "Bob" });
+    buyer.send("/start");
+    await buyer.waitForText("Welcome to the shop, Bob!");
+    expect(lines(WENT_AWAY)).toHaveLength(1);
+    expect(lines(CAME_BACK)).toHaveLength(1);
+  });
+});
