@@ -32,6 +32,8 @@ export interface Config {
   tonconnectRequestTtlSeconds: number;
   merchantWebhookUrl: string | undefined;
   merchantWebhookSecret: string | undefined;
+  /** Paid orders delivered at once by one process. */
+  fulfilmentConcurrency: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
@@ -149,6 +151,7 @@ const schema = z.object({
   TONCONNECT_REQUEST_TTL_SECONDS: wholeNumber(10, 3600).default(300),
   MERCHANT_WEBHOOK_URL: unlessBlank(url),
   MERCHANT_WEBHOOK_SECRET: optionalText,
+  FULFILMENT_CONCURRENCY: wholeNumber(1, 1000).default(10),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "must be one of fatal, error, warn, info, debug, trace, silent",
@@ -197,6 +200,7 @@ export function loadConfig(env: Env = process.env): Config {
     tonconnectRequestTtlSeconds: e.TONCONNECT_REQUEST_TTL_SECONDS,
     merchantWebhookUrl: e.MERCHANT_WEBHOOK_URL,
     merchantWebhookSecret: e.MERCHANT_WEBHOOK_SECRET,
+    fulfilmentConcurrency: e.FULFILMENT_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
   };
   checkCombinations(config, env);
