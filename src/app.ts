@@ -7,14 +7,13 @@ import { AdminNotifier } from "./bot/admin-notifier.js";
 import { setCommandMenu } from "./bot/commands.js";
 import type { BotContext } from "./bot/context.js";
 import { createBot } from "./bot/create-bot.js";
-import { TelegramDeliverer } from "./bot/deliver.js";
+import { TelegramDelivery } from "./bot/deliver.js";
 import { formatPrice } from "./bot/format.js";
 import { BuyerNotifier } from "./bot/notifier.js";
 import { startPolling, startWebhook } from "./bot/serve.js";
 import { WalletNotices } from "./bot/wallet-notices.js";
 import { type Catalog, loadCatalog } from "./catalog/catalog.js";
 import type { Config } from "./config.js";
-import type { Deliverer } from "./fulfilment/deliverer.js";
 import { StockPool } from "./fulfilment/stock.js";
 import { MerchantWebhookDeliverer } from "./fulfilment/webhook.js";
 import { FulfilmentWorker } from "./fulfilment/worker.js";
@@ -273,16 +272,17 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           log: log.child({ module: "merchant-webhook" }),
         })
       : undefined;
-  const deliverers: Deliverer[] = [];
-  if (telegram)
-    deliverers.push(new TelegramDeliverer(telegram.bot.api, catalog, stock, telegram.i18n));
-  if (merchantWebhook) deliverers.push(merchantWebhook);
+  const chat = telegram && new TelegramDelivery(telegram.bot.api, catalog, stock, telegram.i18n);
   const fulfilment = new FulfilmentWorker({
     redis,
     store,
     prefix,
     consumer: `${hostname()}-${process.pid}`,
-    deliverers: () => deliverers,
+    concurrency: config.fulfilmentConcurrency,
+    deliverers: async (order, done) => [
+      ...(chat ? await chat.steps(order, done) : []),
+      ...(merchantWebhook ? [merchantWebhook] : []),
+    ],
     log: log.child({ module: "fulfilment" }),
   });
 
