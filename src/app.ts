@@ -15,7 +15,7 @@ import { WalletNotices } from "./bot/wallet-notices.js";
 import { type Catalog, loadCatalog } from "./catalog/catalog.js";
 import type { Config } from "./config.js";
 import { StockPool } from "./fulfilment/stock.js";
-import { MerchantWebhookDeliverer } from "./fulfilment/webhook.js";
+import { MerchantWebhook } from "./fulfilment/webhook.js";
 import { FulfilmentWorker } from "./fulfilment/worker.js";
 import { scheduleJobs } from "./jobs/schedule.js";
 import { reconcileStars } from "./jobs/stars-ledger.js";
@@ -264,7 +264,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
 
   const merchantWebhook =
     config.merchantWebhookUrl && config.merchantWebhookSecret
-      ? new MerchantWebhookDeliverer({
+      ? new MerchantWebhook({
           url: config.merchantWebhookUrl,
           secret: config.merchantWebhookSecret,
           redis,
@@ -279,9 +279,11 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     prefix,
     consumer: `${hostname()}-${process.pid}`,
     concurrency: config.fulfilmentConcurrency,
+    // The webhook first: it is only queued, and the merchant hears of the payment even when the
+    // buyer's chat refuses the goods.
     deliverers: async (order, done) => [
-      ...(chat ? await chat.steps(order, done) : []),
       ...(merchantWebhook ? [merchantWebhook] : []),
+      ...(chat ? await chat.steps(order, done) : []),
     ],
     log: log.child({ module: "fulfilment" }),
   });
@@ -333,6 +335,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       starsLedger && reconcileStars(starsLedger, log.child({ module: "jobs" })),
     async start() {
       await fulfilment.start();
+      merchantWebhook?.start();
       await notifier?.start();
       await adminNotifier?.start();
       watcher?.start(config.pollIntervalMs);
@@ -389,6 +392,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         // The chain reconcile job drives the watcher, so it stops first.
         step("jobs", stopJobs?.()).then(() => step("watcher", watcher?.stop())),
         step("fulfilment", fulfilment.stop()),
+        step("merchant webhook", merchantWebhook?.stop()),
         step("notifier", notifier?.stop()),
         step("admin notifier", adminNotifier?.stop()),
       ]);
