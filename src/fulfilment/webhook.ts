@@ -187,7 +187,8 @@ export class MerchantWebhook implements Deliverer {
 
   private running: Promise<void> | undefined;
   private stopping = false;
-  private aborting = new AbortController();
+  /** One per request under way, so stop() can cut them off. */
+  private readonly requests = new Set<AbortController>();
   private readonly inHand = new Set<Promise<void>>();
   private wakeUp: () => void = () => undefined;
 
@@ -207,7 +208,7 @@ export class MerchantWebhook implements Deliverer {
     this.baseDelayMs = options.baseDelayMs ?? 2_000;
     this.maxDelayMs = options.maxDelayMs ?? 3_600_000;
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.concurrency = Math.max(1, options.concurrency ?? 8);
+    this.concurrency = Math.max(1, options.concurrency ?? 16);
     this.pollMs = options.pollMs ?? 1_000;
     this.log = options.log ?? silentLogger;
     this.now = options.now ?? Date.now;
@@ -231,7 +232,6 @@ export class MerchantWebhook implements Deliverer {
   start(): void {
     if (this.running) throw new Error("merchant webhook schedule is already running");
     this.stopping = false;
-    this.aborting = new AbortController();
     this.running = this.loop();
   }
 
@@ -239,7 +239,7 @@ export class MerchantWebhook implements Deliverer {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.stopping = true;
-    this.aborting.abort();
+    for (const request of this.requests) request.abort();
     this.wakeUp();
     await this.running;
     this.running = undefined;
@@ -400,6 +400,14 @@ export class MerchantWebhook implements Deliverer {
     const timestamp = Math.floor(this.now() / 1000);
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    // One controller held here rather than AbortSignal.any(): on Node 20 a combined signal handed
+    // to fetch stops reaching it after a garbage collection, and the timeout would never fire.
+    const request = new AbortController();
+    const timer = setTimeout(
+      () => request.abort(new DOMException("timed out", "TimeoutError")),
+      this.timeoutMs,
+    );
+    this.requests.add(request);
     try {
       const response = await fetch(this.options.url, {
         method: "POST",
@@ -412,13 +420,16 @@ export class MerchantWebhook implements Deliverer {
         body,
         // A redirected POST would turn into a GET; a moved endpoint is a configuration error.
         redirect: "manual",
-        signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.aborting.signal]),
+        signal: request.signal,
       });
       await response.body?.cancel();
       return { status: response.status, ms: elapsed() };
     } catch (error) {
-      if (this.aborting.signal.aborted) return "stopped";
+      if (this.stopping) return "stopped";
       return { error: this.describe(error), ms: elapsed() };
+    } finally {
+      clearTimeout(timer);
+      this.requests.delete(request);
     }
   }
 
