@@ -385,6 +385,18 @@ describe("TelegramDelivery run by the worker", () => {
     },
   );
 
+  it("sends nothing again for a job an older release recorded as one telegram step", async () => {
+    const world = await chatWorld();
+    const order = await world.paid("guide");
+    await world.redis.hset(redisKeys(world.prefix).delivery(order.id), "telegram", "1");
+    const { worker } = world.worker("worker-a");
+
+    expect(await worker.processOnce()).toBe(1);
+
+    expect(world.received()).toEqual([]);
+    expect((await world.store.get(order.id))?.status).toBe("fulfilled");
+  });
+
   it("gives up on a buyer who blocked the bot, sending nothing more", async () => {
     const world = await chatWorld();
     const order = await world.paid("guide");
