@@ -4,6 +4,8 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { productData, walletData } from "../src/bot/callback-data.js";
@@ -543,6 +545,152 @@ async function reliability(redis: Redis, redisUrl: string, payments: number) {
   await w.emulator.close();
 }
 
+/**
+ * Orders paid while Telegram answers a fifth of the shop's sends with 429 (`retry_after` 1 s) and
+ * a tenth with 500, and the merchant's backend hangs 30 s on a tenth of webhook requests. Timed
+ * from the payment being recorded to the goods reaching the buyer's chat, through the whole shop
+ * (fulfilment worker, grammY with its retries, the Bot API emulator); every order must get one
+ * goods message and one receipt, and the webhook stalls must not be what the slowest orders share.
+ */
+async function deliveriesUnderFaults(redisUrl: string, orders: number, concurrency: number) {
+  const stalledOrders = new Set<string>();
+  const delivered = new Set<string>();
+  let webhookRequests = 0;
+  const backend = createServer((request, response) => {
+    webhookRequests++;
+    request.resume();
+    const orderId = String(request.headers["x-tpb-event-id"] ?? "").split(":")[0] ?? "";
+    if (Math.random() < 0.1) {
+      stalledOrders.add(orderId);
+      const timer = setTimeout(() => response.end(), 30_000);
+      response.on("close", () => clearTimeout(timer));
+      return;
+    }
+    delivered.add(orderId);
+    response.end();
+  });
+  backend.listen(0, "127.0.0.1");
+  await once(backend, "listening");
+  const { port } = backend.address() as AddressInfo;
+  const sandbox = await Sandbox.start({
+    redisUrl,
+    config: {
+      // Payments are recorded directly below; the watcher idles.
+      pollIntervalMs: 3_600_000,
+      merchantWebhookUrl: `http://127.0.0.1:${port}/hooks`,
+      merchantWebhookSecret: "whsec_bench_0123456789",
+      fulfilmentConcurrency: concurrency,
+    },
+  });
+  try {
+    const { store, payments } = sandbox.app;
+    const buyers = Array.from({ length: orders }, () => sandbox.user());
+    const placed = await Promise.all(
+      buyers.map((buyer) => tonOrderFor(store, buyer.id, "ton-guide")),
+    );
+    const goodsAt = new Map<number, number>();
+    for (const buyer of buyers) {
+      sandbox.telegram.state.onChange(buyer.id, () => {
+        if (goodsAt.has(buyer.id)) return;
+        if (buyer.fromBot().some((m) => m.text?.startsWith("Your download link"))) {
+          goodsAt.set(buyer.id, Date.now());
+        }
+      });
+    }
+    const sends = ["sendMessage", "sendDocument"];
+    const faults = sandbox.telegram.faults;
+    faults.rateLimit = { methods: sends, times: Infinity, retryAfterSeconds: 1, share: 0.2 };
+    // Asked only of the calls the rate limit let through: 0.8 × 0.125 = a tenth of all.
+    faults.serverError = { methods: sends, times: Infinity, share: 0.125 };
+
+    const started = performance.now();
+    const perSecond = 20;
+    for (let i = 0; i < placed.length; i += perSecond / 5) {
+      const batch = placed.slice(i, i + perSecond / 5);
+      await Promise.all(
+        batch.map((order) =>
+          payments.recordPayment(order.id, {
+            key: `bench:${order.id}`,
+            method: "ton",
+            currency: "TON",
+            amount: order.amount,
+            receivedAt: Date.now(),
+          }),
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const deadline = Date.now() + 600_000;
+    const fulfilled = async () =>
+      (await store.getMany(placed.map((o) => o.id))).filter((o) => o.status === "fulfilled").length;
+    while (Date.now() < deadline && (await fulfilled()) < orders) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const goodsSeconds = (performance.now() - started) / 1000;
+    while (Date.now() < deadline && delivered.size < orders) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const webhookSeconds = (performance.now() - started) / 1000;
+
+    const stored = await store.getMany(placed.map((o) => o.id));
+    let exactlyOnce = 0;
+    let repeated = 0;
+    let missing = 0;
+    const latencies: { ms: number; stalled: boolean }[] = [];
+    for (const [index, buyer] of buyers.entries()) {
+      const texts = buyer.fromBot().map((m) => m.text ?? "");
+      const goods = texts.filter((t) => t.startsWith("Your download link")).length;
+      const receipts = texts.filter((t) => t.startsWith("Receipt")).length;
+      if (goods === 1 && receipts === 1) exactlyOnce++;
+      if (goods > 1 || receipts > 1) repeated++;
+      if (goods === 0 || receipts === 0) missing++;
+      const order = stored[index];
+      const at = goodsAt.get(buyer.id);
+      if (order?.paidAt !== undefined && at !== undefined) {
+        latencies.push({ ms: at - order.paidAt, stalled: stalledOrders.has(order.id) });
+      }
+    }
+    const sorted = (values: number[]) => values.sort((a, b) => a - b);
+    const all = sorted(latencies.map((l) => l.ms));
+    const p99 = (values: number[]) => round(percentile(values, 99));
+    const slowest = [...latencies].sort((a, b) => b.ms - a.ms).slice(0, Math.ceil(orders / 100));
+    emit({
+      scenario: "deliveries-under-faults",
+      orders,
+      fulfilment_concurrency: concurrency,
+      paid_per_second: perSecond,
+      faults:
+        "Telegram sends: 20% 429 (retry_after 1 s), 10% 500; webhook: 10% of requests hang 30 s",
+      fulfilled: stored.filter((o) => o.status === "fulfilled").length,
+      goods_and_receipt_exactly_once: exactlyOnce,
+      repeated,
+      missing,
+      payment_to_goods_p50_ms: round(percentile(all, 50)),
+      payment_to_goods_p99_ms: p99(all),
+      payment_to_goods_max_ms: round(all[all.length - 1] ?? Number.NaN),
+      p99_ms_orders_whose_webhook_stalled: p99(
+        sorted(latencies.filter((l) => l.stalled).map((l) => l.ms)),
+      ),
+      p99_ms_other_orders: p99(sorted(latencies.filter((l) => !l.stalled).map((l) => l.ms))),
+      webhook_stalled_share_all: round(stalledOrders.size / orders, 3),
+      webhook_stalled_share_slowest_1pct: round(
+        slowest.filter((l) => l.stalled).length / slowest.length,
+        3,
+      ),
+      telegram_429: sandbox.telegram.stats.rateLimited,
+      telegram_5xx: sandbox.telegram.stats.serverErrors,
+      webhook_requests: webhookRequests,
+      webhooks_delivered: delivered.size,
+      goods_seconds: round(goodsSeconds, 1),
+      webhooks_seconds: round(webhookSeconds, 1),
+    });
+  } finally {
+    await sandbox.stop();
+    backend.closeAllConnections();
+    backend.close();
+  }
+}
+
 /** How fast transaction BOCs decode, on the calling thread and on worker threads: the watcher's floor. */
 async function decoding(redis: Redis, transactions: number) {
   const w = await world(redis);
@@ -603,6 +751,7 @@ async function main() {
     if (wants("pre-checkout")) await preCheckout(redisUrl, 400);
     if (wants("idle-cost")) await idleCost(redis, 50);
     if (wants("reliability")) await reliability(redis, redisUrl, 1000);
+    if (wants("deliveries-under-faults")) await deliveriesUnderFaults(redisUrl, 1000, 32);
     if (wants("decode")) await decoding(redis, 10_000);
     if (wants("memory")) await memory(redisUrl, 100_000);
   } finally {

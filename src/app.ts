@@ -7,7 +7,7 @@ import { AdminNotifier } from "./bot/admin-notifier.js";
 import { setCommandMenu } from "./bot/commands.js";
 import type { BotContext } from "./bot/context.js";
 import { createBot } from "./bot/create-bot.js";
-import { TelegramDeliverer } from "./bot/deliver.js";
+import { TelegramDelivery } from "./bot/deliver.js";
 import { formatPrice } from "./bot/format.js";
 import { BuyerNotifier } from "./bot/notifier.js";
 import { startPolling, startWebhook } from "./bot/serve.js";
@@ -16,9 +16,8 @@ import { telegramUnreachable } from "./bot/unreachable.js";
 import { WalletNotices } from "./bot/wallet-notices.js";
 import { type Catalog, loadCatalog } from "./catalog/catalog.js";
 import type { Config } from "./config.js";
-import type { Deliverer } from "./fulfilment/deliverer.js";
 import { StockPool } from "./fulfilment/stock.js";
-import { MerchantWebhookDeliverer } from "./fulfilment/webhook.js";
+import { MerchantWebhook } from "./fulfilment/webhook.js";
 import { FulfilmentWorker } from "./fulfilment/worker.js";
 import { scheduleJobs } from "./jobs/schedule.js";
 import { reconcileStars } from "./jobs/stars-ledger.js";
@@ -260,7 +259,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
 
   const merchantWebhook =
     config.merchantWebhookUrl && config.merchantWebhookSecret
-      ? new MerchantWebhookDeliverer({
+      ? new MerchantWebhook({
           url: config.merchantWebhookUrl,
           secret: config.merchantWebhookSecret,
           redis,
@@ -268,16 +267,19 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           log: log.child({ module: "merchant-webhook" }),
         })
       : undefined;
-  const deliverers: Deliverer[] = [];
-  if (telegram)
-    deliverers.push(new TelegramDeliverer(telegram.bot.api, catalog, stock, telegram.i18n));
-  if (merchantWebhook) deliverers.push(merchantWebhook);
+  const chat = telegram && new TelegramDelivery(telegram.bot.api, catalog, stock, telegram.i18n);
   const fulfilment = new FulfilmentWorker({
     redis,
     store,
     prefix,
     consumer: `${hostname()}-${process.pid}`,
-    deliverers: () => deliverers,
+    concurrency: config.fulfilmentConcurrency,
+    // The webhook first: it is only queued, and the merchant hears of the payment even when the
+    // buyer's chat refuses the goods.
+    deliverers: async (order, done) => [
+      ...(merchantWebhook ? [merchantWebhook] : []),
+      ...(chat ? await chat.steps(order, done) : []),
+    ],
     // Telegram away is waited out, not counted against the job's attempts.
     outage: telegramUnreachable,
     log: log.child({ module: "fulfilment" }),
@@ -336,6 +338,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       starsLedger && reconcileStars(starsLedger, log.child({ module: "jobs" })),
     async start() {
       await fulfilment.start();
+      merchantWebhook?.start();
       await notifier?.start();
       await adminNotifier?.start();
       watcher?.start(config.pollIntervalMs);
@@ -400,6 +403,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         // The chain reconcile job drives the watcher, so it stops first.
         step("jobs", stopJobs?.()).then(() => step("watcher", watcher?.stop())),
         step("fulfilment", fulfilment.stop()),
+        step("merchant webhook", merchantWebhook?.stop()),
         step("notifier", notifier?.stop()),
         step("admin notifier", adminNotifier?.stop()),
       ]);

@@ -36,6 +36,8 @@ export interface Config {
   tonconnectMaxOpenLinks: number;
   merchantWebhookUrl: string | undefined;
   merchantWebhookSecret: string | undefined;
+  /** Paid orders delivered at once by one process. */
+  fulfilmentConcurrency: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
@@ -170,6 +172,7 @@ const schema = z.object({
   TONCONNECT_MAX_OPEN_LINKS: wholeNumber(1, 100_000).default(200),
   MERCHANT_WEBHOOK_URL: unlessBlank(url),
   MERCHANT_WEBHOOK_SECRET: optionalText,
+  FULFILMENT_CONCURRENCY: wholeNumber(1, 1000).default(10),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "must be one of fatal, error, warn, info, debug, trace, silent",
@@ -220,6 +223,7 @@ export function loadConfig(env: Env = process.env): Config {
     tonconnectMaxOpenLinks: e.TONCONNECT_MAX_OPEN_LINKS,
     merchantWebhookUrl: e.MERCHANT_WEBHOOK_URL,
     merchantWebhookSecret: e.MERCHANT_WEBHOOK_SECRET,
+    fulfilmentConcurrency: e.FULFILMENT_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
   };
   checkCombinations(config, env);

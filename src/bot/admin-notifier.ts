@@ -48,6 +48,10 @@ export interface AdminNotifierOptions {
   /** Explorer links point at testnet. */
   testnet: boolean;
   log: Logger;
+  /** See EventConsumerOptions. */
+  blockMs?: number;
+  maxAttempts?: number;
+  retryDelayMs?: (attempt: number) => number;
 }
 
 /**
@@ -63,6 +67,9 @@ export class AdminNotifier {
       prefix: options.prefix,
       group: "admins",
       log: options.log,
+      blockMs: options.blockMs,
+      maxAttempts: options.maxAttempts,
+      retryDelayMs: options.retryDelayMs,
       handle: (event) => this.handle(event),
     });
   }
@@ -82,22 +89,29 @@ export class AdminNotifier {
 
   /**
    * Sends a text to every admin; one who blocked the bot is skipped. With an event id, an admin
-   * already told of that event (before a retry) is not told again.
+   * already told of that event (before a retry) is not told again. Throws after trying them all
+   * when a send failed, so the event is tried again for those not yet told.
    */
   async broadcast(eventId: string | undefined, text: (locale: string) => string): Promise<void> {
+    const { api, redis, prefix, log } = this.options;
+    let failure: unknown;
     for (const adminId of this.options.adminIds) {
-      if (eventId) {
-        const key = `${this.options.prefix}notice-sent:${eventId}:${adminId}`;
-        if ((await this.options.redis.set(key, "1", "EX", 86_400, "NX")) === null) continue;
+      const told = eventId && `${prefix}notice-sent:${eventId}:${adminId}`;
+      if (told && (await redis.exists(told))) continue;
+      try {
+        await api.sendMessage(adminId, text(await this.localeOf(adminId)), { parse_mode: "HTML" });
+      } catch (error) {
+        if (!recipientUnreachable(error)) {
+          failure ??= error;
+          continue;
+        }
+        log.warn({ adminId, description: error.description }, "admin not reachable");
       }
-      const locale = await this.localeOf(adminId);
-      await this.options.api
-        .sendMessage(adminId, text(locale), { parse_mode: "HTML" })
-        .catch((error: unknown) => {
-          if (!recipientUnreachable(error)) throw error;
-          this.options.log.warn({ adminId, description: error.description }, "admin not reachable");
-        });
+      // Marked only once sent, so a failed send is tried again; a crash between the two repeats
+      // this one notice to this one admin.
+      if (told) await redis.set(told, "1", "EX", 86_400);
     }
+    if (failure !== undefined) throw failure;
   }
 
   private async handle(event: StreamEvent): Promise<void> {

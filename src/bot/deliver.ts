@@ -1,7 +1,12 @@
 import type { I18n } from "@grammyjs/i18n";
-import { type Api, InputFile } from "grammy";
+import { type Api, GrammyError, InputFile } from "grammy";
 import type { Catalog } from "../catalog/catalog.js";
-import { type Deliverer, DeliveryRejected, OutOfStock } from "../fulfilment/deliverer.js";
+import {
+  type Deliverer,
+  DeliveryFailed,
+  DeliveryRejected,
+  OutOfStock,
+} from "../fulfilment/deliverer.js";
 import type { StockPool } from "../fulfilment/stock.js";
 import type { Order } from "../orders/order.js";
 import type { BotContext } from "./context.js";
@@ -11,13 +16,15 @@ import { recipientUnreachable } from "./unreachable.js";
 
 type Translate = (key: string, variables?: Record<string, string | number>) => string;
 
-/**
- * Hands a paid order's goods to the buyer in their chat — a text, a file, or one key per unit
- * from a stock pool (bound to the order, so a retry sends the same keys) — followed by a receipt.
- */
-export class TelegramDeliverer implements Deliverer {
-  readonly name = "telegram";
+/** The one step of releases before goods and receipt were steps of their own: both were sent. */
+const GOODS_AND_RECEIPT = "telegram";
 
+/**
+ * A paid order's steps in the buyer's chat: the goods — a text, a file, or the keys taken for it
+ * from a stock pool (bound to the order, so a retry sends the same keys) — then a receipt. Each
+ * message is a step of its own, so a retry never sends again one that went out.
+ */
+export class TelegramDelivery {
   constructor(
     private readonly api: Api,
     private readonly catalog: Catalog,
@@ -25,46 +32,105 @@ export class TelegramDeliverer implements Deliverer {
     private readonly i18n: I18n<BotContext>,
   ) {}
 
-  async deliver(order: Order): Promise<void> {
+  /** The order's steps given those done: "stock" (keys taken), "goods", "goods:2"…, "receipt". */
+  async steps(order: Order, done: ReadonlySet<string>): Promise<Deliverer[]> {
+    if (done.has(GOODS_AND_RECEIPT)) return [];
     const product = this.catalog.find(order.productId);
-    if (!product)
-      throw new DeliveryRejected(`product ${order.productId} is no longer in the catalog`);
-    const t = (key: string, variables?: Record<string, string | number>) =>
-      this.i18n.t(order.lang, key, variables);
-    try {
-      const { delivery } = product;
-      if (delivery.type === "text") {
-        await this.api.sendMessage(order.chatId, localized(delivery.text, order.lang));
-      } else if (delivery.type === "file") {
-        const caption = delivery.caption ? localized(delivery.caption, order.lang) : undefined;
-        await this.api.sendDocument(order.chatId, new InputFile(delivery.path), { caption });
-      } else {
-        // One item per unit bought, bound to the order: a retry sends the same ones again.
-        const keys = await this.stock.allocate(delivery.pool, order.id, order.quantity);
-        if (keys === undefined) throw new OutOfStock(delivery.pool, order.quantity);
-        for (const text of stockMessages(keys, t)) {
-          await this.api.sendMessage(order.chatId, text, { parse_mode: "HTML" });
-        }
-      }
-      await this.api.sendMessage(
-        order.chatId,
-        t("receipt", {
-          orderId: order.id,
-          title: escapeHtml(localized(product.title, order.lang)),
-          quantity: order.quantity,
-          paid: formatAmount(charged(order), order.currency),
-          currency: currencyLabel(order.currency),
-          date: formatTime(order.paidAt ?? Date.now()),
-        }),
-        { parse_mode: "HTML" },
-      );
-    } catch (error) {
-      if (recipientUnreachable(error)) {
-        throw new DeliveryRejected(`Telegram refused delivery: ${error.description}`);
-      }
-      throw error;
+    if (!product) {
+      return [refused("goods", `product ${order.productId} is no longer in the catalog`)];
     }
+    const t: Translate = (key, variables) => this.i18n.t(order.lang, key, variables);
+    const { delivery } = product;
+    const goods: Deliverer[] = [];
+    if (delivery.type === "text") {
+      const text = localized(delivery.text, order.lang);
+      goods.push(this.message("goods", () => this.api.sendMessage(order.chatId, text)));
+    } else if (delivery.type === "file") {
+      const caption = delivery.caption ? localized(delivery.caption, order.lang) : undefined;
+      goods.push(
+        this.message("goods", () =>
+          this.api.sendDocument(order.chatId, new InputFile(delivery.path), { caption }),
+        ),
+      );
+    } else {
+      const keys = await this.stock.issuedTo(delivery.pool, order.id);
+      if (keys.length < order.quantity) {
+        // The keys come first: the messages that carry them are known once they are taken.
+        if (done.has("stock")) return [refused("goods", "the keys taken for this order are gone")];
+        return [this.take(order, delivery.pool)];
+      }
+      stockMessages(keys, t).forEach((text, index) => {
+        const name = index === 0 ? "goods" : `goods:${index + 1}`;
+        goods.push(
+          this.message(name, () =>
+            this.api.sendMessage(order.chatId, text, { parse_mode: "HTML" }),
+          ),
+        );
+      });
+    }
+    const receipt = t("receipt", {
+      orderId: order.id,
+      title: escapeHtml(localized(product.title, order.lang)),
+      quantity: order.quantity,
+      paid: formatAmount(charged(order), order.currency),
+      currency: currencyLabel(order.currency),
+      date: formatTime(order.paidAt ?? Date.now()),
+    });
+    return [
+      ...goods,
+      this.message("receipt", () =>
+        this.api.sendMessage(order.chatId, receipt, { parse_mode: "HTML" }),
+      ),
+    ];
   }
+
+  /** One item per unit bought, bound to the order: asked again, the pool hands out no more. */
+  private take(order: Order, pool: string): Deliverer {
+    return {
+      name: "stock",
+      deliver: async () => {
+        const keys = await this.stock.allocate(pool, order.id, order.quantity);
+        if (keys === undefined) throw new OutOfStock(pool, order.quantity);
+      },
+    };
+  }
+
+  private message(name: string, send: () => Promise<unknown>): Deliverer {
+    return {
+      name,
+      deliver: async () => {
+        try {
+          await send();
+        } catch (error) {
+          throw telegramFailure(error);
+        }
+      },
+    };
+  }
+}
+
+/** What the worker should make of Telegram's refusal: give up, wait as asked, or retry. */
+function telegramFailure(error: unknown): unknown {
+  if (recipientUnreachable(error)) {
+    return new DeliveryRejected(`Telegram refused delivery: ${error.description}`);
+  }
+  const retryAfter = error instanceof GrammyError ? error.parameters.retry_after : undefined;
+  if (retryAfter !== undefined) {
+    return new DeliveryFailed(`Telegram: ${(error as GrammyError).description}`, {
+      retryAfterMs: retryAfter * 1000,
+      cause: error,
+    });
+  }
+  return error;
+}
+
+function refused(name: string, reason: string): Deliverer {
+  return {
+    name,
+    deliver: async () => {
+      throw new DeliveryRejected(reason);
+    },
+  };
 }
 
 /** Room left in a message for the keys, under Telegram's 4096 characters. */

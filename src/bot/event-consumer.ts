@@ -8,6 +8,8 @@ import { telegramUnreachable } from "./unreachable.js";
  * batch (Telegram's per-chat limits) is finished by its reader rather than told twice. */
 const BATCH = 10;
 const STALE_MS = 120_000;
+/** Refusals of one event (failures other than Telegram being away) before it is given up. */
+const MAX_ATTEMPTS = 10;
 
 /**
  * 1 s, 2 s, 4 s… at most 30 s between tries of an event that failed. Each try resets its idle
@@ -19,6 +21,8 @@ function defaultRetryDelay(failures: number): number {
 
 interface Retry {
   failures: number;
+  /** Of `failures`, those with Telegram answering: only these use up `maxAttempts`. */
+  refusals: number;
   dueAt: number;
 }
 
@@ -43,13 +47,19 @@ export interface EventConsumerOptions {
   staleMs?: number;
   /** Wait before this reader handles a failed event again, after its n-th failure. */
   retryDelayMs?: (failures: number) => number;
+  /**
+   * Tries of one event that fail while Telegram answers (a refusal, a bug) before it is given up
+   * with an error line. Failures because Telegram is away never count: those wait for it.
+   */
+  maxAttempts?: number;
 }
 
 /**
  * Reads the order events stream in a consumer group, so with several processes each event is
  * handled once; events a dead process read but never acknowledged come back after two minutes. A
  * handler that throws leaves its event unacknowledged, and this reader tries it again after a
- * backoff of at most 30 s — at once after `retryNow()`, e.g. when Telegram is back.
+ * backoff of at most 30 s — at once after `retryNow()`, e.g. when Telegram is back — until it
+ * succeeds, or until it has failed `maxAttempts` times with Telegram answering.
  */
 export class EventConsumer {
   private readonly stream: string;
@@ -171,18 +181,29 @@ export class EventConsumer {
 
   private async process(id: string, fields: string[]): Promise<void> {
     const { group, log } = this.options;
+    let event: StreamEvent | undefined;
     try {
-      await this.options.handle(parse(id, fields));
+      event = parse(id, fields);
+      await this.options.handle(event);
       await this.options.redis.xack(this.stream, group, id);
       this.retries.delete(id);
     } catch (error) {
-      const failures = (this.retries.get(id)?.failures ?? 0) + 1;
+      const where = { eventId: id, type: event?.type, orderId: event?.orderId, group };
+      const away = telegramUnreachable(error);
+      const previous = this.retries.get(id);
+      const failures = (previous?.failures ?? 0) + 1;
+      const refusals = (previous?.refusals ?? 0) + (away ? 0 : 1);
+      if (refusals >= (this.options.maxAttempts ?? MAX_ATTEMPTS)) {
+        this.retries.delete(id);
+        await this.options.redis.xack(this.stream, group, id);
+        log.error({ ...where, attempt: refusals, err: error }, "event given up after its last try");
+        return;
+      }
       const retryInMs = (this.options.retryDelayMs ?? defaultRetryDelay)(failures);
-      this.retries.set(id, { failures, dueAt: Date.now() + retryInMs });
+      this.retries.set(id, { failures, refusals, dueAt: Date.now() + retryInMs });
       // While Telegram is away, one line says so for every call that fails.
-      const level = telegramUnreachable(error) ? "debug" : "error";
-      log[level](
-        { err: error, eventId: id, group, failures, retryInMs },
+      log[away ? "debug" : "warn"](
+        { ...where, failures, retryInMs, err: error },
         "event not handled; will retry",
       );
     }

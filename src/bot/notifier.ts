@@ -31,6 +31,8 @@ export interface NotifierOptions {
   blockMs?: number;
   /** See EventConsumerOptions. */
   staleMs?: number;
+  maxAttempts?: number;
+  retryDelayMs?: (attempt: number) => number;
 }
 
 /**
@@ -50,6 +52,8 @@ export class BuyerNotifier {
       log: options.log,
       blockMs: options.blockMs,
       staleMs: options.staleMs,
+      maxAttempts: options.maxAttempts,
+      retryDelayMs: options.retryDelayMs,
       handle: (event) => this.handle(event),
     });
   }

@@ -1,8 +1,9 @@
 import type { Order } from "../orders/order.js";
 
 /**
- * One way of handing a paid order to the buyer or the merchant. The worker runs an order's
- * deliverers in turn and records each success under `name`, so a retried job skips it.
+ * One step of handing a paid order to the buyer or the merchant — one message, one stock
+ * allocation, one webhook queued. The worker runs an order's steps in turn and records each
+ * success under `name`, so a retried job resumes at the first step not done.
  */
 export interface Deliverer {
   /** Stable across releases: it is the key of the delivery record. */
@@ -18,6 +19,13 @@ export interface Deliverer {
 /** A delivery that failed for now (network, timeout, 5xx); the job is retried later. */
 export class DeliveryFailed extends Error {
   override name = "DeliveryFailed";
+  /** How long the other side asked us to wait (Telegram's `retry_after`), if it said. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.retryAfterMs = options.retryAfterMs;
+  }
 }
 
 /** A delivery that can never succeed as things stand; the job goes to the dead stream. */

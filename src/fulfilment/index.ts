@@ -1,7 +1,7 @@
 export { type Deliverer, DeliveryFailed, DeliveryRejected, OutOfStock } from "./deliverer.js";
 export { StockPool, type StockPoolOptions } from "./stock.js";
 export {
-  MerchantWebhookDeliverer,
+  MerchantWebhook,
   type MerchantWebhookOptions,
   signWebhook,
   verifyWebhookSignature,

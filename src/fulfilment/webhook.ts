@@ -1,10 +1,9 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import { type Logger, silentLogger } from "../log.js";
 import { type RedisKeys, redisKeys } from "../orders/keys.js";
 import type { Order } from "../orders/order.js";
-import { type Deliverer, DeliveryFailed, DeliveryRejected } from "./deliverer.js";
+import type { Deliverer } from "./deliverer.js";
 
 /** What the merchant receives. Amounts are base units (nanotons, Stars, cents) as decimal text. */
 export interface WebhookEvent {
@@ -111,11 +110,16 @@ export interface MerchantWebhookOptions {
   secret: string;
   redis: Redis;
   prefix: string;
-  /** HTTP attempts per delivery before the job is handed back to the worker's retries. */
+  /** HTTP attempts per event before it is given up and the admins are told. */
   attempts?: number;
-  /** Backoff before attempt n is random in [0, baseDelayMs · 2^(n-2)], at most 30 s. */
+  /** The wait after failed attempt n is random in [½, 1] × min(maxDelayMs, baseDelayMs · 2^(n-1)). */
   baseDelayMs?: number;
+  maxDelayMs?: number;
   timeoutMs?: number;
+  /** Events sent at once. */
+  concurrency?: number;
+  /** How often the schedule looks for events that are due. */
+  pollMs?: number;
   log?: Logger;
   now?: () => number;
 }
@@ -126,20 +130,67 @@ interface AttemptResult {
   ms: number;
 }
 
-const MAX_BACKOFF_MS = 30_000;
 const LOG_MAXLEN = 10_000;
+/** A delivered event's state is kept this long, so queueing it again is refused. */
+const DELIVERED_TTL_SECONDS = 30 * 86_400;
+/** An event being sent is not due again before its timeout plus this, so a dead sender's returns. */
+const LEASE_MARGIN_MS = 30_000;
 
 const isRetryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
 
-/** POSTs the signed `order.paid` event to the merchant's URL; every attempt goes to a log. */
-export class MerchantWebhookDeliverer implements Deliverer {
+// Queues an event once: an event already queued, delivered or given up is left as it is.
+const QUEUE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'orderId', ARGV[2], 'body', ARGV[3], 'attempts', '0',
+  'state', 'queued', 'queuedAt', ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+return 1
+`;
+
+// Takes up to ARGV[3] events due by ARGV[1], each leased until ARGV[2] so no other sender takes it.
+const CLAIM = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], 'XX', ARGV[2], id) end
+return ids
+`;
+
+type WebhookRedis = Redis & {
+  tpbQueueWebhook(
+    event: string,
+    due: string,
+    eventId: string,
+    orderId: string,
+    body: string,
+    now: number,
+  ): Promise<number>;
+  tpbClaimWebhooks(due: string, now: number, until: number, count: number): Promise<string[]>;
+};
+
+/**
+ * The signed `order.paid` event to the merchant's backend, on a schedule of its own. As an
+ * order's step it only queues the event, so a slow or failing endpoint never holds up the goods;
+ * the schedule (in every process, each event taken by one) sends what is due, retries with
+ * backoff, logs every attempt, and tells the admins about an event it gives up on.
+ */
+export class MerchantWebhook implements Deliverer {
   readonly name = "merchant-webhook";
+  private readonly redis: WebhookRedis;
   private readonly keys: RedisKeys;
   private readonly attempts: number;
   private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
   private readonly timeoutMs: number;
+  private readonly concurrency: number;
+  private readonly pollMs: number;
   private readonly log: Logger;
   private readonly now: () => number;
+
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  /** One per request under way, so stop() can cut them off. */
+  private readonly requests = new Set<AbortController>();
+  private readonly inHand = new Set<Promise<void>>();
+  private wakeUp: () => void = () => undefined;
 
   constructor(private readonly options: MerchantWebhookOptions) {
     const protocol = new URL(options.url).protocol;
@@ -147,39 +198,216 @@ export class MerchantWebhookDeliverer implements Deliverer {
       throw new Error("merchant webhook URL must be http or https");
     }
     if (!options.secret) throw new Error("merchant webhook secret is empty");
+    if (!("tpbQueueWebhook" in options.redis)) {
+      options.redis.defineCommand("tpbQueueWebhook", { numberOfKeys: 2, lua: QUEUE });
+      options.redis.defineCommand("tpbClaimWebhooks", { numberOfKeys: 1, lua: CLAIM });
+    }
+    this.redis = options.redis as WebhookRedis;
     this.keys = redisKeys(options.prefix);
-    this.attempts = Math.max(1, options.attempts ?? 5);
-    this.baseDelayMs = options.baseDelayMs ?? 500;
+    this.attempts = Math.max(1, options.attempts ?? 15);
+    this.baseDelayMs = options.baseDelayMs ?? 2_000;
+    this.maxDelayMs = options.maxDelayMs ?? 3_600_000;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.concurrency = Math.max(1, options.concurrency ?? 16);
+    this.pollMs = options.pollMs ?? 1_000;
     this.log = options.log ?? silentLogger;
     this.now = options.now ?? Date.now;
   }
 
+  /** The order's step: queues its event, due at once. Queueing it again changes nothing. */
   async deliver(order: Order): Promise<void> {
     const event = webhookEvent(order);
-    const body = JSON.stringify(event);
-    let last = "";
-    for (let attempt = 1; attempt <= this.attempts; attempt++) {
-      if (attempt > 1) {
-        const ceiling = Math.min(MAX_BACKOFF_MS, this.baseDelayMs * 2 ** (attempt - 2));
-        await sleep(Math.random() * ceiling); // full jitter: retries from many orders spread out
-      }
-      const result = await this.post(event.id, body);
-      await this.record(event.id, order.id, attempt, result);
-      this.log.debug({ orderId: order.id, attempt, ...result }, "merchant webhook attempt");
-      if (result.status !== undefined && result.status >= 200 && result.status < 300) return;
-      if (result.status !== undefined && !isRetryableStatus(result.status)) {
-        throw new DeliveryRejected(`merchant webhook answered ${result.status}`);
-      }
-      last = result.error ?? `answered ${result.status}`;
-    }
-    throw new DeliveryFailed(`merchant webhook failed ${this.attempts} times; last: ${last}`);
+    await this.redis.tpbQueueWebhook(
+      this.keys.webhookEvent(event.id),
+      this.keys.webhookDue,
+      event.id,
+      order.id,
+      JSON.stringify(event),
+      this.now(),
+    );
+    this.wakeUp();
   }
 
-  private async post(eventId: string, body: string): Promise<AttemptResult> {
+  /** Runs the schedule in the background until stop(). */
+  start(): void {
+    if (this.running) throw new Error("merchant webhook schedule is already running");
+    this.stopping = false;
+    this.running = this.loop();
+  }
+
+  /** Stops the schedule; a request under way is cut off and its event is due again at once. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.stopping = true;
+    for (const request of this.requests) request.abort();
+    this.wakeUp();
+    await this.running;
+    this.running = undefined;
+  }
+
+  /** One pass: sends the events due now, up to `concurrency`; returns how many. */
+  async sendDue(): Promise<number> {
+    const ids = await this.claim(this.concurrency);
+    await Promise.all(ids.map((id) => this.send(id)));
+    return ids.length;
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      let full = false;
+      try {
+        const room = this.concurrency - this.inHand.size;
+        const ids = room > 0 ? await this.claim(room) : [];
+        for (const id of ids) {
+          const task: Promise<void> = this.send(id).finally(() => {
+            this.inHand.delete(task);
+            this.wakeUp();
+          });
+          this.inHand.add(task);
+        }
+        full = room > 0 && ids.length === room;
+        failures = 0;
+      } catch (error) {
+        failures++;
+        this.log.error({ err: error, failures }, "merchant webhook schedule failed; pausing");
+      }
+      // More may be due at once when every free slot was filled; else wait to be woken.
+      if (!full) await this.nap(failures > 0 ? Math.min(30_000, 250 * 2 ** failures) : this.pollMs);
+    }
+    await Promise.all(this.inHand);
+  }
+
+  private nap(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private async claim(count: number): Promise<string[]> {
+    const now = this.now();
+    return this.redis.tpbClaimWebhooks(
+      this.keys.webhookDue,
+      now,
+      now + this.timeoutMs + LEASE_MARGIN_MS,
+      count,
+    );
+  }
+
+  /** One attempt at one event, and what follows from it: done, due again later, or given up. */
+  private async send(eventId: string): Promise<void> {
+    const key = this.keys.webhookEvent(eventId);
+    try {
+      const [orderId, body, sent, state] = await this.redis.hmget(
+        key,
+        "orderId",
+        "body",
+        "attempts",
+        "state",
+      );
+      if (!orderId || !body || state !== "queued") {
+        await this.redis.zrem(this.keys.webhookDue, eventId);
+        return;
+      }
+      const attempt = Number(sent ?? 0) + 1;
+      const result = await this.post(eventId, body);
+      if (result === "stopped") {
+        // Not an attempt: the next process sends it at once.
+        await this.redis.zadd(this.keys.webhookDue, "XX", this.now(), eventId);
+        return;
+      }
+      await this.record(eventId, orderId, attempt, result);
+      const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
+      const final = result.status !== undefined && !ok && !isRetryableStatus(result.status);
+      const error = result.error ?? `answered ${result.status}`;
+      if (ok) {
+        await this.redis
+          .multi()
+          .hset(key, "state", "delivered", "attempts", attempt, "deliveredAt", this.now())
+          .hdel(key, "body")
+          .expire(key, DELIVERED_TTL_SECONDS)
+          .zrem(this.keys.webhookDue, eventId)
+          .exec();
+        this.log.info({ orderId, eventId, attempt }, "merchant webhook delivered");
+      } else if (final || attempt >= this.attempts) {
+        // A 4xx other than 408 and 429 says the request itself is wrong: sending it again won't help.
+        await this.giveUp(eventId, orderId, attempt, error);
+      } else {
+        const delay = this.delayAfter(attempt);
+        await this.redis
+          .multi()
+          .hset(key, "attempts", attempt, "lastError", error)
+          .zadd(this.keys.webhookDue, "XX", this.now() + delay, eventId)
+          .exec();
+        this.log.warn(
+          { orderId, eventId, attempt, error, delay },
+          "merchant webhook failed; will retry",
+        );
+      }
+    } catch (error) {
+      // Redis trouble: the lease runs out and the event is due again.
+      this.log.error({ eventId, err: error }, "merchant webhook attempt not recorded");
+    }
+  }
+
+  private delayAfter(attempt: number): number {
+    const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
+    // Jitter spreads the retries of many events that failed together.
+    return Math.round(ceiling * (0.5 + Math.random() / 2));
+  }
+
+  private async giveUp(eventId: string, orderId: string, attempt: number, error: string) {
+    const reason =
+      attempt < this.attempts
+        ? `merchant webhook ${error}; not retried`
+        : `merchant webhook failed ${attempt} times; last: ${error}`;
+    await this.redis
+      .multi()
+      .hset(
+        this.keys.webhookEvent(eventId),
+        "state",
+        "failed",
+        "attempts",
+        attempt,
+        "lastError",
+        error,
+      )
+      .zrem(this.keys.webhookDue, eventId)
+      .xadd(
+        this.keys.events,
+        "MAXLEN",
+        "~",
+        "100000",
+        "*",
+        "orderId",
+        orderId,
+        "event",
+        JSON.stringify({
+          type: "order.delivery_failed",
+          detail: { deliverer: this.name, error: reason },
+        }),
+      )
+      .exec();
+    this.log.error({ orderId, eventId, attempt, error }, "merchant webhook given up");
+  }
+
+  private async post(eventId: string, body: string): Promise<AttemptResult | "stopped"> {
     const timestamp = Math.floor(this.now() / 1000);
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    // One controller held here rather than AbortSignal.any(): on Node 20 a combined signal handed
+    // to fetch stops reaching it after a garbage collection, and the timeout would never fire.
+    const request = new AbortController();
+    const timer = setTimeout(
+      () => request.abort(new DOMException("timed out", "TimeoutError")),
+      this.timeoutMs,
+    );
+    this.requests.add(request);
     try {
       const response = await fetch(this.options.url, {
         method: "POST",
@@ -192,12 +420,16 @@ export class MerchantWebhookDeliverer implements Deliverer {
         body,
         // A redirected POST would turn into a GET; a moved endpoint is a configuration error.
         redirect: "manual",
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: request.signal,
       });
       await response.body?.cancel();
       return { status: response.status, ms: elapsed() };
     } catch (error) {
+      if (this.stopping) return "stopped";
       return { error: this.describe(error), ms: elapsed() };
+    } finally {
+      clearTimeout(timer);
+      this.requests.delete(request);
     }
   }
 
@@ -216,7 +448,7 @@ export class MerchantWebhookDeliverer implements Deliverer {
         ? (["status", String(result.status)] as const)
         : (["error", result.error ?? "unknown"] as const);
     try {
-      await this.options.redis.xadd(
+      await this.redis.xadd(
         this.keys.webhookLog,
         "MAXLEN",
         "~",

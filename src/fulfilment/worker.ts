@@ -5,7 +5,7 @@ import { type RedisKeys, redisKeys } from "../orders/keys.js";
 import type { Order } from "../orders/order.js";
 import { fulfilOrder } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
-import { type Deliverer, DeliveryRejected } from "./deliverer.js";
+import { type Deliverer, DeliveryFailed, DeliveryRejected } from "./deliverer.js";
 
 // Sets a job's idle clock, but only while this consumer still owns it, so a job another worker
 // has reclaimed is never taken back. Idle 0 renews our hold; a larger idle brings a retry nearer.
@@ -41,8 +41,13 @@ export interface FulfilmentWorkerOptions {
   prefix: string;
   /** Unique per running process, e.g. the host name and pid. */
   consumer: string;
-  /** The deliverers an order needs, run in this order. */
-  deliverers: (order: Order) => Deliverer[];
+  /**
+   * The steps an order needs, in order, given the names of those already done. Asked again after
+   * every step, so a step can shape the ones after it (the keys taken decide the messages).
+   */
+  deliverers: (order: Order, done: ReadonlySet<string>) => Deliverer[] | Promise<Deliverer[]>;
+  /** Jobs in hand at once, so one slow order never holds up the others. */
+  concurrency?: number;
   group?: string;
   /** A job nobody has touched for this long is taken over by any worker. */
   claimIdleMs?: number;
@@ -58,7 +63,6 @@ export interface FulfilmentWorkerOptions {
    * attempts, until the service is back (and at once after `retryNow()`).
    */
   outage?: (error: unknown) => boolean;
-  batchSize?: number;
   log?: Logger;
   now?: () => number;
 }
@@ -75,25 +79,31 @@ interface Failure {
   error: unknown;
 }
 
+/** How a run of an order's steps ended; `delivered` names the steps done in this run. */
+type Outcome =
+  | { delivered: string[]; failure?: undefined; stopped?: undefined }
+  | { delivered: string[]; failure: Failure; stopped?: undefined }
+  | { delivered: string[]; failure?: undefined; stopped: true };
+
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
- * Delivers paid orders from the `fulfilment` stream through a consumer group. At-least-once:
- * each deliverer's success is recorded, so a retried or reclaimed job only runs what is left.
+ * Delivers paid orders from the `fulfilment` stream through a consumer group, several jobs at
+ * once. Each step's success is recorded, so a retried or reclaimed job runs only what is left.
  */
 export class FulfilmentWorker {
   private readonly redis: WorkerRedis;
   private readonly store: OrderStore;
   private readonly keys: RedisKeys;
   private readonly consumer: string;
-  private readonly deliverers: (order: Order) => Deliverer[];
+  private readonly deliverers: FulfilmentWorkerOptions["deliverers"];
+  private readonly concurrency: number;
   private readonly group: string;
   private readonly claimIdleMs: number;
   private readonly blockMs: number;
   private readonly maxAttempts: number;
   private readonly retryDelayMs: (attempt: number) => number;
   private readonly outage: (error: unknown) => boolean;
-  private readonly batchSize: number;
   private readonly log: Logger;
   private readonly now: () => number;
 
@@ -116,13 +126,13 @@ export class FulfilmentWorker {
     this.keys = redisKeys(options.prefix);
     this.consumer = options.consumer;
     this.deliverers = options.deliverers;
+    this.concurrency = Math.max(1, options.concurrency ?? 10);
     this.group = options.group ?? "fulfilment";
     this.claimIdleMs = options.claimIdleMs ?? 30_000;
     this.blockMs = options.blockMs ?? 2_000;
     this.maxAttempts = options.maxAttempts ?? 10;
     this.retryDelayMs = options.retryDelayMs ?? ((n) => Math.min(60_000, 1_000 * 2 ** (n - 1)));
     this.outage = options.outage ?? (() => false);
-    this.batchSize = options.batchSize ?? 10;
     this.log = options.log ?? silentLogger;
     this.now = options.now ?? options.store.now;
   }
@@ -147,7 +157,10 @@ export class FulfilmentWorker {
     this.running = this.loop(blocking);
   }
 
-  /** Finishes the job in hand, hands back the rest of its batch, then resolves. */
+  /**
+   * Lets each job in hand finish the step it is on, hands the jobs back (claimable by any worker
+   * at once), then resolves.
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.stopping = true;
@@ -182,21 +195,34 @@ export class FulfilmentWorker {
    */
   async processOnce(): Promise<number> {
     await this.ensureGroup();
-    const jobs = [...(await this.claimStale()), ...(await this.readNew(this.redis))];
-    for (const job of jobs) await this.handle(job);
+    const stale = await this.claimStale(this.concurrency);
+    const fresh = await this.readNew(this.redis, this.concurrency);
+    const jobs = [...stale, ...fresh];
+    await Promise.all(jobs.map((job) => this.handle(job)));
     return jobs.length;
   }
 
   private async loop(blocking: Redis): Promise<void> {
+    const inHand = new Set<Promise<void>>();
+    const take = (jobs: Job[]) => {
+      for (const job of jobs) {
+        const task: Promise<void> = this.handle(job).finally(() => inHand.delete(task));
+        inHand.add(task);
+      }
+    };
     let failures = 0;
     while (!this.stopping) {
       try {
-        const stale = await this.claimStale();
-        await this.handleBatch(stale);
-        if (this.stopping) break;
+        if (inHand.size >= this.concurrency) {
+          await Promise.race(inHand);
+          continue;
+        }
+        const stale = await this.claimStale(this.concurrency - inHand.size);
+        take(stale);
+        const room = this.concurrency - inHand.size;
+        if (this.stopping || room === 0) continue;
         // Block only when nothing was reclaimed, so a backlog of retries drains first.
-        const fresh = await this.readNew(blocking, stale.length > 0 ? undefined : this.blockMs);
-        await this.handleBatch(fresh);
+        take(await this.readNew(blocking, room, stale.length > 0 ? undefined : this.blockMs));
         failures = 0;
       } catch (error) {
         failures++;
@@ -205,19 +231,7 @@ export class FulfilmentWorker {
         await this.pause(Math.min(30_000, 250 * 2 ** failures));
       }
     }
-  }
-
-  private async handleBatch(jobs: Job[]): Promise<void> {
-    for (const [index, job] of jobs.entries()) {
-      if (this.stopping) {
-        // Unhandled jobs become claimable at once instead of waiting out claimIdleMs.
-        for (const rest of jobs.slice(index)) {
-          await this.setIdle(rest.id, this.claimIdleMs).catch(() => undefined);
-        }
-        return;
-      }
-      await this.handle(job);
-    }
+    await Promise.all(inHand);
   }
 
   private async pause(ms: number): Promise<void> {
@@ -234,7 +248,7 @@ export class FulfilmentWorker {
     this.groupReady = true;
   }
 
-  private async claimStale(): Promise<Job[]> {
+  private async claimStale(count: number): Promise<Job[]> {
     const reply = await this.redis.xautoclaim(
       this.keys.fulfilment,
       this.group,
@@ -242,7 +256,7 @@ export class FulfilmentWorker {
       this.claimIdleMs,
       this.claimCursor,
       "COUNT",
-      this.batchSize,
+      count,
     );
     this.claimCursor = typeof reply[0] === "string" ? reply[0] : "0-0";
     const deleted = Array.isArray(reply[2]) ? reply[2] : [];
@@ -252,7 +266,7 @@ export class FulfilmentWorker {
     return parseJobs(reply[1], undefined);
   }
 
-  private async readNew(connection: Redis, blockMs?: number): Promise<Job[]> {
+  private async readNew(connection: Redis, count: number, blockMs?: number): Promise<Job[]> {
     const stream = this.keys.fulfilment;
     const reply =
       blockMs === undefined
@@ -261,7 +275,7 @@ export class FulfilmentWorker {
             this.group,
             this.consumer,
             "COUNT",
-            this.batchSize,
+            count,
             "STREAMS",
             stream,
             ">",
@@ -271,7 +285,7 @@ export class FulfilmentWorker {
             this.group,
             this.consumer,
             "COUNT",
-            this.batchSize,
+            count,
             "BLOCK",
             blockMs,
             "STREAMS",
@@ -298,17 +312,17 @@ export class FulfilmentWorker {
       }
       if (order.held) return await this.ack(job, orderId, "order is held for an admin");
 
-      const done = new Set(await this.redis.hkeys(this.keys.delivery(orderId)));
-      const remaining = this.deliverers(order).filter((d) => !done.has(d.name));
       const attempt = job.attempt ?? (await this.deliveryCount(job.id));
       if (attempt > this.maxAttempts) {
         // Delivered this often without any outcome: workers keep dying on this job.
         const reason = `no outcome after ${attempt - 1} attempts`;
-        return await this.bury(job, orderId, remaining[0]?.name ?? "-", reason, attempt);
+        return await this.bury(job, orderId, await this.nextStep(order), reason, attempt);
       }
 
-      const failure = await this.whileHolding(job.id, () => this.runDeliverers(order, remaining));
-      if (failure) return await this.failed(job, orderId, attempt, failure);
+      const outcome = await this.whileHolding(job.id, () => this.runSteps(order));
+      const { delivered } = outcome;
+      if (outcome.stopped) return await this.handBack(job, orderId, delivered);
+      if (outcome.failure) return await this.failed(job, orderId, attempt, outcome.failure);
 
       const { order: after } = await this.store.update(orderId, (current) => {
         // Refunded while we delivered: leave it refunded.
@@ -317,7 +331,6 @@ export class FulfilmentWorker {
         return next && { order: next, effects: { event: { type: "order.fulfilled" } } };
       });
       await this.redis.xack(this.keys.fulfilment, this.group, job.id);
-      const delivered = remaining.map((d) => d.name);
       this.log.info(
         { orderId, jobId: job.id, attempt, delivered, status: after.status },
         "fulfilment job done",
@@ -328,16 +341,37 @@ export class FulfilmentWorker {
     }
   }
 
-  private async runDeliverers(order: Order, deliverers: Deliverer[]): Promise<Failure | undefined> {
-    for (const deliverer of deliverers) {
+  /** Runs the order's steps not yet done, one at a time, recording each as it succeeds. */
+  private async runSteps(order: Order): Promise<Outcome> {
+    const record = this.keys.delivery(order.id);
+    const done = new Set(await this.redis.hkeys(record));
+    const delivered: string[] = [];
+    for (;;) {
+      if (this.stopping) return { delivered, stopped: true };
+      let step: Deliverer | undefined;
       try {
-        await deliverer.deliver(order);
+        step = (await this.deliverers(order, done)).find((d) => !done.has(d.name));
+        if (!step) return { delivered };
+        await step.deliver(order);
       } catch (error) {
-        return { deliverer: deliverer.name, error };
+        return { delivered, failure: { deliverer: step?.name ?? "-", error } };
       }
-      await this.redis.hset(this.keys.delivery(order.id), deliverer.name, String(this.now()));
+      // A crash here, after the step took effect and before it is recorded, makes the retry
+      // repeat this one step: the buyer may get this one message twice, never any other.
+      await this.redis.hset(record, step.name, String(this.now()));
+      done.add(step.name);
+      delivered.push(step.name);
     }
-    return undefined;
+  }
+
+  /** The name of the first step not done, for the dead stream; "-" when it cannot be told. */
+  private async nextStep(order: Order): Promise<string> {
+    try {
+      const done = new Set(await this.redis.hkeys(this.keys.delivery(order.id)));
+      return (await this.deliverers(order, done)).find((d) => !done.has(d.name))?.name ?? "-";
+    } catch {
+      return "-";
+    }
   }
 
   // Renews the job's idle clock while deliverers run, so a slow delivery is not mistaken for a
@@ -375,12 +409,19 @@ export class FulfilmentWorker {
     }
     // The job's idle clock is the retry timer, so it survives a crash: the job becomes
     // claimable (by any worker) once it has been idle for claimIdleMs.
-    const delay = Math.min(this.claimIdleMs, Math.max(0, this.retryDelayMs(attempt)));
+    const asked = failure.error instanceof DeliveryFailed ? (failure.error.retryAfterMs ?? 0) : 0;
+    const delay = Math.min(this.claimIdleMs, Math.max(0, this.retryDelayMs(attempt), asked));
     await this.setIdle(job.id, this.claimIdleMs - delay);
     this.log.warn(
       { orderId, jobId: job.id, attempt, deliverer: failure.deliverer, error: message, delay },
       "delivery failed; will retry",
     );
+  }
+
+  /** Stopping: the job is claimable by any worker at once, and resumes after `delivered`. */
+  private async handBack(job: Job, orderId: string, delivered: string[]): Promise<void> {
+    await this.setIdle(job.id, this.claimIdleMs);
+    this.log.info({ orderId, jobId: job.id, delivered }, "fulfilment job handed back on stop");
   }
 
   private async ack(job: Job, orderId: string, reason: string): Promise<void> {

@@ -28,7 +28,12 @@ export function redisKeys(prefix: string) {
     delivery: (orderId: string) => `${prefix}delivery:${orderId}`,
     /** Jobs that failed too many times, for the admin. */
     fulfilmentDead: `${prefix}stream:fulfilment:dead`,
+    /** Every merchant webhook attempt (Redis Stream): event, order, attempt, status or error. */
     webhookLog: `${prefix}webhook:log`,
+    /** Merchant webhook events by when their next attempt is due (ZSET, ms). */
+    webhookDue: `${prefix}webhook:due`,
+    /** One merchant webhook event: its body, state (queued, delivered, failed) and attempts. */
+    webhookEvent: (eventId: string) => `${prefix}webhook:event:${eventId}`,
     /** How far the Stars ledger reconcile has read a bot's Star transactions. */
     starsLedgerCursor: (botId: string) => `${prefix}stars-ledger:${botId}:cursor`,
   };

@@ -27,6 +27,7 @@ describe("config", () => {
     expect(config.tonconnectWalletsListUrl).toBe("https://config.ton.org/wallets-v2.json");
     expect(config.tonconnectRequestTtlSeconds).toBe(300);
     expect(config.tonconnectMaxOpenLinks).toBe(200);
+    expect(config.fulfilmentConcurrency).toBe(10);
   });
 
   it("reads a live setup", () => {
@@ -38,6 +39,7 @@ describe("config", () => {
       ADMIN_IDS: "1, 22 ,333",
       ORDER_TTL_MINUTES: "15",
       LATE_PAYMENT_POLICY: "hold",
+      FULFILMENT_CONCURRENCY: "32",
     });
     expect(config.toncenterEndpoint).toBe("https://toncenter.com/api/v2/jsonRPC");
     expect(config.toncenterRps).toBe(10);
@@ -45,6 +47,7 @@ describe("config", () => {
     expect(config.merchantAddress?.toRawString()).toMatch(/^0:f{64}$/);
     expect(config.orderTtlMinutes).toBe(15);
     expect(config.latePaymentPolicy).toBe("hold");
+    expect(config.fulfilmentConcurrency).toBe(32);
   });
 
   it.each([
@@ -67,6 +70,7 @@ describe("config", () => {
     [{ TELEGRAM_API_ROOT: "ftp://x" }, /^TELEGRAM_API_ROOT must be an http\(s\) URL$/],
     [{ TONCONNECT_MANIFEST_URL: "manifest.json" }, /^TONCONNECT_MANIFEST_URL must be an http/],
     [{ TONCONNECT_REQUEST_TTL_SECONDS: "5" }, /^TONCONNECT_REQUEST_TTL_SECONDS must be between 10/],
+    [{ FULFILMENT_CONCURRENCY: "0" }, /^FULFILMENT_CONCURRENCY must be between 1 and 1000$/],
     [
       { TONCONNECT_MAX_OPEN_LINKS: "0" },
       /^TONCONNECT_MAX_OPEN_LINKS must be between 1 and 100000$/,

@@ -1,7 +1,21 @@
-import { describe, expect, it } from "vitest";
-import { stockMessages } from "../../src/bot/deliver.js";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Api } from "grammy";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { stockMessages, TelegramDelivery } from "../../src/bot/deliver.js";
 import { createI18n } from "../../src/bot/i18n.js";
+import { parseCatalog } from "../../src/catalog/catalog.js";
+import { StockPool } from "../../src/fulfilment/stock.js";
+import { FulfilmentWorker } from "../../src/fulfilment/worker.js";
+import { redisKeys } from "../../src/orders/keys.js";
+import type { Order } from "../../src/orders/order.js";
+import { OrderStore } from "../../src/orders/store.js";
 import { htmlToPlainText } from "../../src/sandbox/telegram/html.js";
+import { startTelegramEmulator } from "../../src/sandbox/telegram/index.js";
+import { closeConnections, connect, deferred } from "../fulfilment/helpers.js";
+import { testRedis } from "../support/redis.js";
+import { shop } from "../support/shop.js";
 
 const i18n = createI18n();
 const t = (key: string, variables?: Record<string, string | number>) =>
@@ -28,5 +42,374 @@ describe("stockMessages", () => {
     expect(lines).toEqual(keys);
     expect(htmlToPlainText(messages[0] ?? "")).toMatch(/^Your keys, 1–\d+ of 1,000:/);
     expect(htmlToPlainText(messages.at(-1) ?? "")).toMatch(/^Your keys, \d+–1,000 of 1,000:/);
+  });
+});
+
+/*
+ * The buyer's chat as a job of steps — stock keys taken, goods (one step per message), receipt —
+ * run by the real worker against the Bot API emulator, with faults injected right before and
+ * right after each step. A plain grammY client, so Telegram's refusal reaches the step as it
+ * would after the client's own retries.
+ */
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+afterAll(closeConnections);
+
+/** 50 keys of 100 characters need two messages; the pool holds 60. */
+const KEY_COUNT = 50;
+const keyPool = Array.from(
+  { length: 60 },
+  (_, i) => `KEY-${String(i).padStart(2, "0")}-${"X".repeat(93)}`,
+);
+
+/** Each runs once, the first time its step comes round. */
+interface Hooks {
+  /** Runs before the step named here; may hang, or change the emulator's faults. */
+  before?: Record<string, () => Promise<void>>;
+  /** Runs after the step took effect, before the worker records it. */
+  after?: Record<string, () => Promise<void>>;
+}
+
+function runOnce(hooks: Record<string, () => Promise<void>> | undefined, step: string) {
+  const hook = hooks?.[step];
+  if (hooks) delete hooks[step];
+  return hook?.();
+}
+
+async function chatWorld() {
+  const emulator = await startTelegramEmulator();
+  cleanups.push(() => emulator.close());
+  const { redis, prefix, url } = testRedis();
+  cleanups.push(() => redis.quit());
+  const { store, payments } = shop(redis, prefix);
+  const stock = new StockPool(redis, { prefix });
+  await stock.add("codes", keyPool);
+  const dir = await mkdtemp(join(tmpdir(), "shop-"));
+  const pdf = join(dir, "guide.pdf");
+  await writeFile(pdf, "%PDF-1.4\n% the guide\n");
+  const catalog = parseCatalog(
+    {
+      products: [
+        {
+          id: "guide",
+          kind: "digital",
+          title: "Guide",
+          description: "The guide.",
+          prices: { stars: "50" },
+          delivery: { type: "text", text: "Your link: https://example.com/d/guide" },
+        },
+        {
+          id: "guide-pdf",
+          kind: "digital",
+          title: "Guide (PDF)",
+          description: "The guide as a file.",
+          prices: { stars: "50" },
+          delivery: { type: "file", path: pdf },
+        },
+        {
+          id: "codes",
+          kind: "digital",
+          title: "Codes",
+          description: "Activation codes.",
+          prices: { stars: "10" },
+          maxQuantity: 100,
+          delivery: { type: "stock", pool: "codes" },
+        },
+      ],
+    },
+    { fiatCurrency: "USD" },
+  );
+  const api = new Api(emulator.token, { apiRoot: emulator.apiRoot });
+  const chat = new TelegramDelivery(api, catalog, stock, createI18n());
+  const buyer = emulator.user();
+
+  async function paid(productId: string): Promise<Order> {
+    const quantity = productId === "codes" ? KEY_COUNT : 1;
+    const created = await store.create({
+      userId: buyer.id,
+      chatId: buyer.id,
+      productId,
+      quantity,
+      method: "stars",
+      currency: "XTR",
+      amount: 10n * BigInt(quantity),
+      lang: "en",
+      ttlMs: 30 * 60_000,
+    });
+    const { order } = await payments.recordPayment(created.id, {
+      key: `stars:${created.id}`,
+      method: "stars",
+      currency: "XTR",
+      amount: created.amount,
+      receivedAt: Date.now(),
+    });
+    return order;
+  }
+
+  /** A worker, on a connection of its own when `own` (so it can be killed). */
+  function worker(consumer: string, hooks: Hooks = {}, own = false) {
+    const connection = own ? connect(url) : redis;
+    const w = new FulfilmentWorker({
+      redis: connection,
+      store: own ? new OrderStore(connection, { prefix }) : store,
+      prefix,
+      consumer,
+      claimIdleMs: 50,
+      blockMs: 50,
+      retryDelayMs: () => 0,
+      deliverers: async (order, done) =>
+        (await chat.steps(order, done)).map((step) => ({
+          name: step.name,
+          deliver: async (o: Order) => {
+            await runOnce(hooks.before, step.name);
+            await step.deliver(o);
+            await runOnce(hooks.after, step.name);
+          },
+        })),
+    });
+    return { worker: w, kill: () => connection.disconnect() };
+  }
+
+  /** Runs passes until the order is fulfilled; each pass may find nothing yet to retry. */
+  async function finish(w: FulfilmentWorker, orderId: string) {
+    await vi.waitFor(
+      async () => {
+        await w.processOnce();
+        expect((await store.get(orderId))?.status).toBe("fulfilled");
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+  }
+
+  /** What the buyer received, by step: each key message, the file and the receipt named. */
+  function received(): string[] {
+    return buyer.fromBot().map((m) => {
+      if (m.document) return "goods";
+      const text = m.text ?? "";
+      if (text.startsWith("Receipt")) return "receipt";
+      if (text.startsWith("Your link") || text.startsWith("Your keys, 1–")) return "goods";
+      return text.startsWith("Your keys, ") ? "goods:2" : `unexpected: ${text}`;
+    });
+  }
+
+  /** Every stock key the buyer was sent, in order, counting repeats. */
+  function keysSent(): string[] {
+    return buyer.fromBot().flatMap((m) => m.text?.match(/KEY-\d\d-X+/g) ?? []);
+  }
+
+  return { emulator, redis, prefix, store, stock, buyer, paid, worker, finish, received, keysSent };
+}
+
+type World = Awaited<ReturnType<typeof chatWorld>>;
+
+const STEPS: Record<string, string[]> = {
+  guide: ["goods", "receipt"],
+  "guide-pdf": ["goods", "receipt"],
+  codes: ["goods", "goods:2", "receipt"],
+};
+
+const METHOD: Record<string, string> = {
+  guide: "sendMessage",
+  "guide-pdf": "sendDocument",
+  codes: "sendMessage",
+};
+
+/** Each message exactly once, the order fulfilled, and a stock order holding its keys only. */
+async function deliveredOnce(world: World, productId: string, orderId: string) {
+  expect(world.received()).toEqual(STEPS[productId]);
+  expect((await world.store.get(orderId))?.status).toBe("fulfilled");
+  if (productId === "codes") {
+    const issued = await world.stock.issuedTo("codes", orderId);
+    expect(issued).toHaveLength(KEY_COUNT);
+    expect(world.keysSent()).toEqual(issued);
+    expect(await world.stock.available("codes")).toBe(keyPool.length - KEY_COUNT);
+  }
+}
+
+const messageSteps = Object.entries(STEPS).flatMap(([productId, steps]) =>
+  steps.map((step) => ({ productId, step })),
+);
+
+describe("TelegramDelivery run by the worker", () => {
+  it.each(
+    messageSteps.flatMap((c) => [
+      { ...c, fault: "500" as const },
+      { ...c, fault: "429" as const },
+    ]),
+  )(
+    "sends each $productId message once when Telegram answers $fault right before $step",
+    async ({ productId, step, fault }) => {
+      const world = await chatWorld();
+      const order = await world.paid(productId);
+      const methods = [step === "receipt" ? "sendMessage" : (METHOD[productId] ?? "")];
+      const { worker } = world.worker("worker-a", {
+        before: {
+          [step]: async () => {
+            if (fault === "500") world.emulator.faults.serverError = { methods, times: 1 };
+            else world.emulator.faults.rateLimit = { methods, times: 1, retryAfterSeconds: 1 };
+          },
+        },
+      });
+
+      expect(await worker.processOnce()).toBe(1);
+      const stepsBefore = STEPS[productId]?.slice(0, STEPS[productId]?.indexOf(step)) ?? [];
+      expect(world.received()).toEqual(stepsBefore);
+      expect((await world.store.get(order.id))?.status).toBe("paid");
+
+      await world.finish(worker, order.id);
+      await deliveredOnce(world, productId, order.id);
+      expect(world.emulator.stats.serverErrors + world.emulator.stats.rateLimited).toBe(1);
+    },
+  );
+
+  it.each(["stock", ...(STEPS.codes ?? [])])(
+    "sends each message once when the worker is killed right before %s",
+    async (step) => {
+      const world = await chatWorld();
+      const order = await world.paid("codes");
+      const reached = deferred();
+      const hang = deferred();
+      const a = world.worker(
+        "worker-a",
+        {
+          before: {
+            [step]: async () => {
+              reached.resolve();
+              await hang.promise;
+            },
+          },
+        },
+        true,
+      );
+      const runA = a.worker.processOnce().catch(() => 0);
+      await reached.promise;
+      a.kill();
+
+      const b = world.worker("worker-b");
+      await world.finish(b.worker, order.id);
+      hang.reject(new Error("worker A was killed"));
+      await runA;
+
+      await deliveredOnce(world, "codes", order.id);
+    },
+  );
+
+  it.each(["stock", ...(STEPS.codes ?? [])])(
+    "repeats only %s when the worker is killed after it took effect, before recording it",
+    async (step) => {
+      const world = await chatWorld();
+      const order = await world.paid("codes");
+      const reached = deferred();
+      const hang = deferred();
+      const a = world.worker(
+        "worker-a",
+        {
+          after: {
+            [step]: async () => {
+              reached.resolve();
+              await hang.promise;
+            },
+          },
+        },
+        true,
+      );
+      const runA = a.worker.processOnce().catch(() => 0);
+      await reached.promise;
+      a.kill();
+
+      const b = world.worker("worker-b");
+      await world.finish(b.worker, order.id);
+      hang.reject(new Error("worker A was killed"));
+      await runA;
+
+      const steps = STEPS.codes ?? [];
+      const expected = step === "stock" ? steps : steps.flatMap((s) => (s === step ? [s, s] : [s]));
+      expect(world.received()).toEqual(expected);
+      // Repeated keys are the same keys: the pool gave out no more.
+      const issued = await world.stock.issuedTo("codes", order.id);
+      expect(new Set(world.keysSent())).toEqual(new Set(issued));
+      expect(await world.stock.available("codes")).toBe(keyPool.length - KEY_COUNT);
+      expect((await world.store.get(order.id))?.status).toBe("fulfilled");
+    },
+  );
+
+  it.each(STEPS.codes ?? [])(
+    "repeats only %s when its answer is lost on the way back",
+    async (step) => {
+      const world = await chatWorld();
+      const order = await world.paid("codes");
+      const { worker } = world.worker("worker-a", {
+        before: {
+          [step]: async () => {
+            world.emulator.faults.lostAnswer = { methods: ["sendMessage"], times: 1 };
+          },
+        },
+      });
+
+      await world.finish(worker, order.id);
+
+      const expected = (STEPS.codes ?? []).flatMap((s) => (s === step ? [s, s] : [s]));
+      expect(world.received()).toEqual(expected);
+      expect(world.emulator.stats.lostAnswers).toBe(1);
+    },
+  );
+
+  it.each(["stock", ...(STEPS.codes ?? [])])(
+    "finishes the step in hand when stopped during %s, and another worker does the rest",
+    async (step) => {
+      const world = await chatWorld();
+      const order = await world.paid("codes");
+      const a = world.worker("worker-a", {
+        before: {
+          [step]: async () => {
+            stopped = a.worker.stop();
+          },
+        },
+      });
+      let stopped: Promise<void> | undefined;
+      await a.worker.start();
+      await vi.waitFor(() => expect(stopped).toBeDefined());
+      await stopped;
+
+      const steps = ["stock", ...(STEPS.codes ?? [])];
+      const upTo = steps.slice(1, steps.indexOf(step) + 1);
+      expect(world.received()).toEqual(upTo);
+      expect((await world.store.get(order.id))?.status).toBe("paid");
+
+      const b = world.worker("worker-b");
+      await world.finish(b.worker, order.id);
+      await deliveredOnce(world, "codes", order.id);
+    },
+  );
+
+  it("sends nothing again for a job an older release recorded as one telegram step", async () => {
+    const world = await chatWorld();
+    const order = await world.paid("guide");
+    await world.redis.hset(redisKeys(world.prefix).delivery(order.id), "telegram", "1");
+    const { worker } = world.worker("worker-a");
+
+    expect(await worker.processOnce()).toBe(1);
+
+    expect(world.received()).toEqual([]);
+    expect((await world.store.get(order.id))?.status).toBe("fulfilled");
+  });
+
+  it("gives up on a buyer who blocked the bot, sending nothing more", async () => {
+    const world = await chatWorld();
+    const order = await world.paid("guide");
+    const { worker } = world.worker("worker-a", {
+      before: { receipt: async () => world.emulator.state.setBlocked(world.buyer.id, true) },
+    });
+
+    expect(await worker.processOnce()).toBe(1);
+
+    expect(world.received()).toEqual(["goods"]);
+    const dead = await world.redis.xrange(redisKeys(world.prefix).fulfilmentDead, "-", "+");
+    expect(dead).toHaveLength(1);
+    expect(dead[0]?.[1]).toEqual(expect.arrayContaining(["deliverer", "receipt"]));
+    expect((await world.store.get(order.id))?.status).toBe("paid");
   });
 });

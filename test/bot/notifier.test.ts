@@ -1,14 +1,15 @@
 import { Address } from "@ton/core";
 import { Api, InputFile } from "grammy";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createI18n } from "../../src/bot/i18n.js";
 import { BuyerNotifier } from "../../src/bot/notifier.js";
 import { paymentMessageKey, paymentQrKey } from "../../src/bot/services.js";
 import { tonPaymentMessage } from "../../src/bot/ton-payment.js";
-import { silentLogger } from "../../src/log.js";
+import { type Logger, silentLogger } from "../../src/log.js";
 import type { ChatMessage, EmulatedUser } from "../../src/sandbox/telegram/index.js";
 import { startTelegramEmulator, type TelegramEmulator } from "../../src/sandbox/telegram/index.js";
 import { exampleCatalog, exampleProduct } from "../support/catalog.js";
+import { capturedLog } from "../support/log.js";
 import { testRedis } from "../support/redis.js";
 import { shop, TON, tonOrder } from "../support/shop.js";
 
@@ -27,7 +28,7 @@ afterEach(async () => {
  * A buyer with a TON order for two mugs (6.5 TON) and its payment message and QR code as the bot
  * sends them, and a notifier that retries an event 300 ms after it failed.
  */
-async function underway() {
+async function underway(options: { log?: Logger; maxAttempts?: number } = {}) {
   const emulator: TelegramEmulator = await startTelegramEmulator();
   cleanups.push(() => emulator.close());
   const { redis, prefix } = testRedis();
@@ -58,9 +59,10 @@ async function underway() {
     catalog: exampleCatalog,
     ton,
     i18n,
-    log: silentLogger,
+    log: options.log ?? silentLogger,
     blockMs: 100,
     staleMs: 300,
+    maxAttempts: options.maxAttempts,
   });
   await notifier.start();
   cleanups.push(() => notifier.stop());
@@ -110,5 +112,44 @@ describe("redrawing the payment message after a partial payment", () => {
     expect(message.edits).toBe(1);
     expect(message.text).toContain("Send the remaining 4.5 TON");
     expect(photo.caption).toContain("4.5 TON");
+  });
+});
+
+describe("a buyer's notice Telegram keeps refusing", () => {
+  it("is tried as often as allowed, then given up with an error line naming the order", async () => {
+    const { log, records } = capturedLog();
+    const { emulator, buyer, order, payPart } = await underway({ log, maxAttempts: 2 });
+    // Telegram answers, and refuses: a flood wait far longer than a notice should wait for.
+    emulator.faults.rateLimit = {
+      methods: ["sendMessage"],
+      times: Number.POSITIVE_INFINITY,
+      retryAfterSeconds: 3600,
+    };
+
+    await payPart();
+
+    await vi.waitFor(() =>
+      expect(records().filter((r) => r.msg === "event given up after its last try")).toEqual([
+        expect.objectContaining({ group: "notifier", orderId: order.id, attempt: 2 }),
+      ]),
+    );
+    expect(emulator.stats.rateLimited).toBe(2);
+    expect(notices(buyer)).toEqual([]);
+  });
+
+  it("is kept through a Telegram outage however long, and told once Telegram answers", async () => {
+    const { log, records } = capturedLog();
+    const { emulator, buyer, payPart } = await underway({ log, maxAttempts: 2 });
+    emulator.faults.serverError = { methods: ["sendMessage"], times: Number.POSITIVE_INFINITY };
+
+    await payPart();
+    // More failed tries than maxAttempts: Telegram being away does not use them up.
+    await vi.waitFor(() => expect(emulator.stats.serverErrors).toBeGreaterThan(2), {
+      timeout: 30_000,
+    });
+    emulator.faults.serverError = undefined;
+
+    await vi.waitFor(() => expect(notices(buyer)).toHaveLength(1), { timeout: 30_000 });
+    expect(records().some((r) => r.msg === "event given up after its last try")).toBe(false);
   });
 });

@@ -1,9 +1,12 @@
+import { once } from "node:events";
 import { mkdtemp, writeFile } from "node:fs/promises";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Sandbox } from "../../src/sandbox/world.js";
-import { checkoutTon, orderReaches, startShop } from "../support/sandbox.js";
+import { checkoutTon, invoiceFor, orderReaches, startShop } from "../support/sandbox.js";
 
 describe("delivering the goods in the chat", () => {
   let sandbox: Sandbox | undefined;
@@ -53,5 +56,37 @@ describe("delivering the goods in the chat", () => {
     const receipt = await buyer.waitForText("Receipt", { after: file.messageId });
     expect(receipt.text).toContain("Guide (PDF) × 1");
     await orderReaches(sandbox, orderId, "fulfilled");
+  });
+
+  it("gives every buyer the goods while the merchant's webhook hangs", async () => {
+    // The merchant's backend takes every request and never answers.
+    const held = new Set<ServerResponse>();
+    const backend = createServer((_request, response) => {
+      held.add(response);
+    });
+    backend.listen(0, "127.0.0.1");
+    await once(backend, "listening");
+    const { port } = backend.address() as AddressInfo;
+    try {
+      sandbox = await startShop({
+        config: {
+          merchantWebhookUrl: `http://127.0.0.1:${port}/hooks/tpb`,
+          merchantWebhookSecret: "whsec_e2e_0123456789",
+        },
+      });
+      const buyers = [sandbox.user(), sandbox.user()];
+      for (const buyer of buyers) {
+        const { invoice, orderId } = await invoiceFor(buyer, "ton-guide", "Telegram Stars");
+        expect((await buyer.payInvoice(invoice)).ok).toBe(true);
+        const goods = await buyer.waitForText("Your download link", { after: invoice.messageId });
+        await buyer.waitForText("Receipt", { after: goods.messageId });
+        await orderReaches(sandbox, orderId, "fulfilled");
+      }
+      // Both events reached the backend, which still has not answered either.
+      await vi.waitFor(() => expect(held.size).toBe(2));
+    } finally {
+      backend.closeAllConnections();
+      backend.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { DeliveryFailed, DeliveryRejected } from "../../src/fulfilment/deliverer.js";
 import { FulfilmentWorker, type FulfilmentWorkerOptions } from "../../src/fulfilment/worker.js";
+import type { Order } from "../../src/orders/order.js";
 import { fulfilOrder, refundOrder } from "../../src/orders/state.js";
 import { OrderStore } from "../../src/orders/store.js";
 import { closeConnections, connect, deferred, Outbox, shop } from "./helpers.js";
@@ -152,6 +153,64 @@ describe("FulfilmentWorker", () => {
     expect(await s.status(order.id)).toBe("fulfilled");
     expect(await s.pendingJobs()).toBe(0);
     expect(await deadJobs(s)).toEqual([]);
+  });
+
+  it("delivers other orders while one order's step hangs", async () => {
+    const s = shop();
+    const outbox = new Outbox(s.redis, `${s.prefix}outbox`);
+    const stuck = await s.paidOrder();
+    const started = deferred();
+    const hang = deferred();
+    const w = worker(s, {
+      concurrency: 2,
+      blockMs: 50,
+      deliverers: (order) => [
+        outbox.deliverer("goods", async () => {
+          if (order.id !== stuck.id) return;
+          started.resolve();
+          await hang.promise;
+        }),
+      ],
+    });
+    await w.start();
+    await started.promise;
+
+    const others = [await s.paidOrder(), await s.paidOrder(), await s.paidOrder()];
+    await vi.waitFor(async () => {
+      for (const order of others) expect(await s.status(order.id)).toBe("fulfilled");
+    });
+    expect(await s.status(stuck.id)).toBe("paid");
+
+    hang.resolve();
+    await vi.waitFor(async () => expect(await s.status(stuck.id)).toBe("fulfilled"));
+    await w.stop();
+    expect((await outbox.sent()).sort()).toEqual(
+      [stuck, ...others].map((order) => `goods:${order.id}`).sort(),
+    );
+  });
+
+  it("leaves a job alone for as long as the other side asked before anyone retries it", async () => {
+    const s = shop();
+    const told = await s.paidOrder();
+    const plain = await s.paidOrder();
+    const failing = (order: Order) => [
+      {
+        name: "goods",
+        deliver: async () => {
+          throw order.id === told.id
+            ? new DeliveryFailed("Too Many Requests: retry after 5", { retryAfterMs: 5_000 })
+            : new DeliveryFailed("Internal Server Error");
+        },
+      },
+    ];
+    const a = worker(s, { claimIdleMs: 10_000, retryDelayMs: () => 0, deliverers: failing });
+    expect(await a.processOnce()).toBe(2);
+
+    // Retried at once: only the job that was not asked to wait is claimable now.
+    const b = worker(s, { consumer: "worker-b", claimIdleMs: 10_000, deliverers: () => [] });
+    expect(await b.processOnce()).toBe(1);
+    expect(await s.status(plain.id)).toBe("fulfilled");
+    expect(await s.status(told.id)).toBe("paid");
   });
 
   it("moves a job to the dead stream after maxAttempts failures", async () => {

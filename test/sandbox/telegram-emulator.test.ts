@@ -244,6 +244,54 @@ describe("Bot API errors", () => {
       expect(emulator.stats.unanswered).toBe(1);
     },
   );
+
+  it("answers 502 Bad Gateway as Telegram's front end does, and sends nothing", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    emulator.faults.serverError = { methods: ["sendMessage"], times: 1, status: 502 };
+
+    const error = await failureOf(api.sendMessage(alice.id, "Your order is ready"));
+
+    expect(error.error_code).toBe(502);
+    expect(error.description).toBe("Bad Gateway");
+    expect(alice.fromBot()).toHaveLength(0);
+    expect(emulator.stats.serverErrors).toBe(1);
+  });
+
+  it("fails only a share of calls when asked to, at random", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    emulator.faults.rateLimit = {
+      methods: ["sendMessage"],
+      times: Number.POSITIVE_INFINITY,
+      retryAfterSeconds: 1,
+      share: 0.5,
+    };
+
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) => api.sendMessage(alice.id, `message ${i}`)),
+    );
+
+    const refused = results.filter((r) => r.status === "rejected").length;
+    // 200 fair coin flips land outside 60..140 about once in 10^8 runs.
+    expect(refused).toBeGreaterThan(60);
+    expect(refused).toBeLessThan(140);
+    expect(emulator.stats.rateLimited).toBe(refused);
+    expect(alice.fromBot()).toHaveLength(200 - refused);
+  });
+
+  it("can drop the connection after a message is sent, so the bot never hears it was", async () => {
+    const { emulator, api } = await startEmulator();
+    const alice = emulator.user();
+    emulator.faults.lostAnswer = { methods: ["sendMessage"], times: 1 };
+
+    await expect(api.sendMessage(alice.id, "Your key: K-1")).rejects.toBeInstanceOf(HttpError);
+
+    expect(alice.fromBot().map((m) => m.text)).toEqual(["Your key: K-1"]);
+    expect(emulator.stats.lostAnswers).toBe(1);
+    await api.sendMessage(alice.id, "Receipt");
+    expect(alice.fromBot().map((m) => m.text)).toEqual(["Your key: K-1", "Receipt"]);
+  });
 });
 
 describe("sendMessage", () => {

@@ -46,6 +46,8 @@ export function internalServerError(reason: string): BotApiError {
   return new BotApiError(500, `Internal Server Error: ${reason}`);
 }
 
+/** What Telegram's front end answers while the Bot API server behind it is unreachable. */
+export const BAD_GATEWAY = new BotApiError(502, "Bad Gateway");
 export const UNAUTHORIZED = new BotApiError(401, "Unauthorized");
 export const METHOD_NOT_FOUND = new BotApiError(404, "Not Found: method not found");
 /** Telegram's answer to an expired or unknown callback / pre-checkout query id. */

@@ -3,6 +3,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { UserFromGetMe } from "grammy/types";
 import { serveOnLoopback } from "../http.js";
 import {
+  BAD_GATEWAY,
   BotApiError,
   internalServerError,
   METHOD_NOT_FOUND,
@@ -20,15 +21,36 @@ import { EmulatorState, randomToken } from "./state.js";
 import { EmulatedUser, type EmulatedUserOptions } from "./user.js";
 import { WebhookPusher } from "./webhook.js";
 
-/** Faults a test can switch on; every field applies to the next calls. */
+/**
+ * Faults a test can switch on; every field applies to the next calls. `times` is how many calls
+ * fail (Infinity: all of them); with `share`, each matching call fails with that probability
+ * (0..1) until `times` have.
+ */
 export interface TelegramFaults {
   /** Methods answered with 429 and `retry_after`, as Telegram does to a flooding bot. */
-  rateLimit?: { methods: readonly string[]; times: number; retryAfterSeconds: number };
+  rateLimit?: {
+    methods: readonly string[];
+    times: number;
+    retryAfterSeconds: number;
+    share?: number;
+  };
   /**
-   * Methods answered with 500, as the Bot API server answers when Telegram fails behind it;
-   * `description` is the text after "Internal Server Error: " ("restart" by default).
+   * Methods answered with 500, as the Bot API server answers when Telegram fails behind it
+   * (`description` is the text after "Internal Server Error: ", "restart" by default), or with
+   * 502 "Bad Gateway", as Telegram's front end answers when the server behind it is down.
    */
-  serverError?: { methods: readonly string[]; times: number; description?: string };
+  serverError?: {
+    methods: readonly string[];
+    times: number;
+    description?: string;
+    status?: 500 | 502;
+    share?: number;
+  };
+  /**
+   * Methods whose call takes effect (the message is in the chat) but whose answer never arrives:
+   * the connection drops, as when the network fails while Telegram answers.
+   */
+  lostAnswer?: { methods: readonly string[]; times: number };
   /** Added before every answer. */
   latencyMs?: number;
   /**
@@ -46,6 +68,17 @@ const BAD_GATEWAY_PAGE =
   "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
   "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
+/** Whether this call is one a fault applies to, counting it off when it is. */
+function strikes(
+  fault: { methods: readonly string[]; times: number; share?: number } | undefined,
+  method: string,
+): boolean {
+  if (fault === undefined || fault.times <= 0 || !fault.methods.includes(method)) return false;
+  if (fault.share !== undefined && Math.random() >= fault.share) return false;
+  fault.times--;
+  return true;
+}
+
 export interface TelegramEmulatorStats {
   requests: number;
   byMethod: Record<string, number>;
@@ -53,6 +86,9 @@ export interface TelegramEmulatorStats {
   serverErrors: number;
   /** Requests met by an outage: answered 502 or dropped. */
   unanswered: number;
+
+  /** Calls that took effect but whose answer was dropped (`lostAnswer`). */
+  lostAnswers: number;
   webhookPushes: number;
 }
 
@@ -124,6 +160,8 @@ export async function startTelegramEmulator(
     rateLimited: 0,
     serverErrors: 0,
     unanswered: 0,
+
+    lostAnswers: 0,
     webhookPushes: 0,
   };
   const pusher = new WebhookPusher(state, stats, () => faults.outage !== undefined);
@@ -178,16 +216,16 @@ export async function startTelegramEmulator(
       stats.requests++;
       stats.byMethod[call.method] = (stats.byMethod[call.method] ?? 0) + 1;
       const limit = faults.rateLimit;
-      if (limit !== undefined && limit.times > 0 && limit.methods.includes(call.method)) {
-        limit.times--;
+      if (limit !== undefined && strikes(limit, call.method)) {
         stats.rateLimited++;
         throw tooManyRequests(limit.retryAfterSeconds);
       }
       const failure = faults.serverError;
-      if (failure !== undefined && failure.times > 0 && failure.methods.includes(call.method)) {
-        failure.times--;
+      if (failure !== undefined && strikes(failure, call.method)) {
         stats.serverErrors++;
-        throw internalServerError(failure.description ?? "restart");
+        throw failure.status === 502
+          ? BAD_GATEWAY
+          : internalServerError(failure.description ?? "restart");
       }
       const handler = methods.get(call.method.toLowerCase());
       if (handler === undefined) throw METHOD_NOT_FOUND;
@@ -196,6 +234,11 @@ export async function startTelegramEmulator(
         files: call.files,
         signal: aborted.signal,
       });
+      if (strikes(faults.lostAnswer, call.method)) {
+        stats.lostAnswers++;
+        response.socket?.destroy();
+        return;
+      }
       await answer(response, 200, JSON.stringify({ ok: true, result }));
     } catch (error) {
       const failure =
