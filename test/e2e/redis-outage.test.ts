@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { OrderStore } from "../../src/orders/store.js";
 import { Sandbox } from "../../src/sandbox/world.js";
 import { testRedis } from "../support/redis.js";
@@ -75,6 +75,8 @@ describe("a Redis outage", () => {
     // The order opened before the outage is still there to pay.
     expect((await buyer.payInvoice(invoice)).ok).toBe(true);
     await buyer.waitForText("Your download link");
+    await buyer.waitForText("Receipt");
+    await vi.waitFor(async () => expect((await store.require(orderId)).status).toBe("fulfilled"));
 
     const lines = (fragment: string) => shop.logs.filter((r) => r.msg.includes(fragment));
     expect(lines(WENT_AWAY)).toEqual([
@@ -89,6 +91,5 @@ describe("a Redis outage", () => {
 
     shop.kill("SIGTERM");
     expect(await shop.exited).toEqual({ code: 0, signal: null });
-    expect((await store.require(orderId)).status).toBe("fulfilled");
   });
 });
