@@ -7,6 +7,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "../log.js";
 import type { BotContext } from "./context.js";
 import { HandledUpdates, type UpdateClaim } from "./handled-updates.js";
+import { whenTelegramAnswers } from "./telegram-outage.js";
 import { isPaymentUpdate, paymentFields, UpdateFeed } from "./update-feed.js";
 
 export const ALLOWED_UPDATES = [
@@ -269,10 +270,13 @@ export async function startWebhook(bot: Bot<BotContext>, options: WebhookOptions
     });
   });
   await new Promise<void>((resolve) => server.listen(options.port, resolve));
-  await bot.api.setWebhook(options.url, {
-    secret_token: options.secret,
-    allowed_updates: [...ALLOWED_UPDATES],
-  });
+  // Telegram may be away as the shop starts: it waits, and the outage lines say so.
+  await whenTelegramAnswers(() =>
+    bot.api.setWebhook(options.url, {
+      secret_token: options.secret,
+      allowed_updates: [...ALLOWED_UPDATES],
+    }),
+  );
   log.info({ port: options.port, path }, "webhook server listening");
   return async () => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));

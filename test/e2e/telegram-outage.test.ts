@@ -1,5 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
+import { freePort } from "../../src/sandbox/redis.js";
 import { Sandbox } from "../../src/sandbox/world.js";
 import { capturedLog } from "../support/log.js";
 import { testRedis } from "../support/redis.js";
@@ -80,29 +81,42 @@ describe("a Telegram outage", () => {
     },
   );
 
-  it("keeps a shop started while Telegram is away waiting, and opens it once Telegram answers", async () => {
-    const captured = capturedLog();
-    const { redis, prefix, url } = testRedis();
-    redis.disconnect();
-    const shop = await Sandbox.start({
-      redisUrl: url,
-      redisPrefix: prefix,
-      log: captured.log,
-      openShop: false,
-      telegram: { faults: { outage: "unreachable" } },
-    });
-    sandbox = shop;
-    const lines = (msg: string) => captured.records().filter((r) => r.msg.startsWith(msg));
+  it.each(["polling", "webhook"] as const)(
+    "keeps a shop started while Telegram is away waiting, and opens it once Telegram answers (%s)",
+    async (botMode) => {
+      const captured = capturedLog();
+      const { redis, prefix, url } = testRedis();
+      redis.disconnect();
+      const port = await freePort();
+      const shop = await Sandbox.start({
+        redisUrl: url,
+        redisPrefix: prefix,
+        log: captured.log,
+        openShop: false,
+        telegram: { faults: { outage: "unreachable" } },
+        config:
+          botMode === "webhook"
+            ? {
+                botMode,
+                webhookUrl: `http://127.0.0.1:${port}/telegram/hook`,
+                webhookSecret: "outage_webhook_secret_0123",
+                port,
+              }
+            : {},
+      });
+      sandbox = shop;
+      const lines = (msg: string) => captured.records().filter((r) => r.msg.startsWith(msg));
 
-    const opening = shop.restart();
-    await waitUntil(() => lines(WENT_AWAY).length > 0, "the outage to be noticed");
-    shop.telegram.faults.outage = undefined;
-    await opening;
+      const opening = shop.restart();
+      await waitUntil(() => lines(WENT_AWAY).length > 0, "the outage to be noticed");
+      shop.telegram.faults.outage = undefined;
+      await opening;
 
-    const buyer = shop.user({ firstName: "Bob" });
-    buyer.send("/start");
-    await buyer.waitForText("Welcome to the shop, Bob!");
-    expect(lines(WENT_AWAY)).toHaveLength(1);
-    expect(lines(CAME_BACK)).toHaveLength(1);
-  });
+      const buyer = shop.user({ firstName: "Bob" });
+      buyer.send("/start");
+      await buyer.waitForText("Welcome to the shop, Bob!");
+      expect(lines(WENT_AWAY)).toHaveLength(1);
+      expect(lines(CAME_BACK)).toHaveLength(1);
+    },
+  );
 });
