@@ -119,4 +119,27 @@ describe("a Telegram outage", () => {
       expect(lines(CAME_BACK)).toHaveLength(1);
     },
   );
+
+  it("keeps a webhook shop trying setWebhook while Telegram answers it with 502", async () => {
+    const port = await freePort();
+    sandbox = await startShop({
+      openShop: false,
+      config: {
+        botMode: "webhook",
+        webhookUrl: `http://127.0.0.1:${port}/telegram/hook`,
+        webhookSecret: "outage_webhook_secret_0123",
+        port,
+      },
+      telegram: {
+        faults: { serverError: { methods: ["setWebhook"], times: 2, status: 502 } },
+      },
+    });
+    await sandbox.restart();
+
+    expect(sandbox.telegram.stats.serverErrors).toBe(2);
+    expect(sandbox.telegram.state.webhook?.url).toBe(`http://127.0.0.1:${port}/telegram/hook`);
+    const buyer = sandbox.user({ firstName: "Bob" });
+    buyer.send("/start");
+    await buyer.waitForText("Welcome to the shop, Bob!");
+  });
 });
