@@ -21,6 +21,38 @@ const i18n = createI18n();
 const t = (key: string, variables?: Record<string, string | number>) =>
   i18n.t("en", key, variables);
 
+/**
+ * Worker A is killed when it reaches `step` (right before it, or right after it took effect and
+ * before it was recorded); worker B then finishes the order.
+ */
+async function killedAt(when: "before" | "after", step: string) {
+  const world = await chatWorld();
+  const order = await world.paid("codes");
+  const reached = deferred();
+  const hang = deferred();
+  const a = world.worker(
+    "worker-a",
+    {
+      [when]: {
+        [step]: async () => {
+          reached.resolve();
+          await hang.promise;
+        },
+      },
+    },
+    true,
+  );
+  const runA = a.worker.processOnce().catch(() => 0);
+  await reached.promise;
+  a.kill();
+
+  const b = world.worker("worker-b");
+  await world.finish(b.worker, order.id);
+  hang.reject(new Error("worker A was killed"));
+  await runA;
+  return { world, order };
+}
+
 describe("stockMessages", () => {
   it("sends one key as before, and several in one message, one per line", () => {
     expect(stockMessages(["K-1"], t)).toEqual(["Your key: <code>K-1</code>"]);
@@ -268,30 +300,7 @@ describe("TelegramDelivery run by the worker", () => {
   it.each(["stock", ...(STEPS.codes ?? [])])(
     "sends each message once when the worker is killed right before %s",
     async (step) => {
-      const world = await chatWorld();
-      const order = await world.paid("codes");
-      const reached = deferred();
-      const hang = deferred();
-      const a = world.worker(
-        "worker-a",
-        {
-          before: {
-            [step]: async () => {
-              reached.resolve();
-              await hang.promise;
-            },
-          },
-        },
-        true,
-      );
-      const runA = a.worker.processOnce().catch(() => 0);
-      await reached.promise;
-      a.kill();
-
-      const b = world.worker("worker-b");
-      await world.finish(b.worker, order.id);
-      hang.reject(new Error("worker A was killed"));
-      await runA;
+      const { world, order } = await killedAt("before", step);
 
       await deliveredOnce(world, "codes", order.id);
     },
@@ -300,30 +309,7 @@ describe("TelegramDelivery run by the worker", () => {
   it.each(["stock", ...(STEPS.codes ?? [])])(
     "repeats only %s when the worker is killed after it took effect, before recording it",
     async (step) => {
-      const world = await chatWorld();
-      const order = await world.paid("codes");
-      const reached = deferred();
-      const hang = deferred();
-      const a = world.worker(
-        "worker-a",
-        {
-          after: {
-            [step]: async () => {
-              reached.resolve();
-              await hang.promise;
-            },
-          },
-        },
-        true,
-      );
-      const runA = a.worker.processOnce().catch(() => 0);
-      await reached.promise;
-      a.kill();
-
-      const b = world.worker("worker-b");
-      await world.finish(b.worker, order.id);
-      hang.reject(new Error("worker A was killed"));
-      await runA;
+      const { world, order } = await killedAt("after", step);
 
       const steps = STEPS.codes ?? [];
       const expected = step === "stock" ? steps : steps.flatMap((s) => (s === step ? [s, s] : [s]));
