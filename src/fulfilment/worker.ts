@@ -204,9 +204,17 @@ export class FulfilmentWorker {
 
   private async loop(blocking: Redis): Promise<void> {
     const inHand = new Set<Promise<void>>();
+    // A job this worker already runs can come back from its own reclaim when its hold lapsed
+    // (a slow first read): it must never run twice at once.
+    const running = new Set<string>();
     const take = (jobs: Job[]) => {
       for (const job of jobs) {
-        const task: Promise<void> = this.handle(job).finally(() => inHand.delete(task));
+        if (running.has(job.id)) continue;
+        running.add(job.id);
+        const task: Promise<void> = this.handle(job).finally(() => {
+          inHand.delete(task);
+          running.delete(job.id);
+        });
         inHand.add(task);
       }
     };

@@ -377,4 +377,38 @@ describe("FulfilmentWorker", () => {
     // The shared connection stays usable after stop().
     expect(await s.redis.ping()).toBe("PONG");
   });
+
+  it("never runs one job twice at once, even when its hold lapses before the first step", async () => {
+    const s = shop();
+    const outbox = new Outbox(s.redis, `${s.prefix}outbox`);
+    // The first read of the order is slow (Redis busy, say): the job sits idle past claimIdleMs
+    // before its hold is first renewed, so the worker's own reclaim offers it again.
+    let reads = 0;
+    const store = new Proxy(s.store, {
+      get(target, name, receiver) {
+        if (name !== "get") return Reflect.get(target, name, receiver);
+        return async (orderId: string) => {
+          if (reads++ === 0) await new Promise((resolve) => setTimeout(resolve, 700));
+          return target.get(orderId);
+        };
+      },
+    });
+    const w = worker(s, {
+      store,
+      claimIdleMs: 300,
+      blockMs: 50,
+      deliverers: () => [
+        outbox.deliverer("text", () => new Promise((resolve) => setTimeout(resolve, 1000))),
+      ],
+    });
+    const order = await s.paidOrder();
+    await w.start();
+    await vi.waitFor(async () => expect(await s.status(order.id)).toBe("fulfilled"), {
+      timeout: 10_000,
+    });
+    await w.stop();
+
+    expect(await outbox.sent()).toEqual([`text:${order.id}`]);
+    expect(await s.pendingJobs()).toBe(0);
+  });
 });
