@@ -7,7 +7,7 @@ import type { Order } from "../../orders/order.js";
 import { OrderNotFound, type OrderStore } from "../../orders/store.js";
 import type { PaymentsCore } from "../core.js";
 import type { UnmatchedPayments, UnmatchedReason } from "../unmatched.js";
-import { type Classified, type Incoming, unmatchedReason } from "./classify.js";
+import { type Classified, DUST_NANOTONS, type Incoming, unmatchedReason } from "./classify.js";
 import type { LastTransaction, TransactionSource } from "./client.js";
 import { Lease } from "./lease.js";
 import type { ObservedTransaction } from "./observed.js";
@@ -392,7 +392,9 @@ export class PaymentWatcher {
         continue;
       }
       const found = match ? await match : undefined;
-      if (found?.orderId === undefined) {
+      // A paid order's comment is public on chain: dust sent with it later is spam, kept as dust.
+      const spam = classified.amount < DUST_NANOTONS && found?.order?.status !== "pending";
+      if (found?.orderId === undefined || spam) {
         unmatched.push(classified);
         continue;
       }

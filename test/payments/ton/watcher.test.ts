@@ -15,6 +15,35 @@ tonWorldPerTest((fresh) => {
 });
 
 describe("PaymentWatcher", () => {
+  it("applies dust to an order still open, and keeps dust sent to a paid order's comment as dust", async () => {
+    const watcher = await world.initialisedWatcher();
+    const open = await world.store.create(tonOrder({ amount: TON }));
+    const [paid] = await world.payOrders(1, TON);
+    if (!paid) throw new Error("order not created");
+    // A buyer who owes a little can pay it in dust: an open order takes it.
+    await world.chain.injectPayments(world.merchant.address, [
+      { amount: 999_000n, comment: open.comment ?? "" },
+    ]);
+    await watcher.pollOnce();
+    // The paid order's comment is now public on chain; anyone may send dust with it.
+    await world.chain.injectPayments(world.merchant.address, [
+      { amount: 1n, comment: paid.comment ?? "" },
+      { amount: 500n, comment: paid.comment ?? "" },
+    ]);
+    await watcher.pollOnce();
+
+    const stillOpen = await world.store.require(open.id);
+    expect(stillOpen).toMatchObject({ status: "pending", paid: 999_000n });
+    const after = await world.store.require(paid.id);
+    expect(after.payments).toHaveLength(1);
+    expect(after.paid).toBe(TON);
+    const kept = await world.unmatched.list(10);
+    expect(kept.map((p) => [p.amount, p.reason, p.comment])).toEqual([
+      [500n, "dust", paid.comment],
+      [1n, "dust", paid.comment],
+    ]);
+  });
+
   it("starts at the wallet's newest transaction without replaying history", async () => {
     await world.chain.injectPayments(world.merchant.address, [{ amount: TON, comment: "old" }]);
     const watcher = world.watcher();
