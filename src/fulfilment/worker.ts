@@ -329,7 +329,7 @@ export class FulfilmentWorker {
 
       const outcome = await this.whileHolding(job.id, () => this.runSteps(order));
       const { delivered } = outcome;
-      if (outcome.stopped) return await this.handBack(job, orderId, delivered);
+      if (outcome.stopped) return await this.handBack(job, orderId, attempt, delivered);
       if (outcome.failure) return await this.failed(job, orderId, attempt, outcome.failure);
 
       const { order: after } = await this.store.update(orderId, (current) => {
@@ -427,10 +427,17 @@ export class FulfilmentWorker {
   }
 
   /** Stopping: the job is claimable by any worker at once, and resumes after `delivered`. */
-  private async handBack(job: Job, orderId: string, delivered: string[]): Promise<void> {
-    await this.setIdle(job.id, this.claimIdleMs);
+  private async handBack(
+    job: Job,
+    orderId: string,
+    attempt: number,
+    delivered: string[],
+  ): Promise<void> {
+    // A stop is not the job's failure: the attempt is given back with it.
+    await this.setIdle(job.id, this.claimIdleMs, "", attempt - 1);
     this.log.info({ orderId, jobId: job.id, delivered }, "fulfilment job handed back on stop");
   }
+
 
   private async ack(job: Job, orderId: string, reason: string): Promise<void> {
     await this.redis.xack(this.keys.fulfilment, this.group, job.id);

@@ -411,4 +411,39 @@ describe("FulfilmentWorker", () => {
     expect(await outbox.sent()).toEqual([`text:${order.id}`]);
     expect(await s.pendingJobs()).toBe(0);
   });
+
+  it("does not count a stop against the job's attempts", async () => {
+    const s = shop();
+    const outbox = new Outbox(s.redis, `${s.prefix}outbox`);
+    const order = await s.paidOrder();
+    const started = deferred();
+    const slow = deferred();
+    const steps = () => [
+      outbox.deliverer("goods", async () => {
+        started.resolve();
+        await slow.promise;
+      }),
+      outbox.deliverer("receipt"),
+    ];
+    // One attempt allowed: a stop in the middle must not use it up.
+    const a = worker(s, { maxAttempts: 1, claimIdleMs: 200, blockMs: 50, deliverers: steps });
+    await a.start();
+    await started.promise;
+    const stopping = a.stop();
+    slow.resolve();
+    await stopping;
+    expect(await outbox.sent()).toEqual([`goods:${order.id}`]);
+
+    const b = worker(s, {
+      consumer: "worker-b",
+      maxAttempts: 1,
+      claimIdleMs: 200,
+      deliverers: steps,
+    });
+    await vi.waitFor(async () => expect(await b.processOnce()).toBe(1), { timeout: 5_000 });
+
+    expect(await outbox.sent()).toEqual([`goods:${order.id}`, `receipt:${order.id}`]);
+    expect(await s.status(order.id)).toBe("fulfilled");
+    expect(await deadJobs(s)).toEqual([]);
+  });
 });
