@@ -438,7 +438,6 @@ export class FulfilmentWorker {
     this.log.info({ orderId, jobId: job.id, delivered }, "fulfilment job handed back on stop");
   }
 
-
   private async ack(job: Job, orderId: string, reason: string): Promise<void> {
     await this.redis.xack(this.keys.fulfilment, this.group, job.id);
     this.log.info({ orderId, jobId: job.id, reason }, "fulfilment job skipped");
