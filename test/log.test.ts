@@ -5,7 +5,8 @@ import { createLogger } from "../src/log.js";
 import { freePort } from "../src/sandbox/redis.js";
 import { capturedLog } from "./support/log.js";
 
-const TOKEN = "7012345678:AAH-secret_part_of_the_token_0123456789";
+// Shaped like a bot token (digits, colon, 30+ URL-safe characters) so the masks must find it.
+const TOKEN = "123456789:fake-token-for-log-tests-only-000000";
 
 /** A real grammY call to a Bot API root where nothing listens: the error fetch gives grammY. */
 async function failedCall(): Promise<HttpError> {
