@@ -1,3 +1,4 @@
+import type { ChainableCommander } from "ioredis";
 import type { Order } from "../orders/order.js";
 
 /**
@@ -46,4 +47,28 @@ export class OutOfStock extends DeliveryRejected {
         : `stock pool "${pool}" has fewer than the ${needed} items the order needs`,
     );
   }
+}
+
+/**
+ * Adds to `multi` the `order.delivery_failed` event the admins are told of, so it is written in
+ * the same step that gives the delivery up.
+ */
+export function addDeliveryFailed(
+  multi: ChainableCommander,
+  events: string,
+  failure: { orderId: string; deliverer: string; error: string },
+): ChainableCommander {
+  const { orderId, deliverer, error } = failure;
+  const event = { type: "order.delivery_failed", detail: { deliverer, error } };
+  return multi.xadd(
+    events,
+    "MAXLEN",
+    "~",
+    "100000",
+    "*",
+    "orderId",
+    orderId,
+    "event",
+    JSON.stringify(event),
+  );
 }

@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import { type Logger, silentLogger } from "../log.js";
 import { type RedisKeys, redisKeys } from "../orders/keys.js";
 import type { Order } from "../orders/order.js";
-import type { Deliverer } from "./deliverer.js";
+import { addDeliveryFailed, type Deliverer } from "./deliverer.js";
 
 /** What the merchant receives. Amounts are base units (nanotons, Stars, cents) as decimal text. */
 export interface WebhookEvent {
@@ -366,7 +366,7 @@ export class MerchantWebhook implements Deliverer {
       attempt < this.attempts
         ? `merchant webhook ${error}; not retried`
         : `merchant webhook failed ${attempt} times; last: ${error}`;
-    await this.redis
+    const multi = this.redis
       .multi()
       .hset(
         this.keys.webhookEvent(eventId),
@@ -377,22 +377,12 @@ export class MerchantWebhook implements Deliverer {
         "lastError",
         error,
       )
-      .zrem(this.keys.webhookDue, eventId)
-      .xadd(
-        this.keys.events,
-        "MAXLEN",
-        "~",
-        "100000",
-        "*",
-        "orderId",
-        orderId,
-        "event",
-        JSON.stringify({
-          type: "order.delivery_failed",
-          detail: { deliverer: this.name, error: reason },
-        }),
-      )
-      .exec();
+      .zrem(this.keys.webhookDue, eventId);
+    await addDeliveryFailed(multi, this.keys.events, {
+      orderId,
+      deliverer: this.name,
+      error: reason,
+    }).exec();
     this.log.error({ orderId, eventId, attempt, error }, "merchant webhook given up");
   }
 

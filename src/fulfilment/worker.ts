@@ -5,7 +5,12 @@ import { type RedisKeys, redisKeys } from "../orders/keys.js";
 import type { Order } from "../orders/order.js";
 import { fulfilOrder } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
-import { type Deliverer, DeliveryFailed, DeliveryRejected } from "./deliverer.js";
+import {
+  addDeliveryFailed,
+  type Deliverer,
+  DeliveryFailed,
+  DeliveryRejected,
+} from "./deliverer.js";
 
 // Sets a job's idle clock, but only while this consumer still owns it, so a job another worker
 // has reclaimed is never taken back. Idle 0 renews our hold; a larger idle brings a retry nearer.
@@ -450,7 +455,7 @@ export class FulfilmentWorker {
     error: string,
     attempt: number,
   ): Promise<void> {
-    const results = await this.redis
+    const multi = this.redis
       .multi()
       .xadd(
         this.keys.fulfilmentDead,
@@ -466,19 +471,12 @@ export class FulfilmentWorker {
         "jobId",
         job.id,
       )
-      .xack(this.keys.fulfilment, this.group, job.id)
-      .xadd(
-        this.keys.events,
-        "MAXLEN",
-        "~",
-        "100000",
-        "*",
-        "orderId",
-        orderId,
-        "event",
-        JSON.stringify({ type: "order.delivery_failed", detail: { deliverer, error } }),
-      )
-      .exec();
+      .xack(this.keys.fulfilment, this.group, job.id);
+    const results = await addDeliveryFailed(multi, this.keys.events, {
+      orderId,
+      deliverer,
+      error,
+    }).exec();
     const failed = results?.find(([err]) => err)?.[0];
     if (!results || failed) throw failed ?? new Error("dead-letter transaction was discarded");
     this.log.error(
