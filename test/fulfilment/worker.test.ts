@@ -30,6 +30,24 @@ async function deadJobs(s: Shop) {
   });
 }
 
+/** A paid order whose one delivery fails as an outage of its service until `back()`. */
+async function whileServiceAway(options: Partial<FulfilmentWorkerOptions>) {
+  const s = shop();
+  const outbox = new Outbox(s.redis, `${s.prefix}outbox`);
+  const order = await s.paidOrder();
+  let away = true;
+  const w = worker(s, {
+    deliverers: () => [
+      outbox.deliverer("text", async () => {
+        if (away) throw new DeliveryFailed("the service is away");
+      }),
+    ],
+    outage: (error) => error instanceof DeliveryFailed,
+    ...options,
+  });
+  return { s, outbox, order, w, back: () => (away = false) };
+}
+
 describe("FulfilmentWorker", () => {
   it("delivers a paid order once, marks it fulfilled and acknowledges the job", async () => {
     const s = shop();
@@ -251,17 +269,7 @@ describe("FulfilmentWorker", () => {
   });
 
   it("waits out an outage of the deliverer's service without using up the job's attempts", async () => {
-    const s = shop();
-    const outbox = new Outbox(s.redis, `${s.prefix}outbox`);
-    const order = await s.paidOrder();
-    let away = true;
-    const w = worker(s, {
-      deliverers: () => [
-        outbox.deliverer("text", async () => {
-          if (away) throw new DeliveryFailed("the service is away");
-        }),
-      ],
-      outage: (error) => error instanceof DeliveryFailed && error.message.includes("away"),
+    const { s, outbox, order, w, back } = await whileServiceAway({
       claimIdleMs: 20,
       retryDelayMs: () => 0,
       maxAttempts: 3,
@@ -279,7 +287,7 @@ describe("FulfilmentWorker", () => {
     expect(await deadJobs(s)).toEqual([]);
     expect(await s.status(order.id)).toBe("paid");
 
-    away = false;
+    back();
     await vi.waitFor(async () => expect(await w.processOnce()).toBe(1), { timeout: 10_000 });
     expect(await outbox.sent()).toEqual([`text:${order.id}`]);
     expect(await s.status(order.id)).toBe("fulfilled");
@@ -287,24 +295,12 @@ describe("FulfilmentWorker", () => {
   });
 
   it("retries a job that waits out an outage at once when told the service is back", async () => {
-    const s = shop();
-    const outbox = new Outbox(s.redis, `${s.prefix}outbox`);
-    const order = await s.paidOrder();
-    let away = true;
-    const w = worker(s, {
-      deliverers: () => [
-        outbox.deliverer("text", async () => {
-          if (away) throw new DeliveryFailed("the service is away");
-        }),
-      ],
-      outage: (error) => error instanceof DeliveryFailed,
-      // Left alone, the retry would come a minute later.
-      claimIdleMs: 60_000,
-    });
+    // Left alone, the retry would come a minute later.
+    const { s, outbox, order, w, back } = await whileServiceAway({ claimIdleMs: 60_000 });
 
     expect(await w.processOnce()).toBe(1);
     expect(await w.processOnce()).toBe(0);
-    away = false;
+    back();
     await w.retryNow();
 
     expect(await w.processOnce()).toBe(1);
