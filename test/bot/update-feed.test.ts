@@ -9,6 +9,7 @@ import {
   startTelegramEmulator,
   type TelegramEmulator,
 } from "../../src/sandbox/telegram/index.js";
+import { once, payStarsInvoice } from "../support/bot.js";
 import { capturedLog } from "../support/log.js";
 
 /*
@@ -66,24 +67,9 @@ async function pollingBot(onPayment: (attempt: number) => Promise<void>) {
   bot.catch(() => undefined);
   const captured = capturedLog();
   const stop = await startPolling(bot, captured.log);
-  let stopped = false;
-  const stopOnce = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stop();
-  };
+  const stopOnce = once(stop);
   cleanups.push(stopOnce);
   return { emulator, bot, captured, stop: stopOnce };
-}
-
-/** The buyer pays a Stars invoice the bot sent; resolves once the payment message is queued. */
-async function pay(bot: Bot<BotContext>, buyer: EmulatedUser) {
-  await bot.api.sendInvoice(buyer.id, "Mug", "A mug", "order-1", "XTR", [
-    { label: "Mug", amount: 150 },
-  ]);
-  const invoice = await buyer.waitFor((m) => m.invoice !== undefined);
-  const paid = await buyer.payInvoice(invoice);
-  expect(paid.ok).toBe(true);
 }
 
 function texts(buyer: EmulatedUser, fragment: string) {
@@ -97,7 +83,7 @@ describe("long polling with payment updates", () => {
     const buyer = emulator.user();
     const other = emulator.user();
 
-    await pay(bot, buyer);
+    await payStarsInvoice(bot, buyer);
     other.send("hello");
     await other.waitForText("seen: hello");
     // Several polls go by while the payment waits; each brings "hello" back, handled once.
@@ -121,7 +107,7 @@ describe("long polling with payment updates", () => {
     const { emulator, bot, captured } = await pollingBot(() => recording.opened);
     const buyer = emulator.user();
     const other = emulator.user();
-    await pay(bot, buyer);
+    await payStarsInvoice(bot, buyer);
     // A batch holds 100 updates: the payment and 99 of these; the 100th waits its turn.
     for (let n = 1; n <= 100; n++) other.send(`m${n}`);
     await other.waitForText("seen: m99");
@@ -148,7 +134,7 @@ describe("long polling with payment updates", () => {
     });
     const buyer = emulator.user();
 
-    await pay(bot, buyer);
+    await payStarsInvoice(bot, buyer);
     await buyer.waitForText("recorded");
     await waitUntil(() => pending(emulator).length === 0, "Telegram to drop the payment");
 
@@ -164,7 +150,7 @@ describe("long polling with payment updates", () => {
     const other = emulator.user();
     other.send("before");
     await other.waitForText("seen: before");
-    await pay(bot, buyer);
+    await payStarsInvoice(bot, buyer);
     // Handling "after", sent after the payment, means the payment update was taken too.
     other.send("after");
     await other.waitForText("seen: after");

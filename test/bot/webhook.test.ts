@@ -12,6 +12,7 @@ import {
   startTelegramEmulator,
   type TelegramEmulator,
 } from "../../src/sandbox/telegram/index.js";
+import { once, payStarsInvoice } from "../support/bot.js";
 import { capturedLog } from "../support/log.js";
 import { testRedis } from "../support/redis.js";
 
@@ -109,23 +110,9 @@ async function webhookBot(
     log: captured.log,
     ...options,
   });
-  let stopped = false;
-  const stopOnce = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stop();
-  };
+  const stopOnce = once(stop);
   cleanups.push(stopOnce);
   return { bot, captured, stop: stopOnce };
-}
-
-/** The buyer pays a Stars invoice the bot sent; resolves once the payment message is queued. */
-async function pay(bot: Bot<BotContext>, buyer: EmulatedUser) {
-  await bot.api.sendInvoice(buyer.id, "Mug", "A mug", "order-1", "XTR", [
-    { label: "Mug", amount: 150 },
-  ]);
-  const invoice = await buyer.waitFor((m) => m.invoice !== undefined);
-  expect((await buyer.payInvoice(invoice)).ok).toBe(true);
 }
 
 function said(buyer: EmulatedUser, text: string) {
@@ -168,7 +155,7 @@ describe("webhook: each update once", () => {
       { answerWithinMs: 200 },
     );
     const buyer = at.emulator.user();
-    await pay(bot, buyer);
+    await payStarsInvoice(bot, buyer);
 
     // Not recorded in time: 500, and Telegram tries again at once — to find it in hand.
     const hook = () => at.emulator.state.webhook;
@@ -200,7 +187,7 @@ describe("webhook: each update once", () => {
       },
     });
     const buyer = at.emulator.user();
-    await pay(bot, buyer);
+    await payStarsInvoice(bot, buyer);
 
     await buyer.waitForText("recorded");
     await waitUntil(() => at.emulator.state.queue.size === 0, "Telegram to drop the payment");
