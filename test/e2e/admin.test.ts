@@ -333,7 +333,7 @@ describe("money an admin must act on", () => {
       const late = await checkoutTon(buyer, "TON mug");
       const later = new OrderStore(sandbox.app.redis, {
         prefix: sandbox.config.redisPrefix,
-        now: () => Date.now() + 31 * 60_000,
+        clock: () => Date.now() + 31 * 60_000,
       });
       await expireOrders(later);
       await wallet.pay(3_250_000_000n, late.comment);

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { redisKeys } from "../../src/orders/keys.js";
 import { WATCHER_LEASE_TTL_MS } from "../../src/payments/ton/watcher.js";
+import { redisKeys } from "../../src/redis/keys.js";
 import { Sandbox } from "../../src/sandbox/world.js";
 import { testRedis } from "../support/redis.js";
 import { checkoutTon } from "../support/sandbox.js";
