@@ -220,8 +220,9 @@ export class OrderStore {
 
   /**
    * Orders by creation time over every partition, up to BATCH at a time: oldest first from
-   * `fromMs` until `toMs`, or newest first. Each order comes once even when orders are created
-   * while it reads.
+   * `fromMs` until `toMs`, or newest first. Each round asks every partition for what follows the
+   * last order given, so each order comes once, and one created meanwhile ahead of the reader
+   * comes too.
    */
   async *byCreation(
     direction: "oldest" | "newest",
@@ -229,60 +230,45 @@ export class OrderStore {
     toMs = Number.POSITIVE_INFINITY,
   ): AsyncGenerator<Order[]> {
     const sign = direction === "oldest" ? 1 : -1;
-    const readers = allPartitions.map((p) => this.createdIn(p, direction, fromMs, toMs));
-    const heads = await Promise.all(readers.map((reader) => reader.next()));
-    let ids: string[] = [];
-    for (;;) {
-      let pick = -1;
-      heads.forEach((head, i) => {
-        const best = heads[pick];
-        if (head.done) return;
-        if (pick < 0 || (best && !best.done && sign * compareCreated(head.value, best.value) < 0)) {
-          pick = i;
-        }
-      });
-      if (pick < 0) break;
-      const head = heads[pick] as IteratorYieldResult<Created>;
-      ids.push(head.value.id);
-      heads[pick] = await (readers[pick] as AsyncGenerator<Created>).next();
-      if (ids.length >= BATCH) {
-        yield await this.getMany(ids);
-        ids = [];
-      }
-    }
-    if (ids.length > 0) yield await this.getMany(ids);
-  }
-
-  /**
-   * One partition's orders by creation time. An insert while it reads shifts ranks and would
-   * repeat one, so anything not past the last one read is skipped.
-   */
-  private async *createdIn(
-    p: number,
-    direction: "oldest" | "newest",
-    fromMs: number,
-    toMs: number,
-  ): AsyncGenerator<Created> {
-    const key = this.keys.allOrders(p);
-    const sign = direction === "oldest" ? 1 : -1;
-    let rank =
-      direction === "oldest" && Number.isFinite(fromMs)
-        ? await this.redis.zcount(key, "-inf", `(${fromMs}`)
-        : 0;
+    const bound = (ms: number) => (Number.isFinite(ms) ? String(ms) : ms > 0 ? "+inf" : "-inf");
     let last: Created | undefined;
     for (;;) {
-      const page =
-        direction === "oldest"
-          ? await this.redis.zrange(key, rank, rank + BATCH - 1, "WITHSCORES")
-          : await this.redis.zrevrange(key, rank, rank + BATCH - 1, "WITHSCORES");
-      rank += page.length / 2;
-      for (const next of entriesOf(page)) {
-        if (direction === "oldest" && next.score >= toMs) return;
-        if (last && sign * compareCreated(next, last) <= 0) continue;
-        last = next;
-        yield next;
-      }
-      if (page.length < BATCH * 2) return;
+      const pages = await Promise.all(
+        allPartitions.map((p) => {
+          const key = this.keys.allOrders(p);
+          return direction === "oldest"
+            ? this.redis.zrange(
+                key,
+                last ? String(last.score) : bound(fromMs),
+                `(${bound(toMs)}`,
+                "BYSCORE",
+                "LIMIT",
+                0,
+                BATCH,
+                "WITHSCORES",
+              )
+            : this.redis.zrange(
+                key,
+                last ? String(last.score) : "+inf",
+                "-inf",
+                "BYSCORE",
+                "REV",
+                "LIMIT",
+                0,
+                BATCH,
+                "WITHSCORES",
+              );
+        }),
+      );
+      const after = last;
+      const next = pages
+        .flatMap(entriesOf)
+        .filter((entry) => !after || sign * compareCreated(entry, after) > 0)
+        .sort((a, b) => sign * compareCreated(a, b))
+        .slice(0, BATCH);
+      if (next.length === 0) return;
+      last = next[next.length - 1];
+      yield await this.getMany(next.map((entry) => entry.id));
     }
   }
 

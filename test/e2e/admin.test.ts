@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { expireOrders } from "../../src/jobs/expire.js";
 import { OrderStore } from "../../src/orders/store.js";
+import { redisKeys } from "../../src/redis/keys.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
 import { capturedLog } from "../support/log.js";
 import { checkoutTon, invoiceFor, orderReaches, startShop } from "../support/sandbox.js";
@@ -282,8 +283,9 @@ describe("health and stray money", () => {
       sandbox.toncenter.setFaults({ serverErrorRate: 1 });
       const wait = async () => {
         for (;;) {
+          const wallet = sandbox.merchant.address.toRawString();
           const health = await sandbox.app.redis.hget(
-            `${sandbox.config.redisPrefix}watcher:${sandbox.merchant.address.toRawString()}:health`,
+            redisKeys(sandbox.config.redisPrefix).watcherHealth(wallet),
             "errors",
           );
           if (Number(health ?? 0) >= 1) return;

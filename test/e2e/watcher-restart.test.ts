@@ -39,7 +39,7 @@ describe("the TON watcher across a crash", () => {
     const lockKey = redisKeys(prefix).watcherLock(sandbox.merchant.address.toRawString());
     const lease = async () => {
       const value = await redis.get(lockKey);
-      const [, pid, fence] = /^watcher-(\d+)-\w+\|(\d+)$/.exec(value ?? "") ?? [];
+      const [, pid, fence] = /-(\d+)-[0-9a-f]{6}\|(\d+)$/.exec(value ?? "") ?? [];
       return { pid: Number(pid), fence: Number(fence) };
     };
     const start = async (): Promise<ShopProcess> => {
