@@ -46,6 +46,9 @@ export interface FulfilmentWorkerOptions {
   clock?: Clock;
 }
 
+/** How often a busy loop looks for stale jobs (an idle one looks after every blocking read). */
+const RECLAIM_EVERY_MS = 250;
+
 interface Job {
   /** The partition's stream the job sits in. */
   stream: string;
@@ -89,6 +92,8 @@ export class FulfilmentWorker {
   private readonly now: Clock;
 
   private stopping = false;
+  /** When the loop last looked for stale jobs; 0 makes it look at once. */
+  private reclaimedAt = 0;
   private running: Promise<void> | undefined;
   private wake = new AbortController();
   /** Jobs waiting out an outage, with the delivery count each was left at. */
@@ -145,6 +150,7 @@ export class FulfilmentWorker {
   async retryNow(): Promise<void> {
     const waiting = [...this.waiting.values()];
     this.waiting.clear();
+    this.reclaimedAt = 0;
     for (const { job, count } of waiting) {
       // Claimable at once, unless handed out again meanwhile.
       await this.jobs.setIdle(job, this.claimIdleMs, count).catch(() => undefined);
@@ -188,7 +194,12 @@ export class FulfilmentWorker {
           await Promise.race(inHand);
           continue;
         }
-        const stale = await this.claimStale(this.concurrency - inHand.size);
+        // A reclaim visits every partition, so a busy loop looks a few times a second, not
+        // after every job; a full batch means a backlog and another look at once.
+        const room0 = this.concurrency - inHand.size;
+        const due = Date.now() - this.reclaimedAt >= RECLAIM_EVERY_MS;
+        const stale = due ? await this.claimStale(room0) : [];
+        if (due) this.reclaimedAt = stale.length >= room0 ? 0 : Date.now();
         take(stale);
         const room = this.concurrency - inHand.size;
         if (this.stopping || room === 0) continue;
