@@ -150,7 +150,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           log: log.child({ module: "tonconnect" }),
         })
       : undefined;
-  const reports = new ShopReports(redis, prefix, store);
+  const reports = new ShopReports(store);
   const audit = new AuditLog(redis, prefix);
   const telegram =
     config.botToken && config.merchantAddress

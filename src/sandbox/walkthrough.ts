@@ -5,8 +5,8 @@ import { Address, SendMode, toNano } from "@ton/core";
 import { internal, TonClient, WalletContractV4 } from "@ton/ton";
 import { currencyDecimals, formatUnits } from "../catalog/units.js";
 import { verifyWebhookSignature } from "../fulfilment/webhook.js";
-import { redisKeys } from "../orders/keys.js";
 import { displayAddress } from "../payments/ton/links.js";
+import { partitionOf, redisKeys } from "../redis/keys.js";
 import { type ChatMessage, type EmulatedUser, SAMPLE_ADDRESS } from "./telegram/index.js";
 import { Sandbox } from "./world.js";
 
@@ -308,7 +308,9 @@ export async function runWalkthrough(
           const current = await sandbox.app.store.require(order.id);
           return current.status === "fulfilled" ? current : undefined;
         });
-        const jobs = await sandbox.app.redis.xlen(redisKeys(config.redisPrefix).fulfilment);
+        const stream = redisKeys(config.redisPrefix).fulfilment(partitionOf(order.id));
+        const entries = await sandbox.app.redis.xrange(stream, "-", "+");
+        const jobs = entries.filter(([, fields]) => fields.includes(order.id)).length;
         if (stored.payments.length !== 2)
           throw new Error(`order has ${stored.payments.length} payments`);
         if (jobs !== 1) throw new Error(`${jobs} fulfilment jobs were queued`);

@@ -14,7 +14,7 @@ export const W1 = W0 + DAY;
 /** A store whose clock the test sets, and payments under both late-payment policies. */
 export function clockedShop(redis: Redis, prefix: string) {
   const clock = { now: W0 };
-  const store = new OrderStore(redis, { prefix, now: () => clock.now });
+  const store = new OrderStore(redis, { prefix, clock: () => clock.now });
   const payments = new PaymentsCore(store, { latePolicy: "fulfil" });
   const holding = new PaymentsCore(store, { latePolicy: "hold" });
   let n = 0;

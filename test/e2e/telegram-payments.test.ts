@@ -69,7 +69,7 @@ describe("paying with Telegram Stars", () => {
     // Expired: the expiry job ran as if 31 minutes had passed.
     const later = new OrderStore(sandbox.app.redis, {
       prefix: sandbox.config.redisPrefix,
-      now: () => Date.now() + 31 * 60_000,
+      clock: () => Date.now() + 31 * 60_000,
     });
     await expireOrders(later);
     const expired = await owner.payInvoice(theirs.invoice);

@@ -1,9 +1,10 @@
 import { Redis } from "ioredis";
 import type { Deliverer } from "../../src/fulfilment/deliverer.js";
-import { redisKeys } from "../../src/orders/keys.js";
 import type { Order } from "../../src/orders/order.js";
 import { OrderStore } from "../../src/orders/store.js";
 import { PaymentsCore } from "../../src/payments/core.js";
+import { redisKeys } from "../../src/redis/keys.js";
+import { pendingEntries } from "../support/partitions.js";
 import { testRedis } from "../support/redis.js";
 
 const connections: Redis[] = [];
@@ -41,7 +42,7 @@ export function shop() {
 
   /** Jobs read by some consumer and not yet acknowledged. */
   async function pendingJobs(): Promise<number> {
-    const [count] = await redis.xpending(keys.fulfilment, "fulfilment");
+    const [count] = [await pendingEntries(redis, keys.fulfilment, "fulfilment")];
     return Number(count);
   }
 

@@ -1,7 +1,6 @@
 import type { Address } from "@ton/core";
 import type { Redis } from "ioredis";
 import { afterAll, beforeEach } from "vitest";
-import { redisKeys } from "../../src/orders/keys.js";
 import type { Order } from "../../src/orders/order.js";
 import type { LatePaymentPolicy } from "../../src/orders/state.js";
 import {
@@ -11,9 +10,11 @@ import {
 } from "../../src/payments/ton/client.js";
 import type { ObservedTransaction } from "../../src/payments/ton/observed.js";
 import { PaymentWatcher, type WatcherOptions } from "../../src/payments/ton/watcher.js";
+import { redisKeys } from "../../src/redis/keys.js";
 import { EmulatedChain, type EmulatedWallet } from "../../src/sandbox/ton/chain.js";
 import type { FaultPlan } from "../../src/sandbox/ton/faults.js";
 import { startToncenterEmulator } from "../../src/sandbox/ton/server.js";
+import { streamEntries } from "./partitions.js";
 import { testRedis } from "./redis.js";
 import { shop, tonOrder } from "./shop.js";
 
@@ -65,7 +66,7 @@ export async function tonWorld(
 
   /** Each order paid exactly once: status, one payment, one fulfilment job. */
   async function settlement(orders: Order[]) {
-    const jobs = await redis.xrange(keys.fulfilment, "-", "+");
+    const jobs = await streamEntries(redis, keys.fulfilment);
     const jobsPerOrder = new Map<string, number>();
     for (const [, fields] of jobs) {
       const id = fields[1] ?? "";

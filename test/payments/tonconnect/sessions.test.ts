@@ -8,6 +8,7 @@ import {
   type WalletSessionsOptions,
 } from "../../../src/payments/tonconnect/sessions.js";
 import { universalLinkFor } from "../../../src/payments/tonconnect/wallets.js";
+import { redisKeys } from "../../../src/redis/keys.js";
 import { EmulatedChain } from "../../../src/sandbox/ton/index.js";
 import {
   EmulatedWalletApp,
@@ -128,7 +129,7 @@ describe("WalletSessions: open connection links", () => {
     return universalLinkFor(link, tonkeeper);
   }
 
-  const linkKey = (userId: number) => `${prefix}tonconnect:link:${userId}`;
+  const linkKey = (userId: number) => redisKeys(prefix).tonconnectLink(userId);
 
   it("holds at most the limit open, gives an open link again, and frees it when the wallet connects", async () => {
     const { bridge, phone, sessions, events } = await world(60_000, { maxOpenLinks: 1 });
