@@ -3,11 +3,15 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Address, SendMode, toNano } from "@ton/core";
 import { internal, TonClient, WalletContractV4 } from "@ton/ton";
+import {
+  type ChatMessage,
+  type EmulatedUser,
+  SAMPLE_ADDRESS,
+} from "@ton-payment-bot/emulators/telegram";
 import { currencyDecimals, formatUnits } from "../catalog/units.js";
 import { verifyWebhookSignature } from "../fulfilment/webhook.js";
 import { redisKeys } from "../orders/keys.js";
 import { displayAddress } from "../payments/ton/links.js";
-import { type ChatMessage, type EmulatedUser, SAMPLE_ADDRESS } from "./telegram/index.js";
 import { Sandbox } from "./world.js";
 
 const STEP_TIMEOUT_MS = 20_000;

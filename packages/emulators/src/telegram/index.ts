@@ -1,6 +1,7 @@
 export { type InvoicePayment, type PayInvoiceOptions, SAMPLE_ADDRESS } from "./checkout.js";
 export { BotApiError } from "./errors.js";
 export { EmulatedGroup, type EmulatedGroupOptions } from "./group.js";
+export { htmlToPlainText } from "./html.js";
 export {
   startTelegramEmulator,
   type TelegramEmulator,
