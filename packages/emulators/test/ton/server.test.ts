@@ -158,7 +158,10 @@ describe("toncenter emulator", () => {
           destination: shop.address.toString(),
           value: toNano("0.1").toString(),
           message: `p-${PAYMENTS - 1}`,
-          msg_data: { "@type": "msg.dataRaw", init_state: "" },
+          msg_data: {
+            "@type": "msg.dataText",
+            text: Buffer.from(`p-${PAYMENTS - 1}`).toString("base64"),
+          },
         },
         out_msgs: [],
       });
