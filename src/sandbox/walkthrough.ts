@@ -7,6 +7,7 @@ import {
   type ChatMessage,
   type EmulatedUser,
   SAMPLE_ADDRESS,
+  type TelegramEmulatorOptions,
 } from "@ton-payment-bot/emulators/telegram";
 import { currencyDecimals, formatUnits } from "../catalog/units.js";
 import { verifyWebhookSignature } from "../fulfilment/webhook.js";
@@ -124,6 +125,7 @@ function replies(buyer: EmulatedUser, after: number): string[] {
  */
 export async function runWalkthrough(
   out: NodeJS.WritableStream = process.stdout,
+  options: { telegram?: TelegramEmulatorOptions } = {},
 ): Promise<boolean> {
   const t = new Transcript(out);
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -138,6 +140,7 @@ export async function runWalkthrough(
       redisUrl: process.env.REDIS_URL || undefined,
       // As `npm run testnet-wallet` makes it: no code on chain until its first transfer out.
       merchantWallet: "undeployed",
+      telegram: options.telegram,
       config: {
         merchantWebhookUrl: backend.url,
         merchantWebhookSecret: webhookSecret,

@@ -3,6 +3,7 @@ export { BotApiError } from "./errors.js";
 export { EmulatedGroup, type EmulatedGroupOptions } from "./group.js";
 export { htmlToPlainText } from "./html.js";
 export {
+  type BotApiExchange,
   startTelegramEmulator,
   type TelegramEmulator,
   type TelegramEmulatorOptions,
