@@ -1,9 +1,9 @@
+import { startTelegramEmulator } from "@ton-payment-bot/emulators/telegram";
 import { Api } from "grammy";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AdminNotifier } from "../../src/bot/admin-notifier.js";
 import { createI18n } from "../../src/bot/i18n.js";
 import { redisKeys } from "../../src/redis/keys.js";
-import { startTelegramEmulator } from "../../src/sandbox/telegram/index.js";
 import { exampleCatalog } from "../support/catalog.js";
 import { capturedLog } from "../support/log.js";
 import { pendingEntries } from "../support/partitions.js";

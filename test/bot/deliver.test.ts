@@ -1,6 +1,7 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { htmlToPlainText, startTelegramEmulator } from "@ton-payment-bot/emulators/telegram";
 import { Api } from "grammy";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { stockMessages, TelegramDelivery } from "../../src/bot/deliver.js";
@@ -11,8 +12,6 @@ import { FulfilmentWorker } from "../../src/fulfilment/worker.js";
 import type { Order } from "../../src/orders/order.js";
 import { OrderStore } from "../../src/orders/store.js";
 import { redisKeys } from "../../src/redis/keys.js";
-import { htmlToPlainText } from "../../src/sandbox/telegram/html.js";
-import { startTelegramEmulator } from "../../src/sandbox/telegram/index.js";
 import { closeConnections, connect, deferred } from "../fulfilment/helpers.js";
 import { streamEntries } from "../support/partitions.js";
 import { testRedis } from "../support/redis.js";

@@ -1,7 +1,7 @@
+import { type ChatMessage, SAMPLE_ADDRESS } from "@ton-payment-bot/emulators/telegram";
 import { afterEach, describe, expect, it } from "vitest";
 import { expireOrders } from "../../src/jobs/expire.js";
 import { OrderStore } from "../../src/orders/store.js";
-import { type ChatMessage, SAMPLE_ADDRESS } from "../../src/sandbox/telegram/index.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
 import { invoiceFor, orderReaches, startShop } from "../support/sandbox.js";
 

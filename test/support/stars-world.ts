@@ -1,3 +1,9 @@
+import {
+  type ChatMessage,
+  type EmulatedUser,
+  startTelegramEmulator,
+  type TelegramEmulatorOptions,
+} from "@ton-payment-bot/emulators/telegram";
 import { Api, Bot } from "grammy";
 import type { Redis } from "ioredis";
 import { afterAll, beforeEach } from "vitest";
@@ -10,12 +16,6 @@ import { invoiceFor } from "../../src/payments/telegram/invoice.js";
 import { StarsLedger, type StarsLedgerOptions } from "../../src/payments/telegram/ledger.js";
 import { TelegramPayments } from "../../src/payments/telegram/service.js";
 import { redisKeys } from "../../src/redis/keys.js";
-import {
-  type ChatMessage,
-  type EmulatedUser,
-  startTelegramEmulator,
-  type TelegramEmulatorOptions,
-} from "../../src/sandbox/telegram/index.js";
 import { exampleCatalog, exampleProduct } from "./catalog.js";
 import { streamEntries } from "./partitions.js";
 import { testRedis } from "./redis.js";

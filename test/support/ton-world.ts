@@ -1,4 +1,10 @@
 import type { Address } from "@ton/core";
+import {
+  EmulatedChain,
+  type EmulatedWallet,
+  type FaultPlan,
+  startToncenterEmulator,
+} from "@ton-payment-bot/emulators/ton";
 import type { Redis } from "ioredis";
 import { afterAll, beforeEach } from "vitest";
 import type { Order } from "../../src/orders/order.js";
@@ -11,9 +17,6 @@ import {
 import type { ObservedTransaction } from "../../src/payments/ton/observed.js";
 import { PaymentWatcher, type WatcherOptions } from "../../src/payments/ton/watcher.js";
 import { redisKeys } from "../../src/redis/keys.js";
-import { EmulatedChain, type EmulatedWallet } from "../../src/sandbox/ton/chain.js";
-import type { FaultPlan } from "../../src/sandbox/ton/faults.js";
-import { startToncenterEmulator } from "../../src/sandbox/ton/server.js";
 import { streamEntries } from "./partitions.js";
 import { testRedis } from "./redis.js";
 import { shop, tonOrder } from "./shop.js";

@@ -1,4 +1,10 @@
 import { toNano } from "@ton/core";
+import { EmulatedChain } from "@ton-payment-bot/emulators/ton";
+import {
+  EmulatedWalletApp,
+  startTonConnectBridge,
+  type TonConnectBridgeEmulator,
+} from "@ton-payment-bot/emulators/tonconnect";
 import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/log.js";
 import { TooManyOpenLinks } from "../../../src/payments/tonconnect/errors.js";
@@ -9,12 +15,6 @@ import {
 } from "../../../src/payments/tonconnect/sessions.js";
 import { universalLinkFor } from "../../../src/payments/tonconnect/wallets.js";
 import { redisKeys } from "../../../src/redis/keys.js";
-import { EmulatedChain } from "../../../src/sandbox/ton/index.js";
-import {
-  EmulatedWalletApp,
-  startTonConnectBridge,
-  type TonConnectBridgeEmulator,
-} from "../../../src/sandbox/tonconnect/index.js";
 import { testRedis } from "../../support/redis.js";
 
 const { redis, prefix } = testRedis();
