@@ -3,16 +3,17 @@ import type { Api } from "grammy";
 import type { Redis } from "ioredis";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
+import type { OrderEvent, OrderEventType, PaymentSeen, UnmatchedEvent } from "../orders/events.js";
 import type { OrderStore } from "../orders/store.js";
 import type { UnmatchedPayments } from "../payments/unmatched.js";
 import type { BotContext } from "./context.js";
 import { EventConsumer, type StreamEvent } from "./event-consumer.js";
-import { currencyLabel, escapeHtml, formatPrice } from "./format.js";
+import { escapeHtml, formatAmount, formatPrice } from "./format.js";
 import { localized, negotiateLocale } from "./i18n.js";
 import { unmatchedNotice } from "./unmatched-notice.js";
 import { recipientUnreachable } from "./unreachable.js";
 
-const NOTICES: Record<string, string> = {
+const NOTICES: Partial<Record<OrderEventType, string>> = {
   "order.paid": "notice-paid",
   "order.payment_received": "notice-excess",
   "order.underpaid": "notice-underpaid",
@@ -28,11 +29,27 @@ const RECOVERED: Record<string, string> = {
 };
 
 /** The notice for an event, if admins hear of it: an expired order only when money came for it. */
-function noticeKey(event: StreamEvent): string | undefined {
+function noticeKey(event: OrderEvent): string | undefined {
   if (event.type === "order.expired") {
-    return event.detail.paid === undefined ? undefined : "notice-expired-underpaid";
+    return event.detail === undefined ? undefined : "notice-expired-underpaid";
   }
   return NOTICES[event.type];
+}
+
+/** The payment an event is about, with whether it completed the order late or with extra. */
+function paymentOf(
+  event: OrderEvent,
+): (PaymentSeen & { late?: boolean; overpaid?: boolean }) | undefined {
+  switch (event.type) {
+    case "order.payment_received":
+    case "order.underpaid":
+    case "order.paid":
+    case "order.held":
+    case "order.mismatch":
+      return event.detail;
+    default:
+      return undefined;
+  }
 }
 
 export interface AdminNotifierOptions {
@@ -118,14 +135,16 @@ export class AdminNotifier {
     if (event.type === "payment.unmatched") return this.announceUnmatched(event);
     const key = noticeKey(event);
     if (!key || this.options.adminIds.length === 0) return;
-    const order = event.orderId ? await this.options.store.get(event.orderId) : undefined;
+    const order = await this.options.store.get(event.orderId);
     const product = order ? this.options.catalog.find(order.productId) : undefined;
+    const payment = paymentOf(event);
     // An expiry says what had arrived by then, whatever came after.
+    const paidThen = event.type === "order.expired" ? event.detail?.paid : undefined;
     const paid =
       order &&
-      (event.detail.paid === undefined
-        ? formatPrice(order.paid, order.currency)
-        : `${String(event.detail.paid)} ${currencyLabel(order.currency)}`);
+      (paidThen
+        ? formatPrice(paidThen.units, paidThen.currency)
+        : formatPrice(order.paid, order.currency));
     const notice = (locale: string) =>
       this.options.i18n.t(locale, key, {
         orderId: order?.id ?? "—",
@@ -133,30 +152,36 @@ export class AdminNotifier {
         paid: paid ?? "—",
         title: escapeHtml(product ? localized(product.title, locale) : (order?.productId ?? "—")),
         quantity: order?.quantity ?? 0,
-        extra:
-          `${String(event.detail.amount ?? "?")} ${String(event.detail.currency ?? "")}`.trim(),
+        extra: payment
+          ? `${formatAmount(payment.amount.units, payment.amount.currency)} ${payment.amount.currency}`
+          : "?",
         flags:
-          [event.detail.overpaid ? "overpaid" : "", event.detail.late ? "late" : ""]
+          [payment?.overpaid ? "overpaid" : "", payment?.late ? "late" : ""]
             .filter(Boolean)
             .join(", ") || "—",
-        error: escapeHtml(String(event.detail.error ?? "—").slice(0, 300)),
+        error: escapeHtml(
+          (event.type === "order.delivery_failed" ? event.detail.error : "—").slice(0, 300),
+        ),
       });
-    await this.broadcast(event.id, (locale) => notice(locale) + this.origin(event, locale));
+    await this.broadcast(
+      event.id,
+      (locale) => notice(locale) + this.origin(payment?.recovered, locale),
+    );
   }
 
   /** Where a payment was found when its own update never came, as a last line; else "". */
-  private origin(event: StreamEvent, locale: string): string {
-    const key = RECOVERED[String(event.detail.recovered)];
+  private origin(recovered: string | undefined, locale: string): string {
+    const key = recovered === undefined ? undefined : RECOVERED[recovered];
     return key ? `\n${this.options.i18n.t(locale, key)}` : "";
   }
 
   /** Money that matched no order, named so an admin can act on it from the notice alone. */
-  private async announceUnmatched(event: StreamEvent): Promise<void> {
+  private async announceUnmatched(
+    event: UnmatchedEvent & { id: string; paymentKey: string },
+  ): Promise<void> {
     // Dust is kept on the exceptions list but not announced one payment at a time.
     if (event.detail.reason === "dust" || this.options.adminIds.length === 0) return;
-    const payment = event.paymentKey
-      ? await this.options.unmatched.get(event.paymentKey)
-      : undefined;
+    const payment = await this.options.unmatched.get(event.paymentKey);
     if (!payment) {
       this.options.log.warn({ paymentKey: event.paymentKey }, "unmatched payment not found");
       return;
@@ -166,7 +191,7 @@ export class AdminNotifier {
       event.id,
       (locale) =>
         unmatchedNotice(payment, (key, variables) => i18n.t(locale, key, variables), testnet) +
-        this.origin(event, locale),
+        this.origin(event.detail.recovered, locale),
     );
   }
 

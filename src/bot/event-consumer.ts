@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import type { Logger } from "../log.js";
+import { type EventEntry, parseOrderEvent } from "../orders/events.js";
 import { redisKeys } from "../orders/keys.js";
 import { telegramUnreachable } from "./unreachable.js";
 
@@ -26,14 +27,8 @@ interface Retry {
   dueAt: number;
 }
 
-/** One entry of the events stream: an order's event, or an unmatched payment's. */
-export interface StreamEvent {
-  id: string;
-  orderId?: string;
-  paymentKey?: string;
-  type: string;
-  detail: Record<string, string | number | boolean>;
-}
+/** One entry of the events stream, with its stream id. */
+export type StreamEvent = EventEntry & { id: string };
 
 export interface EventConsumerOptions {
   redis: Redis;
@@ -181,14 +176,21 @@ export class EventConsumer {
 
   private async process(id: string, fields: string[]): Promise<void> {
     const { group, log } = this.options;
-    let event: StreamEvent | undefined;
+    const parsed = parseOrderEvent(fields);
+    if (!parsed.ok) {
+      // Nothing will make it read: skipped, so the events behind it are not held up.
+      log.warn({ eventId: id, group, problem: parsed.problem }, "event does not read; skipped");
+      await this.options.redis.xack(this.stream, group, id);
+      this.retries.delete(id);
+      return;
+    }
+    const event: StreamEvent = { ...parsed.entry, id };
     try {
-      event = parse(id, fields);
       await this.options.handle(event);
       await this.options.redis.xack(this.stream, group, id);
       this.retries.delete(id);
     } catch (error) {
-      const where = { eventId: id, type: event?.type, orderId: event?.orderId, group };
+      const where = { eventId: id, type: event.type, orderId: event.orderId, group };
       const away = telegramUnreachable(error);
       const previous = this.retries.get(id);
       const failures = (previous?.failures ?? 0) + 1;
@@ -221,22 +223,4 @@ function compareIds(a: string, b: string): number {
 function idBefore(id: string): string {
   const [ms = 0n, seq = 0n] = id.split("-").map(BigInt);
   return seq > 0n ? `${ms}-${seq - 1n}` : `${ms - 1n}-18446744073709551615`;
-}
-
-function parse(id: string, fields: string[]): StreamEvent {
-  const value = (name: string) => {
-    const at = fields.indexOf(name);
-    return at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined;
-  };
-  const event = JSON.parse(value("event") ?? "{}") as {
-    type?: string;
-    detail?: StreamEvent["detail"];
-  };
-  return {
-    id,
-    orderId: value("orderId"),
-    paymentKey: value("paymentKey"),
-    type: event.type ?? "unknown",
-    detail: event.detail ?? {},
-  };
 }

@@ -3,9 +3,10 @@ import { type Api, GrammyError, InlineKeyboard, InputFile, InputMediaBuilder } f
 import type { Redis } from "ioredis";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
+import type { Money, OrderEvent } from "../orders/events.js";
 import { type Order, outstanding } from "../orders/order.js";
 import { isOpen } from "../orders/state.js";
-import type { OrderEvent, OrderStore } from "../orders/store.js";
+import type { OrderStore } from "../orders/store.js";
 import { checkOrderData } from "./callback-data.js";
 import type { BotContext } from "./context.js";
 import { EventConsumer, type StreamEvent } from "./event-consumer.js";
@@ -72,8 +73,9 @@ export class BuyerNotifier {
   }
 
   private async handle(event: StreamEvent): Promise<void> {
-    const key = eventMessageKey(event.type as OrderEvent["type"], event.detail);
-    if (!event.orderId || !key) return;
+    if (event.orderId === undefined) return;
+    const key = eventMessageKey(event);
+    if (!key) return;
     try {
       await this.tell(event.orderId, key, event);
     } catch (error) {
@@ -86,7 +88,7 @@ export class BuyerNotifier {
     }
   }
 
-  private async tell(orderId: string, key: string, event: StreamEvent): Promise<void> {
+  private async tell(orderId: string, key: string, event: OrderEvent): Promise<void> {
     const order = await this.options.store.get(orderId);
     if (!order) return;
     // Before the notice: a failed redraw is retried with the event, the notice is sent once.
@@ -95,9 +97,17 @@ export class BuyerNotifier {
       orderId: order.id,
       amount: formatAmount(order.amount, order.currency),
       // What had arrived when the order expired, not after any later payment.
-      paid: String(event.detail?.paid ?? formatAmount(order.paid, order.currency)),
+      paid: shown(
+        event.type === "order.expired" ? event.detail?.paid : undefined,
+        order.paid,
+        order.currency,
+      ),
       // What was owed when this payment landed, not after any later one.
-      owed: String(event.detail?.owed ?? formatAmount(outstanding(order), order.currency)),
+      owed: shown(
+        event.type === "order.underpaid" ? event.detail.owed : undefined,
+        outstanding(order),
+        order.currency,
+      ),
       currency: currencyLabel(order.currency),
       comment: order.comment ?? "",
     });
@@ -192,4 +202,9 @@ export class BuyerNotifier {
       );
     }
   }
+}
+
+/** An amount an event carried, or else the order's own figure now, as the buyer reads it. */
+function shown(carried: Money | undefined, now: bigint, currency: string): string {
+  return carried ? formatAmount(carried.units, carried.currency) : formatAmount(now, currency);
 }

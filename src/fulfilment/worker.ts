@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import { type Logger, silentLogger } from "../log.js";
+import { orderFulfilled } from "../orders/events.js";
 import { type RedisKeys, redisKeys } from "../orders/keys.js";
 import type { Order } from "../orders/order.js";
 import { fulfilOrder } from "../orders/state.js";
@@ -341,7 +342,7 @@ export class FulfilmentWorker {
         // Refunded while we delivered: leave it refunded.
         if (current.status !== "paid") return undefined;
         const next = fulfilOrder(current, this.now());
-        return next && { order: next, effects: { event: { type: "order.fulfilled" } } };
+        return next && { order: next, effects: { event: orderFulfilled() } };
       });
       await this.redis.xack(this.keys.fulfilment, this.group, job.id);
       this.log.info(

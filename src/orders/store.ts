@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { newComment, normalizeComment, randomCode } from "./comment.js";
+import { encodeEvent, type OrderEvent, orderCreated } from "./events.js";
 import { type RedisKeys, redisKeys } from "./keys.js";
 import { deserializeOrder, type Order, serializeOrder } from "./order.js";
 
@@ -18,25 +19,6 @@ export interface CommitEffects {
   fulfil?: boolean;
   /** Appends an event for notifications (payment seen, paid, expired…). */
   event?: OrderEvent;
-}
-
-export type OrderEventType =
-  | "order.created"
-  | "order.payment_received"
-  | "order.underpaid"
-  | "order.paid"
-  | "order.held"
-  | "order.fulfilled"
-  | "order.expired"
-  | "order.refunded"
-  | "order.mismatch"
-  /** A deliverer gave up on a paid order; the job is in the dead stream for the admin. */
-  | "order.delivery_failed";
-
-export interface OrderEvent {
-  type: OrderEventType;
-  /** Free-form detail, amounts as decimal strings. */
-  detail?: Record<string, string | number | boolean>;
 }
 
 export type CommitResult = "ok" | "conflict" | "duplicate";
@@ -131,7 +113,6 @@ export class OrderStore {
         version: 1,
       };
       if (input.method === "ton") order.comment = newComment();
-      const event: OrderEvent = { type: "order.created" };
       const result = await this.redis.tpbCreate(
         this.keys.order(order.id),
         this.keys.comment(order.comment ?? "-"),
@@ -145,7 +126,7 @@ export class OrderStore {
         order.expiresAt,
         order.comment ?? "",
         order.createdAt,
-        JSON.stringify(event),
+        encodeEvent(orderCreated()),
       );
       if (result === "ok") return order;
       // A 40-bit collision is rare but possible; draw again.
@@ -227,7 +208,7 @@ export class OrderStore {
       next.status,
       effects.paymentKey ? "1" : "0",
       effects.fulfil ? "1" : "0",
-      effects.event ? JSON.stringify(effects.event) : "",
+      effects.event ? encodeEvent(effects.event) : "",
       next.expiresAt,
     );
   }

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { PaymentMethod } from "../catalog/catalog.js";
+import { encodeEvent, paymentUnmatched } from "../orders/events.js";
 import { type RedisKeys, redisKeys } from "../orders/keys.js";
 
 /** Why money could not be matched to an order. */
@@ -55,11 +56,7 @@ export class UnmatchedPayments {
   /** Records the payment; false when this payment key was recorded before. */
   async record(payment: UnmatchedPayment): Promise<boolean> {
     const json = JSON.stringify({ ...payment, amount: payment.amount.toString() });
-    const detail = {
-      reason: payment.reason,
-      ...(payment.recovered ? { recovered: payment.recovered } : {}),
-    };
-    const event = JSON.stringify({ type: "payment.unmatched", detail });
+    const event = encodeEvent(paymentUnmatched(payment.reason, payment.recovered));
     const added = await this.redis.tpbRecordUnmatched(
       this.keys.unmatched,
       this.keys.unmatchedByTime,

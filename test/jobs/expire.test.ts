@@ -61,7 +61,13 @@ describe("expireOrders", () => {
       .map(([, fields]) => JSON.parse(fields[3] ?? "{}") as { type: string; detail?: unknown })
       .filter((event) => event.type === "order.expired");
     expect(expired).toEqual([
-      { type: "order.expired", detail: { paid: "3.25", amount: "6.5", currency: "TON" } },
+      {
+        type: "order.expired",
+        detail: {
+          paid: { units: "3250000000", currency: "TON" },
+          amount: { units: "6500000000", currency: "TON" },
+        },
+      },
     ]);
     expect(await store.require(part.id)).toMatchObject({ status: "expired", paid: 3_250_000_000n });
   });

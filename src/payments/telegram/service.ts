@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import { type Catalog, priceOf } from "../../catalog/catalog.js";
 import type { StockPool } from "../../fulfilment/stock.js";
 import type { Logger } from "../../log.js";
+import { orderRefunded } from "../../orders/events.js";
 import type { Order, Payment } from "../../orders/order.js";
 import { InvalidTransition, refundOrder } from "../../orders/state.js";
 import type { OrderStore } from "../../orders/store.js";
@@ -249,9 +250,7 @@ export class TelegramPayments {
         this.options.log.error({ orderId, status: current.status }, "refund for an unpaid order");
         return undefined;
       }
-      return (
-        next && { order: next, effects: { event: { type: "order.refunded", detail: { by } } } }
-      );
+      return next && { order: next, effects: { event: orderRefunded(by) } };
     });
     return order;
   }

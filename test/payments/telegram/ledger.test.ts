@@ -71,7 +71,10 @@ describe("StarsLedger", () => {
       events: ["order.paid"],
     });
     const [event] = await world.eventsOf(order.id);
-    expect(event?.detail).toMatchObject({ recovered: "stars-ledger", amount: "150" });
+    expect(event?.detail).toMatchObject({
+      recovered: "stars-ledger",
+      amount: { units: "150", currency: "XTR" },
+    });
     const paid = await world.store.require(order.id);
     const [transaction] = (await world.api.getStarTransactions()).transactions;
     expect(paid.payments[0]).toMatchObject({
