@@ -3,17 +3,13 @@ import type { Bot } from "grammy";
 import { Redis } from "ioredis";
 import { AuditLog } from "./admin/audit.js";
 import { ShopReports } from "./admin/reports.js";
-import { AdminNotifier } from "./bot/admin-notifier.js";
 import { setCommandMenu } from "./bot/commands.js";
 import type { BotContext } from "./bot/context.js";
 import { createBot } from "./bot/create-bot.js";
 import { TelegramDelivery } from "./bot/deliver.js";
-import { formatPrice } from "./bot/format.js";
-import { BuyerNotifier } from "./bot/notifier.js";
 import { startPolling, startWebhook } from "./bot/serve.js";
 import { whenTelegramAnswers } from "./bot/telegram-outage.js";
 import { telegramUnreachable } from "./bot/unreachable.js";
-import { WalletNotices } from "./bot/wallet-notices.js";
 import { type Catalog, loadCatalog } from "./catalog/catalog.js";
 import type { Config } from "./config.js";
 import { StockPool } from "./fulfilment/stock.js";
@@ -22,6 +18,10 @@ import { FulfilmentWorker } from "./fulfilment/worker.js";
 import { scheduleJobs } from "./jobs/schedule.js";
 import { reconcileStars } from "./jobs/stars-ledger.js";
 import type { Logger } from "./log.js";
+import { AdminNotifier } from "./notices/admins.js";
+import { BuyerNotifier } from "./notices/buyers.js";
+import { sendDailyReport } from "./notices/daily-report.js";
+import { WalletNotices } from "./notices/wallet.js";
 import { OrderStore } from "./orders/store.js";
 import { followRedis } from "./outage.js";
 import { PaymentsCore } from "./payments/core.js";
@@ -291,29 +291,17 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     void fulfilment.retryNow();
   });
 
-  /** The last 24 hours' figures to every admin, at 09:00 UTC, once across processes. */
-  async function sendDailyReport(admins: AdminNotifier): Promise<void> {
-    const now = store.now();
-    const figures = await reports.sales(now - 86_400_000, now);
-    // Open: money that matches no order, underpaid orders still waiting, and held payments.
-    const waiting = (await reports.exceptions(100)).filter(
-      (order) => (order.status === "pending" && order.paid > 0n) || order.held,
-    );
-    const open = (await unmatched.count()) + waiting.length;
-    const revenue =
-      figures.revenue.map((line) => formatPrice(line.amount, line.currency)).join(" + ") || "—";
-    await admins.broadcast(
-      undefined,
-      (locale) =>
-        telegram?.i18n.t(locale, "notice-daily", {
-          created: figures.created,
-          paid: figures.paid,
-          conversion: Math.round(figures.conversion * 100),
-          revenue,
-          exceptions: open,
-        }) ?? "",
-    );
-  }
+  const dailyReport =
+    telegram && adminNotifier
+      ? () =>
+          sendDailyReport({
+            reports,
+            unmatched,
+            admins: adminNotifier,
+            i18n: telegram.i18n,
+            clock: store.now,
+          })
+      : undefined;
 
   let stopJobs: (() => Promise<void>) | undefined;
   let stopBot: (() => Promise<void>) | undefined;
@@ -333,7 +321,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     audit,
     wallets,
     bot: telegram?.bot,
-    dailyReport: () => (adminNotifier ? sendDailyReport(adminNotifier) : Promise.resolve()),
+    dailyReport: async () => dailyReport?.(),
     reconcileStars: async () =>
       starsLedger && reconcileStars(starsLedger, log.child({ module: "jobs" })),
     async start() {
@@ -385,7 +373,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         prefix,
         watcher,
         starsLedger,
-        dailyReport: adminNotifier && (() => sendDailyReport(adminNotifier)),
+        dailyReport,
       });
     },
     async stop() {

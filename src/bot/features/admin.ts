@@ -1,6 +1,7 @@
 import { Address } from "@ton/core";
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import { ordersCsv } from "../../admin/export.js";
+import { shortRef } from "../../notices/unmatched.js";
 import { redisKeys } from "../../orders/keys.js";
 import type { Order, Payment } from "../../orders/order.js";
 import { releaseOrder } from "../../orders/state.js";
@@ -13,7 +14,6 @@ import { adminData, onPress } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml, formatPrice, formatTime } from "../format.js";
 import { localized } from "../i18n.js";
-import { shortRef } from "../unmatched-notice.js";
 
 const DAY = 86_400_000;
 const LIST = 5;

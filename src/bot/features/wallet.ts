@@ -1,5 +1,6 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import QRCode from "qrcode";
+import { rememberBuyer, walletName } from "../../notices/wallet.js";
 import { isOpen } from "../../orders/state.js";
 import { shortAddress } from "../../payments/ton/links.js";
 import type { ConnectedWallet, ConnectOffer } from "../../payments/tonconnect/checkout.js";
@@ -18,7 +19,6 @@ import type { BotContext } from "../context.js";
 import { escapeHtml, formatAmount, formatTime } from "../format.js";
 import { tonPaymentKeyboard } from "../keyboards.js";
 import type { ShopServices } from "../services.js";
-import { rememberBuyer, walletName } from "../wallet-notices.js";
 
 const NOT_PAYABLE_TEXT = {
   "not-found": "checkout-not-found",

@@ -1,17 +1,17 @@
 import type { I18n } from "@grammyjs/i18n";
 import type { Api } from "grammy";
 import type { Redis } from "ioredis";
+import type { BotContext } from "../bot/context.js";
+import { EventConsumer, type StreamEvent } from "../bot/event-consumer.js";
+import { escapeHtml, formatAmount, formatPrice } from "../bot/format.js";
+import { localized, negotiateLocale } from "../bot/i18n.js";
+import { recipientUnreachable } from "../bot/unreachable.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
 import type { OrderEvent, OrderEventType, PaymentSeen, UnmatchedEvent } from "../orders/events.js";
 import type { OrderStore } from "../orders/store.js";
 import type { UnmatchedPayments } from "../payments/unmatched.js";
-import type { BotContext } from "./context.js";
-import { EventConsumer, type StreamEvent } from "./event-consumer.js";
-import { escapeHtml, formatAmount, formatPrice } from "./format.js";
-import { localized, negotiateLocale } from "./i18n.js";
-import { unmatchedNotice } from "./unmatched-notice.js";
-import { recipientUnreachable } from "./unreachable.js";
+import { unmatchedNotice } from "./unmatched.js";
 
 const NOTICES: Partial<Record<OrderEventType, string>> = {
   "order.paid": "notice-paid",

@@ -1,7 +1,7 @@
 import { Address } from "@ton/core";
 import { describe, expect, it } from "vitest";
 import { createI18n, LOCALES } from "../../src/bot/i18n.js";
-import { shortRef, unmatchedNotice } from "../../src/bot/unmatched-notice.js";
+import { shortRef, unmatchedNotice } from "../../src/notices/unmatched.js";
 import type { UnmatchedPayment, UnmatchedReason } from "../../src/payments/unmatched.js";
 import { htmlToPlainText } from "../../src/sandbox/telegram/html.js";
 

@@ -1,20 +1,20 @@
 import type { I18n } from "@grammyjs/i18n";
 import { type Api, GrammyError, InlineKeyboard, InputFile, InputMediaBuilder } from "grammy";
 import type { Redis } from "ioredis";
+import { checkOrderData } from "../bot/callback-data.js";
+import type { BotContext } from "../bot/context.js";
+import { EventConsumer, type StreamEvent } from "../bot/event-consumer.js";
+import { currencyLabel, formatAmount } from "../bot/format.js";
+import { paymentMessageKey, paymentQrKey } from "../bot/services.js";
+import { eventMessageKey } from "../bot/status.js";
+import { type TonPaymentSettings, tonPaymentMessage } from "../bot/ton-payment.js";
+import { recipientUnreachable } from "../bot/unreachable.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
 import type { Money, OrderEvent } from "../orders/events.js";
 import { type Order, outstanding } from "../orders/order.js";
 import { isOpen } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
-import { checkOrderData } from "./callback-data.js";
-import type { BotContext } from "./context.js";
-import { EventConsumer, type StreamEvent } from "./event-consumer.js";
-import { currencyLabel, formatAmount } from "./format.js";
-import { paymentMessageKey, paymentQrKey } from "./services.js";
-import { eventMessageKey } from "./status.js";
-import { type TonPaymentSettings, tonPaymentMessage } from "./ton-payment.js";
-import { recipientUnreachable } from "./unreachable.js";
 
 const GROUP = "notifier";
 const CLOSING_EVENTS = new Set<string>(["order.paid", "order.held", "order.expired"]);

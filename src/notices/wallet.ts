@@ -1,16 +1,16 @@
 import type { I18n } from "@grammyjs/i18n";
 import { type Api, InlineKeyboard } from "grammy";
 import type { Redis } from "ioredis";
+import { walletData } from "../bot/callback-data.js";
+import type { BotContext } from "../bot/context.js";
+import { escapeHtml, formatAmount } from "../bot/format.js";
+import { recipientUnreachable } from "../bot/unreachable.js";
 import type { Logger } from "../log.js";
 import { outstanding } from "../orders/order.js";
 import { isOpen } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
 import { shortAddress } from "../payments/ton/links.js";
 import type { CheckoutEvent, ConnectedWallet } from "../payments/tonconnect/checkout.js";
-import { walletData } from "./callback-data.js";
-import type { BotContext } from "./context.js";
-import { escapeHtml, formatAmount } from "./format.js";
-import { recipientUnreachable } from "./unreachable.js";
 
 const BUYER_TTL_SECONDS = 30 * 86_400;
 

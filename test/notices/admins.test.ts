@@ -1,7 +1,7 @@
 import { Api } from "grammy";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { AdminNotifier } from "../../src/bot/admin-notifier.js";
 import { createI18n } from "../../src/bot/i18n.js";
+import { AdminNotifier } from "../../src/notices/admins.js";
 import { redisKeys } from "../../src/orders/keys.js";
 import { startTelegramEmulator } from "../../src/sandbox/telegram/index.js";
 import { exampleCatalog } from "../support/catalog.js";
