@@ -36,6 +36,16 @@ export function redisKeys(prefix: string) {
     webhookEvent: (eventId: string) => `${prefix}webhook:event:${eventId}`,
     /** How far the Stars ledger reconcile has read a bot's Star transactions. */
     starsLedgerCursor: (botId: string) => `${prefix}stars-ledger:${botId}:cursor`,
+    /** The message that told a buyer how to pay an order, replied to by its notices. */
+    paymentMessage: (orderId: string) => `${prefix}ui:payment-message:${orderId}`,
+    /** The QR code message of a TON order, redrawn for what is still owed. */
+    paymentQr: (orderId: string) => `${prefix}ui:payment-qr:${orderId}`,
+    /** Where, and in which language, to tell a buyer what their connected wallet did. */
+    walletChat: (userId: number) => `${prefix}tonconnect:buyer:${userId}`,
+    /** A person's grammY session: UI state and the language they picked. */
+    session: (userId: number) => `${prefix}session:${userId}`,
+    /** Marks an admin as told of one event, so a retried broadcast skips them. */
+    noticeSent: (eventId: string, adminId: number) => `${prefix}notice-sent:${eventId}:${adminId}`,
   };
 }
 
