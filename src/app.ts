@@ -7,9 +7,12 @@ import { setCommandMenu } from "./bot/commands.js";
 import type { BotContext } from "./bot/context.js";
 import { createBot } from "./bot/create-bot.js";
 import { TelegramDelivery } from "./bot/deliver.js";
+import { PaymentMessages } from "./bot/payment-messages.js";
 import { startPolling, startWebhook } from "./bot/serve.js";
+import { Sessions } from "./bot/sessions.js";
 import { whenTelegramAnswers } from "./bot/telegram-outage.js";
 import { telegramUnreachable } from "./bot/unreachable.js";
+import { WalletChats } from "./bot/wallet-chats.js";
 import { type Catalog, loadCatalog } from "./catalog/catalog.js";
 import type { Config } from "./config.js";
 import { StockPool } from "./fulfilment/stock.js";
@@ -21,6 +24,7 @@ import type { Logger } from "./log.js";
 import { AdminNotifier } from "./notices/admins.js";
 import { BuyerNotifier } from "./notices/buyers.js";
 import { sendDailyReport } from "./notices/daily-report.js";
+import { SentNotices } from "./notices/sent.js";
 import { WalletNotices } from "./notices/wallet.js";
 import { OrderStore } from "./orders/store.js";
 import { followRedis } from "./outage.js";
@@ -150,6 +154,9 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           log: log.child({ module: "tonconnect" }),
         })
       : undefined;
+  const sessions = new Sessions(redis, prefix);
+  const paymentMessages = new PaymentMessages(redis, prefix);
+  const walletChats = new WalletChats(redis, prefix);
   const reports = new ShopReports(redis, prefix, store);
   const audit = new AuditLog(redis, prefix);
   const telegram =
@@ -166,6 +173,9 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
             stock,
             redis,
             prefix,
+            sessions,
+            paymentMessages,
+            walletChats,
             merchantAddress: config.merchantAddress,
             testnet: config.tonNetwork === "testnet",
             orderTtlMs: config.orderTtlMinutes * 60_000,
@@ -203,6 +213,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         catalog,
         i18n: telegram.i18n,
         adminIds: config.adminIds,
+        sessions,
+        sent: new SentNotices(redis, prefix),
         unmatched,
         testnet: config.tonNetwork === "testnet",
         log: log.child({ module: "admin-notifier" }),
@@ -216,6 +228,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           prefix,
           store,
           catalog,
+          paymentMessages,
           ton: {
             merchant: config.merchantAddress,
             testnet: config.tonNetwork === "testnet",
@@ -230,8 +243,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     const notices = new WalletNotices({
       api: telegram.bot.api,
       i18n: telegram.i18n,
-      redis,
-      prefix,
+      walletChats,
       store,
       testnet: config.tonNetwork === "testnet",
       log: log.child({ module: "wallet-notices" }),

@@ -1,7 +1,6 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { limit } from "@grammyjs/ratelimiter";
 import { sequentialize } from "@grammyjs/runner";
-import { RedisAdapter } from "@grammyjs/storage-redis";
 import { Bot, type Composer, GrammyError, HttpError, session } from "grammy";
 import type { AdminServices } from "./admin/services.js";
 import { busyWhileRedisAway } from "./busy.js";
@@ -112,11 +111,8 @@ export function createBot(options: BotOptions, services: ShopServices, admin?: A
   bot.use(
     session<SessionData, BotContext>({
       initial: () => ({}),
-      storage: new RedisAdapter<SessionData>({
-        instance: services.redis,
-        ttl: 30 * 86_400,
-      }),
-      getSessionKey: (ctx) => (ctx.from ? `${services.prefix}session:${ctx.from.id}` : undefined),
+      storage: services.sessions.storage,
+      getSessionKey: (ctx) => (ctx.from ? services.sessions.key(ctx.from.id) : undefined),
     }),
   );
   bot.use(i18n);

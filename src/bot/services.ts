@@ -6,6 +6,9 @@ import type { Logger } from "../log.js";
 import type { OrderStore } from "../orders/store.js";
 import type { TelegramPayments } from "../payments/telegram/service.js";
 import type { TonConnectCheckout } from "../payments/tonconnect/checkout.js";
+import type { PaymentMessages } from "./payment-messages.js";
+import type { Sessions } from "./sessions.js";
+import type { WalletChats } from "./wallet-chats.js";
 
 /** What the bot's features need from the rest of the shop. */
 export interface ShopServices {
@@ -15,6 +18,12 @@ export interface ShopServices {
   stock: StockPool;
   redis: Redis;
   prefix: string;
+  /** Sessions in Redis: UI state only, and the language each person picked. */
+  sessions: Sessions;
+  /** The messages that asked a buyer to pay, for the notices to reply to. */
+  paymentMessages: PaymentMessages;
+  /** Where each buyer used /wallet, so their wallet's doings are told there. */
+  walletChats: WalletChats;
   merchantAddress: Address;
   testnet: boolean;
   orderTtlMs: number;
@@ -33,14 +42,4 @@ export interface ShopServices {
 export async function availableOf(services: ShopServices, product: Product): Promise<number> {
   const { delivery } = product;
   return delivery.type === "stock" ? services.stock.available(delivery.pool) : Infinity;
-}
-
-/** Where the bot remembers which message told a buyer how to pay, to reply to it later. */
-export function paymentMessageKey(prefix: string, orderId: string): string {
-  return `${prefix}ui:payment-message:${orderId}`;
-}
-
-/** Where the bot remembers the QR code message of a TON order, to redraw it for what is owed. */
-export function paymentQrKey(prefix: string, orderId: string): string {
-  return `${prefix}ui:payment-qr:${orderId}`;
 }

@@ -5,12 +5,14 @@ import type { BotContext } from "../bot/context.js";
 import { EventConsumer, type StreamEvent } from "../bot/event-consumer.js";
 import { escapeHtml, formatAmount, formatPrice } from "../bot/format.js";
 import { localized, negotiateLocale } from "../bot/i18n.js";
+import type { Sessions } from "../bot/sessions.js";
 import { recipientUnreachable } from "../bot/unreachable.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
 import type { OrderEvent, OrderEventType, PaymentSeen, UnmatchedEvent } from "../orders/events.js";
 import type { OrderStore } from "../orders/store.js";
 import type { UnmatchedPayments } from "../payments/unmatched.js";
+import type { SentNotices } from "./sent.js";
 import { unmatchedNotice } from "./unmatched.js";
 
 const NOTICES: Partial<Record<OrderEventType, string>> = {
@@ -54,12 +56,17 @@ function paymentOf(
 
 export interface AdminNotifierOptions {
   api: Api;
+  /** The events stream the notices are read from. */
   redis: Redis;
   prefix: string;
   store: OrderStore;
   catalog: Catalog;
   i18n: I18n<BotContext>;
   adminIds: readonly number[];
+  /** The language each admin picked in the bot. */
+  sessions: Pick<Sessions, "languageOf">;
+  /** Which admins were told of which event. */
+  sent: SentNotices;
   /** Payments that matched no order, which their notices describe. */
   unmatched: UnmatchedPayments;
   /** Explorer links point at testnet. */
@@ -110,11 +117,10 @@ export class AdminNotifier {
    * when a send failed, so the event is tried again for those not yet told.
    */
   async broadcast(eventId: string | undefined, text: (locale: string) => string): Promise<void> {
-    const { api, redis, prefix, log } = this.options;
+    const { api, sent, log } = this.options;
     let failure: unknown;
     for (const adminId of this.options.adminIds) {
-      const told = eventId && `${prefix}notice-sent:${eventId}:${adminId}`;
-      if (told && (await redis.exists(told))) continue;
+      if (eventId && (await sent.told(eventId, adminId))) continue;
       try {
         await api.sendMessage(adminId, text(await this.localeOf(adminId)), { parse_mode: "HTML" });
       } catch (error) {
@@ -126,7 +132,7 @@ export class AdminNotifier {
       }
       // Marked only once sent, so a failed send is tried again; a crash between the two repeats
       // this one notice to this one admin.
-      if (told) await redis.set(told, "1", "EX", 86_400);
+      if (eventId) await sent.markTold(eventId, adminId);
     }
     if (failure !== undefined) throw failure;
   }
@@ -197,10 +203,6 @@ export class AdminNotifier {
 
   /** The language an admin picked with /language, else English. */
   private async localeOf(adminId: number): Promise<string> {
-    const raw = await this.options.redis.get(`${this.options.prefix}session:${adminId}`);
-    const chosen = raw
-      ? (JSON.parse(raw) as { __language_code?: string }).__language_code
-      : undefined;
-    return negotiateLocale(chosen);
+    return negotiateLocale(await this.options.sessions.languageOf(adminId));
   }
 }

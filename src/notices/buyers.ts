@@ -5,7 +5,7 @@ import { checkOrderData } from "../bot/callback-data.js";
 import type { BotContext } from "../bot/context.js";
 import { EventConsumer, type StreamEvent } from "../bot/event-consumer.js";
 import { currencyLabel, formatAmount } from "../bot/format.js";
-import { paymentMessageKey, paymentQrKey } from "../bot/services.js";
+import type { PaymentMessages } from "../bot/payment-messages.js";
 import { eventMessageKey } from "../bot/status.js";
 import { type TonPaymentSettings, tonPaymentMessage } from "../bot/ton-payment.js";
 import { recipientUnreachable } from "../bot/unreachable.js";
@@ -21,10 +21,13 @@ const CLOSING_EVENTS = new Set<string>(["order.paid", "order.held", "order.expir
 
 export interface NotifierOptions {
   api: Api;
+  /** The events stream the notices are read from. */
   redis: Redis;
   prefix: string;
   store: OrderStore;
   catalog: Catalog;
+  /** The messages that asked for payment: notices reply to them, redraw and close them. */
+  paymentMessages: PaymentMessages;
   /** How TON orders are paid: their payment message is redrawn for what is still owed. */
   ton: TonPaymentSettings;
   i18n: I18n<BotContext>;
@@ -111,11 +114,11 @@ export class BuyerNotifier {
       currency: currencyLabel(order.currency),
       comment: order.comment ?? "",
     });
-    const replyTo = await this.options.redis.get(paymentMessageKey(this.options.prefix, orderId));
+    const { messageId: replyTo } = await this.options.paymentMessages.of(orderId);
     await this.options.api.sendMessage(order.chatId, text, {
       parse_mode: "HTML",
       reply_parameters: replyTo
-        ? { message_id: Number(replyTo), allow_sending_without_reply: true }
+        ? { message_id: replyTo, allow_sending_without_reply: true }
         : undefined,
     });
     this.options.log.info({ orderId, event: key }, "buyer notified");
@@ -128,25 +131,22 @@ export class BuyerNotifier {
    * payment.)
    */
   private async closePayment(order: Order): Promise<void> {
-    const { api, redis, prefix, i18n, log } = this.options;
-    const [messageId, qrId] = await Promise.all([
-      redis.get(paymentMessageKey(prefix, order.id)),
-      redis.get(paymentQrKey(prefix, order.id)),
-    ]);
+    const { api, paymentMessages, i18n, log } = this.options;
+    const { messageId, qrId } = await paymentMessages.of(order.id);
     if (messageId) {
       const check = new InlineKeyboard().text(
         i18n.t(order.lang, "button-check"),
         checkOrderData.pack({ orderId: order.id }),
       );
       await api
-        .editMessageReplyMarkup(order.chatId, Number(messageId), { reply_markup: check })
+        .editMessageReplyMarkup(order.chatId, messageId, { reply_markup: check })
         .catch((error: unknown) =>
           log.warn({ orderId: order.id, err: error }, "payment message not updated"),
         );
     }
     if (qrId) {
       await api
-        .deleteMessage(order.chatId, Number(qrId))
+        .deleteMessage(order.chatId, qrId)
         .catch((error: unknown) =>
           log.warn({ orderId: order.id, err: error }, "payment QR code not removed"),
         );
@@ -155,20 +155,17 @@ export class BuyerNotifier {
 
   /** Redraws a TON order's payment message and QR code for what it still owes. */
   private async askForTheRest(order: Order): Promise<void> {
-    const { api, redis, prefix, store, catalog, i18n } = this.options;
+    const { api, paymentMessages, store, catalog, i18n } = this.options;
     const product = catalog.find(order.productId);
     // Paid in full or expired meanwhile: the closing event takes the buttons away instead.
     if (order.method !== "ton" || !product || !isOpen(order, store.now())) return;
-    const [messageId, qrId] = await Promise.all([
-      redis.get(paymentMessageKey(prefix, order.id)),
-      redis.get(paymentQrKey(prefix, order.id)),
-    ]);
+    const { messageId, qrId } = await paymentMessages.of(order.id);
     const t = (key: string, variables?: Record<string, string | number>) =>
       i18n.t(order.lang, key, variables);
     const message = await tonPaymentMessage(order, product, this.options.ton, t);
     if (messageId) {
       await this.edit(order.id, () =>
-        api.editMessageText(order.chatId, Number(messageId), message.text, {
+        api.editMessageText(order.chatId, messageId, message.text, {
           parse_mode: "HTML",
           reply_markup: message.keyboard,
           link_preview_options: { is_disabled: true },
@@ -179,7 +176,7 @@ export class BuyerNotifier {
       const photo = InputMediaBuilder.photo(new InputFile(message.qr, `${order.id}.png`), {
         caption: message.qrCaption,
       });
-      await this.edit(order.id, () => api.editMessageMedia(order.chatId, Number(qrId), photo));
+      await this.edit(order.id, () => api.editMessageMedia(order.chatId, qrId, photo));
     }
     this.options.log.info(
       { orderId: order.id, owed: outstanding(order).toString() },

@@ -1,7 +1,9 @@
 import { Api } from "grammy";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createI18n } from "../../src/bot/i18n.js";
+import { Sessions } from "../../src/bot/sessions.js";
 import { AdminNotifier } from "../../src/notices/admins.js";
+import { SentNotices } from "../../src/notices/sent.js";
 import { redisKeys } from "../../src/orders/keys.js";
 import { startTelegramEmulator } from "../../src/sandbox/telegram/index.js";
 import { exampleCatalog } from "../support/catalog.js";
@@ -34,6 +36,8 @@ async function adminsWatching() {
     catalog: exampleCatalog,
     i18n: createI18n(),
     adminIds: admins.map((admin) => admin.id),
+    sessions: new Sessions(redis, prefix),
+    sent: new SentNotices(redis, prefix),
     unmatched,
     testnet: true,
     log,

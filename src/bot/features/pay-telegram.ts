@@ -5,7 +5,7 @@ import { invoiceFor } from "../../payments/telegram/invoice.js";
 import { type ButtonValues, buyData, onPress, type Press } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { localized, negotiateLocale } from "../i18n.js";
-import { paymentMessageKey, type ShopServices } from "../services.js";
+import type { ShopServices } from "../services.js";
 import { orderFromBuyButton } from "./buy.js";
 
 /**
@@ -35,10 +35,9 @@ export function payTelegramFeature(services: ShopServices) {
       invoice.prices,
       invoice.other,
     );
-    await services.redis.set(
-      paymentMessageKey(services.prefix, order.id),
-      String(sent.message_id),
-      "PX",
+    await services.paymentMessages.remember(
+      order.id,
+      { messageId: sent.message_id },
       services.orderTtlMs + 7 * 86_400_000,
     );
     services.log.info(

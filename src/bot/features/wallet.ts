@@ -1,6 +1,6 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import QRCode from "qrcode";
-import { rememberBuyer, walletName } from "../../notices/wallet.js";
+import { walletName } from "../../notices/wallet.js";
 import { isOpen } from "../../orders/state.js";
 import { shortAddress } from "../../payments/ton/links.js";
 import type { ConnectedWallet, ConnectOffer } from "../../payments/tonconnect/checkout.js";
@@ -37,17 +37,14 @@ type FromContext = BotContext & { from: { id: number } };
  */
 export function walletFeature(services: ShopServices) {
   const feature = new Composer<BotContext>();
-  const { wallets, redis, prefix, testnet, store, merchantAddress, log } = services;
+  const { wallets, walletChats, testnet, store, merchantAddress, log } = services;
   if (wallets === undefined) return feature;
 
   const remember = async (ctx: FromContext) =>
-    rememberBuyer(
-      redis,
-      prefix,
-      ctx.from.id,
-      ctx.chat?.id ?? ctx.from.id,
-      await ctx.i18n.getLocale(),
-    );
+    walletChats.remember(ctx.from.id, {
+      chatId: ctx.chat?.id ?? ctx.from.id,
+      locale: await ctx.i18n.getLocale(),
+    });
 
   const status = (ctx: BotContext, wallet: ConnectedWallet) =>
     ctx.reply(
