@@ -1,7 +1,9 @@
 import { hostname } from "node:os";
 import type { Bot } from "grammy";
 import { Redis } from "ioredis";
+import { AdminActions } from "./admin/actions.js";
 import { AuditLog } from "./admin/audit.js";
+import { readHealth } from "./admin/health.js";
 import { ShopReports } from "./admin/reports.js";
 import { setCommandMenu } from "./bot/commands.js";
 import type { BotContext } from "./bot/context.js";
@@ -159,6 +161,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const walletChats = new WalletChats(redis, prefix);
   const reports = new ShopReports(redis, prefix, store);
   const audit = new AuditLog(redis, prefix);
+  const merchantWallet = config.merchantAddress?.toRawString() ?? "";
   const telegram =
     config.botToken && config.merchantAddress
       ? createBot(
@@ -188,18 +191,24 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           {
             adminIds: config.adminIds,
             adminChatId: config.adminChatId,
-            redis,
-            prefix,
             catalog,
-            store,
-            payments,
             unmatched,
             reports,
-            audit,
-            telegramPayments,
+            actions: new AdminActions({
+              store,
+              payments,
+              unmatched,
+              reports,
+              audit,
+              telegramPayments,
+              clock: store.now,
+              log: log.child({ module: "admin" }),
+            }),
+            health: () => readHealth(redis, prefix, merchantWallet, store.now),
             toncenter,
             merchantAddress: config.merchantAddress,
             testnet: config.tonNetwork === "testnet",
+            clock: store.now,
             log: log.child({ module: "admin" }),
           },
         )

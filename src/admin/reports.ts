@@ -178,6 +178,16 @@ export class ShopReports {
     return [...totals.values()].sort((a, b) => compare(a.currency, b.currency));
   }
 
+  /** The newest payments among the twenty newest orders, newest first. */
+  async recentPayments(limit = 5): Promise<{ order: Order; payment: Payment }[]> {
+    const ids = await this.redis.zrevrange(this.keys.allOrders, 0, 19);
+    const orders = await this.store.getMany(ids);
+    return orders
+      .flatMap((order) => order.payments.map((payment) => ({ order, payment })))
+      .sort((a, b) => b.payment.receivedAt - a.payment.receivedAt)
+      .slice(0, limit);
+  }
+
   /** Orders with an exception or held for the admin, newest first. */
   async exceptions(limit = 20): Promise<Order[]> {
     const found: Order[] = [];

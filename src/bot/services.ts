@@ -1,11 +1,17 @@
 import type { Address } from "@ton/core";
 import type { Redis } from "ioredis";
+import type { AdminActions } from "../admin/actions.js";
+import type { ShopHealth } from "../admin/health.js";
+import type { ShopReports } from "../admin/reports.js";
 import type { Catalog, PaymentMethod, Product } from "../catalog/catalog.js";
+import type { Clock } from "../clock.js";
 import type { StockPool } from "../fulfilment/stock.js";
 import type { Logger } from "../log.js";
 import type { OrderStore } from "../orders/store.js";
 import type { TelegramPayments } from "../payments/telegram/service.js";
+import type { ToncenterClient } from "../payments/ton/client.js";
 import type { TonConnectCheckout } from "../payments/tonconnect/checkout.js";
+import type { UnmatchedPayments } from "../payments/unmatched.js";
 import type { PaymentMessages } from "./payment-messages.js";
 import type { Sessions } from "./sessions.js";
 import type { WalletChats } from "./wallet-chats.js";
@@ -42,4 +48,23 @@ export interface ShopServices {
 export async function availableOf(services: ShopServices, product: Product): Promise<number> {
   const { delivery } = product;
   return delivery.type === "stock" ? services.stock.available(delivery.pool) : Infinity;
+}
+
+/** What the merchant's side of the bot needs. */
+export interface AdminServices {
+  adminIds: readonly number[];
+  /** The admins' group (ADMIN_CHAT_ID), where /admin works as in a private chat; else none. */
+  adminChatId?: number;
+  catalog: Catalog;
+  unmatched: UnmatchedPayments;
+  reports: ShopReports;
+  /** Attach, release, resolve, refund, export: each written to the audit log. */
+  actions: AdminActions;
+  /** What the watcher and the fulfilment worker say about themselves. */
+  health(): Promise<ShopHealth>;
+  toncenter: ToncenterClient;
+  merchantAddress: Address;
+  testnet: boolean;
+  clock: Clock;
+  log: Logger;
 }

@@ -33,6 +33,11 @@ export class RefundRefused extends Error {
   override name = "RefundRefused";
 }
 
+/** Telegram's refund of a Star payment; the bot's API client is one. */
+export interface StarRefunds {
+  refundStarPayment(userId: number, chargeId: string): Promise<unknown>;
+}
+
 /**
  * Stars and card payments: the pre-checkout decision, the successful payment into
  * recordPayment (the same path as TON), and Star refunds.
@@ -191,7 +196,7 @@ export class TelegramPayments {
    * paid or delivered Stars order can be refunded this way; a card refund goes through the
    * provider's dashboard.
    */
-  async refundStars(api: Api, orderId: string): Promise<Order> {
+  async refundStars(api: StarRefunds, orderId: string): Promise<Order> {
     const order = await this.options.store.require(orderId);
     if (order.method !== "stars") throw new RefundRefused(`order ${orderId} was not paid in Stars`);
     if (order.status !== "paid" && order.status !== "fulfilled") {

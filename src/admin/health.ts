@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
-import { redisKeys } from "../../orders/keys.js";
+import type { Clock } from "../clock.js";
+import { redisKeys } from "../orders/keys.js";
 
 export interface ShopHealth {
   leader?: string;
@@ -24,6 +25,7 @@ export async function readHealth(
   redis: Redis,
   prefix: string,
   wallet: string,
+  clock: Clock,
 ): Promise<ShopHealth> {
   const keys = redisKeys(prefix);
   const [health, groups, pending, dead, recentErrors] = await Promise.all([
@@ -33,7 +35,7 @@ export async function readHealth(
       [number, string | null, string | null, unknown] | null
     >,
     redis.xlen(keys.fulfilmentDead),
-    redis.zcount(keys.watcherErrors(wallet), Date.now() - 3_600_000, "+inf"),
+    redis.zcount(keys.watcherErrors(wallet), clock() - 3_600_000, "+inf"),
   ]);
   const number = (value: string | undefined) => (value ? Number(value) : undefined);
   let lag = 0;
