@@ -161,9 +161,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const walletChats = new WalletChats(redis, prefix);
   const reports = new ShopReports(redis, prefix, store);
   const audit = new AuditLog(redis, prefix);
-  const merchantWallet = config.merchantAddress?.toRawString() ?? "";
   const telegram =
-    config.botToken && config.merchantAddress
+    config.botToken && config.merchantAddress && watcher
       ? createBot(
           {
             token: config.botToken,
@@ -204,7 +203,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
               clock: store.now,
               log: log.child({ module: "admin" }),
             }),
-            health: () => readHealth(redis, prefix, merchantWallet, store.now),
+            health: () => readHealth(watcher.health, redis, prefix),
             toncenter,
             merchantAddress: config.merchantAddress,
             testnet: config.tonNetwork === "testnet",

@@ -2,11 +2,13 @@
 import type { Address } from "@ton/core";
 import type { Redis } from "ioredis";
 import { formatPrice } from "../../bot/format.js";
+import { systemClock } from "../../clock.js";
 import { RECONCILE_WINDOW_MS } from "../../jobs/schedule.js";
 import { redisKeys } from "../../orders/keys.js";
 import { type Order, outstanding } from "../../orders/order.js";
 import { OrderStore } from "../../orders/store.js";
 import { type Incoming, unmatchedReason } from "../../payments/ton/classify.js";
+import { WatcherHealth } from "../../payments/ton/health.js";
 import { paymentKey } from "../../payments/ton/watcher.js";
 import {
   type UnmatchedPayment,
@@ -55,14 +57,14 @@ export async function readShopRecord(
     unmatched.get(key),
     text === undefined ? undefined : store.orderIdByComment(text).then(facts),
     redis.get(keys.watcherCursor(wallet)),
-    redis.hget(keys.watcherHealth(wallet), "startLt"),
+    new WatcherHealth(redis, prefix, wallet, systemClock).startLt(),
   ]);
   return {
     appliedTo,
     unmatched: unmatchedRecord,
     byComment,
     cursorLt: cursor ? BigInt((JSON.parse(cursor) as { lt: string }).lt) : undefined,
-    startLt: startLt === null ? undefined : BigInt(startLt),
+    startLt,
   };
 }
 
