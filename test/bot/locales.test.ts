@@ -9,7 +9,8 @@ import { type Order, type OrderStatus, outstanding } from "../../src/orders/orde
 import { pendingTonOrder } from "../support/shop.js";
 
 const LOCALES_DIR = new URL("../../src/bot/locales/", import.meta.url);
-const SOURCE_DIR = new URL("../../src/bot/", import.meta.url);
+/** Texts are asked for from the bot, the notices and the deliverers alike. */
+const SOURCE_DIR = new URL("../../src/", import.meta.url);
 
 type Entry = FluentResource["body"][number];
 type Pattern = NonNullable<Entry["value"]>;
