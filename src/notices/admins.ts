@@ -3,7 +3,6 @@ import type { Api } from "grammy";
 import type { Redis } from "ioredis";
 import type { BotContext } from "../bot/context.js";
 import { EventConsumer, type StreamEvent } from "../bot/event-consumer.js";
-import { escapeHtml, formatAmount, formatPrice } from "../bot/format.js";
 import { localized, negotiateLocale } from "../bot/i18n.js";
 import type { Sessions } from "../bot/sessions.js";
 import { recipientUnreachable } from "../bot/unreachable.js";
@@ -12,6 +11,7 @@ import type { Logger } from "../log.js";
 import type { OrderEvent, OrderEventType, PaymentSeen, UnmatchedEvent } from "../orders/events.js";
 import type { OrderStore } from "../orders/store.js";
 import type { UnmatchedPayments } from "../payments/unmatched.js";
+import { escapeHtml, formatAmount, formatPrice } from "./format.js";
 import type { SentNotices } from "./sent.js";
 import { unmatchedNotice } from "./unmatched.js";
 

@@ -1,10 +1,10 @@
 import type { I18n } from "@grammyjs/i18n";
 import type { ShopReports } from "../admin/reports.js";
 import type { BotContext } from "../bot/context.js";
-import { formatPrice } from "../bot/format.js";
 import type { Clock } from "../clock.js";
 import type { UnmatchedPayments } from "../payments/unmatched.js";
 import type { AdminNotifier } from "./admins.js";
+import { formatPrice } from "./format.js";
 
 const DAY_MS = 86_400_000;
 

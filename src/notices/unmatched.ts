@@ -1,6 +1,6 @@
-import { escapeHtml, formatPrice } from "../bot/format.js";
 import { explorerTxLink, shortAddress } from "../payments/ton/links.js";
 import type { UnmatchedPayment, UnmatchedReason } from "../payments/unmatched.js";
+import { escapeHtml, formatPrice } from "./format.js";
 
 type Translate = (key: string, variables?: Record<string, string | number>) => string;
 

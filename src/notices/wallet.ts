@@ -2,7 +2,6 @@ import type { I18n } from "@grammyjs/i18n";
 import { type Api, InlineKeyboard } from "grammy";
 import { walletData } from "../bot/callback-data.js";
 import type { BotContext } from "../bot/context.js";
-import { escapeHtml, formatAmount } from "../bot/format.js";
 import { recipientUnreachable } from "../bot/unreachable.js";
 import type { WalletChats } from "../bot/wallet-chats.js";
 import type { Logger } from "../log.js";
@@ -11,6 +10,7 @@ import { isOpen } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
 import { shortAddress } from "../payments/ton/links.js";
 import type { CheckoutEvent, ConnectedWallet } from "../payments/tonconnect/checkout.js";
+import { escapeHtml, formatAmount } from "./format.js";
 
 /** A wallet as a buyer knows it: "Telegram Wallet", "Tonkeeper"; not HTML-escaped. */
 export function walletName(

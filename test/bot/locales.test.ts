@@ -3,8 +3,8 @@ import { FluentBundle, FluentResource } from "@fluent/bundle";
 import { describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/bot/commands.js";
 import { createI18n, LOCALES } from "../../src/bot/i18n.js";
-import { orderStatusText } from "../../src/bot/status.js";
 import { PAYMENT_METHODS } from "../../src/catalog/catalog.js";
+import { orderStatusText } from "../../src/notices/status.js";
 import { type Order, type OrderStatus, outstanding } from "../../src/orders/order.js";
 import { pendingTonOrder } from "../support/shop.js";
 

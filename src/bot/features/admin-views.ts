@@ -1,9 +1,9 @@
+import { escapeHtml, formatPrice, formatTime } from "../../notices/format.js";
 import { shortRef } from "../../notices/unmatched.js";
 import type { Order, Payment } from "../../orders/order.js";
 import { explorerTxLink } from "../../payments/ton/links.js";
 import type { UnmatchedPayment } from "../../payments/unmatched.js";
 import type { BotContext } from "../context.js";
-import { escapeHtml, formatPrice, formatTime } from "../format.js";
 import { localized } from "../i18n.js";
 import type { AdminServices } from "../services.js";
 

@@ -1,10 +1,10 @@
 import { Address } from "@ton/core";
 import { Composer, InlineKeyboard, InputFile } from "grammy";
+import { escapeHtml, formatPrice, formatTime } from "../../notices/format.js";
 import { displayAddress } from "../../payments/ton/links.js";
 import { adminData, onPress } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { isAdmin } from "../filters/is-admin.js";
-import { escapeHtml, formatPrice, formatTime } from "../format.js";
 import type { AdminServices } from "../services.js";
 import { balances, exceptions, health, orderCard, orders, sales } from "./admin-views.js";
 

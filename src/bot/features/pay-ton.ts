@@ -1,11 +1,11 @@
 import { Composer, InputFile } from "grammy";
+import { orderStatusText } from "../../notices/status.js";
+import { tonPaymentMessage } from "../../notices/ton-payment.js";
 import { outstanding } from "../../orders/order.js";
 import { OrderNotFound } from "../../orders/store.js";
 import { buyData, checkOrderData, onPress } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import type { ShopServices } from "../services.js";
-import { orderStatusText } from "../status.js";
-import { tonPaymentMessage } from "../ton-payment.js";
 import { orderFromBuyButton } from "./buy.js";
 
 /** Buying for TON: the order, the payment message with links and a QR code, and "I have paid". */

@@ -1,8 +1,8 @@
 import { Composer, GrammyError } from "grammy";
 import { type Product, priceOf } from "../../catalog/catalog.js";
+import { escapeHtml, formatPrice } from "../../notices/format.js";
 import { onPress, productData, quantityData, shopData } from "../callback-data.js";
 import type { BotContext } from "../context.js";
-import { escapeHtml, formatPrice } from "../format.js";
 import { localized } from "../i18n.js";
 import { catalogKeyboard, productKeyboard } from "../keyboards.js";
 import { availableOf, type ShopServices } from "../services.js";

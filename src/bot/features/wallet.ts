@@ -1,5 +1,6 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import QRCode from "qrcode";
+import { escapeHtml, formatAmount, formatTime } from "../../notices/format.js";
 import { walletName } from "../../notices/wallet.js";
 import { isOpen } from "../../orders/state.js";
 import { shortAddress } from "../../payments/ton/links.js";
@@ -16,7 +17,6 @@ import {
 } from "../../payments/tonconnect/errors.js";
 import { onPress, walletData } from "../callback-data.js";
 import type { BotContext } from "../context.js";
-import { escapeHtml, formatAmount, formatTime } from "../format.js";
 import { tonPaymentKeyboard } from "../keyboards.js";
 import type { ShopServices } from "../services.js";
 

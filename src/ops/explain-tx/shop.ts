@@ -1,9 +1,9 @@
 /** What the shop's Redis knows of a transaction: the order it pays, where the watcher stands. */
 import type { Address } from "@ton/core";
 import type { Redis } from "ioredis";
-import { formatPrice } from "../../bot/format.js";
 import { systemClock } from "../../clock.js";
 import { RECONCILE_WINDOW_MS } from "../../jobs/schedule.js";
+import { formatPrice } from "../../notices/format.js";
 import { redisKeys } from "../../orders/keys.js";
 import { type Order, outstanding } from "../../orders/order.js";
 import { OrderStore } from "../../orders/store.js";
