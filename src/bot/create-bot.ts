@@ -2,9 +2,11 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { limit } from "@grammyjs/ratelimiter";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, type Composer, GrammyError, HttpError, session } from "grammy";
+import { telegramUnreachable } from "./api/errors.js";
+import { carryOnPastExpiredQueries } from "./api/expired-queries.js";
+import { followTelegram } from "./api/outage.js";
 import { busyWhileRedisAway } from "./busy.js";
 import type { BotContext, SessionData } from "./context.js";
-import { carryOnPastExpiredQueries } from "./expired-queries.js";
 import { adminFeature } from "./features/admin.js";
 import { infoFeature } from "./features/info.js";
 import { ordersFeature } from "./features/orders.js";
@@ -14,8 +16,6 @@ import { shopFeature } from "./features/shop.js";
 import { walletFeature } from "./features/wallet.js";
 import { createI18n, negotiateLocale } from "./i18n.js";
 import type { AdminServices, ShopServices } from "./services.js";
-import { followTelegram } from "./telegram-outage.js";
-import { telegramUnreachable } from "./unreachable.js";
 import { isPaymentUpdate } from "./update-feed.js";
 
 /**

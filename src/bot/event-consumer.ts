@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "../log.js";
 import { type EventEntry, parseOrderEvent } from "../orders/events.js";
 import { redisKeys } from "../orders/keys.js";
-import { telegramUnreachable } from "./unreachable.js";
+import { telegramUnreachable } from "./api/errors.js";
 
 /** Small batches, and a long idle time before another process takes events over, so a slow
  * batch (Telegram's per-chat limits) is finished by its reader rather than told twice. */

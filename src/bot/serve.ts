@@ -5,9 +5,9 @@ import { type Bot, BotError } from "grammy";
 import type { Update } from "grammy/types";
 import type { Redis } from "ioredis";
 import type { Logger } from "../log.js";
+import { whenTelegramAnswers } from "./api/outage.js";
 import type { BotContext } from "./context.js";
 import { HandledUpdates, type UpdateClaim } from "./handled-updates.js";
-import { whenTelegramAnswers } from "./telegram-outage.js";
 import { isPaymentUpdate, paymentFields, UpdateFeed } from "./update-feed.js";
 
 export const ALLOWED_UPDATES = [

@@ -2,7 +2,7 @@ import type { UpdateSupplier } from "@grammyjs/runner";
 import { type Api, GrammyError } from "grammy";
 import type { Update } from "grammy/types";
 import type { Logger } from "../log.js";
-import { telegramUnreachable } from "./unreachable.js";
+import { telegramUnreachable } from "./api/errors.js";
 
 /** An update that carries money: Telegram must keep it until the shop has recorded it. */
 export function isPaymentUpdate(update: Update): boolean {

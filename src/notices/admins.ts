@@ -1,11 +1,11 @@
 import type { I18n } from "@grammyjs/i18n";
 import type { Api } from "grammy";
 import type { Redis } from "ioredis";
+import { recipientUnreachable } from "../bot/api/errors.js";
 import type { BotContext } from "../bot/context.js";
 import { EventConsumer, type StreamEvent } from "../bot/event-consumer.js";
 import { localized, negotiateLocale } from "../bot/i18n.js";
 import type { Sessions } from "../bot/sessions.js";
-import { recipientUnreachable } from "../bot/unreachable.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
 import type { OrderEvent, OrderEventType, PaymentSeen, UnmatchedEvent } from "../orders/events.js";

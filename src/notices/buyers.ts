@@ -1,11 +1,11 @@
 import type { I18n } from "@grammyjs/i18n";
 import { type Api, GrammyError, InlineKeyboard, InputFile, InputMediaBuilder } from "grammy";
 import type { Redis } from "ioredis";
+import { recipientUnreachable } from "../bot/api/errors.js";
 import { checkOrderData } from "../bot/callback-data.js";
 import type { BotContext } from "../bot/context.js";
 import { EventConsumer, type StreamEvent } from "../bot/event-consumer.js";
 import type { PaymentMessages } from "../bot/payment-messages.js";
-import { recipientUnreachable } from "../bot/unreachable.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
 import type { Money, OrderEvent } from "../orders/events.js";

@@ -1,8 +1,8 @@
 import type { I18n } from "@grammyjs/i18n";
 import { type Api, InlineKeyboard } from "grammy";
+import { recipientUnreachable } from "../bot/api/errors.js";
 import { walletData } from "../bot/callback-data.js";
 import type { BotContext } from "../bot/context.js";
-import { recipientUnreachable } from "../bot/unreachable.js";
 import type { WalletChats } from "../bot/wallet-chats.js";
 import type { Logger } from "../log.js";
 import { outstanding } from "../orders/order.js";

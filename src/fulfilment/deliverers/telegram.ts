@@ -1,8 +1,8 @@
 import type { I18n } from "@grammyjs/i18n";
 import { type Api, GrammyError, InputFile } from "grammy";
+import { recipientUnreachable } from "../../bot/api/errors.js";
 import type { BotContext } from "../../bot/context.js";
 import { localized } from "../../bot/i18n.js";
-import { recipientUnreachable } from "../../bot/unreachable.js";
 import type { Catalog } from "../../catalog/catalog.js";
 import { currencyLabel, escapeHtml, formatAmount, formatTime } from "../../notices/format.js";
 import type { Order } from "../../orders/order.js";
