@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import type { AdminActions } from "../admin/actions.js";
 import type { ShopHealth } from "../admin/health.js";
 import type { ShopReports } from "../admin/reports.js";
-import type { Catalog, PaymentMethod, Product } from "../catalog/catalog.js";
+import type { Catalog, PaymentMethod } from "../catalog/catalog.js";
 import type { Clock } from "../clock.js";
 import type { StockPool } from "../fulfilment/stock.js";
 import type { Logger } from "../log.js";
@@ -42,12 +42,6 @@ export interface ShopServices {
   /** PAYMENT_PROVIDER_TOKEN, for card invoices. */
   providerToken?: string;
   log: Logger;
-}
-
-/** How many a buyer can still get: the pool's size for stock products, otherwise unlimited. */
-export async function availableOf(services: ShopServices, product: Product): Promise<number> {
-  const { delivery } = product;
-  return delivery.type === "stock" ? services.stock.available(delivery.pool) : Infinity;
 }
 
 /** What the merchant's side of the bot needs. */

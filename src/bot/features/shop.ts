@@ -5,7 +5,8 @@ import { onPress, productData, quantityData, shopData } from "../callback-data.j
 import type { BotContext } from "../context.js";
 import { localized } from "../i18n.js";
 import { catalogKeyboard, productKeyboard } from "../keyboards.js";
-import { availableOf, type ShopServices } from "../services.js";
+import type { ShopServices } from "../services.js";
+import { availableOf } from "./buy.js";
 
 /** /shop, product cards and quantity: everything before a buyer chooses how to pay. */
 export function shopFeature(services: ShopServices) {
