@@ -7,14 +7,14 @@ import type { Catalog, PaymentMethod } from "../catalog/catalog.js";
 import type { Clock } from "../clock.js";
 import type { StockPool } from "../fulfilment/stock.js";
 import type { Logger } from "../log.js";
+import type { PaymentMessages } from "../notices/payment-messages.js";
+import type { WalletChats } from "../notices/wallet-chats.js";
 import type { OrderStore } from "../orders/store.js";
 import type { TelegramPayments } from "../payments/telegram/service.js";
 import type { ToncenterClient } from "../payments/ton/client.js";
 import type { TonConnectCheckout } from "../payments/tonconnect/checkout.js";
 import type { UnmatchedPayments } from "../payments/unmatched.js";
-import type { PaymentMessages } from "./payment-messages.js";
 import type { Sessions } from "./sessions.js";
-import type { WalletChats } from "./wallet-chats.js";
 
 /** What the bot's features need from the rest of the shop. */
 export interface ShopServices {

@@ -5,7 +5,6 @@ import { recipientUnreachable } from "../bot/api/errors.js";
 import { checkOrderData } from "../bot/callback-data.js";
 import type { BotContext } from "../bot/context.js";
 import { EventConsumer, type StreamEvent } from "../bot/event-consumer.js";
-import type { PaymentMessages } from "../bot/payment-messages.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
 import type { Money, OrderEvent } from "../orders/events.js";
@@ -13,6 +12,7 @@ import { type Order, outstanding } from "../orders/order.js";
 import { isOpen } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
 import { currencyLabel, formatAmount } from "./format.js";
+import type { PaymentMessages } from "./payment-messages.js";
 import { eventMessageKey } from "./status.js";
 import { type TonPaymentSettings, tonPaymentMessage } from "./ton-payment.js";
 

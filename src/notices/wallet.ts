@@ -3,7 +3,6 @@ import { type Api, InlineKeyboard } from "grammy";
 import { recipientUnreachable } from "../bot/api/errors.js";
 import { walletData } from "../bot/callback-data.js";
 import type { BotContext } from "../bot/context.js";
-import type { WalletChats } from "../bot/wallet-chats.js";
 import type { Logger } from "../log.js";
 import { outstanding } from "../orders/order.js";
 import { isOpen } from "../orders/state.js";
@@ -11,6 +10,7 @@ import type { OrderStore } from "../orders/store.js";
 import { shortAddress } from "../payments/ton/links.js";
 import type { CheckoutEvent, ConnectedWallet } from "../payments/tonconnect/checkout.js";
 import { escapeHtml, formatAmount } from "./format.js";
+import type { WalletChats } from "./wallet-chats.js";
 
 /** A wallet as a buyer knows it: "Telegram Wallet", "Tonkeeper"; not HTML-escaped. */
 export function walletName(
