@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { type Clock, systemClock } from "../clock.js";
 
 export type AuditDetail = Record<string, string | number | boolean>;
 
@@ -20,8 +21,8 @@ export interface AuditEntry extends AuditRecord {
 }
 
 export interface AuditLogOptions {
-  /** The clock; tests move it. */
-  now?: () => number;
+  /** When entries are stamped; tests move it. */
+  clock?: Clock;
 }
 
 /** Roughly how many entries the stream keeps; older ones are trimmed. */
@@ -30,7 +31,7 @@ const MAX_ENTRIES = 100_000;
 /** Every admin action, append-only, in a Redis Stream: who did what to which order, and when. */
 export class AuditLog {
   readonly key: string;
-  private readonly now: () => number;
+  private readonly clock: Clock;
 
   constructor(
     private readonly redis: Redis,
@@ -38,14 +39,14 @@ export class AuditLog {
     options: AuditLogOptions = {},
   ) {
     this.key = `${prefix}stream:audit`;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Appends an entry; returns its stream id. */
   async record(entry: AuditRecord): Promise<string> {
     const fields = [
       "at",
-      String(this.now()),
+      String(this.clock()),
       "adminId",
       String(entry.adminId),
       "action",

@@ -45,12 +45,10 @@ export interface BotOptions {
   apiRoot: string;
   /** Telegram's test environment. */
   testEnv: boolean;
-  /** Updates a user may send per window before being asked to slow down. */
-  userRateLimit?: number;
 }
 
 /** The buyer-facing bot: grammY, one Composer per feature, sessions in Redis for UI state only. */
-export function createBot(options: BotOptions, services: ShopServices, admin?: AdminServices) {
+export function createBot(options: BotOptions, services: ShopServices, admin: AdminServices) {
   const bot = new Bot<BotContext>(options.token, {
     client: {
       apiRoot: options.apiRoot,
@@ -81,7 +79,7 @@ export function createBot(options: BotOptions, services: ShopServices, admin?: A
   bot.use(
     limit<BotContext, typeof services.redis>({
       timeFrame: RATE_WINDOW_MS,
-      limit: options.userRateLimit ?? RATE_LIMIT,
+      limit: RATE_LIMIT,
       storageClient: services.redis,
       // Payment updates are never dropped: Telegram cancels a payment the bot does not answer.
       keyGenerator: (ctx) =>
@@ -123,7 +121,7 @@ export function createBot(options: BotOptions, services: ShopServices, admin?: A
   bot.use(walletFeature(services));
   bot.use(payTelegramFeature(services));
   bot.use(ordersFeature(services));
-  if (admin) bot.use(adminFeature(admin));
+  bot.use(adminFeature(admin));
 
   // A command nobody handles — including /admin from someone who is not an admin. In a group,
   // /cmd@other_bot is another bot's to answer.

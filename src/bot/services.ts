@@ -35,8 +35,8 @@ export interface ShopServices {
   orderTtlMs: number;
   /** Methods the bot can take payment in; a product shows only these. */
   payMethods: readonly PaymentMethod[];
-  /** Stars and card payments; absent when the bot takes TON only. */
-  telegramPayments?: TelegramPayments;
+  /** Stars and card payments: invoices, pre-checkout, successful and refunded payments. */
+  telegramPayments: TelegramPayments;
   /** Paying from a wallet connected with TON Connect; absent without TONCONNECT_MANIFEST_URL. */
   wallets?: TonConnectCheckout;
   /** PAYMENT_PROVIDER_TOKEN, for card invoices. */

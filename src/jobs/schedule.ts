@@ -108,7 +108,7 @@ export function createJobs(deps: JobsDeps): Jobs {
         async () => {
           const result = await reconcilePayments(watcher, {
             windowMs: RECONCILE_WINDOW_MS,
-            now: store.now,
+            clock: store.now,
             log,
           });
           reconciled = result !== undefined;

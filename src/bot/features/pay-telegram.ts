@@ -16,7 +16,6 @@ import { orderFromBuyButton } from "./buy.js";
 export function payTelegramFeature(services: ShopServices) {
   const feature = new Composer<BotContext>();
   const { catalog, store, telegramPayments } = services;
-  if (!telegramPayments) return feature;
 
   const sendInvoice = async (ctx: Press, button: ButtonValues<typeof buyData>) => {
     const order = await orderFromBuyButton(ctx, services, button);
@@ -104,7 +103,6 @@ export function payTelegramFeature(services: ShopServices) {
 export function preCheckoutFeature(services: ShopServices, i18n: I18n<BotContext>) {
   const feature = new Composer<Context>();
   const { telegramPayments } = services;
-  if (!telegramPayments) return feature;
   feature.on("pre_checkout_query", async (ctx) => {
     const verdict = await telegramPayments.preCheckout(ctx.preCheckoutQuery);
     if (verdict.ok) return ctx.answerPreCheckoutQuery(true);
