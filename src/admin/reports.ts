@@ -13,7 +13,7 @@ const DAY = 86_400_000;
  * TTL (minutes) or, late, when the money finally lands; a payment more than 31 days after the
  * order was created is not counted in any window (it still shows in the order and the CSV).
  */
-export const PAID_LOOKBACK_MS = 31 * DAY;
+const PAID_LOOKBACK_MS = 31 * DAY;
 
 /** Money received, per way of paying. */
 export interface RevenueLine {
@@ -55,26 +55,18 @@ export interface PendingTotal {
   orders: number;
 }
 
-export interface ShopReportsOptions {
-  /** See PAID_LOOKBACK_MS. */
-  paidLookbackMs?: number;
-}
-
 const STATUSES: readonly OrderStatus[] = ["pending", "paid", "fulfilled", "expired", "refunded"];
 
 /** Figures for the admin, read from the order indexes a batch at a time. Reads only. */
 export class ShopReports {
   private readonly keys: RedisKeys;
-  private readonly paidLookbackMs: number;
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
     private readonly store: OrderStore,
-    options: ShopReportsOptions = {},
   ) {
     this.keys = redisKeys(prefix);
-    this.paidLookbackMs = options.paidLookbackMs ?? PAID_LOOKBACK_MS;
   }
 
   async sales(fromMs: number, toMs: number): Promise<SalesReport> {
@@ -85,7 +77,7 @@ export class ShopReports {
     const revenue = new Map<string, RevenueLine>();
     const products = new Map<string, ProductSales>();
 
-    for await (const batch of this.ordersCreated(fromMs - this.paidLookbackMs, toMs)) {
+    for await (const batch of this.ordersCreated(fromMs - PAID_LOOKBACK_MS, toMs)) {
       for (const order of batch) {
         if (order.createdAt >= fromMs) {
           created++;
@@ -257,7 +249,7 @@ function compareCreated(a: { score: number; id: string }, b: { score: number; id
 }
 
 /** What the buyer was charged for this payment: a card's total when Telegram reported one. */
-export function received(payment: Payment): bigint {
+function received(payment: Payment): bigint {
   const total = payment.reference?.total;
   return total !== undefined && /^\d+$/.test(total) ? BigInt(total) : payment.amount;
 }

@@ -10,7 +10,7 @@ import type { BotContext } from "./context.js";
 import { HandledUpdates, type UpdateClaim } from "./handled-updates.js";
 import { isPaymentUpdate, paymentFields, UpdateFeed } from "./update-feed.js";
 
-export const ALLOWED_UPDATES = [
+const ALLOWED_UPDATES = [
   "message",
   "callback_query",
   "pre_checkout_query",

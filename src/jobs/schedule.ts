@@ -41,7 +41,7 @@ export type JobsDeps = {
 );
 
 /** node-cron patterns, with seconds; the daily report's is in UTC. */
-export const JOB_SCHEDULES = {
+const JOB_SCHEDULES = {
   expireOrders: "*/15 * * * * *",
   reconcilePayments: "0 */10 * * * *",
   reconcileStars: "30 */10 * * * *",
@@ -60,7 +60,7 @@ const TASK_NAMES = {
  * waiting at start were handled as updates, soon enough that a payment lost while the bot was
  * down does not wait ten minutes.
  */
-export const STARS_FIRST_RUN_MS = 30_000;
+const STARS_FIRST_RUN_MS = 30_000;
 
 /** How far back each reconcile pass re-reads the wallet. */
 export const RECONCILE_WINDOW_MS = 6 * 60 * 60_000;

@@ -83,7 +83,7 @@ export type WatcherState =
   /** The cursor passed it and nothing was recorded: the reconcile job should recover it. */
   | "missed";
 
-export function watcherState(explained: Explained, record: ShopRecord): WatcherState {
+function watcherState(explained: Explained, record: ShopRecord): WatcherState {
   if (record.appliedTo || record.unmatched) return "recorded";
   if (!incomingOf(explained)) return "ignored";
   const lt = explained.observed.lt;
