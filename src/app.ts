@@ -31,7 +31,7 @@ import { WalletNotices } from "./notices/wallet.js";
 import { WalletChats } from "./notices/wallet-chats.js";
 import { OrderStore } from "./orders/store.js";
 import { followRedis } from "./outage.js";
-import { PaymentsCore } from "./payments/core.js";
+import { PaymentsCore } from "./payments/record.js";
 import { StarsLedger, type StarsReconcileResult } from "./payments/telegram/ledger.js";
 import { TelegramPayments } from "./payments/telegram/service.js";
 import { ToncenterClient } from "./payments/ton/client.js";

@@ -4,7 +4,7 @@ import { shortRef } from "../notices/unmatched.js";
 import type { Order } from "../orders/order.js";
 import { releaseOrder } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
-import type { PaymentsCore } from "../payments/core.js";
+import type { PaymentsCore } from "../payments/record.js";
 import {
   RefundRefused,
   type StarRefunds,

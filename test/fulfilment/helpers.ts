@@ -3,7 +3,7 @@ import type { Deliverer } from "../../src/fulfilment/deliverer.js";
 import { redisKeys } from "../../src/orders/keys.js";
 import type { Order } from "../../src/orders/order.js";
 import { OrderStore } from "../../src/orders/store.js";
-import { PaymentsCore } from "../../src/payments/core.js";
+import { PaymentsCore } from "../../src/payments/record.js";
 import { testRedis } from "../support/redis.js";
 
 const connections: Redis[] = [];

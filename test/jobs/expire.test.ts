@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { expireOrders } from "../../src/jobs/expire.js";
 import { redisKeys } from "../../src/orders/keys.js";
 import { OrderStore } from "../../src/orders/store.js";
-import { PaymentsCore } from "../../src/payments/core.js";
+import { PaymentsCore } from "../../src/payments/record.js";
 import { testRedis } from "../support/redis.js";
 import { tonOrder } from "../support/shop.js";
 

@@ -8,7 +8,7 @@ import { orderRefunded } from "../../orders/events.js";
 import type { Order, Payment } from "../../orders/order.js";
 import { InvalidTransition, refundOrder } from "../../orders/state.js";
 import type { OrderStore } from "../../orders/store.js";
-import type { PaymentsCore, RecordedPayment } from "../core.js";
+import type { PaymentsCore, RecordedPayment } from "../record.js";
 import type { UnmatchedPayments } from "../unmatched.js";
 import { type CheckoutVerdict, checkCheckout, splitTotal } from "./checkout.js";
 import { invoiceFor } from "./invoice.js";

@@ -6,7 +6,7 @@ import { type Logger, silentLogger } from "../../log.js";
 import { type RedisKeys, redisKeys } from "../../orders/keys.js";
 import type { Order } from "../../orders/order.js";
 import { OrderNotFound, type OrderStore } from "../../orders/store.js";
-import type { PaymentsCore } from "../core.js";
+import type { PaymentsCore } from "../record.js";
 import type { UnmatchedPayments, UnmatchedReason } from "../unmatched.js";
 import { type Classified, DUST_NANOTONS, type Incoming, unmatchedReason } from "./classify.js";
 import type { TransactionSource } from "./client.js";

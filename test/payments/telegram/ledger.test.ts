@@ -3,7 +3,7 @@ import type { StarTransaction, TransactionPartnerUser } from "grammy/types";
 import { describe, expect, it } from "vitest";
 import type { Order, Payment } from "../../../src/orders/order.js";
 import { OrderStore } from "../../../src/orders/store.js";
-import { PaymentsCore, type RecordedPayment } from "../../../src/payments/core.js";
+import { PaymentsCore, type RecordedPayment } from "../../../src/payments/record.js";
 import { paidByBuyer } from "../../../src/payments/telegram/ledger.js";
 import { type StarsWorld, starsWorldPerTest } from "../../support/stars-world.js";
 
