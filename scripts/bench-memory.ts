@@ -1,7 +1,7 @@
 /** The memory scenario of `npm run bench`: create and pay N orders, then report this process's RSS. */
 import { Redis } from "ioredis";
 import { OrderStore } from "../src/orders/store.js";
-import { PaymentsCore } from "../src/payments/core.js";
+import { PaymentsCore } from "../src/payments/record.js";
 
 const count = Number(process.argv[2] ?? 100_000);
 const redis = new Redis(process.env.BENCH_REDIS_URL ?? "", { enableAutoPipelining: true });

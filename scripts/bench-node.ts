@@ -8,7 +8,7 @@ import { Address } from "@ton/core";
 import { Redis } from "ioredis";
 import { FulfilmentWorker } from "../src/fulfilment/worker.js";
 import { OrderStore } from "../src/orders/store.js";
-import { PaymentsCore } from "../src/payments/core.js";
+import { PaymentsCore } from "../src/payments/record.js";
 import { ToncenterClient } from "../src/payments/ton/client.js";
 import { PaymentWatcher } from "../src/payments/ton/watcher.js";
 import { UnmatchedPayments } from "../src/payments/unmatched.js";

@@ -14,7 +14,7 @@ import { Redis } from "ioredis";
 import { productData, walletData } from "../src/bot/callback-data.js";
 import type { Order } from "../src/orders/order.js";
 import { OrderStore } from "../src/orders/store.js";
-import { PaymentsCore } from "../src/payments/core.js";
+import { PaymentsCore } from "../src/payments/record.js";
 import { ToncenterClient } from "../src/payments/ton/client.js";
 import { inlineDecoder, threadDecoder } from "../src/payments/ton/decoder.js";
 import { PaymentWatcher } from "../src/payments/ton/watcher.js";

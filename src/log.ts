@@ -3,7 +3,7 @@ import { type Logger, pino } from "pino";
 export type { Logger };
 
 /** Paths pino blanks out wherever they appear in a log object. */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   "token",
   "botToken",
   "apiKey",

@@ -57,7 +57,7 @@ export class Outage {
 }
 
 /**
- * Follows the shop's RedisClient connection. ioredis reconnects by itself and commands wait meanwhile
+ * Follows the shop's Redis connection. ioredis reconnects by itself and commands wait meanwhile
  * (`maxRetriesPerRequest: null`); this only says so, once each way. Listening for "error" also
  * keeps ioredis from printing each failed attempt as an unhandled error.
  */

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "../clock.js";
 import type { RedisClient } from "../redis/client.js";
 import { redisKeys } from "../redis/keys.js";
 
@@ -21,17 +22,17 @@ export interface AuditEntry extends AuditRecord {
 }
 
 export interface AuditLogOptions {
-  /** The clock; tests move it. */
-  now?: () => number;
+  /** When entries are stamped; tests move it. */
+  clock?: Clock;
 }
 
 /** Roughly how many entries the stream keeps; older ones are trimmed. */
 const MAX_ENTRIES = 100_000;
 
-/** Every admin action, append-only, in a RedisClient Stream: who did what to which order, and when. */
+/** Every admin action, append-only, in a Redis Stream: who did what to which order, and when. */
 export class AuditLog {
   readonly key: string;
-  private readonly now: () => number;
+  private readonly clock: Clock;
 
   constructor(
     private readonly redis: RedisClient,
@@ -39,14 +40,14 @@ export class AuditLog {
     options: AuditLogOptions = {},
   ) {
     this.key = redisKeys(prefix).audit;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Appends an entry; returns its stream id. */
   async record(entry: AuditRecord): Promise<string> {
     const fields = [
       "at",
-      String(this.now()),
+      String(this.clock()),
       "adminId",
       String(entry.adminId),
       "action",

@@ -1,8 +1,7 @@
 import { stringify } from "csv-stringify/sync";
 import { currencyDecimals, formatUnits } from "../catalog/units.js";
 import type { Order, Payment } from "../orders/order.js";
-import type { OrderStore } from "../orders/store.js";
-import { ShopReports } from "./reports.js";
+import type { ShopReports } from "./reports.js";
 
 /**
  * The first sixteen columns are the export's contract; the rest were added after them: the
@@ -43,11 +42,10 @@ type Row = Record<(typeof CSV_COLUMNS)[number], string>;
  * prefixed with "'".
  */
 export async function ordersCsv(
-  source: ShopReports | OrderStore,
+  reports: ShopReports,
   fromMs: number,
   toMs: number,
 ): Promise<string> {
-  const reports = source instanceof ShopReports ? source : new ShopReports(source);
   let csv = stringify([], { header: true, columns: [...CSV_COLUMNS] });
   for await (const batch of reports.ordersCreated(fromMs, toMs)) {
     const rows = batch.flatMap(orderRows);

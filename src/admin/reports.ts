@@ -9,7 +9,7 @@ const DAY = 86_400_000;
  * TTL (minutes) or, late, when the money finally lands; a payment more than 31 days after the
  * order was created is not counted in any window (it still shows in the order and the CSV).
  */
-export const PAID_LOOKBACK_MS = 31 * DAY;
+const PAID_LOOKBACK_MS = 31 * DAY;
 
 /** Money received, per way of paying. */
 export interface RevenueLine {
@@ -51,23 +51,11 @@ export interface PendingTotal {
   orders: number;
 }
 
-export interface ShopReportsOptions {
-  /** See PAID_LOOKBACK_MS. */
-  paidLookbackMs?: number;
-}
-
 const STATUSES: readonly OrderStatus[] = ["pending", "paid", "fulfilled", "expired", "refunded"];
 
 /** Figures for the admin, read from the order indexes a batch at a time. Reads only. */
 export class ShopReports {
-  private readonly paidLookbackMs: number;
-
-  constructor(
-    private readonly store: OrderStore,
-    options: ShopReportsOptions = {},
-  ) {
-    this.paidLookbackMs = options.paidLookbackMs ?? PAID_LOOKBACK_MS;
-  }
+  constructor(private readonly store: OrderStore) {}
 
   async sales(fromMs: number, toMs: number): Promise<SalesReport> {
     let created = 0;
@@ -77,7 +65,7 @@ export class ShopReports {
     const revenue = new Map<string, RevenueLine>();
     const products = new Map<string, ProductSales>();
 
-    for await (const batch of this.ordersCreated(fromMs - this.paidLookbackMs, toMs)) {
+    for await (const batch of this.ordersCreated(fromMs - PAID_LOOKBACK_MS, toMs)) {
       for (const order of batch) {
         if (order.createdAt >= fromMs) {
           created++;
@@ -161,6 +149,15 @@ export class ShopReports {
     return [...totals.values()].sort((a, b) => compare(a.currency, b.currency));
   }
 
+  /** The newest payments among the twenty newest orders, newest first. */
+  async recentPayments(limit = 5): Promise<{ order: Order; payment: Payment }[]> {
+    const orders = await this.store.recent(20);
+    return orders
+      .flatMap((order) => order.payments.map((payment) => ({ order, payment })))
+      .sort((a, b) => b.payment.receivedAt - a.payment.receivedAt)
+      .slice(0, limit);
+  }
+
   /** Orders with an exception or held for the admin, newest first. */
   async exceptions(limit = 20): Promise<Order[]> {
     const found: Order[] = [];
@@ -187,7 +184,7 @@ export class ShopReports {
 }
 
 /** What the buyer was charged for this payment: a card's total when Telegram reported one. */
-export function received(payment: Payment): bigint {
+function received(payment: Payment): bigint {
   const total = payment.reference?.total;
   return total !== undefined && /^\d+$/.test(total) ? BigInt(total) : payment.amount;
 }

@@ -11,10 +11,10 @@ const TELL_AGAIN_AFTER_MS = 10_000;
 const REMEMBER_AT_MOST = 1000;
 
 /**
- * While RedisClient is away, a buyer's message, button or checkout is answered at once with "busy,
- * try again in a minute" instead of waiting on RedisClient in silence. It reads nothing from RedisClient:
+ * While Redis is away, a buyer's message, button or checkout is answered at once with "busy,
+ * try again in a minute" instead of waiting on Redis in silence. It reads nothing from Redis:
  * the connection's own status says whether it is there. Payment updates pass on, to wait for
- * RedisClient and fail until they are recorded, so Telegram delivers them again.
+ * Redis and fail until they are recorded, so Telegram delivers them again.
  */
 export function busyWhileRedisAway(
   redis: RedisClient,

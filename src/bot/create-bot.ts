@@ -1,14 +1,13 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { limit } from "@grammyjs/ratelimiter";
 import { sequentialize } from "@grammyjs/runner";
-import { RedisAdapter } from "@grammyjs/storage-redis";
 import { Bot, type Composer, GrammyError, HttpError, session } from "grammy";
-import type { Redis } from "ioredis";
 import { redisKeys } from "../redis/keys.js";
-import type { AdminServices } from "./admin/services.js";
+import { telegramUnreachable } from "./api/errors.js";
+import { carryOnPastExpiredQueries } from "./api/expired-queries.js";
+import { followTelegram } from "./api/outage.js";
 import { busyWhileRedisAway } from "./busy.js";
 import type { BotContext, SessionData } from "./context.js";
-import { carryOnPastExpiredQueries } from "./expired-queries.js";
 import { adminFeature } from "./features/admin.js";
 import { infoFeature } from "./features/info.js";
 import { ordersFeature } from "./features/orders.js";
@@ -17,9 +16,7 @@ import { payTonFeature } from "./features/pay-ton.js";
 import { shopFeature } from "./features/shop.js";
 import { walletFeature } from "./features/wallet.js";
 import { createI18n, negotiateLocale } from "./i18n.js";
-import type { ShopServices } from "./services.js";
-import { followTelegram } from "./telegram-outage.js";
-import { telegramUnreachable } from "./unreachable.js";
+import type { AdminServices, ShopServices } from "./services.js";
 import { isPaymentUpdate } from "./update-feed.js";
 
 /**
@@ -49,12 +46,10 @@ export interface BotOptions {
   apiRoot: string;
   /** Telegram's test environment. */
   testEnv: boolean;
-  /** Updates a user may send per window before being asked to slow down. */
-  userRateLimit?: number;
 }
 
 /** The buyer-facing bot: grammY, one Composer per feature, sessions in Redis for UI state only. */
-export function createBot(options: BotOptions, services: ShopServices, admin?: AdminServices) {
+export function createBot(options: BotOptions, services: ShopServices, admin: AdminServices) {
   const bot = new Bot<BotContext>(options.token, {
     client: {
       apiRoot: options.apiRoot,
@@ -85,7 +80,7 @@ export function createBot(options: BotOptions, services: ShopServices, admin?: A
   bot.use(
     limit<BotContext, typeof services.redis>({
       timeFrame: RATE_WINDOW_MS,
-      limit: options.userRateLimit ?? RATE_LIMIT,
+      limit: RATE_LIMIT,
       storageClient: services.redis,
       // Payment updates are never dropped: Telegram cancels a payment the bot does not answer.
       keyGenerator: (ctx) =>
@@ -114,13 +109,8 @@ export function createBot(options: BotOptions, services: ShopServices, admin?: A
   bot.use(
     session<SessionData, BotContext>({
       initial: () => ({}),
-      storage: new RedisAdapter<SessionData>({
-        // The adapter only GETs, SETs and DELs one key at a time, which a Cluster serves alike.
-        instance: services.redis as Redis,
-        ttl: 30 * 86_400,
-      }),
-      getSessionKey: (ctx) =>
-        ctx.from ? redisKeys(services.prefix).session(ctx.from.id) : undefined,
+      storage: services.sessions.storage,
+      getSessionKey: (ctx) => (ctx.from ? services.sessions.key(ctx.from.id) : undefined),
     }),
   );
   bot.use(i18n);
@@ -132,7 +122,7 @@ export function createBot(options: BotOptions, services: ShopServices, admin?: A
   bot.use(walletFeature(services));
   bot.use(payTelegramFeature(services));
   bot.use(ordersFeature(services));
-  if (admin) bot.use(adminFeature(admin));
+  bot.use(adminFeature(admin));
 
   // A command nobody handles — including /admin from someone who is not an admin. In a group,
   // /cmd@other_bot is another bot's to answer.

@@ -1,9 +1,10 @@
 import { hostname } from "node:os";
 import type { Logger } from "../log.js";
+import { type EventEntry, parseOrderEvent } from "../orders/events.js";
 import type { RedisClient } from "../redis/client.js";
 import { allPartitions, redisKeys } from "../redis/keys.js";
-import { fieldOf, type StreamEntry, StreamGroup } from "../redis/stream.js";
-import { telegramUnreachable } from "./unreachable.js";
+import { type StreamEntry, StreamGroup } from "../redis/stream.js";
+import { telegramUnreachable } from "./api/errors.js";
 
 /** Small batches, and a long idle time before another process takes events over, so a slow
  * batch (Telegram's per-chat limits) is finished by its reader rather than told twice. */
@@ -28,14 +29,8 @@ interface Retry {
   dueAt: number;
 }
 
-/** One entry of the events stream: an order's event, or an unmatched payment's. */
-export interface StreamEvent {
-  id: string;
-  orderId?: string;
-  paymentKey?: string;
-  type: string;
-  detail: Record<string, string | number | boolean>;
-}
+/** One entry of the events stream, with its stream id. */
+export type StreamEvent = EventEntry & { id: string };
 
 export interface EventConsumerOptions {
   redis: RedisClient;
@@ -159,14 +154,21 @@ export class EventConsumer {
   private async process(entry: StreamEntry): Promise<void> {
     const { group, log } = this.options;
     const { id } = entry;
-    let event: StreamEvent | undefined;
+    const parsed = parseOrderEvent(entry.fields ?? []);
+    if (!parsed.ok) {
+      // Nothing will make it read: skipped, so the events behind it are not held up.
+      log.warn({ eventId: id, group, problem: parsed.problem }, "event does not read; skipped");
+      await this.events.ack(entry);
+      this.retries.delete(id);
+      return;
+    }
+    const event: StreamEvent = { ...parsed.entry, id };
     try {
-      event = parse(id, entry.fields ?? []);
       await this.options.handle(event);
       await this.events.ack(entry);
       this.retries.delete(id);
     } catch (error) {
-      const where = { eventId: id, type: event?.type, orderId: event?.orderId, group };
+      const where = { eventId: id, type: event.type, orderId: event.orderId, group };
       const away = telegramUnreachable(error);
       const previous = this.retries.get(id);
       const failures = (previous?.failures ?? 0) + 1;
@@ -193,19 +195,4 @@ function compareIds(a: string, b: string): number {
   const [am = 0n, as = 0n] = a.split("-").map(BigInt);
   const [bm = 0n, bs = 0n] = b.split("-").map(BigInt);
   return am !== bm ? (am < bm ? -1 : 1) : as < bs ? -1 : as > bs ? 1 : 0;
-}
-
-function parse(id: string, fields: string[]): StreamEvent {
-  const value = (name: string) => fieldOf(fields, name);
-  const event = JSON.parse(value("event") ?? "{}") as {
-    type?: string;
-    detail?: StreamEvent["detail"];
-  };
-  return {
-    id,
-    orderId: value("orderId"),
-    paymentKey: value("paymentKey"),
-    type: event.type ?? "unknown",
-    detail: event.detail ?? {},
-  };
 }

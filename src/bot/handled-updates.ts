@@ -9,7 +9,7 @@ const HANDLED = "handled";
 /**
  * What `claim` found: the update is this caller's to handle (with the token that gives it back),
  * was handled already, is being handled by another request right now, or cannot be told because
- * RedisClient is not connected.
+ * Redis is not connected.
  */
 export type UpdateClaim =
   | { kind: "claimed"; token: string }
@@ -18,7 +18,7 @@ export type UpdateClaim =
   | { kind: "unchecked" };
 
 /**
- * Which webhook updates the shop has taken, shared by every process on the RedisClient: an update is
+ * Which webhook updates the shop has taken, shared by every process on the Redis: an update is
  * claimed before it is handled and marked handled after, so a second delivery of one update_id —
  * Telegram trying again after an answer it did not get, or a load balancer's retry — never runs
  * the bot twice. One key per update, kept a day.
@@ -32,7 +32,7 @@ export class HandledUpdates {
   ) {}
 
   async claim(updateId: number): Promise<UpdateClaim> {
-    // Not queued behind a RedisClient that is away: the bot itself decides what to tell the buyer.
+    // Not queued behind a Redis that is away: the bot itself decides what to tell the buyer.
     if (this.redis.status !== "ready") return { kind: "unchecked" };
     const token = await acquireLock(this.redis, this.key(updateId), this.claimMs);
     if (token !== undefined) return { kind: "claimed", token };

@@ -5,12 +5,12 @@ import { type Bot, BotError } from "grammy";
 import type { Update } from "grammy/types";
 import type { Logger } from "../log.js";
 import type { RedisClient } from "../redis/client.js";
+import { whenTelegramAnswers } from "./api/outage.js";
 import type { BotContext } from "./context.js";
 import { HandledUpdates, type UpdateClaim } from "./handled-updates.js";
-import { whenTelegramAnswers } from "./telegram-outage.js";
 import { isPaymentUpdate, paymentFields, UpdateFeed } from "./update-feed.js";
 
-export const ALLOWED_UPDATES = [
+const ALLOWED_UPDATES = [
   "message",
   "callback_query",
   "pre_checkout_query",
@@ -48,7 +48,7 @@ export async function startPolling(
   runner.start();
   runner.task()?.catch((error: unknown) => log.fatal({ err: error }, "long polling stopped"));
   return async () => {
-    // Handlers stuck on an unreachable RedisClient are not waited for: what they hold stays with Telegram.
+    // Handlers stuck on an unreachable Redis are not waited for: what they hold stays with Telegram.
     await within(STOP_RUNNER_MS, runner.stop());
     await feed.settled(STOP_PAYMENTS_MS);
     await feed.confirm(STOP_CONFIRM_MS).catch((error: unknown) => {
@@ -126,7 +126,7 @@ type Outcome = "handled" | "failed" | "repeat" | "in-hand";
  * - An update runs once, whatever Telegram repeats: a repeat of one handled is answered 200, and
  *   one that arrives while the first delivery is still being handled 503, so Telegram asks again
  *   — if the process handling it dies, its claim lapses after CLAIM_MS and a later try runs it.
- *   With RedisClient away there is no telling: the update runs, and payments stay idempotent.
+ *   With Redis away there is no telling: the update runs, and payments stay idempotent.
  * - A failure goes to the bot's error handler, as in polling. An update that carries no money is
  *   then done with (200): Telegram would only send it again to fail again. A payment update is
  *   answered 2xx only once recorded: a failure, or no result within WEBHOOK_ANSWER_MS, is
@@ -162,7 +162,7 @@ export async function startWebhook(bot: Bot<BotContext>, options: WebhookOptions
     try {
       claim = await updates.claim(updateId);
     } catch (error) {
-      // RedisClient refuses writes: the update is still handled, only a repeat would run again.
+      // Redis refuses writes: the update is still handled, only a repeat would run again.
       log.warn(
         { err: error, updateId },
         "update not claimed; handling it without the repeat check",

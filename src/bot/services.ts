@@ -1,12 +1,20 @@
 import type { Address } from "@ton/core";
-import type { Catalog, PaymentMethod, Product } from "../catalog/catalog.js";
+import type { AdminActions } from "../admin/actions.js";
+import type { ShopHealth } from "../admin/health.js";
+import type { ShopReports } from "../admin/reports.js";
+import type { Catalog, PaymentMethod } from "../catalog/catalog.js";
+import type { Clock } from "../clock.js";
 import type { StockPool } from "../fulfilment/stock.js";
 import type { Logger } from "../log.js";
+import type { PaymentMessages } from "../notices/payment-messages.js";
+import type { WalletChats } from "../notices/wallet-chats.js";
 import type { OrderStore } from "../orders/store.js";
 import type { TelegramPayments } from "../payments/telegram/service.js";
+import type { ToncenterClient } from "../payments/ton/client.js";
 import type { TonConnectCheckout } from "../payments/tonconnect/checkout.js";
+import type { UnmatchedPayments } from "../payments/unmatched.js";
 import type { RedisClient } from "../redis/client.js";
-import { redisKeys } from "../redis/keys.js";
+import type { Sessions } from "./sessions.js";
 
 /** What the bot's features need from the rest of the shop. */
 export interface ShopServices {
@@ -16,13 +24,19 @@ export interface ShopServices {
   stock: StockPool;
   redis: RedisClient;
   prefix: string;
+  /** Sessions in Redis: UI state only, and the language each person picked. */
+  sessions: Sessions;
+  /** The messages that asked a buyer to pay, for the notices to reply to. */
+  paymentMessages: PaymentMessages;
+  /** Where each buyer used /wallet, so their wallet's doings are told there. */
+  walletChats: WalletChats;
   merchantAddress: Address;
   testnet: boolean;
   orderTtlMs: number;
   /** Methods the bot can take payment in; a product shows only these. */
   payMethods: readonly PaymentMethod[];
-  /** Stars and card payments; absent when the bot takes TON only. */
-  telegramPayments?: TelegramPayments;
+  /** Stars and card payments: invoices, pre-checkout, successful and refunded payments. */
+  telegramPayments: TelegramPayments;
   /** Paying from a wallet connected with TON Connect; absent without TONCONNECT_MANIFEST_URL. */
   wallets?: TonConnectCheckout;
   /** PAYMENT_PROVIDER_TOKEN, for card invoices. */
@@ -30,18 +44,21 @@ export interface ShopServices {
   log: Logger;
 }
 
-/** How many a buyer can still get: the pool's size for stock products, otherwise unlimited. */
-export async function availableOf(services: ShopServices, product: Product): Promise<number> {
-  const { delivery } = product;
-  return delivery.type === "stock" ? services.stock.available(delivery.pool) : Infinity;
-}
-
-/** Where the bot remembers which message told a buyer how to pay, to reply to it later. */
-export function paymentMessageKey(prefix: string, orderId: string): string {
-  return redisKeys(prefix).paymentMessage(orderId);
-}
-
-/** Where the bot remembers the QR code message of a TON order, to redraw it for what is owed. */
-export function paymentQrKey(prefix: string, orderId: string): string {
-  return redisKeys(prefix).paymentQr(orderId);
+/** What the merchant's side of the bot needs. */
+export interface AdminServices {
+  adminIds: readonly number[];
+  /** The admins' group (ADMIN_CHAT_ID), where /admin works as in a private chat; else none. */
+  adminChatId?: number;
+  catalog: Catalog;
+  unmatched: UnmatchedPayments;
+  reports: ShopReports;
+  /** Attach, release, resolve, refund, export: each written to the audit log. */
+  actions: AdminActions;
+  /** What the watcher and the fulfilment worker say about themselves. */
+  health(): Promise<ShopHealth>;
+  toncenter: ToncenterClient;
+  merchantAddress: Address;
+  testnet: boolean;
+  clock: Clock;
+  log: Logger;
 }

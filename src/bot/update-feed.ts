@@ -2,7 +2,7 @@ import type { UpdateSupplier } from "@grammyjs/runner";
 import { type Api, GrammyError } from "grammy";
 import type { Update } from "grammy/types";
 import type { Logger } from "../log.js";
-import { telegramUnreachable } from "./unreachable.js";
+import { telegramUnreachable } from "./api/errors.js";
 
 /** An update that carries money: Telegram must keep it until the shop has recorded it. */
 export function isPaymentUpdate(update: Update): boolean {
@@ -17,14 +17,15 @@ export function paymentFields(update: Update | undefined): { orderId?: string; c
   return { orderId: payment.invoice_payload, chargeId: payment.telegram_payment_charge_id };
 }
 
+/** Long-poll timeout while nothing is held. */
+const POLL_TIMEOUT_SECONDS = 30;
+/** While a payment update is held, how often newer updates are fetched past it. */
+const HELD_POLL_MS = 1000;
+
 export interface UpdateFeedOptions {
   /** Passed on every getUpdates call. */
   allowedUpdates: ReadonlyArray<Exclude<keyof Update, "update_id">>;
   log: Logger;
-  /** Long-poll timeout in seconds while nothing is held. */
-  pollTimeoutSeconds?: number;
-  /** While a payment update is held, how often newer updates are fetched past it. */
-  heldPollMs?: number;
   /** Wait before handling a failed payment update again, after its n-th failure. */
   retryDelayMs?: (failures: number) => number;
 }
@@ -70,14 +71,12 @@ export class UpdateFeed implements UpdateSupplier<Update> {
   private waiters: (() => void)[] = [];
   /** The offset last reported as holding up a full batch, so it is said once. */
   private saturatedAt: number | undefined;
-  private readonly heldPollMs: number;
   private readonly retryDelay: (failures: number) => number;
 
   constructor(
     private readonly api: Api,
     private readonly options: UpdateFeedOptions,
   ) {
-    this.heldPollMs = options.heldPollMs ?? 1000;
     this.retryDelay = options.retryDelayMs ?? defaultRetryDelay;
   }
 
@@ -103,12 +102,7 @@ export class UpdateFeed implements UpdateSupplier<Update> {
       const offset = this.offset;
       const limit = Math.max(1, Math.min(batchSize, BATCH_LIMIT));
       const holding = this.held.size > 0;
-      const updates = await this.fetch(
-        offset,
-        limit,
-        holding ? 0 : (this.options.pollTimeoutSeconds ?? 30),
-        signal,
-      );
+      const updates = await this.fetch(offset, limit, holding ? 0 : POLL_TIMEOUT_SECONDS, signal);
       for (const id of this.delivered) if (id < offset) this.delivered.delete(id);
       const fresh = this.takeDue();
       for (const update of updates) {
@@ -201,7 +195,7 @@ export class UpdateFeed implements UpdateSupplier<Update> {
 
   /** Waits while updates are held: until one settles, a retry is due, or the poll interval. */
   private async pause(signal: Signal): Promise<void> {
-    let ms = this.heldPollMs;
+    let ms = HELD_POLL_MS;
     for (const held of this.held.values()) {
       if (!held.running) ms = Math.min(ms, held.retryAt - Date.now());
     }

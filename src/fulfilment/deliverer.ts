@@ -1,4 +1,5 @@
 import type { ChainableCommander } from "ioredis";
+import { deliveryFailed, encodeEvent } from "../orders/events.js";
 import type { Order } from "../orders/order.js";
 
 /**
@@ -59,7 +60,6 @@ export function addDeliveryFailed(
   failure: { orderId: string; deliverer: string; error: string },
 ): ChainableCommander {
   const { orderId, deliverer, error } = failure;
-  const event = { type: "order.delivery_failed", detail: { deliverer, error } };
   return multi.xadd(
     events,
     "MAXLEN",
@@ -69,6 +69,6 @@ export function addDeliveryFailed(
     "orderId",
     orderId,
     "event",
-    JSON.stringify(event),
+    encodeEvent(deliveryFailed(deliverer, error)),
   );
 }

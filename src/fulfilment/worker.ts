@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Clock } from "../clock.js";
 import { type Logger, silentLogger } from "../log.js";
+import { orderFulfilled } from "../orders/events.js";
 import type { Order } from "../orders/order.js";
 import { fulfilOrder } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
@@ -259,7 +260,7 @@ export class FulfilmentWorker {
         // Refunded while we delivered: leave it refunded.
         if (current.status !== "paid") return undefined;
         const next = fulfilOrder(current, this.now());
-        return next && { order: next, effects: { event: { type: "order.fulfilled" } } };
+        return next && { order: next, effects: { event: orderFulfilled() } };
       });
       await this.jobs.ack(job);
       this.log.info(

@@ -1,8 +1,7 @@
-import { currencyDecimals, formatUnits } from "../catalog/units.js";
 import type { Logger } from "../log.js";
-import type { Order } from "../orders/order.js";
+import { orderExpired } from "../orders/events.js";
 import { expireOrder } from "../orders/state.js";
-import type { OrderEvent, OrderStore } from "../orders/store.js";
+import type { OrderStore } from "../orders/store.js";
 
 /**
  * Moves pending orders past their expiry time to `expired`, announcing each on the events stream
@@ -19,7 +18,7 @@ export async function expireOrders(store: OrderStore, log?: Logger): Promise<num
     for (const orderId of due) {
       const { changed } = await store.update(orderId, (order) => {
         const next = expireOrder(order, now);
-        return next && { order: next, effects: { event: expiredEvent(next) } };
+        return next && { order: next, effects: { event: orderExpired(next) } };
       });
       if (changed) {
         expired++;
@@ -30,18 +29,4 @@ export async function expireOrders(store: OrderStore, log?: Logger): Promise<num
     // Everything due was taken by another process (or paid meanwhile): nothing more to do.
     if (movedThisBatch === 0) return expired;
   }
-}
-
-/** "order.expired"; for an order paid in part, with the sum received and the price. */
-function expiredEvent(order: Order): OrderEvent {
-  if (order.paid === 0n) return { type: "order.expired" };
-  const decimals = currencyDecimals(order.currency);
-  return {
-    type: "order.expired",
-    detail: {
-      paid: formatUnits(order.paid, decimals),
-      amount: formatUnits(order.amount, decimals),
-      currency: order.currency,
-    },
-  };
 }

@@ -1,11 +1,12 @@
+import { type Clock, systemClock } from "../clock.js";
 import { type Logger, silentLogger } from "../log.js";
 import type { PaymentWatcher, ReconcileResult } from "../payments/ton/watcher.js";
 
 export interface ReconcileOptions {
   /** How far back to re-read the wallet, by transaction time. */
   windowMs: number;
-  /** The clock the window is measured from; the store's clock in the app. */
-  now?: () => number;
+  /** The clock the window is measured from; the shop's clock in the app. */
+  clock?: Clock;
   log?: Logger;
 }
 
@@ -24,7 +25,7 @@ export async function reconcilePayments(
 ): Promise<ReconcileResult | undefined> {
   if (running.has(watcher)) return undefined;
   const log = options.log ?? silentLogger;
-  const sinceMs = (options.now ?? Date.now)() - options.windowMs;
+  const sinceMs = (options.clock ?? systemClock)() - options.windowMs;
   const pass = watcher.reconcile(sinceMs);
   running.set(watcher, pass);
   try {

@@ -11,7 +11,7 @@ import { reconcilePayments } from "./reconcile.js";
 import { reconcileStars } from "./stars-ledger.js";
 
 /**
- * What the jobs need. RedisClient and its prefix make every job run in one process per tick; the
+ * What the jobs need. Redis and its prefix make every job run in one process per tick; the
  * reconcile pass and the daily report are only scheduled with them, since two processes must
  * never both send the report.
  */
@@ -42,7 +42,7 @@ export type JobsDeps = {
 );
 
 /** node-cron patterns, with seconds; the daily report's is in UTC. */
-export const JOB_SCHEDULES = {
+const JOB_SCHEDULES = {
   expireOrders: "*/15 * * * * *",
   reconcilePayments: "0 */10 * * * *",
   reconcileStars: "30 */10 * * * *",
@@ -61,7 +61,7 @@ const TASK_NAMES = {
  * waiting at start were handled as updates, soon enough that a payment lost while the bot was
  * down does not wait ten minutes.
  */
-export const STARS_FIRST_RUN_MS = 30_000;
+const STARS_FIRST_RUN_MS = 30_000;
 
 /** How far back each reconcile pass re-reads the wallet. */
 export const RECONCILE_WINDOW_MS = 6 * 60 * 60_000;
@@ -80,7 +80,7 @@ export interface Jobs {
   dailyReport(): Promise<boolean>;
 }
 
-/** The periodic jobs, guarded so that processes sharing RedisClient and a prefix run each one once. */
+/** The periodic jobs, guarded so that processes sharing Redis and a prefix run each one once. */
 export function createJobs(deps: JobsDeps): Jobs {
   const { store, log } = deps;
   return {
@@ -109,7 +109,7 @@ export function createJobs(deps: JobsDeps): Jobs {
         async () => {
           const result = await reconcilePayments(watcher, {
             windowMs: RECONCILE_WINDOW_MS,
-            now: store.now,
+            clock: store.now,
             log,
           });
           reconciled = result !== undefined;

@@ -22,7 +22,7 @@ export const DEFAULT_TONCENTER_ENDPOINT: Record<TonNetwork, string> = {
   testnet: "https://testnet.toncenter.com/api/v2/jsonRPC",
 };
 
-export function networkOfZeroState(rootHash: string): ChainNetwork {
+function networkOfZeroState(rootHash: string): ChainNetwork {
   if (rootHash === ZERO_STATE_ROOT_HASH.mainnet) return "mainnet";
   if (rootHash === ZERO_STATE_ROOT_HASH.testnet) return "testnet";
   return "private";

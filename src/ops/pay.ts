@@ -20,7 +20,7 @@ export class PayerNotFunded extends Error {
 }
 
 /** Kept in the paying wallet for the transfer's fees, and the deployment on a first transfer. */
-export const FEE_RESERVE = 20_000_000n;
+const FEE_RESERVE = 20_000_000n;
 
 export type PayArgs = { ok: true; comment: string; amount: bigint } | { ok: false; error: string };
 
@@ -62,6 +62,9 @@ export async function refuseUnlessTestnet(
   }
 }
 
+/** How long to wait for the wallet's seqno to move. */
+const CONFIRM_WITHIN_MS = 60_000;
+
 export interface PaymentOptions {
   /** A TonClient at the configured toncenter endpoint. */
   client: TonClient;
@@ -71,8 +74,6 @@ export interface PaymentOptions {
   /** Nanotons, delivered exactly: fees are paid on top. */
   amount: bigint;
   comment: string;
-  /** How long to wait for the wallet's seqno to move; 0 looks once and returns. */
-  confirmTimeoutMs?: number;
   pollIntervalMs?: number;
 }
 
@@ -118,7 +119,7 @@ export async function sendPayment(options: PaymentOptions): Promise<PaymentSent>
   const confirmed = await waitForSeqno(
     () => wallet.getSeqno(),
     seqno,
-    options.confirmTimeoutMs ?? 60_000,
+    CONFIRM_WITHIN_MS,
     options.pollIntervalMs ?? 3_000,
   );
   return { from: payer.wallet.address, walletLabel: payer.label, seqno, confirmed };

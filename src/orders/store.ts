@@ -3,6 +3,7 @@ import type { RedisClient } from "../redis/client.js";
 import { allPartitions, partitionOf, type RedisKeys, redisKeys } from "../redis/keys.js";
 import { claimPayment, commitOrder, createOrder } from "../redis/scripts.js";
 import { newComment, normalizeComment, randomCode } from "./comment.js";
+import { encodeEvent, type OrderEvent, orderCreated } from "./events.js";
 import { deserializeOrder, type Order, serializeOrder } from "./order.js";
 
 export class OrderNotFound extends Error {
@@ -20,25 +21,6 @@ export interface CommitEffects {
   fulfil?: boolean;
   /** Appends an event for notifications (payment seen, paid, expired…). */
   event?: OrderEvent;
-}
-
-export type OrderEventType =
-  | "order.created"
-  | "order.payment_received"
-  | "order.underpaid"
-  | "order.paid"
-  | "order.held"
-  | "order.fulfilled"
-  | "order.expired"
-  | "order.refunded"
-  | "order.mismatch"
-  /** A deliverer gave up on a paid order; the job is in the dead stream for the admin. */
-  | "order.delivery_failed";
-
-export interface OrderEvent {
-  type: OrderEventType;
-  /** Free-form detail, amounts as decimal strings. */
-  detail?: Record<string, string | number | boolean>;
 }
 
 export type CommitResult = "ok" | "conflict" | "duplicate";
@@ -106,7 +88,6 @@ export class OrderStore {
         if (taken !== "OK") continue;
       }
       await this.redis.zadd(this.keys.userOrders(order.userId), order.createdAt, order.id);
-      const event: OrderEvent = { type: "order.created" };
       const p = partitionOf(order.id);
       const result = await createOrder.run(
         this.redis,
@@ -122,7 +103,7 @@ export class OrderStore {
           serializeOrder(order),
           order.expiresAt,
           order.createdAt,
-          JSON.stringify(event),
+          encodeEvent(orderCreated()),
         ],
       );
       if (result === "ok") return order;
@@ -303,7 +284,7 @@ export class OrderStore {
         prev.id,
         next.status,
         effects.fulfil ? "1" : "0",
-        effects.event ? JSON.stringify(effects.event) : "",
+        effects.event ? encodeEvent(effects.event) : "",
         next.expiresAt,
       ],
     );

@@ -1,4 +1,5 @@
 import type { PaymentMethod } from "../catalog/catalog.js";
+import { encodeEvent, paymentUnmatched } from "../orders/events.js";
 import type { RedisClient } from "../redis/client.js";
 import { allPartitions, partitionOf, type RedisKeys, redisKeys } from "../redis/keys.js";
 import { recordUnmatched } from "../redis/scripts.js";
@@ -45,11 +46,7 @@ export class UnmatchedPayments {
   /** Records the payment; false when this payment key was recorded before. */
   async record(payment: UnmatchedPayment): Promise<boolean> {
     const json = JSON.stringify({ ...payment, amount: payment.amount.toString() });
-    const detail = {
-      reason: payment.reason,
-      ...(payment.recovered ? { recovered: payment.recovered } : {}),
-    };
-    const event = JSON.stringify({ type: "payment.unmatched", detail });
+    const event = encodeEvent(paymentUnmatched(payment.reason, payment.recovered));
     const p = partitionOf(payment.key);
     const added = await recordUnmatched.run(
       this.redis,

@@ -88,8 +88,8 @@ export function redisKeys(prefix: string) {
     checkoutHold: (orderId: string) => `${prefix}checkout-hold:${orderId}`,
     /** The TON Connect SDK's storage for one buyer (a key prefix). */
     tonconnectStorage: (userId: number) => `${prefix}tonconnect:${userId}:`,
-    /** Which buyer a wallet notice is for. */
-    tonconnectBuyer: (userId: number) => `${prefix}tonconnect:buyer:${userId}`,
+    /** Where, and in which language, to tell a buyer what their connected wallet did. */
+    walletChat: (userId: number) => `${prefix}tonconnect:buyer:${userId}`,
     /** The order a buyer asked their wallet to pay, the request sent, and its lock. */
     tonconnectIntent: (userId: number) => `${prefix}tonconnect:intent:${userId}`,
     tonconnectSent: (orderId: string) => `${prefix}tonconnect:sent:${orderId}`,

@@ -231,6 +231,48 @@ export class StreamGroup {
   }
 }
 
+/** Where a consumer group stands over a partitioned stream. */
+export interface GroupBacklog {
+  /** Entries not yet handed out, plus those handed out and not acknowledged. */
+  depth: number;
+  /** When the oldest entry handed out and not acknowledged was added. */
+  oldestInHandAt?: number;
+}
+
+export async function groupBacklog(
+  redis: RedisClient,
+  streams: readonly string[],
+  group: string,
+): Promise<GroupBacklog> {
+  const partitions = await Promise.all(
+    streams.map((stream) =>
+      Promise.all([
+        redis.xinfo("GROUPS", stream).catch(() => []) as Promise<unknown[]>,
+        redis.xpending(stream, group).catch(() => null) as Promise<
+          [number, string | null, string | null, unknown] | null
+        >,
+      ]),
+    ),
+  );
+  let depth = 0;
+  let oldestInHandAt: number | undefined;
+  for (const [groups, pending] of partitions) {
+    for (const info of groups) {
+      const fields = info as (string | number | null)[];
+      if (fields[fields.indexOf("name") + 1] !== group) continue;
+      const at = fields.indexOf("lag");
+      if (at >= 0) depth += Number(fields[at + 1] ?? 0);
+    }
+    depth += Number(pending?.[0] ?? 0);
+    const oldestId = pending?.[1];
+    const at = oldestId ? Number(oldestId.split("-")[0]) : undefined;
+    if (at !== undefined && (oldestInHandAt === undefined || at < oldestInHandAt)) {
+      oldestInHandAt = at;
+    }
+  }
+  return { depth, oldestInHandAt };
+}
+
 /** The value of `name` among a stream entry's fields. */
 export function fieldOf(fields: readonly string[] | null, name: string): string | undefined {
   if (!fields) return undefined;

@@ -9,7 +9,7 @@ describe("AuditLog", () => {
   it("reads back what admins did, newest first, with when they did it", async () => {
     const p = `${prefix}log:`;
     let now = 1_700_000_000_000;
-    const audit = new AuditLog(redis, p, { now: () => now });
+    const audit = new AuditLog(redis, p, { clock: () => now });
     await audit.record({ adminId: 7, action: "export", detail: { from: 1, to: 2 } });
     now += 1000;
     await audit.record({ adminId: 7, action: "refund", orderId: "ord_a" });

@@ -168,7 +168,7 @@ describe("ordersCsv and what a buyer typed", () => {
         },
       });
     }
-    const rows = rowsOf(await ordersCsv(shop.store, W0, W1));
+    const rows = rowsOf(await ordersCsv(new ShopReports(shop.store), W0, W1));
     expect(rows.map((r) => r.buyer_name)).toEqual([
       ...starts.map((c) => `'${c}1+1`),
       "Anne-Marie",
@@ -186,14 +186,14 @@ describe("ordersCsv and what a buyer typed", () => {
   });
 });
 
-describe("ordersCsv from the store", () => {
+describe("ordersCsv of exact amounts", () => {
   it("keeps amounts beyond a double's precision exact, and marks held orders", async () => {
     const p = `${prefix}exact:`;
     const shop = clockedShop(redis, p);
     const big = await shop.create(W0, { amount: 123_456_789_123_456_789n, ttlMs: 60_000 });
     // Late under the hold policy: paid, held.
     await shop.pay(big, 123_456_789_123_456_789n, W0 + HOUR, {}, shop.holding);
-    const csv = await ordersCsv(shop.store, W0, W1);
+    const csv = await ordersCsv(new ShopReports(shop.store), W0, W1);
     const [row] = rowsOf(csv);
     expect(row).toMatchObject({
       order_id: big.id,
@@ -205,7 +205,11 @@ describe("ordersCsv from the store", () => {
   });
 
   it("writes only the header for an empty window", async () => {
-    const csv = await ordersCsv(clockedShop(redis, `${prefix}empty:`).store, W0, W1);
+    const csv = await ordersCsv(
+      new ShopReports(clockedShop(redis, `${prefix}empty:`).store),
+      W0,
+      W1,
+    );
     expect(parseCsv(csv)).toEqual([[...CSV_COLUMNS]]);
   });
 });

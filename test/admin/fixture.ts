@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import type { Order, Payment } from "../../src/orders/order.js";
 import { expireOrder, fulfilOrder, refundOrder } from "../../src/orders/state.js";
 import { type NewOrder, OrderStore } from "../../src/orders/store.js";
-import { PaymentsCore } from "../../src/payments/core.js";
+import { PaymentsCore } from "../../src/payments/record.js";
 import { TON, tonOrder } from "../support/shop.js";
 
 export const HOUR = 3_600_000;

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { EventConsumer, type EventConsumerOptions } from "../../src/bot/event-consumer.js";
 import { silentLogger } from "../../src/log.js";
 import { partitionOf, redisKeys } from "../../src/redis/keys.js";
+import { capturedLog } from "../support/log.js";
 import { pendingEntries } from "../support/partitions.js";
 import { testRedis } from "../support/redis.js";
 
@@ -55,9 +56,11 @@ async function consumer(failures: number, options: Partial<EventConsumerOptions>
       "orderId",
       orderId,
       "event",
-      '{"type":"order.paid"}',
+      '{"type":"order.fulfilled"}',
     );
-  return { events, handled, tries, pending, publish };
+  const publishRaw = (...fields: string[]) =>
+    redis.xadd(keys.events(partitionOf("raw")), "*", ...fields);
+  return { events, handled, tries, pending, publish, publishRaw };
 }
 
 describe("EventConsumer", () => {
@@ -87,5 +90,20 @@ describe("EventConsumer", () => {
     await waitUntil(() => handled.length === 2, "both events to be handled");
     expect(handled).toEqual(["order-1", "order-2"]);
     await waitUntil(async () => (await pending()) === 0, "both events to be acknowledged");
+  });
+
+  it("skips an entry that does not read with one warn line, and handles the ones behind it", async () => {
+    const { log, records } = capturedLog();
+    const { handled, pending, publish, publishRaw } = await consumer(0, { log });
+
+    await publishRaw("orderId", "order-0", "event", '{"type":"order.paid","detail":{}}');
+    await publish("order-1");
+
+    await waitUntil(() => handled.length === 1, "the event behind it to be handled");
+    expect(handled).toEqual(["order-1"]);
+    await waitUntil(async () => (await pending()) === 0, "both entries to be acknowledged");
+    expect(records().filter((r) => r.level === 40)).toEqual([
+      expect.objectContaining({ msg: "event does not read; skipped", group: "notices" }),
+    ]);
   });
 });

@@ -3,13 +3,14 @@ import { FluentBundle, FluentResource } from "@fluent/bundle";
 import { describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/bot/commands.js";
 import { createI18n, LOCALES } from "../../src/bot/i18n.js";
-import { orderStatusText } from "../../src/bot/status.js";
 import { PAYMENT_METHODS } from "../../src/catalog/catalog.js";
+import { orderStatusText } from "../../src/notices/status.js";
 import { type Order, type OrderStatus, outstanding } from "../../src/orders/order.js";
 import { pendingTonOrder } from "../support/shop.js";
 
 const LOCALES_DIR = new URL("../../src/bot/locales/", import.meta.url);
-const SOURCE_DIR = new URL("../../src/bot/", import.meta.url);
+/** Texts are asked for from the bot, the notices and the deliverers alike. */
+const SOURCE_DIR = new URL("../../src/", import.meta.url);
 
 type Entry = FluentResource["body"][number];
 type Pattern = NonNullable<Entry["value"]>;

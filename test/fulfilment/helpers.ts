@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import type { Deliverer } from "../../src/fulfilment/deliverer.js";
 import type { Order } from "../../src/orders/order.js";
 import { OrderStore } from "../../src/orders/store.js";
-import { PaymentsCore } from "../../src/payments/core.js";
+import { PaymentsCore } from "../../src/payments/record.js";
 import { redisKeys } from "../../src/redis/keys.js";
 import { pendingEntries } from "../support/partitions.js";
 import { testRedis } from "../support/redis.js";

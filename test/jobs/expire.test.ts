@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { expireOrders } from "../../src/jobs/expire.js";
 import { OrderStore } from "../../src/orders/store.js";
-import { PaymentsCore } from "../../src/payments/core.js";
+import { PaymentsCore } from "../../src/payments/record.js";
 import { redisKeys } from "../../src/redis/keys.js";
 import { streamEntries } from "../support/partitions.js";
 import { testRedis } from "../support/redis.js";
@@ -62,7 +62,13 @@ describe("expireOrders", () => {
       .map(([, fields]) => JSON.parse(fields[3] ?? "{}") as { type: string; detail?: unknown })
       .filter((event) => event.type === "order.expired");
     expect(expired).toEqual([
-      { type: "order.expired", detail: { paid: "3.25", amount: "6.5", currency: "TON" } },
+      {
+        type: "order.expired",
+        detail: {
+          paid: { units: "3250000000", currency: "TON" },
+          amount: { units: "6500000000", currency: "TON" },
+        },
+      },
     ]);
     expect(await store.require(part.id)).toMatchObject({ status: "expired", paid: 3_250_000_000n });
   });

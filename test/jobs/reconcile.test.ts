@@ -25,7 +25,11 @@ describe("reconcilePayments", () => {
     const { watcher, orders } = await missedPayments(2);
     const { records, log } = capturedLog();
 
-    const result = await reconcilePayments(watcher, { windowMs: WINDOW_MS, now: chainClock, log });
+    const result = await reconcilePayments(watcher, {
+      windowMs: WINDOW_MS,
+      clock: chainClock,
+      log,
+    });
     expect(result).toEqual({ scanned: 2, recovered: 2, unmatched: 0 });
     expect(await world.settlement(orders)).toEqual({ paid: 2, notPaid: 0, doubled: 0, jobs: 2 });
     const warning = records().find((line) => line.level === 40);
@@ -36,9 +40,9 @@ describe("reconcilePayments", () => {
     const watcher = world.watcher();
     await watcher.pollOnce();
     const { records, log } = capturedLog();
-    expect(await reconcilePayments(watcher, { windowMs: WINDOW_MS, now: chainClock, log })).toEqual(
-      { scanned: 0, recovered: 0, unmatched: 0 },
-    );
+    expect(
+      await reconcilePayments(watcher, { windowMs: WINDOW_MS, clock: chainClock, log }),
+    ).toEqual({ scanned: 0, recovered: 0, unmatched: 0 });
     expect(records().map((line) => line.level)).toEqual([30]);
   });
 
@@ -46,14 +50,14 @@ describe("reconcilePayments", () => {
     const { watcher, orders } = await missedPayments(1);
     world.chain.advance(7 * 60 * 60);
     expect(
-      await reconcilePayments(watcher, { windowMs: WINDOW_MS, now: chainClock }),
+      await reconcilePayments(watcher, { windowMs: WINDOW_MS, clock: chainClock }),
     ).toMatchObject({ recovered: 0 });
     expect((await world.settlement(orders)).paid).toBe(0);
   });
 
   it("does not start a second pass for a watcher while one is running in this process", async () => {
     const { watcher, orders } = await missedPayments(20);
-    const options = { windowMs: WINDOW_MS, now: chainClock };
+    const options = { windowMs: WINDOW_MS, clock: chainClock };
 
     const [first, second] = await Promise.all([
       reconcilePayments(watcher, options),

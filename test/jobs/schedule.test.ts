@@ -4,7 +4,7 @@ import { afterAll, beforeEach, describe, expect, it, onTestFinished } from "vite
 import { createJobs, type JobsDeps, scheduleJobs } from "../../src/jobs/schedule.js";
 import { silentLogger } from "../../src/log.js";
 import { OrderStore } from "../../src/orders/store.js";
-import { PaymentsCore } from "../../src/payments/core.js";
+import { PaymentsCore } from "../../src/payments/record.js";
 import { UnmatchedPayments } from "../../src/payments/unmatched.js";
 import { capturedLog } from "../support/log.js";
 import { streamEntries } from "../support/partitions.js";

@@ -3,7 +3,7 @@ import type { Order } from "../../src/orders/order.js";
 import type { LatePaymentPolicy } from "../../src/orders/state.js";
 import type { NewOrder } from "../../src/orders/store.js";
 import { OrderStore } from "../../src/orders/store.js";
-import { PaymentsCore } from "../../src/payments/core.js";
+import { PaymentsCore } from "../../src/payments/record.js";
 import { UnmatchedPayments } from "../../src/payments/unmatched.js";
 
 export const TON = 1_000_000_000n;

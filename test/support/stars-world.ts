@@ -11,7 +11,7 @@ import { StockPool } from "../../src/fulfilment/stock.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import type { Order } from "../../src/orders/order.js";
 import type { NewOrder } from "../../src/orders/store.js";
-import type { PaymentsCore } from "../../src/payments/core.js";
+import type { PaymentsCore } from "../../src/payments/record.js";
 import { invoiceFor } from "../../src/payments/telegram/invoice.js";
 import { StarsLedger, type StarsLedgerOptions } from "../../src/payments/telegram/ledger.js";
 import { TelegramPayments } from "../../src/payments/telegram/service.js";

@@ -1,7 +1,7 @@
-import { priceOf } from "../../catalog/catalog.js";
+import { type Product, priceOf } from "../../catalog/catalog.js";
 import type { Order } from "../../orders/order.js";
 import type { ButtonValues, buyData, Press } from "../callback-data.js";
-import { availableOf, type ShopServices } from "../services.js";
+import type { ShopServices } from "../services.js";
 
 /**
  * A "Pay with …" press, checked as if forged — the product, the quantity against its limit, the
@@ -42,4 +42,10 @@ export async function orderFromBuyButton(
     lang: await ctx.i18n.getLocale(),
     ttlMs: services.orderTtlMs,
   });
+}
+
+/** How many a buyer can still get: the pool's size for stock products, otherwise unlimited. */
+export async function availableOf(services: ShopServices, product: Product): Promise<number> {
+  const { delivery } = product;
+  return delivery.type === "stock" ? services.stock.available(delivery.pool) : Infinity;
 }

@@ -1,7 +1,7 @@
 import { Composer } from "grammy";
+import { escapeHtml } from "../../notices/format.js";
 import { languageData, onPress } from "../callback-data.js";
 import type { BotContext } from "../context.js";
-import { escapeHtml } from "../format.js";
 import { LOCALES } from "../i18n.js";
 import { languageKeyboard } from "../keyboards.js";
 

@@ -1,6 +1,6 @@
 import { Composer } from "grammy";
+import { currencyLabel, escapeHtml, formatAmount } from "../../notices/format.js";
 import type { BotContext } from "../context.js";
-import { currencyLabel, escapeHtml, formatAmount } from "../format.js";
 import { localized } from "../i18n.js";
 import type { ShopServices } from "../services.js";
 

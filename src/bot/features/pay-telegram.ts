@@ -5,7 +5,7 @@ import { invoiceFor } from "../../payments/telegram/invoice.js";
 import { type ButtonValues, buyData, onPress, type Press } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { localized, negotiateLocale } from "../i18n.js";
-import { paymentMessageKey, type ShopServices } from "../services.js";
+import type { ShopServices } from "../services.js";
 import { orderFromBuyButton } from "./buy.js";
 
 /**
@@ -16,7 +16,6 @@ import { orderFromBuyButton } from "./buy.js";
 export function payTelegramFeature(services: ShopServices) {
   const feature = new Composer<BotContext>();
   const { catalog, store, telegramPayments } = services;
-  if (!telegramPayments) return feature;
 
   const sendInvoice = async (ctx: Press, button: ButtonValues<typeof buyData>) => {
     const order = await orderFromBuyButton(ctx, services, button);
@@ -35,10 +34,9 @@ export function payTelegramFeature(services: ShopServices) {
       invoice.prices,
       invoice.other,
     );
-    await services.redis.set(
-      paymentMessageKey(services.prefix, order.id),
-      String(sent.message_id),
-      "PX",
+    await services.paymentMessages.remember(
+      order.id,
+      { messageId: sent.message_id },
       services.orderTtlMs + 7 * 86_400_000,
     );
     services.log.info(
@@ -105,7 +103,6 @@ export function payTelegramFeature(services: ShopServices) {
 export function preCheckoutFeature(services: ShopServices, i18n: I18n<BotContext>) {
   const feature = new Composer<Context>();
   const { telegramPayments } = services;
-  if (!telegramPayments) return feature;
   feature.on("pre_checkout_query", async (ctx) => {
     const verdict = await telegramPayments.preCheckout(ctx.preCheckoutQuery);
     if (verdict.ok) return ctx.answerPreCheckoutQuery(true);

@@ -1,11 +1,11 @@
 import { Composer, InputFile } from "grammy";
+import { orderStatusText } from "../../notices/status.js";
+import { tonPaymentMessage } from "../../notices/ton-payment.js";
 import { outstanding } from "../../orders/order.js";
 import { OrderNotFound } from "../../orders/store.js";
 import { buyData, checkOrderData, onPress } from "../callback-data.js";
 import type { BotContext } from "../context.js";
-import { paymentMessageKey, paymentQrKey, type ShopServices } from "../services.js";
-import { orderStatusText } from "../status.js";
-import { tonPaymentMessage } from "../ton-payment.js";
+import type { ShopServices } from "../services.js";
 import { orderFromBuyButton } from "./buy.js";
 
 /** Buying for TON: the order, the payment message with links and a QR code, and "I have paid". */
@@ -30,21 +30,11 @@ export function payTonFeature(services: ShopServices) {
       reply_markup: message.keyboard,
       link_preview_options: { is_disabled: true },
     });
-    await services.redis.set(
-      paymentMessageKey(services.prefix, order.id),
-      String(sent.message_id),
-      "PX",
-      keep,
-    );
+    await services.paymentMessages.remember(order.id, { messageId: sent.message_id }, keep);
     const qr = await ctx.replyWithPhoto(new InputFile(message.qr, `${order.id}.png`), {
       caption: message.qrCaption,
     });
-    await services.redis.set(
-      paymentQrKey(services.prefix, order.id),
-      String(qr.message_id),
-      "PX",
-      keep,
-    );
+    await services.paymentMessages.remember(order.id, { qrId: qr.message_id }, keep);
     services.log.info({ orderId: order.id, userId: ctx.from.id }, "TON order created");
   });
 

@@ -1,11 +1,12 @@
 import { Composer, GrammyError } from "grammy";
 import { type Product, priceOf } from "../../catalog/catalog.js";
+import { escapeHtml, formatPrice } from "../../notices/format.js";
 import { onPress, productData, quantityData, shopData } from "../callback-data.js";
 import type { BotContext } from "../context.js";
-import { escapeHtml, formatPrice } from "../format.js";
 import { localized } from "../i18n.js";
 import { catalogKeyboard, productKeyboard } from "../keyboards.js";
-import { availableOf, type ShopServices } from "../services.js";
+import type { ShopServices } from "../services.js";
+import { availableOf } from "./buy.js";
 
 /** /shop, product cards and quantity: everything before a buyer chooses how to pay. */
 export function shopFeature(services: ShopServices) {

@@ -1,5 +1,7 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import QRCode from "qrcode";
+import { escapeHtml, formatAmount, formatTime } from "../../notices/format.js";
+import { walletName } from "../../notices/wallet.js";
 import { isOpen } from "../../orders/state.js";
 import { shortAddress } from "../../payments/ton/links.js";
 import type { ConnectedWallet, ConnectOffer } from "../../payments/tonconnect/checkout.js";
@@ -15,10 +17,8 @@ import {
 } from "../../payments/tonconnect/errors.js";
 import { onPress, walletData } from "../callback-data.js";
 import type { BotContext } from "../context.js";
-import { escapeHtml, formatAmount, formatTime } from "../format.js";
 import { tonPaymentKeyboard } from "../keyboards.js";
 import type { ShopServices } from "../services.js";
-import { rememberBuyer, walletName } from "../wallet-notices.js";
 
 const NOT_PAYABLE_TEXT = {
   "not-found": "checkout-not-found",
@@ -37,17 +37,14 @@ type FromContext = BotContext & { from: { id: number } };
  */
 export function walletFeature(services: ShopServices) {
   const feature = new Composer<BotContext>();
-  const { wallets, redis, prefix, testnet, store, merchantAddress, log } = services;
+  const { wallets, walletChats, testnet, store, merchantAddress, log } = services;
   if (wallets === undefined) return feature;
 
   const remember = async (ctx: FromContext) =>
-    rememberBuyer(
-      redis,
-      prefix,
-      ctx.from.id,
-      ctx.chat?.id ?? ctx.from.id,
-      await ctx.i18n.getLocale(),
-    );
+    walletChats.remember(ctx.from.id, {
+      chatId: ctx.chat?.id ?? ctx.from.id,
+      locale: await ctx.i18n.getLocale(),
+    });
 
   const status = (ctx: BotContext, wallet: ConnectedWallet) =>
     ctx.reply(

@@ -1,6 +1,6 @@
 /** One transaction as the watcher reads it, in a person's words and as a JSON line. */
 import { Address, Cell, loadTransaction, type Transaction } from "@ton/core";
-import { formatPrice } from "../../bot/format.js";
+import { formatPrice } from "../../notices/format.js";
 import { normalizeComment } from "../../orders/comment.js";
 import {
   type Comment,

@@ -4,9 +4,9 @@
  * shop's Redis which order the payment is on or would go to, and where the watcher stands.
  */
 export { EXPLAIN_USAGE, type ExplainArgs, parseExplainArgs, parseTransactionHash } from "./args.js";
-export { type Explained, explainBoc, NotATransaction } from "./explain.js";
+export type { Explained } from "./explain.js";
 export { explainOffline, type OfflineArgs } from "./offline.js";
 export { explainOnline, type OnlineArgs } from "./online.js";
 export type { Output } from "./output.js";
-export { type Search, searchWallet } from "./search.js";
-export { readShopRecord, type ShopRecord, type WatcherState, watcherState } from "./shop.js";
+export type { Search } from "./search.js";
+export type { ShopRecord, WatcherState } from "./shop.js";

@@ -1,10 +1,12 @@
-/** What the shop's RedisClient knows of a transaction: the order it pays, where the watcher stands. */
+/** What the shop's Redis knows of a transaction: the order it pays, where the watcher stands. */
 import type { Address } from "@ton/core";
-import { formatPrice } from "../../bot/format.js";
+import { systemClock } from "../../clock.js";
 import { RECONCILE_WINDOW_MS } from "../../jobs/schedule.js";
+import { formatPrice } from "../../notices/format.js";
 import { type Order, outstanding } from "../../orders/order.js";
 import { OrderStore } from "../../orders/store.js";
 import { type Incoming, unmatchedReason } from "../../payments/ton/classify.js";
+import { WatcherHealth } from "../../payments/ton/health.js";
 import { paymentKey } from "../../payments/ton/watcher.js";
 import {
   type UnmatchedPayment,
@@ -23,7 +25,7 @@ interface OrderFacts {
   order: Order | undefined;
 }
 
-/** What the shop's RedisClient knows about a transaction. */
+/** What the shop's Redis knows about a transaction. */
 export interface ShopRecord {
   /** The order the payment was applied to (its `ton:<hash>` key), when it was. */
   appliedTo: OrderFacts | undefined;
@@ -55,14 +57,14 @@ export async function readShopRecord(
     unmatched.get(key),
     text === undefined ? undefined : store.orderIdByComment(text).then(facts),
     redis.get(keys.watcherCursor(wallet)),
-    redis.hget(keys.watcherHealth(wallet), "startLt"),
+    new WatcherHealth(redis, prefix, wallet, systemClock).startLt(),
   ]);
   return {
     appliedTo,
     unmatched: unmatchedRecord,
     byComment,
     cursorLt: cursor ? BigInt((JSON.parse(cursor) as { lt: string }).lt) : undefined,
-    startLt: startLt === null ? undefined : BigInt(startLt),
+    startLt,
   };
 }
 
@@ -81,7 +83,7 @@ export type WatcherState =
   /** The cursor passed it and nothing was recorded: the reconcile job should recover it. */
   | "missed";
 
-export function watcherState(explained: Explained, record: ShopRecord): WatcherState {
+function watcherState(explained: Explained, record: ShopRecord): WatcherState {
   if (record.appliedTo || record.unmatched) return "recorded";
   if (!incomingOf(explained)) return "ignored";
   const lt = explained.observed.lt;

@@ -10,7 +10,7 @@ import type { TelegramPayments } from "./service.js";
 /*
  * Telegram lists a bot's Star transactions oldest first, and `offset` counts from the oldest, so
  * "the last six hours" cannot be read without paging the whole history on every pass. A cursor
- * in RedisClient keeps instead how many transactions were handled. Each pass reads on from a little
+ * in Redis keeps instead how many transactions were handled. Each pass reads on from a little
  * before it (re-reading is harmless: every step is idempotent) to the newest, and moves it only
  * once everything read is recorded, so a failed call or a crash leaves it where it was. The first
  * pass starts at the oldest but recovers only the last week's payments: older history was

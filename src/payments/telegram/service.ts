@@ -3,12 +3,13 @@ import type { PreCheckoutQuery, RefundedPayment, SuccessfulPayment } from "gramm
 import { type Catalog, priceOf } from "../../catalog/catalog.js";
 import type { StockPool } from "../../fulfilment/stock.js";
 import type { Logger } from "../../log.js";
+import { orderRefunded } from "../../orders/events.js";
 import type { Order, Payment } from "../../orders/order.js";
 import { InvalidTransition, refundOrder } from "../../orders/state.js";
 import type { OrderStore } from "../../orders/store.js";
 import type { RedisClient } from "../../redis/client.js";
 import { redisKeys } from "../../redis/keys.js";
-import type { PaymentsCore, RecordedPayment } from "../core.js";
+import type { PaymentsCore, RecordedPayment } from "../record.js";
 import type { UnmatchedPayments } from "../unmatched.js";
 import { type CheckoutVerdict, checkCheckout, splitTotal } from "./checkout.js";
 import { invoiceFor } from "./invoice.js";
@@ -31,6 +32,11 @@ const HOLD_MS = 5 * 60_000;
 
 export class RefundRefused extends Error {
   override name = "RefundRefused";
+}
+
+/** Telegram's refund of a Star payment; the bot's API client is one. */
+export interface StarRefunds {
+  refundStarPayment(userId: number, chargeId: string): Promise<unknown>;
 }
 
 /**
@@ -191,7 +197,7 @@ export class TelegramPayments {
    * paid or delivered Stars order can be refunded this way; a card refund goes through the
    * provider's dashboard.
    */
-  async refundStars(api: Api, orderId: string): Promise<Order> {
+  async refundStars(api: StarRefunds, orderId: string): Promise<Order> {
     const order = await this.options.store.require(orderId);
     if (order.method !== "stars") throw new RefundRefused(`order ${orderId} was not paid in Stars`);
     if (order.status !== "paid" && order.status !== "fulfilled") {
@@ -250,9 +256,7 @@ export class TelegramPayments {
         this.options.log.error({ orderId, status: current.status }, "refund for an unpaid order");
         return undefined;
       }
-      return (
-        next && { order: next, effects: { event: { type: "order.refunded", detail: { by } } } }
-      );
+      return next && { order: next, effects: { event: orderRefunded(by) } };
     });
     return order;
   }

@@ -2,7 +2,7 @@ import type { Address, Cell, Transaction } from "@ton/core";
 import type { UnmatchedReason } from "../unmatched.js";
 
 /** Op codes of message bodies a wallet may carry (TON's comment conventions). */
-export const OP_TEXT_COMMENT = 0;
+const OP_TEXT_COMMENT = 0;
 export const OP_ENCRYPTED_COMMENT = 0x2167da4b;
 
 export type Comment =

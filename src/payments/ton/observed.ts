@@ -17,7 +17,7 @@ export interface ObservedTransaction {
   classified: Classified;
 }
 
-export function observeTransaction(tx: Transaction, merchant: Address): ObservedTransaction {
+function observeTransaction(tx: Transaction, merchant: Address): ObservedTransaction {
   return {
     lt: tx.lt,
     hash: tx.hash().toString("hex"),

@@ -1,18 +1,19 @@
 import type { Address } from "@ton/core";
 import pLimit from "p-limit";
+import { type Clock, systemClock } from "../../clock.js";
 import { type Logger, silentLogger } from "../../log.js";
 import type { Order } from "../../orders/order.js";
 import { OrderNotFound, type OrderStore } from "../../orders/store.js";
 import type { RedisClient } from "../../redis/client.js";
 import { type RedisKeys, redisKeys } from "../../redis/keys.js";
 import { Lease } from "../../redis/lock.js";
-import type { PaymentsCore } from "../core.js";
+import type { PaymentsCore } from "../record.js";
 import type { UnmatchedPayments, UnmatchedReason } from "../unmatched.js";
 import { type Classified, DUST_NANOTONS, type Incoming, unmatchedReason } from "./classify.js";
-import type { LastTransaction, TransactionSource } from "./client.js";
+import type { TransactionSource } from "./client.js";
+import { WatcherHealth } from "./health.js";
 import type { ObservedTransaction } from "./observed.js";
-
-export interface Cursor extends LastTransaction {}
+import { type Cursor, transactionsBackTo, transactionsSince, type WalletPages } from "./paging.js";
 
 /** A fetched transaction, classified, with its order being looked up in the background. */
 interface Prepared {
@@ -79,6 +80,8 @@ export interface WatcherOptions {
   leaseTtlMs?: number;
   /** Identifies this process in the lease; random when omitted. */
   owner?: string;
+  /** Stamps what the watcher records about its polls. */
+  clock?: Clock;
   log?: Logger;
 }
 
@@ -90,9 +93,11 @@ export interface WatcherOptions {
  */
 export class PaymentWatcher {
   readonly lease: Lease;
+  /** What this wallet's watcher records about its polls, for /admin. */
+  readonly health: WatcherHealth;
   private readonly keys: RedisKeys;
   private readonly wallet: string;
-  private readonly pageSize: number;
+  private readonly pages: WalletPages;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
@@ -106,7 +111,17 @@ export class PaymentWatcher {
   constructor(private readonly options: WatcherOptions) {
     this.keys = redisKeys(options.prefix);
     this.wallet = options.merchant.toRawString();
-    this.pageSize = Math.min(options.pageSize ?? 99, 99);
+    this.pages = {
+      source: options.source,
+      merchant: options.merchant,
+      pageSize: Math.min(options.pageSize ?? 99, 99),
+    };
+    this.health = new WatcherHealth(
+      options.redis,
+      options.prefix,
+      this.wallet,
+      options.clock ?? systemClock,
+    );
     this.log = (options.log ?? silentLogger).child({ wallet: options.merchant.toString() });
     this.lease = new Lease(
       options.redis,
@@ -121,7 +136,7 @@ export class PaymentWatcher {
     return json ? (JSON.parse(json) as Cursor) : undefined;
   }
 
-  /** One poll. Throws only when toncenter or RedisClient failed; the cursor then stays put. */
+  /** One poll. Throws only when toncenter or Redis failed; the cursor then stays put. */
   async pollOnce(): Promise<PollResult> {
     // A long catch-up keeps the lease however long it pages.
     const release = this.keepLease();
@@ -154,12 +169,12 @@ export class PaymentWatcher {
   }
 
   private renewLease(): void {
-    // One at a time: with RedisClient away, renewals would queue up behind each other.
+    // One at a time: with Redis away, renewals would queue up behind each other.
     if (this.renewing !== undefined || this.lease.fence === undefined) return;
     this.renewing = this.lease
       .renew()
       .then((held) => {
-        // After a RedisClient outage, say; the next poll takes the lease again if nobody else has.
+        // After a Redis outage, say; the next poll takes the lease again if nobody else has.
         if (!held) this.log.info("watcher lease lapsed before it was renewed");
       })
       .catch(() => undefined)
@@ -176,7 +191,7 @@ export class PaymentWatcher {
       const last = await this.options.source.getLastTransaction(this.options.merchant);
       const start: Cursor = last ?? { lt: "0", hash: "" };
       // Where processing began, so reconcile does not replay what came before either.
-      await this.options.redis.hset(this.keys.watcherHealth(this.wallet), "startLt", start.lt);
+      await this.health.markStart(start.lt);
       await this.lease.fencedSet(this.keys.watcherCursor(this.wallet), JSON.stringify(start));
       this.log.info({ cursor: start }, "watcher cursor initialised");
       return { kind: "initialised", cursor: last };
@@ -185,7 +200,7 @@ export class PaymentWatcher {
     const fetchStarted = performance.now();
     // Look orders up as pages are decoded, so the work overlaps the wait for the next page.
     const prepared = new Map<string, Prepared>();
-    const fetched = await this.fetchSince(cursor, (tx) => {
+    const fetched = await transactionsSince(this.pages, cursor, (tx) => {
       if (!prepared.has(tx.hash)) prepared.set(tx.hash, this.prepare(tx));
     });
     const fetchMs = performance.now() - fetchStarted;
@@ -194,13 +209,13 @@ export class PaymentWatcher {
         { cursor, detail: fetched.detail },
         "transaction chain has a gap; poll abandoned",
       );
-      await this.recordHealth({ lastError: fetched.detail });
+      await this.health.polled(this.lease.owner, { lastError: fetched.detail });
       return fetched;
     }
     const newestFirst = fetched.transactions;
     const newest = newestFirst[0];
     if (newest === undefined) {
-      await this.recordHealth({});
+      await this.health.polled(this.lease.owner);
       return { kind: "idle" };
     }
 
@@ -215,7 +230,7 @@ export class PaymentWatcher {
       this.log.warn("lost the watcher lease mid-poll; another process will move the cursor");
       return { kind: "lost-lease", processed: oldestFirst.length };
     }
-    await this.recordHealth({ lastTxAt: newest.now });
+    await this.health.polled(this.lease.owner, { lastTxAt: newest.now });
     return {
       kind: "processed",
       transactions: oldestFirst.length,
@@ -236,133 +251,19 @@ export class PaymentWatcher {
    * Needs no lease and never moves the cursor.
    */
   async reconcile(sinceMs: number): Promise<ReconcileResult> {
-    const [cursor, startLt] = await Promise.all([
-      this.cursor(),
-      this.options.redis.hget(this.keys.watcherHealth(this.wallet), "startLt"),
-    ]);
+    const [cursor, startLt] = await Promise.all([this.cursor(), this.health.startLt()]);
     if (!cursor) return { scanned: 0, recovered: 0, unmatched: 0 };
     const cursorLt = BigInt(cursor.lt);
     // No marker: initialised before markers were written, so no lower bound but the window.
-    const fromLt = startLt === null ? -1n : BigInt(startLt);
-    const passed = (await this.fetchBackTo(sinceMs, fromLt)).filter((tx) => tx.lt <= cursorLt);
+    const passed = (await transactionsBackTo(this.pages, sinceMs, startLt ?? -1n)).filter(
+      (tx) => tx.lt <= cursorLt,
+    );
     const counts = await this.apply(passed.map((tx) => this.prepare(tx)));
     return {
       scanned: passed.length,
       recovered: counts.newPayments,
       unmatched: counts.newUnmatched,
     };
-  }
-
-  /**
-   * The wallet's transactions stamped at or after `sinceMs` and after `fromLt`, oldest first.
-   * Pages from the newest back until a page reaches older ones, the wallet's first transaction,
-   * or adds nothing new.
-   */
-  private async fetchBackTo(sinceMs: number, fromLt: bigint): Promise<ObservedTransaction[]> {
-    const found = new Map<string, ObservedTransaction>();
-    let oldest: ObservedTransaction | undefined;
-    for (;;) {
-      const page = await this.options.source.getTransactions(this.options.merchant, {
-        limit: this.pageSize,
-        lt: oldest?.lt.toString(),
-        hash: oldest?.hash,
-      });
-      let next: ObservedTransaction | undefined;
-      for (const tx of await page.transactions) {
-        // A page starts at its anchor and may repeat newer items: only strictly older ones count.
-        if (oldest !== undefined && tx.lt >= oldest.lt) continue;
-        if (tx.now * 1000 >= sinceMs && tx.lt > fromLt) found.set(tx.hash, tx);
-        if (next === undefined || tx.lt < next.lt) next = tx;
-      }
-      // Block time never goes back along an account's chain, so older pages are all out of range.
-      if (
-        next === undefined ||
-        next.now * 1000 < sinceMs ||
-        next.lt <= fromLt ||
-        next.prevLt === 0n
-      )
-        break;
-      oldest = next;
-    }
-    return [...found.values()].sort((a, b) => (a.lt < b.lt ? -1 : a.lt > b.lt ? 1 : 0));
-  }
-
-  /**
-   * Every transaction newer than the cursor, newest first, checked for continuity. Full pages
-   * are followed at once, while earlier pages are still being decoded; a short page means
-   * toncenter reached the cursor, which the decoded chain must confirm, or paging goes on.
-   * Overlapping or repeated items are dropped (only strictly older ones count); a page that
-   * adds nothing before the cursor is reached is a gap.
-   */
-  private async fetchSince(
-    cursor: Cursor,
-    onDecoded: (tx: ObservedTransaction) => void,
-  ): Promise<
-    { kind: "ok"; transactions: ObservedTransaction[] } | { kind: "gap"; detail: string }
-  > {
-    const cursorLt = BigInt(cursor.lt);
-    const ids: { lt: bigint; hash: string }[] = [];
-    const pages: Promise<ObservedTransaction[]>[] = [];
-    for (;;) {
-      const anchor = ids[ids.length - 1];
-      const page = await this.options.source.getTransactions(this.options.merchant, {
-        limit: this.pageSize,
-        lt: anchor?.lt.toString(),
-        hash: anchor?.hash,
-        toLt: cursor.lt,
-      });
-      const decoding = page.transactions.then((txs) => {
-        for (const tx of txs) onDecoded(tx);
-        return txs;
-      });
-      // An idle poll returns before awaiting it; a decode cut short by shutdown must not surface.
-      decoding.catch(() => undefined);
-      pages.push(decoding);
-      let added = 0;
-      for (const id of [...page.ids].sort((a, b) => (a.lt > b.lt ? -1 : a.lt < b.lt ? 1 : 0))) {
-        const last = ids[ids.length - 1];
-        if (id.lt > cursorLt && (last === undefined || id.lt < last.lt)) {
-          ids.push(id);
-          added++;
-        }
-      }
-      if (ids.length === 0) return { kind: "ok", transactions: [] };
-      if (added > 0 && page.ids.length >= this.pageSize) continue;
-
-      const decoded = new Map<string, ObservedTransaction>();
-      for (const txs of await Promise.all(pages)) for (const tx of txs) decoded.set(tx.hash, tx);
-      const chain = ids.map((id) => decoded.get(id.hash));
-      const oldest = chain[chain.length - 1];
-      if (chain.some((tx) => tx === undefined) || oldest === undefined) {
-        return { kind: "gap", detail: "toncenter listed a transaction it did not send" };
-      }
-      if (oldest.prevLt <= cursorLt)
-        return this.checkContinuity(chain as ObservedTransaction[], cursor);
-      if (added === 0) {
-        return { kind: "gap", detail: `no transactions between lt ${cursor.lt} and ${oldest.lt}` };
-      }
-    }
-  }
-
-  private checkContinuity(
-    newestFirst: ObservedTransaction[],
-    cursor: Cursor,
-  ): { kind: "ok"; transactions: ObservedTransaction[] } | { kind: "gap"; detail: string } {
-    for (let i = 0; i < newestFirst.length; i++) {
-      const tx = newestFirst[i] as ObservedTransaction;
-      const older = newestFirst[i + 1];
-      const expectedLt = older ? older.lt : BigInt(cursor.lt);
-      const expectedHash = older ? older.hash : cursor.hash;
-      // A wallet's first transaction points at lt 0; our "empty wallet" cursor has no hash.
-      const hashOk = expectedHash === "" ? tx.prevLt === 0n : tx.prevHash === expectedHash;
-      if (tx.prevLt !== expectedLt || !hashOk) {
-        return {
-          kind: "gap",
-          detail: `transaction ${tx.lt} follows ${tx.prevLt}, expected ${expectedLt}`,
-        };
-      }
-    }
-    return { kind: "ok", transactions: newestFirst };
   }
 
   /** For a payment with a text comment, starts looking its order up. */
@@ -479,19 +380,6 @@ export class PaymentWatcher {
     return added;
   }
 
-  private async recordHealth(fields: { lastError?: string; lastTxAt?: number }): Promise<void> {
-    const health: Record<string, string> = {
-      lastPollAt: String(Date.now()),
-      leader: this.lease.owner,
-    };
-    if (fields.lastTxAt !== undefined) health.lastTxAt = String(fields.lastTxAt * 1000);
-    if (fields.lastError !== undefined) {
-      health.lastError = fields.lastError;
-      health.lastErrorAt = String(Date.now());
-    }
-    await this.options.redis.hset(this.keys.watcherHealth(this.wallet), health);
-  }
-
   /** Polls every `intervalMs` until stop(); a failed poll is logged and retried next time. */
   start(intervalMs: number): void {
     if (!this.stopped) return;
@@ -503,21 +391,7 @@ export class PaymentWatcher {
         await this.pollOnce();
       } catch (error) {
         this.log.error({ err: error }, "watcher poll failed; the cursor did not move");
-        await this.options.redis
-          .hset(this.keys.watcherHealth(this.wallet), {
-            lastError: (error as Error).message,
-            lastErrorAt: String(Date.now()),
-          })
-          .catch(() => undefined);
-        const now = Date.now();
-        await this.options.redis
-          .multi()
-          .hincrby(this.keys.watcherHealth(this.wallet), "errors", 1)
-          // Failed polls by time, for "errors in the last hour"; a day is kept.
-          .zadd(this.keys.watcherErrors(this.wallet), now, `${now}:${this.lease.owner}`)
-          .zremrangebyscore(this.keys.watcherErrors(this.wallet), "-inf", now - 86_400_000)
-          .exec()
-          .catch(() => undefined);
+        await this.health.failed(this.lease.owner, error as Error);
       }
       if (!this.stopped) this.timer = setTimeout(run, intervalMs);
     };

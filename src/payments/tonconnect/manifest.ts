@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Logger } from "../../log.js";
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
@@ -30,4 +31,15 @@ export async function checkManifest(url: string, timeoutMs = 10_000): Promise<Ma
     ok: false,
     problem: `"${String(issue?.path[0] ?? "manifest")}" ${issue?.message ?? "is invalid"}`,
   };
+}
+
+/** Said once at start, so a broken manifest is found before the first buyer finds it. */
+export async function warnIfManifestUnusable(url: string, log: Logger): Promise<void> {
+  const manifest = await checkManifest(url);
+  if (!manifest.ok) {
+    log.error(
+      { manifestUrl: url, problem: manifest.problem },
+      "TONCONNECT_MANIFEST_URL does not serve a usable manifest; wallets will refuse to connect",
+    );
+  }
 }

@@ -63,8 +63,8 @@ interface Live {
 }
 
 /**
- * One TON Connect SDK instance per buyer, its session kept in RedisClient. A connector is restored
- * from RedisClient when the buyer next needs it and paused when idle, so a process holds bridge
+ * One TON Connect SDK instance per buyer, its session kept in Redis. A connector is restored
+ * from Redis when the buyer next needs it and paused when idle, so a process holds bridge
  * streams only for buyers who are connecting or paying right now.
  *
  * A connection link holds its connector open until the wallet answers, the link expires or the
@@ -94,7 +94,7 @@ export class WalletSessions {
     this.walletsList.getEmbeddedWallet = async () => null;
   }
 
-  /** The buyer's connector, restored from RedisClient if this process has not got it open. */
+  /** The buyer's connector, restored from Redis if this process has not got it open. */
   async open(userId: number): Promise<TonConnect> {
     if (this.closed) throw new Error("wallet sessions are closed");
     let live = this.live.get(userId);

@@ -3,7 +3,7 @@ import type { RedisClient } from "../../redis/client.js";
 
 /**
  * Lets a stopping process finish the SDK's writes in hand and refuse new ones, so nothing is
- * sent to a RedisClient connection that is about to close (the SDK writes from its own callbacks).
+ * sent to a Redis connection that is about to close (the SDK writes from its own callbacks).
  */
 export class StorageGate {
   private closed = false;
@@ -25,7 +25,7 @@ export class StorageGate {
 }
 
 /**
- * The TON Connect SDK's storage for one buyer, in RedisClient under that buyer's namespace. Every read
+ * The TON Connect SDK's storage for one buyer, in Redis under that buyer's namespace. Every read
  * and write renews the keys' lifetime, so a session nobody uses for `ttlSeconds` is forgotten.
  */
 export class RedisConnectStorage implements IStorage {

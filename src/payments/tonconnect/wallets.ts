@@ -7,7 +7,7 @@ import {
 } from "@tonconnect/sdk";
 
 /** The wallets a buyer is offered, in this order: Telegram's own wallet, then Tonkeeper. */
-export const OFFERED_WALLETS = ["telegram-wallet", "tonkeeper"] as const;
+const OFFERED_WALLETS = ["telegram-wallet", "tonkeeper"] as const;
 /** Telegram Wallet holds mainnet TON only, so a testnet shop does not offer it. */
 const MAINNET_ONLY = new Set<string>(["telegram-wallet"]);
 

@@ -3,7 +3,7 @@ import type { StarTransaction, TransactionPartnerUser } from "grammy/types";
 import { describe, expect, it } from "vitest";
 import type { Order, Payment } from "../../../src/orders/order.js";
 import { OrderStore } from "../../../src/orders/store.js";
-import { PaymentsCore, type RecordedPayment } from "../../../src/payments/core.js";
+import { PaymentsCore, type RecordedPayment } from "../../../src/payments/record.js";
 import { paidByBuyer } from "../../../src/payments/telegram/ledger.js";
 import { streamEntries } from "../../support/partitions.js";
 import { type StarsWorld, starsWorldPerTest } from "../../support/stars-world.js";
@@ -72,7 +72,10 @@ describe("StarsLedger", () => {
       events: ["order.paid"],
     });
     const [event] = await world.eventsOf(order.id);
-    expect(event?.detail).toMatchObject({ recovered: "stars-ledger", amount: "150" });
+    expect(event?.detail).toMatchObject({
+      recovered: "stars-ledger",
+      amount: { units: "150", currency: "XTR" },
+    });
     const paid = await world.store.require(order.id);
     const [transaction] = (await world.api.getStarTransactions()).transactions;
     expect(paid.payments[0]).toMatchObject({

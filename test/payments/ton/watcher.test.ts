@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PaymentsCore } from "../../../src/payments/core.js";
+import { PaymentsCore } from "../../../src/payments/record.js";
 import type { ObservedTransaction } from "../../../src/payments/ton/observed.js";
 import { TON, tonOrder } from "../../support/shop.js";
 import {

@@ -1,5 +1,5 @@
+import type { OrderEvent } from "../orders/events.js";
 import type { Order } from "../orders/order.js";
-import type { OrderEventType } from "../orders/store.js";
 import { currencyLabel, formatAmount } from "./format.js";
 
 type Translate = (key: string, variables?: Record<string, string | number>) => string;
@@ -29,11 +29,8 @@ export function orderStatusText(order: Order, t: Translate, owed: bigint): strin
 }
 
 /** The locale key a buyer is sent for an order event, or undefined when the event is not theirs. */
-export function eventMessageKey(
-  type: OrderEventType,
-  detail: Record<string, unknown> = {},
-): string | undefined {
-  switch (type) {
+export function eventMessageKey(event: OrderEvent): string | undefined {
+  switch (event.type) {
     case "order.underpaid":
       return "status-underpaid";
     case "order.paid":
@@ -42,7 +39,7 @@ export function eventMessageKey(
       return "status-held";
     case "order.expired":
       // Money received for it: the buyer learns how much, and that the shop will be in touch.
-      return detail.paid === undefined ? "status-expired" : "status-expired-underpaid";
+      return event.detail === undefined ? "status-expired" : "status-expired-underpaid";
     case "order.refunded":
       return "status-refunded";
     case "order.mismatch":

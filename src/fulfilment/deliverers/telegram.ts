@@ -1,18 +1,13 @@
 import type { I18n } from "@grammyjs/i18n";
 import { type Api, GrammyError, InputFile } from "grammy";
-import type { Catalog } from "../catalog/catalog.js";
-import {
-  type Deliverer,
-  DeliveryFailed,
-  DeliveryRejected,
-  OutOfStock,
-} from "../fulfilment/deliverer.js";
-import type { StockPool } from "../fulfilment/stock.js";
-import type { Order } from "../orders/order.js";
-import type { BotContext } from "./context.js";
-import { currencyLabel, escapeHtml, formatAmount, formatTime } from "./format.js";
-import { localized } from "./i18n.js";
-import { recipientUnreachable } from "./unreachable.js";
+import { recipientUnreachable } from "../../bot/api/errors.js";
+import type { BotContext } from "../../bot/context.js";
+import { localized } from "../../bot/i18n.js";
+import type { Catalog } from "../../catalog/catalog.js";
+import { currencyLabel, escapeHtml, formatAmount, formatTime } from "../../notices/format.js";
+import type { Order } from "../../orders/order.js";
+import { type Deliverer, DeliveryFailed, DeliveryRejected, OutOfStock } from "../deliverer.js";
+import type { StockPool } from "../stock.js";
 
 type Translate = (key: string, variables?: Record<string, string | number>) => string;
 

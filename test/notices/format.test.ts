@@ -1,14 +1,14 @@
 import { Address } from "@ton/core";
 import { describe, expect, it } from "vitest";
+import { createI18n } from "../../src/bot/i18n.js";
+import { PAYMENT_METHODS } from "../../src/catalog/catalog.js";
 import {
   escapeHtml,
   formatAmount,
   formatPrice,
   formatTime,
   methodKey,
-} from "../../src/bot/format.js";
-import { createI18n } from "../../src/bot/i18n.js";
-import { PAYMENT_METHODS } from "../../src/catalog/catalog.js";
+} from "../../src/notices/format.js";
 import { displayAddress, tonkeeperLink, tonTransferLink } from "../../src/payments/ton/links.js";
 
 describe("formatAmount", () => {

@@ -4,10 +4,10 @@ import { startTelegramEmulator, type TelegramEmulator } from "@ton-payment-bot/e
 import { Api, InputFile } from "grammy";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createI18n } from "../../src/bot/i18n.js";
-import { BuyerNotifier } from "../../src/bot/notifier.js";
-import { paymentMessageKey, paymentQrKey } from "../../src/bot/services.js";
-import { tonPaymentMessage } from "../../src/bot/ton-payment.js";
 import { type Logger, silentLogger } from "../../src/log.js";
+import { BuyerNotifier } from "../../src/notices/buyers.js";
+import { PaymentMessages } from "../../src/notices/payment-messages.js";
+import { tonPaymentMessage } from "../../src/notices/ton-payment.js";
 import { exampleCatalog, exampleProduct } from "../support/catalog.js";
 import { capturedLog } from "../support/log.js";
 import { testRedis } from "../support/redis.js";
@@ -48,8 +48,12 @@ async function underway(options: { log?: Logger; maxAttempts?: number } = {}) {
   const qr = await api.sendPhoto(buyer.id, new InputFile(first.qr, "qr.png"), {
     caption: first.qrCaption,
   });
-  await redis.set(paymentMessageKey(prefix, order.id), String(sent.message_id));
-  await redis.set(paymentQrKey(prefix, order.id), String(qr.message_id));
+  const paymentMessages = new PaymentMessages(redis, prefix);
+  await paymentMessages.remember(
+    order.id,
+    { messageId: sent.message_id, qrId: qr.message_id },
+    order.expiresAt - order.createdAt,
+  );
 
   const notifier = new BuyerNotifier({
     api,
@@ -57,6 +61,7 @@ async function underway(options: { log?: Logger; maxAttempts?: number } = {}) {
     prefix,
     store,
     catalog: exampleCatalog,
+    paymentMessages,
     ton,
     i18n,
     log: options.log ?? silentLogger,

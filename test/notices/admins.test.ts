@@ -1,8 +1,10 @@
 import { startTelegramEmulator } from "@ton-payment-bot/emulators/telegram";
 import { Api } from "grammy";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { AdminNotifier } from "../../src/bot/admin-notifier.js";
 import { createI18n } from "../../src/bot/i18n.js";
+import { Sessions } from "../../src/bot/sessions.js";
+import { AdminNotifier } from "../../src/notices/admins.js";
+import { SentNotices } from "../../src/notices/sent.js";
 import { redisKeys } from "../../src/redis/keys.js";
 import { exampleCatalog } from "../support/catalog.js";
 import { capturedLog } from "../support/log.js";
@@ -35,6 +37,8 @@ async function adminsWatching() {
     catalog: exampleCatalog,
     i18n: createI18n(),
     adminIds: admins.map((admin) => admin.id),
+    sessions: new Sessions(redis, prefix),
+    sent: new SentNotices(redis, prefix),
     unmatched,
     testnet: true,
     log,

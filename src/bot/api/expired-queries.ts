@@ -1,5 +1,5 @@
 import type { Transformer } from "grammy";
-import type { Logger } from "../log.js";
+import type { Logger } from "../../log.js";
 
 /** The start of Telegram's description for a callback query it no longer takes an answer to. */
 const TOO_OLD = "Bad Request: query is too old";

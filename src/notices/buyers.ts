@@ -1,29 +1,33 @@
 import type { I18n } from "@grammyjs/i18n";
 import { type Api, GrammyError, InlineKeyboard, InputFile, InputMediaBuilder } from "grammy";
+import { recipientUnreachable } from "../bot/api/errors.js";
+import { checkOrderData } from "../bot/callback-data.js";
+import type { BotContext } from "../bot/context.js";
+import { EventConsumer, type StreamEvent } from "../bot/event-consumer.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
+import type { Money, OrderEvent } from "../orders/events.js";
 import { type Order, outstanding } from "../orders/order.js";
 import { isOpen } from "../orders/state.js";
-import type { OrderEvent, OrderStore } from "../orders/store.js";
+import type { OrderStore } from "../orders/store.js";
 import type { RedisClient } from "../redis/client.js";
-import { checkOrderData } from "./callback-data.js";
-import type { BotContext } from "./context.js";
-import { EventConsumer, type StreamEvent } from "./event-consumer.js";
 import { currencyLabel, formatAmount } from "./format.js";
-import { paymentMessageKey, paymentQrKey } from "./services.js";
+import type { PaymentMessages } from "./payment-messages.js";
 import { eventMessageKey } from "./status.js";
 import { type TonPaymentSettings, tonPaymentMessage } from "./ton-payment.js";
-import { recipientUnreachable } from "./unreachable.js";
 
 const GROUP = "notifier";
 const CLOSING_EVENTS = new Set<string>(["order.paid", "order.held", "order.expired"]);
 
 export interface NotifierOptions {
   api: Api;
+  /** The events stream the notices are read from. */
   redis: RedisClient;
   prefix: string;
   store: OrderStore;
   catalog: Catalog;
+  /** The messages that asked for payment: notices reply to them, redraw and close them. */
+  paymentMessages: PaymentMessages;
   /** How TON orders are paid: their payment message is redrawn for what is still owed. */
   ton: TonPaymentSettings;
   i18n: I18n<BotContext>;
@@ -72,8 +76,9 @@ export class BuyerNotifier {
   }
 
   private async handle(event: StreamEvent): Promise<void> {
-    const key = eventMessageKey(event.type as OrderEvent["type"], event.detail);
-    if (!event.orderId || !key) return;
+    if (event.orderId === undefined) return;
+    const key = eventMessageKey(event);
+    if (!key) return;
     try {
       await this.tell(event.orderId, key, event);
     } catch (error) {
@@ -86,7 +91,7 @@ export class BuyerNotifier {
     }
   }
 
-  private async tell(orderId: string, key: string, event: StreamEvent): Promise<void> {
+  private async tell(orderId: string, key: string, event: OrderEvent): Promise<void> {
     const order = await this.options.store.get(orderId);
     if (!order) return;
     // Before the notice: a failed redraw is retried with the event, the notice is sent once.
@@ -95,17 +100,25 @@ export class BuyerNotifier {
       orderId: order.id,
       amount: formatAmount(order.amount, order.currency),
       // What had arrived when the order expired, not after any later payment.
-      paid: String(event.detail?.paid ?? formatAmount(order.paid, order.currency)),
+      paid: shown(
+        event.type === "order.expired" ? event.detail?.paid : undefined,
+        order.paid,
+        order.currency,
+      ),
       // What was owed when this payment landed, not after any later one.
-      owed: String(event.detail?.owed ?? formatAmount(outstanding(order), order.currency)),
+      owed: shown(
+        event.type === "order.underpaid" ? event.detail.owed : undefined,
+        outstanding(order),
+        order.currency,
+      ),
       currency: currencyLabel(order.currency),
       comment: order.comment ?? "",
     });
-    const replyTo = await this.options.redis.get(paymentMessageKey(this.options.prefix, orderId));
+    const { messageId: replyTo } = await this.options.paymentMessages.of(orderId);
     await this.options.api.sendMessage(order.chatId, text, {
       parse_mode: "HTML",
       reply_parameters: replyTo
-        ? { message_id: Number(replyTo), allow_sending_without_reply: true }
+        ? { message_id: replyTo, allow_sending_without_reply: true }
         : undefined,
     });
     this.options.log.info({ orderId, event: key }, "buyer notified");
@@ -118,25 +131,22 @@ export class BuyerNotifier {
    * payment.)
    */
   private async closePayment(order: Order): Promise<void> {
-    const { api, redis, prefix, i18n, log } = this.options;
-    const [messageId, qrId] = await Promise.all([
-      redis.get(paymentMessageKey(prefix, order.id)),
-      redis.get(paymentQrKey(prefix, order.id)),
-    ]);
+    const { api, paymentMessages, i18n, log } = this.options;
+    const { messageId, qrId } = await paymentMessages.of(order.id);
     if (messageId) {
       const check = new InlineKeyboard().text(
         i18n.t(order.lang, "button-check"),
         checkOrderData.pack({ orderId: order.id }),
       );
       await api
-        .editMessageReplyMarkup(order.chatId, Number(messageId), { reply_markup: check })
+        .editMessageReplyMarkup(order.chatId, messageId, { reply_markup: check })
         .catch((error: unknown) =>
           log.warn({ orderId: order.id, err: error }, "payment message not updated"),
         );
     }
     if (qrId) {
       await api
-        .deleteMessage(order.chatId, Number(qrId))
+        .deleteMessage(order.chatId, qrId)
         .catch((error: unknown) =>
           log.warn({ orderId: order.id, err: error }, "payment QR code not removed"),
         );
@@ -145,20 +155,17 @@ export class BuyerNotifier {
 
   /** Redraws a TON order's payment message and QR code for what it still owes. */
   private async askForTheRest(order: Order): Promise<void> {
-    const { api, redis, prefix, store, catalog, i18n } = this.options;
+    const { api, paymentMessages, store, catalog, i18n } = this.options;
     const product = catalog.find(order.productId);
     // Paid in full or expired meanwhile: the closing event takes the buttons away instead.
     if (order.method !== "ton" || !product || !isOpen(order, store.now())) return;
-    const [messageId, qrId] = await Promise.all([
-      redis.get(paymentMessageKey(prefix, order.id)),
-      redis.get(paymentQrKey(prefix, order.id)),
-    ]);
+    const { messageId, qrId } = await paymentMessages.of(order.id);
     const t = (key: string, variables?: Record<string, string | number>) =>
       i18n.t(order.lang, key, variables);
     const message = await tonPaymentMessage(order, product, this.options.ton, t);
     if (messageId) {
       await this.edit(order.id, () =>
-        api.editMessageText(order.chatId, Number(messageId), message.text, {
+        api.editMessageText(order.chatId, messageId, message.text, {
           parse_mode: "HTML",
           reply_markup: message.keyboard,
           link_preview_options: { is_disabled: true },
@@ -169,7 +176,7 @@ export class BuyerNotifier {
       const photo = InputMediaBuilder.photo(new InputFile(message.qr, `${order.id}.png`), {
         caption: message.qrCaption,
       });
-      await this.edit(order.id, () => api.editMessageMedia(order.chatId, Number(qrId), photo));
+      await this.edit(order.id, () => api.editMessageMedia(order.chatId, qrId, photo));
     }
     this.options.log.info(
       { orderId: order.id, owed: outstanding(order).toString() },
@@ -192,4 +199,9 @@ export class BuyerNotifier {
       );
     }
   }
+}
+
+/** An amount an event carried, or else the order's own figure now, as the buyer reads it. */
+function shown(carried: Money | undefined, now: bigint, currency: string): string {
+  return carried ? formatAmount(carried.units, carried.currency) : formatAmount(now, currency);
 }

@@ -1,39 +1,16 @@
 import type { I18n } from "@grammyjs/i18n";
 import { type Api, InlineKeyboard } from "grammy";
+import { recipientUnreachable } from "../bot/api/errors.js";
+import { walletData } from "../bot/callback-data.js";
+import type { BotContext } from "../bot/context.js";
 import type { Logger } from "../log.js";
 import { outstanding } from "../orders/order.js";
 import { isOpen } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
 import { shortAddress } from "../payments/ton/links.js";
 import type { CheckoutEvent, ConnectedWallet } from "../payments/tonconnect/checkout.js";
-import type { RedisClient } from "../redis/client.js";
-import { redisKeys } from "../redis/keys.js";
-import { walletData } from "./callback-data.js";
-import type { BotContext } from "./context.js";
 import { escapeHtml, formatAmount } from "./format.js";
-import { recipientUnreachable } from "./unreachable.js";
-
-const BUYER_TTL_SECONDS = 30 * 86_400;
-
-function buyerKey(prefix: string, userId: number): string {
-  return redisKeys(prefix).tonconnectBuyer(userId);
-}
-
-/** Where, and in which language, to tell a buyer what their wallet did while they were away. */
-export async function rememberBuyer(
-  redis: RedisClient,
-  prefix: string,
-  userId: number,
-  chatId: number,
-  locale: string,
-): Promise<void> {
-  await redis.set(
-    buyerKey(prefix, userId),
-    JSON.stringify({ chatId, locale }),
-    "EX",
-    BUYER_TTL_SECONDS,
-  );
-}
+import type { WalletChats } from "./wallet-chats.js";
 
 /** A wallet as a buyer knows it: "Telegram Wallet", "Tonkeeper"; not HTML-escaped. */
 export function walletName(
@@ -46,8 +23,8 @@ export function walletName(
 export interface WalletNoticesOptions {
   api: Api;
   i18n: I18n<BotContext>;
-  redis: RedisClient;
-  prefix: string;
+  /** Where each buyer used /wallet, and in which language. */
+  walletChats: WalletChats;
   store: OrderStore;
   testnet: boolean;
   log: Logger;
@@ -72,11 +49,11 @@ export class WalletNotices {
   }
 
   private async session(event: Exclude<CheckoutEvent, { type: "payment" }>): Promise<void> {
-    const { i18n, redis, prefix, store, testnet, api } = this.options;
-    const stored = await redis.get(buyerKey(prefix, event.userId));
-    const { chatId, locale } = stored
-      ? (JSON.parse(stored) as { chatId: number; locale: string })
-      : { chatId: event.userId, locale: "en" };
+    const { i18n, walletChats, store, testnet, api } = this.options;
+    const { chatId, locale } = (await walletChats.of(event.userId)) ?? {
+      chatId: event.userId,
+      locale: "en",
+    };
     const t = (key: string, vars?: Record<string, string | number>) => i18n.t(locale, key, vars);
     if (event.type === "connected") {
       const keyboard = new InlineKeyboard();

@@ -20,7 +20,7 @@ const REASONS = {
 const COMMENT_SHOWN = 100;
 
 /** The reason as a sentence; a reason this code does not know is shown as recorded. */
-export function unmatchedReasonText(reason: string, t: Translate): string {
+function unmatchedReasonText(reason: string, t: Translate): string {
   const key = (REASONS as Record<string, string>)[reason];
   return key ? t(key) : escapeHtml(reason);
 }

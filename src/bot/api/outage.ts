@@ -1,8 +1,8 @@
 import { HttpError, type Transformer } from "grammy";
 import pRetry from "p-retry";
-import type { Logger } from "../log.js";
-import { Outage } from "../outage.js";
-import { telegramUnreachable } from "./unreachable.js";
+import type { Logger } from "../../log.js";
+import { Outage } from "../../outage.js";
+import { telegramUnreachable } from "./errors.js";
 
 /**
  * Follows every call the bot makes to the Bot API, from an API transformer installed once: a

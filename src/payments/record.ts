@@ -1,7 +1,7 @@
-import { currencyDecimals, formatUnits } from "../catalog/units.js";
+import { orderMismatch, orderPaid, orderUnderpaid, paymentReceived } from "../orders/events.js";
 import type { Order, Payment } from "../orders/order.js";
 import { applyPayment, type LatePaymentPolicy, type PaymentOutcome } from "../orders/state.js";
-import type { CommitEffects, OrderEvent, OrderStore } from "../orders/store.js";
+import type { CommitEffects, OrderStore } from "../orders/store.js";
 
 export interface RecordedPayment {
   order: Order;
@@ -45,34 +45,21 @@ export class PaymentsCore {
 }
 
 function effectsOf(order: Order, payment: Payment, outcome: PaymentOutcome): CommitEffects {
-  const amount = formatUnits(payment.amount, currencyDecimals(payment.currency));
-  const detail = {
-    paymentKey: payment.key,
-    amount,
-    currency: payment.currency,
-    ...(payment.recovered ? { recovered: payment.recovered } : {}),
-  };
-  let event: OrderEvent;
-  let fulfil = false;
   switch (outcome.kind) {
     case "paid":
-      fulfil = outcome.fulfil;
-      event = {
-        type: outcome.fulfil ? "order.paid" : "order.held",
-        detail: { ...detail, late: outcome.late, overpaid: outcome.overpaid },
+      return {
+        paymentKey: payment.key,
+        fulfil: outcome.fulfil,
+        event: orderPaid(payment, outcome),
       };
-      break;
     case "underpaid":
-      event = {
-        type: "order.underpaid",
-        detail: { ...detail, owed: formatUnits(outcome.owed, currencyDecimals(order.currency)) },
+      return {
+        paymentKey: payment.key,
+        event: orderUnderpaid(payment, outcome.owed, order.currency),
       };
-      break;
     case "mismatch":
-      event = { type: "order.mismatch", detail };
-      break;
+      return { paymentKey: payment.key, event: orderMismatch(payment) };
     default:
-      event = { type: "order.payment_received", detail };
+      return { paymentKey: payment.key, event: paymentReceived(payment) };
   }
-  return { paymentKey: payment.key, fulfil, event };
 }

@@ -2,7 +2,7 @@ import { Address } from "@ton/core";
 import { htmlToPlainText } from "@ton-payment-bot/emulators/telegram";
 import { describe, expect, it } from "vitest";
 import { createI18n, LOCALES } from "../../src/bot/i18n.js";
-import { shortRef, unmatchedNotice } from "../../src/bot/unmatched-notice.js";
+import { shortRef, unmatchedNotice } from "../../src/notices/unmatched.js";
 import type { UnmatchedPayment, UnmatchedReason } from "../../src/payments/unmatched.js";
 
 const i18n = createI18n();

@@ -1,11 +1,11 @@
 import type { Address } from "@ton/core";
 import type { InlineKeyboard } from "grammy";
+import { localized } from "../bot/i18n.js";
+import { tonPaymentKeyboard } from "../bot/keyboards.js";
 import type { Product } from "../catalog/catalog.js";
 import { type Order, outstanding } from "../orders/order.js";
 import { displayAddress, orderPaymentRequest, paymentQrPng } from "../payments/ton/links.js";
 import { escapeHtml, formatAmount, formatTime } from "./format.js";
-import { localized } from "./i18n.js";
-import { tonPaymentKeyboard } from "./keyboards.js";
 
 type Translate = (key: string, variables?: Record<string, string | number>) => string;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.js";
-import { capturedLog } from "../support/log.js";
+import { ConfigError, loadConfig } from "../src/config.js";
+import { capturedLog } from "./support/log.js";
 
 const TOKEN = "123456789:fake-token-for-tests-only-000000";
 const MERCHANT = "EQD__________________________________________0vo";

@@ -1,19 +1,21 @@
 import type { I18n } from "@grammyjs/i18n";
 import type { Api } from "grammy";
+import { recipientUnreachable } from "../bot/api/errors.js";
+import type { BotContext } from "../bot/context.js";
+import { EventConsumer, type StreamEvent } from "../bot/event-consumer.js";
+import { localized, negotiateLocale } from "../bot/i18n.js";
+import type { Sessions } from "../bot/sessions.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
+import type { OrderEvent, OrderEventType, PaymentSeen, UnmatchedEvent } from "../orders/events.js";
 import type { OrderStore } from "../orders/store.js";
 import type { UnmatchedPayments } from "../payments/unmatched.js";
 import type { RedisClient } from "../redis/client.js";
-import { redisKeys } from "../redis/keys.js";
-import type { BotContext } from "./context.js";
-import { EventConsumer, type StreamEvent } from "./event-consumer.js";
-import { currencyLabel, escapeHtml, formatPrice } from "./format.js";
-import { localized, negotiateLocale } from "./i18n.js";
-import { unmatchedNotice } from "./unmatched-notice.js";
-import { recipientUnreachable } from "./unreachable.js";
+import { escapeHtml, formatAmount, formatPrice } from "./format.js";
+import type { SentNotices } from "./sent.js";
+import { unmatchedNotice } from "./unmatched.js";
 
-const NOTICES: Record<string, string> = {
+const NOTICES: Partial<Record<OrderEventType, string>> = {
   "order.paid": "notice-paid",
   "order.payment_received": "notice-excess",
   "order.underpaid": "notice-underpaid",
@@ -29,21 +31,42 @@ const RECOVERED: Record<string, string> = {
 };
 
 /** The notice for an event, if admins hear of it: an expired order only when money came for it. */
-function noticeKey(event: StreamEvent): string | undefined {
+function noticeKey(event: OrderEvent): string | undefined {
   if (event.type === "order.expired") {
-    return event.detail.paid === undefined ? undefined : "notice-expired-underpaid";
+    return event.detail === undefined ? undefined : "notice-expired-underpaid";
   }
   return NOTICES[event.type];
 }
 
+/** The payment an event is about, with whether it completed the order late or with extra. */
+function paymentOf(
+  event: OrderEvent,
+): (PaymentSeen & { late?: boolean; overpaid?: boolean }) | undefined {
+  switch (event.type) {
+    case "order.payment_received":
+    case "order.underpaid":
+    case "order.paid":
+    case "order.held":
+    case "order.mismatch":
+      return event.detail;
+    default:
+      return undefined;
+  }
+}
+
 export interface AdminNotifierOptions {
   api: Api;
+  /** The events stream the notices are read from. */
   redis: RedisClient;
   prefix: string;
   store: OrderStore;
   catalog: Catalog;
   i18n: I18n<BotContext>;
   adminIds: readonly number[];
+  /** The language each admin picked in the bot. */
+  sessions: Pick<Sessions, "languageOf">;
+  /** Which admins were told of which event. */
+  sent: SentNotices;
   /** Payments that matched no order, which their notices describe. */
   unmatched: UnmatchedPayments;
   /** Explorer links point at testnet. */
@@ -94,11 +117,10 @@ export class AdminNotifier {
    * when a send failed, so the event is tried again for those not yet told.
    */
   async broadcast(eventId: string | undefined, text: (locale: string) => string): Promise<void> {
-    const { api, redis, prefix, log } = this.options;
+    const { api, sent, log } = this.options;
     let failure: unknown;
     for (const adminId of this.options.adminIds) {
-      const told = eventId && redisKeys(prefix).noticeSent(eventId, adminId);
-      if (told && (await redis.exists(told))) continue;
+      if (eventId && (await sent.told(eventId, adminId))) continue;
       try {
         await api.sendMessage(adminId, text(await this.localeOf(adminId)), { parse_mode: "HTML" });
       } catch (error) {
@@ -110,7 +132,7 @@ export class AdminNotifier {
       }
       // Marked only once sent, so a failed send is tried again; a crash between the two repeats
       // this one notice to this one admin.
-      if (told) await redis.set(told, "1", "EX", 86_400);
+      if (eventId) await sent.markTold(eventId, adminId);
     }
     if (failure !== undefined) throw failure;
   }
@@ -119,14 +141,16 @@ export class AdminNotifier {
     if (event.type === "payment.unmatched") return this.announceUnmatched(event);
     const key = noticeKey(event);
     if (!key || this.options.adminIds.length === 0) return;
-    const order = event.orderId ? await this.options.store.get(event.orderId) : undefined;
+    const order = await this.options.store.get(event.orderId);
     const product = order ? this.options.catalog.find(order.productId) : undefined;
+    const payment = paymentOf(event);
     // An expiry says what had arrived by then, whatever came after.
+    const paidThen = event.type === "order.expired" ? event.detail?.paid : undefined;
     const paid =
       order &&
-      (event.detail.paid === undefined
-        ? formatPrice(order.paid, order.currency)
-        : `${String(event.detail.paid)} ${currencyLabel(order.currency)}`);
+      (paidThen
+        ? formatPrice(paidThen.units, paidThen.currency)
+        : formatPrice(order.paid, order.currency));
     const notice = (locale: string) =>
       this.options.i18n.t(locale, key, {
         orderId: order?.id ?? "—",
@@ -134,30 +158,36 @@ export class AdminNotifier {
         paid: paid ?? "—",
         title: escapeHtml(product ? localized(product.title, locale) : (order?.productId ?? "—")),
         quantity: order?.quantity ?? 0,
-        extra:
-          `${String(event.detail.amount ?? "?")} ${String(event.detail.currency ?? "")}`.trim(),
+        extra: payment
+          ? `${formatAmount(payment.amount.units, payment.amount.currency)} ${payment.amount.currency}`
+          : "?",
         flags:
-          [event.detail.overpaid ? "overpaid" : "", event.detail.late ? "late" : ""]
+          [payment?.overpaid ? "overpaid" : "", payment?.late ? "late" : ""]
             .filter(Boolean)
             .join(", ") || "—",
-        error: escapeHtml(String(event.detail.error ?? "—").slice(0, 300)),
+        error: escapeHtml(
+          (event.type === "order.delivery_failed" ? event.detail.error : "—").slice(0, 300),
+        ),
       });
-    await this.broadcast(event.id, (locale) => notice(locale) + this.origin(event, locale));
+    await this.broadcast(
+      event.id,
+      (locale) => notice(locale) + this.origin(payment?.recovered, locale),
+    );
   }
 
   /** Where a payment was found when its own update never came, as a last line; else "". */
-  private origin(event: StreamEvent, locale: string): string {
-    const key = RECOVERED[String(event.detail.recovered)];
+  private origin(recovered: string | undefined, locale: string): string {
+    const key = recovered === undefined ? undefined : RECOVERED[recovered];
     return key ? `\n${this.options.i18n.t(locale, key)}` : "";
   }
 
   /** Money that matched no order, named so an admin can act on it from the notice alone. */
-  private async announceUnmatched(event: StreamEvent): Promise<void> {
+  private async announceUnmatched(
+    event: UnmatchedEvent & { id: string; paymentKey: string },
+  ): Promise<void> {
     // Dust is kept on the exceptions list but not announced one payment at a time.
     if (event.detail.reason === "dust" || this.options.adminIds.length === 0) return;
-    const payment = event.paymentKey
-      ? await this.options.unmatched.get(event.paymentKey)
-      : undefined;
+    const payment = await this.options.unmatched.get(event.paymentKey);
     if (!payment) {
       this.options.log.warn({ paymentKey: event.paymentKey }, "unmatched payment not found");
       return;
@@ -167,16 +197,12 @@ export class AdminNotifier {
       event.id,
       (locale) =>
         unmatchedNotice(payment, (key, variables) => i18n.t(locale, key, variables), testnet) +
-        this.origin(event, locale),
+        this.origin(event.detail.recovered, locale),
     );
   }
 
   /** The language an admin picked with /language, else English. */
   private async localeOf(adminId: number): Promise<string> {
-    const raw = await this.options.redis.get(redisKeys(this.options.prefix).session(adminId));
-    const chosen = raw
-      ? (JSON.parse(raw) as { __language_code?: string }).__language_code
-      : undefined;
-    return negotiateLocale(chosen);
+    return negotiateLocale(await this.options.sessions.languageOf(adminId));
   }
 }

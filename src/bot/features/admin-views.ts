@@ -1,0 +1,188 @@
+import { escapeHtml, formatPrice, formatTime } from "../../notices/format.js";
+import { shortRef } from "../../notices/unmatched.js";
+import type { Order, Payment } from "../../orders/order.js";
+import { explorerTxLink } from "../../payments/ton/links.js";
+import type { UnmatchedPayment } from "../../payments/unmatched.js";
+import type { BotContext } from "../context.js";
+import { localized } from "../i18n.js";
+import type { AdminServices } from "../services.js";
+
+const DAY = 86_400_000;
+const LIST = 5;
+
+/** The text of each /admin view, read from the shop as it stands. */
+export type AdminView = (ctx: BotContext, services: AdminServices) => Promise<string>;
+
+export const balances: AdminView = async (ctx, services) => {
+  const [ton, stars, pending] = await Promise.all([
+    services.toncenter.getBalance(services.merchantAddress).catch(() => undefined),
+    ctx.api.getMyStarBalance().catch(() => undefined),
+    services.reports.pendingTotals(),
+  ]);
+  const lines = [
+    ctx.t("admin-balances-title"),
+    ctx.t("admin-balance-ton", {
+      amount: ton === undefined ? "?" : formatPrice(ton, "TON"),
+    }),
+    ctx.t("admin-balance-stars", {
+      amount: stars === undefined ? "?" : formatPrice(BigInt(stars.amount), "XTR"),
+    }),
+  ];
+  for (const row of pending) {
+    lines.push(
+      ctx.t("admin-pending-line", {
+        amount: formatPrice(row.amount, row.currency),
+        orders: row.orders,
+      }),
+    );
+  }
+  return lines.join("\n");
+};
+
+export const sales: AdminView = async (ctx, services) => {
+  const now = services.clock();
+  const midnight = now - (now % DAY);
+  const lines = [ctx.t("admin-sales-title")];
+  for (const [label, from] of [
+    [ctx.t("admin-period-today"), midnight],
+    [ctx.t("admin-period-7d"), now - 7 * DAY],
+    [ctx.t("admin-period-30d"), now - 30 * DAY],
+  ] as const) {
+    const figures = await services.reports.sales(from, now);
+    const revenue =
+      figures.revenue.map((r) => formatPrice(r.amount, r.currency)).join(" + ") || "—";
+    lines.push(
+      "",
+      ctx.t("admin-sales-period", {
+        period: label,
+        created: figures.created,
+        paid: figures.paid,
+        conversion: Math.round(figures.conversion * 100),
+        revenue,
+      }),
+    );
+    const locale = await ctx.i18n.getLocale();
+    const top = figures.topProducts.map((p) => {
+      const product = services.catalog.find(p.productId);
+      return `${escapeHtml(product ? localized(product.title, locale) : p.productId)} × ${p.quantity}`;
+    });
+    if (top.length > 0) lines.push(ctx.t("admin-sales-top", { products: top.join(", ") }));
+  }
+  return lines.join("\n");
+};
+
+export const orders: AdminView = async (ctx, services) => {
+  const counts = await services.reports.statusCounts();
+  const lines = [ctx.t("admin-orders-title")];
+  for (const [status, count] of Object.entries(counts)) {
+    lines.push(`• ${ctx.t(`order-status-${status}`)}: ${count}`);
+  }
+  const recent = await services.reports.recentPayments(LIST);
+  if (recent.length > 0) lines.push("", ctx.t("admin-recent-payments"));
+  for (const { order, payment } of recent) {
+    lines.push(`• ${order.id} · ${paymentLine(payment, services.testnet)}`);
+  }
+  lines.push("", ctx.t("admin-orders-lookup"));
+  return lines.join("\n");
+};
+
+export const exceptions: AdminView = async (ctx, services) => {
+  const [open, flagged] = await Promise.all([
+    services.unmatched.list(LIST),
+    services.reports.exceptions(LIST),
+  ]);
+  const lines = [ctx.t("admin-exceptions-title")];
+  if (open.length === 0 && flagged.length === 0) lines.push(ctx.t("admin-exceptions-none"));
+  for (const payment of open) lines.push(unmatchedLine(ctx, payment));
+  for (const order of flagged) {
+    lines.push(
+      ctx.t("admin-exception-order", {
+        orderId: order.id,
+        exceptions: [...order.exceptions, ...(order.held ? ["held"] : [])].join(", "),
+        paid: formatPrice(order.paid, order.currency),
+        amount: formatPrice(order.amount, order.currency),
+      }),
+    );
+  }
+  if (open.length > 0) lines.push("", ctx.t("admin-exceptions-help"));
+  return lines.join("\n");
+};
+
+export const health: AdminView = async (ctx, services) => {
+  const state = await services.health();
+  const ago = (at: number | undefined) =>
+    at === undefined ? "—" : `${Math.max(0, Math.round((services.clock() - at) / 1000))} s`;
+  return [
+    ctx.t("admin-health-title"),
+    ctx.t("admin-health-watcher", {
+      leader: state.leader ?? "—",
+      poll: ago(state.lastPollAt),
+      lag: ago(state.lastTxAt),
+      errors: state.errorsLastHour,
+      total: state.errors,
+    }),
+    state.lastError
+      ? ctx.t("admin-health-error", {
+          error: escapeHtml(state.lastError.slice(0, 200)),
+          ago: ago(state.lastErrorAt),
+        })
+      : ctx.t("admin-health-no-error"),
+    ctx.t("admin-health-queue", {
+      depth: state.queueDepth,
+      oldest: ago(state.oldestPendingAt),
+      dead: state.deadJobs,
+    }),
+  ].join("\n");
+};
+
+/** One order as /order shows it, with its first ten payments. */
+export async function orderCard(
+  ctx: BotContext,
+  services: AdminServices,
+  order: Order,
+): Promise<string> {
+  const product = services.catalog.find(order.productId);
+  const locale = await ctx.i18n.getLocale();
+  const lines = [
+    ctx.t("admin-order-card", {
+      orderId: order.id,
+      status: ctx.t(`order-status-${order.status}`),
+      exceptions: order.exceptions.join(", ") || "—",
+      title: escapeHtml(product ? localized(product.title, locale) : order.productId),
+      quantity: order.quantity,
+      amount: formatPrice(order.amount, order.currency),
+      paid: formatPrice(order.paid, order.currency),
+      userId: order.userId,
+      comment: order.comment ?? "—",
+      created: formatTime(order.createdAt),
+    }),
+  ];
+  for (const payment of order.payments.slice(0, 10)) {
+    lines.push(`• ${paymentLine(payment, services.testnet)}`);
+  }
+  if (order.payments.length > 10) lines.push(`… +${order.payments.length - 10}`);
+  return lines.join("\n");
+}
+
+/** Amount, time, and the transaction on the explorer when it is a TON payment. */
+function paymentLine(payment: Payment, testnet: boolean): string {
+  const hash = payment.reference?.hash;
+  const where = hash
+    ? `<a href="${explorerTxLink(hash, testnet)}">${payment.key.slice(0, 16)}…</a>`
+    : escapeHtml(payment.key.length > 24 ? `${payment.key.slice(0, 24)}…` : payment.key);
+  return `${formatPrice(payment.amount, payment.currency)} · ${formatTime(payment.receivedAt)} · ${where}`;
+}
+
+function unmatchedLine(ctx: BotContext, payment: UnmatchedPayment): string {
+  return ctx.t("admin-unmatched-line", {
+    ref: shortRef(payment.key),
+    amount: formatPrice(payment.amount, payment.currency),
+    reason: payment.reason,
+    comment: escapeHtml(clipText(payment.comment ?? "—", 64)),
+    date: formatTime(payment.receivedAt),
+  });
+}
+
+function clipText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,163 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { AdminActions } from "../../src/admin/actions.js";
+import { AuditLog } from "../../src/admin/audit.js";
+import { ShopReports } from "../../src/admin/reports.js";
+import { StockPool } from "../../src/fulfilment/stock.js";
+import { silentLogger } from "../../src/log.js";
+import { TelegramPayments } from "../../src/payments/telegram/service.js";
+import { exampleCatalog } from "../support/catalog.js";
+import { testRedis } from "../support/redis.js";
+import { shop, TON, tonOrder } from "../support/shop.js";
+
+const { redis, prefix } = testRedis();
+afterAll(() => redis.quit());
+
+const ADMIN = 7;
+const NOW = 1_800_000_000_000;
+
+/** The admin's use cases on one prefix, and the Star refunds Telegram was asked for. */
+function adminDesk(p: string) {
+  const { store, payments, unmatched } = shop(redis, p);
+  const audit = new AuditLog(redis, p, { clock: () => NOW });
+  const reports = new ShopReports(store);
+  const telegramPayments = new TelegramPayments({
+    redis,
+    prefix: p,
+    providerToken: undefined,
+    store,
+    payments,
+    unmatched,
+    catalog: exampleCatalog,
+    stock: new StockPool(redis, { prefix: p }),
+    log: silentLogger,
+  });
+  const actions = new AdminActions({
+    store,
+    payments,
+    unmatched,
+    reports,
+    audit,
+    telegramPayments,
+    clock: () => NOW,
+    log: silentLogger,
+  });
+  const refunds: [number, string][] = [];
+  const telegram = {
+    refundStarPayment: async (userId: number, chargeId: string) => {
+      refunds.push([userId, chargeId]);
+      return true;
+    },
+  };
+  const stray = (key: string, extra: Partial<Parameters<typeof unmatched.record>[0]> = {}) =>
+    unmatched.record({
+      key,
+      method: "ton",
+      currency: "TON",
+      amount: TON,
+      receivedAt: NOW - 1000,
+      reason: "unknown-comment",
+      from: "0:1111111111111111111111111111111111111111111111111111111111111111",
+      ...extra,
+    });
+  return { store, payments, unmatched, audit, actions, telegram, refunds, stray };
+}
+
+describe("AdminActions", () => {
+  it("attaches a stray payment to an order by its comment, closes it, and audits it", async () => {
+    const desk = adminDesk(`${prefix}attach:`);
+    const order = await desk.store.create(tonOrder({ amount: TON }));
+    await desk.stray("ton:aa11bb22cc33");
+
+    const result = await desk.actions.attach(ADMIN, "ton:aa11bb22", order.comment ?? "");
+
+    expect(result).toMatchObject({ kind: "attached", order: { id: order.id, status: "paid" } });
+    expect(await desk.unmatched.get("ton:aa11bb22cc33")).toMatchObject({
+      resolved: { by: ADMIN, at: NOW, orderId: order.id },
+    });
+    expect(await desk.audit.list()).toMatchObject([
+      {
+        adminId: ADMIN,
+        action: "attach",
+        orderId: order.id,
+        detail: { paymentKey: "ton:aa11bb22cc33", outcome: "paid" },
+      },
+    ]);
+  });
+
+  it("refuses to attach money in another currency, or to an order that does not exist", async () => {
+    const desk = adminDesk(`${prefix}attach-refused:`);
+    const order = await desk.store.create(tonOrder());
+    await desk.stray("stars:ch_1234567", { method: "stars", currency: "XTR", amount: 150n });
+
+    expect(await desk.actions.attach(ADMIN, "stars:ch_1234567", order.id)).toEqual({
+      kind: "wrong-currency",
+      currency: "TON",
+    });
+    expect(await desk.actions.attach(ADMIN, "stars:ch_1234567", "ord_none")).toEqual({
+      kind: "not-found",
+    });
+    expect((await desk.store.require(order.id)).paid).toBe(0n);
+    expect(await desk.unmatched.count()).toBe(1);
+    expect(await desk.audit.list()).toEqual([]);
+  });
+
+  it("releases only a held order", async () => {
+    const desk = adminDesk(`${prefix}release:`);
+    const order = await desk.store.create(tonOrder());
+
+    expect(await desk.actions.release(ADMIN, order.id)).toEqual({
+      kind: "not-held",
+      orderId: order.id,
+    });
+    expect(await desk.actions.release(ADMIN, "ord_none")).toEqual({ kind: "not-found" });
+    expect(await desk.audit.list()).toEqual([]);
+  });
+
+  it("refunds stray Stars through Telegram, and says where to send stray TON back", async () => {
+    const desk = adminDesk(`${prefix}refund:`);
+    await desk.stray("stars:ch_7777777", {
+      method: "stars",
+      currency: "XTR",
+      amount: 150n,
+      from: "42",
+      reference: { telegramChargeId: "ch_7777777" },
+    });
+    await desk.stray("ton:dd44ee55ff66");
+
+    expect(await desk.actions.refund(ADMIN, "stars:ch_7777777", desk.telegram)).toEqual({
+      kind: "refunded",
+      ref: "stars:ch_77777",
+    });
+    expect(desk.refunds).toEqual([[42, "ch_7777777"]]);
+    expect(await desk.actions.refund(ADMIN, "ton:dd44ee55", desk.telegram)).toEqual({
+      kind: "send-back",
+      ref: "ton:dd44ee55",
+      amount: TON,
+      currency: "TON",
+      to: "0:1111111111111111111111111111111111111111111111111111111111111111",
+    });
+    expect(desk.refunds).toHaveLength(1);
+    expect((await desk.audit.list()).map((entry) => entry.action)).toEqual([
+      "refund-note",
+      "refund",
+    ]);
+    expect(await desk.unmatched.count()).toBe(1);
+  });
+
+  it("closes a stray payment by its reference, and exports the last 30 days", async () => {
+    const desk = adminDesk(`${prefix}resolve:`);
+    await desk.stray("ton:0123456789ab");
+
+    expect(await desk.actions.resolve(ADMIN, "ton:0")).toEqual({ kind: "not-found" });
+    expect(await desk.actions.resolve(ADMIN, "ton:01234567")).toEqual({
+      kind: "resolved",
+      ref: "ton:01234567",
+    });
+    expect(await desk.unmatched.count()).toBe(0);
+
+    const exported = await desk.actions.exportOrders(ADMIN);
+    expect(exported).toMatchObject({ from: NOW - 30 * 86_400_000, to: NOW });
+    expect(exported.csv.split("\n")[0]).toContain("order_id");
+    expect((await desk.audit.list()).map((entry) => entry.action)).toEqual(["export", "resolve"]);
+  });
+});
