@@ -2,7 +2,6 @@ import type { I18n } from "@grammyjs/i18n";
 import type { Api } from "grammy";
 import { recipientUnreachable } from "../bot/api/errors.js";
 import type { BotContext } from "../bot/context.js";
-import { EventConsumer, type StreamEvent } from "../bot/event-consumer.js";
 import { localized, negotiateLocale } from "../bot/i18n.js";
 import type { Sessions } from "../bot/sessions.js";
 import type { Catalog } from "../catalog/catalog.js";
@@ -11,6 +10,7 @@ import type { OrderEvent, OrderEventType, PaymentSeen, UnmatchedEvent } from "..
 import type { OrderStore } from "../orders/store.js";
 import type { UnmatchedPayments } from "../payments/unmatched.js";
 import type { RedisClient } from "../redis/client.js";
+import { EventConsumer, type StreamEvent } from "./event-consumer.js";
 import { escapeHtml, formatAmount, formatPrice } from "./format.js";
 import type { SentNotices } from "./sent.js";
 import { unmatchedNotice } from "./unmatched.js";

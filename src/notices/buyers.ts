@@ -3,7 +3,6 @@ import { type Api, GrammyError, InlineKeyboard, InputFile, InputMediaBuilder } f
 import { recipientUnreachable } from "../bot/api/errors.js";
 import { checkOrderData } from "../bot/callback-data.js";
 import type { BotContext } from "../bot/context.js";
-import { EventConsumer, type StreamEvent } from "../bot/event-consumer.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
 import type { Money, OrderEvent } from "../orders/events.js";
@@ -11,6 +10,7 @@ import { type Order, outstanding } from "../orders/order.js";
 import { isOpen } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
 import type { RedisClient } from "../redis/client.js";
+import { EventConsumer, type StreamEvent } from "./event-consumer.js";
 import { currencyLabel, formatAmount } from "./format.js";
 import type { PaymentMessages } from "./payment-messages.js";
 import { eventMessageKey } from "./status.js";

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventConsumer, type EventConsumerOptions } from "../../src/bot/event-consumer.js";
 import { silentLogger } from "../../src/log.js";
+import { EventConsumer, type EventConsumerOptions } from "../../src/notices/event-consumer.js";
 import { partitionOf, redisKeys } from "../../src/redis/keys.js";
 import { capturedLog } from "../support/log.js";
 import { pendingEntries } from "../support/partitions.js";

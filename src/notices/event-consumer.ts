@@ -1,10 +1,10 @@
 import { hostname } from "node:os";
+import { telegramUnreachable } from "../bot/api/errors.js";
 import type { Logger } from "../log.js";
 import { type EventEntry, parseOrderEvent } from "../orders/events.js";
 import type { RedisClient } from "../redis/client.js";
 import { allPartitions, redisKeys } from "../redis/keys.js";
 import { type StreamEntry, StreamGroup } from "../redis/stream.js";
-import { telegramUnreachable } from "./api/errors.js";
 
 /** Small batches, and a long idle time before another process takes events over, so a slow
  * batch (Telegram's per-chat limits) is finished by its reader rather than told twice. */
