@@ -1,6 +1,7 @@
 import type { UpdateSupplier } from "@grammyjs/runner";
 import { type Api, GrammyError } from "grammy";
 import type { Update } from "grammy/types";
+import { backoff } from "../backoff.js";
 import type { Logger } from "../log.js";
 import { telegramUnreachable } from "./api/errors.js";
 
@@ -47,9 +48,7 @@ const SLOW_PAYMENT_MS = 5000;
 const FETCH_RETRY_MAX_MS = 5000;
 
 /** 1 s, 2 s, 4 s… at most a minute: the pace the Bot API itself retries a failed webhook at. */
-function defaultRetryDelay(failures: number): number {
-  return Math.min(60_000, 1000 * 2 ** Math.min(failures - 1, 6));
-}
+const defaultRetryDelay = backoff(1000, 60_000);
 
 /**
  * Long polling that never confirms a payment update before it is recorded. The getUpdates

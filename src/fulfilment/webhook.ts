@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { backoff } from "../backoff.js";
 import type { Clock } from "../clock.js";
 import { type Logger, silentLogger } from "../log.js";
 import type { Order } from "../orders/order.js";
@@ -6,6 +7,9 @@ import type { RedisClient } from "../redis/client.js";
 import { allPartitions, partitionOf, type RedisKeys, redisKeys } from "../redis/keys.js";
 import { claimWebhooks, queueWebhook } from "../redis/scripts.js";
 import { addDeliveryFailed, type Deliverer } from "./deliverer.js";
+
+/** How long the schedule waits after it failed (Redis trouble) before it looks again. */
+const LOOP_BACKOFF = backoff(500, 30_000);
 
 /** What the merchant receives. Amounts are base units (nanotons, Stars, cents) as decimal text. */
 export interface WebhookEvent {
@@ -249,7 +253,7 @@ export class MerchantWebhook implements Deliverer {
         this.log.error({ err: error, failures }, "merchant webhook schedule failed; pausing");
       }
       // More may be due at once when every free slot was filled; else wait to be woken.
-      if (!full) await this.nap(failures > 0 ? Math.min(30_000, 250 * 2 ** failures) : this.pollMs);
+      if (!full) await this.nap(failures > 0 ? LOOP_BACKOFF(failures) : this.pollMs);
     }
     await Promise.all(this.inHand);
   }
@@ -340,9 +344,7 @@ export class MerchantWebhook implements Deliverer {
   }
 
   private delayAfter(attempt: number): number {
-    const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
-    // Jitter spreads the retries of many events that failed together.
-    return Math.round(ceiling * (0.5 + Math.random() / 2));
+    return backoff(this.baseDelayMs, this.maxDelayMs, { jitter: true })(attempt);
   }
 
   private async giveUp({ p, id: eventId }: Due, orderId: string, attempt: number, error: string) {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { backoff } from "../backoff.js";
 import type { Clock } from "../clock.js";
 import { type Logger, silentLogger } from "../log.js";
 import { orderFulfilled } from "../orders/events.js";
@@ -14,6 +15,9 @@ import {
   DeliveryFailed,
   DeliveryRejected,
 } from "./deliverer.js";
+
+/** How long a loop that failed (Redis trouble) waits before it tries again. */
+const LOOP_BACKOFF = backoff(500, 30_000);
 
 export interface FulfilmentWorkerOptions {
   redis: RedisClient;
@@ -117,7 +121,7 @@ export class FulfilmentWorker {
     this.claimIdleMs = options.claimIdleMs ?? 30_000;
     this.blockMs = options.blockMs ?? 2_000;
     this.maxAttempts = options.maxAttempts ?? 10;
-    this.retryDelayMs = options.retryDelayMs ?? ((n) => Math.min(60_000, 1_000 * 2 ** (n - 1)));
+    this.retryDelayMs = options.retryDelayMs ?? backoff(1000, 60_000);
     this.outage = options.outage ?? (() => false);
     this.log = options.log ?? silentLogger;
     this.now = options.clock ?? options.store.now;
@@ -166,7 +170,8 @@ export class FulfilmentWorker {
   async processOnce(): Promise<number> {
     await this.jobs.ensure();
     const stale = await this.claimStale(this.concurrency);
-    const fresh = await this.readNew(this.concurrency);
+    // Up to `concurrency` from every partition: a pass drains what is there, not a share of it.
+    const fresh = await this.readNew(this.concurrency * allPartitions.length);
     const jobs = [...stale, ...fresh];
     await Promise.all(jobs.map((job) => this.handle(job)));
     return jobs.length;
@@ -211,7 +216,7 @@ export class FulfilmentWorker {
         failures++;
         this.jobs.forget(error);
         this.log.error({ err: error, failures }, "fulfilment loop failed; pausing");
-        await this.pause(Math.min(30_000, 250 * 2 ** failures));
+        await this.pause(LOOP_BACKOFF(failures));
       }
     }
     await Promise.all(inHand);

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { backoff } from "../backoff.js";
 import { telegramUnreachable } from "../bot/api/errors.js";
 import type { Logger } from "../log.js";
 import { type EventEntry, parseOrderEvent } from "../orders/events.js";
@@ -17,9 +18,7 @@ const MAX_ATTEMPTS = 10;
  * 1 s, 2 s, 4 s… at most 30 s between tries of an event that failed. Each try resets its idle
  * time, so another process (after STALE_MS) never takes over an event its reader still retries.
  */
-function defaultRetryDelay(failures: number): number {
-  return Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5));
-}
+const defaultRetryDelay = backoff(1000, 30_000);
 
 interface Retry {
   entry: StreamEntry;
