@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import type { Bot } from "grammy";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { AuditLog } from "./admin/audit.js";
 import { ShopReports } from "./admin/reports.js";
 import { AdminNotifier } from "./bot/admin-notifier.js";
@@ -33,6 +33,7 @@ import { PaymentWatcher } from "./payments/ton/watcher.js";
 import { TonConnectCheckout } from "./payments/tonconnect/checkout.js";
 import { checkManifest } from "./payments/tonconnect/manifest.js";
 import { UnmatchedPayments } from "./payments/unmatched.js";
+import { shopRedis } from "./redis/connection.js";
 
 /** Every long-lived service of one process, built from a Config. */
 export interface App {
@@ -88,11 +89,7 @@ function settleBy(deadline: number, task: Promise<unknown> | undefined): Promise
  */
 export async function createApp(config: Config, log: Logger): Promise<App> {
   const catalog = await loadCatalog(config.catalogPath, { fiatCurrency: config.fiatCurrency });
-  const redis = new Redis(config.redisUrl, {
-    enableAutoPipelining: true,
-    maxRetriesPerRequest: null,
-    lazyConnect: true,
-  });
+  const redis = shopRedis(config, log) as Redis;
   // One line when Redis goes away and one when it is back, rather than one per reconnect attempt.
   followRedis(redis, log);
   await redis.connect();
