@@ -203,6 +203,21 @@ const clusterNodes = z.string().transform((value, ctx): ClusterNodes => {
   return { nodes, username, password, tls: schemes.has("rediss") };
 });
 
+/** REDIS_CLUSTER_NODES for a cluster, e.g. to start a shop process on the same one. */
+export function clusterNodesEnv(cluster: Omit<RedisClusterConfig, "redisUrlIgnored">): string {
+  const scheme = cluster.tls ? "rediss" : "redis";
+  const { username, password } = cluster;
+  const auth =
+    username !== undefined || password !== undefined
+      ? `${encodeURIComponent(username ?? "")}:${encodeURIComponent(password ?? "")}@`
+      : "";
+  return cluster.nodes
+    .map(
+      ({ host, port }) => `${scheme}://${auth}${host.includes(":") ? `[${host}]` : host}:${port}`,
+    )
+    .join(",");
+}
+
 const schema = z.object({
   BOT_TOKEN: z
     .string()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.js";
+import { ConfigError, clusterNodesEnv, loadConfig } from "../../src/config.js";
 import { capturedLog } from "../support/log.js";
 
 const TOKEN = "123456789:fake-token-for-tests-only-000000";
@@ -176,6 +176,19 @@ describe("config", () => {
     expect(
       loadConfig({ REDIS_CLUSTER_NODES: "redis://:secret@h:7000" }).redisCluster,
     ).toMatchObject({ username: undefined, password: "secret", tls: false });
+  });
+
+  it("writes a cluster back as the REDIS_CLUSTER_NODES that reads as the same cluster", () => {
+    for (const value of [
+      "127.0.0.1:7000,127.0.0.1:7001",
+      "rediss://shop:p%40ss:word@node-1:6380,[::1]:6381",
+      "redis://:only-a-password@node-1:7000",
+    ]) {
+      const cluster = loadConfig({ REDIS_CLUSTER_NODES: value }).redisCluster;
+      if (cluster === undefined) throw new Error(`${value} read as no cluster`);
+      const again = loadConfig({ REDIS_CLUSTER_NODES: clusterNodesEnv(cluster) }).redisCluster;
+      expect(again).toEqual(cluster);
+    }
   });
 
   it("says REDIS_URL is ignored when REDIS_CLUSTER_NODES is set too", () => {
