@@ -1,10 +1,10 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { Deliverer } from "../../src/fulfilment/deliverer.js";
 import { redisKeys } from "../../src/orders/keys.js";
 import type { Order } from "../../src/orders/order.js";
 import { OrderStore } from "../../src/orders/store.js";
 import { PaymentsCore } from "../../src/payments/core.js";
-import { testRedis } from "../support/redis.js";
+import { connectTestRedis, testRedis } from "../support/redis.js";
 
 const connections: Redis[] = [];
 
@@ -53,8 +53,8 @@ export function shop() {
 }
 
 /** A second connection to the same Redis, e.g. for a worker that will be "killed". */
-export function connect(url: string): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+export function connect(): Redis {
+  const redis = connectTestRedis({ maxRetriesPerRequest: 1 });
   connections.push(redis);
   return redis;
 }

@@ -71,7 +71,7 @@ describe("FulfilmentWorker", () => {
     const order = await s.paidOrder();
 
     // Worker A, on its own connection, takes the job and hangs inside the deliverer.
-    const redisA = connect(s.url);
+    const redisA = connect();
     const started = deferred();
     const hang = deferred();
     const a = new FulfilmentWorker({

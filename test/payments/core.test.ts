@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { redisKeys } from "../../src/orders/keys.js";
 import type { Payment } from "../../src/orders/order.js";
 import { OrderNotFound, OrderStore } from "../../src/orders/store.js";
-import { testRedis } from "../support/redis.js";
+import { keysMatching, testRedis } from "../support/redis.js";
 import { shop, TON, tonOrder } from "../support/shop.js";
 
 const { redis, prefix } = testRedis();
@@ -120,7 +120,7 @@ describe("recordPayment", () => {
     await expect(payments.recordPayment("ord_nope", tonPayment(TON))).rejects.toBeInstanceOf(
       OrderNotFound,
     );
-    expect(await redis.keys(`${p}*`)).toEqual([]);
+    expect(await keysMatching(redis, `${p}*`)).toEqual([]);
   });
 
   it("announces each step on the events stream", async () => {
