@@ -25,6 +25,8 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // expect.poll waits for the shop, not for a deadline: a loaded machine is slow, not wrong.
+    expect: { poll: { timeout: 30_000 } },
     // Emulated chains are CPU-heavy; two workers match the two cores we plan for.
     maxWorkers: 2,
     projects: [
@@ -32,7 +34,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "redis",
-          include: ["test/**/*.test.ts"],
+          include: ["test/**/*.test.ts", "packages/emulators/test/**/*.test.ts"],
           exclude: [...configDefaults.exclude, ...clusterOnly],
           // One redis-server on a free port, or REDIS_URL.
           globalSetup: ["test/support/global-setup.ts"],

@@ -8,10 +8,12 @@ import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { startRedisServer } from "@ton-payment-bot/emulators/redis";
+import type { ChatMessage } from "@ton-payment-bot/emulators/telegram";
+import { EmulatedChain, startToncenterEmulator } from "@ton-payment-bot/emulators/ton";
 import { Redis } from "ioredis";
 import { productData, walletData } from "../src/bot/callback-data.js";
 import { loadConfig } from "../src/config.js";
-import { redisKeys } from "../src/orders/keys.js";
 import type { Order } from "../src/orders/order.js";
 import { OrderStore } from "../src/orders/store.js";
 import { PaymentsCore } from "../src/payments/core.js";
@@ -19,11 +21,9 @@ import { ToncenterClient } from "../src/payments/ton/client.js";
 import { inlineDecoder, threadDecoder } from "../src/payments/ton/decoder.js";
 import { PaymentWatcher } from "../src/payments/ton/watcher.js";
 import { UnmatchedPayments } from "../src/payments/unmatched.js";
-import { startRedisServer } from "../src/sandbox/redis.js";
-import type { ChatMessage } from "../src/sandbox/telegram/index.js";
-import { EmulatedChain } from "../src/sandbox/ton/chain.js";
-import { startToncenterEmulator } from "../src/sandbox/ton/server.js";
+import { redisKeys } from "../src/redis/keys.js";
 import { Sandbox } from "../src/sandbox/world.js";
+import { streamEntries } from "../test/support/partitions.js";
 import { startRedisCluster } from "../test/support/redis-cluster.js";
 import { runScaleOut } from "../test/support/scale-out.js";
 
@@ -520,7 +520,7 @@ async function reliability(redis: Redis, redisUrl: string, payments: number) {
   for (const node of nodes) node.kill("SIGKILL");
 
   const stored = await w.store.getMany(orders.map((o) => o.id));
-  const jobs = await redis.xrange(w.keys.fulfilment, "-", "+");
+  const jobs = await streamEntries(redis, w.keys.fulfilment);
   const attempts = Object.values(await redis.hgetall(`${w.prefix}bench:attempts`)).map(Number);
   const kept = await w.unmatched.list(dust + 10);
   const aborted = w.chain

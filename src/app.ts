@@ -1,6 +1,5 @@
 import { hostname } from "node:os";
 import type { Bot } from "grammy";
-import type { Redis } from "ioredis";
 import { AuditLog } from "./admin/audit.js";
 import { ShopReports } from "./admin/reports.js";
 import { AdminNotifier } from "./bot/admin-notifier.js";
@@ -33,12 +32,13 @@ import { PaymentWatcher } from "./payments/ton/watcher.js";
 import { TonConnectCheckout } from "./payments/tonconnect/checkout.js";
 import { checkManifest } from "./payments/tonconnect/manifest.js";
 import { UnmatchedPayments } from "./payments/unmatched.js";
+import type { RedisClient } from "./redis/client.js";
 import { shopRedis } from "./redis/connection.js";
 
 /** Every long-lived service of one process, built from a Config. */
 export interface App {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   catalog: Catalog;
   store: OrderStore;
   payments: PaymentsCore;
@@ -89,7 +89,7 @@ function settleBy(deadline: number, task: Promise<unknown> | undefined): Promise
  */
 export async function createApp(config: Config, log: Logger): Promise<App> {
   const catalog = await loadCatalog(config.catalogPath, { fiatCurrency: config.fiatCurrency });
-  const redis = shopRedis(config, log) as Redis;
+  const redis = shopRedis(config, log);
   // One line when Redis goes away and one when it is back, rather than one per reconnect attempt.
   followRedis(redis, log);
   await redis.connect();
@@ -147,7 +147,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           log: log.child({ module: "tonconnect" }),
         })
       : undefined;
-  const reports = new ShopReports(redis, prefix, store);
+  const reports = new ShopReports(store);
   const audit = new AuditLog(redis, prefix);
   const telegram =
     config.botToken && config.merchantAddress

@@ -1,5 +1,5 @@
-import type { Redis } from "ioredis";
 import type { Logger } from "./log.js";
+import type { RedisClient } from "./redis/client.js";
 
 export interface OutageOptions {
   /** Which service: "redis", "telegram". */
@@ -57,11 +57,11 @@ export class Outage {
 }
 
 /**
- * Follows the shop's Redis connection. ioredis reconnects by itself and commands wait meanwhile
+ * Follows the shop's RedisClient connection. ioredis reconnects by itself and commands wait meanwhile
  * (`maxRetriesPerRequest: null`); this only says so, once each way. Listening for "error" also
  * keeps ioredis from printing each failed attempt as an unhandled error.
  */
-export function followRedis(redis: Redis, log: Logger): Outage {
+export function followRedis(redis: RedisClient, log: Logger): Outage {
   const outage = new Outage(log, {
     service: "redis",
     down: "Redis unreachable; the shop waits for it to come back",

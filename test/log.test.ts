@@ -1,8 +1,8 @@
 import { Writable } from "node:stream";
+import { freePort } from "@ton-payment-bot/emulators/redis";
 import { Api, HttpError } from "grammy";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../src/log.js";
-import { freePort } from "../src/sandbox/redis.js";
 import { capturedLog } from "./support/log.js";
 
 // Shaped like a bot token (digits, colon, 30+ URL-safe characters) so the masks must find it.

@@ -1,4 +1,5 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/client.js";
+import { redisKeys } from "../redis/keys.js";
 
 export type AuditDetail = Record<string, string | number | boolean>;
 
@@ -27,17 +28,17 @@ export interface AuditLogOptions {
 /** Roughly how many entries the stream keeps; older ones are trimmed. */
 const MAX_ENTRIES = 100_000;
 
-/** Every admin action, append-only, in a Redis Stream: who did what to which order, and when. */
+/** Every admin action, append-only, in a RedisClient Stream: who did what to which order, and when. */
 export class AuditLog {
   readonly key: string;
   private readonly now: () => number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     options: AuditLogOptions = {},
   ) {
-    this.key = `${prefix}stream:audit`;
+    this.key = redisKeys(prefix).audit;
     this.now = options.now ?? Date.now;
   }
 

@@ -1,5 +1,4 @@
 import { stringify } from "csv-stringify/sync";
-import type { Redis } from "ioredis";
 import { currencyDecimals, formatUnits } from "../catalog/units.js";
 import type { Order, Payment } from "../orders/order.js";
 import type { OrderStore } from "../orders/store.js";
@@ -44,33 +43,11 @@ type Row = Record<(typeof CSV_COLUMNS)[number], string>;
  * prefixed with "'".
  */
 export async function ordersCsv(
-  reports: ShopReports,
-  fromMs: number,
-  toMs: number,
-): Promise<string>;
-export async function ordersCsv(
-  store: OrderStore,
-  redis: Redis,
-  prefix: string,
-  fromMs: number,
-  toMs: number,
-): Promise<string>;
-export async function ordersCsv(
   source: ShopReports | OrderStore,
-  ...rest: [number, number] | [Redis, string, number, number]
+  fromMs: number,
+  toMs: number,
 ): Promise<string> {
-  let reports: ShopReports;
-  let fromMs: number;
-  let toMs: number;
-  if (rest.length === 4) {
-    const [redis, prefix] = rest;
-    reports = new ShopReports(redis, prefix, source as OrderStore);
-    [, , fromMs, toMs] = rest;
-  } else {
-    reports = source as ShopReports;
-    [fromMs, toMs] = rest;
-  }
-
+  const reports = source instanceof ShopReports ? source : new ShopReports(source);
   let csv = stringify([], { header: true, columns: [...CSV_COLUMNS] });
   for await (const batch of reports.ordersCreated(fromMs, toMs)) {
     const rows = batch.flatMap(orderRows);

@@ -1,11 +1,7 @@
-import type { Redis } from "ioredis";
 import type { PaymentMethod } from "../catalog/catalog.js";
-import { type RedisKeys, redisKeys } from "../orders/keys.js";
 import { type Order, type OrderStatus, outstanding, type Payment } from "../orders/order.js";
 import type { OrderStore } from "../orders/store.js";
 
-/** Orders read per round trip: one ZRANGE and one pipeline of HGETs. */
-const BATCH = 500;
 const DAY = 86_400_000;
 
 /**
@@ -64,16 +60,12 @@ const STATUSES: readonly OrderStatus[] = ["pending", "paid", "fulfilled", "expir
 
 /** Figures for the admin, read from the order indexes a batch at a time. Reads only. */
 export class ShopReports {
-  private readonly keys: RedisKeys;
   private readonly paidLookbackMs: number;
 
   constructor(
-    private readonly redis: Redis,
-    prefix: string,
     private readonly store: OrderStore,
     options: ShopReportsOptions = {},
   ) {
-    this.keys = redisKeys(prefix);
     this.paidLookbackMs = options.paidLookbackMs ?? PAID_LOOKBACK_MS;
   }
 
@@ -148,21 +140,12 @@ export class ShopReports {
   /** What the pending orders would still bring in, per currency (sorted by currency). */
   async pendingTotals(): Promise<PendingTotal[]> {
     const totals = new Map<string, PendingTotal>();
-    // The pending index holds exactly the pending orders; ZSCAN tolerates the expiry job
+    // The pending index holds exactly the pending orders; a scan tolerates the expiry job
     // removing entries while we read, at the cost of possible repeats, which `seen` drops.
     const seen = new Set<string>();
-    let cursor = "0";
-    do {
-      const [next, flat] = await this.redis.zscan(this.keys.pending, cursor, "COUNT", BATCH);
-      cursor = next;
-      const ids: string[] = [];
-      for (let i = 0; i < flat.length; i += 2) {
-        const id = flat[i] as string;
-        if (!seen.has(id)) {
-          seen.add(id);
-          ids.push(id);
-        }
-      }
+    for await (const page of this.store.pendingIds()) {
+      const ids = page.filter((id) => !seen.has(id));
+      for (const id of ids) seen.add(id);
       for (const order of await this.store.getMany(ids)) {
         if (order.status !== "pending") continue;
         const total = totals.get(order.currency) ?? {
@@ -174,7 +157,7 @@ export class ShopReports {
         total.orders++;
         totals.set(order.currency, total);
       }
-    } while (cursor !== "0");
+    }
     return [...totals.values()].sort((a, b) => compare(a.currency, b.currency));
   }
 
@@ -193,57 +176,14 @@ export class ShopReports {
   }
 
   /** Orders created in [fromMs, toMs), oldest first, up to 500 at a time. */
-  async *ordersCreated(fromMs: number, toMs: number): AsyncGenerator<Order[]> {
-    const from = Number.isFinite(fromMs) ? `(${fromMs}` : "-inf";
-    const rank = await this.redis.zcount(this.keys.allOrders, "-inf", from);
-    yield* this.orderPages("oldest", rank, toMs);
+  ordersCreated(fromMs: number, toMs: number): AsyncGenerator<Order[]> {
+    return this.store.byCreation("oldest", fromMs, toMs);
   }
 
   /** Every order, newest first, 500 at a time. */
   private ordersNewestFirst(): AsyncGenerator<Order[]> {
-    return this.orderPages("newest", 0);
+    return this.store.byCreation("newest");
   }
-
-  /**
-   * Orders by creation time from `rank` on, until a creation time of `until` (oldest first
-   * only). Each order comes once even when orders are created while it reads: an insert shifts
-   * ranks and would repeat one, so anything not past the last one read is skipped.
-   */
-  private async *orderPages(
-    direction: "oldest" | "newest",
-    rank: number,
-    until = Number.POSITIVE_INFINITY,
-  ): AsyncGenerator<Order[]> {
-    const sign = direction === "oldest" ? 1 : -1;
-    const key = this.keys.allOrders;
-    let last: { score: number; id: string } | undefined;
-    for (;;) {
-      const page =
-        direction === "oldest"
-          ? await this.redis.zrange(key, rank, rank + BATCH - 1, "WITHSCORES")
-          : await this.redis.zrevrange(key, rank, rank + BATCH - 1, "WITHSCORES");
-      rank += page.length / 2;
-      const ids: string[] = [];
-      let done = page.length < BATCH * 2;
-      for (let i = 0; i < page.length; i += 2) {
-        const next = { id: page[i] as string, score: Number(page[i + 1]) };
-        if (next.score >= until) {
-          done = true;
-          break;
-        }
-        if (last && sign * compareCreated(next, last) <= 0) continue;
-        last = next;
-        ids.push(next.id);
-      }
-      if (ids.length > 0) yield await this.store.getMany(ids);
-      if (done) return;
-    }
-  }
-}
-
-/** Creation order as the sorted set keeps it: by score, then by id. */
-function compareCreated(a: { score: number; id: string }, b: { score: number; id: string }) {
-  return a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** What the buyer was charged for this payment: a card's total when Telegram reported one. */

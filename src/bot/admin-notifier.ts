@@ -1,10 +1,11 @@
 import type { I18n } from "@grammyjs/i18n";
 import type { Api } from "grammy";
-import type { Redis } from "ioredis";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
 import type { OrderStore } from "../orders/store.js";
 import type { UnmatchedPayments } from "../payments/unmatched.js";
+import type { RedisClient } from "../redis/client.js";
+import { redisKeys } from "../redis/keys.js";
 import type { BotContext } from "./context.js";
 import { EventConsumer, type StreamEvent } from "./event-consumer.js";
 import { currencyLabel, escapeHtml, formatPrice } from "./format.js";
@@ -37,7 +38,7 @@ function noticeKey(event: StreamEvent): string | undefined {
 
 export interface AdminNotifierOptions {
   api: Api;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   store: OrderStore;
   catalog: Catalog;
@@ -96,7 +97,7 @@ export class AdminNotifier {
     const { api, redis, prefix, log } = this.options;
     let failure: unknown;
     for (const adminId of this.options.adminIds) {
-      const told = eventId && `${prefix}notice-sent:${eventId}:${adminId}`;
+      const told = eventId && redisKeys(prefix).noticeSent(eventId, adminId);
       if (told && (await redis.exists(told))) continue;
       try {
         await api.sendMessage(adminId, text(await this.localeOf(adminId)), { parse_mode: "HTML" });
@@ -172,7 +173,7 @@ export class AdminNotifier {
 
   /** The language an admin picked with /language, else English. */
   private async localeOf(adminId: number): Promise<string> {
-    const raw = await this.options.redis.get(`${this.options.prefix}session:${adminId}`);
+    const raw = await this.options.redis.get(redisKeys(this.options.prefix).session(adminId));
     const chosen = raw
       ? (JSON.parse(raw) as { __language_code?: string }).__language_code
       : undefined;

@@ -1,6 +1,6 @@
 import type { I18n } from "@grammyjs/i18n";
 import type { Context, MiddlewareFn } from "grammy";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/client.js";
 import type { BotContext } from "./context.js";
 import { negotiateLocale } from "./i18n.js";
 import { isPaymentUpdate } from "./update-feed.js";
@@ -11,12 +11,15 @@ const TELL_AGAIN_AFTER_MS = 10_000;
 const REMEMBER_AT_MOST = 1000;
 
 /**
- * While Redis is away, a buyer's message, button or checkout is answered at once with "busy,
- * try again in a minute" instead of waiting on Redis in silence. It reads nothing from Redis:
+ * While RedisClient is away, a buyer's message, button or checkout is answered at once with "busy,
+ * try again in a minute" instead of waiting on RedisClient in silence. It reads nothing from RedisClient:
  * the connection's own status says whether it is there. Payment updates pass on, to wait for
- * Redis and fail until they are recorded, so Telegram delivers them again.
+ * RedisClient and fail until they are recorded, so Telegram delivers them again.
  */
-export function busyWhileRedisAway(redis: Redis, i18n: I18n<BotContext>): MiddlewareFn<BotContext> {
+export function busyWhileRedisAway(
+  redis: RedisClient,
+  i18n: I18n<BotContext>,
+): MiddlewareFn<BotContext> {
   const toldAt = new Map<number, number>();
   const firstInWindow = (userId: number): boolean => {
     const now = Date.now();

@@ -3,6 +3,8 @@ import { limit } from "@grammyjs/ratelimiter";
 import { sequentialize } from "@grammyjs/runner";
 import { RedisAdapter } from "@grammyjs/storage-redis";
 import { Bot, type Composer, GrammyError, HttpError, session } from "grammy";
+import type { Redis } from "ioredis";
+import { redisKeys } from "../redis/keys.js";
 import type { AdminServices } from "./admin/services.js";
 import { busyWhileRedisAway } from "./busy.js";
 import type { BotContext, SessionData } from "./context.js";
@@ -90,12 +92,12 @@ export function createBot(options: BotOptions, services: ShopServices, admin?: A
         ctx.shippingQuery || ctx.message?.successful_payment || ctx.message?.refunded_payment
           ? undefined
           : ctx.from?.id.toString(),
-      keyPrefix: `${services.prefix}ratelimit:`,
+      keyPrefix: redisKeys(services.prefix).rateLimitPrefix,
       onLimitExceeded: async (ctx) => {
         const userId = ctx.from?.id;
         // Told once per window; the rest of a flood is dropped without a word.
         const first = await services.redis.set(
-          `${services.prefix}ratelimit-told:${userId}`,
+          redisKeys(services.prefix).rateLimitTold(userId ?? 0),
           "1",
           "PX",
           RATE_WINDOW_MS,
@@ -113,10 +115,12 @@ export function createBot(options: BotOptions, services: ShopServices, admin?: A
     session<SessionData, BotContext>({
       initial: () => ({}),
       storage: new RedisAdapter<SessionData>({
-        instance: services.redis,
+        // The adapter only GETs, SETs and DELs one key at a time, which a Cluster serves alike.
+        instance: services.redis as Redis,
         ttl: 30 * 86_400,
       }),
-      getSessionKey: (ctx) => (ctx.from ? `${services.prefix}session:${ctx.from.id}` : undefined),
+      getSessionKey: (ctx) =>
+        ctx.from ? redisKeys(services.prefix).session(ctx.from.id) : undefined,
     }),
   );
   bot.use(i18n);

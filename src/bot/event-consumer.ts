@@ -1,7 +1,8 @@
 import { hostname } from "node:os";
-import type { Redis } from "ioredis";
 import type { Logger } from "../log.js";
-import { redisKeys } from "../orders/keys.js";
+import type { RedisClient } from "../redis/client.js";
+import { allPartitions, redisKeys } from "../redis/keys.js";
+import { fieldOf, type StreamEntry, StreamGroup } from "../redis/stream.js";
 import { telegramUnreachable } from "./unreachable.js";
 
 /** Small batches, and a long idle time before another process takes events over, so a slow
@@ -20,6 +21,7 @@ function defaultRetryDelay(failures: number): number {
 }
 
 interface Retry {
+  entry: StreamEntry;
   failures: number;
   /** Of `failures`, those with Telegram answering: only these use up `maxAttempts`. */
   refusals: number;
@@ -36,7 +38,7 @@ export interface StreamEvent {
 }
 
 export interface EventConsumerOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** Consumer group: each group sees every event once, across all processes. */
   group: string;
@@ -62,35 +64,35 @@ export interface EventConsumerOptions {
  * succeeds, or until it has failed `maxAttempts` times with Telegram answering.
  */
 export class EventConsumer {
-  private readonly stream: string;
-  private readonly consumer = `${hostname()}-${process.pid}`;
-  private reader: Redis | undefined;
+  private readonly events: StreamGroup;
   private running: Promise<void> | undefined;
   private stopping = false;
   /** Events this reader failed to handle, by id, with when to try each again. */
   private readonly retries = new Map<string, Retry>();
 
   constructor(private readonly options: EventConsumerOptions) {
-    this.stream = redisKeys(options.prefix).events;
+    const keys = redisKeys(options.prefix);
+    this.events = new StreamGroup({
+      redis: options.redis,
+      streams: allPartitions.map(keys.events),
+      group: options.group,
+      consumer: `${hostname()}-${process.pid}`,
+      startAt: "$",
+    });
   }
 
   async start(): Promise<void> {
-    await this.options.redis
-      .xgroup("CREATE", this.stream, this.options.group, "$", "MKSTREAM")
-      .catch((error: Error) => {
-        if (!error.message.includes("BUSYGROUP")) throw error;
-      });
-    this.reader = this.options.redis.duplicate();
-    // A lost connection fails the next read, which the loop logs; the event itself says no more.
-    this.reader.on("error", () => undefined);
+    await this.events.ensure();
+    await this.events.open();
     this.stopping = false;
-    this.running = this.loop(this.reader);
+    this.running = this.loop();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.reader?.disconnect();
+    await this.events.interrupt();
     await this.running?.catch(() => undefined);
+    await this.events.close();
   }
 
   /** Events waiting to be tried again are tried on the next pass, within blockMs. */
@@ -98,37 +100,20 @@ export class EventConsumer {
     for (const retry of this.retries.values()) retry.dueAt = 0;
   }
 
-  private async loop(reader: Redis): Promise<void> {
+  private async loop(): Promise<void> {
     const { group, log } = this.options;
     while (!this.stopping) {
       try {
-        await this.retryDue(reader);
-        const [, stale] = (await reader.xautoclaim(
-          this.stream,
-          group,
-          this.consumer,
-          this.options.staleMs ?? STALE_MS,
-          "0-0",
-          "COUNT",
-          BATCH,
-        )) as [string, [string, string[]][]];
-        const fresh = (await reader.xreadgroup(
-          "GROUP",
-          group,
-          this.consumer,
-          "COUNT",
-          BATCH,
-          "BLOCK",
-          this.blockFor(),
-          "STREAMS",
-          this.stream,
-          ">",
-        )) as [string, [string, string[]][]][] | null;
-        for (const [id, fields] of [...stale, ...(fresh?.[0]?.[1] ?? [])]) {
-          await this.process(id, fields);
+        await this.retryDue();
+        const stale = await this.events.claimStale(this.options.staleMs ?? STALE_MS, BATCH);
+        const fresh = await this.events.readNew(BATCH, this.blockFor());
+        for (const entry of [...stale, ...fresh]) {
+          if (this.stopping) return;
+          await this.process(entry);
         }
       } catch (error) {
         if (this.stopping) return;
+        this.events.forget(error);
         log.error({ err: error, group }, "events stream read failed; retrying");
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
@@ -148,44 +133,37 @@ export class EventConsumer {
    * read: it resets the event's idle time), so an event another process has taken over since is
    * left to that process.
    */
-  private async retryDue(reader: Redis): Promise<void> {
+  private async retryDue(): Promise<void> {
     const now = Date.now();
-    const due = [...this.retries].filter(([, retry]) => retry.dueAt <= now).map(([id]) => id);
-    for (const id of due.sort(compareIds)) {
+    const due = [...this.retries.values()]
+      .filter((retry) => retry.dueAt <= now)
+      .map((retry) => retry.entry)
+      .sort((a, b) => compareIds(a.id, b.id));
+    for (const { stream, id } of due) {
       if (this.stopping) return;
-      const reply = (await reader.xreadgroup(
-        "GROUP",
-        this.options.group,
-        this.consumer,
-        "COUNT",
-        1,
-        "STREAMS",
-        this.stream,
-        idBefore(id),
-      )) as [string, [string, string[] | null][]][] | null;
-      const entry = reply?.[0]?.[1]?.[0];
-      if (entry?.[0] !== id) {
+      const entry = await this.events.readOwn(stream, id);
+      if (!entry) {
         this.retries.delete(id);
         continue;
       }
-      const fields = entry[1];
-      if (fields === null) {
+      if (entry.fields === null) {
         // Trimmed from the stream: nothing is left to tell.
         this.retries.delete(id);
-        await this.options.redis.xack(this.stream, this.options.group, id);
+        await this.events.ack(entry);
         continue;
       }
-      await this.process(id, fields);
+      await this.process(entry);
     }
   }
 
-  private async process(id: string, fields: string[]): Promise<void> {
+  private async process(entry: StreamEntry): Promise<void> {
     const { group, log } = this.options;
+    const { id } = entry;
     let event: StreamEvent | undefined;
     try {
-      event = parse(id, fields);
+      event = parse(id, entry.fields ?? []);
       await this.options.handle(event);
-      await this.options.redis.xack(this.stream, group, id);
+      await this.events.ack(entry);
       this.retries.delete(id);
     } catch (error) {
       const where = { eventId: id, type: event?.type, orderId: event?.orderId, group };
@@ -195,12 +173,12 @@ export class EventConsumer {
       const refusals = (previous?.refusals ?? 0) + (away ? 0 : 1);
       if (refusals >= (this.options.maxAttempts ?? MAX_ATTEMPTS)) {
         this.retries.delete(id);
-        await this.options.redis.xack(this.stream, group, id);
+        await this.events.ack(entry);
         log.error({ ...where, attempt: refusals, err: error }, "event given up after its last try");
         return;
       }
       const retryInMs = (this.options.retryDelayMs ?? defaultRetryDelay)(failures);
-      this.retries.set(id, { failures, refusals, dueAt: Date.now() + retryInMs });
+      this.retries.set(id, { entry, failures, refusals, dueAt: Date.now() + retryInMs });
       // While Telegram is away, one line says so for every call that fails.
       log[away ? "debug" : "warn"](
         { ...where, failures, retryInMs, err: error },
@@ -217,17 +195,8 @@ function compareIds(a: string, b: string): number {
   return am !== bm ? (am < bm ? -1 : 1) : as < bs ? -1 : as > bs ? 1 : 0;
 }
 
-/** The greatest stream id below `id`, so a history read from it starts at `id`. */
-function idBefore(id: string): string {
-  const [ms = 0n, seq = 0n] = id.split("-").map(BigInt);
-  return seq > 0n ? `${ms}-${seq - 1n}` : `${ms - 1n}-18446744073709551615`;
-}
-
 function parse(id: string, fields: string[]): StreamEvent {
-  const value = (name: string) => {
-    const at = fields.indexOf(name);
-    return at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined;
-  };
+  const value = (name: string) => fieldOf(fields, name);
   const event = JSON.parse(value("event") ?? "{}") as {
     type?: string;
     detail?: StreamEvent["detail"];

@@ -1,5 +1,6 @@
-import type { Redis } from "ioredis";
-import { acquireLock, releaseLock } from "../jobs/lock.js";
+import type { RedisClient } from "../redis/client.js";
+import { redisKeys } from "../redis/keys.js";
+import { acquireLock, releaseLock } from "../redis/lock.js";
 
 /** Telegram keeps an update for at most 24 hours, so no repeat of one comes later than that. */
 const HANDLED_TTL_SECONDS = 24 * 3600;
@@ -8,7 +9,7 @@ const HANDLED = "handled";
 /**
  * What `claim` found: the update is this caller's to handle (with the token that gives it back),
  * was handled already, is being handled by another request right now, or cannot be told because
- * Redis is not connected.
+ * RedisClient is not connected.
  */
 export type UpdateClaim =
   | { kind: "claimed"; token: string }
@@ -17,21 +18,21 @@ export type UpdateClaim =
   | { kind: "unchecked" };
 
 /**
- * Which webhook updates the shop has taken, shared by every process on the Redis: an update is
+ * Which webhook updates the shop has taken, shared by every process on the RedisClient: an update is
  * claimed before it is handled and marked handled after, so a second delivery of one update_id —
  * Telegram trying again after an answer it did not get, or a load balancer's retry — never runs
  * the bot twice. One key per update, kept a day.
  */
 export class HandledUpdates {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     /** How long a claim holds without being marked handled: after that a crash frees it. */
     private readonly claimMs: number,
   ) {}
 
   async claim(updateId: number): Promise<UpdateClaim> {
-    // Not queued behind a Redis that is away: the bot itself decides what to tell the buyer.
+    // Not queued behind a RedisClient that is away: the bot itself decides what to tell the buyer.
     if (this.redis.status !== "ready") return { kind: "unchecked" };
     const token = await acquireLock(this.redis, this.key(updateId), this.claimMs);
     if (token !== undefined) return { kind: "claimed", token };
@@ -50,6 +51,6 @@ export class HandledUpdates {
   }
 
   private key(updateId: number): string {
-    return `${this.prefix}telegram-update:${updateId}`;
+    return redisKeys(this.prefix).telegramUpdate(updateId);
   }
 }

@@ -1,11 +1,11 @@
 import type { I18n } from "@grammyjs/i18n";
 import { type Api, GrammyError, InlineKeyboard, InputFile, InputMediaBuilder } from "grammy";
-import type { Redis } from "ioredis";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
 import { type Order, outstanding } from "../orders/order.js";
 import { isOpen } from "../orders/state.js";
 import type { OrderEvent, OrderStore } from "../orders/store.js";
+import type { RedisClient } from "../redis/client.js";
 import { checkOrderData } from "./callback-data.js";
 import type { BotContext } from "./context.js";
 import { EventConsumer, type StreamEvent } from "./event-consumer.js";
@@ -20,7 +20,7 @@ const CLOSING_EVENTS = new Set<string>(["order.paid", "order.held", "order.expir
 
 export interface NotifierOptions {
   api: Api;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   store: OrderStore;
   catalog: Catalog;

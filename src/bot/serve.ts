@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createConcurrentSink, createRunner, createSource } from "@grammyjs/runner";
 import { type Bot, BotError } from "grammy";
 import type { Update } from "grammy/types";
-import type { Redis } from "ioredis";
 import type { Logger } from "../log.js";
+import type { RedisClient } from "../redis/client.js";
 import type { BotContext } from "./context.js";
 import { HandledUpdates, type UpdateClaim } from "./handled-updates.js";
 import { whenTelegramAnswers } from "./telegram-outage.js";
@@ -48,7 +48,7 @@ export async function startPolling(
   runner.start();
   runner.task()?.catch((error: unknown) => log.fatal({ err: error }, "long polling stopped"));
   return async () => {
-    // Handlers stuck on an unreachable Redis are not waited for: what they hold stays with Telegram.
+    // Handlers stuck on an unreachable RedisClient are not waited for: what they hold stays with Telegram.
     await within(STOP_RUNNER_MS, runner.stop());
     await feed.settled(STOP_PAYMENTS_MS);
     await feed.confirm(STOP_CONFIRM_MS).catch((error: unknown) => {
@@ -88,7 +88,7 @@ export interface WebhookOptions {
   secret: string | undefined;
   port: number;
   /** Where handled update ids are kept, shared by every process behind the webhook URL. */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   log: Logger;
   /** How long a request may take before it is answered anyway; WEBHOOK_ANSWER_MS by default. */
@@ -126,7 +126,7 @@ type Outcome = "handled" | "failed" | "repeat" | "in-hand";
  * - An update runs once, whatever Telegram repeats: a repeat of one handled is answered 200, and
  *   one that arrives while the first delivery is still being handled 503, so Telegram asks again
  *   — if the process handling it dies, its claim lapses after CLAIM_MS and a later try runs it.
- *   With Redis away there is no telling: the update runs, and payments stay idempotent.
+ *   With RedisClient away there is no telling: the update runs, and payments stay idempotent.
  * - A failure goes to the bot's error handler, as in polling. An update that carries no money is
  *   then done with (200): Telegram would only send it again to fail again. A payment update is
  *   answered 2xx only once recorded: a failure, or no result within WEBHOOK_ANSWER_MS, is
@@ -162,7 +162,7 @@ export async function startWebhook(bot: Bot<BotContext>, options: WebhookOptions
     try {
       claim = await updates.claim(updateId);
     } catch (error) {
-      // Redis refuses writes: the update is still handled, only a repeat would run again.
+      // RedisClient refuses writes: the update is still handled, only a repeat would run again.
       log.warn(
         { err: error, updateId },
         "update not claimed; handling it without the repeat check",

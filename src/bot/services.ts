@@ -1,11 +1,12 @@
 import type { Address } from "@ton/core";
-import type { Redis } from "ioredis";
 import type { Catalog, PaymentMethod, Product } from "../catalog/catalog.js";
 import type { StockPool } from "../fulfilment/stock.js";
 import type { Logger } from "../log.js";
 import type { OrderStore } from "../orders/store.js";
 import type { TelegramPayments } from "../payments/telegram/service.js";
 import type { TonConnectCheckout } from "../payments/tonconnect/checkout.js";
+import type { RedisClient } from "../redis/client.js";
+import { redisKeys } from "../redis/keys.js";
 
 /** What the bot's features need from the rest of the shop. */
 export interface ShopServices {
@@ -13,7 +14,7 @@ export interface ShopServices {
   store: OrderStore;
   /** Keys left for products delivered from a stock pool. */
   stock: StockPool;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   merchantAddress: Address;
   testnet: boolean;
@@ -37,10 +38,10 @@ export async function availableOf(services: ShopServices, product: Product): Pro
 
 /** Where the bot remembers which message told a buyer how to pay, to reply to it later. */
 export function paymentMessageKey(prefix: string, orderId: string): string {
-  return `${prefix}ui:payment-message:${orderId}`;
+  return redisKeys(prefix).paymentMessage(orderId);
 }
 
 /** Where the bot remembers the QR code message of a TON order, to redraw it for what is owed. */
 export function paymentQrKey(prefix: string, orderId: string): string {
-  return `${prefix}ui:payment-qr:${orderId}`;
+  return redisKeys(prefix).paymentQr(orderId);
 }

@@ -1,12 +1,13 @@
 import type { I18n } from "@grammyjs/i18n";
 import { type Api, InlineKeyboard } from "grammy";
-import type { Redis } from "ioredis";
 import type { Logger } from "../log.js";
 import { outstanding } from "../orders/order.js";
 import { isOpen } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
 import { shortAddress } from "../payments/ton/links.js";
 import type { CheckoutEvent, ConnectedWallet } from "../payments/tonconnect/checkout.js";
+import type { RedisClient } from "../redis/client.js";
+import { redisKeys } from "../redis/keys.js";
 import { walletData } from "./callback-data.js";
 import type { BotContext } from "./context.js";
 import { escapeHtml, formatAmount } from "./format.js";
@@ -15,12 +16,12 @@ import { recipientUnreachable } from "./unreachable.js";
 const BUYER_TTL_SECONDS = 30 * 86_400;
 
 function buyerKey(prefix: string, userId: number): string {
-  return `${prefix}tonconnect:buyer:${userId}`;
+  return redisKeys(prefix).tonconnectBuyer(userId);
 }
 
 /** Where, and in which language, to tell a buyer what their wallet did while they were away. */
 export async function rememberBuyer(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   userId: number,
   chatId: number,
@@ -45,7 +46,7 @@ export function walletName(
 export interface WalletNoticesOptions {
   api: Api;
   i18n: I18n<BotContext>;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   store: OrderStore;
   testnet: boolean;

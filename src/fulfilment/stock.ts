@@ -1,5 +1,5 @@
-import type { Redis } from "ioredis";
-import { type RedisKeys, redisKeys } from "../orders/keys.js";
+import type { RedisClient } from "../redis/client.js";
+import { type RedisKeys, redisKeys } from "../redis/keys.js";
 
 // One step, so keys are issued once: an order gets the keys it already holds back (a retried job
 // never hands out more), topped up from the pool to `count` only when the pool has all that is
@@ -21,7 +21,7 @@ redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(held))
 return held
 `;
 
-type StockRedis = Redis & {
+type StockRedis = RedisClient & {
   tpbAllocateStock(
     list: string,
     issued: string,
@@ -39,7 +39,7 @@ export class StockPool {
   private readonly redis: StockRedis;
   private readonly keys: RedisKeys;
 
-  constructor(redis: Redis, options: StockPoolOptions) {
+  constructor(redis: RedisClient, options: StockPoolOptions) {
     this.keys = redisKeys(options.prefix);
     if (!("tpbAllocateStock" in redis)) {
       redis.defineCommand("tpbAllocateStock", { numberOfKeys: 2, lua: ALLOCATE });

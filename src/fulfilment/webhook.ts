@@ -1,8 +1,10 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { Clock } from "../clock.js";
 import { type Logger, silentLogger } from "../log.js";
-import { type RedisKeys, redisKeys } from "../orders/keys.js";
 import type { Order } from "../orders/order.js";
+import type { RedisClient } from "../redis/client.js";
+import { allPartitions, partitionOf, type RedisKeys, redisKeys } from "../redis/keys.js";
+import { claimWebhooks, queueWebhook } from "../redis/scripts.js";
 import { addDeliveryFailed, type Deliverer } from "./deliverer.js";
 
 /** What the merchant receives. Amounts are base units (nanotons, Stars, cents) as decimal text. */
@@ -108,7 +110,7 @@ export function verifyWebhookSignature(
 export interface MerchantWebhookOptions {
   url: string;
   secret: string;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** HTTP attempts per event before it is given up and the admins are told. */
   attempts?: number;
@@ -121,7 +123,13 @@ export interface MerchantWebhookOptions {
   /** How often the schedule looks for events that are due. */
   pollMs?: number;
   log?: Logger;
-  now?: () => number;
+  clock?: Clock;
+}
+
+/** An event due for sending, and the partition it sits in. */
+interface Due {
+  p: number;
+  id: string;
 }
 
 interface AttemptResult {
@@ -138,34 +146,6 @@ const LEASE_MARGIN_MS = 30_000;
 
 const isRetryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
 
-// Queues an event once: an event already queued, delivered or given up is left as it is.
-const QUEUE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'orderId', ARGV[2], 'body', ARGV[3], 'attempts', '0',
-  'state', 'queued', 'queuedAt', ARGV[4])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
-return 1
-`;
-
-// Takes up to ARGV[3] events due by ARGV[1], each leased until ARGV[2] so no other sender takes it.
-const CLAIM = `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], 'XX', ARGV[2], id) end
-return ids
-`;
-
-type WebhookRedis = Redis & {
-  tpbQueueWebhook(
-    event: string,
-    due: string,
-    eventId: string,
-    orderId: string,
-    body: string,
-    now: number,
-  ): Promise<number>;
-  tpbClaimWebhooks(due: string, now: number, until: number, count: number): Promise<string[]>;
-};
-
 /**
  * The signed `order.paid` event to the merchant's backend, on a schedule of its own. As an
  * order's step it only queues the event, so a slow or failing endpoint never holds up the goods;
@@ -174,7 +154,7 @@ type WebhookRedis = Redis & {
  */
 export class MerchantWebhook implements Deliverer {
   readonly name = "merchant-webhook";
-  private readonly redis: WebhookRedis;
+  private readonly redis: RedisClient;
   private readonly keys: RedisKeys;
   private readonly attempts: number;
   private readonly baseDelayMs: number;
@@ -183,7 +163,7 @@ export class MerchantWebhook implements Deliverer {
   private readonly concurrency: number;
   private readonly pollMs: number;
   private readonly log: Logger;
-  private readonly now: () => number;
+  private readonly now: Clock;
 
   private running: Promise<void> | undefined;
   private stopping = false;
@@ -191,6 +171,8 @@ export class MerchantWebhook implements Deliverer {
   private readonly requests = new Set<AbortController>();
   private readonly inHand = new Set<Promise<void>>();
   private wakeUp: () => void = () => undefined;
+  /** The partition the next claim starts at, so every partition gets its turn. */
+  private claimNext = 0;
 
   constructor(private readonly options: MerchantWebhookOptions) {
     const protocol = new URL(options.url).protocol;
@@ -198,11 +180,7 @@ export class MerchantWebhook implements Deliverer {
       throw new Error("merchant webhook URL must be http or https");
     }
     if (!options.secret) throw new Error("merchant webhook secret is empty");
-    if (!("tpbQueueWebhook" in options.redis)) {
-      options.redis.defineCommand("tpbQueueWebhook", { numberOfKeys: 2, lua: QUEUE });
-      options.redis.defineCommand("tpbClaimWebhooks", { numberOfKeys: 1, lua: CLAIM });
-    }
-    this.redis = options.redis as WebhookRedis;
+    this.redis = options.redis;
     this.keys = redisKeys(options.prefix);
     this.attempts = Math.max(1, options.attempts ?? 15);
     this.baseDelayMs = options.baseDelayMs ?? 2_000;
@@ -211,19 +189,17 @@ export class MerchantWebhook implements Deliverer {
     this.concurrency = Math.max(1, options.concurrency ?? 16);
     this.pollMs = options.pollMs ?? 1_000;
     this.log = options.log ?? silentLogger;
-    this.now = options.now ?? Date.now;
+    this.now = options.clock ?? Date.now;
   }
 
   /** The order's step: queues its event, due at once. Queueing it again changes nothing. */
   async deliver(order: Order): Promise<void> {
     const event = webhookEvent(order);
-    await this.redis.tpbQueueWebhook(
-      this.keys.webhookEvent(event.id),
-      this.keys.webhookDue,
-      event.id,
-      order.id,
-      JSON.stringify(event),
-      this.now(),
+    const p = partitionOf(order.id);
+    await queueWebhook.run(
+      this.redis,
+      [this.keys.webhookEvent(p, event.id), this.keys.webhookDue(p)],
+      [event.id, order.id, JSON.stringify(event), this.now()],
     );
     this.wakeUp();
   }
@@ -247,9 +223,9 @@ export class MerchantWebhook implements Deliverer {
 
   /** One pass: sends the events due now, up to `concurrency`; returns how many. */
   async sendDue(): Promise<number> {
-    const ids = await this.claim(this.concurrency);
-    await Promise.all(ids.map((id) => this.send(id)));
-    return ids.length;
+    const due = await this.claim(this.concurrency);
+    await Promise.all(due.map((event) => this.send(event)));
+    return due.length;
   }
 
   private async loop(): Promise<void> {
@@ -258,15 +234,15 @@ export class MerchantWebhook implements Deliverer {
       let full = false;
       try {
         const room = this.concurrency - this.inHand.size;
-        const ids = room > 0 ? await this.claim(room) : [];
-        for (const id of ids) {
-          const task: Promise<void> = this.send(id).finally(() => {
+        const due = room > 0 ? await this.claim(room) : [];
+        for (const event of due) {
+          const task: Promise<void> = this.send(event).finally(() => {
             this.inHand.delete(task);
             this.wakeUp();
           });
           this.inHand.add(task);
         }
-        full = room > 0 && ids.length === room;
+        full = room > 0 && due.length === room;
         failures = 0;
       } catch (error) {
         failures++;
@@ -289,19 +265,27 @@ export class MerchantWebhook implements Deliverer {
     });
   }
 
-  private async claim(count: number): Promise<string[]> {
+  /** Up to `count` events due now, taken from the partitions in turn, each leased to us. */
+  private async claim(count: number): Promise<Due[]> {
     const now = this.now();
-    return this.redis.tpbClaimWebhooks(
-      this.keys.webhookDue,
-      now,
-      now + this.timeoutMs + LEASE_MARGIN_MS,
-      count,
-    );
+    const due: Due[] = [];
+    for (let visited = 0; visited < allPartitions.length && due.length < count; visited++) {
+      const p = this.claimNext;
+      this.claimNext = (p + 1) % allPartitions.length;
+      const ids = await claimWebhooks.run(
+        this.redis,
+        [this.keys.webhookDue(p)],
+        [now, now + this.timeoutMs + LEASE_MARGIN_MS, count - due.length],
+      );
+      for (const id of ids) due.push({ p, id });
+    }
+    return due;
   }
 
   /** One attempt at one event, and what follows from it: done, due again later, or given up. */
-  private async send(eventId: string): Promise<void> {
-    const key = this.keys.webhookEvent(eventId);
+  private async send({ p, id: eventId }: Due): Promise<void> {
+    const key = this.keys.webhookEvent(p, eventId);
+    const dueKey = this.keys.webhookDue(p);
     try {
       const [orderId, body, sent, state] = await this.redis.hmget(
         key,
@@ -311,14 +295,14 @@ export class MerchantWebhook implements Deliverer {
         "state",
       );
       if (!orderId || !body || state !== "queued") {
-        await this.redis.zrem(this.keys.webhookDue, eventId);
+        await this.redis.zrem(dueKey, eventId);
         return;
       }
       const attempt = Number(sent ?? 0) + 1;
       const result = await this.post(eventId, body);
       if (result === "stopped") {
         // Not an attempt: the next process sends it at once.
-        await this.redis.zadd(this.keys.webhookDue, "XX", this.now(), eventId);
+        await this.redis.zadd(dueKey, "XX", this.now(), eventId);
         return;
       }
       await this.record(eventId, orderId, attempt, result);
@@ -331,18 +315,18 @@ export class MerchantWebhook implements Deliverer {
           .hset(key, "state", "delivered", "attempts", attempt, "deliveredAt", this.now())
           .hdel(key, "body")
           .expire(key, DELIVERED_TTL_SECONDS)
-          .zrem(this.keys.webhookDue, eventId)
+          .zrem(dueKey, eventId)
           .exec();
         this.log.info({ orderId, eventId, attempt }, "merchant webhook delivered");
       } else if (final || attempt >= this.attempts) {
         // A 4xx other than 408 and 429 says the request itself is wrong: sending it again won't help.
-        await this.giveUp(eventId, orderId, attempt, error);
+        await this.giveUp({ p, id: eventId }, orderId, attempt, error);
       } else {
         const delay = this.delayAfter(attempt);
         await this.redis
           .multi()
           .hset(key, "attempts", attempt, "lastError", error)
-          .zadd(this.keys.webhookDue, "XX", this.now() + delay, eventId)
+          .zadd(dueKey, "XX", this.now() + delay, eventId)
           .exec();
         this.log.warn(
           { orderId, eventId, attempt, error, delay },
@@ -361,7 +345,7 @@ export class MerchantWebhook implements Deliverer {
     return Math.round(ceiling * (0.5 + Math.random() / 2));
   }
 
-  private async giveUp(eventId: string, orderId: string, attempt: number, error: string) {
+  private async giveUp({ p, id: eventId }: Due, orderId: string, attempt: number, error: string) {
     const reason =
       attempt < this.attempts
         ? `merchant webhook ${error}; not retried`
@@ -369,7 +353,7 @@ export class MerchantWebhook implements Deliverer {
     const multi = this.redis
       .multi()
       .hset(
-        this.keys.webhookEvent(eventId),
+        this.keys.webhookEvent(p, eventId),
         "state",
         "failed",
         "attempts",
@@ -377,8 +361,9 @@ export class MerchantWebhook implements Deliverer {
         "lastError",
         error,
       )
-      .zrem(this.keys.webhookDue, eventId);
-    await addDeliveryFailed(multi, this.keys.events, {
+      .zrem(this.keys.webhookDue(p), eventId);
+    // The event, its due index and the admins' events stream share the order's partition.
+    await addDeliveryFailed(multi, this.keys.events(p), {
       orderId,
       deliverer: this.name,
       error: reason,

@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Redis } from "ioredis";
+import type { Clock } from "../clock.js";
 import { type Logger, silentLogger } from "../log.js";
-import { type RedisKeys, redisKeys } from "../orders/keys.js";
 import type { Order } from "../orders/order.js";
 import { fulfilOrder } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
+import type { RedisClient } from "../redis/client.js";
+import { allPartitions, type RedisKeys, redisKeys } from "../redis/keys.js";
+import { fieldOf, type StreamEntry, StreamGroup } from "../redis/stream.js";
 import {
   addDeliveryFailed,
   type Deliverer,
@@ -12,36 +14,8 @@ import {
   DeliveryRejected,
 } from "./deliverer.js";
 
-// Sets a job's idle clock, but only while this consumer still owns it, so a job another worker
-// has reclaimed is never taken back. Idle 0 renews our hold; a larger idle brings a retry nearer.
-// With ARGV[5], only while the job was not handed out again since (its delivery count is still
-// ARGV[5]); with ARGV[6], its delivery count is set to that.
-const SET_IDLE = `
-local entry = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)[1]
-if not entry or entry[2] ~= ARGV[2] then return 0 end
-if ARGV[5] ~= '' and tostring(entry[4]) ~= ARGV[5] then return 0 end
-if ARGV[6] ~= '' then
-  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'RETRYCOUNT', ARGV[6], 'JUSTID')
-else
-  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'JUSTID')
-end
-return 1
-`;
-
-type WorkerRedis = Redis & {
-  tpbSetJobIdle(
-    stream: string,
-    group: string,
-    consumer: string,
-    jobId: string,
-    idleMs: number,
-    ifCount: string,
-    setCount: string,
-  ): Promise<number>;
-};
-
 export interface FulfilmentWorkerOptions {
-  redis: Redis;
+  redis: RedisClient;
   store: OrderStore;
   prefix: string;
   /** Unique per running process, e.g. the host name and pid. */
@@ -69,10 +43,15 @@ export interface FulfilmentWorkerOptions {
    */
   outage?: (error: unknown) => boolean;
   log?: Logger;
-  now?: () => number;
+  clock?: Clock;
 }
 
+/** How often a busy loop looks for stale jobs (an idle one looks after every blocking read). */
+const RECLAIM_EVERY_MS = 250;
+
 interface Job {
+  /** The partition's stream the job sits in. */
+  stream: string;
   id: string;
   orderId: string | undefined;
   /** Known for fresh reads (1); looked up for reclaimed jobs. */
@@ -97,69 +76,60 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  * once. Each step's success is recorded, so a retried or reclaimed job runs only what is left.
  */
 export class FulfilmentWorker {
-  private readonly redis: WorkerRedis;
+  private readonly redis: RedisClient;
+  private readonly jobs: StreamGroup;
   private readonly store: OrderStore;
   private readonly keys: RedisKeys;
   private readonly consumer: string;
   private readonly deliverers: FulfilmentWorkerOptions["deliverers"];
   private readonly concurrency: number;
-  private readonly group: string;
   private readonly claimIdleMs: number;
   private readonly blockMs: number;
   private readonly maxAttempts: number;
   private readonly retryDelayMs: (attempt: number) => number;
   private readonly outage: (error: unknown) => boolean;
   private readonly log: Logger;
-  private readonly now: () => number;
+  private readonly now: Clock;
 
-  private groupReady = false;
-  private claimCursor = "0-0";
   private stopping = false;
+  /** When the loop last looked for stale jobs; 0 makes it look at once. */
+  private reclaimedAt = 0;
   private running: Promise<void> | undefined;
-  private blocking: Redis | undefined;
-  private blockingId: number | undefined;
   private wake = new AbortController();
   /** Jobs waiting out an outage, with the delivery count each was left at. */
-  private readonly waiting = new Map<string, number>();
+  private readonly waiting = new Map<string, { job: Job; count: number }>();
 
   constructor(options: FulfilmentWorkerOptions) {
-    if (!("tpbSetJobIdle" in options.redis)) {
-      options.redis.defineCommand("tpbSetJobIdle", { numberOfKeys: 1, lua: SET_IDLE });
-    }
-    this.redis = options.redis as WorkerRedis;
+    this.redis = options.redis;
     this.store = options.store;
     this.keys = redisKeys(options.prefix);
     this.consumer = options.consumer;
+    this.jobs = new StreamGroup({
+      redis: options.redis,
+      streams: allPartitions.map(this.keys.fulfilment),
+      group: options.group ?? "fulfilment",
+      consumer: options.consumer,
+      startAt: "0",
+    });
     this.deliverers = options.deliverers;
     this.concurrency = Math.max(1, options.concurrency ?? 10);
-    this.group = options.group ?? "fulfilment";
     this.claimIdleMs = options.claimIdleMs ?? 30_000;
     this.blockMs = options.blockMs ?? 2_000;
     this.maxAttempts = options.maxAttempts ?? 10;
     this.retryDelayMs = options.retryDelayMs ?? ((n) => Math.min(60_000, 1_000 * 2 ** (n - 1)));
     this.outage = options.outage ?? (() => false);
     this.log = options.log ?? silentLogger;
-    this.now = options.now ?? options.store.now;
+    this.now = options.clock ?? options.store.now;
   }
 
   /** Creates the group if needed and runs the loop in the background until stop(). */
   async start(): Promise<void> {
     if (this.running) throw new Error("fulfilment worker is already running");
-    await this.ensureGroup();
-    // Blocking reads get their own connection so they never hold up the shared one.
-    const blocking = this.redis.duplicate();
-    // A lost connection fails the next read, which the loop logs; the event itself says no more.
-    blocking.on("error", () => undefined);
-    try {
-      this.blockingId = await blocking.client("ID");
-    } catch (error) {
-      blocking.disconnect();
-      throw error;
-    }
-    this.blocking = blocking;
+    await this.jobs.ensure();
+    await this.jobs.open();
     this.stopping = false;
     this.wake = new AbortController();
-    this.running = this.loop(blocking);
+    this.running = this.loop();
   }
 
   /**
@@ -170,28 +140,22 @@ export class FulfilmentWorker {
     if (!this.running) return;
     this.stopping = true;
     this.wake.abort();
-    if (this.blockingId !== undefined) {
-      // Ends a blocking read at once, as if it had timed out; nothing read is lost.
-      await this.redis.client("UNBLOCK", this.blockingId).catch(() => undefined);
-    }
+    await this.jobs.interrupt();
     await this.running;
-    await this.blocking?.quit().catch(() => undefined);
+    await this.jobs.close();
     this.running = undefined;
-    this.blocking = undefined;
-    this.blockingId = undefined;
   }
 
   /** Jobs waiting out an outage are retried now (the service they need is back). */
   async retryNow(): Promise<void> {
-    const waiting = [...this.waiting];
+    const waiting = [...this.waiting.values()];
     this.waiting.clear();
-    for (const [jobId, count] of waiting) {
+    this.reclaimedAt = 0;
+    for (const { job, count } of waiting) {
       // Claimable at once, unless handed out again meanwhile.
-      await this.setIdle(jobId, this.claimIdleMs, count).catch(() => undefined);
+      await this.jobs.setIdle(job, this.claimIdleMs, count).catch(() => undefined);
     }
-    if (waiting.length > 0 && this.blockingId !== undefined) {
-      await this.redis.client("UNBLOCK", this.blockingId).catch(() => undefined);
-    }
+    if (waiting.length > 0) await this.jobs.interrupt();
   }
 
   /**
@@ -199,15 +163,15 @@ export class FulfilmentWorker {
    * many. Not for use while start() runs.
    */
   async processOnce(): Promise<number> {
-    await this.ensureGroup();
+    await this.jobs.ensure();
     const stale = await this.claimStale(this.concurrency);
-    const fresh = await this.readNew(this.redis, this.concurrency);
+    const fresh = await this.readNew(this.concurrency);
     const jobs = [...stale, ...fresh];
     await Promise.all(jobs.map((job) => this.handle(job)));
     return jobs.length;
   }
 
-  private async loop(blocking: Redis): Promise<void> {
+  private async loop(): Promise<void> {
     const inHand = new Set<Promise<void>>();
     // A job this worker already runs can come back from its own reclaim when its hold lapsed
     // (a slow first read): it must never run twice at once.
@@ -230,16 +194,21 @@ export class FulfilmentWorker {
           await Promise.race(inHand);
           continue;
         }
-        const stale = await this.claimStale(this.concurrency - inHand.size);
+        // A reclaim visits every partition, so a busy loop looks a few times a second, not
+        // after every job; a full batch means a backlog and another look at once.
+        const room0 = this.concurrency - inHand.size;
+        const due = Date.now() - this.reclaimedAt >= RECLAIM_EVERY_MS;
+        const stale = due ? await this.claimStale(room0) : [];
+        if (due) this.reclaimedAt = stale.length >= room0 ? 0 : Date.now();
         take(stale);
         const room = this.concurrency - inHand.size;
         if (this.stopping || room === 0) continue;
         // Block only when nothing was reclaimed, so a backlog of retries drains first.
-        take(await this.readNew(blocking, room, stale.length > 0 ? undefined : this.blockMs));
+        take(await this.readNew(room, stale.length > 0 ? undefined : this.blockMs));
         failures = 0;
       } catch (error) {
         failures++;
-        if (messageOf(error).startsWith("NOGROUP")) this.groupReady = false;
+        this.jobs.forget(error);
         this.log.error({ err: error, failures }, "fulfilment loop failed; pausing");
         await this.pause(Math.min(30_000, 250 * 2 ** failures));
       }
@@ -251,63 +220,12 @@ export class FulfilmentWorker {
     await sleep(ms, undefined, { signal: this.wake.signal }).catch(() => undefined);
   }
 
-  private async ensureGroup(): Promise<void> {
-    if (this.groupReady) return;
-    try {
-      await this.redis.xgroup("CREATE", this.keys.fulfilment, this.group, "0", "MKSTREAM");
-    } catch (error) {
-      if (!messageOf(error).startsWith("BUSYGROUP")) throw error;
-    }
-    this.groupReady = true;
-  }
-
   private async claimStale(count: number): Promise<Job[]> {
-    const reply = await this.redis.xautoclaim(
-      this.keys.fulfilment,
-      this.group,
-      this.consumer,
-      this.claimIdleMs,
-      this.claimCursor,
-      "COUNT",
-      count,
-    );
-    this.claimCursor = typeof reply[0] === "string" ? reply[0] : "0-0";
-    const deleted = Array.isArray(reply[2]) ? reply[2] : [];
-    if (deleted.length > 0) {
-      this.log.warn({ jobIds: deleted }, "pending fulfilment jobs vanished from the stream");
-    }
-    return parseJobs(reply[1], undefined);
+    return (await this.jobs.claimStale(this.claimIdleMs, count)).map((entry) => jobOf(entry));
   }
 
-  private async readNew(connection: Redis, count: number, blockMs?: number): Promise<Job[]> {
-    const stream = this.keys.fulfilment;
-    const reply =
-      blockMs === undefined
-        ? await connection.xreadgroup(
-            "GROUP",
-            this.group,
-            this.consumer,
-            "COUNT",
-            count,
-            "STREAMS",
-            stream,
-            ">",
-          )
-        : await connection.xreadgroup(
-            "GROUP",
-            this.group,
-            this.consumer,
-            "COUNT",
-            count,
-            "BLOCK",
-            blockMs,
-            "STREAMS",
-            stream,
-            ">",
-          );
-    // [[stream, entries]], or null when nothing arrived.
-    const first = Array.isArray(reply) ? reply[0] : undefined;
-    return parseJobs(Array.isArray(first) ? first[1] : undefined, 1);
+  private async readNew(count: number, blockMs?: number): Promise<Job[]> {
+    return (await this.jobs.readNew(count, blockMs)).map((entry) => jobOf(entry, 1));
   }
 
   private async handle(job: Job): Promise<void> {
@@ -325,14 +243,14 @@ export class FulfilmentWorker {
       }
       if (order.held) return await this.ack(job, orderId, "order is held for an admin");
 
-      const attempt = job.attempt ?? (await this.deliveryCount(job.id));
+      const attempt = job.attempt ?? (await this.jobs.deliveryCount(job));
       if (attempt > this.maxAttempts) {
         // Delivered this often without any outcome: workers keep dying on this job.
         const reason = `no outcome after ${attempt - 1} attempts`;
         return await this.bury(job, orderId, await this.nextStep(order), reason, attempt);
       }
 
-      const outcome = await this.whileHolding(job.id, () => this.runSteps(order));
+      const outcome = await this.whileHolding(job, () => this.runSteps(order));
       const { delivered } = outcome;
       if (outcome.stopped) return await this.handBack(job, orderId, attempt, delivered);
       if (outcome.failure) return await this.failed(job, orderId, attempt, outcome.failure);
@@ -343,7 +261,7 @@ export class FulfilmentWorker {
         const next = fulfilOrder(current, this.now());
         return next && { order: next, effects: { event: { type: "order.fulfilled" } } };
       });
-      await this.redis.xack(this.keys.fulfilment, this.group, job.id);
+      await this.jobs.ack(job);
       this.log.info(
         { orderId, jobId: job.id, attempt, delivered, status: after.status },
         "fulfilment job done",
@@ -389,10 +307,13 @@ export class FulfilmentWorker {
 
   // Renews the job's idle clock while deliverers run, so a slow delivery is not mistaken for a
   // crashed worker and delivered twice.
-  private async whileHolding<T>(jobId: string, work: () => Promise<T>): Promise<T> {
+  private async whileHolding<T>(job: Job, work: () => Promise<T>): Promise<T> {
     const renew = () =>
-      this.setIdle(jobId, 0).catch((error: unknown) => {
-        this.log.warn({ jobId, err: error }, "could not renew the hold on a fulfilment job");
+      this.jobs.setIdle(job, 0).catch((error: unknown) => {
+        this.log.warn(
+          { jobId: job.id, err: error },
+          "could not renew the hold on a fulfilment job",
+        );
       });
     const timer = setInterval(renew, Math.max(1, Math.floor(this.claimIdleMs / 3)));
     try {
@@ -408,8 +329,8 @@ export class FulfilmentWorker {
       // Not this job's fault: the attempt is given back, and it waits for the service.
       const delay = Math.min(this.claimIdleMs, this.retryDelayMs(this.maxAttempts));
       const count = attempt - 1;
-      if ((await this.setIdle(job.id, this.claimIdleMs - delay, "", count)) === 1) {
-        this.waiting.set(job.id, count);
+      if ((await this.jobs.setIdle(job, this.claimIdleMs - delay, "", count)) === 1) {
+        this.waiting.set(job.id, { job, count });
       }
       this.log.debug(
         { orderId, jobId: job.id, deliverer: failure.deliverer, error: message, delay },
@@ -424,7 +345,7 @@ export class FulfilmentWorker {
     // claimable (by any worker) once it has been idle for claimIdleMs.
     const asked = failure.error instanceof DeliveryFailed ? (failure.error.retryAfterMs ?? 0) : 0;
     const delay = Math.min(this.claimIdleMs, Math.max(0, this.retryDelayMs(attempt), asked));
-    await this.setIdle(job.id, this.claimIdleMs - delay);
+    await this.jobs.setIdle(job, this.claimIdleMs - delay);
     this.log.warn(
       { orderId, jobId: job.id, attempt, deliverer: failure.deliverer, error: message, delay },
       "delivery failed; will retry",
@@ -439,12 +360,12 @@ export class FulfilmentWorker {
     delivered: string[],
   ): Promise<void> {
     // A stop is not the job's failure: the attempt is given back with it.
-    await this.setIdle(job.id, this.claimIdleMs, "", attempt - 1);
+    await this.jobs.setIdle(job, this.claimIdleMs, "", attempt - 1);
     this.log.info({ orderId, jobId: job.id, delivered }, "fulfilment job handed back on stop");
   }
 
   private async ack(job: Job, orderId: string, reason: string): Promise<void> {
-    await this.redis.xack(this.keys.fulfilment, this.group, job.id);
+    await this.jobs.ack(job);
     this.log.info({ orderId, jobId: job.id, reason }, "fulfilment job skipped");
   }
 
@@ -455,10 +376,12 @@ export class FulfilmentWorker {
     error: string,
     attempt: number,
   ): Promise<void> {
+    // The dead letter, the ack and the admins' event sit in the job's partition: one step.
+    const partition = partitionOfStream(this.keys, job.stream);
     const multi = this.redis
       .multi()
       .xadd(
-        this.keys.fulfilmentDead,
+        this.keys.fulfilmentDead(partition),
         "*",
         "orderId",
         orderId,
@@ -471,8 +394,8 @@ export class FulfilmentWorker {
         "jobId",
         job.id,
       )
-      .xack(this.keys.fulfilment, this.group, job.id);
-    const results = await addDeliveryFailed(multi, this.keys.events, {
+      .xack(job.stream, this.jobs.group, job.id);
+    const results = await addDeliveryFailed(multi, this.keys.events(partition), {
       orderId,
       deliverer,
       error,
@@ -484,47 +407,16 @@ export class FulfilmentWorker {
       "fulfilment job moved to the dead stream",
     );
   }
-
-  /** See SET_IDLE; `ifCount` and `setCount` only when given. */
-  private async setIdle(
-    jobId: string,
-    idleMs: number,
-    ifCount: number | "" = "",
-    setCount: number | "" = "",
-  ): Promise<number> {
-    return this.redis.tpbSetJobIdle(
-      this.keys.fulfilment,
-      this.group,
-      this.consumer,
-      jobId,
-      idleMs,
-      String(ifCount),
-      String(setCount),
-    );
-  }
-
-  /** How many times the job has been handed out, counting this time. */
-  private async deliveryCount(jobId: string): Promise<number> {
-    const reply = await this.redis.xpending(this.keys.fulfilment, this.group, jobId, jobId, 1);
-    const entry = reply[0];
-    const count = Array.isArray(entry) ? Number(entry[3]) : Number.NaN;
-    return Number.isFinite(count) && count > 0 ? count : 1;
-  }
 }
 
-/** Stream entries ([id, [field, value, …]]) as jobs; gaps for deleted entries are skipped. */
-function parseJobs(entries: unknown, attempt: number | undefined): Job[] {
-  if (!Array.isArray(entries)) return [];
-  const jobs: Job[] = [];
-  for (const entry of entries) {
-    if (!Array.isArray(entry) || typeof entry[0] !== "string") continue;
-    const fields: unknown[] = Array.isArray(entry[1]) ? entry[1] : [];
-    let orderId: string | undefined;
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-      const value = fields[i + 1];
-      if (fields[i] === "orderId" && typeof value === "string") orderId = value;
-    }
-    jobs.push({ id: entry[0], orderId, attempt });
-  }
-  return jobs;
+/** A stream entry as a job; `attempt` when it is known without asking (a fresh read: 1). */
+function jobOf(entry: StreamEntry, attempt?: number): Job {
+  return { stream: entry.stream, id: entry.id, orderId: fieldOf(entry.fields, "orderId"), attempt };
+}
+
+/** Which partition a fulfilment stream key is. */
+function partitionOfStream(keys: RedisKeys, stream: string): number {
+  const partition = allPartitions.find((p) => keys.fulfilment(p) === stream);
+  if (partition === undefined) throw new Error(`not a fulfilment stream: ${stream}`);
+  return partition;
 }

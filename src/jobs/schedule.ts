@@ -1,16 +1,17 @@
-import type { Redis } from "ioredis";
 import cron from "node-cron";
 import type { Logger } from "../log.js";
 import type { OrderStore } from "../orders/store.js";
 import type { StarsLedger } from "../payments/telegram/ledger.js";
 import type { PaymentWatcher } from "../payments/ton/watcher.js";
+import type { RedisClient } from "../redis/client.js";
+import { redisKeys } from "../redis/keys.js";
+import { runExclusive, runOncePer } from "../redis/lock.js";
 import { expireOrders } from "./expire.js";
-import { runExclusive, runOncePer } from "./lock.js";
 import { reconcilePayments } from "./reconcile.js";
 import { reconcileStars } from "./stars-ledger.js";
 
 /**
- * What the jobs need. Redis and its prefix make every job run in one process per tick; the
+ * What the jobs need. RedisClient and its prefix make every job run in one process per tick; the
  * reconcile pass and the daily report are only scheduled with them, since two processes must
  * never both send the report.
  */
@@ -19,7 +20,7 @@ export type JobsDeps = {
   log: Logger;
 } & (
   | {
-      redis: Redis;
+      redis: RedisClient;
       prefix: string;
       /** The TON watcher to reconcile; no reconcile pass without it. */
       watcher?: PaymentWatcher;
@@ -79,7 +80,7 @@ export interface Jobs {
   dailyReport(): Promise<boolean>;
 }
 
-/** The periodic jobs, guarded so that processes sharing Redis and a prefix run each one once. */
+/** The periodic jobs, guarded so that processes sharing RedisClient and a prefix run each one once. */
 export function createJobs(deps: JobsDeps): Jobs {
   const { store, log } = deps;
   return {
@@ -91,7 +92,7 @@ export function createJobs(deps: JobsDeps): Jobs {
       }
       return runExclusive(
         deps.redis,
-        `${deps.prefix}job:expire-orders:lock`,
+        redisKeys(deps.prefix).jobLock("expire-orders"),
         EXPIRE_LOCK_MS,
         expire,
       );
@@ -103,7 +104,7 @@ export function createJobs(deps: JobsDeps): Jobs {
       let reconciled = false;
       const ran = await runExclusive(
         deps.redis,
-        `${deps.prefix}job:reconcile-payments:lock`,
+        redisKeys(deps.prefix).jobLock("reconcile-payments"),
         RECONCILE_LOCK_MS,
         async () => {
           const result = await reconcilePayments(watcher, {
@@ -122,7 +123,7 @@ export function createJobs(deps: JobsDeps): Jobs {
       if (!deps.redis || !starsLedger) return false;
       return runExclusive(
         deps.redis,
-        `${deps.prefix}job:reconcile-stars:lock`,
+        redisKeys(deps.prefix).jobLock("reconcile-stars"),
         RECONCILE_LOCK_MS,
         () => reconcileStars(starsLedger, log),
       );
@@ -132,7 +133,8 @@ export function createJobs(deps: JobsDeps): Jobs {
       const { dailyReport } = deps;
       if (!deps.redis || !dailyReport) return false;
       const day = new Date(store.now()).toISOString().slice(0, 10);
-      const sent = await runOncePer(deps.redis, `${deps.prefix}job:daily-report`, day, dailyReport);
+      const claim = redisKeys(deps.prefix).jobClaim("daily-report", day);
+      const sent = await runOncePer(deps.redis, claim, dailyReport);
       if (sent) log.info({ day }, "daily report sent");
       return sent;
     },

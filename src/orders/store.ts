@@ -1,6 +1,8 @@
-import type { Redis } from "ioredis";
+import type { Clock } from "../clock.js";
+import type { RedisClient } from "../redis/client.js";
+import { allPartitions, partitionOf, type RedisKeys, redisKeys } from "../redis/keys.js";
+import { claimPayment, commitOrder, createOrder } from "../redis/scripts.js";
 import { newComment, normalizeComment, randomCode } from "./comment.js";
-import { type RedisKeys, redisKeys } from "./keys.js";
 import { deserializeOrder, type Order, serializeOrder } from "./order.js";
 
 export class OrderNotFound extends Error {
@@ -12,7 +14,7 @@ export class OrderNotFound extends Error {
 
 /** What the store writes beside the order, in the same atomic step. */
 export interface CommitEffects {
-  /** Marks this payment key as applied; the commit fails as "duplicate" if it already was. */
+  /** Claims this payment key for the order; the commit is a "duplicate" if another order holds it. */
   paymentKey?: string;
   /** Appends a fulfilment job for the order. */
   fulfil?: boolean;
@@ -50,63 +52,28 @@ export type NewOrder = Pick<
   ttlMs: number;
 };
 
-// Compare-and-set: writes the new version only if nobody wrote since we read, and only if the
-// payment key is new. Index, job and event go in the same step, so no reader ever sees half.
-const COMMIT = `
-if ARGV[6] == '1' and redis.call('EXISTS', KEYS[5]) == 1 then return 'duplicate' end
-local v = redis.call('HGET', KEYS[1], 'v')
-if v ~= ARGV[1] then return 'conflict' end
-redis.call('HSET', KEYS[1], 'v', ARGV[2], 'json', ARGV[3])
-if ARGV[6] == '1' then redis.call('SET', KEYS[5], ARGV[4]) end
-if ARGV[5] == 'pending' then
-  redis.call('ZADD', KEYS[2], ARGV[9], ARGV[4])
-else
-  redis.call('ZREM', KEYS[2], ARGV[4])
-end
-if ARGV[7] == '1' then redis.call('XADD', KEYS[3], '*', 'orderId', ARGV[4]) end
-if ARGV[8] ~= '' then
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', '100000', '*', 'orderId', ARGV[4], 'event', ARGV[8])
-end
-return 'ok'
-`;
-
-// Creation: the comment must be new (SET NX) and the order id unused.
-const CREATE = `
-if ARGV[5] ~= '' and redis.call('SET', KEYS[2], ARGV[1], 'NX') == false then return 'comment-taken' end
-if redis.call('HSETNX', KEYS[1], 'v', ARGV[2]) == 0 then return 'id-taken' end
-redis.call('HSET', KEYS[1], 'json', ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-redis.call('ZADD', KEYS[4], ARGV[6], ARGV[1])
-redis.call('ZADD', KEYS[5], ARGV[6], ARGV[1])
-redis.call('XADD', KEYS[6], 'MAXLEN', '~', '100000', '*', 'orderId', ARGV[1], 'event', ARGV[7])
-return 'ok'
-`;
-
-type StoreRedis = Redis & {
-  tpbCommit(...args: (string | number)[]): Promise<CommitResult>;
-  tpbCreate(...args: (string | number)[]): Promise<"ok" | "comment-taken" | "id-taken">;
-};
+/** Orders read per page from an index. */
+const BATCH = 500;
 
 export interface OrderStoreOptions {
   prefix: string;
-  /** The clock; tests move it. */
-  now?: () => number;
+  clock?: Clock;
 }
 
-/** Orders in Redis. Every write is one Lua script, so concurrent paths cannot race. */
+/**
+ * Orders in Redis. Every transition is one Lua script over the order's partition (the order, the
+ * partition's indexes and streams), so concurrent paths cannot race, on one Redis or a Cluster.
+ */
 export class OrderStore {
   readonly keys: RedisKeys;
-  private readonly redis: StoreRedis;
-  readonly now: () => number;
+  readonly now: Clock;
 
-  constructor(redis: Redis, options: OrderStoreOptions) {
+  constructor(
+    private readonly redis: RedisClient,
+    options: OrderStoreOptions,
+  ) {
     this.keys = redisKeys(options.prefix);
-    this.now = options.now ?? Date.now;
-    if (!("tpbCommit" in redis)) {
-      redis.defineCommand("tpbCommit", { numberOfKeys: 5, lua: COMMIT });
-      redis.defineCommand("tpbCreate", { numberOfKeys: 6, lua: CREATE });
-    }
-    this.redis = redis as StoreRedis;
+    this.now = options.clock ?? Date.now;
   }
 
   async create(input: NewOrder): Promise<Order> {
@@ -131,24 +98,36 @@ export class OrderStore {
         version: 1,
       };
       if (input.method === "ton") order.comment = newComment();
+      // Each write below stands alone (other slots), ordered so a crash between them leaves
+      // only an entry that points at no order, which every reader skips.
+      if (order.comment) {
+        const taken = await this.redis.set(this.keys.comment(order.comment), order.id, "NX");
+        // A 40-bit collision is rare but possible; draw again.
+        if (taken !== "OK") continue;
+      }
+      await this.redis.zadd(this.keys.userOrders(order.userId), order.createdAt, order.id);
       const event: OrderEvent = { type: "order.created" };
-      const result = await this.redis.tpbCreate(
-        this.keys.order(order.id),
-        this.keys.comment(order.comment ?? "-"),
-        this.keys.pending,
-        this.keys.userOrders(order.userId),
-        this.keys.allOrders,
-        this.keys.events,
-        order.id,
-        order.version,
-        serializeOrder(order),
-        order.expiresAt,
-        order.comment ?? "",
-        order.createdAt,
-        JSON.stringify(event),
+      const p = partitionOf(order.id);
+      const result = await createOrder.run(
+        this.redis,
+        [
+          this.keys.order(order.id),
+          this.keys.pending(p),
+          this.keys.allOrders(p),
+          this.keys.events(p),
+        ],
+        [
+          order.id,
+          order.version,
+          serializeOrder(order),
+          order.expiresAt,
+          order.createdAt,
+          JSON.stringify(event),
+        ],
       );
       if (result === "ok") return order;
-      // A 40-bit collision is rare but possible; draw again.
+      // The id was taken (60 random bits): give the comment back and draw again.
+      if (order.comment) await this.redis.del(this.keys.comment(order.comment));
     }
     throw new Error("could not allocate a unique order id and comment");
   }
@@ -176,9 +155,12 @@ export class OrderStore {
     return id ? this.get(id) : undefined;
   }
 
-  /** The order a payment key was applied to, if it was. */
+  /** The order a payment key was applied to, if it was (a claim alone is not enough). */
   async orderIdByPayment(paymentKey: string): Promise<string | undefined> {
-    return (await this.redis.get(this.keys.payment(paymentKey))) ?? undefined;
+    const orderId = await this.redis.get(this.keys.payment(paymentKey));
+    if (orderId === null) return undefined;
+    const order = await this.get(orderId);
+    return order?.payments.some((p) => p.key === paymentKey) ? orderId : undefined;
   }
 
   async listByUser(userId: number, limit = 10): Promise<Order[]> {
@@ -186,49 +168,144 @@ export class OrderStore {
     return this.getMany(ids);
   }
 
+  /** The orders that exist among `ids`, in that order. */
   async getMany(ids: string[]): Promise<Order[]> {
-    if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hget(this.keys.order(id), "json");
-    const results = (await pipeline.exec()) ?? [];
-    const orders: Order[] = [];
-    for (const [error, json] of results) {
-      if (!error && typeof json === "string") orders.push(deserializeOrder(json));
-    }
-    return orders;
+    // One command each: on a Cluster the orders sit on several nodes (auto-pipelined anyway).
+    const rows = await Promise.all(ids.map((id) => this.redis.hget(this.keys.order(id), "json")));
+    return rows.filter((json): json is string => json !== null).map(deserializeOrder);
   }
 
-  /** Ids of pending orders whose expiry time has passed. */
   /** Lists an order under its buyer (and no longer under `previousUserId`), e.g. once a shared invoice link's order has one. */
   async index(order: Order, previousUserId?: number): Promise<void> {
-    const multi = this.redis
-      .multi()
-      .zadd(this.keys.userOrders(order.userId), order.createdAt, order.id);
-    if (previousUserId !== undefined) multi.zrem(this.keys.userOrders(previousUserId), order.id);
-    await multi.exec();
+    await this.redis.zadd(this.keys.userOrders(order.userId), order.createdAt, order.id);
+    if (previousUserId !== undefined) {
+      await this.redis.zrem(this.keys.userOrders(previousUserId), order.id);
+    }
   }
 
+  /** Ids of pending orders whose expiry time has passed, up to about `limit`. */
   async dueForExpiry(now: number, limit = 500): Promise<string[]> {
-    return this.redis.zrangebyscore(this.keys.pending, "-inf", now, "LIMIT", 0, limit);
+    const share = Math.max(1, Math.ceil(limit / allPartitions.length));
+    const due = await Promise.all(
+      allPartitions.map((p) =>
+        this.redis.zrangebyscore(this.keys.pending(p), "-inf", now, "LIMIT", 0, share),
+      ),
+    );
+    return due.flat();
   }
 
-  /** Writes `next` if the order is still at `prev.version`; see COMMIT. */
+  /** Ids of the pending orders, a page at a time (a repeat is possible while orders change). */
+  async *pendingIds(): AsyncGenerator<string[]> {
+    for (const p of allPartitions) {
+      let cursor = "0";
+      do {
+        const [next, flat] = await this.redis.zscan(this.keys.pending(p), cursor, "COUNT", BATCH);
+        cursor = next;
+        const ids = flat.filter((_, i) => i % 2 === 0);
+        if (ids.length > 0) yield ids;
+      } while (cursor !== "0");
+    }
+  }
+
+  /** The `limit` newest orders, newest first. */
+  async recent(limit: number): Promise<Order[]> {
+    const pages = await Promise.all(
+      allPartitions.map((p) =>
+        this.redis.zrevrange(this.keys.allOrders(p), 0, limit - 1, "WITHSCORES"),
+      ),
+    );
+    const entries = pages.flatMap(entriesOf).sort((a, b) => -compareCreated(a, b));
+    return this.getMany(entries.slice(0, limit).map((entry) => entry.id));
+  }
+
+  /**
+   * Orders by creation time over every partition, up to BATCH at a time: oldest first from
+   * `fromMs` until `toMs`, or newest first. Each round asks every partition for what follows the
+   * last order given, so each order comes once, and one created meanwhile ahead of the reader
+   * comes too.
+   */
+  async *byCreation(
+    direction: "oldest" | "newest",
+    fromMs = Number.NEGATIVE_INFINITY,
+    toMs = Number.POSITIVE_INFINITY,
+  ): AsyncGenerator<Order[]> {
+    const sign = direction === "oldest" ? 1 : -1;
+    const bound = (ms: number) => (Number.isFinite(ms) ? String(ms) : ms > 0 ? "+inf" : "-inf");
+    let last: Created | undefined;
+    for (;;) {
+      const pages = await Promise.all(
+        allPartitions.map((p) => {
+          const key = this.keys.allOrders(p);
+          return direction === "oldest"
+            ? this.redis.zrange(
+                key,
+                last ? String(last.score) : bound(fromMs),
+                `(${bound(toMs)}`,
+                "BYSCORE",
+                "LIMIT",
+                0,
+                BATCH,
+                "WITHSCORES",
+              )
+            : this.redis.zrange(
+                key,
+                last ? String(last.score) : "+inf",
+                "-inf",
+                "BYSCORE",
+                "REV",
+                "LIMIT",
+                0,
+                BATCH,
+                "WITHSCORES",
+              );
+        }),
+      );
+      const after = last;
+      const next = pages
+        .flatMap(entriesOf)
+        .filter((entry) => !after || sign * compareCreated(entry, after) > 0)
+        .sort((a, b) => sign * compareCreated(a, b))
+        .slice(0, BATCH);
+      if (next.length === 0) return;
+      last = next[next.length - 1];
+      yield await this.getMany(next.map((entry) => entry.id));
+    }
+  }
+
+  /**
+   * Writes `next` if the order is still at `prev.version`, with its effects, in one step. A
+   * payment key is first claimed for this order (its own key, so a separate step): a key another
+   * order holds makes the commit a "duplicate"; one this order holds already is fine, as the
+   * order's own payments tell whether it was applied.
+   */
   async commit(prev: Order, next: Order, effects: CommitEffects = {}): Promise<CommitResult> {
-    return this.redis.tpbCommit(
-      this.keys.order(prev.id),
-      this.keys.pending,
-      this.keys.fulfilment,
-      this.keys.events,
-      this.keys.payment(effects.paymentKey ?? "-"),
-      String(prev.version),
-      String(next.version),
-      serializeOrder(next),
-      prev.id,
-      next.status,
-      effects.paymentKey ? "1" : "0",
-      effects.fulfil ? "1" : "0",
-      effects.event ? JSON.stringify(effects.event) : "",
-      next.expiresAt,
+    if (effects.paymentKey !== undefined) {
+      const holder = await claimPayment.run(
+        this.redis,
+        [this.keys.payment(effects.paymentKey)],
+        [prev.id],
+      );
+      if (holder !== prev.id) return "duplicate";
+    }
+    const p = partitionOf(prev.id);
+    return commitOrder.run(
+      this.redis,
+      [
+        this.keys.order(prev.id),
+        this.keys.pending(p),
+        this.keys.fulfilment(p),
+        this.keys.events(p),
+      ],
+      [
+        String(prev.version),
+        String(next.version),
+        serializeOrder(next),
+        prev.id,
+        next.status,
+        effects.fulfil ? "1" : "0",
+        effects.event ? JSON.stringify(effects.event) : "",
+        next.expiresAt,
+      ],
     );
   }
 
@@ -253,4 +330,23 @@ export class OrderStore {
       if (result === "duplicate") return { order: current, changed: false, result };
     }
   }
+}
+
+interface Created {
+  id: string;
+  score: number;
+}
+
+/** A WITHSCORES reply as entries. */
+function entriesOf(flat: string[]): Created[] {
+  const entries: Created[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    entries.push({ id: flat[i] as string, score: Number(flat[i + 1]) });
+  }
+  return entries;
+}
+
+/** Creation order as the sorted sets keep it: by score, then by id. */
+function compareCreated(a: Created, b: Created): number {
+  return a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

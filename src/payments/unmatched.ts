@@ -1,6 +1,7 @@
-import type { Redis } from "ioredis";
 import type { PaymentMethod } from "../catalog/catalog.js";
-import { type RedisKeys, redisKeys } from "../orders/keys.js";
+import type { RedisClient } from "../redis/client.js";
+import { allPartitions, partitionOf, type RedisKeys, redisKeys } from "../redis/keys.js";
+import { recordUnmatched } from "../redis/scripts.js";
 
 /** Why money could not be matched to an order. */
 export type UnmatchedReason =
@@ -30,26 +31,15 @@ export interface UnmatchedPayment {
   resolved?: { by: number; at: number; orderId?: string };
 }
 
-// HSETNX makes recording idempotent on the payment key; index and event go in the same step.
-const RECORD = `
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'paymentKey', ARGV[1], 'event', ARGV[4])
-return 1
-`;
-
-type UnmatchedRedis = Redis & { tpbRecordUnmatched(...args: (string | number)[]): Promise<number> };
-
+/** Unmatched payments, each kept in the partition of its payment key (see keys.ts). */
 export class UnmatchedPayments {
   private readonly keys: RedisKeys;
-  private readonly redis: UnmatchedRedis;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(
+    private readonly redis: RedisClient,
+    prefix: string,
+  ) {
     this.keys = redisKeys(prefix);
-    if (!("tpbRecordUnmatched" in redis)) {
-      redis.defineCommand("tpbRecordUnmatched", { numberOfKeys: 3, lua: RECORD });
-    }
-    this.redis = redis as UnmatchedRedis;
   }
 
   /** Records the payment; false when this payment key was recorded before. */
@@ -60,20 +50,17 @@ export class UnmatchedPayments {
       ...(payment.recovered ? { recovered: payment.recovered } : {}),
     };
     const event = JSON.stringify({ type: "payment.unmatched", detail });
-    const added = await this.redis.tpbRecordUnmatched(
-      this.keys.unmatched,
-      this.keys.unmatchedByTime,
-      this.keys.events,
-      payment.key,
-      json,
-      payment.receivedAt,
-      event,
+    const p = partitionOf(payment.key);
+    const added = await recordUnmatched.run(
+      this.redis,
+      [this.keys.unmatched(p), this.keys.unmatchedByTime(p), this.keys.events(p)],
+      [payment.key, json, payment.receivedAt, event],
     );
     return added === 1;
   }
 
   async get(key: string): Promise<UnmatchedPayment | undefined> {
-    const row = await this.redis.hget(this.keys.unmatched, key);
+    const row = await this.redis.hget(this.keys.unmatched(partitionOf(key)), key);
     return row === null ? undefined : parse(row);
   }
 
@@ -88,29 +75,46 @@ export class UnmatchedPayments {
     const payment = await this.get(key);
     if (!payment || payment.resolved) return false;
     const json = JSON.stringify({ ...payment, amount: payment.amount.toString(), resolved });
+    const p = partitionOf(key);
     const [[, removed] = []] =
       (await this.redis
         .multi()
-        .zrem(this.keys.unmatchedByTime, key)
-        .hset(this.keys.unmatched, key, json)
+        .zrem(this.keys.unmatchedByTime(p), key)
+        .hset(this.keys.unmatched(p), key, json)
         .exec()) ?? [];
     return removed === 1;
   }
 
   async has(key: string): Promise<boolean> {
-    return (await this.redis.hexists(this.keys.unmatched, key)) === 1;
+    return (await this.redis.hexists(this.keys.unmatched(partitionOf(key)), key)) === 1;
   }
 
-  /** Newest first. */
+  /** The open ones, newest first. */
   async list(limit = 20): Promise<UnmatchedPayment[]> {
-    const keys = await this.redis.zrevrange(this.keys.unmatchedByTime, 0, limit - 1);
-    if (keys.length === 0) return [];
-    const rows = await this.redis.hmget(this.keys.unmatched, ...keys);
-    return rows.filter((row): row is string => row !== null).map(parse);
+    const newest = await Promise.all(
+      allPartitions.map(async (p) => {
+        const flat = await this.redis.zrevrange(
+          this.keys.unmatchedByTime(p),
+          0,
+          limit - 1,
+          "WITHSCORES",
+        );
+        const keys = flat.filter((_, i) => i % 2 === 0);
+        const rows = keys.length > 0 ? await this.redis.hmget(this.keys.unmatched(p), ...keys) : [];
+        return rows.filter((row): row is string => row !== null).map(parse);
+      }),
+    );
+    return newest
+      .flat()
+      .sort((a, b) => b.receivedAt - a.receivedAt)
+      .slice(0, limit);
   }
 
   async count(): Promise<number> {
-    return this.redis.zcard(this.keys.unmatchedByTime);
+    const counts = await Promise.all(
+      allPartitions.map((p) => this.redis.zcard(this.keys.unmatchedByTime(p))),
+    );
+    return counts.reduce((sum, n) => sum + n, 0);
   }
 }
 

@@ -3,11 +3,16 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Address, SendMode, toNano } from "@ton/core";
 import { internal, TonClient, WalletContractV4 } from "@ton/ton";
+import {
+  type ChatMessage,
+  type EmulatedUser,
+  SAMPLE_ADDRESS,
+  type TelegramEmulatorOptions,
+} from "@ton-payment-bot/emulators/telegram";
 import { currencyDecimals, formatUnits } from "../catalog/units.js";
 import { verifyWebhookSignature } from "../fulfilment/webhook.js";
-import { redisKeys } from "../orders/keys.js";
 import { displayAddress } from "../payments/ton/links.js";
-import { type ChatMessage, type EmulatedUser, SAMPLE_ADDRESS } from "./telegram/index.js";
+import { partitionOf, redisKeys } from "../redis/keys.js";
 import { Sandbox } from "./world.js";
 
 const STEP_TIMEOUT_MS = 20_000;
@@ -120,6 +125,7 @@ function replies(buyer: EmulatedUser, after: number): string[] {
  */
 export async function runWalkthrough(
   out: NodeJS.WritableStream = process.stdout,
+  options: { telegram?: TelegramEmulatorOptions } = {},
 ): Promise<boolean> {
   const t = new Transcript(out);
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -134,6 +140,7 @@ export async function runWalkthrough(
       redisUrl: process.env.REDIS_URL || undefined,
       // As `npm run testnet-wallet` makes it: no code on chain until its first transfer out.
       merchantWallet: "undeployed",
+      telegram: options.telegram,
       config: {
         merchantWebhookUrl: backend.url,
         merchantWebhookSecret: webhookSecret,
@@ -308,7 +315,9 @@ export async function runWalkthrough(
           const current = await sandbox.app.store.require(order.id);
           return current.status === "fulfilled" ? current : undefined;
         });
-        const jobs = await sandbox.app.redis.xlen(redisKeys(config.redisPrefix).fulfilment);
+        const stream = redisKeys(config.redisPrefix).fulfilment(partitionOf(order.id));
+        const entries = await sandbox.app.redis.xrange(stream, "-", "+");
+        const jobs = entries.filter(([, fields]) => fields.includes(order.id)).length;
         if (stored.payments.length !== 2)
           throw new Error(`order has ${stored.payments.length} payments`);
         if (jobs !== 1) throw new Error(`${jobs} fulfilment jobs were queued`);

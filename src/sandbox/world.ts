@@ -1,24 +1,29 @@
 import { randomBytes } from "node:crypto";
 import { Address, toNano } from "@ton/core";
-import { type App, createApp } from "../app.js";
-import { type Config, clusterNodesEnv, loadConfig } from "../config.js";
-import { createLogger, type Logger } from "../log.js";
-import { createRedisClient, masters } from "../redis/connection.js";
-import { startRedisServer } from "./redis.js";
+import { startRedisServer } from "@ton-payment-bot/emulators/redis";
 import {
+  type EmulatedUser,
+  type EmulatedUserOptions,
   startTelegramEmulator,
   type TelegramEmulator,
   type TelegramEmulatorOptions,
-} from "./telegram/server.js";
-import type { EmulatedUser, EmulatedUserOptions } from "./telegram/user.js";
-import { EmulatedChain, type EmulatedWallet } from "./ton/chain.js";
-import { startToncenterEmulator, type ToncenterEmulator } from "./ton/server.js";
+} from "@ton-payment-bot/emulators/telegram";
+import {
+  EmulatedChain,
+  type EmulatedWallet,
+  startToncenterEmulator,
+  type ToncenterEmulator,
+} from "@ton-payment-bot/emulators/ton";
 import {
   EmulatedWalletApp,
   startTonConnectBridge,
   type TonConnectBridgeEmulator,
   type WalletNetwork,
-} from "./tonconnect/index.js";
+} from "@ton-payment-bot/emulators/tonconnect";
+import { type App, createApp } from "../app.js";
+import { type Config, clusterNodesEnv, loadConfig } from "../config.js";
+import { createLogger, type Logger } from "../log.js";
+import { createRedisClient, masters } from "../redis/connection.js";
 
 export interface SandboxOptions {
   /** A Redis to use; without it (or `redisCluster`) a redis-server is started on a free port. */

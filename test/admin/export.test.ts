@@ -48,7 +48,7 @@ describe("ordersCsv", () => {
 
   beforeAll(async () => {
     ({ orders } = await seedDay(redis, p));
-    csv = await ordersCsv(new ShopReports(redis, p, clockedShop(redis, p).store), W0, W1);
+    csv = await ordersCsv(new ShopReports(clockedShop(redis, p).store), W0, W1);
   });
 
   it("starts with the header row", () => {
@@ -168,7 +168,7 @@ describe("ordersCsv and what a buyer typed", () => {
         },
       });
     }
-    const rows = rowsOf(await ordersCsv(shop.store, redis, p, W0, W1));
+    const rows = rowsOf(await ordersCsv(shop.store, W0, W1));
     expect(rows.map((r) => r.buyer_name)).toEqual([
       ...starts.map((c) => `'${c}1+1`),
       "Anne-Marie",
@@ -193,7 +193,7 @@ describe("ordersCsv from the store", () => {
     const big = await shop.create(W0, { amount: 123_456_789_123_456_789n, ttlMs: 60_000 });
     // Late under the hold policy: paid, held.
     await shop.pay(big, 123_456_789_123_456_789n, W0 + HOUR, {}, shop.holding);
-    const csv = await ordersCsv(shop.store, redis, p, W0, W1);
+    const csv = await ordersCsv(shop.store, W0, W1);
     const [row] = rowsOf(csv);
     expect(row).toMatchObject({
       order_id: big.id,
@@ -205,13 +205,7 @@ describe("ordersCsv from the store", () => {
   });
 
   it("writes only the header for an empty window", async () => {
-    const csv = await ordersCsv(
-      clockedShop(redis, `${prefix}empty:`).store,
-      redis,
-      `${prefix}empty:`,
-      W0,
-      W1,
-    );
+    const csv = await ordersCsv(clockedShop(redis, `${prefix}empty:`).store, W0, W1);
     expect(parseCsv(csv)).toEqual([[...CSV_COLUMNS]]);
   });
 });

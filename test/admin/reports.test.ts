@@ -15,7 +15,7 @@ describe("a day of trade", () => {
 
   beforeAll(async () => {
     ({ orders } = await seedDay(redis, p));
-    reports = new ShopReports(redis, p, clockedShop(redis, p).store);
+    reports = new ShopReports(clockedShop(redis, p).store);
   });
 
   it("counts orders created in the window, start included and end excluded", async () => {
@@ -131,7 +131,7 @@ describe("top products", () => {
         await shop.pay(order, order.amount, t + 1000);
       }
     }
-    const sales = await new ShopReports(redis, p, shop.store).sales(W0, W1);
+    const sales = await new ShopReports(shop.store).sales(W0, W1);
     expect(sales.topProducts).toEqual([
       { productId: "p1", orders: 6, quantity: 6 },
       { productId: "p2", orders: 5, quantity: 5 },
@@ -157,12 +157,12 @@ describe("reading in batches", () => {
   });
 
   it("counts every order across pages", async () => {
-    const counts = await new ShopReports(redis, p, shop.store).statusCounts();
+    const counts = await new ShopReports(shop.store).statusCounts();
     expect(counts.pending).toBe(1203);
   });
 
   it("reads each order of a window once, oldest first", async () => {
-    const reports = new ShopReports(redis, p, shop.store);
+    const reports = new ShopReports(shop.store);
     const seen: string[] = [];
     const sizes: number[] = [];
     for await (const batch of reports.ordersCreated(-Infinity, Infinity)) {
@@ -184,7 +184,7 @@ describe("a window read while orders arrive", () => {
     for (let i = 0; i < 1100; i++) {
       ids.push((await shop.create(W0 + i * 1000, {})).id);
     }
-    const reports = new ShopReports(redis, p, shop.store);
+    const reports = new ShopReports(shop.store);
     const seen: string[] = [];
     let first = true;
     for await (const batch of reports.ordersCreated(W0, W1)) {

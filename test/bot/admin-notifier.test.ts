@@ -1,11 +1,12 @@
+import { startTelegramEmulator } from "@ton-payment-bot/emulators/telegram";
 import { Api } from "grammy";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AdminNotifier } from "../../src/bot/admin-notifier.js";
 import { createI18n } from "../../src/bot/i18n.js";
-import { redisKeys } from "../../src/orders/keys.js";
-import { startTelegramEmulator } from "../../src/sandbox/telegram/index.js";
+import { redisKeys } from "../../src/redis/keys.js";
 import { exampleCatalog } from "../support/catalog.js";
 import { capturedLog } from "../support/log.js";
+import { pendingEntries } from "../support/partitions.js";
 import { testRedis } from "../support/redis.js";
 import { shop, tonOrder } from "../support/shop.js";
 
@@ -58,7 +59,7 @@ async function adminsWatching() {
 
   /** Events the admins' group has read and not yet finished with. */
   async function unfinished(): Promise<number> {
-    const [count] = (await redis.xpending(redisKeys(prefix).events, "admins")) as [number];
+    const [count] = [await pendingEntries(redis, redisKeys(prefix).events, "admins")];
     return Number(count);
   }
 

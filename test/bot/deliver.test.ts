@@ -1,6 +1,7 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { htmlToPlainText, startTelegramEmulator } from "@ton-payment-bot/emulators/telegram";
 import { Api } from "grammy";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { stockMessages, TelegramDelivery } from "../../src/bot/deliver.js";
@@ -8,12 +9,11 @@ import { createI18n } from "../../src/bot/i18n.js";
 import { parseCatalog } from "../../src/catalog/catalog.js";
 import { StockPool } from "../../src/fulfilment/stock.js";
 import { FulfilmentWorker } from "../../src/fulfilment/worker.js";
-import { redisKeys } from "../../src/orders/keys.js";
 import type { Order } from "../../src/orders/order.js";
 import { OrderStore } from "../../src/orders/store.js";
-import { htmlToPlainText } from "../../src/sandbox/telegram/html.js";
-import { startTelegramEmulator } from "../../src/sandbox/telegram/index.js";
+import { redisKeys } from "../../src/redis/keys.js";
 import { closeConnections, connect, deferred } from "../fulfilment/helpers.js";
+import { streamEntries } from "../support/partitions.js";
 import { testRedis } from "../support/redis.js";
 import { shop } from "../support/shop.js";
 
@@ -393,7 +393,7 @@ describe("TelegramDelivery run by the worker", () => {
     expect(await worker.processOnce()).toBe(1);
 
     expect(world.received()).toEqual(["goods"]);
-    const dead = await world.redis.xrange(redisKeys(world.prefix).fulfilmentDead, "-", "+");
+    const dead = await streamEntries(world.redis, redisKeys(world.prefix).fulfilmentDead);
     expect(dead).toHaveLength(1);
     expect(dead[0]?.[1]).toEqual(expect.arrayContaining(["deliverer", "receipt"]));
     expect((await world.store.get(order.id))?.status).toBe("paid");

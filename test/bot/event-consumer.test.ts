@@ -2,7 +2,8 @@ import { setTimeout as delay } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { EventConsumer, type EventConsumerOptions } from "../../src/bot/event-consumer.js";
 import { silentLogger } from "../../src/log.js";
-import { redisKeys } from "../../src/orders/keys.js";
+import { partitionOf, redisKeys } from "../../src/redis/keys.js";
+import { pendingEntries } from "../support/partitions.js";
 import { testRedis } from "../support/redis.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -26,7 +27,7 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, what: stri
 async function consumer(failures: number, options: Partial<EventConsumerOptions> = {}) {
   const { redis, prefix } = testRedis();
   cleanups.push(() => redis.quit());
-  const stream = redisKeys(prefix).events;
+  const keys = redisKeys(prefix);
   const handled: string[] = [];
   const tries = { count: 0 };
   let left = failures;
@@ -46,9 +47,16 @@ async function consumer(failures: number, options: Partial<EventConsumerOptions>
   });
   await events.start();
   cleanups.push(() => events.stop());
-  const pending = async () => Number((await redis.xpending(stream, "notices"))[0]);
+  const pending = () => pendingEntries(redis, keys.events, "notices");
   const publish = (orderId: string) =>
-    redis.xadd(stream, "*", "orderId", orderId, "event", '{"type":"order.paid"}');
+    redis.xadd(
+      keys.events(partitionOf(orderId)),
+      "*",
+      "orderId",
+      orderId,
+      "event",
+      '{"type":"order.paid"}',
+    );
   return { events, handled, tries, pending, publish };
 }
 

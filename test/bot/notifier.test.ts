@@ -1,4 +1,6 @@
 import { Address } from "@ton/core";
+import type { ChatMessage, EmulatedUser } from "@ton-payment-bot/emulators/telegram";
+import { startTelegramEmulator, type TelegramEmulator } from "@ton-payment-bot/emulators/telegram";
 import { Api, InputFile } from "grammy";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createI18n } from "../../src/bot/i18n.js";
@@ -6,8 +8,6 @@ import { BuyerNotifier } from "../../src/bot/notifier.js";
 import { paymentMessageKey, paymentQrKey } from "../../src/bot/services.js";
 import { tonPaymentMessage } from "../../src/bot/ton-payment.js";
 import { type Logger, silentLogger } from "../../src/log.js";
-import type { ChatMessage, EmulatedUser } from "../../src/sandbox/telegram/index.js";
-import { startTelegramEmulator, type TelegramEmulator } from "../../src/sandbox/telegram/index.js";
 import { exampleCatalog, exampleProduct } from "../support/catalog.js";
 import { capturedLog } from "../support/log.js";
 import { testRedis } from "../support/redis.js";

@@ -1,9 +1,9 @@
 import { Address } from "@ton/core";
+import { htmlToPlainText } from "@ton-payment-bot/emulators/telegram";
 import { describe, expect, it } from "vitest";
 import { createI18n, LOCALES } from "../../src/bot/i18n.js";
 import { shortRef, unmatchedNotice } from "../../src/bot/unmatched-notice.js";
 import type { UnmatchedPayment, UnmatchedReason } from "../../src/payments/unmatched.js";
-import { htmlToPlainText } from "../../src/sandbox/telegram/html.js";
 
 const i18n = createI18n();
 const translator = (locale: string) => (key: string, variables?: Record<string, string | number>) =>

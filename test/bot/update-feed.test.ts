@@ -1,14 +1,14 @@
 import { setTimeout as delay } from "node:timers/promises";
+import {
+  type EmulatedUser,
+  startTelegramEmulator,
+  type TelegramEmulator,
+} from "@ton-payment-bot/emulators/telegram";
 import { Bot } from "grammy";
 import type { Update } from "grammy/types";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BotContext } from "../../src/bot/context.js";
 import { startPolling } from "../../src/bot/serve.js";
-import {
-  type EmulatedUser,
-  startTelegramEmulator,
-  type TelegramEmulator,
-} from "../../src/sandbox/telegram/index.js";
 import { once, payStarsInvoice } from "../support/bot.js";
 import { capturedLog } from "../support/log.js";
 

@@ -1,17 +1,17 @@
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
+import { freePort } from "@ton-payment-bot/emulators/redis";
+import {
+  type EmulatedUser,
+  startTelegramEmulator,
+  type TelegramEmulator,
+} from "@ton-payment-bot/emulators/telegram";
 import { Bot } from "grammy";
 import type { Update } from "grammy/types";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BotContext } from "../../src/bot/context.js";
 import { MAX_UPDATE_BYTES, startWebhook } from "../../src/bot/serve.js";
-import { freePort } from "../../src/sandbox/redis.js";
-import {
-  type EmulatedUser,
-  startTelegramEmulator,
-  type TelegramEmulator,
-} from "../../src/sandbox/telegram/index.js";
 import { once, payStarsInvoice } from "../support/bot.js";
 import { capturedLog } from "../support/log.js";
 import { testRedis } from "../support/redis.js";

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { expireOrders } from "../../src/jobs/expire.js";
 import { OrderStore } from "../../src/orders/store.js";
+import { redisKeys } from "../../src/redis/keys.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
 import { capturedLog } from "../support/log.js";
 import { checkoutTon, invoiceFor, orderReaches, startShop } from "../support/sandbox.js";
@@ -282,8 +283,9 @@ describe("health and stray money", () => {
       sandbox.toncenter.setFaults({ serverErrorRate: 1 });
       const wait = async () => {
         for (;;) {
+          const wallet = sandbox.merchant.address.toRawString();
           const health = await sandbox.app.redis.hget(
-            `${sandbox.config.redisPrefix}watcher:${sandbox.merchant.address.toRawString()}:health`,
+            redisKeys(sandbox.config.redisPrefix).watcherHealth(wallet),
             "errors",
           );
           if (Number(health ?? 0) >= 1) return;
@@ -333,7 +335,7 @@ describe("money an admin must act on", () => {
       const late = await checkoutTon(buyer, "TON mug");
       const later = new OrderStore(sandbox.app.redis, {
         prefix: sandbox.config.redisPrefix,
-        now: () => Date.now() + 31 * 60_000,
+        clock: () => Date.now() + 31 * 60_000,
       });
       await expireOrders(later);
       await wallet.pay(3_250_000_000n, late.comment);

@@ -1,7 +1,7 @@
+import { freePort } from "@ton-payment-bot/emulators/redis";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { buyData, checkOrderData, productData, quantityData } from "../../src/bot/callback-data.js";
-import { freePort } from "../../src/sandbox/redis.js";
 import { Sandbox } from "../../src/sandbox/world.js";
 import { capturedLog } from "../support/log.js";
 import { checkoutTon, startShop } from "../support/sandbox.js";

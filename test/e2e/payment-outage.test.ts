@@ -1,11 +1,11 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { freePort } from "@ton-payment-bot/emulators/redis";
+import type { EmulatedUser } from "@ton-payment-bot/emulators/telegram";
 import type { Update } from "grammy/types";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Order } from "../../src/orders/order.js";
 import { OrderStore } from "../../src/orders/store.js";
-import { freePort } from "../../src/sandbox/redis.js";
-import type { EmulatedUser } from "../../src/sandbox/telegram/index.js";
 import { Sandbox, type SandboxOptions } from "../../src/sandbox/world.js";
 import { capturedLog } from "../support/log.js";
 import { testRedis } from "../support/redis.js";

@@ -1,9 +1,9 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { EmulatedUser } from "@ton-payment-bot/emulators/telegram";
 import { afterEach, describe, expect, it } from "vitest";
 import { buyData } from "../../src/bot/callback-data.js";
-import type { EmulatedUser } from "../../src/sandbox/telegram/index.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
 import { orderReaches, startShop } from "../support/sandbox.js";
 

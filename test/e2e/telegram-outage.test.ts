@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { freePort } from "@ton-payment-bot/emulators/redis";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort } from "../../src/sandbox/redis.js";
 import { Sandbox } from "../../src/sandbox/world.js";
 import { capturedLog } from "../support/log.js";
 import { testRedis } from "../support/redis.js";

@@ -1,7 +1,7 @@
+import { type ChatMessage, SAMPLE_ADDRESS } from "@ton-payment-bot/emulators/telegram";
 import { afterEach, describe, expect, it } from "vitest";
 import { expireOrders } from "../../src/jobs/expire.js";
 import { OrderStore } from "../../src/orders/store.js";
-import { type ChatMessage, SAMPLE_ADDRESS } from "../../src/sandbox/telegram/index.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
 import { invoiceFor, orderReaches, startShop } from "../support/sandbox.js";
 
@@ -69,7 +69,7 @@ describe("paying with Telegram Stars", () => {
     // Expired: the expiry job ran as if 31 minutes had passed.
     const later = new OrderStore(sandbox.app.redis, {
       prefix: sandbox.config.redisPrefix,
-      now: () => Date.now() + 31 * 60_000,
+      clock: () => Date.now() + 31 * 60_000,
     });
     await expireOrders(later);
     const expired = await owner.payInvoice(theirs.invoice);

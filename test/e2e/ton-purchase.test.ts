@@ -22,7 +22,7 @@ async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<
 function storeAt(sandbox: Sandbox, ms: number): OrderStore {
   return new OrderStore(sandbox.app.redis, {
     prefix: sandbox.config.redisPrefix,
-    now: () => Date.now() + ms,
+    clock: () => Date.now() + ms,
   });
 }
 
@@ -147,7 +147,7 @@ describe("buying for TON through the bot", () => {
     const app = sandbox.app;
     const later = new OrderStore(app.redis, {
       prefix: sandbox.config.redisPrefix,
-      now: () => Date.now() + 31 * 60_000,
+      clock: () => Date.now() + 31 * 60_000,
     });
     expect(await expireOrders(later)).toBe(1);
     const expired = await buyer.waitForText("expired without payment", {

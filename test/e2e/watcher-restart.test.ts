@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { redisKeys } from "../../src/orders/keys.js";
 import { WATCHER_LEASE_TTL_MS } from "../../src/payments/ton/watcher.js";
+import { redisKeys } from "../../src/redis/keys.js";
 import { Sandbox } from "../../src/sandbox/world.js";
 import { testRedis } from "../support/redis.js";
 import { checkoutTon } from "../support/sandbox.js";
@@ -39,7 +39,7 @@ describe("the TON watcher across a crash", () => {
     const lockKey = redisKeys(prefix).watcherLock(sandbox.merchant.address.toRawString());
     const lease = async () => {
       const value = await redis.get(lockKey);
-      const [, pid, fence] = /^watcher-(\d+)-\w+\|(\d+)$/.exec(value ?? "") ?? [];
+      const [, pid, fence] = /-(\d+)-[0-9a-f]{6}\|(\d+)$/.exec(value ?? "") ?? [];
       return { pid: Number(pid), fence: Number(fence) };
     };
     const start = async (): Promise<ShopProcess> => {

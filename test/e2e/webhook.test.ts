@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { freePort } from "@ton-payment-bot/emulators/redis";
 import type { Update } from "grammy/types";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort } from "../../src/sandbox/redis.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
 import { capturedLog } from "../support/log.js";
 import { startShop } from "../support/sandbox.js";

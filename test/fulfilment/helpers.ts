@@ -1,12 +1,13 @@
-import type { Redis } from "ioredis";
 import type { Deliverer } from "../../src/fulfilment/deliverer.js";
-import { redisKeys } from "../../src/orders/keys.js";
 import type { Order } from "../../src/orders/order.js";
 import { OrderStore } from "../../src/orders/store.js";
 import { PaymentsCore } from "../../src/payments/core.js";
+import type { RedisClient } from "../../src/redis/client.js";
+import { redisKeys } from "../../src/redis/keys.js";
+import { pendingEntries } from "../support/partitions.js";
 import { connectTestRedis, testRedis } from "../support/redis.js";
 
-const connections: Redis[] = [];
+const connections: RedisClient[] = [];
 
 /** A fresh key space with an order store; every connection is closed by closeConnections. */
 export function shop() {
@@ -41,7 +42,7 @@ export function shop() {
 
   /** Jobs read by some consumer and not yet acknowledged. */
   async function pendingJobs(): Promise<number> {
-    const [count] = await redis.xpending(keys.fulfilment, "fulfilment");
+    const [count] = [await pendingEntries(redis, keys.fulfilment, "fulfilment")];
     return Number(count);
   }
 
@@ -53,7 +54,7 @@ export function shop() {
 }
 
 /** A second connection to the same Redis, e.g. for a worker that will be "killed". */
-export function connect(): Redis {
+export function connect(): RedisClient {
   const redis = connectTestRedis({ maxRetriesPerRequest: 1 });
   connections.push(redis);
   return redis;
@@ -71,7 +72,7 @@ export async function closeConnections(): Promise<void> {
  */
 export class Outbox {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: string,
   ) {}
 

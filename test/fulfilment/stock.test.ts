@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { StockPool } from "../../src/fulfilment/stock.js";
-import { redisKeys } from "../../src/orders/keys.js";
+import { redisKeys } from "../../src/redis/keys.js";
 import { closeConnections, shop } from "./helpers.js";
 
 afterAll(closeConnections);

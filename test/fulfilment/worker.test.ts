@@ -4,6 +4,8 @@ import { FulfilmentWorker, type FulfilmentWorkerOptions } from "../../src/fulfil
 import type { Order } from "../../src/orders/order.js";
 import { fulfilOrder, refundOrder } from "../../src/orders/state.js";
 import { OrderStore } from "../../src/orders/store.js";
+import { partitionOf } from "../../src/redis/keys.js";
+import { streamEntries } from "../support/partitions.js";
 import { closeConnections, connect, deferred, Outbox, shop } from "./helpers.js";
 
 afterAll(closeConnections);
@@ -22,7 +24,7 @@ function worker(s: Shop, options: Partial<FulfilmentWorkerOptions> = {}) {
 }
 
 async function deadJobs(s: Shop) {
-  const entries = await s.redis.xrange(s.keys.fulfilmentDead, "-", "+");
+  const entries = await streamEntries(s.redis, s.keys.fulfilmentDead);
   return entries.map(([, fields]) => {
     const record: Record<string, string> = {};
     for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i] ?? ""] = fields[i + 1] ?? "";
@@ -61,7 +63,7 @@ describe("FulfilmentWorker", () => {
     expect(await outbox.sent()).toEqual([`text:${order.id}`]);
     expect(await s.status(order.id)).toBe("fulfilled");
     expect(await s.pendingJobs()).toBe(0);
-    const events = await s.redis.xrange(s.keys.events, "-", "+");
+    const events = await streamEntries(s.redis, s.keys.events);
     expect(events.filter(([, f]) => f.includes('{"type":"order.fulfilled"}'))).toHaveLength(1);
   });
 
@@ -344,7 +346,12 @@ describe("FulfilmentWorker", () => {
       const next = fulfilOrder(o, Date.now());
       return next && { order: next };
     });
-    await s.redis.xadd(s.keys.fulfilment, "*", "orderId", "ord_missing");
+    await s.redis.xadd(
+      s.keys.fulfilment(partitionOf("ord_missing")),
+      "*",
+      "orderId",
+      "ord_missing",
+    );
     const w = worker(s, { deliverers: () => [outbox.deliverer("text")] });
 
     expect(await w.processOnce()).toBe(3);

@@ -1,4 +1,3 @@
-import type { Redis } from "ioredis";
 import cron, { type ScheduledTask } from "node-cron";
 import { afterAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createJobs, type JobsDeps, scheduleJobs } from "../../src/jobs/schedule.js";
@@ -6,7 +5,9 @@ import { silentLogger } from "../../src/log.js";
 import { OrderStore } from "../../src/orders/store.js";
 import { PaymentsCore } from "../../src/payments/core.js";
 import { UnmatchedPayments } from "../../src/payments/unmatched.js";
+import type { RedisClient } from "../../src/redis/client.js";
 import { capturedLog } from "../support/log.js";
+import { streamEntries } from "../support/partitions.js";
 import { testRedis } from "../support/redis.js";
 import { tonOrder } from "../support/shop.js";
 import { starsWorld } from "../support/stars-world.js";
@@ -14,7 +15,7 @@ import { type TonWorld, tonWorld } from "../support/ton-world.js";
 
 const { redis, prefix: base } = testRedis();
 // Each "process" has its own connection, as separate bot processes would.
-const connections: Redis[] = [redis];
+const connections: RedisClient[] = [redis];
 let world: TonWorld;
 let prefix: string;
 let run = 0;
@@ -39,7 +40,7 @@ afterAll(async () => {
 function botProcess(overrides: Partial<JobsDeps> = {}) {
   const { redis: connection } = testRedis();
   connections.push(connection);
-  const store = new OrderStore(connection, { prefix, now: () => clock });
+  const store = new OrderStore(connection, { prefix, clock: () => clock });
   const client = world.client();
   const watcher = world.watcher({
     redis: connection,
@@ -113,7 +114,7 @@ describe("createJobs", () => {
     const ran = await Promise.all([a.jobs.expireOrders(), b.jobs.expireOrders()]);
     expect(ran.filter(Boolean)).toHaveLength(1);
     expect((await a.store.require(order.id)).status).toBe("expired");
-    const events = await redis.xrange(world.keys.events, "-", "+");
+    const events = await streamEntries(redis, world.keys.events);
     expect(events.filter(([, f]) => f[3]?.includes("order.expired"))).toHaveLength(1);
   });
 
@@ -165,7 +166,7 @@ describe("createJobs", () => {
   });
 
   it("without Redis, still expires orders and leaves the guarded jobs off", async () => {
-    const store = new OrderStore(redis, { prefix, now: () => clock });
+    const store = new OrderStore(redis, { prefix, clock: () => clock });
     const order = await store.create(tonOrder({ ttlMs: 60_000 }));
     clock += 60_000;
     const jobs = createJobs({ store, log: silentLogger });

@@ -2,11 +2,11 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toNano } from "@ton/core";
+import { freePort } from "@ton-payment-bot/emulators/redis";
+import type { EmulatedChain, EmulatedWallet } from "@ton-payment-bot/emulators/ton";
+import { startTonConnectBridge } from "@ton-payment-bot/emulators/tonconnect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CheckResult, formatCheck, runDoctor } from "../../src/ops/doctor.js";
-import { freePort } from "../../src/sandbox/redis.js";
-import type { EmulatedChain, EmulatedWallet } from "../../src/sandbox/ton/index.js";
-import { startTonConnectBridge } from "../../src/sandbox/tonconnect/index.js";
 import {
   type EmulatedSetup,
   emulatedSetup,

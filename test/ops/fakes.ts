@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
+import { readBody, serveOnLoopback } from "@ton-payment-bot/emulators/http";
+import { startTelegramEmulator } from "@ton-payment-bot/emulators/telegram";
+import { EmulatedChain, startToncenterEmulator } from "@ton-payment-bot/emulators/ton";
 import { ZERO_STATE_ROOT_HASH } from "../../src/ops/network.js";
-import { readBody, serveOnLoopback } from "../../src/sandbox/http.js";
-import { startTelegramEmulator } from "../../src/sandbox/telegram/server.js";
-import { EmulatedChain, startToncenterEmulator } from "../../src/sandbox/ton/index.js";
 import { testRedis } from "../support/redis.js";
 
 const MAX_BODY_BYTES = 1024 * 1024;

@@ -1,6 +1,12 @@
 import { type Address, toNano } from "@ton/core";
 import { mnemonicNew, mnemonicToPrivateKey } from "@ton/crypto";
 import { WalletContractV4 } from "@ton/ton";
+import {
+  EmulatedChain,
+  type EmulatedWallet,
+  startToncenterEmulator,
+  type ToncenterEmulator,
+} from "@ton-payment-bot/emulators/ton";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ChainNetwork, chainInfo } from "../../src/ops/network.js";
 import {
@@ -13,12 +19,6 @@ import {
 import { connectToncenter, type ToncenterConnection } from "../../src/ops/toncenter.js";
 import { MnemonicError, testnetWallet } from "../../src/ops/wallet.js";
 import { ToncenterClient } from "../../src/payments/ton/client.js";
-import {
-  EmulatedChain,
-  type EmulatedWallet,
-  startToncenterEmulator,
-  type ToncenterEmulator,
-} from "../../src/sandbox/ton/index.js";
 import { startMainnetToncenter } from "./fakes.js";
 
 let chain: EmulatedChain;

@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { toNano } from "@ton/core";
 import { mnemonicNew, mnemonicToPrivateKey } from "@ton/crypto";
+import type { EmulatedChain, EmulatedWallet } from "@ton-payment-bot/emulators/ton";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testnetWallet } from "../../src/ops/wallet.js";
-import type { EmulatedChain, EmulatedWallet } from "../../src/sandbox/ton/index.js";
 import { type EmulatedSetup, emulatedSetup } from "./fakes.js";
 
 const TOKEN = "7000000003:fake-token-for-script-tests";

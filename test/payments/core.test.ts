@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { redisKeys } from "../../src/orders/keys.js";
 import type { Payment } from "../../src/orders/order.js";
 import { OrderNotFound, OrderStore } from "../../src/orders/store.js";
+import { redisKeys } from "../../src/redis/keys.js";
+import { streamEntries } from "../support/partitions.js";
 import { keysMatching, testRedis } from "../support/redis.js";
 import { shop, TON, tonOrder } from "../support/shop.js";
 
@@ -22,7 +23,7 @@ function tonPayment(amount: bigint, overrides: Partial<Payment> = {}): Payment {
 }
 
 async function jobsFor(streamPrefix: string, orderId: string): Promise<number> {
-  const entries = await redis.xrange(redisKeys(streamPrefix).fulfilment, "-", "+");
+  const entries = await streamEntries(redis, redisKeys(streamPrefix).fulfilment);
   return entries.filter(([, fields]) => fields[1] === orderId).length;
 }
 
@@ -129,7 +130,7 @@ describe("recordPayment", () => {
     const order = await store.create(tonOrder());
     await payments.recordPayment(order.id, tonPayment(TON));
     await payments.recordPayment(order.id, tonPayment(TON));
-    const events = await redis.xrange(redisKeys(p).events, "-", "+");
+    const events = await streamEntries(redis, redisKeys(p).events);
     const types = events.map(([, fields]) => JSON.parse(fields[3] ?? "{}").type);
     expect(types).toEqual(["order.created", "order.underpaid", "order.paid"]);
   });
@@ -166,7 +167,7 @@ describe("order store", () => {
   it("lists pending orders once they are due to expire", async () => {
     let now = 1_000_000;
     const p = `${prefix}expiry:`;
-    const store = new OrderStore(redis, { prefix: p, now: () => now });
+    const store = new OrderStore(redis, { prefix: p, clock: () => now });
     const order = await store.create(tonOrder({ ttlMs: 60_000 }));
     expect(await store.dueForExpiry(now)).toEqual([]);
     now += 60_000;

@@ -1,7 +1,7 @@
+import type { EmulatedUser } from "@ton-payment-bot/emulators/telegram";
 import type { Bot } from "grammy";
 import { expect } from "vitest";
 import type { BotContext } from "../../src/bot/context.js";
-import type { EmulatedUser } from "../../src/sandbox/telegram/index.js";
 
 /** `stop`, run at most once however many callers ask (the test and its cleanup). */
 export function once(stop: () => Promise<void>): () => Promise<void> {

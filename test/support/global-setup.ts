@@ -1,5 +1,5 @@
+import { startRedisServer } from "@ton-payment-bot/emulators/redis";
 import type { TestProject } from "vitest/node";
-import { startRedisServer } from "../../src/sandbox/redis.js";
 
 // One redis-server for the whole run, on a free port; REDIS_URL wins when it is set.
 export default async function setup(project: TestProject) {

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { promisify } from "node:util";
+import { freePort } from "@ton-payment-bot/emulators/redis";
 import { Redis } from "ioredis";
-import { freePort } from "../../src/sandbox/redis.js";
 
 export interface RedisClusterServer {
   /** Every master, as seed nodes. */

@@ -1,5 +1,5 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { freePort } from "../../src/sandbox/redis.js";
+import { freePort } from "@ton-payment-bot/emulators/redis";
 
 export interface RedisProxy {
   /** The Redis URL to give the shop: the same Redis, reached through the proxy. */

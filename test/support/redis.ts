@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
 import { inject } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import type { RedisClient } from "../../src/redis/client.js";
@@ -27,13 +26,15 @@ export function testRedisTarget(): RedisTarget {
 }
 
 /** A connection of its own to the test run's Redis (on a cluster, to every node it needs). */
-export function connectTestRedis(options: RedisClientOptions = { maxRetriesPerRequest: 3 }): Redis {
-  return createRedisClient(testRedisTarget(), options) as Redis;
+export function connectTestRedis(
+  options: RedisClientOptions = { maxRetriesPerRequest: 3 },
+): RedisClient {
+  return createRedisClient(testRedisTarget(), options);
 }
 
 /** A connection to the test run's Redis and a key prefix no other test shares. */
 export function testRedis(): {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** The one server's URL; in the cluster project, a dead end: use `target` there. */
   url: string;

@@ -1,5 +1,5 @@
+import type { ChatMessage, EmulatedUser } from "@ton-payment-bot/emulators/telegram";
 import { expect } from "vitest";
-import type { ChatMessage, EmulatedUser } from "../../src/sandbox/telegram/index.js";
 import { Sandbox, type SandboxOptions } from "../../src/sandbox/world.js";
 import { testRedis } from "./redis.js";
 

@@ -1,22 +1,23 @@
+import {
+  type ChatMessage,
+  type EmulatedUser,
+  startTelegramEmulator,
+  type TelegramEmulatorOptions,
+} from "@ton-payment-bot/emulators/telegram";
 import { Api, Bot } from "grammy";
-import type { Redis } from "ioredis";
 import { afterAll, beforeEach } from "vitest";
 import { StockPool } from "../../src/fulfilment/stock.js";
 import { type Logger, silentLogger } from "../../src/log.js";
-import { redisKeys } from "../../src/orders/keys.js";
 import type { Order } from "../../src/orders/order.js";
 import type { NewOrder } from "../../src/orders/store.js";
 import type { PaymentsCore } from "../../src/payments/core.js";
 import { invoiceFor } from "../../src/payments/telegram/invoice.js";
 import { StarsLedger, type StarsLedgerOptions } from "../../src/payments/telegram/ledger.js";
 import { TelegramPayments } from "../../src/payments/telegram/service.js";
-import {
-  type ChatMessage,
-  type EmulatedUser,
-  startTelegramEmulator,
-  type TelegramEmulatorOptions,
-} from "../../src/sandbox/telegram/index.js";
+import type { RedisClient } from "../../src/redis/client.js";
+import { redisKeys } from "../../src/redis/keys.js";
 import { exampleCatalog, exampleProduct } from "./catalog.js";
+import { streamEntries } from "./partitions.js";
 import { testRedis } from "./redis.js";
 import { shop } from "./shop.js";
 
@@ -30,7 +31,7 @@ export type UpdateFate = "handled" | "lost";
  * between the two. `ledger()` reads Telegram's record of what really happened.
  */
 export async function starsWorld(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   options: { telegram?: TelegramEmulatorOptions; log?: Logger } = {},
 ) {
@@ -164,7 +165,7 @@ export async function starsWorld(
 
   /** Events on the stream, as [type, detail], for one order. */
   async function eventsOf(orderId: string) {
-    const entries = await redis.xrange(keys.events, "-", "+");
+    const entries = await streamEntries(redis, keys.events);
     return entries
       .filter(([, fields]) => fields[1] === orderId)
       .map(
@@ -176,7 +177,7 @@ export async function starsWorld(
 
   /** Fulfilment jobs queued for one order. */
   async function jobsOf(orderId: string) {
-    const entries = await redis.xrange(keys.fulfilment, "-", "+");
+    const entries = await streamEntries(redis, keys.fulfilment);
     return entries.filter(([, fields]) => fields[1] === orderId).length;
   }
 

@@ -1,7 +1,11 @@
 import type { Address } from "@ton/core";
-import type { Redis } from "ioredis";
+import {
+  EmulatedChain,
+  type EmulatedWallet,
+  type FaultPlan,
+  startToncenterEmulator,
+} from "@ton-payment-bot/emulators/ton";
 import { afterAll, beforeEach } from "vitest";
-import { redisKeys } from "../../src/orders/keys.js";
 import type { Order } from "../../src/orders/order.js";
 import type { LatePaymentPolicy } from "../../src/orders/state.js";
 import {
@@ -11,15 +15,15 @@ import {
 } from "../../src/payments/ton/client.js";
 import type { ObservedTransaction } from "../../src/payments/ton/observed.js";
 import { PaymentWatcher, type WatcherOptions } from "../../src/payments/ton/watcher.js";
-import { EmulatedChain, type EmulatedWallet } from "../../src/sandbox/ton/chain.js";
-import type { FaultPlan } from "../../src/sandbox/ton/faults.js";
-import { startToncenterEmulator } from "../../src/sandbox/ton/server.js";
+import type { RedisClient } from "../../src/redis/client.js";
+import { redisKeys } from "../../src/redis/keys.js";
+import { streamEntries } from "./partitions.js";
 import { testRedis } from "./redis.js";
 import { shop, tonOrder } from "./shop.js";
 
 /** A merchant wallet on an emulated chain, the toncenter emulator in front of it, and a shop. */
 export async function tonWorld(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   latePolicy: LatePaymentPolicy = "fulfil",
 ) {
@@ -65,7 +69,7 @@ export async function tonWorld(
 
   /** Each order paid exactly once: status, one payment, one fulfilment job. */
   async function settlement(orders: Order[]) {
-    const jobs = await redis.xrange(keys.fulfilment, "-", "+");
+    const jobs = await streamEntries(redis, keys.fulfilment);
     const jobsPerOrder = new Map<string, number>();
     for (const [, fields] of jobs) {
       const id = fields[1] ?? "";

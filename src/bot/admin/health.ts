@@ -1,5 +1,5 @@
-import type { Redis } from "ioredis";
-import { redisKeys } from "../../orders/keys.js";
+import type { RedisClient } from "../../redis/client.js";
+import { allPartitions, type RedisKeys, redisKeys } from "../../redis/keys.js";
 
 export interface ShopHealth {
   leader?: string;
@@ -21,29 +21,17 @@ export interface ShopHealth {
 
 /** Reads what the watcher and the fulfilment worker leave in Redis about themselves. */
 export async function readHealth(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   wallet: string,
 ): Promise<ShopHealth> {
   const keys = redisKeys(prefix);
-  const [health, groups, pending, dead, recentErrors] = await Promise.all([
+  const [health, queue, recentErrors] = await Promise.all([
     redis.hgetall(keys.watcherHealth(wallet)),
-    redis.xinfo("GROUPS", keys.fulfilment).catch(() => []) as Promise<unknown[]>,
-    redis.xpending(keys.fulfilment, "fulfilment").catch(() => null) as Promise<
-      [number, string | null, string | null, unknown] | null
-    >,
-    redis.xlen(keys.fulfilmentDead),
+    fulfilmentQueue(redis, keys),
     redis.zcount(keys.watcherErrors(wallet), Date.now() - 3_600_000, "+inf"),
   ]);
   const number = (value: string | undefined) => (value ? Number(value) : undefined);
-  let lag = 0;
-  for (const group of groups) {
-    const fields = group as (string | number | null)[];
-    const at = fields.indexOf("lag");
-    if (at >= 0) lag += Number(fields[at + 1] ?? 0);
-  }
-  const inHand = Number(pending?.[0] ?? 0);
-  const oldestId = pending?.[1];
   return {
     leader: health.leader,
     lastPollAt: number(health.lastPollAt),
@@ -52,8 +40,42 @@ export async function readHealth(
     lastErrorAt: number(health.lastErrorAt),
     errors: Number(health.errors ?? 0),
     errorsLastHour: recentErrors,
-    queueDepth: lag + inHand,
-    oldestPendingAt: oldestId ? Number(oldestId.split("-")[0]) : undefined,
-    deadJobs: dead,
+    ...queue,
   };
+}
+
+/** The fulfilment streams over every partition: jobs not yet delivered, the oldest, the dead. */
+async function fulfilmentQueue(
+  redis: RedisClient,
+  keys: RedisKeys,
+): Promise<Pick<ShopHealth, "queueDepth" | "oldestPendingAt" | "deadJobs">> {
+  const partitions = await Promise.all(
+    allPartitions.map((p) =>
+      Promise.all([
+        redis.xinfo("GROUPS", keys.fulfilment(p)).catch(() => []) as Promise<unknown[]>,
+        redis.xpending(keys.fulfilment(p), "fulfilment").catch(() => null) as Promise<
+          [number, string | null, string | null, unknown] | null
+        >,
+        redis.xlen(keys.fulfilmentDead(p)),
+      ]),
+    ),
+  );
+  let queueDepth = 0;
+  let oldestPendingAt: number | undefined;
+  let deadJobs = 0;
+  for (const [groups, pending, dead] of partitions) {
+    for (const group of groups) {
+      const fields = group as (string | number | null)[];
+      const at = fields.indexOf("lag");
+      if (at >= 0) queueDepth += Number(fields[at + 1] ?? 0);
+    }
+    queueDepth += Number(pending?.[0] ?? 0);
+    const oldestId = pending?.[1];
+    const at = oldestId ? Number(oldestId.split("-")[0]) : undefined;
+    if (at !== undefined && (oldestPendingAt === undefined || at < oldestPendingAt)) {
+      oldestPendingAt = at;
+    }
+    deadJobs += dead;
+  }
+  return { queueDepth, oldestPendingAt, deadJobs };
 }

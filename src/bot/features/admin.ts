@@ -1,7 +1,6 @@
 import { Address } from "@ton/core";
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import { ordersCsv } from "../../admin/export.js";
-import { redisKeys } from "../../orders/keys.js";
 import type { Order, Payment } from "../../orders/order.js";
 import { releaseOrder } from "../../orders/state.js";
 import { RefundRefused } from "../../payments/telegram/service.js";
@@ -127,8 +126,7 @@ export function adminFeature(services: AdminServices) {
 
   /** The newest payments among the newest orders. */
   async function recentPayments() {
-    const ids = await services.redis.zrevrange(redisKeys(services.prefix).allOrders, 0, 19);
-    const orders = await store.getMany(ids);
+    const orders = await store.recent(20);
     return orders
       .flatMap((order) => order.payments.map((payment) => ({ order, payment })))
       .sort((a, b) => b.payment.receivedAt - a.payment.receivedAt)
@@ -234,7 +232,7 @@ export function adminFeature(services: AdminServices) {
   async function exportCsv(ctx: BotContext) {
     const to = store.now();
     const from = to - 30 * DAY;
-    const csv = await ordersCsv(store, services.redis, services.prefix, from, to);
+    const csv = await ordersCsv(store, from, to);
     const name = `orders-${formatTime(from).slice(0, 10)}-${formatTime(to).slice(0, 10)}.csv`;
     await ctx.replyWithDocument(new InputFile(Buffer.from(csv, "utf8"), name), {
       caption: ctx.t("admin-export-caption", { from: formatTime(from), to: formatTime(to) }),

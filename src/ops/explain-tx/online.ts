@@ -1,5 +1,4 @@
 /** Online: the merchant wallet through toncenter, the shop through Redis. */
-import type { Redis } from "ioredis";
 import { type Config, ConfigError, loadConfig } from "../../config.js";
 import { errorSummary, maskSecrets } from "../../log.js";
 import { ToncenterClient } from "../../payments/ton/client.js";
@@ -82,7 +81,7 @@ export async function explainOnline(
       return 1;
     }
     const explained = explainBoc(search.boc, merchant);
-    const record = await readShopRecord(redis as Redis, config.redisPrefix, merchant, explained);
+    const record = await readShopRecord(redis, config.redisPrefix, merchant, explained);
     if (args.json) {
       out.line(
         JSON.stringify({

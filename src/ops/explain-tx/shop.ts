@@ -1,9 +1,7 @@
-/** What the shop's Redis knows of a transaction: the order it pays, where the watcher stands. */
+/** What the shop's RedisClient knows of a transaction: the order it pays, where the watcher stands. */
 import type { Address } from "@ton/core";
-import type { Redis } from "ioredis";
 import { formatPrice } from "../../bot/format.js";
 import { RECONCILE_WINDOW_MS } from "../../jobs/schedule.js";
-import { redisKeys } from "../../orders/keys.js";
 import { type Order, outstanding } from "../../orders/order.js";
 import { OrderStore } from "../../orders/store.js";
 import { type Incoming, unmatchedReason } from "../../payments/ton/classify.js";
@@ -13,6 +11,8 @@ import {
   UnmatchedPayments,
   type UnmatchedReason,
 } from "../../payments/unmatched.js";
+import type { RedisClient } from "../../redis/client.js";
+import { redisKeys } from "../../redis/keys.js";
 import { type Explained, incomingOf, orderCodeOf, UNMATCHED } from "./explain.js";
 import { humanTime } from "./output.js";
 
@@ -23,7 +23,7 @@ interface OrderFacts {
   order: Order | undefined;
 }
 
-/** What the shop's Redis knows about a transaction. */
+/** What the shop's RedisClient knows about a transaction. */
 export interface ShopRecord {
   /** The order the payment was applied to (its `ton:<hash>` key), when it was. */
   appliedTo: OrderFacts | undefined;
@@ -37,7 +37,7 @@ export interface ShopRecord {
 }
 
 export async function readShopRecord(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   merchant: Address,
   explained: Explained,

@@ -1,16 +1,16 @@
 import type { Api } from "grammy";
 import type { StarTransaction, TransactionPartner, TransactionPartnerUser } from "grammy/types";
-import type { Redis } from "ioredis";
 import type { Logger } from "../../log.js";
-import { redisKeys } from "../../orders/keys.js";
 import type { OrderStore } from "../../orders/store.js";
+import type { RedisClient } from "../../redis/client.js";
+import { redisKeys } from "../../redis/keys.js";
 import type { UnmatchedPayments } from "../unmatched.js";
 import type { TelegramPayments } from "./service.js";
 
 /*
  * Telegram lists a bot's Star transactions oldest first, and `offset` counts from the oldest, so
  * "the last six hours" cannot be read without paging the whole history on every pass. A cursor
- * in Redis keeps instead how many transactions were handled. Each pass reads on from a little
+ * in RedisClient keeps instead how many transactions were handled. Each pass reads on from a little
  * before it (re-reading is harmless: every step is idempotent) to the newest, and moves it only
  * once everything read is recorded, so a failed call or a crash leaves it where it was. The first
  * pass starts at the oldest but recovers only the last week's payments: older history was
@@ -47,7 +47,7 @@ interface LedgerCursor {
 export interface StarsLedgerOptions {
   /** The bot's API; the cursor belongs to its bot. */
   api: Api;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   store: OrderStore;
   unmatched: UnmatchedPayments;

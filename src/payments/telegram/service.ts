@@ -1,19 +1,20 @@
 import type { Api } from "grammy";
 import type { PreCheckoutQuery, RefundedPayment, SuccessfulPayment } from "grammy/types";
-import type { Redis } from "ioredis";
 import { type Catalog, priceOf } from "../../catalog/catalog.js";
 import type { StockPool } from "../../fulfilment/stock.js";
 import type { Logger } from "../../log.js";
 import type { Order, Payment } from "../../orders/order.js";
 import { InvalidTransition, refundOrder } from "../../orders/state.js";
 import type { OrderStore } from "../../orders/store.js";
+import type { RedisClient } from "../../redis/client.js";
+import { redisKeys } from "../../redis/keys.js";
 import type { PaymentsCore, RecordedPayment } from "../core.js";
 import type { UnmatchedPayments } from "../unmatched.js";
 import { type CheckoutVerdict, checkCheckout, splitTotal } from "./checkout.js";
 import { invoiceFor } from "./invoice.js";
 
 export interface TelegramPaymentsOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** PAYMENT_PROVIDER_TOKEN, for card invoices. */
   providerToken: string | undefined;
@@ -223,7 +224,7 @@ export class TelegramPayments {
 
   /** One payer at a time may go through checkout for a link order; a pause frees it again. */
   private async hold(orderId: string, userId: number): Promise<boolean> {
-    const key = `${this.options.prefix}checkout-hold:${orderId}`;
+    const key = redisKeys(this.options.prefix).checkoutHold(orderId);
     const set = await this.options.redis.set(key, String(userId), "PX", HOLD_MS, "NX");
     return set !== null || (await this.options.redis.get(key)) === String(userId);
   }

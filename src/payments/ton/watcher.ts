@@ -1,15 +1,15 @@
 import type { Address } from "@ton/core";
-import type { Redis } from "ioredis";
 import pLimit from "p-limit";
 import { type Logger, silentLogger } from "../../log.js";
-import { type RedisKeys, redisKeys } from "../../orders/keys.js";
 import type { Order } from "../../orders/order.js";
 import { OrderNotFound, type OrderStore } from "../../orders/store.js";
+import type { RedisClient } from "../../redis/client.js";
+import { type RedisKeys, redisKeys } from "../../redis/keys.js";
+import { Lease } from "../../redis/lock.js";
 import type { PaymentsCore } from "../core.js";
 import type { UnmatchedPayments, UnmatchedReason } from "../unmatched.js";
 import { type Classified, DUST_NANOTONS, type Incoming, unmatchedReason } from "./classify.js";
 import type { LastTransaction, TransactionSource } from "./client.js";
-import { Lease } from "./lease.js";
 import type { ObservedTransaction } from "./observed.js";
 
 export interface Cursor extends LastTransaction {}
@@ -64,7 +64,7 @@ interface ApplyCounts {
 }
 
 export interface WatcherOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   source: TransactionSource;
   merchant: Address;
@@ -111,7 +111,6 @@ export class PaymentWatcher {
     this.lease = new Lease(
       options.redis,
       this.keys.watcherLock(this.wallet),
-      this.keys.watcherFence(this.wallet),
       options.leaseTtlMs ?? WATCHER_LEASE_TTL_MS,
       options.owner,
     );
@@ -122,7 +121,7 @@ export class PaymentWatcher {
     return json ? (JSON.parse(json) as Cursor) : undefined;
   }
 
-  /** One poll. Throws only when toncenter or Redis failed; the cursor then stays put. */
+  /** One poll. Throws only when toncenter or RedisClient failed; the cursor then stays put. */
   async pollOnce(): Promise<PollResult> {
     // A long catch-up keeps the lease however long it pages.
     const release = this.keepLease();
@@ -155,12 +154,12 @@ export class PaymentWatcher {
   }
 
   private renewLease(): void {
-    // One at a time: with Redis away, renewals would queue up behind each other.
+    // One at a time: with RedisClient away, renewals would queue up behind each other.
     if (this.renewing !== undefined || this.lease.fence === undefined) return;
     this.renewing = this.lease
       .renew()
       .then((held) => {
-        // After a Redis outage, say; the next poll takes the lease again if nobody else has.
+        // After a RedisClient outage, say; the next poll takes the lease again if nobody else has.
         if (!held) this.log.info("watcher lease lapsed before it was renewed");
       })
       .catch(() => undefined)

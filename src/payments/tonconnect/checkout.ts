@@ -8,12 +8,13 @@ import {
   WalletNotConnectedError,
   WalletWrongNetworkError,
 } from "@tonconnect/sdk";
-import type { Redis } from "ioredis";
-import { releaseLock } from "../../jobs/lock.js";
 import type { Logger } from "../../log.js";
 import { type Order, outstanding } from "../../orders/order.js";
 import { isOpen } from "../../orders/state.js";
 import type { OrderStore } from "../../orders/store.js";
+import type { RedisClient } from "../../redis/client.js";
+import { redisKeys } from "../../redis/keys.js";
+import { releaseLock } from "../../redis/lock.js";
 import {
   OrderNotPayable,
   PaymentAlreadySent,
@@ -64,7 +65,7 @@ export type CheckoutEvent =
   | { type: "payment"; userId: number; orderId: string; outcome: PaymentOutcome };
 
 export interface TonConnectCheckoutOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   store: OrderStore;
   merchant: Address;
@@ -352,15 +353,15 @@ export class TonConnectCheckout {
   }
 
   private intentKey(userId: number): string {
-    return `${this.options.prefix}tonconnect:intent:${userId}`;
+    return redisKeys(this.options.prefix).tonconnectIntent(userId);
   }
 
   private sentKey(orderId: string): string {
-    return `${this.options.prefix}tonconnect:sent:${orderId}`;
+    return redisKeys(this.options.prefix).tonconnectSent(orderId);
   }
 
   private requestKey(userId: number): string {
-    return `${this.options.prefix}tonconnect:request:${userId}`;
+    return redisKeys(this.options.prefix).tonconnectRequest(userId);
   }
 }
 

@@ -5,8 +5,9 @@ import {
   type WalletInfoRemote,
   WalletsListManager,
 } from "@tonconnect/sdk";
-import type { Redis } from "ioredis";
 import type { Logger } from "../../log.js";
+import type { RedisClient } from "../../redis/client.js";
+import { redisKeys } from "../../redis/keys.js";
 import { NoWalletAvailable, TooManyOpenLinks, WalletAlreadyConnected } from "./errors.js";
 import { chainOf } from "./request.js";
 import { routeSdkConsole } from "./sdk-log.js";
@@ -32,7 +33,7 @@ export type SessionEvent =
   | { type: "connect-failed"; userId: number; error: TonConnectError };
 
 export interface WalletSessionsOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   manifestUrl: string;
   walletsListUrl: string;
@@ -62,8 +63,8 @@ interface Live {
 }
 
 /**
- * One TON Connect SDK instance per buyer, its session kept in Redis. A connector is restored
- * from Redis when the buyer next needs it and paused when idle, so a process holds bridge
+ * One TON Connect SDK instance per buyer, its session kept in RedisClient. A connector is restored
+ * from RedisClient when the buyer next needs it and paused when idle, so a process holds bridge
  * streams only for buyers who are connecting or paying right now.
  *
  * A connection link holds its connector open until the wallet answers, the link expires or the
@@ -93,7 +94,7 @@ export class WalletSessions {
     this.walletsList.getEmbeddedWallet = async () => null;
   }
 
-  /** The buyer's connector, restored from Redis if this process has not got it open. */
+  /** The buyer's connector, restored from RedisClient if this process has not got it open. */
   async open(userId: number): Promise<TonConnect> {
     if (this.closed) throw new Error("wallet sessions are closed");
     let live = this.live.get(userId);
@@ -263,7 +264,7 @@ export class WalletSessions {
       walletsListSource: walletsListUrl,
       storage: new RedisConnectStorage(
         redis,
-        `${prefix}tonconnect:${userId}:`,
+        redisKeys(prefix).tonconnectStorage(userId),
         SESSION_TTL_SECONDS,
         this.gate,
       ),
@@ -337,11 +338,11 @@ export class WalletSessions {
   }
 
   private get connectingKey(): string {
-    return `${this.options.prefix}tonconnect:connecting`;
+    return redisKeys(this.options.prefix).tonconnectConnecting;
   }
 
   private linkKey(userId: number): string {
-    return `${this.options.prefix}tonconnect:link:${userId}`;
+    return redisKeys(this.options.prefix).tonconnectLink(userId);
   }
 
   private touch(userId: number, live: Live): void {

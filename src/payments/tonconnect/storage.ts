@@ -1,9 +1,9 @@
 import type { IStorage } from "@tonconnect/sdk";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../redis/client.js";
 
 /**
  * Lets a stopping process finish the SDK's writes in hand and refuse new ones, so nothing is
- * sent to a Redis connection that is about to close (the SDK writes from its own callbacks).
+ * sent to a RedisClient connection that is about to close (the SDK writes from its own callbacks).
  */
 export class StorageGate {
   private closed = false;
@@ -25,12 +25,12 @@ export class StorageGate {
 }
 
 /**
- * The TON Connect SDK's storage for one buyer, in Redis under that buyer's namespace. Every read
+ * The TON Connect SDK's storage for one buyer, in RedisClient under that buyer's namespace. Every read
  * and write renews the keys' lifetime, so a session nobody uses for `ttlSeconds` is forgotten.
  */
 export class RedisConnectStorage implements IStorage {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly namespace: string,
     private readonly ttlSeconds: number,
     private readonly gate = new StorageGate(),

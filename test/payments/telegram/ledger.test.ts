@@ -5,6 +5,7 @@ import type { Order, Payment } from "../../../src/orders/order.js";
 import { OrderStore } from "../../../src/orders/store.js";
 import { PaymentsCore, type RecordedPayment } from "../../../src/payments/core.js";
 import { paidByBuyer } from "../../../src/payments/telegram/ledger.js";
+import { streamEntries } from "../../support/partitions.js";
 import { type StarsWorld, starsWorldPerTest } from "../../support/stars-world.js";
 
 let world: StarsWorld;
@@ -187,7 +188,7 @@ describe("StarsLedger", () => {
       recovered: "stars-ledger",
     });
     expect(await world.unmatched.count()).toBe(1);
-    const events = await world.redis.xrange(world.keys.events, "-", "+");
+    const events = await streamEntries(world.redis, world.keys.events);
     const unmatchedEvents = events.filter(([, fields]) => fields[3]?.includes("payment.unmatched"));
     expect(unmatchedEvents.map(([, fields]) => JSON.parse(fields[3] ?? "{}"))).toEqual([
       {
@@ -294,7 +295,7 @@ describe("StarsLedger", () => {
     // The first pass ever runs eight days later: the payment is a week past the window.
     const later = new OrderStore(world.redis, {
       prefix: world.prefix,
-      now: () => Date.now() + 8 * DAY_MS,
+      clock: () => Date.now() + 8 * DAY_MS,
     });
 
     expect(await world.ledger({ store: later }).reconcile()).toMatchObject({

@@ -1,5 +1,6 @@
 import { Address, beginCell, type Transaction, toNano } from "@ton/core";
 import { internal } from "@ton/sandbox";
+import { EmulatedChain, type EmulatedWallet } from "@ton-payment-bot/emulators/ton";
 import { beforeAll, describe, expect, it } from "vitest";
 import { normalizeComment } from "../../../src/orders/comment.js";
 import {
@@ -8,7 +9,6 @@ import {
   type Ignored,
   OP_ENCRYPTED_COMMENT,
 } from "../../../src/payments/ton/classify.js";
-import { EmulatedChain, type EmulatedWallet } from "../../../src/sandbox/ton/chain.js";
 
 // Every transaction here is produced by real wallet contracts on @ton/sandbox.
 let chain: EmulatedChain;

@@ -1,3 +1,10 @@
+import {
+  EmulatedChain,
+  type EmulatedWallet,
+  noFaults,
+  startToncenterEmulator,
+  type ToncenterEmulator,
+} from "@ton-payment-bot/emulators/ton";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ToncenterClient } from "../../../src/payments/ton/client.js";
 import {
@@ -5,13 +12,6 @@ import {
   ToncenterRateLimited,
   ToncenterUnavailable,
 } from "../../../src/payments/ton/errors.js";
-import {
-  EmulatedChain,
-  type EmulatedWallet,
-  noFaults,
-  startToncenterEmulator,
-  type ToncenterEmulator,
-} from "../../../src/sandbox/ton/index.js";
 
 let chain: EmulatedChain;
 let merchant: EmulatedWallet;

@@ -1,7 +1,7 @@
 import { toNano } from "@ton/core";
+import { EmulatedChain, type EmulatedWallet } from "@ton-payment-bot/emulators/ton";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inlineDecoder, threadDecoder } from "../../../src/payments/ton/decoder.js";
-import { EmulatedChain, type EmulatedWallet } from "../../../src/sandbox/ton/chain.js";
 
 let chain: EmulatedChain;
 let merchant: EmulatedWallet;

@@ -1,4 +1,10 @@
 import { toNano } from "@ton/core";
+import { EmulatedChain } from "@ton-payment-bot/emulators/ton";
+import {
+  EmulatedWalletApp,
+  startTonConnectBridge,
+  type TonConnectBridgeEmulator,
+} from "@ton-payment-bot/emulators/tonconnect";
 import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/log.js";
 import { TooManyOpenLinks } from "../../../src/payments/tonconnect/errors.js";
@@ -8,12 +14,7 @@ import {
   type WalletSessionsOptions,
 } from "../../../src/payments/tonconnect/sessions.js";
 import { universalLinkFor } from "../../../src/payments/tonconnect/wallets.js";
-import { EmulatedChain } from "../../../src/sandbox/ton/index.js";
-import {
-  EmulatedWalletApp,
-  startTonConnectBridge,
-  type TonConnectBridgeEmulator,
-} from "../../../src/sandbox/tonconnect/index.js";
+import { redisKeys } from "../../../src/redis/keys.js";
 import { testRedis } from "../../support/redis.js";
 
 const { redis, prefix } = testRedis();
@@ -128,7 +129,7 @@ describe("WalletSessions: open connection links", () => {
     return universalLinkFor(link, tonkeeper);
   }
 
-  const linkKey = (userId: number) => `${prefix}tonconnect:link:${userId}`;
+  const linkKey = (userId: number) => redisKeys(prefix).tonconnectLink(userId);
 
   it("holds at most the limit open, gives an open link again, and frees it when the wallet connects", async () => {
     const { bridge, phone, sessions, events } = await world(60_000, { maxOpenLinks: 1 });

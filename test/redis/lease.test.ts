@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { Lease } from "../../../src/payments/ton/lease.js";
-import { testRedis } from "../../support/redis.js";
+import { Lease } from "../../src/redis/lock.js";
+import { testRedis } from "../support/redis.js";
 
 const { redis, prefix } = testRedis();
 afterAll(() => redis.quit());
 
 function lease(owner: string, ttlMs = 10_000) {
-  return new Lease(redis, `${prefix}lock`, `${prefix}fence`, ttlMs, owner);
+  return new Lease(redis, `${prefix}{lease}`, ttlMs, owner);
 }
 
 describe("Lease", () => {
@@ -28,9 +28,9 @@ describe("Lease", () => {
     const a = lease("a", 100);
     expect(await a.acquire()).toBe(true);
     expect(await a.renew()).toBe(true);
-    expect(await redis.pttl(`${prefix}lock`)).toBeGreaterThan(0);
+    expect(await redis.pttl(`${prefix}{lease}`)).toBeGreaterThan(0);
 
-    while ((await redis.exists(`${prefix}lock`)) === 1) {
+    while ((await redis.exists(`${prefix}{lease}`)) === 1) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     const b = lease("b");
@@ -38,18 +38,18 @@ describe("Lease", () => {
     // a's renewal finds b's lease: it fails, drops a's hold, and leaves b's lease alone.
     expect(await a.renew()).toBe(false);
     expect(a.fence).toBeUndefined();
-    expect(await a.fencedSet(`${prefix}cursor`, "from-a")).toBe(false);
-    expect(await redis.get(`${prefix}lock`)).toBe(`b|${b.fence}`);
+    expect(await a.fencedSet(`${prefix}{lease}:cursor`, "from-a")).toBe(false);
+    expect(await redis.get(`${prefix}{lease}`)).toBe(`b|${b.fence}`);
     await b.release();
     // Lapsed and free: a renewal does not take it; only acquire does, with a new token.
     expect(await a.renew()).toBe(false);
-    expect(await redis.exists(`${prefix}lock`)).toBe(0);
+    expect(await redis.exists(`${prefix}{lease}`)).toBe(0);
   });
 
   it("stops a holder whose lease lapsed from writing after someone else took over", async () => {
     const old = lease("old", 50);
     const next = lease("next");
-    const cursor = `${prefix}cursor`;
+    const cursor = `${prefix}{lease}:cursor`;
     expect(await old.acquire()).toBe(true);
     expect(await old.fencedSet(cursor, "from-old")).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 80));

@@ -2,6 +2,11 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
+import {
+  startTelegramEmulator,
+  type TelegramEmulator,
+  type TelegramEmulatorOptions,
+} from "@ton-payment-bot/emulators/telegram";
 import { Api, Bot, type Context, GrammyError, HttpError, InputFile } from "grammy";
 import type {
   InputMediaPhoto,
@@ -13,11 +18,6 @@ import type {
   Update,
 } from "grammy/types";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  startTelegramEmulator,
-  type TelegramEmulator,
-  type TelegramEmulatorOptions,
-} from "../../src/sandbox/telegram/index.js";
 
 /*
  * The Bot API emulator, spoken to over loopback by grammY's own client, held to what

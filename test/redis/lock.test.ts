@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { runExclusive, runOncePer } from "../../src/jobs/lock.js";
+import { runExclusive, runOncePer } from "../../src/redis/lock.js";
 import { testRedis } from "../support/redis.js";
 
 const { redis, prefix } = testRedis();
@@ -103,19 +103,19 @@ describe("runOncePer", () => {
     const report = (day: string) => async () => void sent.push(day);
 
     const first = await Promise.all([
-      runOncePer(redis, key, "2026-11-23", report("2026-11-23")),
-      runOncePer(other, key, "2026-11-23", report("2026-11-23")),
+      runOncePer(redis, `${key}:${"2026-11-23"}`, report("2026-11-23")),
+      runOncePer(other, `${key}:${"2026-11-23"}`, report("2026-11-23")),
     ]);
     expect(first.filter(Boolean)).toHaveLength(1);
     // A process restarted later the same day does not send it again.
-    expect(await runOncePer(redis, key, "2026-11-23", report("2026-11-23"))).toBe(false);
-    expect(await runOncePer(other, key, "2026-11-24", report("2026-11-24"))).toBe(true);
+    expect(await runOncePer(redis, `${key}:${"2026-11-23"}`, report("2026-11-23"))).toBe(false);
+    expect(await runOncePer(other, `${key}:${"2026-11-24"}`, report("2026-11-24"))).toBe(true);
     expect(sent).toEqual(["2026-11-23", "2026-11-24"]);
   });
 
   it("keeps the claim for days, so the key does not pile up forever", async () => {
     const key = `${prefix}job:retained`;
-    await runOncePer(redis, key, "2026-11-23", async () => undefined);
+    await runOncePer(redis, `${key}:${"2026-11-23"}`, async () => undefined);
     const ttl = await redis.pttl(`${key}:2026-11-23`);
     expect(ttl).toBeGreaterThan(2 * 24 * 60 * 60_000);
     expect(ttl).toBeLessThanOrEqual(3 * 24 * 60 * 60_000);
@@ -128,8 +128,10 @@ describe("runOncePer", () => {
       attempts++;
       throw new Error("telegram down");
     };
-    await expect(runOncePer(redis, key, "2026-11-23", failing)).rejects.toThrow("telegram down");
-    expect(await runOncePer(other, key, "2026-11-23", failing)).toBe(false);
+    await expect(runOncePer(redis, `${key}:${"2026-11-23"}`, failing)).rejects.toThrow(
+      "telegram down",
+    );
+    expect(await runOncePer(other, `${key}:${"2026-11-23"}`, failing)).toBe(false);
     expect(attempts).toBe(1);
   });
 });

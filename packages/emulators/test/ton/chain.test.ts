@@ -1,13 +1,13 @@
 import { Address, beginCell, external, storeMessage, type Transaction, toNano } from "@ton/core";
 import { internal } from "@ton/sandbox";
-import { beforeAll, describe, expect, it } from "vitest";
 import {
   AccountNotActiveError,
   DEFAULT_PAYER,
   EmulatedChain,
   type EmulatedWallet,
   MessageRejectedError,
-} from "../../../src/sandbox/ton/index.js";
+} from "@ton-payment-bot/emulators/ton";
+import { beforeAll, describe, expect, it } from "vitest";
 
 function commentOf(tx: Transaction | undefined): string | undefined {
   const body = tx?.inMessage?.body.beginParse();

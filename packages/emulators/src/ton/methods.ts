@@ -1,4 +1,4 @@
-import { Address, Cell, type Transaction, type TupleItem } from "@ton/core";
+import { Address, beginCell, Cell, loadMessage, type Transaction, type TupleItem } from "@ton/core";
 import { WalletContractV4, WalletContractV5R1 } from "@ton/ton";
 import {
   AccountNotActiveError,
@@ -104,28 +104,31 @@ export function toncenterMethods(
       frozen_hash: info.frozenHash ? info.frozenHash.toString("base64") : "",
       sync_utime: chain.now,
       state: toncenterState(info.state),
+      // Set for a handful of listed masterchain accounts; false for every other.
+      suspended: false,
     });
   };
 
+  // toncenter reads seqno and wallet id straight from the data of the wallet codes it knows.
   const getWalletInformation: Handler = async (params) => {
     const address = addressParam(params, "address");
     const info = await chain.account(address);
     const walletType = info.code ? KNOWN_WALLETS.get(info.code.hash().toString("hex")) : undefined;
-    let seqno: number | null = null;
-    if (walletType !== undefined) {
-      const outcome = await chain.runGetMethod(address, "seqno");
-      const top = outcome.stack[0];
-      if (outcome.exitCode === 0 && top?.type === "int") seqno = Number(top.value);
-    }
-    const answer = {
-      wallet: walletType !== undefined,
+    const answer: Record<string, unknown> = {
+      "@type": "ext.accounts.walletInformation",
+      wallet: false,
       balance: info.balance.toString(),
-      extra_currencies: [],
       account_state: toncenterState(info.state),
-      wallet_type: walletType ?? null,
-      seqno,
       last_transaction_id: lastTransactionId(info.lastTransaction),
     };
+    if (walletType !== undefined && info.data) {
+      const data = info.data.beginParse();
+      answer.wallet = true;
+      answer.wallet_type = walletType;
+      if (walletType === "wallet v5 r1") answer.is_signature_allowed = data.loadBit();
+      answer.seqno = data.loadInt(32);
+      answer.wallet_id = data.loadInt(32);
+    }
     return JSON.stringify(answer);
   };
 
@@ -204,11 +207,38 @@ export function toncenterMethods(
       "sendBocReturnHash",
       async (params) => {
         const hash = await sendBoc(params);
-        return JSON.stringify({ "@type": "raw.extMessageInfo", hash: hash.toString("base64") });
+        return JSON.stringify({
+          "@type": "raw.extMessageInfo",
+          hash: hash.toString("base64"),
+          hash_norm: normalizedHash(Buffer.from(stringParam(params, "boc"), "base64")).toString(
+            "base64",
+          ),
+        });
       },
     ],
     ["getMasterchainInfo", getMasterchainInfo],
   ]);
+}
+
+/**
+ * tonlib's hash_norm of an external message: the same destination and body with no source,
+ * no import fee, no state init, and the body in a ref, so re-signed copies hash alike.
+ */
+function normalizedHash(boc: Buffer): Buffer {
+  const message = loadMessage((Cell.fromBoc(boc)[0] as Cell).beginParse());
+  if (message.info.type !== "external-in") {
+    throw new ToncenterError(500, "CommonMsgInfo tag is not ext_in_msg_info");
+  }
+  return beginCell()
+    .storeUint(0b10, 2)
+    .storeUint(0b00, 2)
+    .storeAddress(message.info.dest)
+    .storeCoins(0)
+    .storeBit(false)
+    .storeBit(true)
+    .storeRef(message.body)
+    .endCell()
+    .hash();
 }
 
 /** toncenter has no "nonexist": an account that is not there reads as uninitialized. */

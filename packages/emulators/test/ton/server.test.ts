@@ -1,13 +1,13 @@
 import { type Address, internal, SendMode, type Transaction, toNano } from "@ton/core";
 import { TonClient, WalletContractV4, WalletContractV5R1 } from "@ton/ton";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   EmulatedChain,
   type EmulatedWallet,
   noFaults,
   startToncenterEmulator,
   type ToncenterEmulator,
-} from "../../../src/sandbox/ton/index.js";
+} from "@ton-payment-bot/emulators/ton";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 const PAYMENTS = 250;
 
@@ -158,7 +158,10 @@ describe("toncenter emulator", () => {
           destination: shop.address.toString(),
           value: toNano("0.1").toString(),
           message: `p-${PAYMENTS - 1}`,
-          msg_data: { "@type": "msg.dataRaw", init_state: "" },
+          msg_data: {
+            "@type": "msg.dataText",
+            text: Buffer.from(`p-${PAYMENTS - 1}`).toString("base64"),
+          },
         },
         out_msgs: [],
       });

@@ -1,4 +1,11 @@
 import { beginCell, Cell, storeMessage, type Transaction, toNano } from "@ton/core";
+import { EmulatedChain, type EmulatedWallet } from "@ton-payment-bot/emulators/ton";
+import {
+  EmulatedWalletApp,
+  startTonConnectBridge,
+  type TonConnectBridgeEmulator,
+  type WalletNetwork,
+} from "@ton-payment-bot/emulators/tonconnect";
 import { Base64, hexToByteArray, SessionCrypto } from "@tonconnect/protocol";
 import {
   BadRequestError,
@@ -9,18 +16,11 @@ import {
   UnknownError,
   UserRejectsError,
   type Wallet,
+  type WalletInfoRemote,
   WalletWrongNetworkError,
 } from "@tonconnect/sdk";
 import EventSource from "eventsource";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { universalLinkFor } from "../../src/payments/tonconnect/wallets.js";
-import { EmulatedChain, type EmulatedWallet } from "../../src/sandbox/ton/index.js";
-import {
-  EmulatedWalletApp,
-  startTonConnectBridge,
-  type TonConnectBridgeEmulator,
-  type WalletNetwork,
-} from "../../src/sandbox/tonconnect/index.js";
 
 const WAIT = { timeout: 10_000, interval: 20 };
 const ORDER_COMMENT = beginCell().storeUint(0, 32).storeStringTail("ORDER-1").endCell();
@@ -53,6 +53,13 @@ function amountOf(tx: Transaction): bigint | undefined {
 function inMessageHash(tx: Transaction): Buffer | undefined {
   const message = tx.inMessage;
   return message ? beginCell().store(storeMessage(message)).endCell().hash() : undefined;
+}
+
+/** A wallet's universal link carrying the tc:// link's query, as the TON Connect spec builds it. */
+function universalLinkFor(tcLink: string, wallet: WalletInfoRemote): string {
+  const url = new URL(wallet.universalLink);
+  url.search = new URL(tcLink).search;
+  return url.toString();
 }
 
 function unixNow(): number {

@@ -16,7 +16,7 @@ import { messageMethods } from "./methods/messages.js";
 import { paymentMethods } from "./methods/payments.js";
 import { settingsMethods } from "./methods/settings.js";
 import { updateMethods } from "./methods/updates.js";
-import { readApiCall } from "./request.js";
+import { type ApiCall, type Params, readApiCall } from "./request.js";
 import { EmulatorState, randomToken } from "./state.js";
 import { EmulatedUser, type EmulatedUserOptions } from "./user.js";
 import { WebhookPusher } from "./webhook.js";
@@ -107,6 +107,18 @@ export interface TelegramEmulator {
   close(): Promise<void>;
 }
 
+/** One Bot API call as the emulator saw and answered it. */
+export interface BotApiExchange {
+  method: string;
+  /** Parameters as they arrived: JSON values, or strings from a query, form or multipart body. */
+  params: Params;
+  /** Part names of the files uploaded with the call. */
+  files: string[];
+  status: number;
+  /** The JSON answer: `{ ok: true, result }` or Telegram's error object. */
+  answer: unknown;
+}
+
 export interface TelegramEmulatorOptions {
   token?: string;
   username?: string;
@@ -114,6 +126,8 @@ export interface TelegramEmulatorOptions {
   faults?: TelegramFaults;
   /** How long a shipping or pre-checkout query waits for the bot's answer (Telegram: 10 s). */
   preCheckoutTimeoutMs?: number;
+  /** Told of every call answered with JSON, for checking a bot's traffic against the API. */
+  onExchange?: (exchange: BotApiExchange) => void;
 }
 
 /**
@@ -210,8 +224,21 @@ export async function startTelegramEmulator(
       inHand.delete(response);
       aborted.abort();
     });
+    let call: ApiCall | undefined;
+    const reply = async (status: number, answerBody: string) => {
+      await answer(response, status, answerBody);
+      if (options.onExchange !== undefined && call !== undefined) {
+        options.onExchange({
+          method: call.method,
+          params: call.params,
+          files: [...call.files.keys()],
+          status,
+          answer: JSON.parse(answerBody),
+        });
+      }
+    };
     try {
-      const call = await readApiCall(request);
+      call = await readApiCall(request);
       if (call.token !== token) throw UNAUTHORIZED;
       stats.requests++;
       stats.byMethod[call.method] = (stats.byMethod[call.method] ?? 0) + 1;
@@ -239,13 +266,13 @@ export async function startTelegramEmulator(
         response.socket?.destroy();
         return;
       }
-      await answer(response, 200, JSON.stringify({ ok: true, result }));
+      await reply(200, JSON.stringify({ ok: true, result }));
     } catch (error) {
       const failure =
         error instanceof BotApiError
           ? error
           : new BotApiError(500, `Internal Server Error: ${(error as Error).message}`);
-      await answer(response, failure.status, failure.body());
+      await reply(failure.status, failure.body());
     }
   };
 

@@ -266,7 +266,7 @@ export class EmulatorState {
     sender?: User,
   ): ChatMessage {
     const record = this.record(chatId);
-    const from = fromBot ? this.bot : (sender ?? record.user);
+    const from = fromBot ? this.botAsSender() : (sender ?? record.user);
     if (from === undefined || (!fromBot && !this.isInChat(chatId, from.id))) {
       throw new Error(`no member of chat ${chatId} to send this message`);
     }
@@ -287,6 +287,12 @@ export class EmulatorState {
     record.messages.push(stored);
     this.changed(chatId);
     return stored;
+  }
+
+  /** The bot as the sender of its messages: the Bot API returns its can_* fields only in getMe. */
+  botAsSender(): User {
+    const { id, is_bot, first_name, last_name, username } = this.bot;
+    return { id, is_bot, first_name, ...(last_name === undefined ? {} : { last_name }), username };
   }
 
   /** Call after mutating a stored message so waiting tests look again. */

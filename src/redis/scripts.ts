@@ -1,0 +1,213 @@
+import { Script } from "./script.js";
+
+/** Every Lua script the shop runs. Each touches keys of one hash slot only (see keys.ts). */
+
+// — orders (keys of the order's partition) —
+
+/**
+ * Creation: the order id must be unused. Order, indexes and the "created" event in one step.
+ * KEYS: order, pending, allOrders, events. ARGV: id, version, json, expiresAt, createdAt, event.
+ */
+export const createOrder = new Script<"ok" | "id-taken">(
+  "createOrder",
+  `
+if redis.call('HSETNX', KEYS[1], 'v', ARGV[2]) == 0 then return 'id-taken' end
+redis.call('HSET', KEYS[1], 'json', ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', '100000', '*', 'orderId', ARGV[1], 'event', ARGV[6])
+return 'ok'
+`,
+);
+
+/**
+ * Compare-and-set: writes the new version only if nobody wrote since we read. Pending index, job
+ * and event go in the same step, so no reader ever sees half.
+ * KEYS: order, pending, fulfilment, events.
+ * ARGV: prevVersion, nextVersion, json, orderId, status, fulfil ('1'), event (JSON or ''), expiresAt.
+ */
+export const commitOrder = new Script<"ok" | "conflict">(
+  "commitOrder",
+  `
+if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 'conflict' end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'json', ARGV[3])
+if ARGV[5] == 'pending' then
+  redis.call('ZADD', KEYS[2], ARGV[8], ARGV[4])
+else
+  redis.call('ZREM', KEYS[2], ARGV[4])
+end
+if ARGV[6] == '1' then redis.call('XADD', KEYS[3], '*', 'orderId', ARGV[4]) end
+if ARGV[7] ~= '' then
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', '100000', '*', 'orderId', ARGV[4], 'event', ARGV[7])
+end
+return 'ok'
+`,
+);
+
+/**
+ * Claims a payment key for an order, unless another order holds it; returns the holder.
+ * KEYS: payment. ARGV: orderId.
+ */
+export const claimPayment = new Script<string>(
+  "claimPayment",
+  `
+local held = redis.call('GET', KEYS[1])
+if held then return held end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
+`,
+);
+
+// — unmatched payments (keys of the payment key's partition) —
+
+/**
+ * HSETNX makes recording idempotent on the payment key; index and event go in the same step.
+ * KEYS: unmatched, unmatchedByTime, events. ARGV: key, json, receivedAt, event.
+ */
+export const recordUnmatched = new Script<number>(
+  "recordUnmatched",
+  `
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'paymentKey', ARGV[1], 'event', ARGV[4])
+return 1
+`,
+);
+
+// — streams —
+
+/**
+ * Sets a pending entry's idle clock, but only while this consumer still owns it, so an entry
+ * another consumer has reclaimed is never taken back. Idle 0 renews our hold; a larger idle
+ * brings a retry nearer. With ARGV[5], only while the entry was not handed out again since (its
+ * delivery count is still ARGV[5]); with ARGV[6], its delivery count is set to that.
+ * KEYS: stream. ARGV: group, consumer, id, idleMs, ifCount, setCount.
+ */
+export const setEntryIdle = new Script<number>(
+  "setEntryIdle",
+  `
+local entry = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)[1]
+if not entry or entry[2] ~= ARGV[2] then return 0 end
+if ARGV[5] ~= '' and tostring(entry[4]) ~= ARGV[5] then return 0 end
+if ARGV[6] ~= '' then
+  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'RETRYCOUNT', ARGV[6], 'JUSTID')
+else
+  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'JUSTID')
+end
+return 1
+`,
+);
+
+// — merchant webhook (keys of the order's partition) —
+
+/**
+ * Queues an event once: an event already queued, delivered or given up is left as it is.
+ * KEYS: event, due. ARGV: eventId, orderId, body, now.
+ */
+export const queueWebhook = new Script<number>(
+  "queueWebhook",
+  `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'orderId', ARGV[2], 'body', ARGV[3], 'attempts', '0',
+  'state', 'queued', 'queuedAt', ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+return 1
+`,
+);
+
+/**
+ * Takes up to ARGV[3] events due by ARGV[1], each leased until ARGV[2] so no other sender takes it.
+ * KEYS: due. ARGV: now, until, count.
+ */
+export const claimWebhooks = new Script<string[]>(
+  "claimWebhooks",
+  `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], 'XX', ARGV[2], id) end
+return ids
+`,
+);
+
+// — stock pools (keys of the pool) —
+
+/**
+ * One step, so keys are issued once: an order gets the keys it already holds back (a retried job
+ * never hands out more), topped up from the pool to `count` only when the pool has all that is
+ * missing. The issued hash holds each order's keys as a JSON array; a plain string there is one
+ * key issued before orders could hold several.
+ * KEYS: pool, issued. ARGV: orderId, count.
+ */
+export const allocateStock = new Script<string[] | null>(
+  "allocateStock",
+  `
+local held = {}
+local issued = redis.call('HGET', KEYS[2], ARGV[1])
+if issued then
+  local ok, decoded = false, nil
+  if string.sub(issued, 1, 1) == '[' then ok, decoded = pcall(cjson.decode, issued) end
+  if ok and type(decoded) == 'table' then held = decoded else held = { issued } end
+end
+local missing = tonumber(ARGV[2]) - #held
+if missing <= 0 then return held end
+if redis.call('LLEN', KEYS[1]) < missing then return false end
+for _ = 1, missing do held[#held + 1] = redis.call('LPOP', KEYS[1]) end
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(held))
+return held
+`,
+);
+
+// — leases (a lock and its fence counter, sharing a tag) —
+
+/**
+ * Takes the lease if it is free, or renews it if we hold it. Each new holder gets a fencing token
+ * from a counter, so a writer that lost the lease can be told apart from the one that has it.
+ * KEYS: lock, fence. ARGV: owner, ttlMs. Returns the token, or -1 when another holds it.
+ */
+export const acquireLease = new Script<number>(
+  "acquireLease",
+  `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local owner, fence = string.match(current, '^(.*)|(%d+)$')
+  if owner == ARGV[1] then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    return tonumber(fence)
+  end
+  return -1
+end
+local fence = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. fence, 'PX', ARGV[2])
+return fence
+`,
+);
+
+/** Extends the lease only for the holder with this very token. KEYS: lock. ARGV: value, ttlMs. */
+export const renewLease = new Script<number>(
+  "renewLease",
+  `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`,
+);
+
+/** Gives the lease back, if it is still ours: after our TTL lapsed it may be someone else's. */
+export const releaseLease = new Script<number>(
+  "releaseLease",
+  `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`,
+);
+
+/**
+ * Writes a value only while the caller still holds the lease with the same token.
+ * KEYS: lock, key. ARGV: value, data.
+ */
+export const fencedSet = new Script<number>(
+  "fencedSet",
+  `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2])
+return 1
+`,
+);
