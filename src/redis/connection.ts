@@ -20,7 +20,8 @@ export type RedisClientOptions = Pick<
 
 /**
  * A client for the target, not yet connected unless `lazyConnect` is false. On a cluster the
- * options apply to each node's connection, and `retryStrategy` to finding the cluster again.
+ * options apply to each node's connection, `retryStrategy` to finding the cluster again, and
+ * `enableAutoPipelining` not at all (see below).
  */
 export function createRedisClient(
   target: RedisTarget,
@@ -28,11 +29,20 @@ export function createRedisClient(
 ): RedisClient {
   const cluster = target.redisCluster;
   if (cluster === undefined) return new Redis(target.redisUrl, options);
-  const { lazyConnect, enableAutoPipelining, enableOfflineQueue, retryStrategy, ...perNode } =
-    options;
+  const {
+    lazyConnect,
+    enableAutoPipelining: _,
+    enableOfflineQueue,
+    retryStrategy,
+    ...perNode
+  } = options;
   const clusterOptions: ClusterOptions = {
     lazyConnect,
-    enableAutoPipelining,
+    // Not on a cluster: an automatic pipeline that meets MOVED (a resharding, a failover) fails
+    // its commands instead of following the redirect (ioredis #2075), and it routes XGROUP and
+    // XINFO by their subcommand's name rather than their key (#2109). Commands still go out
+    // back to back on each node's connection.
+    enableAutoPipelining: false,
     enableOfflineQueue,
     // Every read goes to the master that took the write: a replica may not have it yet, and an
     // order read back right after its payment must show the payment.
