@@ -60,6 +60,22 @@ export function connect(): RedisClient {
   return redis;
 }
 
+/**
+ * A second connection, open, that refuses every command once disconnect() cut it, as a killed
+ * worker's would. (A Cluster client keeps commands queued after disconnect(): its nodes draining
+ * put it back from "end" to "close", so without an offline queue they fail instead.)
+ */
+export async function connectKillable(): Promise<RedisClient> {
+  const redis = connectTestRedis({
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+  });
+  connections.push(redis);
+  await redis.connect();
+  return redis;
+}
+
 export async function closeConnections(): Promise<void> {
   await Promise.all(
     connections.splice(0).map((redis) => redis.quit().catch(() => redis.disconnect())),
