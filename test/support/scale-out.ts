@@ -113,7 +113,8 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRun
     const lockKey = keys.watcherLock(sandbox.merchant.address.toRawString());
     const leaseHolder = async () => {
       const value = await redis.get(lockKey);
-      const pid = /^watcher-(\d+)-/.exec(value ?? "")?.[1];
+      // The lease's owner is "<host>-<pid>-<random>", then "|<fence>".
+      const pid = /-(\d+)-[0-9a-f]{6}\|\d+$/.exec(value ?? "")?.[1];
       return pid === undefined ? undefined : Number(pid);
     };
 
