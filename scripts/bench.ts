@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: measures the figures of DESIGN §13 against the emulators on loopback and
- * prints one JSON line per scenario. Redis: REDIS_URL, or a throw-away redis-server.
+ * prints one JSON line per scenario. Redis: REDIS_URL, or a throw-away redis-server; scale-out
+ * runs on REDIS_CLUSTER_NODES, or a throw-away 3-master Redis Cluster.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
@@ -12,6 +13,7 @@ import type { ChatMessage } from "@ton-payment-bot/emulators/telegram";
 import { EmulatedChain, startToncenterEmulator } from "@ton-payment-bot/emulators/ton";
 import { Redis } from "ioredis";
 import { productData, walletData } from "../src/bot/callback-data.js";
+import { loadConfig } from "../src/config.js";
 import type { Order } from "../src/orders/order.js";
 import { OrderStore } from "../src/orders/store.js";
 import { PaymentsCore } from "../src/payments/record.js";
@@ -22,6 +24,8 @@ import { UnmatchedPayments } from "../src/payments/unmatched.js";
 import { redisKeys } from "../src/redis/keys.js";
 import { Sandbox } from "../src/sandbox/world.js";
 import { streamEntries } from "../test/support/partitions.js";
+import { startRedisCluster } from "../test/support/redis-cluster.js";
+import { runScaleOut } from "../test/support/scale-out.js";
 
 const TON = 1_000_000_000n;
 const PAGE_SIZE = 99;
@@ -691,6 +695,61 @@ async function deliveriesUnderFaults(redisUrl: string, orders: number, concurren
   }
 }
 
+/**
+ * DESIGN §12: three shop processes in webhook mode behind a round-robin load balancer, on one
+ * Redis Cluster (REDIS_CLUSTER_NODES, or three masters started for the run), with Telegram and
+ * toncenter emulated once for all. The buyers pay at once, TON and Stars in turn; the watcher's
+ * process is killed with SIGKILL when half have paid. Timed from the money leaving the buyer to
+ * the goods in the chat; every order must be paid once, with one goods message and one receipt.
+ */
+async function scaleOut(buyers: number) {
+  const started = process.env.REDIS_CLUSTER_NODES ? undefined : await startRedisCluster();
+  const nodes = process.env.REDIS_CLUSTER_NODES ?? started?.env ?? "";
+  try {
+    const redisCluster = loadConfig({ REDIS_CLUSTER_NODES: nodes }).redisCluster;
+    const run = await runScaleOut({ target: { redisUrl: "", redisCluster }, buyers });
+    const exactlyOnce = run.purchases.filter((p) => {
+      const order = run.orders.get(p.orderId);
+      return (
+        p.goods === 1 &&
+        p.receipts === 1 &&
+        order?.status === "fulfilled" &&
+        order.payments.length === 1
+      );
+    }).length;
+    const latencies = run.purchases
+      .filter((p) => p.paidAt !== undefined && p.goodsAt !== undefined)
+      .map((p) => (p.goodsAt ?? 0) - (p.paidAt ?? 0))
+      .sort((a, b) => a - b);
+    const takeover = run.polls.find((poll) => poll.at > run.killed.at);
+    emit({
+      scenario: "scale-out",
+      processes: run.pids.length,
+      redis: `cluster of ${redisCluster?.nodes.length ?? 0} seed nodes`,
+      buyers,
+      ton: run.purchases.filter((p) => p.method === "ton").length,
+      stars: run.purchases.filter((p) => p.method === "stars").length,
+      killed: "the watcher's process, SIGKILL, when half had paid",
+      orders: run.purchases.filter((p) => run.orders.get(p.orderId)?.status === "fulfilled").length,
+      paid_and_delivered_exactly_once: exactlyOnce,
+      repeated: run.purchases.filter((p) => p.goods > 1 || p.receipts > 1).length,
+      missing: run.purchases.filter((p) => p.goods === 0 || p.receipts === 0).length,
+      orders_per_second: round(exactlyOnce / run.seconds),
+      payment_to_goods_p50_ms: round(percentile(latencies, 50)),
+      payment_to_goods_p99_ms: round(percentile(latencies, 99)),
+      payment_to_goods_max_ms: round(latencies[latencies.length - 1] ?? Number.NaN),
+      watcher_polls: run.polls.length,
+      polls_not_by_lease_holder: run.polls.filter((poll) => poll.leaseHolder !== poll.pid).length,
+      watcher_taken_over_after_ms: takeover ? takeover.at - run.killed.at : null,
+      stars_paid_attempts_over_one: run.purchases.filter((p) => p.payAttempts > 1).length,
+      webhook_502: run.proxy.badGateway,
+      seconds: round(run.seconds, 1),
+    });
+  } finally {
+    await started?.stop();
+  }
+}
+
 /** How fast transaction BOCs decode, on the calling thread and on worker threads: the watcher's floor. */
 async function decoding(redis: Redis, transactions: number) {
   const w = await world(redis);
@@ -754,6 +813,7 @@ async function main() {
     if (wants("deliveries-under-faults")) await deliveriesUnderFaults(redisUrl, 1000, 32);
     if (wants("decode")) await decoding(redis, 10_000);
     if (wants("memory")) await memory(redisUrl, 100_000);
+    if (wants("scale-out")) await scaleOut(300);
   } finally {
     if (!process.env.REDIS_URL) await redis.flushdb();
     redis.disconnect();

@@ -1,6 +1,5 @@
 import { hostname } from "node:os";
 import type { Bot } from "grammy";
-import { Redis } from "ioredis";
 import { AdminActions } from "./admin/actions.js";
 import { AuditLog } from "./admin/audit.js";
 import { readHealth } from "./admin/health.js";
@@ -40,12 +39,14 @@ import { PaymentWatcher } from "./payments/ton/watcher.js";
 import { TonConnectCheckout } from "./payments/tonconnect/checkout.js";
 import { warnIfManifestUnusable } from "./payments/tonconnect/manifest.js";
 import { UnmatchedPayments } from "./payments/unmatched.js";
+import type { RedisClient } from "./redis/client.js";
+import { shopRedis } from "./redis/connection.js";
 import { stopWithin } from "./shutdown.js";
 
 /** Every long-lived service of one process, built from a Config. */
 export interface App {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   catalog: Catalog;
   store: OrderStore;
   payments: PaymentsCore;
@@ -90,11 +91,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const testnet = config.tonNetwork === "testnet";
   const catalog = await loadCatalog(config.catalogPath, { fiatCurrency: config.fiatCurrency });
 
-  const redis = new Redis(config.redisUrl, {
-    enableAutoPipelining: true,
-    maxRetriesPerRequest: null,
-    lazyConnect: true,
-  });
+  const redis = shopRedis(config, log);
   // One line when Redis goes away and one when it is back, rather than one per reconnect attempt.
   followRedis(redis, log);
   await redis.connect();

@@ -16,7 +16,10 @@ export interface Config {
   toncenterApiKey: string | undefined;
   toncenterRps: number;
   merchantAddress: Address | undefined;
+  /** The one Redis, unless `redisCluster` is set. */
   redisUrl: string;
+  /** Set: the shop runs on a Redis Cluster, and `redisUrl` is not used. */
+  redisCluster: RedisClusterConfig | undefined;
   redisPrefix: string;
   adminIds: number[];
   /** The group where admins work; /admin answers there (to ADMIN_IDS) besides private chats. */
@@ -39,6 +42,19 @@ export interface Config {
   /** Paid orders delivered at once by one process. */
   fulfilmentConcurrency: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+/** A Redis Cluster as REDIS_CLUSTER_NODES names it. */
+export interface RedisClusterConfig {
+  /** Where to start: any node that answers tells the client about the rest of the cluster. */
+  nodes: { host: string; port: number }[];
+  /** From the entries written as redis:// or rediss:// URLs; the same on every node. */
+  username: string | undefined;
+  password: string | undefined;
+  /** rediss:// entries: every node is reached over TLS. */
+  tls: boolean;
+  /** REDIS_URL was set as well, and has no effect. */
+  redisUrlIgnored: boolean;
 }
 
 export class ConfigError extends Error {
@@ -111,6 +127,97 @@ const groupChatId = z
   .transform(Number)
   .refine(Number.isSafeInteger, { error: "is beyond any Telegram chat id" });
 
+/** An entry as an error may show it: whatever stands before the host is credentials. */
+function withoutCredentials(entry: string): string {
+  const at = entry.lastIndexOf("@");
+  if (at === -1) return entry;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(entry)?.[0] ?? "";
+  return `${scheme}***${entry.slice(at)}`;
+}
+
+type ClusterNodes = Omit<RedisClusterConfig, "redisUrlIgnored">;
+
+/**
+ * `host:port` or a `redis://` / `rediss://` URL per entry, comma-separated. Credentials and TLS
+ * come from the URLs, the same for the whole cluster; bare entries take them from the URLs.
+ */
+const clusterNodes = z.string().transform((value, ctx): ClusterNodes => {
+  const entries = value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  const refuse = (message: string) => {
+    ctx.addIssue({ code: "custom", message });
+    return z.NEVER;
+  };
+  if (entries.length === 0) return refuse("must name at least one node (host:port)");
+  const nodes: ClusterNodes["nodes"] = [];
+  const schemes = new Set<string>();
+  const credentials = new Set<string>();
+  let username: string | undefined;
+  let password: string | undefined;
+  for (const entry of entries) {
+    const shown = withoutCredentials(entry);
+    const notANode = `has "${shown}", which is not host:port or a redis:// or rediss:// URL`;
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(entry)?.[1]?.toLowerCase();
+    if (scheme !== undefined && scheme !== "redis" && scheme !== "rediss") return refuse(notANode);
+    let url: URL;
+    try {
+      url = new URL(scheme === undefined ? `redis://${entry}` : entry);
+    } catch {
+      return refuse(notANode);
+    }
+    if (url.hostname === "" || url.port === "0" || url.search !== "" || url.hash !== "") {
+      return refuse(notANode);
+    }
+    if (scheme === undefined) {
+      // Bare entries are host and port only; credentials belong in a URL.
+      if (url.username !== "" || url.password !== "" || url.pathname !== "" || url.port === "") {
+        return refuse(notANode);
+      }
+    } else {
+      if (!["", "/", "/0"].includes(url.pathname)) {
+        return refuse(`has "${shown}": a Redis Cluster has only database 0`);
+      }
+      schemes.add(scheme);
+      if (url.username !== "" || url.password !== "") {
+        // As ioredis reads a Redis URL: percent-encoded, an empty user is the default one.
+        username = decodeURIComponent(url.username) || undefined;
+        password = decodeURIComponent(url.password) || undefined;
+        credentials.add(JSON.stringify([username, password]));
+      }
+    }
+    const node = { host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || 6379) };
+    if (!nodes.some((known) => known.host === node.host && known.port === node.port)) {
+      nodes.push(node);
+    }
+  }
+  if (schemes.size > 1) {
+    return refuse("mixes redis:// and rediss:// entries: every node is reached the same way");
+  }
+  if (credentials.size > 1) {
+    return refuse(
+      "has entries with different credentials: give every node the same user and password",
+    );
+  }
+  return { nodes, username, password, tls: schemes.has("rediss") };
+});
+
+/** REDIS_CLUSTER_NODES for a cluster, e.g. to start a shop process on the same one. */
+export function clusterNodesEnv(cluster: Omit<RedisClusterConfig, "redisUrlIgnored">): string {
+  const scheme = cluster.tls ? "rediss" : "redis";
+  const { username, password } = cluster;
+  const auth =
+    username !== undefined || password !== undefined
+      ? `${encodeURIComponent(username ?? "")}:${encodeURIComponent(password ?? "")}@`
+      : "";
+  return cluster.nodes
+    .map(
+      ({ host, port }) => `${scheme}://${auth}${host.includes(":") ? `[${host}]` : host}:${port}`,
+    )
+    .join(",");
+}
+
 const schema = z.object({
   BOT_TOKEN: z
     .string()
@@ -148,6 +255,7 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\//, { error: "must start with redis:// or rediss://" })
     .default("redis://127.0.0.1:6379"),
+  REDIS_CLUSTER_NODES: unlessBlank(clusterNodes),
   REDIS_PREFIX: z.string().default("tpb:"),
   ADMIN_IDS: adminIds.default([]),
   ADMIN_CHAT_ID: unlessBlank(groupChatId),
@@ -208,6 +316,10 @@ export function loadConfig(env: Env = process.env): Config {
     toncenterRps: e.TONCENTER_RPS ?? (e.TONCENTER_API_KEY ? 10 : 1),
     merchantAddress: e.MERCHANT_ADDRESS,
     redisUrl: e.REDIS_URL,
+    redisCluster: e.REDIS_CLUSTER_NODES && {
+      ...e.REDIS_CLUSTER_NODES,
+      redisUrlIgnored: (env.REDIS_URL ?? "").trim() !== "",
+    },
     redisPrefix: e.REDIS_PREFIX,
     adminIds: e.ADMIN_IDS,
     adminChatId: e.ADMIN_CHAT_ID,

@@ -31,6 +31,7 @@ async function main(): Promise<number> {
       config.paymentProviderToken,
       config.webhookSecret,
       config.merchantWebhookSecret,
+      config.redisCluster?.password,
     ],
   });
   const app = await createApp(config, log);

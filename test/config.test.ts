@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../src/config.js";
+import { ConfigError, clusterNodesEnv, loadConfig } from "../src/config.js";
 import { capturedLog } from "./support/log.js";
 
 const TOKEN = "123456789:fake-token-for-tests-only-000000";
@@ -137,6 +137,116 @@ describe("config", () => {
   it("accepts any currency Telegram Payments supports, such as HUF", () => {
     expect(loadConfig({ FIAT_CURRENCY: "HUF" }).fiatCurrency).toBe("HUF");
     expect(loadConfig({ FIAT_CURRENCY: " JPY " }).fiatCurrency).toBe("JPY");
+  });
+
+  it("reads REDIS_CLUSTER_NODES as seed nodes, with credentials and TLS from its URLs", () => {
+    expect(loadConfig({}).redisCluster).toBeUndefined();
+    expect(loadConfig({ REDIS_CLUSTER_NODES: "" }).redisCluster).toBeUndefined();
+    expect(
+      loadConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:7000, 10.0.0.2:7001,,10.0.0.1:7000" })
+        .redisCluster,
+    ).toEqual({
+      nodes: [
+        { host: "10.0.0.1", port: 7000 },
+        { host: "10.0.0.2", port: 7001 },
+      ],
+      username: undefined,
+      password: undefined,
+      tls: false,
+      redisUrlIgnored: false,
+    });
+    // Percent-encoded as in any URL; a bare entry takes the credentials the URLs give.
+    const managed = loadConfig({
+      REDIS_CLUSTER_NODES:
+        "rediss://shop:p%40ss@clustercfg.shop.cache.example:6380,rediss://shop:p%40ss@[::1],node-3:6380",
+      REDIS_PREFIX: "shop:",
+    });
+    expect(managed.redisCluster).toEqual({
+      nodes: [
+        { host: "clustercfg.shop.cache.example", port: 6380 },
+        { host: "::1", port: 6379 },
+        { host: "node-3", port: 6380 },
+      ],
+      username: "shop",
+      password: "p@ss",
+      tls: true,
+      redisUrlIgnored: false,
+    });
+    expect(managed.redisPrefix).toBe("shop:");
+    expect(
+      loadConfig({ REDIS_CLUSTER_NODES: "redis://:secret@h:7000" }).redisCluster,
+    ).toMatchObject({ username: undefined, password: "secret", tls: false });
+  });
+
+  it("writes a cluster back as the REDIS_CLUSTER_NODES that reads as the same cluster", () => {
+    for (const value of [
+      "127.0.0.1:7000,127.0.0.1:7001",
+      "rediss://shop:p%40ss:word@node-1:6380,[::1]:6381",
+      "redis://:only-a-password@node-1:7000",
+    ]) {
+      const cluster = loadConfig({ REDIS_CLUSTER_NODES: value }).redisCluster;
+      if (cluster === undefined) throw new Error(`${value} read as no cluster`);
+      const again = loadConfig({ REDIS_CLUSTER_NODES: clusterNodesEnv(cluster) }).redisCluster;
+      expect(again).toEqual(cluster);
+    }
+  });
+
+  it("says REDIS_URL is ignored when REDIS_CLUSTER_NODES is set too", () => {
+    const both = loadConfig({
+      REDIS_URL: "redis://127.0.0.1:6379",
+      REDIS_CLUSTER_NODES: "127.0.0.1:7000",
+    });
+    expect(both.redisCluster?.redisUrlIgnored).toBe(true);
+    expect(both.redisUrl).toBe("redis://127.0.0.1:6379");
+  });
+
+  it.each([
+    [
+      "127.0.0.1",
+      /^REDIS_CLUSTER_NODES has "127\.0\.0\.1", which is not host:port or a redis:\/\/ or rediss:\/\/ URL$/,
+    ],
+    ["h:7000,h:seven", /^REDIS_CLUSTER_NODES has "h:seven", which is not host:port/],
+    ["h:0", /^REDIS_CLUSTER_NODES has "h:0", which is not host:port/],
+    ["h:70000", /^REDIS_CLUSTER_NODES has "h:70000", which is not host:port/],
+    ["http://h:7000", /^REDIS_CLUSTER_NODES has "http:\/\/h:7000", which is not host:port/],
+    ["h:7000/", /^REDIS_CLUSTER_NODES has "h:7000\/", which is not host:port/],
+    [
+      "redis://h:7000/2",
+      /^REDIS_CLUSTER_NODES has "redis:\/\/h:7000\/2": a Redis Cluster has only database 0$/,
+    ],
+    [",,", /^REDIS_CLUSTER_NODES must name at least one node \(host:port\)$/],
+    [
+      "redis://h:7000,rediss://h:7001",
+      /^REDIS_CLUSTER_NODES mixes redis:\/\/ and rediss:\/\/ entries: every node is reached the same way$/,
+    ],
+    [
+      "redis://shop:one-secret@h:7000,redis://shop:two-secret@h:7001",
+      /^REDIS_CLUSTER_NODES has entries with different credentials: give every node the same user and password$/,
+    ],
+  ])("stops on a bad REDIS_CLUSTER_NODES entry, naming it: %s", (value, message) => {
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: value })).toThrow(message);
+  });
+
+  it("never shows a password from REDIS_CLUSTER_NODES, whatever is wrong with the entry", () => {
+    for (const value of [
+      "redis://shop:hunter2-secret@",
+      "shop:hunter2-secret@h:7000",
+      "http://shop:hunter2-secret@h:7000",
+      "redis://shop:hunter2-secret@h:7000/5",
+      "redis://shop:hunter2-secret@h:7000?tls=1",
+      "redis://shop:hunter2-secret@h:7000,redis://shop:other-secret@h:7001",
+      "redis://shop:hunter2@secret@h:x",
+    ]) {
+      let message = "";
+      try {
+        loadConfig({ REDIS_CLUSTER_NODES: value });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message, value).toMatch(/^REDIS_CLUSTER_NODES /);
+      expect(message, value).not.toMatch(/hunter2|secret/);
+    }
   });
 
   it("never repeats a secret value in its error", () => {

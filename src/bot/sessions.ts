@@ -1,5 +1,6 @@
 import { RedisAdapter } from "@grammyjs/storage-redis";
 import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/client.js";
 import { type RedisKeys, redisKeys } from "../redis/keys.js";
 import type { SessionData } from "./context.js";
 
@@ -10,9 +11,10 @@ export class Sessions {
   readonly storage: RedisAdapter<SessionData>;
   private readonly keys: RedisKeys;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.keys = redisKeys(prefix);
-    this.storage = new RedisAdapter<SessionData>({ instance: redis, ttl: KEEP_SECONDS });
+    // The adapter only GETs, SETs and DELs one key at a time, which a Cluster serves alike.
+    this.storage = new RedisAdapter<SessionData>({ instance: redis as Redis, ttl: KEEP_SECONDS });
   }
 
   key(userId: number): string {

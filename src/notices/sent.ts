@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/client.js";
 import { type RedisKeys, redisKeys } from "../redis/keys.js";
 
 const KEEP_SECONDS = 86_400;
@@ -11,7 +11,7 @@ export class SentNotices {
   private readonly keys: RedisKeys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.keys = redisKeys(prefix);

@@ -1,6 +1,7 @@
 import type { Address } from "@ton/core";
 import { isAxiosError } from "axios";
 import { Api, GrammyError, HttpError } from "grammy";
+import { Cluster } from "ioredis";
 import { loadCatalog } from "../catalog/catalog.js";
 import { formatUnits } from "../catalog/units.js";
 import { type Config, ConfigError, loadConfig } from "../config.js";
@@ -8,6 +9,7 @@ import { errorSummary, maskSecrets } from "../log.js";
 import { toToncenterError } from "../payments/ton/client.js";
 import { ToncenterError, ToncenterRateLimited } from "../payments/ton/errors.js";
 import { checkManifest } from "../payments/tonconnect/manifest.js";
+import { type RedisTarget, redisWhere } from "../redis/connection.js";
 import {
   addressTextFor,
   type ChainInfo,
@@ -76,7 +78,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   const [bot, ton, redis, catalog, tonconnect] = await Promise.all([
     checkBotToken(config, timeoutMs, hide),
     checkToncenter(config, options.env.MERCHANT_ADDRESS, toncenter, hide),
-    checkRedis(config.redisUrl, timeoutMs, hide),
+    checkRedis(config, timeoutMs, hide),
     checkCatalog(config),
     checkTonConnect(config, timeoutMs),
   ]);
@@ -233,29 +235,38 @@ async function merchantWalletCheck(
 }
 
 async function checkRedis(
-  url: string,
+  target: RedisTarget,
   timeoutMs: number,
   hide: (text: string) => string,
 ): Promise<CheckResult> {
-  const shown = redisHost(url);
-  const connected = await connectOnce(url, timeoutMs);
+  const { service, where, fix } = redisWhere(target);
+  const connected = await connectOnce(target, timeoutMs);
   if (!("redis" in connected)) {
-    return fail(
-      `Redis unreachable at ${shown}: ${hide(errorSummary(connected.cause))}`,
-      "start redis-server, or set REDIS_URL (redis://[:password@]host:port)",
-    );
+    return fail(`${service} unreachable at ${where}: ${hide(errorSummary(connected.cause))}`, fix);
   }
+  const { redis } = connected;
   try {
-    const info = await connected.redis.info("server");
+    const info = await redis.info("server");
     const version = /^redis_version:(.+)$/m.exec(info)?.[1]?.trim() ?? "unknown version";
-    return pass(`Redis reachable at ${shown} (Redis ${version})`);
+    if (!(redis instanceof Cluster))
+      return pass(`${service} reachable at ${where} (Redis ${version}, one server)`);
+    const state = /^cluster_state:(\S+)/m.exec(String(await redis.cluster("INFO")))?.[1];
+    if (state !== "ok") {
+      return fail(
+        `${service} at ${where} is not serving every slot (cluster_state:${state ?? "unknown"})`,
+        "check it with redis-cli --cluster check <host:port>",
+      );
+    }
+    const masters = redis.nodes("master").length;
+    const replicas = redis.nodes("slave").length;
+    const reached = `${service} reachable at ${where} (Redis ${version}, ${masters} master${masters === 1 ? "" : "s"}, ${replicas} replica${replicas === 1 ? "" : "s"})`;
+    return target.redisCluster?.redisUrlIgnored
+      ? notice(reached, "REDIS_URL is set too, and ignored while REDIS_CLUSTER_NODES is set")
+      : pass(reached);
   } catch (error) {
-    return fail(
-      `Redis unreachable at ${shown}: ${hide(errorSummary(error))}`,
-      "start redis-server, or set REDIS_URL (redis://[:password@]host:port)",
-    );
+    return fail(`${service} unreachable at ${where}: ${hide(errorSummary(error))}`, fix);
   } finally {
-    connected.redis.disconnect();
+    redis.disconnect();
   }
 }
 
@@ -306,16 +317,6 @@ function toncenterFix(error: unknown): string {
     return "check TONCENTER_API_KEY (keys come from @tonapibot, one per network)";
   }
   return "check the network and TONCENTER_ENDPOINT (leave it empty for toncenter's default)";
-}
-
-/** Host and port only: a Redis URL may carry a password. */
-function redisHost(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}`;
-  } catch {
-    return "(REDIS_URL)";
-  }
 }
 
 function friendly(address: Address, config: Config): string {

@@ -1,15 +1,16 @@
-import { Redis } from "ioredis";
+import type { RedisClient } from "../redis/client.js";
+import { createRedisClient, type RedisTarget } from "../redis/connection.js";
 
 /**
- * One attempt to reach Redis, for commands a person runs: no retries, no offline queue, and
- * the first error ioredis reports as the cause (connect() alone only says "Connection is
- * closed."). The caller disconnects the client it gets.
+ * One attempt to reach Redis or a Redis Cluster, for commands a person runs: no retries, no
+ * offline queue, and the first error ioredis reports as the cause (connect() alone only says
+ * "Connection is closed."). The caller disconnects the client it gets.
  */
 export async function connectOnce(
-  url: string,
+  target: RedisTarget,
   timeoutMs: number,
-): Promise<{ redis: Redis } | { cause: unknown }> {
-  const redis = new Redis(url, {
+): Promise<{ redis: RedisClient } | { cause: unknown }> {
+  const redis = createRedisClient(target, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,
@@ -19,7 +20,8 @@ export async function connectOnce(
   });
   let cause: unknown;
   redis.on("error", (error: unknown) => {
-    cause ??= error;
+    // A cluster reports "Failed to refresh slots cache."; what the last node said is the reason.
+    cause ??= (error as { lastNodeError?: unknown }).lastNodeError ?? error;
   });
   try {
     await redis.connect();

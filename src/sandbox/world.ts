@@ -21,12 +21,15 @@ import {
   type WalletNetwork,
 } from "@ton-payment-bot/emulators/tonconnect";
 import { type App, createApp } from "../app.js";
-import { type Config, loadConfig } from "../config.js";
+import { type Config, clusterNodesEnv, loadConfig } from "../config.js";
 import { createLogger, type Logger } from "../log.js";
+import { createRedisClient, masters } from "../redis/connection.js";
 
 export interface SandboxOptions {
-  /** A Redis to use; without it a redis-server is started on a free port. */
+  /** A Redis to use; without it (or `redisCluster`) a redis-server is started on a free port. */
   redisUrl?: string;
+  /** A Redis Cluster to use instead, as REDIS_CLUSTER_NODES names it. */
+  redisCluster?: Config["redisCluster"];
   /** Key prefix; a fresh random one by default, so runs never share state. */
   redisPrefix?: string;
   /** Settings on top of the sandbox defaults (poll every 250 ms, 30-minute orders…). */
@@ -89,7 +92,7 @@ export class Sandbox {
     const cleanups: (() => Promise<unknown>)[] = [];
     try {
       let redisUrl = options.redisUrl;
-      if (redisUrl === undefined) {
+      if (redisUrl === undefined && options.redisCluster === undefined) {
         const server = await startRedisServer();
         cleanups.push(() => server.stop());
         redisUrl = server.url;
@@ -114,7 +117,8 @@ export class Sandbox {
         toncenterEndpoint: toncenter.endpoint,
         toncenterRps: 100,
         merchantAddress: merchant.address,
-        redisUrl,
+        redisUrl: redisUrl ?? loadConfig({}).redisUrl,
+        redisCluster: options.redisCluster,
         redisPrefix: options.redisPrefix ?? `sandbox:${randomBytes(4).toString("hex")}:`,
         pollIntervalMs: 250,
         // Any token does for the emulator; with it the shop also sells by card.
@@ -198,7 +202,9 @@ export class Sandbox {
       TONCENTER_ENDPOINT: config.toncenterEndpoint,
       TONCENTER_RPS: String(config.toncenterRps),
       MERCHANT_ADDRESS: config.merchantAddress?.toString({ testOnly: true }) ?? "",
-      REDIS_URL: config.redisUrl,
+      ...(config.redisCluster
+        ? { REDIS_CLUSTER_NODES: clusterNodesEnv(config.redisCluster) }
+        : { REDIS_URL: config.redisUrl }),
       REDIS_PREFIX: config.redisPrefix,
       POLL_INTERVAL_MS: String(config.pollIntervalMs),
       PAYMENT_PROVIDER_TOKEN: config.paymentProviderToken ?? "",
@@ -247,24 +253,26 @@ export class Sandbox {
 }
 
 async function deleteKeys(config: Config): Promise<void> {
-  const { Redis } = await import("ioredis");
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = createRedisClient(config, { lazyConnect: true, maxRetriesPerRequest: 1 });
   // Redis gone by now fails connect(), which the caller ignores; ioredis need not print it too.
   redis.on("error", () => undefined);
   try {
     await redis.connect();
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(
-        cursor,
-        "MATCH",
-        `${config.redisPrefix}*`,
-        "COUNT",
-        500,
-      );
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== "0");
+    // One key per UNLINK: on a cluster, keys of different slots cannot share a command.
+    for (const node of masters(redis)) {
+      let cursor = "0";
+      do {
+        const [next, keys] = await node.scan(
+          cursor,
+          "MATCH",
+          `${config.redisPrefix}*`,
+          "COUNT",
+          500,
+        );
+        await Promise.all(keys.map((key) => node.unlink(key)));
+        cursor = next;
+      } while (cursor !== "0");
+    }
   } finally {
     redis.disconnect();
   }

@@ -1,8 +1,8 @@
-import type { Redis } from "ioredis";
 import type { Order, Payment } from "../../src/orders/order.js";
 import { expireOrder, fulfilOrder, refundOrder } from "../../src/orders/state.js";
 import { type NewOrder, OrderStore } from "../../src/orders/store.js";
 import { PaymentsCore } from "../../src/payments/record.js";
+import type { RedisClient } from "../../src/redis/client.js";
 import { TON, tonOrder } from "../support/shop.js";
 
 export const HOUR = 3_600_000;
@@ -12,7 +12,7 @@ export const W0 = Date.UTC(2026, 0, 10);
 export const W1 = W0 + DAY;
 
 /** A store whose clock the test sets, and payments under both late-payment policies. */
-export function clockedShop(redis: Redis, prefix: string) {
+export function clockedShop(redis: RedisClient, prefix: string) {
   const clock = { now: W0 };
   const store = new OrderStore(redis, { prefix, clock: () => clock.now });
   const payments = new PaymentsCore(store, { latePolicy: "fulfil" });
@@ -80,7 +80,7 @@ export function clockedShop(redis: Redis, prefix: string) {
  * A day of trade around the window [W0, W1), every order made and paid through the store and
  * the payments core. Letters name the orders in the tests.
  */
-export async function seedDay(redis: Redis, prefix: string) {
+export async function seedDay(redis: RedisClient, prefix: string) {
   const shop = clockedShop(redis, prefix);
   const { create, pay } = shop;
 

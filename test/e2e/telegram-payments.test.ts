@@ -210,6 +210,8 @@ describe("paying by card", () => {
     const paid = await buyer.payInvoice(invoice);
     if (!paid.message) throw new Error("no successful_payment message");
     await orderReaches(sandbox, orderId, "fulfilled");
+    // The notice comes from the events stream, which need not be read before the job is done.
+    await buyer.waitForText("Payment received", { after: invoice.messageId });
     buyer.redeliver(paid.message);
     buyer.redeliver(paid.message);
     const marker = buyer.lastMessageId();

@@ -1,13 +1,13 @@
-import { Redis } from "ioredis";
 import type { Deliverer } from "../../src/fulfilment/deliverer.js";
 import type { Order } from "../../src/orders/order.js";
 import { OrderStore } from "../../src/orders/store.js";
 import { PaymentsCore } from "../../src/payments/record.js";
+import type { RedisClient } from "../../src/redis/client.js";
 import { redisKeys } from "../../src/redis/keys.js";
 import { pendingEntries } from "../support/partitions.js";
-import { testRedis } from "../support/redis.js";
+import { connectTestRedis, testRedis } from "../support/redis.js";
 
-const connections: Redis[] = [];
+const connections: RedisClient[] = [];
 
 /** A fresh key space with an order store; every connection is closed by closeConnections. */
 export function shop() {
@@ -54,9 +54,25 @@ export function shop() {
 }
 
 /** A second connection to the same Redis, e.g. for a worker that will be "killed". */
-export function connect(url: string): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+export function connect(): RedisClient {
+  const redis = connectTestRedis({ maxRetriesPerRequest: 1 });
   connections.push(redis);
+  return redis;
+}
+
+/**
+ * A second connection, open, that refuses every command once disconnect() cut it, as a killed
+ * worker's would. (A Cluster client keeps commands queued after disconnect(): its nodes draining
+ * put it back from "end" to "close", so without an offline queue they fail instead.)
+ */
+export async function connectKillable(): Promise<RedisClient> {
+  const redis = connectTestRedis({
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+  });
+  connections.push(redis);
+  await redis.connect();
   return redis;
 }
 
@@ -72,7 +88,7 @@ export async function closeConnections(): Promise<void> {
  */
 export class Outbox {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: string,
   ) {}
 

@@ -6,7 +6,7 @@ import { fulfilOrder, refundOrder } from "../../src/orders/state.js";
 import { OrderStore } from "../../src/orders/store.js";
 import { partitionOf } from "../../src/redis/keys.js";
 import { streamEntries } from "../support/partitions.js";
-import { closeConnections, connect, deferred, Outbox, shop } from "./helpers.js";
+import { closeConnections, connectKillable, deferred, Outbox, shop } from "./helpers.js";
 
 afterAll(closeConnections);
 
@@ -73,7 +73,7 @@ describe("FulfilmentWorker", () => {
     const order = await s.paidOrder();
 
     // Worker A, on its own connection, takes the job and hangs inside the deliverer.
-    const redisA = connect(s.url);
+    const redisA = await connectKillable();
     const started = deferred();
     const hang = deferred();
     const a = new FulfilmentWorker({

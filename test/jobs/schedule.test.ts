@@ -1,4 +1,3 @@
-import type { Redis } from "ioredis";
 import cron, { type ScheduledTask } from "node-cron";
 import { afterAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createJobs, type JobsDeps, scheduleJobs } from "../../src/jobs/schedule.js";
@@ -6,6 +5,7 @@ import { silentLogger } from "../../src/log.js";
 import { OrderStore } from "../../src/orders/store.js";
 import { PaymentsCore } from "../../src/payments/record.js";
 import { UnmatchedPayments } from "../../src/payments/unmatched.js";
+import type { RedisClient } from "../../src/redis/client.js";
 import { capturedLog } from "../support/log.js";
 import { streamEntries } from "../support/partitions.js";
 import { testRedis } from "../support/redis.js";
@@ -15,7 +15,7 @@ import { type TonWorld, tonWorld } from "../support/ton-world.js";
 
 const { redis, prefix: base } = testRedis();
 // Each "process" has its own connection, as separate bot processes would.
-const connections: Redis[] = [redis];
+const connections: RedisClient[] = [redis];
 let world: TonWorld;
 let prefix: string;
 let run = 0;

@@ -64,6 +64,7 @@ describe("npm run doctor", () => {
     expect(text).toContain("✓ MERCHANT_ADDRESS is written for testnet");
     expect(text).toMatch(/✓ merchant wallet 0Q\S+ is active, balance 100 TON/);
     expect(text).toMatch(/✓ Redis reachable at redis:\/\/127\.0\.0\.1:\d+ \(Redis \d+\.\d+/);
+    expect(text).toMatch(/✓ Redis reachable at .+, one server\)$/m);
     expect(text).toContain("✓ catalog loads: 3 products from catalog.example.json");
     expect(text).toContain("✓ TON Connect off: TONCONNECT_MANIFEST_URL is not set");
     expect(results).toHaveLength(9);

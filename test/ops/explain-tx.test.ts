@@ -7,12 +7,12 @@ import { fileURLToPath } from "node:url";
 import { beginCell, type Transaction, toNano } from "@ton/core";
 import { freePort } from "@ton-payment-bot/emulators/redis";
 import { EmulatedChain, type EmulatedWallet } from "@ton-payment-bot/emulators/ton";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseExplainArgs, parseTransactionHash } from "../../src/ops/explain-tx/index.js";
 import { newComment } from "../../src/orders/comment.js";
 import type { Order } from "../../src/orders/order.js";
 import type { PaymentWatcher } from "../../src/payments/ton/watcher.js";
+import type { RedisClient } from "../../src/redis/client.js";
 import { testRedis } from "../support/redis.js";
 import { TON, tonOrder } from "../support/shop.js";
 import { pollUntilSettled, type TonWorld, tonWorld } from "../support/ton-world.js";
@@ -293,7 +293,7 @@ describe("explain-tx offline, on transactions made on the emulated chain", () =>
 
 describe("explain-tx on the merchant wallet, through toncenter and the shop's Redis", () => {
   let world: TonWorld;
-  let redis: Redis;
+  let redis: RedisClient;
   let redisUrl: string;
   let prefix: string;
   let watcher: PaymentWatcher;

@@ -3,7 +3,7 @@ import type { Payment } from "../../src/orders/order.js";
 import { OrderNotFound, OrderStore } from "../../src/orders/store.js";
 import { redisKeys } from "../../src/redis/keys.js";
 import { streamEntries } from "../support/partitions.js";
-import { testRedis } from "../support/redis.js";
+import { keysMatching, testRedis } from "../support/redis.js";
 import { shop, TON, tonOrder } from "../support/shop.js";
 
 const { redis, prefix } = testRedis();
@@ -121,7 +121,7 @@ describe("recordPayment", () => {
     await expect(payments.recordPayment("ord_nope", tonPayment(TON))).rejects.toBeInstanceOf(
       OrderNotFound,
     );
-    expect(await redis.keys(`${p}*`)).toEqual([]);
+    expect(await keysMatching(redis, `${p}*`)).toEqual([]);
   });
 
   it("announces each step on the events stream", async () => {

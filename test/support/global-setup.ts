@@ -16,6 +16,9 @@ export default async function setup(project: TestProject) {
 
 declare module "vitest" {
   export interface ProvidedContext {
+    /** The redis project's one server. */
     redisUrl: string;
+    /** The cluster project's Redis Cluster, as REDIS_CLUSTER_NODES names it. */
+    redisClusterNodes: string;
   }
 }

@@ -3,11 +3,18 @@ import { expect } from "vitest";
 import { Sandbox, type SandboxOptions } from "../../src/sandbox/world.js";
 import { testRedis } from "./redis.js";
 
-/** The whole shop on the test run's Redis, under a prefix of its own. */
-export async function startShop(options: Omit<SandboxOptions, "redisUrl"> = {}): Promise<Sandbox> {
-  const { url, prefix, redis } = testRedis();
+/** The whole shop on the test run's Redis (or Redis Cluster), under a prefix of its own. */
+export async function startShop(
+  options: Omit<SandboxOptions, "redisUrl" | "redisCluster"> = {},
+): Promise<Sandbox> {
+  const { target, prefix, redis } = testRedis();
   redis.disconnect();
-  return Sandbox.start({ redisUrl: url, redisPrefix: prefix, ...options });
+  return Sandbox.start({
+    redisUrl: target.redisUrl,
+    redisCluster: target.redisCluster,
+    redisPrefix: prefix,
+    ...options,
+  });
 }
 
 export interface TonCheckout {

@@ -1,15 +1,15 @@
-import type { Redis } from "ioredis";
 import type { Order } from "../../src/orders/order.js";
 import type { LatePaymentPolicy } from "../../src/orders/state.js";
 import type { NewOrder } from "../../src/orders/store.js";
 import { OrderStore } from "../../src/orders/store.js";
 import { PaymentsCore } from "../../src/payments/record.js";
 import { UnmatchedPayments } from "../../src/payments/unmatched.js";
+import type { RedisClient } from "../../src/redis/client.js";
 
 export const TON = 1_000_000_000n;
 
 /** The order store, payments core and unmatched list on one Redis prefix, as main.ts wires them. */
-export function shop(redis: Redis, prefix: string, latePolicy: LatePaymentPolicy = "fulfil") {
+export function shop(redis: RedisClient, prefix: string, latePolicy: LatePaymentPolicy = "fulfil") {
   const store = new OrderStore(redis, { prefix });
   const payments = new PaymentsCore(store, { latePolicy });
   const unmatched = new UnmatchedPayments(redis, prefix);

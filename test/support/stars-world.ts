@@ -5,7 +5,6 @@ import {
   type TelegramEmulatorOptions,
 } from "@ton-payment-bot/emulators/telegram";
 import { Api, Bot } from "grammy";
-import type { Redis } from "ioredis";
 import { afterAll, beforeEach } from "vitest";
 import { StockPool } from "../../src/fulfilment/stock.js";
 import { type Logger, silentLogger } from "../../src/log.js";
@@ -15,6 +14,7 @@ import type { PaymentsCore } from "../../src/payments/record.js";
 import { invoiceFor } from "../../src/payments/telegram/invoice.js";
 import { StarsLedger, type StarsLedgerOptions } from "../../src/payments/telegram/ledger.js";
 import { TelegramPayments } from "../../src/payments/telegram/service.js";
+import type { RedisClient } from "../../src/redis/client.js";
 import { redisKeys } from "../../src/redis/keys.js";
 import { exampleCatalog, exampleProduct } from "./catalog.js";
 import { streamEntries } from "./partitions.js";
@@ -31,7 +31,7 @@ export type UpdateFate = "handled" | "lost";
  * between the two. `ledger()` reads Telegram's record of what really happened.
  */
 export async function starsWorld(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   options: { telegram?: TelegramEmulatorOptions; log?: Logger } = {},
 ) {

@@ -5,7 +5,6 @@ import {
   type FaultPlan,
   startToncenterEmulator,
 } from "@ton-payment-bot/emulators/ton";
-import type { Redis } from "ioredis";
 import { afterAll, beforeEach } from "vitest";
 import type { Order } from "../../src/orders/order.js";
 import type { LatePaymentPolicy } from "../../src/orders/state.js";
@@ -16,6 +15,7 @@ import {
 } from "../../src/payments/ton/client.js";
 import type { ObservedTransaction } from "../../src/payments/ton/observed.js";
 import { PaymentWatcher, type WatcherOptions } from "../../src/payments/ton/watcher.js";
+import type { RedisClient } from "../../src/redis/client.js";
 import { redisKeys } from "../../src/redis/keys.js";
 import { streamEntries } from "./partitions.js";
 import { testRedis } from "./redis.js";
@@ -23,7 +23,7 @@ import { shop, tonOrder } from "./shop.js";
 
 /** A merchant wallet on an emulated chain, the toncenter emulator in front of it, and a shop. */
 export async function tonWorld(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   latePolicy: LatePaymentPolicy = "fulfil",
 ) {

@@ -4,6 +4,7 @@ import { errorSummary, maskSecrets } from "../../log.js";
 import { ToncenterClient } from "../../payments/ton/client.js";
 import { ToncenterError, ToncenterRateLimited } from "../../payments/ton/errors.js";
 import { displayAddress, explorerTxLink } from "../../payments/ton/links.js";
+import { redisWhere } from "../../redis/connection.js";
 import { displayUrl } from "../network.js";
 import { connectOnce } from "../redis-probe.js";
 import { MAX_PAGES } from "./args.js";
@@ -42,12 +43,14 @@ export async function explainOnline(
     );
     return 1;
   }
-  const connected = await connectOnce(config.redisUrl, 10_000);
+  const connected = await connectOnce(config, 10_000);
   if (!("redis" in connected)) {
     const cause = maskSecrets(errorSummary(connected.cause));
-    out.problem(
-      `Redis unreachable at ${displayUrl(config.redisUrl)} (${cause}): start redis-server, or set REDIS_URL to the shop's Redis.`,
-    );
+    const { service, where } = redisWhere(config);
+    const fix = config.redisCluster
+      ? "check the cluster's nodes, or set REDIS_CLUSTER_NODES to the shop's cluster."
+      : "start redis-server, or set REDIS_URL to the shop's Redis.";
+    out.problem(`${service} unreachable at ${where} (${cause}): ${fix}`);
     return 1;
   }
   const { redis } = connected;

@@ -114,7 +114,7 @@ function runOnce(hooks: Record<string, () => Promise<void>> | undefined, step: s
 async function chatWorld() {
   const emulator = await startTelegramEmulator();
   cleanups.push(() => emulator.close());
-  const { redis, prefix, url } = testRedis();
+  const { redis, prefix } = testRedis();
   cleanups.push(() => redis.quit());
   const { store, payments } = shop(redis, prefix);
   const stock = new StockPool(redis, { prefix });
@@ -183,7 +183,7 @@ async function chatWorld() {
 
   /** A worker, on a connection of its own when `own` (so it can be killed). */
   function worker(consumer: string, hooks: Hooks = {}, own = false) {
-    const connection = own ? connect(url) : redis;
+    const connection = own ? connect() : redis;
     const w = new FulfilmentWorker({
       redis: connection,
       store: own ? new OrderStore(connection, { prefix }) : store,
