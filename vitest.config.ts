@@ -6,7 +6,7 @@ import { configDefaults, defineConfig } from "vitest/config";
  * and polls, one end-to-end purchase in TON and one in Stars.
  */
 const clusterSuites = [
-  "test/payments/core.test.ts",
+  "test/payments/record.test.ts",
   "test/fulfilment/worker.test.ts",
   "test/fulfilment/stock.test.ts",
   "test/fulfilment/webhook.test.ts",
