@@ -8,7 +8,7 @@ import { fulfilOrder } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
 import type { RedisClient } from "../redis/client.js";
 import { allPartitions, type RedisKeys, redisKeys } from "../redis/keys.js";
-import { fieldOf, type StreamEntry, StreamGroup } from "../redis/stream.js";
+import { entryKey, fieldOf, type StreamEntry, StreamGroup } from "../redis/stream.js";
 import {
   addDeliveryFailed,
   type Deliverer,
@@ -184,11 +184,11 @@ export class FulfilmentWorker {
     const running = new Set<string>();
     const take = (jobs: Job[]) => {
       for (const job of jobs) {
-        if (running.has(job.id)) continue;
-        running.add(job.id);
+        if (running.has(entryKey(job))) continue;
+        running.add(entryKey(job));
         const task: Promise<void> = this.handle(job).finally(() => {
           inHand.delete(task);
-          running.delete(job.id);
+          running.delete(entryKey(job));
         });
         inHand.add(task);
       }
@@ -236,7 +236,7 @@ export class FulfilmentWorker {
 
   private async handle(job: Job): Promise<void> {
     const { orderId } = job;
-    this.waiting.delete(job.id);
+    this.waiting.delete(entryKey(job));
     try {
       if (!orderId) return await this.bury(job, "", "-", "job has no orderId", 1);
       const order = await this.store.get(orderId);
@@ -336,7 +336,7 @@ export class FulfilmentWorker {
       const delay = Math.min(this.claimIdleMs, this.retryDelayMs(this.maxAttempts));
       const count = attempt - 1;
       if ((await this.jobs.setIdle(job, this.claimIdleMs - delay, "", count)) === 1) {
-        this.waiting.set(job.id, { job, count });
+        this.waiting.set(entryKey(job), { job, count });
       }
       this.log.debug(
         { orderId, jobId: job.id, deliverer: failure.deliverer, error: message, delay },

@@ -5,7 +5,7 @@ import type { Logger } from "../log.js";
 import { type EventEntry, parseOrderEvent } from "../orders/events.js";
 import type { RedisClient } from "../redis/client.js";
 import { allPartitions, redisKeys } from "../redis/keys.js";
-import { type StreamEntry, StreamGroup } from "../redis/stream.js";
+import { entryKey, type StreamEntry, StreamGroup } from "../redis/stream.js";
 
 /** Small batches, and a long idle time before another process takes events over, so a slow
  * batch (Telegram's per-chat limits) is finished by its reader rather than told twice. */
@@ -61,7 +61,7 @@ export class EventConsumer {
   private readonly events: StreamGroup;
   private running: Promise<void> | undefined;
   private stopping = false;
-  /** Events this reader failed to handle, by id, with when to try each again. */
+  /** Events this reader failed to handle, by entryKey, with when to try each again. */
   private readonly retries = new Map<string, Retry>();
 
   constructor(private readonly options: EventConsumerOptions) {
@@ -133,16 +133,16 @@ export class EventConsumer {
       .filter((retry) => retry.dueAt <= now)
       .map((retry) => retry.entry)
       .sort((a, b) => compareIds(a.id, b.id));
-    for (const { stream, id } of due) {
+    for (const next of due) {
       if (this.stopping) return;
-      const entry = await this.events.readOwn(stream, id);
+      const entry = await this.events.readOwn(next.stream, next.id);
       if (!entry) {
-        this.retries.delete(id);
+        this.retries.delete(entryKey(next));
         continue;
       }
       if (entry.fields === null) {
         // Trimmed from the stream: nothing is left to tell.
-        this.retries.delete(id);
+        this.retries.delete(entryKey(entry));
         await this.events.ack(entry);
         continue;
       }
@@ -158,28 +158,33 @@ export class EventConsumer {
       // Nothing will make it read: skipped, so the events behind it are not held up.
       log.warn({ eventId: id, group, problem: parsed.problem }, "event does not read; skipped");
       await this.events.ack(entry);
-      this.retries.delete(id);
+      this.retries.delete(entryKey(entry));
       return;
     }
     const event: StreamEvent = { ...parsed.entry, id };
     try {
       await this.options.handle(event);
       await this.events.ack(entry);
-      this.retries.delete(id);
+      this.retries.delete(entryKey(entry));
     } catch (error) {
       const where = { eventId: id, type: event.type, orderId: event.orderId, group };
       const away = telegramUnreachable(error);
-      const previous = this.retries.get(id);
+      const previous = this.retries.get(entryKey(entry));
       const failures = (previous?.failures ?? 0) + 1;
       const refusals = (previous?.refusals ?? 0) + (away ? 0 : 1);
       if (refusals >= (this.options.maxAttempts ?? MAX_ATTEMPTS)) {
-        this.retries.delete(id);
+        this.retries.delete(entryKey(entry));
         await this.events.ack(entry);
         log.error({ ...where, attempt: refusals, err: error }, "event given up after its last try");
         return;
       }
       const retryInMs = (this.options.retryDelayMs ?? defaultRetryDelay)(failures);
-      this.retries.set(id, { entry, failures, refusals, dueAt: Date.now() + retryInMs });
+      this.retries.set(entryKey(entry), {
+        entry,
+        failures,
+        refusals,
+        dueAt: Date.now() + retryInMs,
+      });
       // While Telegram is away, one line says so for every call that fails.
       log[away ? "debug" : "warn"](
         { ...where, failures, retryInMs, err: error },

@@ -273,6 +273,11 @@ export async function groupBacklog(
   return { depth, oldestInHandAt };
 }
 
+/** An entry's identity: ids repeat across a stream's partitions, so the stream is part of it. */
+export function entryKey(entry: Pick<StreamEntry, "stream" | "id">): string {
+  return `${entry.stream} ${entry.id}`;
+}
+
 /** The value of `name` among a stream entry's fields. */
 export function fieldOf(fields: readonly string[] | null, name: string): string | undefined {
   if (!fields) return undefined;

@@ -67,6 +67,30 @@ describe("FulfilmentWorker", () => {
     expect(events.filter(([, f]) => f.includes('{"type":"order.fulfilled"}'))).toHaveLength(1);
   });
 
+  it("runs jobs of two partitions that carry the same entry id, both at once", async () => {
+    const s = shop();
+    const outbox = new Outbox(s.redis, `${s.prefix}outbox`);
+    const first = await s.paidOrder();
+    let second = await s.paidOrder();
+    while (partitionOf(second.id) === partitionOf(first.id)) second = await s.paidOrder();
+    // Each partition's stream numbers its own entries: the same id in two of them is common.
+    const id = `${Date.now() + 60_000}-0`;
+    for (const order of [first, second]) {
+      const stream = s.keys.fulfilment(partitionOf(order.id));
+      await s.redis.del(stream);
+      await s.redis.xadd(stream, id, "orderId", order.id);
+    }
+    // A job skipped now would only come back after claimIdleMs, long after this test gives up.
+    const w = worker(s, { deliverers: () => [outbox.deliverer("text")], claimIdleMs: 600_000 });
+    await w.start();
+    try {
+      await expect.poll(() => s.status(second.id)).toBe("fulfilled");
+      await expect.poll(() => s.status(first.id)).toBe("fulfilled");
+    } finally {
+      await w.stop();
+    }
+  });
+
   it("reclaims the job of a worker that died mid-delivery and delivers it exactly once", async () => {
     const s = shop();
     const outbox = new Outbox(s.redis, `${s.prefix}outbox`);
