@@ -256,7 +256,11 @@ const schema = z.object({
     .regex(/^rediss?:\/\//, { error: "must start with redis:// or rediss://" })
     .default("redis://127.0.0.1:6379"),
   REDIS_CLUSTER_NODES: unlessBlank(clusterNodes),
-  REDIS_PREFIX: z.string().default("tpb:"),
+  // Braces would make Redis Cluster hash the prefix instead of each key's own {tag}.
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[^{}]*$/, "must not contain { or }: they would change how Redis Cluster places keys")
+    .default("tpb:"),
   ADMIN_IDS: adminIds.default([]),
   ADMIN_CHAT_ID: unlessBlank(groupChatId),
   CATALOG_PATH: z.string().trim().min(1).default("catalog.example.json"),

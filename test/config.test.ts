@@ -90,6 +90,7 @@ describe("config", () => {
       /^WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and - \(Telegram's rule\)$/,
     ],
     [{ WEBHOOK_SECRET: "hook secret with spaces" }, /^WEBHOOK_SECRET may hold only A-Z/],
+    [{ REDIS_PREFIX: "shop{1}:" }, /^REDIS_PREFIX must not contain \{ or \}/],
     [{ WEBHOOK_SECRET: "s3cret_hook" }, /^WEBHOOK_SECRET must be at least 16 characters/],
     [{ WEBHOOK_SECRET: "a".repeat(257) }, /^WEBHOOK_SECRET must be at most 256 characters/],
     [

@@ -161,7 +161,8 @@ export class EventConsumer {
       this.retries.delete(entryKey(entry));
       return;
     }
-    const event: StreamEvent = { ...parsed.entry, id };
+    // Ids repeat across the stream's partitions: an event is known by stream and id.
+    const event: StreamEvent = { ...parsed.entry, id: entryKey(entry) };
     try {
       await this.options.handle(event);
       await this.events.ack(entry);

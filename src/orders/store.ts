@@ -107,8 +107,9 @@ export class OrderStore {
         ],
       );
       if (result === "ok") return order;
-      // The id was taken (60 random bits): give the comment back and draw again.
+      // The id was taken (60 random bits): give the comment and the listing back, draw again.
       if (order.comment) await this.redis.del(this.keys.comment(order.comment));
+      await this.redis.zrem(this.keys.userOrders(order.userId), order.id);
     }
     throw new Error("could not allocate a unique order id and comment");
   }
@@ -257,16 +258,20 @@ export class OrderStore {
    * Writes `next` if the order is still at `prev.version`, with its effects, in one step. A
    * payment key is first claimed for this order (its own key, so a separate step): a key another
    * order holds makes the commit a "duplicate"; one this order holds already is fine, as the
-   * order's own payments tell whether it was applied.
+   * order's own payments tell whether it was applied. A claim whose order never applied the
+   * payment (the process died between claim and commit) is taken over.
    */
   async commit(prev: Order, next: Order, effects: CommitEffects = {}): Promise<CommitResult> {
-    if (effects.paymentKey !== undefined) {
-      const holder = await claimPayment.run(
-        this.redis,
-        [this.keys.payment(effects.paymentKey)],
-        [prev.id],
-      );
-      if (holder !== prev.id) return "duplicate";
+    const { paymentKey } = effects;
+    if (paymentKey !== undefined) {
+      const key = [this.keys.payment(paymentKey)];
+      let holder = await claimPayment.run(this.redis, key, [prev.id, ""]);
+      if (holder !== prev.id) {
+        const held = await this.get(holder);
+        if (held?.payments.some((p) => p.key === paymentKey)) return "duplicate";
+        holder = await claimPayment.run(this.redis, key, [prev.id, holder]);
+        if (holder !== prev.id) return "conflict";
+      }
     }
     const p = partitionOf(prev.id);
     return commitOrder.run(

@@ -45,14 +45,16 @@ return 'ok'
 );
 
 /**
- * Claims a payment key for an order, unless another order holds it; returns the holder.
- * KEYS: payment. ARGV: orderId.
+ * Claims a payment key for an order, unless another order holds it; returns the holder. With
+ * ARGV[2], a holder known not to have applied the payment (a claim left by a crash before its
+ * commit) is replaced.
+ * KEYS: payment. ARGV: orderId, staleHolder ('' for none).
  */
 export const claimPayment = new Script<string>(
   "claimPayment",
   `
 local held = redis.call('GET', KEYS[1])
-if held then return held end
+if held and held ~= ARGV[2] then return held end
 redis.call('SET', KEYS[1], ARGV[1])
 return ARGV[1]
 `,

@@ -90,6 +90,7 @@ export class StreamGroup {
 
   /** Ends a blocking read under way at once, as if it had timed out; nothing read is lost. */
   async interrupt(): Promise<void> {
+    // A read under way holds the signal it started with; the next read gets a fresh one.
     this.wake.abort();
     this.wake = new AbortController();
     if (this.blockingId !== undefined) {
@@ -102,7 +103,8 @@ export class StreamGroup {
     const blocking = this.blocking;
     this.blocking = undefined;
     this.blockingId = undefined;
-    await blocking?.quit().catch(() => blocking.disconnect());
+    // Nothing to flush, and a QUIT would wait out an outage in the offline queue.
+    blocking?.disconnect();
   }
 
   /**
@@ -111,7 +113,9 @@ export class StreamGroup {
    */
   async readNew(count: number, blockMs?: number): Promise<StreamEntry[]> {
     const share = Math.max(1, Math.ceil(count / this.streams.length));
-    if (this.blocking && blockMs !== undefined) {
+    const signal = this.wake.signal;
+    await this.ensure();
+    if (this.blocking && blockMs !== undefined && !signal.aborted) {
       const reply = (await this.blocking.xreadgroup(
         "GROUP",
         this.group,
@@ -145,10 +149,8 @@ export class StreamGroup {
       );
       const entries = replies.flatMap(entriesOf);
       const left = deadline - Date.now();
-      if (entries.length > 0 || left <= 0 || this.wake.signal.aborted) return entries;
-      await sleep(Math.min(this.pollMs, left), undefined, { signal: this.wake.signal }).catch(
-        () => undefined,
-      );
+      if (entries.length > 0 || left <= 0 || signal.aborted) return entries;
+      await sleep(Math.min(this.pollMs, left), undefined, { signal }).catch(() => undefined);
     }
   }
 
@@ -157,6 +159,7 @@ export class StreamGroup {
    * untouched for `minIdleMs`, now this consumer's; partitions are visited in turn.
    */
   async claimStale(minIdleMs: number, count: number): Promise<StreamEntry[]> {
+    await this.ensure();
     const claimed: StreamEntry[] = [];
     for (let visited = 0; visited < this.streams.length && claimed.length < count; visited++) {
       const stream = this.streams[this.claimNext] as string;

@@ -64,6 +64,36 @@ async function consumer(failures: number, options: Partial<EventConsumerOptions>
 }
 
 describe("EventConsumer", () => {
+  it("gives events of two partitions that carry the same entry id two different ids", async () => {
+    const { redis, prefix } = testRedis();
+    cleanups.push(() => redis.quit());
+    const keys = redisKeys(prefix);
+    const ids = new Map<string, string>();
+    const events = new EventConsumer({
+      redis,
+      prefix,
+      group: "notices",
+      log: silentLogger,
+      blockMs: 50,
+      handle: async (event) => void ids.set(event.orderId ?? "", event.id),
+    });
+    await events.start();
+    cleanups.push(() => events.stop());
+    // Each partition's stream numbers its own entries: the same id in two of them is common.
+    const orders = ["ord_a", "ord_b", "ord_c", "ord_d", "ord_e"];
+    const [a, b] = orders.filter(
+      (o, i) => orders.findIndex((x) => partitionOf(x) === partitionOf(o)) === i,
+    );
+    const id = `${Date.now() + 60_000}-0`;
+    for (const orderId of [a, b] as string[]) {
+      const event = '{"type":"order.fulfilled"}';
+      await redis.xadd(keys.events(partitionOf(orderId)), id, "orderId", orderId, "event", event);
+    }
+    await expect.poll(() => ids.size).toBe(2);
+    // Notices are marked as told by event id: one id for both would silence the second.
+    expect(new Set(ids.values()).size).toBe(2);
+  });
+
   it("tries an event whose handler failed again itself, without waiting for a takeover", async () => {
     const { handled, pending, publish } = await consumer(3, { retryDelayMs: () => 50 });
 

@@ -124,6 +124,24 @@ describe("recordPayment", () => {
     expect(await keysMatching(redis, `${p}*`)).toEqual([]);
   });
 
+  it("applies a payment whose key a crashed process claimed for another order, once", async () => {
+    const p = `${prefix}stale-claim:`;
+    const { store, payments } = shop(redis, p);
+    const left = await store.create(tonOrder());
+    const order = await store.create(tonOrder());
+    const payment = tonPayment(order.amount);
+    // The claim was written for `left`, then the process died before its commit.
+    await redis.set(redisKeys(p).payment(payment.key), left.id);
+
+    const first = await payments.recordPayment(order.id, payment);
+    expect(first.outcome.kind).toBe("paid");
+    expect((await payments.recordPayment(order.id, payment)).outcome.kind).toBe("duplicate");
+    expect((await payments.recordPayment(left.id, payment)).outcome.kind).toBe("duplicate");
+    expect(await store.orderIdByPayment(payment.key)).toBe(order.id);
+    expect((await store.require(left.id)).payments).toEqual([]);
+    expect(await jobsFor(p, order.id)).toBe(1);
+  });
+
   it("announces each step on the events stream", async () => {
     const p = `${prefix}events:`;
     const { store, payments } = shop(redis, p);
