@@ -1,34 +1,6 @@
 import type { RedisClient } from "../redis/client.js";
 import { type RedisKeys, redisKeys } from "../redis/keys.js";
-
-// One step, so keys are issued once: an order gets the keys it already holds back (a retried job
-// never hands out more), topped up from the pool to `count` only when the pool has all that is
-// missing. The issued hash holds each order's keys as a JSON array; a plain string there is one
-// key issued before orders could hold several.
-const ALLOCATE = `
-local held = {}
-local issued = redis.call('HGET', KEYS[2], ARGV[1])
-if issued then
-  local ok, decoded = false, nil
-  if string.sub(issued, 1, 1) == '[' then ok, decoded = pcall(cjson.decode, issued) end
-  if ok and type(decoded) == 'table' then held = decoded else held = { issued } end
-end
-local missing = tonumber(ARGV[2]) - #held
-if missing <= 0 then return held end
-if redis.call('LLEN', KEYS[1]) < missing then return false end
-for _ = 1, missing do held[#held + 1] = redis.call('LPOP', KEYS[1]) end
-redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(held))
-return held
-`;
-
-type StockRedis = RedisClient & {
-  tpbAllocateStock(
-    list: string,
-    issued: string,
-    orderId: string,
-    count: number,
-  ): Promise<string[] | null>;
-};
+import { allocateStock } from "../redis/scripts.js";
 
 export interface StockPoolOptions {
   prefix: string;
@@ -36,15 +8,13 @@ export interface StockPoolOptions {
 
 /** Pools of single-use items (licence keys, codes): a list of unissued items per pool. */
 export class StockPool {
-  private readonly redis: StockRedis;
   private readonly keys: RedisKeys;
 
-  constructor(redis: RedisClient, options: StockPoolOptions) {
+  constructor(
+    private readonly redis: RedisClient,
+    options: StockPoolOptions,
+  ) {
     this.keys = redisKeys(options.prefix);
-    if (!("tpbAllocateStock" in redis)) {
-      redis.defineCommand("tpbAllocateStock", { numberOfKeys: 2, lua: ALLOCATE });
-    }
-    this.redis = redis as StockRedis;
   }
 
   /** Appends items to the pool; returns how many are now available. */
@@ -62,11 +32,10 @@ export class StockPool {
    * Undefined, taking nothing, when the pool has fewer than are missing.
    */
   async allocate(pool: string, orderId: string, count: number): Promise<string[] | undefined> {
-    const items = await this.redis.tpbAllocateStock(
-      this.keys.stock(pool),
-      this.keys.stockIssued(pool),
-      orderId,
-      count,
+    const items = await allocateStock.run(
+      this.redis,
+      [this.keys.stock(pool), this.keys.stockIssued(pool)],
+      [orderId, count],
     );
     return items ?? undefined;
   }
