@@ -10,7 +10,7 @@ import type { OrderEvent, OrderEventType, PaymentSeen, UnmatchedEvent } from "..
 import type { OrderStore } from "../orders/store.js";
 import type { UnmatchedPayments } from "../payments/unmatched.js";
 import type { RedisClient } from "../redis/client.js";
-import { EventConsumer, type StreamEvent } from "./event-consumer.js";
+import { EventReader, type StreamEvent } from "./event-consumer.js";
 import { escapeHtml, formatAmount, formatPrice } from "./format.js";
 import type { SentNotices } from "./sent.js";
 import { unmatchedNotice } from "./unmatched.js";
@@ -82,11 +82,9 @@ export interface AdminNotifierOptions {
  * Tells the admins, as it happens, about each payment, each exception and each delivery that
  * failed for good — once across processes, in the language each admin chose in the bot.
  */
-export class AdminNotifier {
-  private readonly consumer: EventConsumer;
-
+export class AdminNotifier extends EventReader {
   constructor(private readonly options: AdminNotifierOptions) {
-    this.consumer = new EventConsumer({
+    super({
       redis: options.redis,
       prefix: options.prefix,
       group: "admins",
@@ -94,21 +92,7 @@ export class AdminNotifier {
       blockMs: options.blockMs,
       maxAttempts: options.maxAttempts,
       retryDelayMs: options.retryDelayMs,
-      handle: (event) => this.handle(event),
     });
-  }
-
-  start(): Promise<void> {
-    return this.consumer.start();
-  }
-
-  stop(): Promise<void> {
-    return this.consumer.stop();
-  }
-
-  /** Notices that failed are tried again now, e.g. once Telegram is back. */
-  retryNow(): void {
-    this.consumer.retryNow();
   }
 
   /**
@@ -137,7 +121,7 @@ export class AdminNotifier {
     if (failure !== undefined) throw failure;
   }
 
-  private async handle(event: StreamEvent): Promise<void> {
+  protected async handle(event: StreamEvent): Promise<void> {
     if (event.type === "payment.unmatched") return this.announceUnmatched(event);
     const key = noticeKey(event);
     if (!key || this.options.adminIds.length === 0) return;

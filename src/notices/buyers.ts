@@ -10,7 +10,7 @@ import { type Order, outstanding } from "../orders/order.js";
 import { isOpen } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
 import type { RedisClient } from "../redis/client.js";
-import { EventConsumer, type StreamEvent } from "./event-consumer.js";
+import { EventReader, type StreamEvent } from "./event-consumer.js";
 import { currencyLabel, formatAmount } from "./format.js";
 import type { PaymentMessages } from "./payment-messages.js";
 import { eventMessageKey } from "./status.js";
@@ -45,11 +45,9 @@ export interface NotifierOptions {
  * After a partial TON payment, the payment message and its QR code are redrawn to ask for the
  * rest, so tapping the old button again never overpays.
  */
-export class BuyerNotifier {
-  private readonly consumer: EventConsumer;
-
+export class BuyerNotifier extends EventReader {
   constructor(private readonly options: NotifierOptions) {
-    this.consumer = new EventConsumer({
+    super({
       redis: options.redis,
       prefix: options.prefix,
       group: GROUP,
@@ -58,24 +56,10 @@ export class BuyerNotifier {
       staleMs: options.staleMs,
       maxAttempts: options.maxAttempts,
       retryDelayMs: options.retryDelayMs,
-      handle: (event) => this.handle(event),
     });
   }
 
-  start(): Promise<void> {
-    return this.consumer.start();
-  }
-
-  stop(): Promise<void> {
-    return this.consumer.stop();
-  }
-
-  /** Notices that failed are tried again now, e.g. once Telegram is back. */
-  retryNow(): void {
-    this.consumer.retryNow();
-  }
-
-  private async handle(event: StreamEvent): Promise<void> {
+  protected async handle(event: StreamEvent): Promise<void> {
     if (event.orderId === undefined) return;
     const key = eventMessageKey(event);
     if (!key) return;

@@ -201,3 +201,30 @@ function compareIds(a: string, b: string): number {
   const [bm = 0n, bs = 0n] = b.split("-").map(BigInt);
   return am !== bm ? (am < bm ? -1 : 1) : as < bs ? -1 : as > bs ? 1 : 0;
 }
+
+/**
+ * What reads the events stream to tell people something: one consumer group, started, stopped
+ * and told to retry now (Telegram is back) as one.
+ */
+export abstract class EventReader {
+  private readonly consumer: EventConsumer;
+
+  constructor(options: Omit<EventConsumerOptions, "handle">) {
+    this.consumer = new EventConsumer({ ...options, handle: (event) => this.handle(event) });
+  }
+
+  start(): Promise<void> {
+    return this.consumer.start();
+  }
+
+  stop(): Promise<void> {
+    return this.consumer.stop();
+  }
+
+  /** Notices that failed are tried again now, e.g. once Telegram is back. */
+  retryNow(): void {
+    this.consumer.retryNow();
+  }
+
+  protected abstract handle(event: StreamEvent): Promise<void>;
+}
