@@ -1,11 +1,11 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { promisify } from "node:util";
-import { freePort } from "@ton-payment-bot/emulators/redis";
+import { freePort, spawnRedisServer } from "@ton-payment-bot/emulators/redis";
 import { Redis } from "ioredis";
 
 export interface RedisClusterServer {
@@ -74,34 +74,12 @@ async function startNode(
   port: number,
   busPort: number,
 ): Promise<ChildProcess> {
-  const child = spawn(
-    binary,
-    [
-      ...["--port", String(port), "--bind", "127.0.0.1", "--dir", dir],
-      ...["--cluster-enabled", "yes", "--cluster-port", String(busPort)],
-      ...["--cluster-config-file", join(dir, `nodes-${port}.conf`)],
-      ...["--save", "", "--appendonly", "no", "--daemonize", "no"],
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("Ready to accept connections")) {
-        child.stdout?.off("data", onData);
-        resolve();
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.once("error", (error) =>
-      reject(new Error(`could not start ${binary}: ${error.message}`)),
-    );
-    child.once("exit", (code) =>
-      reject(new Error(`${binary} exited with code ${code}: ${output.trim().slice(-300)}`)),
-    );
-  });
-  return child;
+  return spawnRedisServer(binary, [
+    ...["--port", String(port), "--bind", "127.0.0.1", "--dir", dir],
+    ...["--cluster-enabled", "yes", "--cluster-port", String(busPort)],
+    ...["--cluster-config-file", join(dir, `nodes-${port}.conf`)],
+    ...["--save", "", "--appendonly", "no", "--daemonize", "no"],
+  ]);
 }
 
 /** Until this node reports `cluster_state:ok`: it knows every slot's master and reaches it. */

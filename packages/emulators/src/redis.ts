@@ -24,11 +24,22 @@ export async function freePort(): Promise<number> {
  */
 export async function startRedisServer(binary = "redis-server"): Promise<RedisServer> {
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    binary,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const child = await spawnRedisServer(binary, [
+    ...["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+  ]);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    },
+  };
+}
+
+/** Runs `redis-server` with `args` and resolves once it accepts connections. */
+export async function spawnRedisServer(binary: string, args: string[]): Promise<ChildProcess> {
+  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
   await new Promise<void>((resolve, reject) => {
     let output = "";
     const onData = (chunk: Buffer) => {
@@ -46,12 +57,5 @@ export async function startRedisServer(binary = "redis-server"): Promise<RedisSe
       reject(new Error(`${binary} exited with code ${code}: ${output.trim().slice(-300)}`)),
     );
   });
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill("SIGTERM");
-      await once(child, "exit");
-    },
-  };
+  return child;
 }
