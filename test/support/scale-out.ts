@@ -203,11 +203,15 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRun
             .xpending(keys.fulfilment(p), "fulfilment", "-", "+", 1, consumer)
             .catch(() => [])
         ).length;
-      await until(
-        async () => (await Promise.all(allPartitions.map(inHand))).every((count) => count === 0),
-        "the watcher's process to finish the deliveries in hand",
-        withinMs,
-      );
+      // Frozen first, so it cannot take a job between the look at its hands and the kill.
+      const deadline = Date.now() + withinMs;
+      for (;;) {
+        shop.kill("SIGSTOP");
+        if ((await Promise.all(allPartitions.map(inHand))).every((count) => count === 0)) break;
+        shop.kill("SIGCONT");
+        if (Date.now() > deadline) throw new Error("the watcher's process never had empty hands");
+        await delay(20);
+      }
       shop.kill("SIGKILL");
       killed = { shop: victim, pid: shop.pid, at: Date.now(), heldLease: holder === shop.pid };
       await shop.exited;
