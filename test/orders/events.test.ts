@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseOrderEvent } from "../../src/orders/event-parser.js";
 import {
   deliveryFailed,
   encodeEvent,
@@ -6,7 +7,6 @@ import {
   orderExpired,
   orderPaid,
   orderUnderpaid,
-  parseOrderEvent,
   paymentUnmatched,
 } from "../../src/orders/events.js";
 import type { Payment } from "../../src/orders/order.js";
