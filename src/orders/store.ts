@@ -17,6 +17,8 @@ export class OrderNotFound extends Error {
 export interface CommitEffects {
   /** Claims this payment key for the order; the commit is a "duplicate" if another order holds it. */
   paymentKey?: string;
+  /** The payment key is already claimed for this order (see `claimPayments`), so the commit skips the claim. */
+  claimed?: boolean;
   /** Appends a fulfilment job for the order. */
   fulfil?: boolean;
   /** Appends an event for notifications (payment seen, paid, expired…). */
@@ -256,16 +258,17 @@ export class OrderStore {
 
   /**
    * Writes `next` if the order is still at `prev.version`, with its effects, in one step. A
-   * payment key is first claimed for this order (its own key, so a separate step): a key another
-   * order holds makes the commit a "duplicate"; one this order holds already is fine, as the
-   * order's own payments tell whether it was applied. A claim whose order never applied the
-   * payment (the process died between claim and commit) is taken over.
+   * payment key is first claimed for this order, unless `effects.claimed` says it was (its own
+   * key, so a separate step): a key another order holds makes the commit a "duplicate"; one this
+   * order holds already is fine, as the order's own payments tell whether it was applied. A
+   * claim whose order never applied the payment (the process died between claim and commit) is
+   * taken over.
    */
   async commit(prev: Order, next: Order, effects: CommitEffects = {}): Promise<CommitResult> {
     const { paymentKey } = effects;
-    if (paymentKey !== undefined) {
+    if (paymentKey !== undefined && !effects.claimed) {
       const key = [this.keys.payment(paymentKey)];
-      let holder = await claimPayment.run(this.redis, key, [prev.id, ""]);
+      let holder = await this.claim(paymentKey, prev.id);
       if (holder !== prev.id) {
         const held = await this.get(holder);
         if (held?.payments.some((p) => p.key === paymentKey)) return "duplicate";
@@ -293,6 +296,32 @@ export class OrderStore {
         next.expiresAt,
       ],
     );
+  }
+
+  /**
+   * Claims many payment keys, each for its order, all at once (one pipeline on a single Redis),
+   * so that a batch of commits need not claim one by one. Returns the keys now held by the order
+   * named; a key another order holds is left for `commit` to settle. A claim alone changes no
+   * order: an order that never applies its payment leaves a claim `commit` takes over.
+   */
+  async claimPayments(claims: { orderId: string; paymentKey: string }[]): Promise<Set<string>> {
+    const holders = await Promise.all(
+      claims.map(({ orderId, paymentKey }) => this.claim(paymentKey, orderId)),
+    );
+    return new Set(
+      claims.filter((claim, i) => holders[i] === claim.orderId).map((claim) => claim.paymentKey),
+    );
+  }
+
+  /** Claims a payment key for an order unless some order holds it; returns the holder. */
+  private async claim(paymentKey: string, orderId: string): Promise<string> {
+    const key = this.keys.payment(paymentKey);
+    // Plain commands rather than a script: most claims are new, and SET NX is the cheapest step.
+    for (;;) {
+      if ((await this.redis.set(key, orderId, "NX")) === "OK") return orderId;
+      const holder = await this.redis.get(key);
+      if (holder !== null) return holder;
+    }
   }
 
   /**

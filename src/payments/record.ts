@@ -8,6 +8,14 @@ export interface RecordedPayment {
   outcome: PaymentOutcome;
 }
 
+/** What a caller already knows, to save round trips. */
+export interface RecordHints {
+  /** The order as the caller already read it (see OrderStore.update). */
+  known?: Order;
+  /** The payment key is already claimed for this order (see OrderStore.claimPayments). */
+  claimed?: boolean;
+}
+
 export interface PaymentsCoreOptions {
   latePolicy: LatePaymentPolicy;
 }
@@ -22,8 +30,12 @@ export class PaymentsCore {
     private readonly options: PaymentsCoreOptions,
   ) {}
 
-  /** `known`: the order as the caller already read it, to save a round trip (see OrderStore.update). */
-  async recordPayment(orderId: string, payment: Payment, known?: Order): Promise<RecordedPayment> {
+  async recordPayment(
+    orderId: string,
+    payment: Payment,
+    hints: RecordHints = {},
+  ): Promise<RecordedPayment> {
+    const { known, claimed } = hints;
     let outcome: PaymentOutcome = { kind: "duplicate" };
     const { order, result } = await this.store.update(
       orderId,
@@ -33,7 +45,7 @@ export class PaymentsCore {
         if (applied.outcome.kind === "duplicate") return undefined;
         return {
           order: applied.order,
-          effects: effectsOf(applied.order, payment, applied.outcome),
+          effects: { ...effectsOf(applied.order, payment, applied.outcome), claimed },
         };
       },
       known,

@@ -45,10 +45,10 @@ return 'ok'
 );
 
 /**
- * Claims a payment key for an order, unless another order holds it; returns the holder. With
- * ARGV[2], a holder known not to have applied the payment (a claim left by a crash before its
- * commit) is replaced.
- * KEYS: payment. ARGV: orderId, staleHolder ('' for none).
+ * Takes a payment key over from `staleHolder`, an order known not to have applied the payment
+ * (a claim left by a crash before its commit), unless the key moved on meanwhile; returns the
+ * holder. A first claim is a plain SET NX (OrderStore.claim).
+ * KEYS: payment. ARGV: orderId, staleHolder.
  */
 export const claimPayment = new Script<string>(
   "claimPayment",

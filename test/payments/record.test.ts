@@ -142,6 +142,58 @@ describe("recordPayment", () => {
     expect(await jobsFor(p, order.id)).toBe(1);
   });
 
+  it("claims a batch of payment keys ahead, leaving a key another order applied to that order", async () => {
+    const p = `${prefix}claim-ahead:`;
+    const { store, payments } = shop(redis, p);
+    const a = await store.create(tonOrder());
+    const b = await store.create(tonOrder());
+    const taken = tonPayment(b.amount);
+    await payments.recordPayment(b.id, taken);
+    const fresh = tonPayment(a.amount);
+
+    const claimed = await store.claimPayments([
+      { orderId: a.id, paymentKey: fresh.key },
+      { orderId: a.id, paymentKey: taken.key },
+    ]);
+    expect([...claimed]).toEqual([fresh.key]);
+    expect(await redis.get(redisKeys(p).payment(taken.key))).toBe(b.id);
+    // A claim alone applies nothing.
+    expect(await store.orderIdByPayment(fresh.key)).toBeUndefined();
+
+    const paid = await payments.recordPayment(a.id, fresh, { claimed: true });
+    expect(paid.outcome.kind).toBe("paid");
+    // Not claimed ahead: the commit claims itself and finds `b` holds it.
+    expect((await payments.recordPayment(a.id, taken)).outcome.kind).toBe("duplicate");
+    expect((await store.require(a.id)).payments.map((x) => x.key)).toEqual([fresh.key]);
+    expect(await jobsFor(p, a.id)).toBe(1);
+  });
+
+  it("applies a payment claimed ahead by a process that died before its commit, once", async () => {
+    const p = `${prefix}claim-ahead-died:`;
+    const { store, payments } = shop(redis, p);
+    const order = await store.create(tonOrder());
+    const other = await store.create(tonOrder());
+    const payment = tonPayment(order.amount);
+    await store.claimPayments([{ orderId: order.id, paymentKey: payment.key }]);
+    // The process dies here. The next poll claims again and commits.
+    expect(await store.claimPayments([{ orderId: order.id, paymentKey: payment.key }])).toEqual(
+      new Set([payment.key]),
+    );
+    expect((await payments.recordPayment(order.id, payment, { claimed: true })).outcome.kind).toBe(
+      "paid",
+    );
+    expect((await payments.recordPayment(order.id, payment, { claimed: true })).outcome.kind).toBe(
+      "duplicate",
+    );
+    // Another order cannot take the applied payment over.
+    expect(await store.claimPayments([{ orderId: other.id, paymentKey: payment.key }])).toEqual(
+      new Set(),
+    );
+    expect((await payments.recordPayment(other.id, payment)).outcome.kind).toBe("duplicate");
+    expect(await jobsFor(p, order.id)).toBe(1);
+    expect(await jobsFor(p, other.id)).toBe(0);
+  });
+
   it("announces each step on the events stream", async () => {
     const p = `${prefix}events:`;
     const { store, payments } = shop(redis, p);

@@ -131,7 +131,7 @@ export class TelegramPayments {
       reference.shipping = String(split.shipping);
       reference.tip = String(split.tip);
     }
-    const recorded = await payments.recordPayment(order.id, payment, order);
+    const recorded = await payments.recordPayment(order.id, payment, { known: order });
     log.info(
       { orderId: order.id, chargeId, outcome: recorded.outcome.kind, recovered: found?.recovered },
       "telegram payment recorded",

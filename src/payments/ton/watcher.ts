@@ -7,7 +7,7 @@ import { OrderNotFound, type OrderStore } from "../../orders/store.js";
 import type { RedisClient } from "../../redis/client.js";
 import { type RedisKeys, redisKeys } from "../../redis/keys.js";
 import { Lease } from "../../redis/lock.js";
-import type { PaymentsCore } from "../record.js";
+import type { PaymentsCore, RecordHints } from "../record.js";
 import type { UnmatchedPayments, UnmatchedReason } from "../unmatched.js";
 import { type Classified, DUST_NANOTONS, type Incoming, unmatchedReason } from "./classify.js";
 import type { TransactionSource } from "./client.js";
@@ -303,6 +303,12 @@ export class PaymentWatcher {
       else byOrder.set(found.orderId, { payments: [classified], known: found.order });
     }
 
+    // Every payment key at once, rather than one round trip before each order's commit.
+    const claimed = await this.options.store.claimPayments(
+      [...byOrder].flatMap(([orderId, group]) =>
+        group.payments.map((payment) => ({ orderId, paymentKey: paymentKey(payment) })),
+      ),
+    );
     const limit = pLimit(this.options.concurrency ?? 32);
     await Promise.all([
       ...[...byOrder].map(([orderId, group]) =>
@@ -310,7 +316,10 @@ export class PaymentWatcher {
           // Only the first payment can use the order read ahead; later ones must see its effect.
           let known = group.known;
           for (const payment of group.payments) {
-            const { matched, recorded } = await this.applyToOrder(orderId, payment, known);
+            const { matched, recorded } = await this.applyToOrder(orderId, payment, {
+              known,
+              claimed: claimed.has(paymentKey(payment)),
+            });
             known = undefined;
             if (matched) {
               counts.payments++;
@@ -336,7 +345,7 @@ export class PaymentWatcher {
   private async applyToOrder(
     orderId: string,
     payment: Incoming,
-    known?: Order,
+    hints: RecordHints,
   ): Promise<{ matched: boolean; recorded: boolean }> {
     try {
       const { outcome } = await this.options.payments.recordPayment(
@@ -350,7 +359,7 @@ export class PaymentWatcher {
           from: payment.from,
           reference: { lt: payment.lt.toString(), hash: payment.hash },
         },
-        known,
+        hints,
       );
       if (outcome.kind !== "duplicate") {
         this.log.info({ orderId, tx: payment.hash, outcome: outcome.kind }, "payment applied");

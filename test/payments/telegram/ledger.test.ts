@@ -1,9 +1,13 @@
 import { GrammyError } from "grammy";
 import type { StarTransaction, TransactionPartnerUser } from "grammy/types";
 import { describe, expect, it } from "vitest";
-import type { Order, Payment } from "../../../src/orders/order.js";
+import type { Payment } from "../../../src/orders/order.js";
 import { OrderStore } from "../../../src/orders/store.js";
-import { PaymentsCore, type RecordedPayment } from "../../../src/payments/record.js";
+import {
+  PaymentsCore,
+  type RecordedPayment,
+  type RecordHints,
+} from "../../../src/payments/record.js";
 import { paidByBuyer } from "../../../src/payments/telegram/ledger.js";
 import { streamEntries } from "../../support/partitions.js";
 import { type StarsWorld, starsWorldPerTest } from "../../support/stars-world.js";
@@ -47,10 +51,10 @@ class DyingCore extends PaymentsCore {
   override async recordPayment(
     orderId: string,
     payment: Payment,
-    known?: Order,
+    hints?: RecordHints,
   ): Promise<RecordedPayment> {
     if (this.when === "before") throw new Error("killed before recordPayment");
-    await super.recordPayment(orderId, payment, known);
+    await super.recordPayment(orderId, payment, hints);
     throw new Error("killed after recordPayment");
   }
 }

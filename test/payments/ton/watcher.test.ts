@@ -82,7 +82,8 @@ describe("PaymentWatcher", () => {
   it("survives a restart in the middle of a burst: nothing lost, nothing doubled", async () => {
     const original = await world.initialisedWatcher();
     const first = await world.payOrders(120);
-    // The process dies after applying 50 payments: the cursor must not have moved.
+    // The process dies after applying 50 payments, with all 120 keys claimed ahead: the cursor
+    // must not have moved, and the next poll applies the other 70 over their own claims.
     let applied = 0;
     const crashing = new PaymentsCore(world.store, { latePolicy: "fulfil" });
     const record = crashing.recordPayment.bind(crashing);
