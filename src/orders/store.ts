@@ -17,7 +17,7 @@ export class OrderNotFound extends Error {
 export interface CommitEffects {
   /** Claims this payment key for the order; the commit is a "duplicate" if another order holds it. */
   paymentKey?: string;
-  /** The payment key is already claimed for this order (see `claimPayments`), so the commit skips the claim. */
+  /** The payment key is already claimed for this order (see `claimPayment`), so the commit skips the claim. */
   claimed?: boolean;
   /** Appends a fulfilment job for the order. */
   fulfil?: boolean;
@@ -299,18 +299,13 @@ export class OrderStore {
   }
 
   /**
-   * Claims many payment keys, each for its order, all at once (one pipeline on a single Redis),
-   * so that a batch of commits need not claim one by one. Returns the keys now held by the order
-   * named; a key another order holds is left for `commit` to settle. A claim alone changes no
-   * order: an order that never applies its payment leaves a claim `commit` takes over.
+   * Claims a payment key for an order ahead of its commit, which then need not claim it (say
+   * `claimed` in the commit's effects). True when the order holds the key now; a key another
+   * order holds is left for `commit` to settle. A claim alone changes no order: one whose order
+   * never applies the payment is taken over by the commit that does.
    */
-  async claimPayments(claims: { orderId: string; paymentKey: string }[]): Promise<Set<string>> {
-    const holders = await Promise.all(
-      claims.map(({ orderId, paymentKey }) => this.claim(paymentKey, orderId)),
-    );
-    return new Set(
-      claims.filter((claim, i) => holders[i] === claim.orderId).map((claim) => claim.paymentKey),
-    );
+  async claimPayment(paymentKey: string, orderId: string): Promise<boolean> {
+    return (await this.claim(paymentKey, orderId)) === orderId;
   }
 
   /** Claims a payment key for an order unless some order holds it; returns the holder. */

@@ -12,7 +12,7 @@ export interface RecordedPayment {
 export interface RecordHints {
   /** The order as the caller already read it (see OrderStore.update). */
   known?: Order;
-  /** The payment key is already claimed for this order (see OrderStore.claimPayments). */
+  /** The payment key is already claimed for this order (see OrderStore.claimPayment). */
   claimed?: boolean;
 }
 

@@ -142,7 +142,7 @@ describe("recordPayment", () => {
     expect(await jobsFor(p, order.id)).toBe(1);
   });
 
-  it("claims a batch of payment keys ahead, leaving a key another order applied to that order", async () => {
+  it("claims a payment key ahead of its commit, but not one another order applied", async () => {
     const p = `${prefix}claim-ahead:`;
     const { store, payments } = shop(redis, p);
     const a = await store.create(tonOrder());
@@ -151,11 +151,8 @@ describe("recordPayment", () => {
     await payments.recordPayment(b.id, taken);
     const fresh = tonPayment(a.amount);
 
-    const claimed = await store.claimPayments([
-      { orderId: a.id, paymentKey: fresh.key },
-      { orderId: a.id, paymentKey: taken.key },
-    ]);
-    expect([...claimed]).toEqual([fresh.key]);
+    expect(await store.claimPayment(fresh.key, a.id)).toBe(true);
+    expect(await store.claimPayment(taken.key, a.id)).toBe(false);
     expect(await redis.get(redisKeys(p).payment(taken.key))).toBe(b.id);
     // A claim alone applies nothing.
     expect(await store.orderIdByPayment(fresh.key)).toBeUndefined();
@@ -174,11 +171,9 @@ describe("recordPayment", () => {
     const order = await store.create(tonOrder());
     const other = await store.create(tonOrder());
     const payment = tonPayment(order.amount);
-    await store.claimPayments([{ orderId: order.id, paymentKey: payment.key }]);
+    expect(await store.claimPayment(payment.key, order.id)).toBe(true);
     // The process dies here. The next poll claims again and commits.
-    expect(await store.claimPayments([{ orderId: order.id, paymentKey: payment.key }])).toEqual(
-      new Set([payment.key]),
-    );
+    expect(await store.claimPayment(payment.key, order.id)).toBe(true);
     expect((await payments.recordPayment(order.id, payment, { claimed: true })).outcome.kind).toBe(
       "paid",
     );
@@ -186,12 +181,26 @@ describe("recordPayment", () => {
       "duplicate",
     );
     // Another order cannot take the applied payment over.
-    expect(await store.claimPayments([{ orderId: other.id, paymentKey: payment.key }])).toEqual(
-      new Set(),
-    );
+    expect(await store.claimPayment(payment.key, other.id)).toBe(false);
     expect((await payments.recordPayment(other.id, payment)).outcome.kind).toBe("duplicate");
     expect(await jobsFor(p, order.id)).toBe(1);
     expect(await jobsFor(p, other.id)).toBe(0);
+  });
+
+  it("lets the order that applies a payment take over a claim left for another order", async () => {
+    const p = `${prefix}claim-ahead-other:`;
+    const { store, payments } = shop(redis, p);
+    const left = await store.create(tonOrder());
+    const order = await store.create(tonOrder());
+    const payment = tonPayment(order.amount);
+    // Claimed ahead for `left`, whose commit never came.
+    expect(await store.claimPayment(payment.key, left.id)).toBe(true);
+    expect(await store.claimPayment(payment.key, order.id)).toBe(false);
+    expect((await payments.recordPayment(order.id, payment)).outcome.kind).toBe("paid");
+    expect(await store.orderIdByPayment(payment.key)).toBe(order.id);
+    expect((await payments.recordPayment(left.id, payment)).outcome.kind).toBe("duplicate");
+    expect(await jobsFor(p, order.id)).toBe(1);
+    expect(await jobsFor(p, left.id)).toBe(0);
   });
 
   it("announces each step on the events stream", async () => {

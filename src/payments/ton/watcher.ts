@@ -18,7 +18,15 @@ import { type Cursor, transactionsBackTo, transactionsSince, type WalletPages } 
 /** A fetched transaction, classified, with its order being looked up in the background. */
 interface Prepared {
   classified: Classified;
-  match?: Promise<{ orderId: string | undefined; order: Order | undefined }>;
+  match?: Promise<Match>;
+}
+
+/** The order a payment's comment names, as read ahead. */
+interface Match {
+  orderId: string | undefined;
+  order: Order | undefined;
+  /** The payment's key is claimed for that order (see OrderStore.claimPayment). */
+  claimed: boolean;
 }
 
 /**
@@ -271,10 +279,18 @@ export class PaymentWatcher {
     const { classified } = tx;
     if (classified.kind !== "incoming" || classified.comment.type !== "text") return { classified };
     const { store } = this.options;
-    const match = store.orderIdByComment(classified.comment.text).then(async (orderId) => ({
-      orderId,
-      order: orderId ? await store.get(orderId) : undefined,
-    }));
+    const comment = classified.comment.text;
+    // The payment key is claimed here too, while later pages are still being read, so the
+    // commit that applies the payment need not wait for a claim of its own.
+    const match = (async (): Promise<Match> => {
+      const orderId = await store.orderIdByComment(comment);
+      const order = orderId ? await store.get(orderId) : undefined;
+      const claimed =
+        orderId !== undefined &&
+        !isSpam(classified, order) &&
+        (await store.claimPayment(paymentKey(classified), orderId));
+      return { orderId, order, claimed };
+    })();
     // Awaited in apply(); a poll abandoned before then must not leave an unhandled rejection.
     match.catch(() => undefined);
     return { classified, match };
@@ -283,7 +299,10 @@ export class PaymentWatcher {
   /** Applies transactions oldest first; orders in parallel, each order's payments in order. */
   private async apply(oldestFirst: Prepared[]): Promise<ApplyCounts> {
     const counts = { payments: 0, unmatched: 0, ignored: 0, newPayments: 0, newUnmatched: 0 };
-    const byOrder = new Map<string, { payments: Incoming[]; known: Order | undefined }>();
+    const byOrder = new Map<
+      string,
+      { payments: { payment: Incoming; claimed: boolean }[]; known: Order | undefined }
+    >();
     const unmatched: Incoming[] = [];
     for (const { classified, match } of oldestFirst) {
       if (classified.kind === "ignored") {
@@ -292,33 +311,26 @@ export class PaymentWatcher {
         continue;
       }
       const found = match ? await match : undefined;
-      // A paid order's comment is public on chain: dust sent with it later is spam, kept as dust.
-      const spam = classified.amount < DUST_NANOTONS && found?.order?.status !== "pending";
-      if (found?.orderId === undefined || spam) {
+      if (found?.orderId === undefined || isSpam(classified, found.order)) {
         unmatched.push(classified);
         continue;
       }
+      const entry = { payment: classified, claimed: found.claimed };
       const group = byOrder.get(found.orderId);
-      if (group) group.payments.push(classified);
-      else byOrder.set(found.orderId, { payments: [classified], known: found.order });
+      if (group) group.payments.push(entry);
+      else byOrder.set(found.orderId, { payments: [entry], known: found.order });
     }
 
-    // Every payment key at once, rather than one round trip before each order's commit.
-    const claimed = await this.options.store.claimPayments(
-      [...byOrder].flatMap(([orderId, group]) =>
-        group.payments.map((payment) => ({ orderId, paymentKey: paymentKey(payment) })),
-      ),
-    );
     const limit = pLimit(this.options.concurrency ?? 32);
     await Promise.all([
       ...[...byOrder].map(([orderId, group]) =>
         limit(async () => {
           // Only the first payment can use the order read ahead; later ones must see its effect.
           let known = group.known;
-          for (const payment of group.payments) {
+          for (const { payment, claimed } of group.payments) {
             const { matched, recorded } = await this.applyToOrder(orderId, payment, {
               known,
-              claimed: claimed.has(paymentKey(payment)),
+              claimed,
             });
             known = undefined;
             if (matched) {
@@ -419,6 +431,11 @@ export class PaymentWatcher {
     await this.renewing;
     await this.lease.release().catch(() => undefined);
   }
+}
+
+/** A paid order's comment is public on chain: dust sent with it later is spam, kept as dust. */
+function isSpam(payment: Incoming, order: Order | undefined): boolean {
+  return payment.amount < DUST_NANOTONS && order?.status !== "pending";
 }
 
 export function paymentKey(payment: Pick<Incoming, "hash">): string {
