@@ -2,6 +2,7 @@ import { constants } from "node:fs";
 import { access, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
+import { localizedSchema as localized, type ShopTexts, shopSchema } from "./shop.js";
 import { AmountFormatError, currencyDecimals, parseUnits } from "./units.js";
 
 export type PaymentMethod = "ton" | "stars" | "fiat";
@@ -46,6 +47,8 @@ export interface ShippingOption {
 
 export interface Catalog {
   products: Product[];
+  /** The merchant's own texts: name, welcome, terms, support hours, delivery notes. */
+  shop: ShopTexts;
   /** Shipping options for physical goods paid by card; empty = no shipping step. */
   shipping: ShippingOption[];
   find(productId: string): Product | undefined;
@@ -54,14 +57,6 @@ export interface Catalog {
 export class CatalogError extends Error {
   override name = "CatalogError";
 }
-
-const localized = z.union([
-  z
-    .string()
-    .min(1)
-    .transform((en) => ({ en })),
-  z.object({ en: z.string().min(1) }).catchall(z.string()),
-]);
 
 /** What a product id may be; buttons carry it, so it never holds the ":" they split on. */
 export const PRODUCT_ID = /^[a-z0-9][a-z0-9_-]{0,39}$/;
@@ -103,6 +98,7 @@ const shippingSchema = z.object({
 });
 
 const catalogSchema = z.object({
+  shop: shopSchema,
   products: z.array(productSchema).min(1),
   shipping: z.array(shippingSchema).default([]),
 });
@@ -160,7 +156,7 @@ export function parseCatalog(input: unknown, options: CatalogOptions): Catalog {
     return { ...rest, amount } satisfies ShippingOption;
   });
   const byId = new Map(products.map((product) => [product.id, product]));
-  return { products, shipping, find: (productId) => byId.get(productId) };
+  return { products, shop: result.data.shop, shipping, find: (productId) => byId.get(productId) };
 }
 
 function fiatAmount(where: string, text: string, decimals: number, zeroAllowed = false): bigint {

@@ -97,3 +97,59 @@ describe("catalog", () => {
     );
   });
 });
+
+describe("the merchant's shop texts", () => {
+  it("reads the shop's name, welcome, terms, support hours and delivery notes per language", () => {
+    const catalog = parseCatalog(
+      {
+        shop: {
+          name: { en: "Blue Mugs", ru: "Синие кружки" },
+          welcome: "Hello from Blue Mugs!",
+          terms: { version: "2026-12", text: { en: "No returns.", zh: "不退货。" } },
+          supportHours: { en: "9-18 UTC, Mon-Fri" },
+          deliveryNotes: "Ships in 3 days.",
+        },
+        products: [product()],
+      },
+      options,
+    );
+    expect(catalog.shop).toEqual({
+      name: { en: "Blue Mugs", ru: "Синие кружки" },
+      welcome: { en: "Hello from Blue Mugs!" },
+      terms: { version: "2026-12", text: { en: "No returns.", zh: "不退货。" } },
+      supportHours: { en: "9-18 UTC, Mon-Fri" },
+      deliveryNotes: { en: "Ships in 3 days." },
+    });
+  });
+
+  it("takes terms as a page when the merchant gives a URL", () => {
+    const { shop } = parseCatalog(
+      {
+        shop: { terms: { version: "3", url: "https://shop.example/terms" } },
+        products: [product()],
+      },
+      options,
+    );
+    expect(shop.terms).toEqual({ version: "3", url: "https://shop.example/terms" });
+  });
+
+  it("falls back to the bot's own texts and default terms when the catalog has no shop", () => {
+    expect(parseCatalog({ products: [product()] }, options).shop).toEqual({
+      terms: { version: "default" },
+    });
+  });
+
+  it.each([
+    [{ terms: { version: "1" } }, /shop\.terms .*needs a text, a url, or both/],
+    [{ terms: { text: "No returns." } }, /shop\.terms\.version/],
+    [{ terms: { version: "one two", text: "x" } }, /shop\.terms\.version must be 1-32/],
+    [{ terms: { version: "1", url: "javascript:alert(1)" } }, /shop\.terms\.url must be an http/],
+    [{ welcome: "" }, /shop\.welcome/],
+    [{ welcome: { ru: "Привет" } }, /shop\.welcome/],
+    [{ supportHours: { en: "9-18", ru: "" } }, /shop\.supportHours/],
+    [{ motto: "Mugs!" }, /shop/],
+  ])("names the field of a bad shop section %#", (shop, message) => {
+    expect(() => parseCatalog({ shop, products: [product()] }, options)).toThrow(CatalogError);
+    expect(() => parseCatalog({ shop, products: [product()] }, options)).toThrow(message);
+  });
+});
