@@ -98,7 +98,10 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRun
   cleanups.push(async () => redis.disconnect());
   try {
     const ports = await Promise.all(Array.from({ length: processes }, () => freePort()));
-    const proxy = await startRoundRobinProxy(ports.map((port) => `http://127.0.0.1:${port}`));
+    const backend = (port: number | undefined) => `http://127.0.0.1:${port}`;
+    // The proxy reads this list as it forwards, so a shop restarted on another port is found.
+    const backends = ports.map(backend);
+    const proxy = await startRoundRobinProxy(backends);
     cleanups.push(() => proxy.close());
     const webhookUrl = `${proxy.origin}/telegram/hook`;
     const sandbox = await Sandbox.start({
@@ -144,15 +147,27 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRun
       PORT: String(ports[shop]),
       TONCENTER_ENDPOINT: taps[shop]?.endpoint ?? "",
     });
-    for (let shop = 0; shop < processes; shop++) {
-      const child = startShopProcess(env(shop));
-      shops.push(child);
-      cleanups.push(async () => {
-        child.kill("SIGKILL");
-        await child.exited;
-      });
-    }
-    await Promise.all(shops.map((shop) => shop.waitForLog("payment engine running", 60_000)));
+    // A free port can be taken by another program before the shop listens on it: then the shop
+    // starts again on another one.
+    const startShop = async (shop: number): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        const child = startShopProcess(env(shop));
+        shops[shop] = child;
+        cleanups.push(async () => {
+          child.kill("SIGKILL");
+          await child.exited;
+        });
+        try {
+          await child.waitForLog("payment engine running", 60_000);
+          return;
+        } catch (error) {
+          if (attempt === 3 || !child.stderr().includes("EADDRINUSE")) throw error;
+          ports[shop] = await freePort();
+          backends[shop] = backend(ports[shop]);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: processes }, (_, shop) => startShop(shop)));
     // Someone watches the wallet before anyone pays.
     await until(async () => (await leaseHolder()) !== undefined, "a watcher to lead", 30_000).catch(
       (error: Error) => {
