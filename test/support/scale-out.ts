@@ -106,6 +106,7 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRun
       redisCluster: options.target.redisCluster,
       redisPrefix: prefix,
       openShop: false,
+      buyersAgreeToTerms: true,
       config: { pollIntervalMs: options.pollIntervalMs ?? 500 },
     });
     cleanups.push(() => sandbox.stop());
