@@ -241,9 +241,13 @@ export class Sandbox {
     await app?.stop();
   }
 
-  /** Stops the shop process and starts a fresh one on the same Redis and emulators. */
-  async restart(): Promise<App> {
+  /**
+   * Stops the shop process and starts a fresh one on the same Redis and emulators, with
+   * `changes` to its settings (a merchant's new catalog, say) when given.
+   */
+  async restart(changes: Partial<Config> = {}): Promise<App> {
     await this.current?.stop();
+    Object.assign(this.config, changes);
     this.current = undefined;
     return this.open();
   }
