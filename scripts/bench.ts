@@ -371,8 +371,6 @@ async function preCheckout(redisUrl: string, buyers: number) {
   const sandbox = await Sandbox.start({
     redisUrl,
     openShop: false,
-    // Each buyer agrees to the terms when asked before paying, as a first-time buyer does.
-    buyersAgreeToTerms: true,
     config: { pollIntervalMs: 3_600_000, logLevel: "warn" },
   });
   const shop = fork(fileURLToPath(new URL("../src/main.ts", import.meta.url)), {

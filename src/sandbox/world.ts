@@ -50,7 +50,7 @@ export interface SandboxOptions {
   merchantWallet?: "deployed" | "undeployed";
   /**
    * Buyers from `user()` press "I agree" whenever the shop asks them to agree to its terms
-   * before a purchase, as a buyer who has read them does. Off by default.
+   * before a purchase, as a buyer who has read them does (the default); false leaves it to them.
    */
   buyersAgreeToTerms?: boolean;
 }
@@ -89,7 +89,7 @@ export interface WalletAppOptions {
 export class Sandbox {
   private current: App | undefined;
   private readonly cleanups: (() => Promise<unknown>)[] = [];
-  private buyersAgreeToTerms = false;
+  private buyersAgreeToTerms = true;
 
   private constructor(
     readonly config: Config,
@@ -144,7 +144,7 @@ export class Sandbox {
       const log = options.log ?? createLogger({ level: config.logLevel });
       const sandbox = new Sandbox(config, chain, toncenter, telegram, bridge, merchant, log);
       sandbox.cleanups.push(...cleanups);
-      sandbox.buyersAgreeToTerms = options.buyersAgreeToTerms ?? false;
+      sandbox.buyersAgreeToTerms = options.buyersAgreeToTerms ?? true;
       if (options.openShop === false) return sandbox;
       const app = await sandbox.open();
       for (const [pool, keys] of Object.entries(options.stock ?? {})) {

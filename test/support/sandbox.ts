@@ -3,10 +3,7 @@ import { expect } from "vitest";
 import { Sandbox, type SandboxOptions } from "../../src/sandbox/world.js";
 import { testRedis } from "./redis.js";
 
-/**
- * The whole shop on the test run's Redis (or Redis Cluster), under a prefix of its own. Its
- * buyers agree to the terms of sale when asked, unless `buyersAgreeToTerms` is false.
- */
+/** The whole shop on the test run's Redis (or Redis Cluster), under a prefix of its own. */
 export async function startShop(
   options: Omit<SandboxOptions, "redisUrl" | "redisCluster"> = {},
 ): Promise<Sandbox> {
@@ -16,7 +13,6 @@ export async function startShop(
     redisUrl: target.redisUrl,
     redisCluster: target.redisCluster,
     redisPrefix: prefix,
-    buyersAgreeToTerms: true,
     ...options,
   });
 }

@@ -106,7 +106,6 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRun
       redisCluster: options.target.redisCluster,
       redisPrefix: prefix,
       openShop: false,
-      buyersAgreeToTerms: true,
       config: { pollIntervalMs: options.pollIntervalMs ?? 500 },
     });
     cleanups.push(() => sandbox.stop());
