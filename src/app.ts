@@ -42,6 +42,7 @@ import { UnmatchedPayments } from "./payments/unmatched.js";
 import type { RedisClient } from "./redis/client.js";
 import { shopRedis } from "./redis/connection.js";
 import { stopWithin } from "./shutdown.js";
+import { TermsAgreements } from "./support/terms.js";
 
 /** Every long-lived service of one process, built from a Config. */
 export interface App {
@@ -63,6 +64,8 @@ export interface App {
   telegramPayments: TelegramPayments;
   /** Paying from a connected wallet, when TONCONNECT_MANIFEST_URL is set. */
   wallets: TonConnectCheckout | undefined;
+  /** Which terms of sale each buyer agreed to, and when. */
+  terms: TermsAgreements;
   /** The buyer-facing bot. */
   bot: Bot<BotContext>;
   /** Sends the admins' daily report now (the schedule does it at 09:00 UTC). */
@@ -106,6 +109,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const sessions = new Sessions(redis, prefix);
   const paymentMessages = new PaymentMessages(redis, prefix);
   const walletChats = new WalletChats(redis, prefix);
+  const terms = new TermsAgreements(redis, { prefix, clock });
   // One decoding thread keeps transaction parsing off the event loop that serves buyers.
   const decoder = threadDecoder(1);
   const toncenter = new ToncenterClient({
@@ -179,6 +183,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       payMethods: ["ton", "stars", ...(config.paymentProviderToken ? ["fiat" as const] : [])],
       telegramPayments,
       wallets,
+      terms,
       providerToken: config.paymentProviderToken,
       log: log.child({ module: "bot" }),
     },
@@ -306,6 +311,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     reports,
     audit,
     wallets,
+    terms,
     bot,
     dailyReport,
     reconcileStars: () => reconcileStars(starsLedger, log.child({ module: "jobs" })),

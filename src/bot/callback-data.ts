@@ -2,6 +2,7 @@ import { createCallbackData } from "callback-data";
 import { Composer, type Filter, type Middleware } from "grammy";
 import { z } from "zod";
 import { MAX_QUANTITY, PAYMENT_METHODS, PRODUCT_ID } from "../catalog/catalog.js";
+import { TERMS_VERSION } from "../catalog/shop.js";
 import type { BotContext } from "./context.js";
 import { LOCALES } from "./i18n.js";
 
@@ -75,6 +76,19 @@ export const buyData = buttonData("buy", {
 export const checkOrderData = buttonData("check", { orderId });
 export const languageData = buttonData("lang", { code: z.enum(LOCALES) });
 export const shopData = buttonData("shop", {});
+/**
+ * "I agree" under the terms of sale: the version shown, and the purchase waiting for it ("" from
+ * /terms, where none waits). The purchase itself stays in the session: with a 40-character
+ * product id it would not fit in 64 bytes.
+ */
+export const agreeData = buttonData("agree", {
+  version: z.string().regex(TERMS_VERSION),
+  ref: z.union([z.literal(""), z.string().regex(/^[0-9a-z]{8}$/)]),
+});
+/** The buttons under /start's welcome, each doing what its command does. */
+export const menuData = buttonData("menu", {
+  open: z.enum(["shop", "orders", "wallet", "help", "support"]),
+});
 export const adminData = buttonData("adm", {
   view: z.enum(["menu", "balances", "sales", "orders", "exceptions", "export", "health"]),
 });

@@ -14,6 +14,7 @@ import { ordersFeature } from "./features/orders.js";
 import { payTelegramFeature, preCheckoutFeature } from "./features/pay-telegram.js";
 import { payTonFeature } from "./features/pay-ton.js";
 import { shopFeature } from "./features/shop.js";
+import { termsFeature } from "./features/terms.js";
 import { walletFeature } from "./features/wallet.js";
 import { createI18n, negotiateLocale } from "./i18n.js";
 import type { AdminServices, ShopServices } from "./services.js";
@@ -116,12 +117,27 @@ export function createBot(options: BotOptions, services: ShopServices, admin: Ad
   bot.use(i18n);
 
   const shop = shopFeature(services);
-  bot.use(infoFeature(shop.showProduct));
+  const payTon = payTonFeature(services);
+  const payTelegram = payTelegramFeature(services);
+  const wallet = walletFeature(services);
+  const orders = ordersFeature(services);
+  const terms = termsFeature(services, (ctx, purchase) =>
+    purchase.method === "ton" ? payTon.buy(ctx, purchase) : payTelegram.buy(ctx, purchase),
+  );
+  bot.use(
+    infoFeature(services, {
+      showProduct: shop.showProduct,
+      showCatalog: shop.showCatalog,
+      showOrders: orders.showOrders,
+      openWallet: wallet.openWallet,
+    }),
+  );
+  bot.use(terms.feature);
   bot.use(shop.feature);
-  bot.use(payTonFeature(services));
-  bot.use(walletFeature(services));
-  bot.use(payTelegramFeature(services));
-  bot.use(ordersFeature(services));
+  bot.use(payTon.feature);
+  bot.use(wallet.feature);
+  bot.use(payTelegram.feature);
+  bot.use(orders.feature);
   bot.use(adminFeature(admin));
 
   // A command nobody handles — including /admin from someone who is not an admin. In a group,

@@ -14,6 +14,7 @@ import type { ToncenterClient } from "../payments/ton/client.js";
 import type { TonConnectCheckout } from "../payments/tonconnect/checkout.js";
 import type { UnmatchedPayments } from "../payments/unmatched.js";
 import type { RedisClient } from "../redis/client.js";
+import type { TermsAgreements } from "../support/terms.js";
 import type { Sessions } from "./sessions.js";
 
 /** What the bot's features need from the rest of the shop. */
@@ -39,6 +40,8 @@ export interface ShopServices {
   telegramPayments: TelegramPayments;
   /** Paying from a wallet connected with TON Connect; absent without TONCONNECT_MANIFEST_URL. */
   wallets?: TonConnectCheckout;
+  /** Which terms of sale each buyer agreed to: nobody buys before agreeing to the current ones. */
+  terms: TermsAgreements;
   /** PAYMENT_PROVIDER_TOKEN, for card invoices. */
   providerToken?: string;
   log: Logger;

@@ -27,6 +27,9 @@ export interface Terms {
 
 export const DEFAULT_TERMS_VERSION = "default";
 
+/** What a terms version may be: short enough to travel in an "I agree" button's data. */
+export const TERMS_VERSION = /^[A-Za-z0-9._-]{1,32}$/;
+
 /** Text in any number of languages: a plain string is English. */
 export const localizedSchema = z.union([
   z
@@ -40,7 +43,7 @@ const termsSchema = z
   .object({
     version: z
       .string()
-      .regex(/^[A-Za-z0-9._-]{1,32}$/, { error: "must be 1-32 letters, digits, '.', '_' or '-'" }),
+      .regex(TERMS_VERSION, { error: "must be 1-32 letters, digits, '.', '_' or '-'" }),
     text: localizedSchema.optional(),
     url: z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
   })

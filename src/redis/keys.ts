@@ -79,6 +79,8 @@ export function redisKeys(prefix: string) {
     noticeSent: (eventId: string, adminId: number) => `${prefix}notice-sent:${eventId}:${adminId}`,
     /** A Telegram update handled (webhook mode), so a redelivered one is not handled twice. */
     telegramUpdate: (updateId: number) => `${prefix}telegram-update:${updateId}`,
+    /** The terms of sale a buyer agreed to, and when (a hash: version, at). */
+    termsAgreement: (userId: number) => `${prefix}terms:agreed:${userId}`,
     /** A buyer's grammY session (UI state only). */
     session: (userId: number) => `${prefix}session:${userId}`,
     /** The per-user flood limiter's counters, and whether a user was told to slow down. */

@@ -168,7 +168,8 @@ export async function runWalkthrough(
     t.line(`  webhook      ${backend.url} (the merchant's backend, checks signatures)`);
     t.line();
 
-    const alice = sandbox.user({ firstName: "Alice", username: "alice" });
+    // Alice reads the terms and agrees herself; the other buyers agree when asked.
+    const alice = sandbox.user({ firstName: "Alice", username: "alice", agreesToTerms: false });
     const say = async (text: string) => {
       const after = alice.lastMessageId();
       alice.send(text);
@@ -210,11 +211,28 @@ export async function runWalkthrough(
       (lines) => lines,
     );
 
-    const checkout = await t.check(
-      "She chooses TON: amount, address and comment to copy, wallet buttons and a QR code",
+    const terms = await t.check(
+      "She chooses TON: before her first purchase, the shop's terms of sale, and nothing ordered yet",
       async () => {
         const after = alice.lastMessageId();
         await alice.press("Pay with TON", mug.card);
+        const message = await alice.waitForText("Before your first purchase", {
+          after,
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        const orders = await sandbox.app.store.listByUser(alice.id, 10);
+        if (orders.length > 0)
+          throw new Error("an order was made before Alice agreed to the terms");
+        return { message, lines: ["alice › [ Pay with TON ]", ...render(message)] };
+      },
+      ({ lines }) => lines,
+    );
+
+    const checkout = await t.check(
+      "She agrees, and the purchase goes on: amount, address and comment to copy, wallet buttons and a QR code",
+      async () => {
+        const after = terms.message.messageId;
+        await alice.press("I agree", terms.message);
         const message = await alice.waitForText("Send exactly", {
           after,
           timeoutMs: STEP_TIMEOUT_MS,
@@ -227,7 +245,7 @@ export async function runWalkthrough(
           message,
           comment,
           orderId,
-          lines: ["alice › [ Pay with TON ]", ...replies(alice, after)],
+          lines: ["alice › [ ✅ I agree ]", ...replies(alice, after)],
         };
       },
       ({ lines }) => lines,

@@ -4,6 +4,7 @@ import { startRedisServer } from "@ton-payment-bot/emulators/redis";
 import {
   type EmulatedUser,
   type EmulatedUserOptions,
+  type EmulatorState,
   startTelegramEmulator,
   type TelegramEmulator,
   type TelegramEmulatorOptions,
@@ -21,6 +22,7 @@ import {
   type WalletNetwork,
 } from "@ton-payment-bot/emulators/tonconnect";
 import { type App, createApp } from "../app.js";
+import { agreeData } from "../bot/callback-data.js";
 import { type Config, clusterNodesEnv, loadConfig } from "../config.js";
 import { createLogger, type Logger } from "../log.js";
 import { createRedisClient, masters } from "../redis/connection.js";
@@ -46,6 +48,16 @@ export interface SandboxOptions {
    * a fresh `npm run testnet-wallet` address, or a wallet app's new one. Payments still arrive.
    */
   merchantWallet?: "deployed" | "undeployed";
+  /**
+   * Buyers from `user()` press "I agree" whenever the shop asks them to agree to its terms
+   * before a purchase, as a buyer who has read them does (the default); false leaves it to them.
+   */
+  buyersAgreeToTerms?: boolean;
+}
+
+export interface SandboxUserOptions extends EmulatedUserOptions {
+  /** This buyer presses "I agree" when asked before a purchase; the sandbox's default if unset. */
+  agreesToTerms?: boolean;
 }
 
 /** A buyer's wallet app on the emulated chain: signs real transfers from a real wallet contract. */
@@ -77,6 +89,7 @@ export interface WalletAppOptions {
 export class Sandbox {
   private current: App | undefined;
   private readonly cleanups: (() => Promise<unknown>)[] = [];
+  private buyersAgreeToTerms = true;
 
   private constructor(
     readonly config: Config,
@@ -131,6 +144,7 @@ export class Sandbox {
       const log = options.log ?? createLogger({ level: config.logLevel });
       const sandbox = new Sandbox(config, chain, toncenter, telegram, bridge, merchant, log);
       sandbox.cleanups.push(...cleanups);
+      sandbox.buyersAgreeToTerms = options.buyersAgreeToTerms ?? true;
       if (options.openShop === false) return sandbox;
       const app = await sandbox.open();
       for (const [pool, keys] of Object.entries(options.stock ?? {})) {
@@ -149,8 +163,11 @@ export class Sandbox {
   }
 
   /** Someone who opens a chat with the bot. */
-  user(options?: EmulatedUserOptions): EmulatedUser {
-    return this.telegram.user(options);
+  user(options: SandboxUserOptions = {}): EmulatedUser {
+    const { agreesToTerms = this.buyersAgreeToTerms, ...userOptions } = options;
+    const user = this.telegram.user(userOptions);
+    if (agreesToTerms) agreeWhenAsked(this.telegram.state, user);
+    return user;
   }
 
   /** A deployed wallet holding `balance` that pays the merchant. */
@@ -224,9 +241,13 @@ export class Sandbox {
     await app?.stop();
   }
 
-  /** Stops the shop process and starts a fresh one on the same Redis and emulators. */
-  async restart(): Promise<App> {
+  /**
+   * Stops the shop process and starts a fresh one on the same Redis and emulators, with
+   * `changes` to its settings (a merchant's new catalog, say) when given.
+   */
+  async restart(changes: Partial<Config> = {}): Promise<App> {
     await this.current?.stop();
+    Object.assign(this.config, changes);
     this.current = undefined;
     return this.open();
   }
@@ -250,6 +271,27 @@ export class Sandbox {
     this.current = app;
     return app;
   }
+}
+
+/**
+ * Presses "I agree" on every terms message that asks `buyer` to agree before a purchase, once
+ * each, as soon as it arrives; the purchase then goes on as the buyer asked for it.
+ */
+function agreeWhenAsked(state: EmulatorState, buyer: EmulatedUser): void {
+  const pressed = new Set<number>();
+  state.onChange(buyer.id, () => {
+    // After the change is complete: the listener runs while the message is being stored.
+    setImmediate(() => {
+      for (const message of buyer.fromBot()) {
+        if (pressed.has(message.messageId)) continue;
+        const data = buyer.buttonsData(message).find((d) => (agreeData.read(d)?.ref ?? "") !== "");
+        if (data === undefined) continue;
+        pressed.add(message.messageId);
+        // Unanswered (a shop killed meanwhile, say): the buyer taps Pay again and is asked again.
+        buyer.pressData(data, message).catch(() => undefined);
+      }
+    });
+  });
 }
 
 async function deleteKeys(config: Config): Promise<void> {

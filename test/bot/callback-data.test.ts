@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
   adminData,
+  agreeData,
   buyData,
   checkOrderData,
   languageData,
+  menuData,
   productData,
   quantityData,
   shopData,
@@ -27,6 +29,28 @@ describe("callback data", () => {
     expect(adminData.read(adminData.pack({ view: "export" }))).toEqual({ view: "export" });
     const none = { action: "disconnect", orderId: "" } as const;
     expect(walletData.read(walletData.pack(none))).toEqual(none);
+    expect(menuData.read(menuData.pack({ open: "support" }))).toEqual({ open: "support" });
+  });
+
+  it("carries the longest terms version and a pending purchase's reference within 64 bytes", () => {
+    const agree = { version: "v".repeat(32), ref: "0a1b2c3d" };
+    const data = agreeData.pack(agree);
+    expect(Buffer.byteLength(data)).toBeLessThanOrEqual(64);
+    expect(agreeData.read(data)).toEqual(agree);
+    expect(agreeData.read(agreeData.pack({ version: "default", ref: "" }))).toEqual({
+      version: "default",
+      ref: "",
+    });
+    // A version no catalog could hold, or a reference of another shape, reads as nothing.
+    for (const bad of [
+      { version: "v".repeat(33), ref: "" },
+      { version: "a b", ref: "" },
+      { version: "v1", ref: "0A1B2C3D" },
+      { version: "v1", ref: "0a1b2c3" },
+    ]) {
+      expect(agreeData.read(agreeData.pack(bad)), JSON.stringify(bad)).toBeUndefined();
+    }
+    expect(menuData.read(menuData.pack({ open: "admin" as "shop" }))).toBeUndefined();
   });
 
   it("reads a quantity only as a whole number from 1 to the catalog's limit", () => {

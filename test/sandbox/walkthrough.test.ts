@@ -14,6 +14,10 @@ describe("the offline sandbox walkthrough", () => {
     expect(await runWalkthrough(out)).toBe(true);
     expect(transcript).not.toContain("✗");
     expect(transcript).toContain("bot   › Welcome to the shop, Alice!");
+    expect(transcript).toMatch(
+      /Before your first purchase[^\n]*\n\n\s+Terms of sale\n[^[]+\[ ✅ I agree \]/,
+    );
+    expect(transcript).toContain("alice › [ ✅ I agree ]");
     expect(transcript).toMatch(/Send exactly 6\.5 TON\n\s+to 0Q/);
     expect(transcript).toContain("[ Open in Tonkeeper ]");
     expect(transcript).toContain("[photo: QR code]");

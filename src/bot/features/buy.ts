@@ -2,10 +2,13 @@ import { type Product, priceOf } from "../../catalog/catalog.js";
 import type { Order } from "../../orders/order.js";
 import type { ButtonValues, buyData, Press } from "../callback-data.js";
 import type { ShopServices } from "../services.js";
+import { askForTerms } from "./terms.js";
 
 /**
  * A "Pay with …" press, checked as if forged — the product, the quantity against its limit, the
  * method and the stock — and answered; the order it creates, or undefined after a polite refusal.
+ * A buyer who has not agreed to the current terms of sale is shown them instead, and nothing is
+ * ordered: their "I agree" brings the same purchase back here.
  */
 export async function orderFromBuyButton(
   ctx: Press,
@@ -28,6 +31,13 @@ export async function orderFromBuyButton(
     const text =
       available > 0 ? ctx.t("product-not-enough", { count: available }) : ctx.t("product-sold-out");
     await ctx.answerCallbackQuery({ text, show_alert: true });
+    return undefined;
+  }
+  const terms = services.catalog.shop.terms;
+  const agreed = await services.terms.agreementOf(from.id);
+  if (agreed?.version !== terms.version) {
+    await ctx.answerCallbackQuery();
+    await askForTerms(ctx, services, { id, quantity, method }, agreed);
     return undefined;
   }
   await ctx.answerCallbackQuery();

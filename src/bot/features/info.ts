@@ -1,25 +1,91 @@
-import { Composer } from "grammy";
+import { Composer, InlineKeyboard } from "grammy";
+import type { LocalizedText } from "../../catalog/catalog.js";
 import { escapeHtml } from "../../notices/format.js";
-import { languageData, onPress } from "../callback-data.js";
+import { type ButtonValues, languageData, menuData, onPress } from "../callback-data.js";
 import type { BotContext } from "../context.js";
-import { LOCALES } from "../i18n.js";
+import { LOCALES, localized } from "../i18n.js";
 import { languageKeyboard } from "../keyboards.js";
+import type { ShopServices } from "../services.js";
 
-/** /start (with `buy_<product>` deep links), /help, /terms, /support, /paysupport, /language. */
-export function infoFeature(showProduct: (ctx: BotContext, productId: string) => Promise<unknown>) {
+type Show = (ctx: BotContext) => Promise<unknown>;
+
+/** What the other features show, for /start's deep links and its buttons. */
+export interface InfoViews {
+  showProduct(ctx: BotContext, productId: string): Promise<unknown>;
+  /** /shop */
+  showCatalog: Show;
+  /** /orders */
+  showOrders: Show;
+  /** /wallet; undefined without TON Connect. */
+  openWallet?: Show;
+}
+
+/** /start (with `buy_<product>` deep links), /help, /support, /paysupport, /language. */
+export function infoFeature(services: ShopServices, views: InfoViews) {
   const feature = new Composer<BotContext>();
+  const { shop } = services.catalog;
+
+  /** A merchant's text in the buyer's language, made safe for HTML. */
+  const merchant = async (ctx: BotContext, text: LocalizedText) =>
+    escapeHtml(localized(text, await ctx.i18n.getLocale()));
+
+  const help = async (ctx: BotContext) => {
+    const lines = [ctx.t("help")];
+    if (shop.deliveryNotes) {
+      lines.push(ctx.t("delivery-notes", { notes: await merchant(ctx, shop.deliveryNotes) }));
+    }
+    return ctx.reply(lines.join("\n\n"), { parse_mode: "HTML" });
+  };
+
+  const support = async (ctx: BotContext) => {
+    const lines = [ctx.t("support")];
+    if (shop.supportHours) {
+      lines.push(ctx.t("support-hours", { hours: await merchant(ctx, shop.supportHours) }));
+    }
+    return ctx.reply(lines.join("\n"), { parse_mode: "HTML" });
+  };
+
+  /** What each button under the welcome opens: the same as its command. */
+  const menu: Record<ButtonValues<typeof menuData>["open"], Show | undefined> = {
+    shop: views.showCatalog,
+    orders: views.showOrders,
+    wallet: views.openWallet,
+    help,
+    // The one place the Support button is pointed at /support's answer.
+    support,
+  };
+
+  const welcome = async (ctx: BotContext) => {
+    const lines = [ctx.t("start-welcome", { name: escapeHtml(ctx.from?.first_name ?? "") })];
+    if (shop.name) lines.push(`<b>${await merchant(ctx, shop.name)}</b>`);
+    lines.push(shop.welcome ? await merchant(ctx, shop.welcome) : ctx.t("welcome-default"));
+    const button = (open: ButtonValues<typeof menuData>["open"]) =>
+      InlineKeyboard.text(ctx.t(`button-menu-${open}`), menuData.pack({ open }));
+    const keyboard = InlineKeyboard.from([
+      [button("shop"), button("orders")],
+      views.openWallet ? [button("wallet"), button("help")] : [button("help")],
+      [button("support")],
+    ]);
+    return ctx.reply(lines.join("\n"), { parse_mode: "HTML", reply_markup: keyboard });
+  };
 
   feature.command("start", async (ctx) => {
     const payload = ctx.match.trim();
-    if (payload.startsWith("buy_")) return showProduct(ctx, payload.slice(4));
-    return ctx.reply(ctx.t("start-welcome", { name: escapeHtml(ctx.from?.first_name ?? "") }), {
-      parse_mode: "HTML",
-    });
+    if (payload.startsWith("buy_")) return views.showProduct(ctx, payload.slice(4));
+    return welcome(ctx);
   });
-  feature.command("help", (ctx) => ctx.reply(ctx.t("help"), { parse_mode: "HTML" }));
-  feature.command("terms", (ctx) => ctx.reply(ctx.t("terms"), { parse_mode: "HTML" }));
-  feature.command("support", (ctx) => ctx.reply(ctx.t("support"), { parse_mode: "HTML" }));
+  feature.command("help", help);
+  feature.command("support", support);
   feature.command("paysupport", (ctx) => ctx.reply(ctx.t("paysupport"), { parse_mode: "HTML" }));
+  feature.use(
+    onPress(menuData, {}, async (ctx, { open }) => {
+      const show = menu[open];
+      // Wallet from a welcome sent while the shop still took TON Connect: it no longer does.
+      if (show === undefined) return ctx.answerCallbackQuery({ text: ctx.t("error-forged") });
+      await ctx.answerCallbackQuery();
+      return show(ctx);
+    }),
+  );
 
   feature.command("language", (ctx) => {
     const names = Object.fromEntries(

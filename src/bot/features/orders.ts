@@ -7,7 +7,7 @@ import type { ShopServices } from "../services.js";
 /** /orders: the buyer's recent orders and where each stands. */
 export function ordersFeature(services: ShopServices) {
   const feature = new Composer<BotContext>();
-  feature.command("orders", async (ctx) => {
+  async function showOrders(ctx: BotContext) {
     if (!ctx.from) return;
     const orders = await services.store.listByUser(ctx.from.id, 10);
     if (orders.length === 0) return ctx.reply(ctx.t("orders-empty"));
@@ -23,6 +23,7 @@ export function ordersFeature(services: ShopServices) {
       });
     });
     return ctx.reply([ctx.t("orders-title"), ...lines].join("\n"), { parse_mode: "HTML" });
-  });
-  return feature;
+  }
+  feature.command("orders", showOrders);
+  return { feature, showOrders };
 }

@@ -21,10 +21,12 @@ export function payTelegramFeature(services: ShopServices) {
     const order = await orderFromBuyButton(ctx, services, button);
     const product = order && catalog.find(order.productId);
     if (!order || !product) return;
+    const termsUrl = catalog.shop.terms.url;
     const invoice = invoiceFor(order, product, {
       catalog,
       providerToken: services.providerToken,
       locale: order.lang,
+      termsNote: termsUrl ? ctx.t("invoice-terms", { url: termsUrl }) : undefined,
     });
     const sent = await ctx.replyWithInvoice(
       invoice.title,
@@ -92,7 +94,7 @@ export function payTelegramFeature(services: ShopServices) {
     await telegramPayments.refunded(ctx.message.refunded_payment);
   });
 
-  return feature;
+  return { feature, buy: sendInvoice };
 }
 
 /**

@@ -3,7 +3,13 @@ import { orderStatusText } from "../../notices/status.js";
 import { tonPaymentMessage } from "../../notices/ton-payment.js";
 import { outstanding } from "../../orders/order.js";
 import { OrderNotFound } from "../../orders/store.js";
-import { buyData, checkOrderData, onPress } from "../callback-data.js";
+import {
+  type ButtonValues,
+  buyData,
+  checkOrderData,
+  onPress,
+  type Press,
+} from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import type { ShopServices } from "../services.js";
 import { orderFromBuyButton } from "./buy.js";
@@ -13,7 +19,7 @@ export function payTonFeature(services: ShopServices) {
   const feature = new Composer<BotContext>();
   const { catalog, store, merchantAddress, testnet } = services;
 
-  const buy = onPress(buyData, { method: "ton" }, async (ctx, button) => {
+  const buy = async (ctx: Press, button: ButtonValues<typeof buyData>) => {
     const order = await orderFromBuyButton(ctx, services, button);
     if (!order) return;
     const product = catalog.find(order.productId);
@@ -36,7 +42,7 @@ export function payTonFeature(services: ShopServices) {
     });
     await services.paymentMessages.remember(order.id, { qrId: qr.message_id }, keep);
     services.log.info({ orderId: order.id, userId: ctx.from.id }, "TON order created");
-  });
+  };
 
   // The watcher decides whether money arrived; this button only reports what it decided.
   const check = onPress(checkOrderData, {}, async (ctx, { orderId }) => {
@@ -53,6 +59,6 @@ export function payTonFeature(services: ShopServices) {
     return ctx.answerCallbackQuery({ text: text.replace(/<[^>]+>/g, ""), show_alert: true });
   });
 
-  feature.use(buy, check);
-  return feature;
+  feature.use(onPress(buyData, { method: "ton" }, buy), check);
+  return { feature, buy };
 }

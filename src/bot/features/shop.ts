@@ -33,6 +33,11 @@ export function shopFeature(services: ShopServices) {
         prices: prices.join("\n"),
       }),
     ];
+    const { deliveryNotes } = catalog.shop;
+    // Where a buyer of something shipped decides: how and when it comes.
+    if (product.kind === "physical" && deliveryNotes) {
+      lines.push(ctx.t("delivery-notes", { notes: escapeHtml(localized(deliveryNotes, locale)) }));
+    }
     if (Number.isFinite(available)) lines.push(ctx.t("product-stock", { count: available }));
     if (available === 0) lines.push(ctx.t("product-sold-out"));
     else if (product.maxQuantity > 1) lines.push(ctx.t("product-quantity", { quantity }));
@@ -70,25 +75,28 @@ export function shopFeature(services: ShopServices) {
     }
   }
 
-  async function showCatalog(ctx: BotContext) {
+  /** The catalog: a new message, or in place of the card whose "Back" was pressed. */
+  async function showCatalog(ctx: BotContext, { inPlace = false } = {}) {
     if (catalog.products.length === 0) return ctx.reply(ctx.t("shop-empty"));
-    const keyboard = catalogKeyboard(catalog, await ctx.i18n.getLocale());
-    if (ctx.callbackQuery) {
+    const locale = await ctx.i18n.getLocale();
+    const keyboard = catalogKeyboard(catalog, locale);
+    const { name } = catalog.shop;
+    const title = name
+      ? ctx.t("shop-title-named", { shop: escapeHtml(localized(name, locale)) })
+      : ctx.t("shop-title");
+    if (inPlace && ctx.callbackQuery) {
       await ctx.answerCallbackQuery();
-      return ctx.editMessageText(ctx.t("shop-title"), {
-        parse_mode: "HTML",
-        reply_markup: keyboard,
-      });
+      return ctx.editMessageText(title, { parse_mode: "HTML", reply_markup: keyboard });
     }
-    return ctx.reply(ctx.t("shop-title"), { parse_mode: "HTML", reply_markup: keyboard });
+    return ctx.reply(title, { parse_mode: "HTML", reply_markup: keyboard });
   }
 
-  feature.command("shop", showCatalog);
-  feature.use(onPress(shopData, {}, showCatalog));
+  feature.command("shop", (ctx) => showCatalog(ctx));
+  feature.use(onPress(shopData, {}, (ctx) => showCatalog(ctx, { inPlace: true })));
   feature.use(onPress(productData, {}, (ctx, { id }) => showProduct(ctx, id)));
   feature.use(onPress(quantityData, {}, (ctx, { id, quantity }) => showProduct(ctx, id, quantity)));
 
-  return { feature, showProduct };
+  return { feature, showProduct, showCatalog };
 }
 
 /** Telegram refuses an edit that changes nothing; for a card shown again that is no failure. */

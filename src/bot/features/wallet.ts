@@ -38,7 +38,7 @@ type FromContext = BotContext & { from: { id: number } };
 export function walletFeature(services: ShopServices) {
   const feature = new Composer<BotContext>();
   const { wallets, walletChats, testnet, store, merchantAddress, log } = services;
-  if (wallets === undefined) return feature;
+  if (wallets === undefined) return { feature, openWallet: undefined };
 
   const remember = async (ctx: FromContext) =>
     walletChats.remember(ctx.from.id, {
@@ -131,14 +131,16 @@ export function walletFeature(services: ShopServices) {
     });
   };
 
-  feature.command("wallet", async (ctx) => {
+  /** /wallet: what is connected, or the wallets to connect. */
+  const openWallet = async (ctx: BotContext) => {
     if (!ctx.from) return;
     const from = ctx as FromContext;
     await remember(from);
     const wallet = await wallets.wallet(from.from.id);
     if (wallet) await status(ctx, wallet);
     else await offer(from);
-  });
+  };
+  feature.command("wallet", openWallet);
 
   const connect = onPress(walletData, { action: "connect" }, async (ctx, { orderId }) => {
     await ctx.answerCallbackQuery();
@@ -205,5 +207,5 @@ export function walletFeature(services: ShopServices) {
   });
 
   feature.use(connect, disconnect, pay);
-  return feature;
+  return { feature, openWallet };
 }

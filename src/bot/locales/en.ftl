@@ -2,9 +2,7 @@
 
 language-name = English
 
-start-welcome =
-    Welcome to the shop, { $name }!
-    Pay with TON from Tonkeeper or Telegram Wallet. Tap /shop to see what we sell.
+start-welcome = Welcome to the shop, { $name }!
 help =
     <b>How to buy</b>
     1. /shop — pick a product and a payment method.
@@ -245,3 +243,28 @@ notice-daily =
     <b>Daily report</b> — the last 24 hours
     { $created } orders, { $paid } paid ({ $conversion }%), revenue { $revenue }
     Open exceptions: { $exceptions }
+
+# — terms and welcome
+welcome-default = Pay in TON from Tonkeeper or Telegram Wallet, in Telegram Stars or by card. Tap a button below to start.
+button-menu-shop = 🛍 Shop
+button-menu-orders = 🧾 My orders
+button-menu-wallet = 👛 Wallet
+button-menu-help = ❓ Help
+button-menu-support = 💬 Support
+shop-title-named = <b>{ $shop }</b> — tap a product to see it.
+support-hours = Support hours: { $hours }
+delivery-notes = <b>Delivery:</b> { $notes }
+terms-title = <b>Terms of sale</b>
+terms-link = The full terms: { $url }
+terms-before-buying = Before your first purchase, please read the terms of sale and tap “I agree” — your order is made right after.
+terms-changed-before-buying = The terms of sale have changed since you agreed to them. Please read them and tap “I agree” — your order is made right after.
+terms-agreed = ✅ You agreed to these terms on { $date } (UTC).
+terms-agreed-earlier = You agreed to earlier terms on { $date } (UTC). These are new: tap “I agree” to accept them.
+terms-agree-now = Tap “I agree” to accept them now; otherwise you are asked before your first purchase.
+terms-agreed-now = Thank you — you agreed to the terms of sale.
+terms-changed = The terms of sale changed a moment ago — here are the new ones. Nothing was ordered yet.
+terms-stale = This button belongs to an earlier request, so nothing was done. Tap /shop and choose again.
+terms-not-recorded = We could not record your agreement just now, so nothing was ordered. Please tap “I agree” again in a minute.
+button-terms-agree = ✅ I agree
+button-terms-read = 📄 Read the terms
+invoice-terms = Terms of sale: { $url }

@@ -2,9 +2,7 @@
 
 language-name = 简体中文
 
-start-welcome =
-    欢迎光临本店，{ $name }！
-    可使用 Tonkeeper 或 Telegram Wallet 以 TON 付款。点击 /shop 查看在售商品。
+start-welcome = 欢迎光临本店，{ $name }！
 help =
     <b>购买方式</b>
     1. /shop — 选择商品和付款方式。
@@ -245,3 +243,28 @@ notice-daily =
     <b>每日报告</b> — 最近 24 小时
     { $created } 个订单，{ $paid } 个已付款（{ $conversion }%），收入 { $revenue }
     未处理异常：{ $exceptions }
+
+# — terms and welcome
+welcome-default = 可使用 Tonkeeper 或 Telegram Wallet 以 TON 付款，也可使用 Telegram 星星或银行卡付款。点击下方按钮开始。
+button-menu-shop = 🛍 商店
+button-menu-orders = 🧾 我的订单
+button-menu-wallet = 👛 钱包
+button-menu-help = ❓ 帮助
+button-menu-support = 💬 客服
+shop-title-named = <b>{ $shop }</b> — 点击商品查看详情。
+support-hours = 客服时间：{ $hours }
+delivery-notes = <b>配送：</b>{ $notes }
+terms-title = <b>销售条款</b>
+terms-link = 完整条款：{ $url }
+terms-before-buying = 首次购买前，请阅读销售条款并点击“我同意”——订单随即创建。
+terms-changed-before-buying = 自您同意以来，销售条款已有变更。请阅读并点击“我同意”——订单随即创建。
+terms-agreed = ✅ 您已于 { $date }（UTC）同意这些条款。
+terms-agreed-earlier = 您曾于 { $date }（UTC）同意旧版条款。以下为新条款：点击“我同意”即可接受。
+terms-agree-now = 点击“我同意”即可立即接受；否则将在您首次购买前询问。
+terms-agreed-now = 谢谢——您已同意销售条款。
+terms-changed = 销售条款刚刚更新——以下是新条款。尚未创建订单。
+terms-stale = 此按钮属于之前的请求，因此未执行任何操作。请点击 /shop 重新选择。
+terms-not-recorded = 暂时无法记录您的同意，因此未创建订单。请稍后再次点击“我同意”。
+button-terms-agree = ✅ 我同意
+button-terms-read = 📄 阅读条款
+invoice-terms = 销售条款：{ $url }

@@ -30,6 +30,11 @@ export interface InvoiceContext {
   /** PAYMENT_PROVIDER_TOKEN; unused for Stars. */
   providerToken: string | undefined;
   locale: string;
+  /**
+   * Where the terms of sale are, e.g. "Terms of sale: https://…". The Bot API has no terms_url
+   * for invoices, so it goes under the description — only when the whole description still fits.
+   */
+  termsNote?: string;
 }
 
 function text(value: LocalizedText, locale: string): string {
@@ -47,6 +52,12 @@ function clip(value: string, max: number): string {
   return `${kept}…`;
 }
 
+/** The product's description, with the terms note under it when both fit whole. */
+function describe(description: string, termsNote: string | undefined): string {
+  const noted = termsNote ? `${description}\n\n${termsNote}` : description;
+  return noted.length <= MAX_DESCRIPTION ? noted : clip(description, MAX_DESCRIPTION);
+}
+
 /**
  * The invoice for a Stars or card order. Stars: one price, no provider token (Telegram's rule).
  * Card: the provider token and the shop's currency; physical goods ask for a name, a phone and an
@@ -59,7 +70,7 @@ export function invoiceFor(order: Order, product: Product, ctx: InvoiceContext):
   const label = `${clip(title, MAX_TITLE - times.length)}${times}`;
   const base = {
     title: clip(title, MAX_TITLE),
-    description: clip(text(product.description, ctx.locale), MAX_DESCRIPTION),
+    description: describe(text(product.description, ctx.locale), ctx.termsNote),
     payload: order.id,
     currency: order.currency,
     prices: [{ label, amount: Number(order.amount) }],

@@ -291,3 +291,22 @@ describe("invoiceFor: orders that cannot be invoiced", () => {
     );
   });
 });
+
+describe("invoiceFor: where the terms of sale are", () => {
+  const note = "Terms of sale: https://example.com/terms";
+
+  it("puts the note under the description when both fit whole in 255 characters", () => {
+    const invoice = invoiceFor(starsOrder(), titled("Key", "A key."), context({ termsNote: note }));
+    expect(invoice.description).toBe(`A key.\n\n${note}`);
+  });
+
+  it("leaves the note out rather than cut the product's description", () => {
+    const long = "x".repeat(255 - note.length - 1);
+    const invoice = invoiceFor(starsOrder(), titled("Key", long), context({ termsNote: note }));
+    expect(invoice.description).toBe(long);
+    const longest = "y".repeat(300);
+    const clipped = invoiceFor(starsOrder(), titled("Key", longest), context({ termsNote: note }));
+    expect(clipped.description).toHaveLength(255);
+    expect(clipped.description).not.toContain("Terms");
+  });
+});
