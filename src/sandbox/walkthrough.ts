@@ -11,6 +11,7 @@ import {
 } from "@ton-payment-bot/emulators/telegram";
 import { currencyDecimals, formatUnits } from "../catalog/units.js";
 import { verifyWebhookSignature } from "../fulfilment/webhook.js";
+import { formatPrice } from "../notices/format.js";
 import { displayAddress } from "../payments/ton/links.js";
 import { partitionOf, redisKeys } from "../redis/keys.js";
 import { Sandbox } from "./world.js";
@@ -18,7 +19,7 @@ import { Sandbox } from "./world.js";
 const STEP_TIMEOUT_MS = 20_000;
 /** The merchant's Telegram user id in the sandbox (ADMIN_IDS). */
 const MERCHANT_ID = 100_001;
-const ton = (nano: bigint) => `${formatUnits(nano, currencyDecimals("TON"))} TON`;
+const ton = (nano: bigint) => formatPrice(nano, "TON");
 
 class StepFailed extends Error {
   override name = "StepFailed";
@@ -164,7 +165,9 @@ export async function runWalkthrough(
     t.line(
       `  merchant     ${displayAddress(merchant.address, true)} (wallet v5r1, fresh: not deployed yet, and payments arrive all the same)`,
     );
-    t.line(`  buyer        ${displayAddress(buyerWallet.address, true)} (wallet v4, 20 TON)`);
+    t.line(
+      `  buyer        ${displayAddress(buyerWallet.address, true)} (wallet v4, ${ton(toNano(20))})`,
+    );
     t.line(`  webhook      ${backend.url} (the merchant's backend, checks signatures)`);
     t.line();
 
@@ -192,7 +195,9 @@ export async function runWalkthrough(
         const list = replies(alice, after);
         const shop = await alice.waitForButton("TON mug", { after });
         await alice.press("TON mug", shop);
-        const card = await alice.waitForButton("Pay with TON", { timeoutMs: STEP_TIMEOUT_MS });
+        const card = await alice.waitForButton("Pay with Gram (TON)", {
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
         return { card, lines: ["alice › /shop", ...list, "alice › [ TON mug ]", ...render(card)] };
       },
       ({ lines }) => lines,
@@ -214,7 +219,7 @@ export async function runWalkthrough(
       "She chooses TON: amount, address and comment to copy, wallet buttons and a QR code",
       async () => {
         const after = alice.lastMessageId();
-        await alice.press("Pay with TON", mug.card);
+        await alice.press("Pay with Gram (TON)", mug.card);
         const message = await alice.waitForText("Send exactly", {
           after,
           timeoutMs: STEP_TIMEOUT_MS,
@@ -227,7 +232,7 @@ export async function runWalkthrough(
           message,
           comment,
           orderId,
-          lines: ["alice › [ Pay with TON ]", ...replies(alice, after)],
+          lines: ["alice › [ Pay with Gram (TON) ]", ...replies(alice, after)],
         };
       },
       ({ lines }) => lines,
@@ -411,9 +416,12 @@ export async function runWalkthrough(
       async () => {
         const after = dan.lastMessageId();
         dan.send("/start buy_mug");
-        const card = await dan.waitForButton("Pay with TON", { after, timeoutMs: STEP_TIMEOUT_MS });
+        const card = await dan.waitForButton("Pay with Gram (TON)", {
+          after,
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
         const before = dan.lastMessageId();
-        await dan.press("Pay with TON", card);
+        await dan.press("Pay with Gram (TON)", card);
         const message = await dan.waitForText("Send exactly", {
           after: before,
           timeoutMs: STEP_TIMEOUT_MS,

@@ -223,6 +223,7 @@ describe("createI18n", () => {
       address: "UQCrq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq7Iw",
       comment: "TP-7K3M9Q2D",
       expires: "2026-11-23 10:27",
+      coin: "GRAM",
     };
     for (const locale of LOCALES) {
       const text = i18n.t(locale, "pay-ton", variables);

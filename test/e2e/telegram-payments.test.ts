@@ -20,7 +20,7 @@ describe("paying with Telegram Stars", () => {
     expect(card.text).toContain("Telegram Stars: 150 ⭐");
     // Digital goods: Stars, and TON because the catalog lists it; no card price, no card button.
     const methods = card.message.reply_markup?.inline_keyboard.flat().map((b) => b.text);
-    expect(methods).toEqual(["Pay with TON", "Pay with Telegram Stars", "« Back"]);
+    expect(methods).toEqual(["Pay with Gram (TON)", "Pay with Telegram Stars", "« Back"]);
     buyer.send("/start buy_mug");
     const mug = await buyer.waitForButton("Pay with Card");
     expect(mug.message.reply_markup?.inline_keyboard.flat().map((b) => b.text)).not.toContain(

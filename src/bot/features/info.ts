@@ -1,5 +1,5 @@
 import { Composer } from "grammy";
-import { escapeHtml } from "../../notices/format.js";
+import { escapeHtml, methodName } from "../../notices/format.js";
 import { languageData, onPress } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { LOCALES } from "../i18n.js";
@@ -12,9 +12,15 @@ export function infoFeature(showProduct: (ctx: BotContext, productId: string) =>
   feature.command("start", async (ctx) => {
     const payload = ctx.match.trim();
     if (payload.startsWith("buy_")) return showProduct(ctx, payload.slice(4));
-    return ctx.reply(ctx.t("start-welcome", { name: escapeHtml(ctx.from?.first_name ?? "") }), {
-      parse_mode: "HTML",
-    });
+    return ctx.reply(
+      ctx.t("start-welcome", {
+        name: escapeHtml(ctx.from?.first_name ?? ""),
+        method: methodName("ton", ctx.t),
+      }),
+      {
+        parse_mode: "HTML",
+      },
+    );
   });
   feature.command("help", (ctx) => ctx.reply(ctx.t("help"), { parse_mode: "HTML" }));
   feature.command("terms", (ctx) => ctx.reply(ctx.t("terms"), { parse_mode: "HTML" }));
