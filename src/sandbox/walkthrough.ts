@@ -216,7 +216,7 @@ export async function runWalkthrough(
     );
 
     const checkout = await t.check(
-      "She chooses TON: amount, address and comment to copy, wallet buttons and a QR code",
+      "She chooses Gram (TON): amount, address and comment to copy, wallet buttons and a QR code",
       async () => {
         const after = alice.lastMessageId();
         await alice.press("Pay with Gram (TON)", mug.card);
@@ -412,7 +412,7 @@ export async function runWalkthrough(
     const dan = sandbox.user({ firstName: "Dan", username: "dan" });
     const tonkeeper = await sandbox.walletApp({ balance: toNano("20") });
     const danOrder = await t.check(
-      "Dan orders the mug for TON and taps “Pay with my wallet”: he connects Tonkeeper",
+      "Dan orders the mug for Gram and taps “Pay with my wallet”: he connects Tonkeeper",
       async () => {
         const after = dan.lastMessageId();
         dan.send("/start buy_mug");

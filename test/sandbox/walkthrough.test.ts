@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { runWalkthrough } from "../../src/sandbox/walkthrough.js";
 
 describe("the offline sandbox walkthrough", () => {
-  it("buys in TON (in two parts), in Stars and by card through the bot, fulfilling each once", async () => {
+  it("buys in Gram (in two parts), in Stars and by card through the bot, fulfilling each once", async () => {
     let transcript = "";
     const out = new Writable({
       write(chunk, _encoding, done) {
