@@ -40,7 +40,7 @@ export interface Buyer {
 export interface Order {
   id: string;
   userId: number;
-  /** Absent on orders made before buyers were remembered, and on invoice-link orders. */
+  /** Absent on orders made before buyers were remembered, and on an invoice link until paid. */
   buyer?: Buyer;
   chatId: number;
   productId: string;
