@@ -246,7 +246,7 @@ describe("TON Connect checkout", () => {
     );
     await phone.openLink(buyer.link("Tonkeeper", offer));
     const refused = await buyer.waitForText("different TON network", { after: before });
-    expect(refused.text).toContain("this shop takes testnet TON");
+    expect(refused.text).toContain("this shop is on TON testnet");
 
     // Not connected: the next try offers the connection again instead of a request.
     const next = buyer.lastMessageId();
