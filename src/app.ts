@@ -24,6 +24,7 @@ import type { Logger } from "./log.js";
 import { AdminNotifier } from "./notices/admins.js";
 import { BuyerNotifier } from "./notices/buyers.js";
 import { sendDailyReport } from "./notices/daily-report.js";
+import { showCoinAs } from "./notices/format.js";
 import { PaymentMessages } from "./notices/payment-messages.js";
 import { SentNotices } from "./notices/sent.js";
 import { WalletNotices } from "./notices/wallet.js";
@@ -92,6 +93,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     throw new ConfigError("the shop needs BOT_TOKEN and MERCHANT_ADDRESS");
   const clock = systemClock;
   const testnet = config.tonNetwork === "testnet";
+  showCoinAs(config.coinLabel);
   const catalog = await loadCatalog(config.catalogPath, { fiatCurrency: config.fiatCurrency });
 
   const redis = shopRedis(config, log);

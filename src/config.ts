@@ -41,6 +41,8 @@ export interface Config {
   merchantWebhookSecret: string | undefined;
   /** Paid orders delivered at once by one process. */
   fulfilmentConcurrency: number;
+  /** The coin's name shown to people (COIN_LABEL); orders and events still say `TON`. */
+  coinLabel: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
@@ -285,6 +287,14 @@ const schema = z.object({
   MERCHANT_WEBHOOK_URL: unlessBlank(url),
   MERCHANT_WEBHOOK_SECRET: optionalText,
   FULFILMENT_CONCURRENCY: wholeNumber(1, 1000).default(10),
+  COIN_LABEL: unlessBlank(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9]{1,10}$/, {
+        error: "must be 1 to 10 letters or digits, such as GRAM or TON",
+      }),
+  ),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "must be one of fatal, error, warn, info, debug, trace, silent",
@@ -340,6 +350,7 @@ export function loadConfig(env: Env = process.env): Config {
     merchantWebhookUrl: e.MERCHANT_WEBHOOK_URL,
     merchantWebhookSecret: e.MERCHANT_WEBHOOK_SECRET,
     fulfilmentConcurrency: e.FULFILMENT_CONCURRENCY,
+    coinLabel: e.COIN_LABEL ?? "GRAM",
     logLevel: e.LOG_LEVEL,
   };
   checkCombinations(config, env);

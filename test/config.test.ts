@@ -28,6 +28,13 @@ describe("config", () => {
     expect(config.tonconnectRequestTtlSeconds).toBe(300);
     expect(config.tonconnectMaxOpenLinks).toBe(200);
     expect(config.fulfilmentConcurrency).toBe(10);
+    expect(config.coinLabel).toBe("GRAM");
+  });
+
+  it("reads COIN_LABEL, so a merchant may keep showing TON while buyers get used to Gram", () => {
+    expect(loadConfig({ COIN_LABEL: "TON" }).coinLabel).toBe("TON");
+    expect(loadConfig({ COIN_LABEL: " Gram " }).coinLabel).toBe("Gram");
+    expect(loadConfig({ COIN_LABEL: "" }).coinLabel).toBe("GRAM");
   });
 
   it("reads a live setup", () => {
@@ -71,6 +78,12 @@ describe("config", () => {
     [{ TONCONNECT_MANIFEST_URL: "manifest.json" }, /^TONCONNECT_MANIFEST_URL must be an http/],
     [{ TONCONNECT_REQUEST_TTL_SECONDS: "5" }, /^TONCONNECT_REQUEST_TTL_SECONDS must be between 10/],
     [{ FULFILMENT_CONCURRENCY: "0" }, /^FULFILMENT_CONCURRENCY must be between 1 and 1000$/],
+    [
+      { COIN_LABEL: "GRAM COIN" },
+      /^COIN_LABEL must be 1 to 10 letters or digits, such as GRAM or TON$/,
+    ],
+    [{ COIN_LABEL: "NANOGRAMS11" }, /^COIN_LABEL must be 1 to 10 letters or digits/],
+    [{ COIN_LABEL: "<b>GRAM</b>" }, /^COIN_LABEL must be 1 to 10 letters or digits/],
     [
       { TONCONNECT_MAX_OPEN_LINKS: "0" },
       /^TONCONNECT_MAX_OPEN_LINKS must be between 1 and 100000$/,

@@ -1,6 +1,7 @@
 import type { Address } from "@ton/core";
 import { InlineKeyboard } from "grammy";
 import type { Catalog, PaymentMethod, Product } from "../catalog/catalog.js";
+import { methodName } from "../notices/format.js";
 import type { Order } from "../orders/order.js";
 import { orderPaymentRequest, tonkeeperLink } from "../payments/ton/links.js";
 import {
@@ -51,7 +52,7 @@ export function productKeyboard(
   for (const method of methods) {
     keyboard
       .text(
-        t("button-pay-with", { method: t(`method-${method}`) }),
+        t("button-pay-with", { method: methodName(method, t) }),
         buyData.pack({ id: product.id, quantity, method }),
       )
       .row();

@@ -70,13 +70,28 @@ const productSchema = z.object({
   kind: z.enum(["digital", "physical"]),
   title: localized,
   description: localized,
+  // The coin's price is written under `gram`, its name since June 2026; `ton`, the name older
+  // catalogs use, still reads. Either way the product is paid by the method `ton`.
   prices: z
     .object({
+      gram: z.string().optional(),
       ton: z.string().optional(),
       stars: z.string().optional(),
       fiat: z.string().optional(),
     })
-    .strict(),
+    .strict()
+    .transform(({ gram, ton, ...rest }, ctx) => {
+      if (gram !== undefined && ton !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["gram"],
+          message: "and ton are the same price under its new and old name: keep only gram",
+        });
+        return z.NEVER;
+      }
+      // Errors about the price name the field as the merchant wrote it.
+      return { ...rest, ton: gram ?? ton, coinField: gram !== undefined ? "gram" : "ton" };
+    }),
   maxQuantity: z.number().int().min(1).max(MAX_QUANTITY).default(1),
   delivery: z.discriminatedUnion("type", [
     z.object({ type: z.literal("text"), text: localized }),
@@ -124,16 +139,17 @@ export function parseCatalog(input: unknown, options: CatalogOptions): Catalog {
     for (const method of PAYMENT_METHODS) {
       const text = raw.prices[method];
       if (text === undefined) continue;
+      const field = method === "ton" ? raw.prices.coinField : method;
       const currency = method === "ton" ? "TON" : method === "stars" ? "XTR" : options.fiatCurrency;
       let amount: bigint;
       try {
         amount = parseUnits(text, currencyDecimals(currency));
       } catch (error) {
         const reason = error instanceof AmountFormatError ? error.message : String(error);
-        throw new CatalogError(`catalog: product "${raw.id}" price ${method}: ${reason}`);
+        throw new CatalogError(`catalog: product "${raw.id}" price ${field}: ${reason}`);
       }
       if (amount <= 0n) {
-        throw new CatalogError(`catalog: product "${raw.id}" price ${method} must be above zero`);
+        throw new CatalogError(`catalog: product "${raw.id}" price ${field} must be above zero`);
       }
       prices[method] = { method, currency, amount };
     }

@@ -7,11 +7,12 @@ import type { Sessions } from "../bot/sessions.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
 import type { OrderEvent, OrderEventType, PaymentSeen, UnmatchedEvent } from "../orders/events.js";
+import { excess, type Order } from "../orders/order.js";
 import type { OrderStore } from "../orders/store.js";
 import type { UnmatchedPayments } from "../payments/unmatched.js";
 import type { RedisClient } from "../redis/client.js";
 import { EventReader, type StreamEvent } from "./event-consumer.js";
-import { escapeHtml, formatAmount, formatPrice } from "./format.js";
+import { escapeHtml, formatPrice } from "./format.js";
 import type { SentNotices } from "./sent.js";
 import { unmatchedNotice } from "./unmatched.js";
 
@@ -52,6 +53,39 @@ function paymentOf(
     default:
       return undefined;
   }
+}
+
+type Translate = (key: string, variables?: Record<string, string | number>) => string;
+
+/**
+ * The buyer as the admins know them: name and @username, the name alone, or — for an order made
+ * before buyers were remembered — the Telegram user id. Names are the buyer's own text: escaped.
+ */
+export function buyerName(order: Order, t: Translate): string {
+  const name = order.buyer?.name.trim() ?? "";
+  const username = order.buyer?.username ? `@${order.buyer.username}` : "";
+  const shown = [name, username].filter(Boolean).join(" ");
+  // Ids are names, not quantities: passed as text so Fluent adds no thousands separators.
+  return shown ? escapeHtml(shown) : t("notice-buyer-id", { userId: String(order.userId) });
+}
+
+/** The lines under a paid notice: what arrived beyond the price, and a completion after expiry. */
+function paidDetail(
+  order: Order,
+  payment: { late?: boolean; overpaid?: boolean } | undefined,
+  t: Translate,
+): string {
+  const lines: string[] = [];
+  if (payment?.overpaid) {
+    lines.push(
+      t("notice-paid-overpaid", {
+        paid: formatPrice(order.paid, order.currency),
+        excess: formatPrice(excess(order), order.currency),
+      }),
+    );
+  }
+  if (payment?.late) lines.push(t("notice-paid-late"));
+  return lines.map((line) => `\n${line}`).join("");
 }
 
 export interface AdminNotifierOptions {
@@ -135,6 +169,8 @@ export class AdminNotifier extends EventReader {
       (paidThen
         ? formatPrice(paidThen.units, paidThen.currency)
         : formatPrice(order.paid, order.currency));
+    const t = (locale: string) => (id: string, variables?: Record<string, string | number>) =>
+      this.options.i18n.t(locale, id, variables);
     const notice = (locale: string) =>
       this.options.i18n.t(locale, key, {
         orderId: order?.id ?? "—",
@@ -142,20 +178,18 @@ export class AdminNotifier extends EventReader {
         paid: paid ?? "—",
         title: escapeHtml(product ? localized(product.title, locale) : (order?.productId ?? "—")),
         quantity: order?.quantity ?? 0,
-        extra: payment
-          ? `${formatAmount(payment.amount.units, payment.amount.currency)} ${payment.amount.currency}`
-          : "?",
-        flags:
-          [payment?.overpaid ? "overpaid" : "", payment?.late ? "late" : ""]
-            .filter(Boolean)
-            .join(", ") || "—",
+        extra: payment ? formatPrice(payment.amount.units, payment.amount.currency) : "?",
+        buyer: order ? buyerName(order, t(locale)) : "—",
         error: escapeHtml(
           (event.type === "order.delivery_failed" ? event.detail.error : "—").slice(0, 300),
         ),
       });
     await this.broadcast(
       event.id,
-      (locale) => notice(locale) + this.origin(payment?.recovered, locale),
+      (locale) =>
+        notice(locale) +
+        (event.type === "order.paid" && order ? paidDetail(order, payment, t(locale)) : "") +
+        this.origin(payment?.recovered, locale),
     );
   }
 

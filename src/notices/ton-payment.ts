@@ -5,7 +5,7 @@ import { tonPaymentKeyboard } from "../bot/keyboards.js";
 import type { Product } from "../catalog/catalog.js";
 import { type Order, outstanding } from "../orders/order.js";
 import { displayAddress, orderPaymentRequest, paymentQrPng } from "../payments/ton/links.js";
-import { escapeHtml, formatAmount, formatTime } from "./format.js";
+import { coinLabel, coinLabelIntroduced, escapeHtml, formatAmount, formatTime } from "./format.js";
 
 type Translate = (key: string, variables?: Record<string, string | number>) => string;
 
@@ -45,6 +45,7 @@ export async function tonPaymentMessage(
     address: displayAddress(settings.merchant, settings.testnet),
     comment: request.comment,
     expires: formatTime(order.expiresAt),
+    coin: coinLabel(),
   };
   const text =
     order.paid > 0n && outstanding(order) > 0n
@@ -53,11 +54,12 @@ export async function tonPaymentMessage(
           paid: formatAmount(order.paid, "TON"),
           total: formatAmount(order.amount, "TON"),
         })
-      : t("pay-ton", common);
+      : // The first payment message is where a buyer meets the coin's name.
+        t("pay-ton", { ...common, coin: coinLabelIntroduced(t) });
   return {
     text,
     keyboard: tonPaymentKeyboard(order, settings.merchant, settings.testnet, t, settings.walletPay),
     qr: await paymentQrPng(request),
-    qrCaption: t("pay-ton-qr", { amount, comment: request.comment }),
+    qrCaption: t("pay-ton-qr", { amount, comment: request.comment, coin: coinLabel() }),
   };
 }

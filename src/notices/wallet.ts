@@ -9,7 +9,7 @@ import { isOpen } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
 import { shortAddress } from "../payments/ton/links.js";
 import type { CheckoutEvent, ConnectedWallet } from "../payments/tonconnect/checkout.js";
-import { escapeHtml, formatAmount } from "./format.js";
+import { coinLabel, escapeHtml, formatAmount } from "./format.js";
 import type { WalletChats } from "./wallet-chats.js";
 
 /** A wallet as a buyer knows it: "Telegram Wallet", "Tonkeeper"; not HTML-escaped. */
@@ -66,6 +66,7 @@ export class WalletNotices {
         text += `\n\n${t("wallet-connected-pay", {
           orderId: order.id,
           amount: formatAmount(outstanding(order), "TON"),
+          coin: coinLabel(),
         })}`;
         keyboard.text(
           t("button-wallet-pay"),

@@ -30,9 +30,18 @@ export interface Payment {
   recovered?: "stars-ledger";
 }
 
+/** Who ordered, as Telegram named them when the order was made, for the admins' notices. */
+export interface Buyer {
+  /** First and last name as the buyer set them in Telegram. */
+  name: string;
+  username?: string;
+}
+
 export interface Order {
   id: string;
   userId: number;
+  /** Absent on orders made before buyers were remembered, and on an invoice link until paid. */
+  buyer?: Buyer;
   chatId: number;
   productId: string;
   quantity: number;
@@ -56,6 +65,16 @@ export interface Order {
   lang: string;
   /** Bumped by every write; the store's compare-and-set guard. */
   version: number;
+}
+
+/** The buyer as a Telegram user describes them: the name, and the @username when there is one. */
+export function buyerOf(user: {
+  first_name: string;
+  last_name?: string;
+  username?: string;
+}): Buyer {
+  const name = [user.first_name, user.last_name ?? ""].join(" ").trim();
+  return user.username ? { name, username: user.username } : { name };
 }
 
 /** What the buyer still owes; zero once paid. */

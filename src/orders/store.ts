@@ -31,10 +31,11 @@ export type CommitResult = "ok" | "conflict" | "duplicate";
 export type NewOrder = Pick<
   Order,
   "userId" | "chatId" | "productId" | "quantity" | "method" | "currency" | "amount" | "lang"
-> & {
-  /** How long the order waits for payment. */
-  ttlMs: number;
-};
+> &
+  Partial<Pick<Order, "buyer">> & {
+    /** How long the order waits for payment. */
+    ttlMs: number;
+  };
 
 /** Orders read per page from an index. */
 const BATCH = 500;
@@ -66,6 +67,7 @@ export class OrderStore {
       const order: Order = {
         id: `ord_${randomCode(12).toLowerCase()}`,
         userId: input.userId,
+        ...(input.buyer ? { buyer: input.buyer } : {}),
         chatId: input.chatId,
         productId: input.productId,
         quantity: input.quantity,

@@ -11,6 +11,7 @@ import {
 } from "@ton-payment-bot/emulators/telegram";
 import { currencyDecimals, formatUnits } from "../catalog/units.js";
 import { verifyWebhookSignature } from "../fulfilment/webhook.js";
+import { formatPrice } from "../notices/format.js";
 import { displayAddress } from "../payments/ton/links.js";
 import { partitionOf, redisKeys } from "../redis/keys.js";
 import { Sandbox } from "./world.js";
@@ -18,7 +19,7 @@ import { Sandbox } from "./world.js";
 const STEP_TIMEOUT_MS = 20_000;
 /** The merchant's Telegram user id in the sandbox (ADMIN_IDS). */
 const MERCHANT_ID = 100_001;
-const ton = (nano: bigint) => `${formatUnits(nano, currencyDecimals("TON"))} TON`;
+const ton = (nano: bigint) => formatPrice(nano, "TON");
 
 class StepFailed extends Error {
   override name = "StepFailed";
@@ -164,7 +165,9 @@ export async function runWalkthrough(
     t.line(
       `  merchant     ${displayAddress(merchant.address, true)} (wallet v5r1, fresh: not deployed yet, and payments arrive all the same)`,
     );
-    t.line(`  buyer        ${displayAddress(buyerWallet.address, true)} (wallet v4, 20 TON)`);
+    t.line(
+      `  buyer        ${displayAddress(buyerWallet.address, true)} (wallet v4, ${ton(toNano(20))})`,
+    );
     t.line(`  webhook      ${backend.url} (the merchant's backend, checks signatures)`);
     t.line();
 
@@ -193,7 +196,9 @@ export async function runWalkthrough(
         const list = replies(alice, after);
         const shop = await alice.waitForButton("TON mug", { after });
         await alice.press("TON mug", shop);
-        const card = await alice.waitForButton("Pay with TON", { timeoutMs: STEP_TIMEOUT_MS });
+        const card = await alice.waitForButton("Pay with Gram (TON)", {
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
         return { card, lines: ["alice › /shop", ...list, "alice › [ TON mug ]", ...render(card)] };
       },
       ({ lines }) => lines,
@@ -212,10 +217,10 @@ export async function runWalkthrough(
     );
 
     const terms = await t.check(
-      "She chooses TON: before her first purchase, the shop's terms of sale, and nothing ordered yet",
+      "She chooses Gram (TON): before her first purchase, the shop's terms of sale, and nothing ordered yet",
       async () => {
         const after = alice.lastMessageId();
-        await alice.press("Pay with TON", mug.card);
+        await alice.press("Pay with Gram (TON)", mug.card);
         const message = await alice.waitForText("Before your first purchase", {
           after,
           timeoutMs: STEP_TIMEOUT_MS,
@@ -223,7 +228,7 @@ export async function runWalkthrough(
         const orders = await sandbox.app.store.listByUser(alice.id, 10);
         if (orders.length > 0)
           throw new Error("an order was made before Alice agreed to the terms");
-        return { message, lines: ["alice › [ Pay with TON ]", ...render(message)] };
+        return { message, lines: ["alice › [ Pay with Gram (TON) ]", ...render(message)] };
       },
       ({ lines }) => lines,
     );
@@ -425,13 +430,16 @@ export async function runWalkthrough(
     const dan = sandbox.user({ firstName: "Dan", username: "dan" });
     const tonkeeper = await sandbox.walletApp({ balance: toNano("20") });
     const danOrder = await t.check(
-      "Dan orders the mug for TON and taps “Pay with my wallet”: he connects Tonkeeper",
+      "Dan orders the mug for Gram and taps “Pay with my wallet”: he connects Tonkeeper",
       async () => {
         const after = dan.lastMessageId();
         dan.send("/start buy_mug");
-        const card = await dan.waitForButton("Pay with TON", { after, timeoutMs: STEP_TIMEOUT_MS });
+        const card = await dan.waitForButton("Pay with Gram (TON)", {
+          after,
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
         const before = dan.lastMessageId();
-        await dan.press("Pay with TON", card);
+        await dan.press("Pay with Gram (TON)", card);
         const message = await dan.waitForText("Send exactly", {
           after: before,
           timeoutMs: STEP_TIMEOUT_MS,

@@ -118,7 +118,7 @@ describe("productKeyboard", () => {
     expect(guide.maxQuantity).toBe(1);
     const shown = rows(productKeyboard(guide, 1, ["ton", "stars"], t));
     expect(shown.map((row) => row.map((button) => button.text))).toEqual([
-      ["Pay with TON"],
+      ["Pay with Gram (TON)"],
       ["Pay with Telegram Stars"],
       ["« Back"],
     ]);
@@ -128,7 +128,7 @@ describe("productKeyboard", () => {
     const shown = rows(productKeyboard(mug, 4, ["ton", "fiat"], t));
     const payRows = shown.slice(1, -1);
     expect(payRows.map((row) => row.length)).toEqual([1, 1]);
-    expect(payRows.map((row) => row[0]?.text)).toEqual(["Pay with TON", "Pay with Card"]);
+    expect(payRows.map((row) => row[0]?.text)).toEqual(["Pay with Gram (TON)", "Pay with Card"]);
     expect(payRows.map((row) => buyData.read(dataOf(row[0])))).toEqual([
       { id: "mug", quantity: 4, method: "ton" },
       { id: "mug", quantity: 4, method: "fiat" },

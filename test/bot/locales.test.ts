@@ -223,6 +223,7 @@ describe("createI18n", () => {
       address: "UQCrq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq7Iw",
       comment: "TP-7K3M9Q2D",
       expires: "2026-11-23 10:27",
+      coin: "GRAM",
     };
     for (const locale of LOCALES) {
       const text = i18n.t(locale, "pay-ton", variables);
@@ -263,6 +264,77 @@ describe("createI18n", () => {
     for (const locale of locales) {
       const missing = [...asked].filter((key) => !locale.bundle.hasMessage(key));
       expect(missing, locale.code).toEqual([]);
+    }
+  });
+});
+
+describe("counts in the admins' texts", () => {
+  const i18n = createI18n();
+  const pending = (locale: string, orders: number) =>
+    i18n.t(locale, "admin-pending-line", { amount: "1 GRAM", orders });
+
+  it("take the plural form each language needs: one, few and many in Russian", () => {
+    expect([1, 2, 5, 21].map((n) => pending("en", n))).toEqual([
+      "Pending orders would add 1 GRAM (1 order)",
+      "Pending orders would add 1 GRAM (2 orders)",
+      "Pending orders would add 1 GRAM (5 orders)",
+      "Pending orders would add 1 GRAM (21 orders)",
+    ]);
+    expect([1, 3, 5, 21, 111].map((n) => /\(([^)]*)\)$/.exec(pending("ru", n))?.[1])).toEqual([
+      "1 заказ",
+      "3 заказа",
+      "5 заказов",
+      "21 заказ",
+      "111 заказов",
+    ]);
+    // Chinese counts with a measure word and has one form.
+    expect(pending("zh", 1)).toContain("（1 个订单）");
+    const sales = (locale: string, created: number) =>
+      i18n.t(locale, "admin-sales-period", {
+        period: "Today",
+        created,
+        paid: 1,
+        conversion: 100,
+        revenue: "1 GRAM",
+      });
+    expect(sales("en", 1)).toContain(": 1 order, 1 paid");
+    expect(sales("ru", 4)).toContain(": 4 заказа, оплачено: 1");
+    const daily = (locale: string, created: number) =>
+      i18n.t(locale, "notice-daily", {
+        created,
+        paid: 0,
+        conversion: 0,
+        revenue: "—",
+        exceptions: 0,
+      });
+    expect(daily("en", 1)).toContain("\n1 order, 0 paid");
+    expect(daily("ru", 11)).toContain("\n11 заказов, оплачено: 0");
+    const health = (locale: string, errors: number, depth: number) => [
+      i18n.t(locale, "admin-health-watcher", {
+        leader: "a",
+        poll: "1s",
+        lag: "1s",
+        errors,
+        total: 1,
+      }),
+      i18n.t(locale, "admin-health-queue", { depth, oldest: "1s", dead: 0 }),
+    ];
+    expect(health("en", 1, 1)).toEqual([
+      expect.stringContaining("1 failed poll in the last hour"),
+      expect.stringContaining("Fulfilment: 1 job waiting"),
+    ]);
+    expect(health("ru", 2, 5)).toEqual([
+      expect.stringContaining("за час 2 неудачных опроса"),
+      expect.stringContaining("в очереди 5 заданий"),
+    ]);
+  });
+
+  it("show user ids as given, with no thousands separators", () => {
+    for (const locale of LOCALES) {
+      expect(i18n.t(locale, "notice-buyer-id", { userId: "1234567890" })).toContain("1234567890");
+      expect(i18n.t(locale, "unmatched-sender-telegram", { userId: "1234567890" })).toContain(
+        "1234567890",
+      );
     }
   });
 });

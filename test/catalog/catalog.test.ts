@@ -6,6 +6,10 @@ import { CatalogError, loadCatalog, parseCatalog, priceOf } from "../../src/cata
 
 const options = { fiatCurrency: "USD" };
 
+function fail(): never {
+  throw new Error("mug missing");
+}
+
 function product(overrides: Record<string, unknown> = {}) {
   return {
     id: "mug",
@@ -28,6 +32,16 @@ describe("catalog", () => {
     expect(mug?.prices.ton).toEqual({ method: "ton", currency: "TON", amount: 3_250_000_000n });
     expect(mug?.prices.fiat).toEqual({ method: "fiat", currency: "USD", amount: 999n });
     expect(catalog.find("nope")).toBeUndefined();
+  });
+
+  it("reads the coin's price under gram, and under ton as older catalogs write it, for the method ton", () => {
+    for (const prices of [{ gram: "3.25" }, { ton: "3.25" }]) {
+      const mug = parseCatalog({ products: [product({ prices })] }, options).find("mug");
+      expect(mug?.prices).toEqual({
+        ton: { method: "ton", currency: "TON", amount: 3_250_000_000n },
+      });
+      expect(priceOf(mug ?? fail(), "ton", 2)?.amount).toBe(6_500_000_000n);
+    }
   });
 
   it("multiplies the unit price by the quantity", () => {
@@ -53,6 +67,12 @@ describe("catalog", () => {
     [{ prices: { ton: "1.0000000001" } }, /price ton: .*more than 9 digits/],
     [{ prices: { ton: "abc" } }, /price ton/],
     [{ prices: { ton: "0" } }, /above zero/],
+    [{ prices: { gram: "1.0000000001" } }, /price gram: .*more than 9 digits/],
+    [{ prices: { gram: "0" } }, /price gram must be above zero/],
+    [
+      { prices: { gram: "3.25", ton: "3.25" } },
+      /^catalog: products\.0\.prices\.gram and ton are the same price under its new and old name: keep only gram$/,
+    ],
     [{ prices: {} }, /has no price/],
     [{ prices: { btc: "1" } }, /prices/],
     [{ id: "Bad Id" }, /products\.0\.id/],

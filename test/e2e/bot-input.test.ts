@@ -76,7 +76,7 @@ describe("what the bot does with input it should not trust", () => {
     sandbox = await startShop({ log });
     const intruder = sandbox.user({ firstName: "Intruder" });
     intruder.send("/start buy_mug");
-    const card = await intruder.waitForButton("Pay with TON");
+    const card = await intruder.waitForButton("Pay with Gram (TON)");
     const cardBefore = structuredClone(card.message);
     const messagesBefore = intruder.fromBot().length;
     const forged = [
@@ -145,7 +145,7 @@ describe("what the bot does with input it should not trust", () => {
     buyer.send("/start buy_yacht");
     await buyer.waitForText("This product is not on sale any more");
     buyer.send("/start buy_mug");
-    const card = await buyer.waitForButton("Pay with TON");
+    const card = await buyer.waitForButton("Pay with Gram (TON)");
     expect(card.text).toContain("TON mug");
     expect(card.text).toContain("Quantity: 1");
   });
@@ -154,7 +154,7 @@ describe("what the bot does with input it should not trust", () => {
     sandbox = await startShop();
     const buyer = sandbox.user();
     buyer.send("/start buy_mug");
-    const card = await buyer.waitForButton("Pay with TON");
+    const card = await buyer.waitForButton("Pay with Gram (TON)");
     const answers = () => sandbox?.telegram.stats.byMethod.answerCallbackQuery ?? 0;
     const before = answers();
     const answer = await buyer.press("−", card);
@@ -271,11 +271,11 @@ describe("what the bot does with input it should not trust", () => {
     const admin = new Redis(sandbox.config.redisUrl);
     const buyer = sandbox.user();
     buyer.send("/start buy_ton-guide");
-    const card = await buyer.waitForButton("Pay with TON");
+    const card = await buyer.waitForButton("Pay with Gram (TON)");
 
     // Redis is full: the order cannot be created and the press fails.
     await admin.config("SET", "maxmemory", "1");
-    const answer = await buyer.press("Pay with TON", card);
+    const answer = await buyer.press("Pay with Gram (TON)", card);
     await admin.config("SET", "maxmemory", "0");
     await admin.quit();
 

@@ -39,7 +39,7 @@ async function cardAt(buyer: EmulatedUser, quantity: number) {
     "Activation code",
     await buyer.waitForButton("Activation code", { after: start }),
   );
-  let card = await buyer.waitForButton("Pay with TON", { after: start });
+  let card = await buyer.waitForButton("Pay with Gram (TON)", { after: start });
   for (let n = 1; n < quantity; n++) {
     await buyer.press("+", card);
     card = await buyer.waitFor(
@@ -66,8 +66,8 @@ describe("stock products bought by the handful", () => {
     const buyer = sandbox.user();
     const card = await cardAt(buyer, 3);
     const before = buyer.lastMessageId();
-    await buyer.press("Pay with TON", card);
-    const message = await buyer.waitForText("Send exactly 3.6 TON", { after: before });
+    await buyer.press("Pay with Gram (TON)", card);
+    const message = await buyer.waitForText("Send exactly 3.6 GRAM", { after: before });
     const comment = /with the comment (\S+)/.exec(message.text ?? "")?.[1] ?? "";
     const orderId = /^Order (\S+)/.exec(message.text ?? "")?.[1] ?? "";
 

@@ -20,7 +20,7 @@ describe("paying with Telegram Stars", () => {
     expect(card.text).toContain("Telegram Stars: 150 ⭐");
     // Digital goods: Stars, and TON because the catalog lists it; no card price, no card button.
     const methods = card.message.reply_markup?.inline_keyboard.flat().map((b) => b.text);
-    expect(methods).toEqual(["Pay with TON", "Pay with Telegram Stars", "« Back"]);
+    expect(methods).toEqual(["Pay with Gram (TON)", "Pay with Telegram Stars", "« Back"]);
     buyer.send("/start buy_mug");
     const mug = await buyer.waitForButton("Pay with Card");
     expect(mug.message.reply_markup?.inline_keyboard.flat().map((b) => b.text)).not.toContain(
@@ -244,7 +244,7 @@ describe("an invoice link the merchant shares", () => {
     });
     expect(link).toMatch(/^https:\/\/t\.me\/\$/);
 
-    const first = sandbox.user();
+    const first = sandbox.user({ firstName: "Fay", username: "fay_first" });
     const second = sandbox.user();
     const paid = await first.payInvoiceLink(link);
     expect(paid.ok).toBe(true);
@@ -252,6 +252,8 @@ describe("an invoice link the merchant shares", () => {
     await first.waitForText("Receipt");
     const claimed = await orderReaches(sandbox, order.id, "fulfilled");
     expect(claimed.userId).toBe(first.id);
+    // The admins' notices name whoever paid, as for an order made in the bot.
+    expect(claimed.buyer).toEqual({ name: "Fay", username: "fay_first" });
     expect((await sandbox.app.store.listByUser(first.id, 10)).map((o) => o.id)).toEqual([order.id]);
 
     const again = await second.payInvoiceLink(link);

@@ -70,11 +70,11 @@ describe("terms of sale before the first purchase", () => {
     const shop = await openShop();
     const buyer = shop.user();
     buyer.send("/start buy_mug");
-    let card = await buyer.waitForButton("Pay with TON");
+    let card = await buyer.waitForButton("Pay with Gram (TON)");
     await buyer.press("+", card);
     card = await buyer.waitForText("Quantity: 2");
     const before = buyer.lastMessageId();
-    await buyer.press("Pay with TON", card);
+    await buyer.press("Pay with Gram (TON)", card);
     const terms = await buyer.waitForText(ASKED, { after: before });
     expect(terms.text).toContain("Terms of sale");
     expect(terms.text).toContain(MERCHANT_TERMS);
@@ -94,7 +94,7 @@ describe("terms of sale before the first purchase", () => {
 
     // The next purchase asks nothing.
     const next = buyer.lastMessageId();
-    await buyer.press("Pay with TON", card);
+    await buyer.press("Pay with Gram (TON)", card);
     await buyer.waitForText("Send exactly", { after: next });
     expect(buyer.fromBot().filter((m) => (m.text ?? "").includes(ASKED))).toHaveLength(1);
     expect(await shop.app.store.listByUser(buyer.id, 10)).toHaveLength(2);
@@ -141,13 +141,13 @@ describe("terms of sale before the first purchase", () => {
     const v2 = await catalogWith({ terms: { version: "v2", text: "Second terms." } });
     const shop = await openShop({ config: { catalogPath: v1 } });
     const buyer = shop.user();
-    let { before } = await pay(buyer, "ton-guide", "TON");
+    let { before } = await pay(buyer, "ton-guide", "Gram (TON)");
     const first = await buyer.waitForText("First terms.", { after: before });
     await buyer.press("I agree", first);
     await buyer.waitForText("Send exactly", { after: first.messageId });
 
     await shop.restart({ catalogPath: v2 });
-    ({ before } = await pay(buyer, "ton-guide", "TON"));
+    ({ before } = await pay(buyer, "ton-guide", "Gram (TON)"));
     const second = await buyer.waitForText("Second terms.", { after: before });
     expect(second.text).toContain("have changed since you agreed");
     expect(await shop.app.store.listByUser(buyer.id, 10)).toHaveLength(1);
@@ -163,7 +163,7 @@ describe("terms of sale before the first purchase", () => {
     const v2 = await catalogWith({ terms: { version: "v2", text: "Second terms." } });
     const shop = await openShop({ config: { catalogPath: v1 } });
     const buyer = shop.user();
-    const { before } = await pay(buyer, "mug", "TON");
+    const { before } = await pay(buyer, "mug", "Gram (TON)");
     const old = await buyer.waitForText("First terms.", { after: before });
 
     await shop.restart({ catalogPath: v2 });
@@ -184,9 +184,9 @@ describe("terms of sale before the first purchase", () => {
   it("refuses an older terms message's button and forged ones politely, and changes nothing", async () => {
     const shop = await openShop();
     const buyer = shop.user();
-    let { before } = await pay(buyer, "ton-guide", "TON");
+    let { before } = await pay(buyer, "ton-guide", "Gram (TON)");
     const older = await buyer.waitForText(ASKED, { after: before });
-    ({ before } = await pay(buyer, "mug", "TON"));
+    ({ before } = await pay(buyer, "mug", "Gram (TON)"));
     const newer = await buyer.waitForText(ASKED, { after: before });
 
     const stale = await buyer.press("I agree", older);
@@ -234,7 +234,7 @@ describe("terms of sale before the first purchase", () => {
     await shop.restart({
       catalogPath: await catalogWith({ terms: { version: "4", url, text: "Short terms." } }),
     });
-    const { before: next } = await pay(buyer, "mug", "TON");
+    const { before: next } = await pay(buyer, "mug", "Gram (TON)");
     const both = await buyer.waitForText("have changed since you agreed", { after: next });
     expect(both.text).toContain("Short terms.");
     expect(both.text).toContain(`The full terms: ${url}`);
@@ -276,7 +276,7 @@ describe("/terms", () => {
     expect(agreeButtonOf(buyer, again)).toBeUndefined();
 
     // Having agreed through /terms, a purchase goes straight to payment.
-    const { before } = await pay(buyer, "ton-guide", "TON");
+    const { before } = await pay(buyer, "ton-guide", "Gram (TON)");
     await buyer.waitForText("Send exactly", { after: before });
     expect(buyer.fromBot().filter((m) => (m.text ?? "").includes(ASKED))).toEqual([]);
   });
@@ -388,10 +388,10 @@ describe("/start", () => {
     const shop = await openShop();
     const buyer = shop.user();
     buyer.send("/start buy_mug");
-    const card = await buyer.waitForButton("Pay with TON");
+    const card = await buyer.waitForButton("Pay with Gram (TON)");
     expect(card.text).toContain("Delivery: Digital goods arrive in this chat right after payment.");
     buyer.send("/start buy_ton-guide");
-    const digital = await buyer.waitForButton("Pay with TON", { after: card.messageId });
+    const digital = await buyer.waitForButton("Pay with Gram (TON)", { after: card.messageId });
     expect(digital.text).not.toContain("Delivery:");
     await nothingOrdered(shop, buyer);
   });

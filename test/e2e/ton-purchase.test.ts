@@ -40,7 +40,7 @@ describe("buying for TON through the bot", () => {
     await buyer.waitForText("Welcome to the shop, Bob!");
 
     const { message, comment, orderId } = await checkoutTon(buyer, "TON Developer");
-    expect(message.text).toContain("Send exactly 0.5 TON");
+    expect(message.text).toContain("Send exactly 0.5 GRAM");
     const tonkeeper = message.message.reply_markup?.inline_keyboard
       .flat()
       .find((b) => b.text === "Open in Tonkeeper");
@@ -53,7 +53,7 @@ describe("buying for TON through the bot", () => {
 
     // Before any money moves, "I have paid" reports what the watcher has seen: nothing yet.
     const early = await buyer.press("I have paid", message);
-    expect(early?.text).toContain("Waiting for your payment of 0.5 TON");
+    expect(early?.text).toContain("Waiting for your payment of 0.5 GRAM");
 
     const wallet = await sandbox.buyerWallet();
     await wallet.pay(HALF_TON, comment);
@@ -70,7 +70,7 @@ describe("buying for TON through the bot", () => {
     await buyer.waitForText("Your download link", { after: message.messageId });
     const receipt = await buyer.waitForText("Receipt", { after: message.messageId });
     expect(receipt.text).toContain(`order ${orderId}`);
-    expect(receipt.text).toContain("Paid: 0.5 TON");
+    expect(receipt.text).toContain("Paid: 0.5 GRAM");
 
     const order = await orderReaches(sandbox, orderId, "fulfilled");
     expect(order.payments).toHaveLength(1);
@@ -79,7 +79,7 @@ describe("buying for TON through the bot", () => {
     buyer.send("/orders");
     const orders = await buyer.waitForText("Your orders", { after: listed });
     expect(orders.text).toContain(
-      `${orderId} · TON Developer's Guide (e-book) · 0.5 TON · delivered`,
+      `${orderId} · TON Developer's Guide (e-book) · 0.5 GRAM · delivered`,
     );
   });
 
@@ -90,8 +90,8 @@ describe("buying for TON through the bot", () => {
     const wallet = await sandbox.buyerWallet();
 
     await wallet.pay(200_000_000n, comment);
-    const owed = await buyer.waitForText("We received 0.2 TON", { after: message.messageId });
-    expect(owed.text).toContain("send the remaining 0.3 TON");
+    const owed = await buyer.waitForText("We received 0.2 GRAM", { after: message.messageId });
+    expect(owed.text).toContain("send the remaining 0.3 GRAM");
     expect((await sandbox.app.store.require(orderId)).status).toBe("pending");
 
     // The rest, with the comment typed by hand in lower case and a space.
@@ -113,12 +113,12 @@ describe("buying for TON through the bot", () => {
     const wallet = await sandbox.buyerWallet();
 
     await wallet.pay(200_000_000n, comment);
-    await buyer.waitForText("We received 0.2 TON", { after: qr.messageId });
+    await buyer.waitForText("We received 0.2 GRAM", { after: qr.messageId });
     await buyer.waitFor((m) => m.messageId === message.messageId && m.edits > 0);
     await buyer.waitFor((m) => m.messageId === qr.messageId && m.edits > 0);
 
     // The amount to copy, the Tonkeeper link, the QR code and its caption: 0.3 TON, not 0.5.
-    expect(message.text).toContain("We received 0.2 of 0.5 TON. Send the remaining 0.3 TON");
+    expect(message.text).toContain("We received 0.2 of 0.5 GRAM. Send the remaining 0.3 GRAM");
     expect(message.text).toContain(`with the comment ${comment}`);
     const tonkeeper = new URL(buyer.link("Open in Tonkeeper", message));
     expect(tonkeeper.searchParams.get("amount")).toBe("300000000");
@@ -126,9 +126,9 @@ describe("buying for TON through the bot", () => {
     expect(qr.photo?.bytes?.equals(await paymentQrPng({ ...full, amount: 300_000_000n }))).toBe(
       true,
     );
-    expect(qr.caption).toBe(`Scan with your phone's wallet: 0.3 TON, comment ${comment}.`);
+    expect(qr.caption).toBe(`Scan with your phone's wallet: 0.3 GRAM, comment ${comment}.`);
     const answer = await buyer.press("I have paid", message);
-    expect(answer?.text).toContain("send the remaining 0.3 TON");
+    expect(answer?.text).toContain("send the remaining 0.3 GRAM");
 
     // A buyer who pays what the redrawn link asks completes the order exactly.
     await wallet.pay(BigInt(tonkeeper.searchParams.get("amount") ?? "0"), comment);
@@ -170,15 +170,15 @@ describe("buying for TON through the bot", () => {
     const { message, comment, orderId } = await checkoutTon(buyer, "TON mug");
     const wallet = await sandbox.buyerWallet();
     await wallet.pay(1_000_000_000n, comment);
-    const owed = await buyer.waitForText("We received 1 TON", { after: message.messageId });
+    const owed = await buyer.waitForText("We received 1 GRAM", { after: message.messageId });
 
     expect(await expireOrders(storeAt(sandbox, 31 * 60_000))).toBe(2);
     const expired = await buyer.waitForText(`Order ${orderId} expired`, { after: owed.messageId });
     expect(expired.text).toBe(
-      `⌛ Order ${orderId} expired. We received 1 of 3.25 TON: the shop has been told and will contact you to complete the order or return the money. Questions: /support`,
+      `⌛ Order ${orderId} expired. We received 1 of 3.25 GRAM: the shop has been told and will contact you to complete the order or return the money. Questions: /support`,
     );
     const notice = await admin.waitForText(`Order ${orderId} expired underpaid`);
-    expect(notice.text).toContain("1 TON of 3.25 TON received");
+    expect(notice.text).toContain("1 GRAM of 3.25 GRAM received");
     expect(notice.text).toContain(`/refund ${orderId}`);
     // An order that expired with nothing paid is no news for the admins.
     expect(admin.fromBot().some((m) => m.text?.includes(unpaid.orderId))).toBe(false);
@@ -191,7 +191,7 @@ describe("buying for TON through the bot", () => {
     expect(message.message.reply_markup?.inline_keyboard.flat()[0]?.text).toBe("I have paid");
     await waitUntil(() => !buyer.fromBot().some((m) => m.photo !== undefined));
     const answer = await buyer.press("I have paid", message);
-    expect(answer?.text).toContain("We received 1 of 3.25 TON");
+    expect(answer?.text).toContain("We received 1 of 3.25 GRAM");
 
     // LATE_PAYMENT_POLICY=fulfil (the default): the rest arriving late completes the order.
     await wallet.pay(2_250_000_000n, comment);
@@ -208,9 +208,9 @@ describe("buying for TON through the bot", () => {
     const { message, comment, orderId } = await checkoutTon(buyer, "TON Developer");
     const wallet = await sandbox.buyerWallet();
     await wallet.pay(200_000_000n, comment);
-    await buyer.waitForText("We received 0.2 TON", { after: message.messageId });
+    await buyer.waitForText("We received 0.2 GRAM", { after: message.messageId });
     await expireOrders(storeAt(sandbox, 31 * 60_000));
-    const expired = await buyer.waitForText("We received 0.2 of 0.5 TON", {
+    const expired = await buyer.waitForText("We received 0.2 of 0.5 GRAM", {
       after: message.messageId,
     });
 

@@ -89,14 +89,14 @@ describe("TON Connect checkout", () => {
     const order = await shop.app.store.require(checkout.orderId);
     const part = 1_250_000_000n;
     await (await shop.buyerWallet()).pay(part, checkout.comment);
-    await buyer.waitForText("We received 1.25 TON", { after: checkout.message.messageId });
+    await buyer.waitForText("We received 1.25 GRAM", { after: checkout.message.messageId });
     await buyer.waitFor((m) => m.messageId === checkout.message.messageId && m.edits > 0);
 
     // From the redrawn payment message, as the buyer would tap it.
     const before = buyer.lastMessageId();
     await buyer.press("Pay with my wallet", checkout.message);
     const sent = await buyer.waitForText("Payment request sent to Tonkeeper", { after: before });
-    expect(sent.text).toContain("2 TON for order");
+    expect(sent.text).toContain("2 GRAM for order");
     const request = await phone.nextRequest();
     expect(request.messages[0]?.amount).toBe(order.amount - part);
     expect(request.messages[0]?.comment).toBe(checkout.comment);
@@ -246,7 +246,7 @@ describe("TON Connect checkout", () => {
     );
     await phone.openLink(buyer.link("Tonkeeper", offer));
     const refused = await buyer.waitForText("different TON network", { after: before });
-    expect(refused.text).toContain("this shop takes testnet TON");
+    expect(refused.text).toContain("this shop is on TON testnet");
 
     // Not connected: the next try offers the connection again instead of a request.
     const next = buyer.lastMessageId();

@@ -58,7 +58,7 @@ describe("the shop in webhook mode", () => {
     const { sandbox } = await webhookShop(captured.log);
     const buyer = sandbox.user({ callbackTimeoutMs: 300 });
     buyer.send("/start buy_mug");
-    const card = await buyer.waitForButton("Pay with TON");
+    const card = await buyer.waitForButton("Pay with Gram (TON)");
 
     // The shop is down while the buyer taps "+": Telegram stops waiting for an answer.
     await sandbox.stopShop();

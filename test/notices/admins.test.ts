@@ -5,12 +5,13 @@ import { createI18n } from "../../src/bot/i18n.js";
 import { Sessions } from "../../src/bot/sessions.js";
 import { AdminNotifier } from "../../src/notices/admins.js";
 import { SentNotices } from "../../src/notices/sent.js";
+import type { NewOrder } from "../../src/orders/store.js";
 import { redisKeys } from "../../src/redis/keys.js";
 import { exampleCatalog } from "../support/catalog.js";
 import { capturedLog } from "../support/log.js";
 import { pendingEntries } from "../support/partitions.js";
 import { testRedis } from "../support/redis.js";
-import { shop, tonOrder } from "../support/shop.js";
+import { shop, TON, tonOrder } from "../support/shop.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -49,13 +50,14 @@ async function adminsWatching() {
   await notifier.start();
   cleanups.push(() => notifier.stop());
 
-  async function paidOrder() {
-    const order = await store.create(tonOrder());
+  /** A TON order paid in full, or with `received` when given. */
+  async function paidOrder(overrides: Partial<NewOrder> = {}, received?: bigint) {
+    const order = await store.create(tonOrder(overrides));
     await payments.recordPayment(order.id, {
       key: `ton:${order.id}`,
       method: "ton",
       currency: "TON",
-      amount: order.amount,
+      amount: received ?? order.amount,
       receivedAt: Date.now(),
     });
     return order;
@@ -123,5 +125,45 @@ describe("AdminNotifier", () => {
       for (const admin of admins) expect(notices(admin, next.id)).toHaveLength(1);
     });
     for (const admin of admins) expect(notices(admin, order.id)).toEqual([]);
+  });
+});
+
+describe("the admins' paid notice", () => {
+  /** The one paid notice the first admin got for an order, as Telegram shows it. */
+  async function noticeOf(
+    watching: Awaited<ReturnType<typeof adminsWatching>>,
+    overrides: Partial<NewOrder>,
+    received?: bigint,
+  ): Promise<string> {
+    const order = await watching.paidOrder(overrides, received);
+    const [admin] = watching.admins;
+    if (!admin) throw new Error("no admin");
+    await vi.waitFor(() => expect(watching.notices(admin, order.id)).toHaveLength(1));
+    return watching.notices(admin, order.id)[0]?.text ?? "";
+  }
+
+  it("names the buyer by name and @username, their name taken as text rather than markup", async () => {
+    const watching = await adminsWatching();
+    const text = await noticeOf(watching, {
+      buyer: { name: "Ann <b>Lee</b> & Co", username: "ann_lee" },
+    });
+    expect(text).toMatch(
+      /^💰 Order ord_\w+ paid: 2 GRAM for TON mug × 1 · Ann <b>Lee<\/b> & Co @ann_lee$/,
+    );
+  });
+
+  it("names a buyer without a username by name alone, and one it never knew by user id, with no thousands separators", async () => {
+    const watching = await adminsWatching();
+    expect(await noticeOf(watching, { buyer: { name: "Борис" } })).toMatch(/ · Борис$/);
+    expect(await noticeOf(watching, { userId: 1234567890 })).toMatch(/ · user 1234567890$/);
+  });
+
+  it("says what an overpaid order received and how much beyond its price", async () => {
+    const watching = await adminsWatching();
+    const text = await noticeOf(watching, { buyer: { name: "Ann" } }, 2n * TON + TON / 4n);
+    expect(text.split("\n")).toEqual([
+      expect.stringMatching(/^💰 Order ord_\w+ paid: 2 GRAM for TON mug × 1 · Ann$/),
+      "💸 Overpaid: 2.25 GRAM received, 0.25 GRAM more than the price.",
+    ]);
   });
 });

@@ -86,7 +86,7 @@ async function underway(options: { log?: Logger; maxAttempts?: number } = {}) {
 }
 
 function notices(buyer: EmulatedUser) {
-  return buyer.fromBot().filter((m) => m.text?.startsWith("We received 2 TON"));
+  return buyer.fromBot().filter((m) => m.text?.startsWith("We received 2 GRAM"));
 }
 
 describe("redrawing the payment message after a partial payment", () => {
@@ -95,12 +95,12 @@ describe("redrawing the payment message after a partial payment", () => {
     emulator.faults.rateLimit = { methods: ["editMessageText"], times: 1, retryAfterSeconds: 1 };
 
     await payPart();
-    await buyer.waitForText("We received 2 TON");
-    expect(message.text).toContain("Send the remaining 4.5 TON");
+    await buyer.waitForText("We received 2 GRAM");
+    expect(message.text).toContain("Send the remaining 4.5 GRAM");
     expect(new URL(buyer.link("Open in Tonkeeper", message)).searchParams.get("amount")).toBe(
       "4500000000",
     );
-    expect(photo.caption).toContain("4.5 TON");
+    expect(photo.caption).toContain("4.5 GRAM");
     expect(emulator.stats.rateLimited).toBe(1);
     expect(notices(buyer)).toHaveLength(1);
   });
@@ -110,13 +110,13 @@ describe("redrawing the payment message after a partial payment", () => {
     emulator.faults.rateLimit = { methods: ["sendMessage"], times: 1, retryAfterSeconds: 1 };
 
     await payPart();
-    await buyer.waitForText("We received 2 TON");
+    await buyer.waitForText("We received 2 GRAM");
     expect(emulator.stats.rateLimited).toBe(1);
     expect(notices(buyer)).toHaveLength(1);
     // The second try found the text already asking for the rest ("not modified") and went on.
     expect(message.edits).toBe(1);
-    expect(message.text).toContain("Send the remaining 4.5 TON");
-    expect(photo.caption).toContain("4.5 TON");
+    expect(message.text).toContain("Send the remaining 4.5 GRAM");
+    expect(photo.caption).toContain("4.5 GRAM");
   });
 });
 

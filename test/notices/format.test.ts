@@ -1,13 +1,19 @@
 import { Address } from "@ton/core";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createI18n } from "../../src/bot/i18n.js";
 import { PAYMENT_METHODS } from "../../src/catalog/catalog.js";
 import {
+  coinHint,
+  coinLabelIntroduced,
+  currencyLabel,
+  DEFAULT_COIN_LABEL,
   escapeHtml,
   formatAmount,
   formatPrice,
   formatTime,
   methodKey,
+  methodName,
+  showCoinAs,
 } from "../../src/notices/format.js";
 import { displayAddress, tonkeeperLink, tonTransferLink } from "../../src/payments/ton/links.js";
 
@@ -50,10 +56,10 @@ describe("formatAmount", () => {
 });
 
 describe("formatPrice", () => {
-  it("puts the unit after the amount", () => {
-    expect(formatPrice(1_500_000_000n, "TON")).toBe("1.5 TON");
-    expect(formatPrice(0n, "TON")).toBe("0 TON");
-    expect(formatPrice(1n, "TON")).toBe("0.000000001 TON");
+  it("puts the unit after the amount, the coin under its name Gram", () => {
+    expect(formatPrice(1_500_000_000n, "TON")).toBe("1.5 GRAM");
+    expect(formatPrice(0n, "TON")).toBe("0 GRAM");
+    expect(formatPrice(1n, "TON")).toBe("0.000000001 GRAM");
     expect(formatPrice(999n, "USD")).toBe("9.99 USD");
     expect(formatPrice(1500n, "JPY")).toBe("1500 JPY");
   });
@@ -99,7 +105,10 @@ describe("escapeHtml", () => {
 
   it("keeps a buyer's name from injecting markup into a message", () => {
     const i18n = createI18n();
-    const text = i18n.t("en", "start-welcome", { name: escapeHtml("<a href='x'>Eve</a>") });
+    const text = i18n.t("en", "start-welcome", {
+      name: escapeHtml("<a href='x'>Eve</a>"),
+      method: methodName("ton", (key, variables) => i18n.t("en", key, variables)),
+    });
     expect(text).toContain("&lt;a href='x'&gt;Eve&lt;/a&gt;");
     expect(text).not.toMatch(/<a /);
   });
@@ -108,11 +117,39 @@ describe("escapeHtml", () => {
 describe("methodKey", () => {
   it("names a text every payment method has", () => {
     const i18n = createI18n();
-    expect(PAYMENT_METHODS.map((method) => i18n.t("en", methodKey(method)))).toEqual([
-      "TON",
-      "Telegram Stars",
-      "Card",
+    expect(
+      PAYMENT_METHODS.map((method) => i18n.t("en", methodKey(method), { coin: "GRAM" })),
+    ).toEqual(["Gram (TON)", "Telegram Stars", "Card"]);
+  });
+});
+
+describe("the coin's name (COIN_LABEL)", () => {
+  const i18n = createI18n();
+  const t = (locale: string) => (key: string, variables?: Record<string, string | number>) =>
+    i18n.t(locale, key, variables);
+
+  afterEach(() => showCoinAs(DEFAULT_COIN_LABEL));
+
+  it("is GRAM by default, with the old name as a hint where a buyer first meets it", () => {
+    expect(currencyLabel("TON")).toBe("GRAM");
+    expect(coinLabelIntroduced(t("en"))).toBe("GRAM (formerly Toncoin)");
+    expect(coinLabelIntroduced(t("ru"))).toBe("GRAM (ранее Toncoin)");
+    expect(coinLabelIntroduced(t("zh"))).toBe("GRAM （原 Toncoin）");
+    expect(["en", "ru", "zh"].map((locale) => methodName("ton", t(locale)))).toEqual([
+      "Gram (TON)",
+      "Gram (TON)",
+      "Gram (TON)",
     ]);
+  });
+
+  it("shows TON with no hint when the merchant keeps the old name, and leaves other units be", () => {
+    showCoinAs("TON");
+    expect(formatPrice(6_500_000_000n, "TON")).toBe("6.5 TON");
+    expect(coinHint(t("en"))).toBe("");
+    expect(coinLabelIntroduced(t("en"))).toBe("TON");
+    expect(methodName("ton", t("en"))).toBe("TON");
+    expect(formatPrice(150n, "XTR")).toBe("150 ⭐");
+    expect(formatPrice(999n, "USD")).toBe("9.99 USD");
   });
 });
 

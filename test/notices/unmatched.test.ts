@@ -39,7 +39,7 @@ describe("the admins' notice for an unmatched payment", () => {
     const short = payer.toString({ urlSafe: true, bounceable: false, testOnly: true });
     expect(text).toBe(
       [
-        `❓ A payment matched no order: 0.5 TON from ${short.slice(0, 4)}…${short.slice(-4)}, comment “my order please”.`,
+        `❓ A payment matched no order: 0.5 GRAM from ${short.slice(0, 4)}…${short.slice(-4)}, comment “my order please”.`,
         "Why: its comment is not the comment of any order. See it on Tonviewer",
         "Put it on an order: /attach ton:9f3a1c2b ‹order id or comment› — or /refund ton:9f3a1c2b, /resolve ton:9f3a1c2b",
       ].join("\n"),

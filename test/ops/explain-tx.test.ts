@@ -169,7 +169,7 @@ describe("explain-tx offline, on transactions that really happened on TON", () =
     const { code, stdout } = await run(["--boc", undeployed.boc]);
 
     expect(stdout).toContain(`Transaction ${undeployed.hash}`);
-    expect(stdout).toContain("Received: yes, 40 TON stayed on the wallet.");
+    expect(stdout).toContain("Received: yes, 40 GRAM stayed on the wallet.");
     expect(stdout).toContain("the payment has no comment, so it names no order");
     expect(stdout).toContain(`https://tonviewer.com/transaction/${undeployed.hash}`);
     expect(code).toBe(0);
@@ -284,7 +284,7 @@ describe("explain-tx offline, on transactions made on the emulated chain", () =>
 
     const { code, stdout } = await run(["--boc", bocOf(tx)]);
 
-    expect(stdout).toContain("Received: yes, 2 TON stayed on the wallet.");
+    expect(stdout).toContain("Received: yes, 2 GRAM stayed on the wallet.");
     expect(stdout).toContain(`comment   ${JSON.stringify(typed)}`);
     expect(stdout).toContain(`its comment is the order code ${comment}`);
     expect(code).toBe(0);
@@ -351,9 +351,9 @@ describe("explain-tx on the merchant wallet, through toncenter and the shop's Re
       }),
     ]);
     expect(json.code).toBe(0);
-    expect(text.stdout).toContain("Received: yes, 2 TON stayed on the wallet.");
+    expect(text.stdout).toContain("Received: yes, 2 GRAM stayed on the wallet.");
     expect(text.stdout).toContain(
-      `Order:    ${order.id} (${order.comment}) is paid: price 2 TON, received 2 TON.`,
+      `Order:    ${order.id} (${order.comment}) is paid: price 2 GRAM, received 2 GRAM.`,
     );
     expect(text.stdout).toContain(`Watcher:  recorded; this payment is on order ${order.id}.`);
     expect(text.code).toBe(0);
@@ -366,7 +366,7 @@ describe("explain-tx on the merchant wallet, through toncenter and the shop's Re
     const before = await run([base64url(hash)], env());
 
     expect(before.stdout).toContain(
-      `Order:    ${order.id} (${order.comment}) is pending: price 3 TON, received 0 TON, owes 3 TON;`,
+      `Order:    ${order.id} (${order.comment}) is pending: price 3 GRAM, received 0 GRAM, owes 3 GRAM;`,
     );
     expect(before.stdout).toMatch(
       new RegExp(

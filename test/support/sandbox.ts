@@ -23,15 +23,15 @@ export interface TonCheckout {
   orderId: string;
 }
 
-/** Opens a product from /shop, presses "Pay with TON", and reads the payment message. */
+/** Opens a product from /shop, presses "Pay with Gram (TON)", and reads the payment message. */
 export async function checkoutTon(buyer: EmulatedUser, productLabel: string): Promise<TonCheckout> {
   const start = buyer.lastMessageId();
   buyer.send("/shop");
   const list = await buyer.waitForButton(productLabel, { after: start });
   await buyer.press(productLabel, list);
-  const card = await buyer.waitForButton("Pay with TON", { after: start });
+  const card = await buyer.waitForButton("Pay with Gram (TON)", { after: start });
   const before = buyer.lastMessageId();
-  await buyer.press("Pay with TON", card);
+  await buyer.press("Pay with Gram (TON)", card);
   const message = await buyer.waitForText("Send exactly", { after: before });
   const comment = /with the comment (\S+)/.exec(message.text ?? "")?.[1];
   const orderId = /^Order (\S+)/.exec(message.text ?? "")?.[1];

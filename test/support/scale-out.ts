@@ -321,7 +321,7 @@ async function buy(
       }
     }
   };
-  const label = method === "ton" ? "Pay with TON" : "Pay with Telegram Stars";
+  const label = method === "ton" ? "Pay with Gram (TON)" : "Pay with Telegram Stars";
   const start = buyer.lastMessageId();
   const card = await untilAnswered(
     async () => buyer.send("/start buy_ton-guide"),

@@ -71,7 +71,7 @@ export async function starsWorld(
   });
   bot.on("message:successful_payment", async (ctx) => {
     if (fate === "handled")
-      await service.successfulPayment(ctx.from.id, ctx.message.successful_payment);
+      await service.successfulPayment(ctx.from, ctx.message.successful_payment);
   });
   bot.on("message:refunded_payment", async (ctx) => {
     if (fate === "handled") await service.refunded(ctx.message.refunded_payment);

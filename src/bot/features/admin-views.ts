@@ -152,7 +152,8 @@ export async function orderCard(
       quantity: order.quantity,
       amount: formatPrice(order.amount, order.currency),
       paid: formatPrice(order.paid, order.currency),
-      userId: order.userId,
+      // Ids are names, not quantities: no thousands separators.
+      userId: String(order.userId),
       comment: order.comment ?? "—",
       created: formatTime(order.createdAt),
     }),

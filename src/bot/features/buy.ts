@@ -1,5 +1,5 @@
 import { type Product, priceOf } from "../../catalog/catalog.js";
-import type { Order } from "../../orders/order.js";
+import { buyerOf, type Order } from "../../orders/order.js";
 import type { ButtonValues, buyData, Press } from "../callback-data.js";
 import type { ShopServices } from "../services.js";
 import { askForTerms } from "./terms.js";
@@ -43,6 +43,7 @@ export async function orderFromBuyButton(
   await ctx.answerCallbackQuery();
   return services.store.create({
     userId: from.id,
+    buyer: buyerOf(from),
     chatId: ctx.chat?.id ?? from.id,
     productId: product.id,
     quantity,

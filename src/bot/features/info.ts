@@ -1,6 +1,6 @@
 import { Composer, InlineKeyboard } from "grammy";
 import type { LocalizedText } from "../../catalog/catalog.js";
-import { escapeHtml } from "../../notices/format.js";
+import { escapeHtml, methodName } from "../../notices/format.js";
 import { type ButtonValues, languageData, menuData, onPress } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { LOCALES, localized } from "../i18n.js";
@@ -58,7 +58,11 @@ export function infoFeature(services: ShopServices, views: InfoViews) {
   const welcome = async (ctx: BotContext) => {
     const lines = [ctx.t("start-welcome", { name: escapeHtml(ctx.from?.first_name ?? "") })];
     if (shop.name) lines.push(`<b>${await merchant(ctx, shop.name)}</b>`);
-    lines.push(shop.welcome ? await merchant(ctx, shop.welcome) : ctx.t("welcome-default"));
+    lines.push(
+      shop.welcome
+        ? await merchant(ctx, shop.welcome)
+        : ctx.t("welcome-default", { method: methodName("ton", ctx.t) }),
+    );
     const button = (open: ButtonValues<typeof menuData>["open"]) =>
       InlineKeyboard.text(ctx.t(`button-menu-${open}`), menuData.pack({ open }));
     const keyboard = InlineKeyboard.from([

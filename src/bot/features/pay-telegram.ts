@@ -71,7 +71,7 @@ export function payTelegramFeature(services: ShopServices) {
   feature.on("message:successful_payment", async (ctx) => {
     const paid = ctx.message.successful_payment;
     try {
-      await telegramPayments.successfulPayment(ctx.from.id, paid);
+      await telegramPayments.successfulPayment(ctx.from, paid);
     } catch (error) {
       // Thrown on, so the update is not confirmed to Telegram and is handled again; the line
       // carries what a person needs to recover the payment should it never be recorded.

@@ -1,6 +1,6 @@
 import { Composer, GrammyError } from "grammy";
 import { type Product, priceOf } from "../../catalog/catalog.js";
-import { escapeHtml, formatPrice } from "../../notices/format.js";
+import { coinHint, escapeHtml, formatPrice, methodName } from "../../notices/format.js";
 import { onPress, productData, quantityData, shopData } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { localized } from "../i18n.js";
@@ -17,15 +17,16 @@ export function shopFeature(services: ShopServices) {
 
   async function card(ctx: BotContext, product: Product, quantity: number, available: number) {
     const locale = await ctx.i18n.getLocale();
-    const prices = methodsFor(product).map((method) =>
-      ctx.t("product-price-line", {
-        method: ctx.t(`method-${method}`),
-        amount: formatPrice(
-          priceOf(product, method, quantity)?.amount ?? 0n,
-          product.prices[method]?.currency ?? "",
-        ),
-      }),
-    );
+    const prices = methodsFor(product).map((method) => {
+      const currency = product.prices[method]?.currency ?? "";
+      const line = ctx.t("product-price-line", {
+        method: methodName(method, ctx.t),
+        amount: formatPrice(priceOf(product, method, quantity)?.amount ?? 0n, currency),
+      });
+      // The card is where a buyer first meets the coin's new name: "3.25 GRAM (formerly Toncoin)".
+      const hint = currency === "TON" ? coinHint(ctx.t) : "";
+      return hint ? `${line} ${hint}` : line;
+    });
     const lines = [
       ctx.t("product-card", {
         title: escapeHtml(localized(product.title, locale)),

@@ -1,6 +1,6 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import QRCode from "qrcode";
-import { escapeHtml, formatAmount, formatTime } from "../../notices/format.js";
+import { coinLabel, escapeHtml, formatAmount, formatTime } from "../../notices/format.js";
 import { walletName } from "../../notices/wallet.js";
 import { isOpen } from "../../orders/state.js";
 import { shortAddress } from "../../payments/ton/links.js";
@@ -166,6 +166,7 @@ export function walletFeature(services: ShopServices) {
           ctx.t("wallet-pay-requested", {
             app: escapeHtml(app),
             amount: formatAmount(request.amount, "TON"),
+            coin: coinLabel(),
             orderId,
             until: formatTime(request.validUntil),
           }),

@@ -33,7 +33,10 @@ product-stock = In stock: { $count }
 product-sold-out = Sold out for now — please check back later.
 product-not-enough = Only { $count } left in stock — choose { $count } or fewer.
 product-not-found = This product is not on sale any more. Tap /shop to see what is.
-method-ton = TON
+method-ton = { $coin ->
+    [GRAM] Gram (TON)
+   *[other] { $coin }
+}
 method-stars = Telegram Stars
 method-fiat = Card
 button-pay-with = Pay with { $method }
@@ -44,7 +47,7 @@ button-less = −
 pay-ton =
     <b>Order { $orderId }</b> — { $title } × { $quantity }
 
-    Send exactly <code>{ $amount }</code> TON
+    Send exactly <code>{ $amount }</code> { $coin }
     to <code>{ $address }</code>
     with the comment <code>{ $comment }</code>
 
@@ -53,13 +56,13 @@ pay-ton =
 pay-ton-rest =
     <b>Order { $orderId }</b> — { $title } × { $quantity }
 
-    We received { $paid } of { $total } TON. Send the remaining <code>{ $amount }</code> TON
+    We received { $paid } of { $total } { $coin }. Send the remaining <code>{ $amount }</code> { $coin }
     to <code>{ $address }</code>
     with the comment <code>{ $comment }</code>
 
     The comment is how we find your payment — without it the money cannot be matched.
     Pay by { $expires } (UTC).
-pay-ton-qr = Scan with your phone's wallet: { $amount } TON, comment { $comment }.
+pay-ton-qr = Scan with your phone's wallet: { $amount } { $coin }, comment { $comment }.
 button-tonkeeper = Open in Tonkeeper
 button-telegram-wallet = Telegram Wallet
 button-check = I have paid
@@ -75,17 +78,17 @@ wallet-connect-offer =
     The link works until { $expires } (UTC). The shop only sees your address; every payment still needs your confirmation.
 wallet-connect-offer-order = Once it is connected you can pay order { $orderId } with one confirmation.
 wallet-connected = 👛 { $app } is connected: <code>{ $address }</code>
-wallet-connected-pay = Pay order { $orderId } — <b>{ $amount } TON</b> — with one confirmation in your wallet:
+wallet-connected-pay = Pay order { $orderId } — <b>{ $amount } { $coin }</b> — with one confirmation in your wallet:
 wallet-status = 👛 Connected: { $app }, <code>{ $address }</code>
 wallet-none = No wallet is connected. Tap /wallet to connect one.
 wallet-disconnected = Your wallet is disconnected from the shop.
 wallet-disconnected-by-wallet = 👛 Your wallet ended its connection with the shop. Tap /wallet to connect again.
-wallet-wrong-network = Your wallet is on a different TON network: this shop takes { $network } TON. Switch your wallet to { $network } and connect again — nothing was connected.
+wallet-wrong-network = Your wallet is on a different TON network: this shop is on TON { $network }. Switch your wallet to { $network } and connect again — nothing was connected.
 wallet-connect-declined = You declined the connection in your wallet. Nothing was connected.
 wallet-connect-failed = The wallet could not connect. Please try again with /wallet.
 wallet-pay-confirm = Confirm the payment in { $app }.
 wallet-pay-requested =
-    👛 Payment request sent to { $app }: <b>{ $amount } TON</b> for order { $orderId }.
+    👛 Payment request sent to { $app }: <b>{ $amount } { $coin }</b> for order { $orderId }.
     Open your wallet and confirm it by { $until } (UTC).
 wallet-pay-pending = A payment request is already waiting in your wallet until { $until } (UTC). Confirm or decline it there first.
 wallet-pay-sent = Your wallet sent the payment for order { $orderId }. We will tell you the moment it reaches the blockchain.
@@ -174,12 +177,18 @@ admin-health = 🩺 Health
 admin-balances-title = <b>Balances</b>
 admin-balance-ton = Merchant wallet: <b>{ $amount }</b>
 admin-balance-stars = Bot's Stars: <b>{ $amount }</b>
-admin-pending-line = Pending orders would add { $amount } ({ $orders } orders)
+admin-pending-line = Pending orders would add { $amount } ({ $orders ->
+        [one] { $orders } order
+       *[other] { $orders } orders
+    })
 admin-sales-title = <b>Sales</b>
 admin-period-today = Today
 admin-period-7d = 7 days
 admin-period-30d = 30 days
-admin-sales-period = <b>{ $period }</b>: { $created } orders, { $paid } paid ({ $conversion }%), revenue { $revenue }
+admin-sales-period = <b>{ $period }</b>: { $created ->
+        [one] { $created } order
+       *[other] { $created } orders
+    }, { $paid } paid ({ $conversion }%), revenue { $revenue }
 admin-sales-top = Top: { $products }
 admin-orders-title = <b>Orders by status</b>
 admin-orders-lookup = Look one up with /order followed by its id or comment.
@@ -191,10 +200,16 @@ admin-exception-order = ⚠️ { $orderId } · { $exceptions } · paid { $paid }
 admin-exceptions-help = /attach ‹ref› ‹order id or comment› puts a payment on an order; /resolve ‹ref› closes it; /refund ‹order id› gives money back.
 admin-export-caption = Orders and payments from { $from } to { $to } (UTC).
 admin-health-title = <b>Health</b>
-admin-health-watcher = Watcher: leader { $leader }, cursor caught up { $poll } ago (last poll), newest payment applied { $lag } ago, { $errors } failed polls in the last hour ({ $total } in all)
+admin-health-watcher = Watcher: leader { $leader }, cursor caught up { $poll } ago (last poll), newest payment applied { $lag } ago, { $errors ->
+        [one] { $errors } failed poll
+       *[other] { $errors } failed polls
+    } in the last hour ({ $total } in all)
 admin-health-error = Last error { $ago } ago: { $error }
 admin-health-no-error = No watcher errors.
-admin-health-queue = Fulfilment: { $depth } jobs waiting, oldest in hand for { $oldest }, { $dead } failed for good
+admin-health-queue = Fulfilment: { $depth ->
+        [one] { $depth } job
+       *[other] { $depth } jobs
+    } waiting, oldest in hand for { $oldest }, { $dead } failed for good
 admin-order-not-found = No order with id or comment “{ $query }”.
 admin-order-card =
     <b>Order { $orderId }</b> — { $status } (exceptions: { $exceptions })
@@ -209,12 +224,12 @@ admin-released = Order { $orderId } is released; the goods are on their way.
 admin-resolve-usage = Usage: /resolve ‹ref from Exceptions›
 admin-resolved = { $ref } is closed.
 admin-refund-usage = Usage: /refund ‹order id›
-admin-refund-ton = TON cannot be pulled back: send <b>{ $amount }</b> to <code>{ $to }</code> from the merchant wallet to refund order { $orderId }.
+admin-refund-ton = A payment on TON cannot be pulled back: send <b>{ $amount }</b> to <code>{ $to }</code> from the merchant wallet to refund order { $orderId }.
 admin-refund-refused = Not refunded: { $reason }
 admin-refunded = Order { $orderId } is refunded; the buyer has been told.
 
 # Notices to admins as things happen.
-notice-paid = 💰 Order { $orderId } paid: { $amount } for { $title } × { $quantity } · { $flags }
+notice-paid = 💰 Order { $orderId } paid: { $amount } for { $title } × { $quantity } · { $buyer }
 notice-excess = 💸 Order { $orderId } got { $extra } more after it was paid (buyer paid twice?). Check it with /order { $orderId } and refund the extra.
 notice-underpaid = ⚠️ Order { $orderId } is underpaid: { $paid } of { $amount }.
 notice-held = ⚠️ Order { $orderId } was paid after it expired and is held: /order { $orderId }, then /release { $orderId } or /refund { $orderId }
@@ -241,11 +256,14 @@ notice-refunded = ↩️ Order { $orderId } was refunded.
 notice-recovered-stars = ⭐ Recovered from Telegram's Stars ledger: this payment's update never reached the bot, so it was recorded afterwards.
 notice-daily =
     <b>Daily report</b> — the last 24 hours
-    { $created } orders, { $paid } paid ({ $conversion }%), revenue { $revenue }
+    { $created ->
+        [one] { $created } order
+       *[other] { $created } orders
+    }, { $paid } paid ({ $conversion }%), revenue { $revenue }
     Open exceptions: { $exceptions }
 
 # — terms and welcome
-welcome-default = Pay in TON from Tonkeeper or Telegram Wallet, in Telegram Stars or by card. Tap a button below to start.
+welcome-default = Pay in { $method } from Tonkeeper or Telegram Wallet, in Telegram Stars or by card. Tap a button below to start.
 button-menu-shop = 🛍 Shop
 button-menu-orders = 🧾 My orders
 button-menu-wallet = 👛 Wallet
@@ -268,3 +286,9 @@ terms-not-recorded = We could not record your agreement just now, so nothing was
 button-terms-agree = ✅ I agree
 button-terms-read = 📄 Read the terms
 invoice-terms = Terms of sale: { $url }
+# — gram
+# The coin is Gram since June 2026; the network is still TON.
+coin-formerly = (formerly Toncoin)
+notice-paid-overpaid = 💸 Overpaid: { $paid } received, { $excess } more than the price.
+notice-paid-late = ⏰ Paid after the order expired.
+notice-buyer-id = user { $userId }

@@ -33,7 +33,10 @@ product-stock = В наличии: { $count }
 product-sold-out = Сейчас распродано — загляните позже.
 product-not-enough = На складе осталось только { $count } — выберите { $count } или меньше.
 product-not-found = Этот товар больше не продаётся. Нажмите /shop, чтобы посмотреть, что есть в продаже.
-method-ton = TON
+method-ton = { $coin ->
+    [GRAM] Gram (TON)
+   *[other] { $coin }
+}
 method-stars = Telegram Stars
 method-fiat = Карта
 button-pay-with = Оплатить: { $method }
@@ -44,7 +47,7 @@ button-less = −
 pay-ton =
     <b>Заказ { $orderId }</b> — { $title } × { $quantity }
 
-    Отправьте ровно <code>{ $amount }</code> TON
+    Отправьте ровно <code>{ $amount }</code> { $coin }
     на адрес <code>{ $address }</code>
     с комментарием <code>{ $comment }</code>
 
@@ -53,13 +56,13 @@ pay-ton =
 pay-ton-rest =
     <b>Заказ { $orderId }</b> — { $title } × { $quantity }
 
-    Мы получили { $paid } из { $total } TON. Отправьте оставшиеся <code>{ $amount }</code> TON
+    Мы получили { $paid } из { $total } { $coin }. Отправьте оставшиеся <code>{ $amount }</code> { $coin }
     на адрес <code>{ $address }</code>
     с комментарием <code>{ $comment }</code>
 
     По комментарию мы находим ваш платёж — без него деньги невозможно сопоставить с заказом.
     Оплатите до { $expires } (UTC).
-pay-ton-qr = Отсканируйте кошельком на телефоне: { $amount } TON, комментарий { $comment }.
+pay-ton-qr = Отсканируйте кошельком на телефоне: { $amount } { $coin }, комментарий { $comment }.
 button-tonkeeper = Открыть в Tonkeeper
 button-telegram-wallet = Telegram Wallet
 button-check = Я оплатил(а)
@@ -75,17 +78,17 @@ wallet-connect-offer =
     Ссылка действует до { $expires } (UTC). Магазин видит только ваш адрес; каждый платёж вы подтверждаете сами.
 wallet-connect-offer-order = Когда кошелёк подключится, заказ { $orderId } можно будет оплатить одним подтверждением.
 wallet-connected = 👛 { $app } подключён: <code>{ $address }</code>
-wallet-connected-pay = Оплатите заказ { $orderId } — <b>{ $amount } TON</b> — одним подтверждением в кошельке:
+wallet-connected-pay = Оплатите заказ { $orderId } — <b>{ $amount } { $coin }</b> — одним подтверждением в кошельке:
 wallet-status = 👛 Подключён: { $app }, <code>{ $address }</code>
 wallet-none = Кошелёк не подключён. Нажмите /wallet, чтобы подключить.
 wallet-disconnected = Кошелёк отключён от магазина.
 wallet-disconnected-by-wallet = 👛 Ваш кошелёк завершил подключение к магазину. Нажмите /wallet, чтобы подключить снова.
-wallet-wrong-network = Ваш кошелёк в другой сети TON: магазин принимает TON в сети { $network }. Переключите кошелёк на { $network } и подключите снова — подключения не было.
+wallet-wrong-network = Ваш кошелёк в другой сети TON: магазин работает в сети TON { $network }. Переключите кошелёк на { $network } и подключите снова — подключения не было.
 wallet-connect-declined = Вы отклонили подключение в кошельке. Ничего не подключено.
 wallet-connect-failed = Кошелёк не смог подключиться. Попробуйте ещё раз: /wallet.
 wallet-pay-confirm = Подтвердите платёж в { $app }.
 wallet-pay-requested =
-    👛 Запрос на оплату отправлен в { $app }: <b>{ $amount } TON</b> за заказ { $orderId }.
+    👛 Запрос на оплату отправлен в { $app }: <b>{ $amount } { $coin }</b> за заказ { $orderId }.
     Откройте кошелёк и подтвердите до { $until } (UTC).
 wallet-pay-pending = В кошельке уже ждёт запрос на оплату — до { $until } (UTC). Сначала подтвердите или отклоните его.
 wallet-pay-sent = Кошелёк отправил платёж за заказ { $orderId }. Мы сообщим, как только он появится в блокчейне.
@@ -174,12 +177,20 @@ admin-health = 🩺 Состояние
 admin-balances-title = <b>Балансы</b>
 admin-balance-ton = Кошелёк магазина: <b>{ $amount }</b>
 admin-balance-stars = Stars бота: <b>{ $amount }</b>
-admin-pending-line = Ожидающие оплаты заказы добавят ещё { $amount } (заказов: { $orders })
+admin-pending-line = Ожидающие оплаты заказы добавят ещё { $amount } ({ $orders ->
+        [one] { $orders } заказ
+        [few] { $orders } заказа
+       *[many] { $orders } заказов
+    })
 admin-sales-title = <b>Продажи</b>
 admin-period-today = Сегодня
 admin-period-7d = 7 дней
 admin-period-30d = 30 дней
-admin-sales-period = <b>{ $period }</b>: заказов: { $created }, оплачено: { $paid } ({ $conversion }%), выручка: { $revenue }
+admin-sales-period = <b>{ $period }</b>: { $created ->
+        [one] { $created } заказ
+        [few] { $created } заказа
+       *[many] { $created } заказов
+    }, оплачено: { $paid } ({ $conversion }%), выручка: { $revenue }
 admin-sales-top = Лидеры продаж: { $products }
 admin-orders-title = <b>Заказы по статусам</b>
 admin-orders-lookup = Чтобы найти заказ, отправьте /order и его номер или комментарий.
@@ -191,10 +202,18 @@ admin-exception-order = ⚠️ { $orderId } · { $exceptions } · оплачен
 admin-exceptions-help = /attach ‹ref› ‹номер заказа или комментарий› — привязать платёж к заказу; /resolve ‹ref› — закрыть его; /refund ‹номер заказа› — вернуть деньги.
 admin-export-caption = Заказы и платежи с { $from } по { $to } (UTC).
 admin-health-title = <b>Состояние</b>
-admin-health-watcher = Отслеживание платежей: лидер { $leader }, курсор догнал цепочку { $poll } назад (последний опрос), последний учтённый платёж { $lag } назад, неудачных опросов за час: { $errors } (всего { $total })
+admin-health-watcher = Отслеживание платежей: лидер { $leader }, курсор догнал цепочку { $poll } назад (последний опрос), последний учтённый платёж { $lag } назад, за час { $errors ->
+        [one] { $errors } неудачный опрос
+        [few] { $errors } неудачных опроса
+       *[many] { $errors } неудачных опросов
+    } (всего { $total })
 admin-health-error = Последняя ошибка { $ago } назад: { $error }
 admin-health-no-error = Ошибок отслеживания нет.
-admin-health-queue = Выдача заказов: заданий в очереди: { $depth }, самое старое ждёт { $oldest }, окончательно не выполнено: { $dead }
+admin-health-queue = Выдача заказов: в очереди { $depth ->
+        [one] { $depth } задание
+        [few] { $depth } задания
+       *[many] { $depth } заданий
+    }, самое старое ждёт { $oldest }, окончательно не выполнено: { $dead }
 admin-order-not-found = Заказ с номером или комментарием «{ $query }» не найден.
 admin-order-card =
     <b>Заказ { $orderId }</b> — { $status } (исключения: { $exceptions })
@@ -209,12 +228,12 @@ admin-released = Заказ { $orderId } разблокирован; товар 
 admin-resolve-usage = Формат: /resolve ‹ref из «Исключений»›
 admin-resolved = Платёж { $ref } закрыт.
 admin-refund-usage = Формат: /refund ‹номер заказа›
-admin-refund-ton = TON нельзя вернуть автоматически: чтобы оформить возврат по заказу { $orderId }, отправьте <b>{ $amount }</b> на адрес <code>{ $to }</code> с кошелька магазина.
+admin-refund-ton = Платёж в сети TON нельзя вернуть автоматически: чтобы оформить возврат по заказу { $orderId }, отправьте <b>{ $amount }</b> на адрес <code>{ $to }</code> с кошелька магазина.
 admin-refund-refused = Возврат не выполнен: { $reason }
 admin-refunded = Средства по заказу { $orderId } возвращены, покупатель уведомлён.
 
 # Уведомления администраторам о событиях по мере их появления.
-notice-paid = 💰 Заказ { $orderId } оплачен: { $amount } за { $title } × { $quantity } · { $flags }
+notice-paid = 💰 Заказ { $orderId } оплачен: { $amount } за { $title } × { $quantity } · { $buyer }
 notice-excess = 💸 По заказу { $orderId } пришло ещё { $extra } уже после оплаты (покупатель заплатил дважды?). Проверьте: /order { $orderId } — и верните лишнее.
 notice-underpaid = ⚠️ Заказ { $orderId } оплачен не полностью: { $paid } из { $amount }.
 notice-held = ⚠️ Заказ { $orderId } оплачен после истечения срока и ожидает решения: /order { $orderId }, затем /release { $orderId } или /refund { $orderId }
@@ -241,11 +260,15 @@ notice-refunded = ↩️ Средства по заказу { $orderId } воз�
 notice-recovered-stars = ⭐ Найдено в журнале Stars от Telegram: уведомление об этом платеже до бота не дошло, поэтому он записан позже.
 notice-daily =
     <b>Ежедневный отчёт</b> — за последние 24 часа
-    Заказов: { $created }, оплачено: { $paid } ({ $conversion }%), выручка: { $revenue }
+    { $created ->
+        [one] { $created } заказ
+        [few] { $created } заказа
+       *[many] { $created } заказов
+    }, оплачено: { $paid } ({ $conversion }%), выручка: { $revenue }
     Открытых исключений: { $exceptions }
 
 # — terms and welcome
-welcome-default = Оплачивайте в TON из Tonkeeper или Telegram Wallet, звёздами Telegram или картой. Нажмите кнопку ниже, чтобы начать.
+welcome-default = Оплачивайте в { $method } из Tonkeeper или Telegram Wallet, звёздами Telegram или картой. Нажмите кнопку ниже, чтобы начать.
 button-menu-shop = 🛍 Магазин
 button-menu-orders = 🧾 Мои заказы
 button-menu-wallet = 👛 Кошелёк
@@ -268,3 +291,9 @@ terms-not-recorded = Не удалось сохранить ваше согла�
 button-terms-agree = ✅ Согласен
 button-terms-read = 📄 Прочитать условия
 invoice-terms = Условия продажи: { $url }
+# — gram
+# С июня 2026 монета TON называется Gram; сеть по-прежнему TON.
+coin-formerly = (ранее Toncoin)
+notice-paid-overpaid = 💸 Переплата: получено { $paid }, на { $excess } больше цены.
+notice-paid-late = ⏰ Оплачен после истечения срока заказа.
+notice-buyer-id = пользователь { $userId }

@@ -33,7 +33,10 @@ product-stock = 库存：{ $count }
 product-sold-out = 暂时售罄，请稍后再来。
 product-not-enough = 库存仅剩 { $count } 件——请选择 { $count } 件或更少。
 product-not-found = 该商品已下架。点击 /shop 查看在售商品。
-method-ton = TON
+method-ton = { $coin ->
+    [GRAM] Gram (TON)
+   *[other] { $coin }
+}
 method-stars = Telegram Stars
 method-fiat = 银行卡
 button-pay-with = 使用 { $method } 支付
@@ -44,7 +47,7 @@ button-less = −
 pay-ton =
     <b>订单 { $orderId }</b> — { $title } × { $quantity }
 
-    请准确发送 <code>{ $amount }</code> TON
+    请准确发送 <code>{ $amount }</code> { $coin }
     至地址 <code>{ $address }</code>
     并填写备注 <code>{ $comment }</code>
 
@@ -53,13 +56,13 @@ pay-ton =
 pay-ton-rest =
     <b>订单 { $orderId }</b> — { $title } × { $quantity }
 
-    我们已收到 { $paid } / { $total } TON。请发送剩余的 <code>{ $amount }</code> TON
+    我们已收到 { $paid } / { $total } { $coin }。请发送剩余的 <code>{ $amount }</code> { $coin }
     至地址 <code>{ $address }</code>
     并填写备注 <code>{ $comment }</code>
 
     我们凭备注识别您的付款——没有备注，款项将无法与订单匹配。
     请在 { $expires }（UTC）前完成付款。
-pay-ton-qr = 请用手机钱包扫码：{ $amount } TON，备注 { $comment }。
+pay-ton-qr = 请用手机钱包扫码：{ $amount } { $coin }，备注 { $comment }。
 button-tonkeeper = 在 Tonkeeper 中打开
 button-telegram-wallet = Telegram Wallet
 button-check = 我已付款
@@ -75,17 +78,17 @@ wallet-connect-offer =
     链接有效期至 { $expires }（UTC）。商店只能看到您的地址；每笔付款仍需您确认。
 wallet-connect-offer-order = 连接后，您只需确认一次即可支付订单 { $orderId }。
 wallet-connected = 👛 { $app } 已连接：<code>{ $address }</code>
-wallet-connected-pay = 在钱包中确认一次即可支付订单 { $orderId } — <b>{ $amount } TON</b>：
+wallet-connected-pay = 在钱包中确认一次即可支付订单 { $orderId } — <b>{ $amount } { $coin }</b>：
 wallet-status = 👛 已连接：{ $app }，<code>{ $address }</code>
 wallet-none = 尚未连接钱包。点击 /wallet 连接。
 wallet-disconnected = 您的钱包已与商店断开。
 wallet-disconnected-by-wallet = 👛 您的钱包已结束与商店的连接。点击 /wallet 重新连接。
-wallet-wrong-network = 您的钱包处于另一个 TON 网络：本商店收取 { $network } 上的 TON。请将钱包切换到 { $network } 后重新连接 — 本次未连接。
+wallet-wrong-network = 您的钱包处于另一个 TON 网络：本商店使用 TON { $network }。请将钱包切换到 { $network } 后重新连接 — 本次未连接。
 wallet-connect-declined = 您在钱包中拒绝了连接。未连接任何钱包。
 wallet-connect-failed = 钱包无法连接。请通过 /wallet 重试。
 wallet-pay-confirm = 请在 { $app } 中确认付款。
 wallet-pay-requested =
-    👛 付款请求已发送到 { $app }：订单 { $orderId }，<b>{ $amount } TON</b>。
+    👛 付款请求已发送到 { $app }：订单 { $orderId }，<b>{ $amount } { $coin }</b>。
     请在 { $until }（UTC）之前打开钱包确认。
 wallet-pay-pending = 您的钱包中已有一个付款请求，有效期至 { $until }（UTC）。请先在钱包中确认或拒绝它。
 wallet-pay-sent = 您的钱包已发送订单 { $orderId } 的付款。付款一上链我们就会通知您。
@@ -209,12 +212,12 @@ admin-released = 订单 { $orderId } 已放行，商品正在发送。
 admin-resolve-usage = 用法：/resolve ‹ref（来自“异常”）›
 admin-resolved = { $ref } 已关闭。
 admin-refund-usage = 用法：/refund ‹订单号›
-admin-refund-ton = TON 无法撤回：如需为订单 { $orderId } 退款，请从商家钱包向 <code>{ $to }</code> 发送 <b>{ $amount }</b>。
+admin-refund-ton = TON 网络上的付款无法撤回：如需为订单 { $orderId } 退款，请从商家钱包向 <code>{ $to }</code> 发送 <b>{ $amount }</b>。
 admin-refund-refused = 未退款：{ $reason }
 admin-refunded = 订单 { $orderId } 已退款，并已通知买家。
 
 # 事件发生时发给管理员的通知。
-notice-paid = 💰 订单 { $orderId } 已付款：{ $amount }，商品 { $title } × { $quantity } · { $flags }
+notice-paid = 💰 订单 { $orderId } 已付款：{ $amount }，商品 { $title } × { $quantity } · { $buyer }
 notice-excess = 💸 订单 { $orderId } 付款后又收到 { $extra }（买家重复付款？）。请用 /order { $orderId } 查看并退还多付部分。
 notice-underpaid = ⚠️ 订单 { $orderId } 付款不足：已付 { $paid } / { $amount }。
 notice-held = ⚠️ 订单 { $orderId } 在过期后才付款，已暂缓处理：/order { $orderId }，然后 /release { $orderId } 或 /refund { $orderId }
@@ -245,7 +248,7 @@ notice-daily =
     未处理异常：{ $exceptions }
 
 # — terms and welcome
-welcome-default = 可使用 Tonkeeper 或 Telegram Wallet 以 TON 付款，也可使用 Telegram 星星或银行卡付款。点击下方按钮开始。
+welcome-default = 可使用 Tonkeeper 或 Telegram Wallet 以 { $method } 付款，也可使用 Telegram 星星或银行卡付款。点击下方按钮开始。
 button-menu-shop = 🛍 商店
 button-menu-orders = 🧾 我的订单
 button-menu-wallet = 👛 钱包
@@ -268,3 +271,9 @@ terms-not-recorded = 暂时无法记录您的同意，因此未创建订单。�
 button-terms-agree = ✅ 我同意
 button-terms-read = 📄 阅读条款
 invoice-terms = 销售条款：{ $url }
+# — gram
+# 自 2026 年 6 月起 TON 的币名为 Gram；网络仍叫 TON。
+coin-formerly = （原 Toncoin）
+notice-paid-overpaid = 💸 多付：已收到 { $paid }，比价格多 { $excess }。
+notice-paid-late = ⏰ 订单过期后才付款。
+notice-buyer-id = 用户 { $userId }

@@ -1,6 +1,7 @@
 /** Online: the merchant wallet through toncenter, the shop through Redis. */
 import { type Config, ConfigError, loadConfig } from "../../config.js";
 import { errorSummary, maskSecrets } from "../../log.js";
+import { showCoinAs } from "../../notices/format.js";
 import { ToncenterClient } from "../../payments/ton/client.js";
 import { ToncenterError, ToncenterRateLimited } from "../../payments/ton/errors.js";
 import { displayAddress, explorerTxLink } from "../../payments/ton/links.js";
@@ -36,6 +37,7 @@ export async function explainOnline(
     out.problem(`Configuration error: ${error.message}`);
     return 1;
   }
+  showCoinAs(config.coinLabel);
   const merchant = config.merchantAddress;
   if (!merchant) {
     out.problem(

@@ -139,7 +139,7 @@ export class StarsLedger {
       return "known";
     }
     const recorded = await telegramPayments.successfulPayment(
-      partner.user.id,
+      partner.user,
       {
         currency: STARS,
         total_amount: paidByBuyer(tx, partner),

@@ -1,10 +1,10 @@
 import type { Api } from "grammy";
-import type { PreCheckoutQuery, RefundedPayment, SuccessfulPayment } from "grammy/types";
+import type { PreCheckoutQuery, RefundedPayment, SuccessfulPayment, User } from "grammy/types";
 import { type Catalog, priceOf } from "../../catalog/catalog.js";
 import type { StockPool } from "../../fulfilment/stock.js";
 import type { Logger } from "../../log.js";
 import { orderRefunded } from "../../orders/events.js";
-import type { Order, Payment } from "../../orders/order.js";
+import { buyerOf, type Order, type Payment } from "../../orders/order.js";
 import { InvalidTransition, refundOrder } from "../../orders/state.js";
 import type { OrderStore } from "../../orders/store.js";
 import type { RedisClient } from "../../redis/client.js";
@@ -13,6 +13,9 @@ import type { PaymentsCore, RecordedPayment } from "../record.js";
 import type { UnmatchedPayments } from "../unmatched.js";
 import { type CheckoutVerdict, checkCheckout, splitTotal } from "./checkout.js";
 import { invoiceFor } from "./invoice.js";
+
+/** Who paid, as Telegram's update or ledger names them. */
+export type TelegramUser = Pick<User, "id" | "first_name" | "last_name" | "username">;
 
 export interface TelegramPaymentsOptions {
   redis: RedisClient;
@@ -84,11 +87,12 @@ export class TelegramPayments {
    * and where it was found.
    */
   async successfulPayment(
-    userId: number,
+    payer: TelegramUser,
     paid: SuccessfulPayment,
     found?: { receivedAt: number; recovered: NonNullable<Payment["recovered"]> },
   ): Promise<RecordedPayment | undefined> {
     const { store, catalog, payments, unmatched, log } = this.options;
+    const userId = payer.id;
     const method = paid.currency === "XTR" ? "stars" : "fiat";
     const chargeId = paid.telegram_payment_charge_id;
     const reference: Record<string, string> = {
@@ -102,7 +106,7 @@ export class TelegramPayments {
     if (paid.order_info) reference.orderInfo = JSON.stringify(paid.order_info);
 
     let order = await store.get(paid.invoice_payload);
-    if (order?.userId === 0) order = await this.claim(order.id, userId);
+    if (order?.userId === 0) order = await this.claim(order.id, payer);
     const product = order ? catalog.find(order.productId) : undefined;
     const payment: Payment = {
       key: `${method}:${chargeId}`,
@@ -236,10 +240,12 @@ export class TelegramPayments {
   }
 
   /** The link order becomes the payer's: their chat gets the goods, their /orders lists it. */
-  private async claim(orderId: string, userId: number): Promise<Order> {
+  private async claim(orderId: string, payer: TelegramUser): Promise<Order> {
+    const { id: userId } = payer;
+    const buyer = buyerOf(payer);
     const { order } = await this.options.store.update(orderId, (current) =>
       current.userId === 0
-        ? { order: { ...current, userId, chatId: userId, version: current.version + 1 } }
+        ? { order: { ...current, userId, buyer, chatId: userId, version: current.version + 1 } }
         : undefined,
     );
     await this.options.store.index(order, 0);

@@ -1,4 +1,5 @@
-import { Address, beginCell, type Transaction, toNano } from "@ton/core";
+import { readFileSync } from "node:fs";
+import { Address, beginCell, Cell, loadTransaction, type Transaction, toNano } from "@ton/core";
 import { internal } from "@ton/sandbox";
 import { EmulatedChain, type EmulatedWallet } from "@ton-payment-bot/emulators/ton";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +9,7 @@ import {
   classifyTransaction,
   type Ignored,
   OP_ENCRYPTED_COMMENT,
+  unmatchedReason,
 } from "../../../src/payments/ton/classify.js";
 
 // Every transaction here is produced by real wallet contracts on @ton/sandbox.
@@ -131,6 +133,23 @@ describe("classifyTransaction", () => {
     );
     expect(second.comment).toEqual({ type: "binary", op: 0x7362d09c });
     expect(second.amount).toBe(toNano("0.05"));
+  });
+
+  it("reads a real jetton transfer notification by its TON value alone: 1 nanoton, dust, never a jetton amount", () => {
+    // A jetton wallet telling its owner that jettons arrived, cut from a real mainnet block
+    // (test/fixtures/ton/real-transactions.json, from ton-backend-example).
+    const fixtures = JSON.parse(
+      readFileSync(new URL("../../fixtures/ton/real-transactions.json", import.meta.url), "utf8"),
+    ) as { hash: string; account: string; boc: string }[];
+    const fixture = fixtures.find(
+      (tx) => tx.hash === "6947500c621c599ab4f204b3603d019278b7bff287bbd3e88ea8017f9fce967e",
+    );
+    if (!fixture) throw new Error("jetton notification fixture missing");
+    const tx = loadTransaction(Cell.fromBase64(fixture.boc).beginParse());
+    const result = expectIncoming(classifyTransaction(tx, Address.parseRaw(fixture.account)));
+    expect(result.comment).toEqual({ type: "binary", op: 0x7362d09c });
+    expect(result.amount).toBe(1n);
+    expect(unmatchedReason(result)).toBe("dust");
   });
 
   it("ignores a message that arrives flagged as bounced", async () => {

@@ -1,5 +1,6 @@
 import { Address } from "@ton/core";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_COIN_LABEL, showCoinAs } from "../../../src/notices/format.js";
 import type { Order } from "../../../src/orders/order.js";
 import {
   displayAddress,
@@ -28,6 +29,23 @@ describe("payment links", () => {
     expect(link.pathname).toBe(`/transfer/${displayAddress(address, false)}`);
     expect(link.searchParams.get("amount")).toBe("1500000000");
     expect(link.searchParams.get("text")).toBe("TP-7K3M9Q2D");
+  });
+
+  it("carry nanotons and no coin name, whatever name the coin is shown under", () => {
+    const links = () => [tonkeeperLink(request), tonTransferLink(request)];
+    const asGram = links();
+    showCoinAs("TON");
+    try {
+      expect(links()).toEqual(asGram);
+    } finally {
+      showCoinAs(DEFAULT_COIN_LABEL);
+    }
+    for (const link of asGram) {
+      expect(new URL(link.replace("ton://", "https://x/")).searchParams.get("amount")).toBe(
+        "1500000000",
+      );
+      expect(link).not.toMatch(/gram/i);
+    }
   });
 
   it("build the ton://transfer deep link any wallet opens", () => {

@@ -1,3 +1,4 @@
+import { Address, beginCell, toNano } from "@ton/core";
 import { describe, expect, it } from "vitest";
 import { PaymentsCore } from "../../../src/payments/record.js";
 import type { ObservedTransaction } from "../../../src/payments/ton/observed.js";
@@ -240,6 +241,45 @@ describe("PaymentWatcher", () => {
     // A healthy poll afterwards applies everything.
     await pollUntilSettled(watcher);
     expect(await world.settlement(orders)).toEqual({ paid: 20, notPaid: 0, doubled: 0, jobs: 20 });
+  });
+
+  it("never pays an order with a jetton, even a GRAM jetton carrying the order's comment: the notification's forward TON is kept as a binary-comment payment", async () => {
+    const watcher = await world.initialisedWatcher();
+    const order = await world.store.create(tonOrder({ amount: TON }));
+    // What a jetton wallet sends its owner on a transfer (TEP-74 transfer_notification): the
+    // jetton amount — here exactly the order's price in 9-decimal units, as a jetton calling
+    // itself GRAM would have it — the sender, and a forward payload with the order's comment.
+    // Nothing in it says which jetton it is: the master's metadata never reaches this wallet.
+    const forwardPayload = beginCell()
+      .storeUint(0, 32)
+      .storeStringTail(order.comment ?? "")
+      .endCell();
+    const notification = beginCell()
+      .storeUint(0x7362d09c, 32)
+      .storeUint(7, 64)
+      .storeCoins(TON)
+      .storeAddress(Address.parseRaw(`0:${"ab".repeat(32)}`))
+      .storeBit(true)
+      .storeRef(forwardPayload)
+      .endCell();
+    const jettonWallet = await world.chain.createWallet({ version: "v4" });
+    await world.chain.transfer(jettonWallet, world.merchant.address, toNano("0.05"), {
+      body: notification,
+      bounce: false,
+    });
+
+    const result = await watcher.pollOnce();
+
+    expect(result).toMatchObject({ kind: "processed", payments: 0, unmatched: 1 });
+    expect(await world.store.require(order.id)).toMatchObject({
+      status: "pending",
+      paid: 0n,
+      payments: [],
+      exceptions: [],
+    });
+    const [kept] = await world.unmatched.list(10);
+    expect(kept).toMatchObject({ amount: toNano("0.05"), reason: "binary-comment" });
+    expect(Address.parse(kept?.from ?? "").equals(jettonWallet.address)).toBe(true);
   });
 
   it("records payments it cannot match for the admin instead of dropping them", async () => {
