@@ -14,6 +14,7 @@ import { ordersFeature } from "./features/orders.js";
 import { payTelegramFeature, preCheckoutFeature } from "./features/pay-telegram.js";
 import { payTonFeature } from "./features/pay-ton.js";
 import { shopFeature } from "./features/shop.js";
+import { supportFeature } from "./features/support.js";
 import { walletFeature } from "./features/wallet.js";
 import { createI18n, negotiateLocale } from "./i18n.js";
 import type { AdminServices, ShopServices } from "./services.js";
@@ -123,6 +124,7 @@ export function createBot(options: BotOptions, services: ShopServices, admin: Ad
   bot.use(payTelegramFeature(services));
   bot.use(ordersFeature(services));
   bot.use(adminFeature(admin));
+  bot.use(supportFeature(services, admin));
 
   // A command nobody handles — including /admin from someone who is not an admin. In a group,
   // /cmd@other_bot is another bot's to answer.

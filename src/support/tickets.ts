@@ -233,3 +233,11 @@ function ticketFrom(row: Record<string, string>): Ticket {
   }
   return ticket;
 }
+
+/** How long ago something was, in the largest whole unit: 59 min, 23 h, 3 d. */
+export function ageOf(ms: number): { unit: "minutes" | "hours" | "days"; n: number } {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
+  if (minutes < 60) return { unit: "minutes", n: minutes };
+  if (minutes < 24 * 60) return { unit: "hours", n: Math.floor(minutes / 60) };
+  return { unit: "days", n: Math.floor(minutes / (24 * 60)) };
+}

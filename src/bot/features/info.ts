@@ -5,7 +5,7 @@ import type { BotContext } from "../context.js";
 import { LOCALES } from "../i18n.js";
 import { languageKeyboard } from "../keyboards.js";
 
-/** /start (with `buy_<product>` deep links), /help, /terms, /support, /paysupport, /language. */
+/** /start (with `buy_<product>` deep links), /help, /terms, /language. */
 export function infoFeature(showProduct: (ctx: BotContext, productId: string) => Promise<unknown>) {
   const feature = new Composer<BotContext>();
 
@@ -18,8 +18,6 @@ export function infoFeature(showProduct: (ctx: BotContext, productId: string) =>
   });
   feature.command("help", (ctx) => ctx.reply(ctx.t("help"), { parse_mode: "HTML" }));
   feature.command("terms", (ctx) => ctx.reply(ctx.t("terms"), { parse_mode: "HTML" }));
-  feature.command("support", (ctx) => ctx.reply(ctx.t("support"), { parse_mode: "HTML" }));
-  feature.command("paysupport", (ctx) => ctx.reply(ctx.t("paysupport"), { parse_mode: "HTML" }));
 
   feature.command("language", (ctx) => {
     const names = Object.fromEntries(
