@@ -118,7 +118,7 @@ export class SupportDesk {
         await api.sendMessage(
           chatId,
           t(lang, "support-answer", {
-            number: ticket.number,
+            number: String(ticket.number),
             text: escapeHtml(reply.text),
           }),
           { parse_mode: "HTML" },
@@ -126,7 +126,7 @@ export class SupportDesk {
       } else {
         const header = await api.sendMessage(
           chatId,
-          t(lang, "support-answer-media", { number: ticket.number }),
+          t(lang, "support-answer-media", { number: String(ticket.number) }),
           { parse_mode: "HTML" },
         );
         await api.copyMessage(chatId, reply.chat.id, reply.message_id, {
@@ -154,7 +154,7 @@ export class SupportDesk {
     await api
       .sendMessage(
         ticket.buyer.chatId,
-        t(ticket.lang, "support-closed-by-shop", { number: ticket.number }),
+        t(ticket.lang, "support-closed-by-shop", { number: String(ticket.number) }),
       )
       .catch((error: unknown) =>
         log.warn(
@@ -184,12 +184,12 @@ export class SupportDesk {
     const { buyer } = ticket;
     const lines = [
       t("support-relay-header", {
-        number: ticket.number,
+        number: String(ticket.number),
         kind:
           ticket.kind === "paysupport" ? t("support-kind-paysupport") : t("support-kind-support"),
         name: escapeHtml(buyer.firstName),
         username: buyer.username ? `@${buyer.username}` : "—",
-        userId: buyer.userId,
+        userId: String(buyer.userId),
       }),
       orders.length === 0 ? t("support-relay-no-orders") : t("support-relay-orders"),
       ...orders.map((order) => {
@@ -209,7 +209,7 @@ export class SupportDesk {
       parse_mode: "HTML",
       reply_markup: telegram.closeButton(
         ticket.number,
-        t("support-close-button", { number: ticket.number }),
+        t("support-close-button", { number: String(ticket.number) }),
       ),
       link_preview_options: { is_disabled: true },
     });

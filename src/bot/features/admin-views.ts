@@ -150,7 +150,7 @@ export const tickets: AdminView = async (ctx, services) => {
     const age = ageOf(now - ticket.createdAt);
     lines.push(
       ctx.t("admin-ticket-line", {
-        number: ticket.number,
+        number: String(ticket.number),
         state:
           ticket.state === "answered"
             ? ctx.t("support-state-answered")

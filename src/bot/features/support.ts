@@ -72,8 +72,8 @@ export function supportFeature(services: ShopServices, admin: AdminServices) {
     const hours = services.catalog.shop.supportHours;
     const lines = [
       opened
-        ? ctx.t("support-opened", { number: ticket.number })
-        : ctx.t("support-continued", { number: ticket.number }),
+        ? ctx.t("support-opened", { number: String(ticket.number) })
+        : ctx.t("support-continued", { number: String(ticket.number) }),
     ];
     if (kind === "paysupport")
       lines.push("", ctx.t("paysupport-ask"), ctx.t("paysupport-telegram"));
@@ -85,7 +85,7 @@ export function supportFeature(services: ShopServices, admin: AdminServices) {
       parse_mode: "HTML",
       reply_markup: closeButton(
         ticket.number,
-        ctx.t("support-close-button", { number: ticket.number }),
+        ctx.t("support-close-button", { number: String(ticket.number) }),
       ),
     });
   };
@@ -100,8 +100,8 @@ export function supportFeature(services: ShopServices, admin: AdminServices) {
         if (closed) log.info({ ticket: number, adminId: ctx.from.id }, "ticket closed by the shop");
         await ctx.answerCallbackQuery({
           text: closed
-            ? ctx.t("support-closed-admin", { number })
-            : ctx.t("support-already-closed", { number }),
+            ? ctx.t("support-closed-admin", { number: String(number) })
+            : ctx.t("support-already-closed", { number: String(number) }),
         });
         return ctx.editMessageReplyMarkup().catch(() => undefined);
       }
@@ -114,8 +114,8 @@ export function supportFeature(services: ShopServices, admin: AdminServices) {
       await ctx.answerCallbackQuery();
       return ctx.editMessageText(
         result === "closed"
-          ? ctx.t("support-closed", { number })
-          : ctx.t("support-already-closed", { number }),
+          ? ctx.t("support-closed", { number: String(number) })
+          : ctx.t("support-already-closed", { number: String(number) }),
       );
     }),
   );
@@ -128,13 +128,13 @@ export function supportFeature(services: ShopServices, admin: AdminServices) {
     if (!/^[1-9][0-9]{0,9}$/.test(text)) return ctx.reply(ctx.t("support-close-usage"));
     const number = Number(text);
     const ticket = await tickets.get(number);
-    if (!ticket) return ctx.reply(ctx.t("support-not-found", { number }));
+    if (!ticket) return ctx.reply(ctx.t("support-not-found", { number: String(number) }));
     const closed = await support.closeByShop(telegramOf(ctx), ticket);
     if (closed) log.info({ ticket: number, adminId: ctx.from?.id }, "ticket closed by the shop");
     return ctx.reply(
       closed
-        ? ctx.t("support-closed-admin", { number })
-        : ctx.t("support-already-closed", { number }),
+        ? ctx.t("support-closed-admin", { number: String(number) })
+        : ctx.t("support-already-closed", { number: String(number) }),
     );
   });
 
@@ -145,16 +145,16 @@ export function supportFeature(services: ShopServices, admin: AdminServices) {
     const number = await tickets.relayedFor(ctx.chat.id, replied.message_id);
     if (number === undefined) return next();
     const ticket = await tickets.get(number);
-    if (!ticket) return ctx.reply(ctx.t("support-not-found", { number }));
+    if (!ticket) return ctx.reply(ctx.t("support-not-found", { number: String(number) }));
     const outcome = await support.answer(telegramOf(ctx), ticket, ctx.message, ctx.from.id);
     log.info({ ticket: number, adminId: ctx.from.id, outcome }, "ticket answered");
     const name = escapeHtml(ticket.buyer.firstName);
     const key =
       outcome === "sent"
-        ? ctx.t("support-answered", { number, name })
+        ? ctx.t("support-answered", { number: String(number), name })
         : outcome === "sent-closed"
-          ? ctx.t("support-answered-closed", { number, name })
-          : ctx.t("support-answer-unreachable", { number, name });
+          ? ctx.t("support-answered-closed", { number: String(number), name })
+          : ctx.t("support-answer-unreachable", { number: String(number), name });
     return ctx.reply(key, {
       parse_mode: "HTML",
       reply_parameters: { message_id: ctx.message.message_id, allow_sending_without_reply: true },
@@ -170,8 +170,8 @@ export function supportFeature(services: ShopServices, admin: AdminServices) {
     if (outcome === "kept") log.warn({ ticket: ticket.number }, "ticket message kept, not relayed");
     return ctx.reply(
       outcome === "relayed"
-        ? ctx.t("support-passed-on", { number: ticket.number })
-        : ctx.t("support-kept", { number: ticket.number }),
+        ? ctx.t("support-passed-on", { number: String(ticket.number) })
+        : ctx.t("support-kept", { number: String(ticket.number) }),
       {
         reply_parameters: { message_id: ctx.message.message_id, allow_sending_without_reply: true },
       },
