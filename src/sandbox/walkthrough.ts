@@ -499,6 +499,41 @@ export async function runWalkthrough(
       (lines) => lines,
     );
 
+    await t.check(
+      "Dan writes to /support; Mira gets it with his orders and answers by replying",
+      async () => {
+        const after = dan.lastMessageId();
+        dan.send("/support");
+        await dan.waitForText("is open", { after, timeoutMs: STEP_TIMEOUT_MS });
+        const written = dan.lastMessageId();
+        dan.send("Does the VPN key work on two phones?");
+        await dan.waitForText("Passed on", { after: written, timeoutMs: STEP_TIMEOUT_MS });
+        const relay = await mira.waitForText("Does the VPN key work", {
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        const answered = dan.lastMessageId();
+        mira.send("Yes, on up to three devices.", { replyTo: relay });
+        await dan.waitForText("Answer from the shop", {
+          after: answered,
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        const confirmed = await mira.waitForText("Sent to Dan", { timeoutMs: STEP_TIMEOUT_MS });
+        return [
+          "dan   › /support",
+          ...dan
+            .fromBot()
+            .filter((m) => m.messageId > after && m.messageId <= written)
+            .flatMap(render),
+          "dan   › Does the VPN key work on two phones?",
+          ...render(relay).map((line) => line.replace(/^bot {3}›/, "mira  ‹")),
+          "mira  › (replying to it) Yes, on up to three devices.",
+          ...replies(dan, answered),
+          ...render(confirmed).map((line) => line.replace(/^bot {3}›/, "mira  ‹")),
+        ];
+      },
+      (lines) => lines,
+    );
+
     t.line();
     t.line("Every step held.");
     t.line();
