@@ -299,6 +299,36 @@ describe("the support inbox", () => {
     await admin.waitForText("hello again");
   });
 
+  it("logs no answer Telegram did not deliver, so the admin's second try reaches the buyer once", async () => {
+    const s = await shop();
+    const admin = s.user({ id: ADMIN_ID });
+    const buyer = s.user({ firstName: "Alice" });
+    await openTicket(buyer);
+    await write(buyer, () => buyer.send("hello?"));
+    const header = await admin.waitForText("hello?");
+
+    const since = buyer.lastMessageId();
+    s.telegram.faults.serverError = { methods: ["sendMessage"], times: 1 };
+    admin.send("first try", { replyTo: header });
+    await admin.waitForText("Something went wrong");
+    expect(buyer.fromBot().filter((m) => m.messageId > since)).toEqual([]);
+    expect((await s.app.tickets.get(1))?.state).toBe("open");
+
+    admin.send("second try", { replyTo: header });
+    await admin.waitForText("✅ Sent to Alice (ticket #1).");
+    expect(
+      buyer
+        .fromBot()
+        .filter((m) => m.messageId > since)
+        .map((m) => m.text),
+    ).toEqual(["💬 Answer from the shop (ticket #1):\nsecond try"]);
+    expect((await s.app.tickets.log(1)).map((e) => [e.from, e.excerpt])).toEqual([
+      ["buyer", "hello?"],
+      ["shop", "second try"],
+    ]);
+    expect((await s.app.tickets.get(1))?.state).toBe("answered");
+  });
+
   it("answers an admin's reply to a message that leads to no ticket, and tells the buyer nothing", async () => {
     const s = await shop();
     const admin = s.user({ id: ADMIN_ID });
