@@ -14,6 +14,7 @@ const clusterSuites = [
   "test/redis/lease.test.ts",
   "test/payments/ton/watcher.test.ts",
   "test/payments/ton/watcher-reconcile.test.ts",
+  "test/support/tickets.test.ts",
   "test/e2e/ton-purchase.test.ts",
   "test/e2e/telegram-payments.test.ts",
 ];

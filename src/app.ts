@@ -43,7 +43,9 @@ import { UnmatchedPayments } from "./payments/unmatched.js";
 import type { RedisClient } from "./redis/client.js";
 import { shopRedis } from "./redis/connection.js";
 import { stopWithin } from "./shutdown.js";
+import { SupportDesk } from "./support/desk.js";
 import { TermsAgreements } from "./support/terms.js";
+import { TicketStore } from "./support/tickets.js";
 
 /** Every long-lived service of one process, built from a Config. */
 export interface App {
@@ -57,6 +59,8 @@ export interface App {
   watcher: PaymentWatcher;
   fulfilment: FulfilmentWorker;
   stock: StockPool;
+  /** Support tickets between buyers and the admins. */
+  tickets: TicketStore;
   /** Sales, status counts and exceptions for /admin. */
   reports: ShopReports;
   /** Every admin action, newest first. */
@@ -168,6 +172,18 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     log: log.child({ module: "admin" }),
   });
 
+  const tickets = new TicketStore(redis, prefix, clock);
+  const support = new SupportDesk({
+    tickets,
+    store,
+    catalog,
+    sessions,
+    adminIds: config.adminIds,
+    adminChatId: config.adminChatId,
+    clock,
+    log: log.child({ module: "support" }),
+  });
+
   const telegram = createBot(
     { token: botToken, apiRoot: config.telegramApiRoot, testEnv: config.telegramTestEnv },
     {
@@ -186,6 +202,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       telegramPayments,
       wallets,
       terms,
+      support,
       providerToken: config.paymentProviderToken,
       log: log.child({ module: "bot" }),
     },
@@ -196,6 +213,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       unmatched,
       reports,
       actions,
+      tickets,
       health: () => readHealth(watcher.health, redis, prefix),
       toncenter,
       merchantAddress: merchant,
@@ -312,6 +330,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     telegramPayments,
     reports,
     audit,
+    tickets,
     wallets,
     terms,
     bot,

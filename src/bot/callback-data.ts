@@ -90,7 +90,23 @@ export const menuData = buttonData("menu", {
   open: z.enum(["shop", "orders", "wallet", "help", "support"]),
 });
 export const adminData = buttonData("adm", {
-  view: z.enum(["menu", "balances", "sales", "orders", "exceptions", "export", "health"]),
+  view: z.enum([
+    "menu",
+    "balances",
+    "sales",
+    "orders",
+    "exceptions",
+    "export",
+    "health",
+    "tickets",
+  ]),
+});
+/** Closes a support ticket: the buyer's own, or any, pressed by an admin. */
+export const ticketData = buttonData("ticket", {
+  close: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number),
 });
 /** TON Connect: connect, pay (an order) or disconnect; orderId is "" when there is none. */
 export const walletData = buttonData("wallet", {

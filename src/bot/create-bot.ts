@@ -14,6 +14,7 @@ import { ordersFeature } from "./features/orders.js";
 import { payTelegramFeature, preCheckoutFeature } from "./features/pay-telegram.js";
 import { payTonFeature } from "./features/pay-ton.js";
 import { shopFeature } from "./features/shop.js";
+import { supportFeature } from "./features/support.js";
 import { termsFeature } from "./features/terms.js";
 import { walletFeature } from "./features/wallet.js";
 import { createI18n, negotiateLocale } from "./i18n.js";
@@ -124,12 +125,14 @@ export function createBot(options: BotOptions, services: ShopServices, admin: Ad
   const terms = termsFeature(services, (ctx, purchase) =>
     purchase.method === "ton" ? payTon.buy(ctx, purchase) : payTelegram.buy(ctx, purchase),
   );
+  const support = supportFeature(services, admin);
   bot.use(
     infoFeature(services, {
       showProduct: shop.showProduct,
       showCatalog: shop.showCatalog,
       showOrders: orders.showOrders,
       openWallet: wallet.openWallet,
+      openSupport: support.openTicket,
     }),
   );
   bot.use(terms.feature);
@@ -139,6 +142,7 @@ export function createBot(options: BotOptions, services: ShopServices, admin: Ad
   bot.use(payTelegram.feature);
   bot.use(orders.feature);
   bot.use(adminFeature(admin));
+  bot.use(support.feature);
 
   // A command nobody handles — including /admin from someone who is not an admin. In a group,
   // /cmd@other_bot is another bot's to answer.

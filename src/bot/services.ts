@@ -14,7 +14,9 @@ import type { ToncenterClient } from "../payments/ton/client.js";
 import type { TonConnectCheckout } from "../payments/tonconnect/checkout.js";
 import type { UnmatchedPayments } from "../payments/unmatched.js";
 import type { RedisClient } from "../redis/client.js";
+import type { SupportDesk } from "../support/desk.js";
 import type { TermsAgreements } from "../support/terms.js";
+import type { TicketStore } from "../support/tickets.js";
 import type { Sessions } from "./sessions.js";
 
 /** What the bot's features need from the rest of the shop. */
@@ -42,6 +44,8 @@ export interface ShopServices {
   wallets?: TonConnectCheckout;
   /** Which terms of sale each buyer agreed to: nobody buys before agreeing to the current ones. */
   terms: TermsAgreements;
+  /** Support tickets: buyers' messages to the admins and their answers back. */
+  support: SupportDesk;
   /** PAYMENT_PROVIDER_TOKEN, for card invoices. */
   providerToken?: string;
   log: Logger;
@@ -57,6 +61,8 @@ export interface AdminServices {
   reports: ShopReports;
   /** Attach, release, resolve, refund, export: each written to the audit log. */
   actions: AdminActions;
+  /** Support tickets, for the Tickets view. */
+  tickets: TicketStore;
   /** What the watcher and the fulfilment worker say about themselves. */
   health(): Promise<ShopHealth>;
   toncenter: ToncenterClient;

@@ -8,6 +8,9 @@
  *   events streams, and the dead-letter stream. Readers of those visit every partition.
  * - Unmatched payments are partitioned the same way by their payment key.
  * - A watcher's keys share its wallet's tag; a stock pool's keys share the pool's.
+ * - Support tickets all share one tag, `{support}`: opening, answering and closing a ticket each
+ *   touch the ticket, its log, the buyer's open ticket and the index of open tickets in one
+ *   script. A shop's support traffic is a few messages a minute, so one slot carries it easily.
  * - Everything else is one key read or written alone, and needs no tag.
  *
  * Sixteen partitions spread an even load over a cluster of up to about eight masters, while
@@ -106,6 +109,23 @@ export function redisKeys(prefix: string) {
     watcherHealth: (wallet: string) => `${watcher(wallet)}health`,
     /** Failed polls by time (ZSET). */
     watcherErrors: (wallet: string) => `${watcher(wallet)}errors`,
+
+    // — support tickets, all under one tag —
+    /** The last ticket number given out (INCR). */
+    ticketSeq: `${prefix}{support}:ticket-seq`,
+    /** One ticket (HASH): buyer, kind, state, times, last message's excerpt. */
+    ticket: (n: number) => `${prefix}{support}:ticket:${n}`,
+    /** A ticket's messages, oldest first (LIST of JSON, capped). */
+    ticketLog: (n: number) => `${prefix}{support}:ticket:${n}:log`,
+    /** The number of a buyer's ticket that is not closed. */
+    buyerTicket: (userId: number) => `${prefix}{support}:buyer:${userId}`,
+    /** Tickets open or answered, by when they last changed (ZSET, ms). */
+    activeTickets: `${prefix}{support}:tickets:active`,
+    /** How many tickets were closed, ever. */
+    closedTickets: `${prefix}{support}:tickets:closed`,
+    /** The ticket a message relayed to an admin chat belongs to, so a reply to it finds it. */
+    ticketRelay: (chatId: number, messageId: number) =>
+      `${prefix}{support}:relay:${chatId}:${messageId}`,
 
     // — a stock pool's keys, sharing its tag —
     stock: (pool: string) => `${prefix}{stock:${pool}}`,

@@ -213,3 +213,67 @@ redis.call('SET', KEYS[2], ARGV[2])
 return 1
 `,
 );
+
+// — support tickets (keys under the {support} tag) —
+
+/**
+ * Opens ticket ARGV[1] for a buyer unless the buyer's open ticket changed since the caller read
+ * it (ARGV[8], '' for none): then returns the number the buyer holds instead.
+ * KEYS: ticket, buyerTicket, activeTickets.
+ * ARGV: number, userId, chatId, firstName, username, kind, now, expected, lang.
+ */
+export const openTicket = new Script<string>(
+  "openTicket",
+  `
+local held = redis.call('GET', KEYS[2])
+if held and held ~= ARGV[8] then return held end
+redis.call('HSET', KEYS[1], 'number', ARGV[1], 'userId', ARGV[2], 'chatId', ARGV[3],
+  'firstName', ARGV[4], 'username', ARGV[5], 'kind', ARGV[6], 'state', 'open',
+  'createdAt', ARGV[7], 'updatedAt', ARGV[7], 'lang', ARGV[9])
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[7], ARGV[1])
+return ARGV[1]
+`,
+);
+
+/**
+ * Adds a message to a ticket's log (keeping the newest ARGV[6]) and moves the ticket to ARGV[3]
+ * ('open' when the buyer wrote, 'answered' when the shop did). A closed ticket keeps the message
+ * but stays closed.
+ * KEYS: ticket, ticketLog, activeTickets. ARGV: entry, now, state, max, number.
+ */
+export const recordTicketMessage = new Script<"ok" | "closed" | "missing">(
+  "recordTicketMessage",
+  `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 'missing' end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
+redis.call('HSET', KEYS[1], 'last', ARGV[1])
+if state == 'closed' then return 'closed' end
+redis.call('HSET', KEYS[1], 'state', ARGV[3], 'updatedAt', ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[5])
+return 'ok'
+`,
+);
+
+/**
+ * Closes a ticket: off the active index, no longer the buyer's open one, counted, and kept for
+ * ARGV[3] ms more.
+ * KEYS: ticket, ticketLog, buyerTicket, activeTickets, closedTickets. ARGV: number, now, keepMs.
+ */
+export const closeTicket = new Script<"closed" | "already" | "missing">(
+  "closeTicket",
+  `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 'missing' end
+if state == 'closed' then return 'already' end
+redis.call('HSET', KEYS[1], 'state', 'closed', 'updatedAt', ARGV[2])
+if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('INCR', KEYS[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 'closed'
+`,
+);

@@ -19,6 +19,8 @@ import { Sandbox } from "./world.js";
 const STEP_TIMEOUT_MS = 20_000;
 /** The merchant's Telegram user id in the sandbox (ADMIN_IDS). */
 const MERCHANT_ID = 100_001;
+/** A buyer's screenshot, as far as the walkthrough needs one: a JPEG's first and last bytes. */
+const SCREENSHOT = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0xff, 0xd9]);
 const ton = (nano: bigint) => formatPrice(nano, "TON");
 
 class StepFailed extends Error {
@@ -521,6 +523,50 @@ export async function runWalkthrough(
         lines.push(`(notices Mira got as it happened: ${notices.length})`);
         for (const notice of notices) lines.push(`bot   › ${notice}`);
         return lines;
+      },
+      (lines) => lines,
+    );
+
+    await t.check(
+      "Dan writes to /support; Mira gets it with his orders and answers by replying",
+      async () => {
+        const after = dan.lastMessageId();
+        dan.send("/support");
+        await dan.waitForText("is open", { after, timeoutMs: STEP_TIMEOUT_MS });
+        const written = dan.lastMessageId();
+        dan.send("Does the VPN key work on two phones?");
+        await dan.waitForText("Passed on", { after: written, timeoutMs: STEP_TIMEOUT_MS });
+        const relay = await mira.waitForText("Does the VPN key work", {
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        // A photo travels as a copy, under a header of its own.
+        const shown = dan.lastMessageId();
+        dan.sendPhoto({ bytes: SCREENSHOT, caption: "what my phone shows" });
+        await dan.waitForText("Passed on", { after: shown, timeoutMs: STEP_TIMEOUT_MS });
+        const photo = await mira.waitFor((m) => m.photo !== undefined, {
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        const answered = dan.lastMessageId();
+        mira.send("Yes, on up to three devices.", { replyTo: photo });
+        await dan.waitForText("Answer from the shop", {
+          after: answered,
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        const confirmed = await mira.waitForText("Sent to Dan", { timeoutMs: STEP_TIMEOUT_MS });
+        return [
+          "dan   › /support",
+          ...dan
+            .fromBot()
+            .filter((m) => m.messageId > after && m.messageId <= written)
+            .flatMap(render),
+          "dan   › Does the VPN key work on two phones?",
+          ...render(relay).map((line) => line.replace(/^bot {3}›/, "mira  ‹")),
+          "dan   › [photo] what my phone shows",
+          "mira  ‹ (the header again, then the photo and its caption, as a copy)",
+          "mira  › (replying to the photo) Yes, on up to three devices.",
+          ...replies(dan, answered),
+          ...render(confirmed).map((line) => line.replace(/^bot {3}›/, "mira  ‹")),
+        ];
       },
       (lines) => lines,
     );

@@ -362,7 +362,7 @@ describe("/start", () => {
     await open("Wallet", "Connect your wallet");
     const help = await open("Help", "How to buy");
     expect(help.text).toContain("Delivery: Digital goods arrive in this chat");
-    const support = await open("Support", "Questions about an order?");
+    const support = await open("Support", "Ticket #1 is open");
     expect(support.text).toContain("Support hours: We answer every day");
     // The welcome stays as it was, for the next tap.
     expect(buyer.fromBot().find((m) => m.messageId === welcome.messageId)?.text).toBe(welcome.text);

@@ -32,6 +32,19 @@ describe("redisKeys", () => {
     }
   });
 
+  it("keeps every support ticket key under the one {support} tag", () => {
+    const tags = [
+      keys.ticketSeq,
+      keys.ticket(17),
+      keys.ticketLog(17),
+      keys.buyerTicket(501),
+      keys.activeTickets,
+      keys.closedTickets,
+      keys.ticketRelay(-1002000000001, 5),
+    ].map(hashTag);
+    expect(new Set(tags)).toEqual(new Set(["support"]));
+  });
+
   it("keeps an unmatched payment's record, index and event together", () => {
     const p = partitionOf("ton:abc");
     const tags = [keys.unmatched(p), keys.unmatchedByTime(p), keys.events(p)].map(hashTag);

@@ -186,6 +186,7 @@ describe("the walkthrough's Bot API traffic against the Bot API's published type
       "sendMessage",
       "answerCallbackQuery",
       "sendInvoice",
+      "copyMessage",
     ]) {
       expect(methods).toContain(method);
     }

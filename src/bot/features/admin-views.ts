@@ -3,12 +3,14 @@ import { shortRef } from "../../notices/unmatched.js";
 import type { Order, Payment } from "../../orders/order.js";
 import { explorerTxLink } from "../../payments/ton/links.js";
 import type { UnmatchedPayment } from "../../payments/unmatched.js";
+import { ageOf } from "../../support/tickets.js";
 import type { BotContext } from "../context.js";
 import { localized } from "../i18n.js";
 import type { AdminServices } from "../services.js";
 
 const DAY = 86_400_000;
 const LIST = 5;
+const TICKETS = 15;
 
 /** The text of each /admin view, read from the shop as it stands. */
 export type AdminView = (ctx: BotContext, services: AdminServices) => Promise<string>;
@@ -133,6 +135,43 @@ export const health: AdminView = async (ctx, services) => {
       dead: state.deadJobs,
     }),
   ].join("\n");
+};
+
+/** Open and answered tickets, the most recently changed first, and how many were closed. */
+export const tickets: AdminView = async (ctx, services) => {
+  const [active, closed] = await Promise.all([
+    services.tickets.active(TICKETS),
+    services.tickets.closedCount(),
+  ]);
+  const lines = [ctx.t("admin-tickets-title")];
+  if (active.length === 0) lines.push(ctx.t("admin-tickets-none"));
+  const now = services.clock();
+  for (const ticket of active) {
+    const age = ageOf(now - ticket.createdAt);
+    lines.push(
+      ctx.t("admin-ticket-line", {
+        number: String(ticket.number),
+        state:
+          ticket.state === "answered"
+            ? ctx.t("support-state-answered")
+            : ctx.t("support-state-open"),
+        buyer: escapeHtml(
+          ticket.buyer.username
+            ? `${ticket.buyer.firstName} (@${ticket.buyer.username})`
+            : ticket.buyer.firstName,
+        ),
+        age:
+          age.unit === "days"
+            ? ctx.t("support-age-days", { n: age.n })
+            : age.unit === "hours"
+              ? ctx.t("support-age-hours", { n: age.n })
+              : ctx.t("support-age-minutes", { n: age.n }),
+        excerpt: escapeHtml(clipText(ticket.last?.excerpt || "—", 64)),
+      }),
+    );
+  }
+  lines.push("", ctx.t("admin-tickets-closed", { count: closed }), ctx.t("admin-tickets-help"));
+  return lines.join("\n");
 };
 
 /** One order as /order shows it, with its first ten payments. */

@@ -6,12 +6,12 @@ import { adminData, onPress } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { isAdmin } from "../filters/is-admin.js";
 import type { AdminServices } from "../services.js";
-import { balances, exceptions, health, orderCard, orders, sales } from "./admin-views.js";
+import { balances, exceptions, health, orderCard, orders, sales, tickets } from "./admin-views.js";
 
 /** Every command below; refused alike to anyone who may not use them where they ask. */
 const ADMIN_COMMANDS = ["admin", "order", "attach", "release", "resolve", "refund"];
 
-const VIEWS = { balances, sales, orders, exceptions, health };
+const VIEWS = { balances, sales, orders, exceptions, health, tickets };
 
 /**
  * /admin and everything under it, for ADMIN_IDS only, in a private chat with the bot or in the
@@ -34,7 +34,9 @@ export function adminFeature(services: AdminServices) {
       .text(ctx.t("admin-exceptions"), adminData.pack({ view: "exceptions" }))
       .row()
       .text(ctx.t("admin-export"), adminData.pack({ view: "export" }))
-      .text(ctx.t("admin-health"), adminData.pack({ view: "health" }));
+      .text(ctx.t("admin-health"), adminData.pack({ view: "health" }))
+      .row()
+      .text(ctx.t("admin-tickets"), adminData.pack({ view: "tickets" }));
 
   const back = (ctx: BotContext) =>
     new InlineKeyboard().text(ctx.t("button-back"), adminData.pack({ view: "menu" }));

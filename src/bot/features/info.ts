@@ -18,9 +18,11 @@ export interface InfoViews {
   showOrders: Show;
   /** /wallet; undefined without TON Connect. */
   openWallet?: Show;
+  /** /support */
+  openSupport: Show;
 }
 
-/** /start (with `buy_<product>` deep links), /help, /support, /paysupport, /language. */
+/** /start (with `buy_<product>` deep links) and its buttons, /help, /language. */
 export function infoFeature(services: ShopServices, views: InfoViews) {
   const feature = new Composer<BotContext>();
   const { shop } = services.catalog;
@@ -37,22 +39,13 @@ export function infoFeature(services: ShopServices, views: InfoViews) {
     return ctx.reply(lines.join("\n\n"), { parse_mode: "HTML" });
   };
 
-  const support = async (ctx: BotContext) => {
-    const lines = [ctx.t("support")];
-    if (shop.supportHours) {
-      lines.push(ctx.t("support-hours", { hours: await merchant(ctx, shop.supportHours) }));
-    }
-    return ctx.reply(lines.join("\n"), { parse_mode: "HTML" });
-  };
-
   /** What each button under the welcome opens: the same as its command. */
   const menu: Record<ButtonValues<typeof menuData>["open"], Show | undefined> = {
     shop: views.showCatalog,
     orders: views.showOrders,
     wallet: views.openWallet,
     help,
-    // The one place the Support button is pointed at /support's answer.
-    support,
+    support: views.openSupport,
   };
 
   const welcome = async (ctx: BotContext) => {
@@ -79,8 +72,6 @@ export function infoFeature(services: ShopServices, views: InfoViews) {
     return welcome(ctx);
   });
   feature.command("help", help);
-  feature.command("support", support);
-  feature.command("paysupport", (ctx) => ctx.reply(ctx.t("paysupport"), { parse_mode: "HTML" }));
   feature.use(
     onPress(menuData, {}, async (ctx, { open }) => {
       const show = menu[open];

@@ -17,8 +17,6 @@ terms =
     Prices are shown before you pay. Digital goods are delivered in this chat right after payment; physical goods are shipped as the product says.
     A TON payment counts once the blockchain shows it with the order's comment. Payments after an order expires are handled by the shop.
     Refunds: write to /paysupport within 14 days.
-support = Questions about an order? Write to us here with your order number and we will answer within a day.
-paysupport = Problems with a payment? Send your order number and, for TON, the transaction link from your wallet. We answer within a day.
 
 shop-title = <b>Our products</b> — tap one to see it.
 shop-empty = The shop has nothing for sale right now.
@@ -292,3 +290,46 @@ coin-formerly = (formerly Toncoin)
 notice-paid-overpaid = 💸 Overpaid: { $paid } received, { $excess } more than the price.
 notice-paid-late = ⏰ Paid after the order expired.
 notice-buyer-id = user { $userId }
+# — support inbox: tickets opened with /support and /paysupport, relayed to the admins and answered by reply
+support-opened = 🎫 Ticket <b>#{ $number }</b> is open.
+support-continued = 🎫 Your ticket <b>#{ $number }</b> is still open.
+support-ask = Write your message — text, photos or files — and we will pass it to the shop's staff. They answer here, in this chat. Close the ticket when you have what you needed.
+paysupport-ask = Write your order number (see /orders) and what went wrong; for a TON payment, add the transaction link from your wallet.
+paysupport-telegram = Please note: Telegram support and bot support cannot help with purchases made through this bot. Only this shop can, here.
+support-close-button = ✖ Close ticket #{ $number }
+support-passed-on = ✉️ Passed on to the shop (ticket #{ $number }).
+support-kept = ✉️ Saved in ticket #{ $number }. We could not reach the shop's staff just now; they will see your message as soon as they are back — you need not send it again.
+support-closed = Ticket #{ $number } is closed. /support opens a new one.
+support-already-closed = Ticket #{ $number } is already closed.
+support-closed-by-shop = The shop closed ticket #{ $number }. If you need more help, /support opens a new one.
+support-answer =
+    💬 <b>Answer from the shop</b> (ticket #{ $number }):
+    { $text }
+support-answer-media = 💬 <b>Answer from the shop</b> (ticket #{ $number }):
+support-kind-support = support
+support-kind-paysupport = payment support
+support-relay-header =
+    🎫 <b>Ticket #{ $number }</b> · { $kind }
+    From: { $name } · { $username } · id { $userId }
+support-relay-orders = Recent orders:
+support-relay-no-orders = No orders yet.
+support-relay-order = • { $orderId } · { $title } · { $status }
+support-relay-hint = Reply to this message to answer the buyer.
+support-answered = ✅ Sent to { $name } (ticket #{ $number }).
+support-answered-closed = ✅ Sent to { $name }. Ticket #{ $number } stays closed.
+support-answer-unreachable = ⚠️ Not delivered: { $name } blocked the bot or deleted the chat (ticket #{ $number }).
+support-reply-unlinked = This message leads to no support ticket: it was never one, or it is older than 30 days. To answer a buyer, reply to the newest message of their ticket. /admin → Tickets lists them.
+support-closed-admin = Ticket #{ $number } closed; the buyer was told.
+support-close-usage = Usage: /close and the ticket number, e.g. /close 17
+support-not-found = There is no ticket #{ $number }.
+support-state-open = open
+support-state-answered = answered
+support-age-minutes = { $n } min
+support-age-hours = { $n } h
+support-age-days = { $n } d
+admin-tickets = 🎫 Tickets
+admin-tickets-title = <b>Support tickets</b>
+admin-tickets-none = No open tickets.
+admin-ticket-line = #{ $number } · { $state } · { $buyer } · { $age } · “{ $excerpt }”
+admin-tickets-closed = Closed so far: { $count }
+admin-tickets-help = Answer by replying to a ticket's message; /close 17 closes ticket #17.

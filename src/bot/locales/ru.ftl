@@ -17,8 +17,6 @@ terms =
     Цены показываются до оплаты. Цифровые товары приходят в этот чат сразу после оплаты; физические товары отправляются так, как указано в описании товара.
     Платёж в TON засчитывается, как только он появится в блокчейне с комментарием заказа. Платежи, поступившие после истечения срока заказа, обрабатывает магазин.
     Возврат средств: напишите в /paysupport в течение 14 дней.
-support = Есть вопрос по заказу? Напишите нам сюда, указав номер заказа, и мы ответим в течение суток.
-paysupport = Проблема с оплатой? Пришлите номер заказа, а для TON — ссылку на транзакцию из вашего кошелька. Мы ответим в течение суток.
 
 shop-title = <b>Наши товары</b> — нажмите на товар, чтобы открыть его.
 shop-empty = Сейчас в магазине нет товаров в продаже.
@@ -297,3 +295,46 @@ coin-formerly = (ранее Toncoin)
 notice-paid-overpaid = 💸 Переплата: получено { $paid }, на { $excess } больше цены.
 notice-paid-late = ⏰ Оплачен после истечения срока заказа.
 notice-buyer-id = пользователь { $userId }
+# — support inbox: tickets opened with /support and /paysupport, relayed to the admins and answered by reply
+support-opened = 🎫 Обращение <b>#{ $number }</b> открыто.
+support-continued = 🎫 Ваше обращение <b>#{ $number }</b> всё ещё открыто.
+support-ask = Напишите сообщение — текст, фото или файлы — и мы передадим его сотрудникам магазина. Они ответят здесь, в этом чате. Закройте обращение, когда получите всё, что нужно.
+paysupport-ask = Напишите номер заказа (см. /orders) и что пошло не так; для оплаты в TON добавьте ссылку на транзакцию из кошелька.
+paysupport-telegram = Обратите внимание: поддержка Telegram и поддержка ботов не могут помочь с покупками, сделанными через этого бота. Помочь может только этот магазин — здесь.
+support-close-button = ✖ Закрыть обращение #{ $number }
+support-passed-on = ✉️ Передано магазину (обращение #{ $number }).
+support-kept = ✉️ Сохранено в обращении #{ $number }. Сейчас не удалось связаться с сотрудниками магазина; они увидят ваше сообщение, как только вернутся, — отправлять его снова не нужно.
+support-closed = Обращение #{ $number } закрыто. /support откроет новое.
+support-already-closed = Обращение #{ $number } уже закрыто.
+support-closed-by-shop = Магазин закрыл обращение #{ $number }. Если нужна ещё помощь, /support откроет новое.
+support-answer =
+    💬 <b>Ответ магазина</b> (обращение #{ $number }):
+    { $text }
+support-answer-media = 💬 <b>Ответ магазина</b> (обращение #{ $number }):
+support-kind-support = поддержка
+support-kind-paysupport = поддержка по оплате
+support-relay-header =
+    🎫 <b>Обращение #{ $number }</b> · { $kind }
+    От: { $name } · { $username } · id { $userId }
+support-relay-orders = Последние заказы:
+support-relay-no-orders = Заказов пока нет.
+support-relay-order = • { $orderId } · { $title } · { $status }
+support-relay-hint = Ответьте на это сообщение, чтобы ответить покупателю.
+support-answered = ✅ Отправлено: { $name } (обращение #{ $number }).
+support-answered-closed = ✅ Отправлено: { $name }. Обращение #{ $number } остаётся закрытым.
+support-answer-unreachable = ⚠️ Не доставлено: { $name } заблокировал бота или удалил чат (обращение #{ $number }).
+support-reply-unlinked = Это сообщение не ведёт ни к одному обращению: оно им не было или старше 30 дней. Чтобы ответить покупателю, ответьте на самое новое сообщение его обращения. Список: /admin → Обращения.
+support-closed-admin = Обращение #{ $number } закрыто; покупатель уведомлён.
+support-close-usage = Использование: /close и номер обращения, например /close 17
+support-not-found = Обращения #{ $number } нет.
+support-state-open = открыто
+support-state-answered = отвечено
+support-age-minutes = { $n } мин
+support-age-hours = { $n } ч
+support-age-days = { $n } дн
+admin-tickets = 🎫 Обращения
+admin-tickets-title = <b>Обращения в поддержку</b>
+admin-tickets-none = Открытых обращений нет.
+admin-ticket-line = #{ $number } · { $state } · { $buyer } · { $age } · «{ $excerpt }»
+admin-tickets-closed = Закрыто всего: { $count }
+admin-tickets-help = Отвечайте ответом на сообщение обращения; /close 17 закрывает обращение #17.

@@ -17,8 +17,6 @@ terms =
     价格在付款前显示。数字商品在付款后立即发送到本聊天；实物商品按商品说明发货。
     TON 付款一旦在区块链上显示并带有订单备注，即视为有效。订单过期后到账的付款由本店处理。
     退款：请在 14 天内通过 /paysupport 联系我们。
-support = 对订单有疑问？请在此处留言并注明订单号，我们会在一天内回复。
-paysupport = 付款遇到问题？请发送您的订单号；如使用 TON 付款，请一并提供钱包中的交易链接。我们会在一天内回复。
 
 shop-title = <b>我们的商品</b> — 点击即可查看。
 shop-empty = 本店目前没有在售商品。
@@ -277,3 +275,46 @@ coin-formerly = （原 Toncoin）
 notice-paid-overpaid = 💸 多付：已收到 { $paid }，比价格多 { $excess }。
 notice-paid-late = ⏰ 订单过期后才付款。
 notice-buyer-id = 用户 { $userId }
+# — support inbox: tickets opened with /support and /paysupport, relayed to the admins and answered by reply
+support-opened = 🎫 工单 <b>#{ $number }</b> 已开启。
+support-continued = 🎫 您的工单 <b>#{ $number }</b> 仍在处理中。
+support-ask = 请发送您的消息（文字、图片或文件），我们会转交给店铺工作人员。他们会在此聊天中回复。问题解决后请关闭工单。
+paysupport-ask = 请写下您的订单号（见 /orders）以及遇到的问题；如使用 TON 付款，请附上钱包中的交易链接。
+paysupport-telegram = 请注意：Telegram 客服和机器人客服无法处理通过本机器人进行的购买。只有本店可以在这里为您提供帮助。
+support-close-button = ✖ 关闭工单 #{ $number }
+support-passed-on = ✉️ 已转交店铺（工单 #{ $number }）。
+support-kept = ✉️ 已保存在工单 #{ $number } 中。暂时无法联系到店铺工作人员；他们回来后就会看到您的消息，无需重新发送。
+support-closed = 工单 #{ $number } 已关闭。/support 可开启新工单。
+support-already-closed = 工单 #{ $number } 已经关闭。
+support-closed-by-shop = 店铺已关闭工单 #{ $number }。如需更多帮助，/support 可开启新工单。
+support-answer =
+    💬 <b>店铺回复</b>（工单 #{ $number }）：
+    { $text }
+support-answer-media = 💬 <b>店铺回复</b>（工单 #{ $number }）：
+support-kind-support = 客服
+support-kind-paysupport = 付款客服
+support-relay-header =
+    🎫 <b>工单 #{ $number }</b> · { $kind }
+    来自：{ $name } · { $username } · id { $userId }
+support-relay-orders = 最近订单：
+support-relay-no-orders = 暂无订单。
+support-relay-order = • { $orderId } · { $title } · { $status }
+support-relay-hint = 回复此消息即可答复买家。
+support-answered = ✅ 已发送给 { $name }（工单 #{ $number }）。
+support-answered-closed = ✅ 已发送给 { $name }。工单 #{ $number } 仍保持关闭。
+support-answer-unreachable = ⚠️ 未送达：{ $name } 已屏蔽机器人或删除了聊天（工单 #{ $number }）。
+support-reply-unlinked = 此消息不对应任何工单：它从来不是工单消息，或已超过 30 天。要答复买家，请回复其工单的最新消息。/admin → 工单 可查看列表。
+support-closed-admin = 工单 #{ $number } 已关闭，并已通知买家。
+support-close-usage = 用法：/close 加工单号，例如 /close 17
+support-not-found = 没有工单 #{ $number }。
+support-state-open = 待处理
+support-state-answered = 已回复
+support-age-minutes = { $n } 分钟
+support-age-hours = { $n } 小时
+support-age-days = { $n } 天
+admin-tickets = 🎫 工单
+admin-tickets-title = <b>客服工单</b>
+admin-tickets-none = 没有待处理的工单。
+admin-ticket-line = #{ $number } · { $state } · { $buyer } · { $age } · “{ $excerpt }”
+admin-tickets-closed = 已关闭：{ $count }
+admin-tickets-help = 回复工单消息即可答复；/close 17 关闭工单 #17。

@@ -1,7 +1,8 @@
 import type { Message, Update } from "grammy/types";
 import { ChatView } from "./chat-view.js";
+import { addPersonMessage, type PersonContent, type SendOptions } from "./people.js";
 import type { ChatMessage, EmulatorState, GroupChat } from "./state.js";
-import { type EmulatedUser, textContent } from "./user.js";
+import type { EmulatedUser } from "./user.js";
 
 export interface EmulatedGroupOptions {
   /** The chat id, e.g. one a shop is configured with; a fresh one of the right form by default. */
@@ -47,20 +48,36 @@ export class EmulatedGroup extends ChatView {
 
   /**
    * A member writes in the group; the bot gets it only as its privacy mode allows (a command
-   * meant for it, e.g. `/admin@bot`). Returns the message as the members see it.
+   * meant for it, e.g. `/admin@bot`, or a reply to one of its messages). Returns the message as
+   * the members see it.
    */
-  send(from: EmulatedUser, text: string): ChatMessage {
-    const stored = this.state.addMessage(
-      this.id,
-      false,
-      (base) => ({
-        text,
-        edits: 0,
-        deleted: false,
-        message: { ...base, ...textContent(text) } as Message,
-      }),
-      from.user,
-    );
+  send(from: EmulatedUser, text: string, options: SendOptions = {}): ChatMessage {
+    return this.write(from, { kind: "text", text }, options);
+  }
+
+  /** A member sends a photo, with a caption if given. */
+  sendPhoto(
+    from: EmulatedUser,
+    photo: { bytes: Buffer; caption?: string },
+    options: SendOptions = {},
+  ): ChatMessage {
+    return this.write(from, { kind: "photo", ...photo }, options);
+  }
+
+  /** A member sends a file as a document. */
+  sendDocument(
+    from: EmulatedUser,
+    document: { bytes: Buffer; filename: string; caption?: string },
+    options: SendOptions = {},
+  ): ChatMessage {
+    return this.write(from, { kind: "document", ...document }, options);
+  }
+
+  private write(from: EmulatedUser, content: PersonContent, options: SendOptions): ChatMessage {
+    const stored = addPersonMessage(this.state, this.id, content, {
+      ...options,
+      sender: from.user,
+    });
     if (this.state.botReceives(this.id, stored.message)) {
       this.state.queue.push({ message: stored.message as Message & Update.NonChannel });
     }

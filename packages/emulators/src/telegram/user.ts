@@ -1,4 +1,4 @@
-import type { Message, MessageEntity, ShippingOption, Update, User } from "grammy/types";
+import type { Message, ShippingOption, Update, User } from "grammy/types";
 import { ChatView } from "./chat-view.js";
 import {
   type InvoicePayment,
@@ -10,6 +10,7 @@ import {
   SAMPLE_ADDRESS,
 } from "./checkout.js";
 import { buyerPartner, STARS } from "./methods/payments.js";
+import { addPersonMessage, type PersonContent, type SendOptions } from "./people.js";
 import {
   type ChatMessage,
   type EmulatorState,
@@ -48,14 +49,6 @@ type NonChannelMessage = Message & Update.NonChannel;
 let nextUserId = 500_000_000;
 const DEFAULT_WAIT_MS = 10_000;
 
-/** A text message's content; a leading /command (with an optional @bot) is marked as Telegram marks it. */
-export function textContent(text: string): { text: string; entities?: MessageEntity[] } {
-  const command = /^\/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?/.exec(text);
-  return command === null
-    ? { text }
-    : { text, entities: [{ type: "bot_command", offset: 0, length: command[0].length }] };
-}
-
 /**
  * A person in a private chat with the bot: sends text, presses buttons, pays invoices, and reads
  * what the bot sent. Every action goes through the emulator's update queue, so the bot sees
@@ -85,15 +78,29 @@ export class EmulatedUser extends ChatView {
     return this.user.id;
   }
 
-  /** Sends a text message; a leading /command is marked as Telegram marks it. */
-  send(text: string): ChatMessage {
-    const content = textContent(text);
-    const stored = this.state.addMessage(this.id, false, (base) => ({
-      text,
-      edits: 0,
-      deleted: false,
-      message: { ...base, ...content } as Message,
-    }));
+  /**
+   * Sends a text message; a leading /command is marked as Telegram marks it. With `replyTo`, it
+   * replies to that message of the chat.
+   */
+  send(text: string, options: SendOptions = {}): ChatMessage {
+    return this.write({ kind: "text", text }, options);
+  }
+
+  /** Sends a photo (its bytes), with a caption if given. */
+  sendPhoto(photo: { bytes: Buffer; caption?: string }, options: SendOptions = {}): ChatMessage {
+    return this.write({ kind: "photo", ...photo }, options);
+  }
+
+  /** Sends a file as a document, under `filename`, with a caption if given. */
+  sendDocument(
+    document: { bytes: Buffer; filename: string; caption?: string },
+    options: SendOptions = {},
+  ): ChatMessage {
+    return this.write({ kind: "document", ...document }, options);
+  }
+
+  private write(content: PersonContent, options: SendOptions): ChatMessage {
+    const stored = addPersonMessage(this.state, this.id, content, options);
     this.state.queue.push({ message: stored.message as NonChannelMessage });
     return stored;
   }

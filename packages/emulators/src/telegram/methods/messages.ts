@@ -1,4 +1,4 @@
-import type { Document, Message, PhotoSize } from "grammy/types";
+import type { Message } from "grammy/types";
 import { badRequest, QUERY_TOO_OLD } from "../errors.js";
 import { renderText } from "../html.js";
 import { readInlineMarkup, readReplyMarkup } from "../markup.js";
@@ -11,6 +11,7 @@ import {
   requiredInt,
   requiredString,
 } from "../params.js";
+import { mediaFields, repliedForm } from "../people.js";
 import type { Params } from "../request.js";
 import type { AnyReplyMarkup, ChatMessage, StoredFile } from "../state.js";
 import { unixNow } from "../state.js";
@@ -57,7 +58,7 @@ export function messageMethods(): Record<string, Handler> {
           ...base,
           text,
           ...inlineOnly(replyMarkup),
-          ...(replyTo === undefined ? {} : { reply_to_message: replyTo.message }),
+          ...(replyTo === undefined ? {} : { reply_to_message: repliedForm(replyTo.message) }),
           ...(preview === undefined ? {} : { link_preview_options: preview }),
         } as Message,
       })).message;
@@ -69,6 +70,69 @@ export function messageMethods(): Record<string, Handler> {
 
     sendDocument(params, ctx) {
       return sendFile(params, ctx, "document");
+    },
+
+    copyMessage(params, { state }) {
+      const chat = state.chatForBot(chatIdParam(params));
+      const fromChatId = chatIdParam(params, "from_chat_id");
+      const messageId = requiredInt(params, "message_id", "message identifier is not specified");
+      // A chat the bot is not in is unknown to it, as the target chat would be.
+      if (typeof fromChatId === "number") state.chatOf(fromChatId);
+      const source =
+        typeof fromChatId === "number" ? state.findMessage(fromChatId, messageId) : undefined;
+      if (source === undefined) throw badRequest("message to copy not found");
+      // Service messages (a payment, say) and invoices have nothing a copy could carry.
+      const kind = source.photo ? "photo" : source.document ? "document" : "text";
+      if (kind === "text" && source.text === undefined) throw badRequest("message can't be copied");
+      if (source.invoice !== undefined) throw badRequest("message can't be copied");
+      const parseMode = optionalString(params, "parse_mode");
+      const newCaption = optionalString(params, "caption");
+      // A new caption replaces a medium's own; a text message has none to replace.
+      const caption =
+        kind === "text"
+          ? undefined
+          : newCaption === undefined
+            ? source.caption
+            : newCaption === ""
+              ? undefined
+              : renderText(newCaption, parseMode);
+      if (caption !== undefined && caption.length > MAX_CAPTION) {
+        throw badRequest("message caption is too long");
+      }
+      const replyMarkup = readReplyMarkup(params);
+      const replyTo = repliedMessage(params, chat.chat.id, state.findMessage.bind(state));
+      const sourceMessage = source.message as Message & {
+        entities?: unknown;
+        caption_entities?: unknown;
+      };
+      const file = kind === "text" ? undefined : (source.photo ?? source.document);
+      const copy = state.addMessage(chat.chat.id, true, (base) => ({
+        ...(kind === "text" ? { text: source.text } : { [kind]: file }),
+        ...optional({ caption, replyMarkup }),
+        edits: 0,
+        deleted: false,
+        message: {
+          ...base,
+          ...(kind === "text"
+            ? {
+                text: source.text,
+                ...(sourceMessage.entities === undefined
+                  ? {}
+                  : { entities: sourceMessage.entities }),
+              }
+            : mediaFields(kind, file as StoredFile)),
+          ...(caption === undefined ? {} : { caption }),
+          ...(caption !== undefined &&
+          newCaption === undefined &&
+          sourceMessage.caption_entities !== undefined
+            ? { caption_entities: sourceMessage.caption_entities }
+            : {}),
+          ...inlineOnly(replyMarkup),
+          ...(replyTo === undefined ? {} : { reply_to_message: repliedForm(replyTo.message) }),
+        } as Message,
+      }));
+      // Only the new message's id: a copy has no link back to the original.
+      return { message_id: copy.messageId };
     },
 
     editMessageText(params, { state }) {
@@ -251,31 +315,6 @@ function sendFile(params: Params, ctx: MethodContext, kind: "photo" | "document"
       ...inlineOnly(replyMarkup),
     } as Message,
   })).message;
-}
-
-/** The photo or document fields of a Message for a stored file. */
-function mediaFields(kind: "photo" | "document", file: StoredFile) {
-  const size = file.bytes?.length;
-  return kind === "photo"
-    ? {
-        photo: [
-          {
-            file_id: file.fileId,
-            file_unique_id: file.fileUniqueId,
-            width: 800,
-            height: 800,
-            ...(size === undefined ? {} : { file_size: size }),
-          } satisfies PhotoSize,
-        ],
-      }
-    : {
-        document: {
-          file_id: file.fileId,
-          file_unique_id: file.fileUniqueId,
-          ...(file.filename === undefined ? {} : { file_name: file.filename }),
-          ...(size === undefined ? {} : { file_size: size }),
-        } satisfies Document,
-      };
 }
 
 interface InputMedia {
