@@ -215,14 +215,14 @@ async function merchantWalletCheck(
       toncenterFix(error),
     );
   }
-  const balance = `${formatUnits(state.balance, 9)} TON`;
+  const balance = `${formatUnits(state.balance, 9)} ${config.coinLabel}`;
   const faucet = config.tonNetwork === "testnet" ? " (testnet TON: @testgiver_ton_bot)" : "";
   if (state.state === "active")
     return pass(`merchant wallet ${shown} is active, balance ${balance}`);
   if (state.state === "frozen") {
     return fail(
       `merchant wallet ${shown} is frozen for unpaid storage fees (balance ${balance})`,
-      `send TON to it to unfreeze it${faucet}`,
+      `send ${config.coinLabel} to it to unfreeze it${faucet}`,
     );
   }
   // Not deployed: an account with no code yet. The shop asks for non-bounceable transfers,

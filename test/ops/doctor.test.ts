@@ -62,7 +62,7 @@ describe("npm run doctor", () => {
     expect(text).toContain("✓ toncenter reachable at");
     expect(text).toContain("private chain");
     expect(text).toContain("✓ MERCHANT_ADDRESS is written for testnet");
-    expect(text).toMatch(/✓ merchant wallet 0Q\S+ is active, balance 100 TON/);
+    expect(text).toMatch(/✓ merchant wallet 0Q\S+ is active, balance 100 GRAM/);
     expect(text).toMatch(/✓ Redis reachable at redis:\/\/127\.0\.0\.1:\d+ \(Redis \d+\.\d+/);
     expect(text).toMatch(/✓ Redis reachable at .+, one server\)$/m);
     expect(text).toContain("✓ catalog loads: 3 products from catalog.example.json");
@@ -163,7 +163,7 @@ describe("npm run doctor", () => {
     const wallet = results[5] as CheckResult;
     expect(wallet.ok).toBe(true);
     expect(formatCheck(wallet)).toMatch(
-      /^! merchant wallet 0Q\S+ is not deployed yet \(balance 2 TON\); payments to it still arrive and are counted — it deploys itself with its first outgoing transfer/,
+      /^! merchant wallet 0Q\S+ is not deployed yet \(balance 2 GRAM\); payments to it still arrive and are counted — it deploys itself with its first outgoing transfer/,
     );
     expect(wallet.note).toContain("before you move money out of it");
     expect(failed(results)).toEqual([]);
