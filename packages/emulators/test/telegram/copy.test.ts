@@ -1,6 +1,7 @@
 import { startTelegramEmulator } from "@ton-payment-bot/emulators/telegram";
-import { Api, GrammyError } from "grammy";
+import { Api } from "grammy";
 import { afterEach, describe, expect, it } from "vitest";
+import { failureOf } from "./failure.js";
 
 /*
  * What people send besides text — photos, files, replies — and copyMessage, held to
@@ -17,16 +18,6 @@ async function startEmulator() {
   const emulator = await startTelegramEmulator();
   cleanups.push(() => emulator.close());
   return { emulator, api: new Api(emulator.token, { apiRoot: emulator.apiRoot }) };
-}
-
-async function failureOf(call: Promise<unknown>): Promise<GrammyError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof GrammyError) return error;
-    throw error;
-  }
-  throw new Error("expected the call to fail");
 }
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);

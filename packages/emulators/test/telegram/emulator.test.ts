@@ -7,7 +7,7 @@ import {
   type TelegramEmulator,
   type TelegramEmulatorOptions,
 } from "@ton-payment-bot/emulators/telegram";
-import { Api, Bot, type Context, GrammyError, HttpError, InputFile } from "grammy";
+import { Api, Bot, type Context, HttpError, InputFile } from "grammy";
 import type {
   InputMediaPhoto,
   Message,
@@ -18,6 +18,7 @@ import type {
   Update,
 } from "grammy/types";
 import { afterEach, describe, expect, it } from "vitest";
+import { failureOf } from "./failure.js";
 
 /*
  * The Bot API emulator, spoken to over loopback by grammY's own client, held to what
@@ -52,17 +53,6 @@ async function startPollingBot(emulator: TelegramEmulator, install: (bot: Bot) =
     if (bot.isRunning()) await bot.stop();
   });
   return bot;
-}
-
-/** The GrammyError a call failed with. */
-async function failureOf(call: Promise<unknown>): Promise<GrammyError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof GrammyError) return error;
-    throw error;
-  }
-  throw new Error("expected the call to fail");
 }
 
 /** Synchronisation only: waits for something another party does, failing after a while. */
