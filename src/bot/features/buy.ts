@@ -41,18 +41,24 @@ export async function orderFromBuyButton(
     return undefined;
   }
   await ctx.answerCallbackQuery();
-  return services.store.create({
-    userId: from.id,
-    buyer: buyerOf(from),
-    chatId: ctx.chat?.id ?? from.id,
-    productId: product.id,
-    quantity,
-    method: price.method,
-    currency: price.currency,
-    amount: price.amount,
-    lang: await ctx.i18n.getLocale(),
-    ttlMs: services.orderTtlMs,
-  });
+  try {
+    return await services.store.create({
+      userId: from.id,
+      buyer: buyerOf(from),
+      chatId: ctx.chat?.id ?? from.id,
+      productId: product.id,
+      quantity,
+      method: price.method,
+      currency: price.currency,
+      amount: price.amount,
+      lang: await ctx.i18n.getLocale(),
+      ttlMs: services.orderTtlMs,
+    });
+  } catch (error) {
+    // The press is answered already, so the bot's error handler could not tell the buyer.
+    await ctx.reply(ctx.t("error-generic")).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** How many a buyer can still get: the pool's size for stock products, otherwise unlimited. */
