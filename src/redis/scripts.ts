@@ -250,7 +250,12 @@ if not state then return 'missing' end
 redis.call('RPUSH', KEYS[2], ARGV[1])
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
 redis.call('HSET', KEYS[1], 'last', ARGV[1])
-if state == 'closed' then return 'closed' end
+if state == 'closed' then
+  -- A closed ticket is kept for a while, and so is what was written to it after it closed.
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+  return 'closed'
+end
 redis.call('HSET', KEYS[1], 'state', ARGV[3], 'updatedAt', ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[5])
 return 'ok'

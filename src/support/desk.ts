@@ -14,6 +14,8 @@ import { excerptOf, type Ticket, type TicketContent, type TicketStore } from "./
 const RECENT_ORDERS = 3;
 /** A buyer's text rides in the header up to this length; a longer one follows it as a copy. */
 const TEXT_IN_HEADER = 3000;
+/** An admin's text rides in the answer's heading up to this length; a longer one follows it as a copy (Telegram takes 4096 characters). */
+const ANSWER_TEXT_MAX = 3800;
 
 export interface SupportDeskOptions {
   tickets: TicketStore;
@@ -36,8 +38,11 @@ export interface Telegram {
   closeButton(ticket: number, label: string): InlineKeyboardMarkup;
 }
 
-/** What became of a buyer's message: relayed to at least one admin chat, or kept in the ticket only. */
-export type RelayOutcome = "relayed" | "kept";
+/**
+ * What became of a buyer's message: relayed to at least one admin chat, kept in the ticket only,
+ * or refused because the ticket was closed meanwhile.
+ */
+export type RelayOutcome = "relayed" | "kept" | "closed";
 
 /** What became of the shop's answer. */
 export type AnswerOutcome = "sent" | "sent-closed" | "unreachable";
@@ -78,11 +83,13 @@ export class SupportDesk {
    */
   async relay(telegram: Telegram, ticket: Ticket, message: Message): Promise<RelayOutcome> {
     const { tickets, store, log } = this.options;
-    await tickets.buyerWrote(ticket.number, {
+    const written = await tickets.buyerWrote(ticket.number, {
       at: this.options.clock(),
       content: contentOf(message),
       excerpt: excerptOf(message.text ?? message.caption),
     });
+    // Closed (or gone) between the buyer's look-up and now: the buyer opens a new one.
+    if (written !== "ok") return "closed";
     const orders = await store.listByUser(ticket.buyer.userId, RECENT_ORDERS);
     let relayed = 0;
     for (const target of this.targets()) {
@@ -114,7 +121,7 @@ export class SupportDesk {
     const chatId = ticket.buyer.chatId;
     const lang = ticket.lang;
     try {
-      if (reply.text !== undefined) {
+      if (reply.text !== undefined && reply.text.length <= ANSWER_TEXT_MAX) {
         await api.sendMessage(
           chatId,
           t(lang, "support-answer", {
@@ -137,13 +144,22 @@ export class SupportDesk {
       if (recipientUnreachable(error)) return "unreachable";
       throw error;
     }
-    // A crash right here leaves the answer delivered but not in the log; never sent twice.
-    const recorded = await tickets.shopAnswered(ticket.number, adminId, {
-      at: this.options.clock(),
-      content: contentOf(reply),
-      excerpt: excerptOf(reply.text ?? reply.caption),
-    });
-    return recorded === "closed" ? "sent-closed" : "sent";
+    // Delivered: from here on nothing may make the admin send it again. A crash or a failed
+    // write leaves the answer out of the log, never sent twice.
+    try {
+      const recorded = await tickets.shopAnswered(ticket.number, adminId, {
+        at: this.options.clock(),
+        content: contentOf(reply),
+        excerpt: excerptOf(reply.text ?? reply.caption),
+      });
+      return recorded === "closed" ? "sent-closed" : "sent";
+    } catch (error) {
+      this.options.log.error(
+        { ticket: ticket.number, err: describe(error) },
+        "support answer delivered but not logged in its ticket",
+      );
+      return "sent";
+    }
   }
 
   /** Closes a ticket from the shop's side and tells the buyer; false if it was closed already. */

@@ -281,7 +281,7 @@ describe("the support inbox", () => {
     // Telegram fails the header's sendMessage: nothing reaches the admin.
     s.telegram.faults.serverError = { methods: ["sendMessage"], times: 1 };
     const { answer } = await write(buyer, () => buyer.send("are you there?"), "Saved in ticket #1");
-    expect(answer.text).toContain("they will see your message as soon as they are back");
+    expect(answer.text).toContain("If it is urgent, please send it again in a few minutes");
     expect(admin.fromBot()).toEqual([]);
 
     // The header goes out, then copying the photo fails: the photo is kept all the same.
@@ -327,6 +327,66 @@ describe("the support inbox", () => {
       ["shop", "second try"],
     ]);
     expect((await s.app.tickets.get(1))?.state).toBe("answered");
+  });
+
+  it("tells the admin an answer went out when logging it then fails, so it is never sent twice", async () => {
+    const s = await shop();
+    const admin = s.user({ id: ADMIN_ID });
+    const buyer = s.user({ firstName: "Alice" });
+    await openTicket(buyer);
+    await write(buyer, () => buyer.send("hello?"));
+    const header = await admin.waitForText("hello?");
+
+    // The ticket's log holds another type: the write after delivery fails with WRONGTYPE.
+    const logKey = redisKeys(s.config.redisPrefix).ticketLog(1);
+    const kept = await s.app.redis.lrange(logKey, 0, -1);
+    await s.app.redis.del(logKey);
+    await s.app.redis.set(logKey, "in the way");
+    const since = buyer.lastMessageId();
+    admin.send("it is on its way", { replyTo: header });
+    await admin.waitForText("✅ Sent to Alice (ticket #1).");
+    expect(admin.fromBot().filter((m) => m.text?.includes("Something went wrong"))).toEqual([]);
+    expect(
+      buyer
+        .fromBot()
+        .filter((m) => m.messageId > since)
+        .map((m) => m.text),
+    ).toEqual(["💬 Answer from the shop (ticket #1):\nit is on its way"]);
+    await s.app.redis.del(logKey);
+    await s.app.redis.rpush(logKey, ...kept);
+  });
+
+  it("sends an answer longer than a heading can carry as a copy after it", async () => {
+    const s = await shop();
+    const admin = s.user({ id: ADMIN_ID });
+    const buyer = s.user({ firstName: "Alice" });
+    await openTicket(buyer);
+    await write(buyer, () => buyer.send("tell me everything"));
+    const header = await admin.waitForText("tell me everything");
+
+    const long = `${"All the details. ".repeat(235)}The end.`;
+    expect(long.length).toBeGreaterThan(4000);
+    const since = buyer.lastMessageId();
+    admin.send(long, { replyTo: header });
+    await admin.waitForText("✅ Sent to Alice (ticket #1).");
+    const answer = buyer.fromBot().filter((m) => m.messageId > since);
+    expect(answer.map((m) => m.text)).toEqual([
+      expect.stringContaining("Answer from the shop (ticket #1)"),
+      long,
+    ]);
+    expect((await s.app.tickets.get(1))?.state).toBe("answered");
+  });
+
+  it("opens no ticket from a group: answers go only to a buyer's private chat", async () => {
+    const s = await shop();
+    const member = s.user({ firstName: "Gus" });
+    const group = s.telegram.group({ title: "Fans", members: [member] });
+    const before = group.lastMessageId();
+    group.send(member, `/start@${s.telegram.bot.username}`);
+    const welcome = await group.waitForButton("Support", { after: before });
+    await member.press("Support", welcome);
+    await group.waitForText("Support works in a private chat", { after: welcome.messageId });
+    expect(await s.app.tickets.current(member.id)).toBeUndefined();
   });
 
   it("answers an admin's reply to a message that leads to no ticket, and tells the buyer nothing", async () => {

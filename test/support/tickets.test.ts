@@ -92,6 +92,19 @@ describe("TicketStore", () => {
     expect(next).toMatchObject({ opened: true, ticket: { number: 2, state: "open" } });
   });
 
+  it("refuses a buyer's message to a ticket closed meanwhile, and keeps a late log no longer than the ticket", async () => {
+    const { ticket } = await tickets.open(alice, "support", "en");
+    // Closed before anything was written: the ticket has no log yet.
+    expect(await tickets.close(ticket.number, alice.userId)).toBe("closed");
+    expect(await tickets.buyerWrote(ticket.number, entry("still there?"))).toBe("closed");
+    const keys = redisKeys(`${prefix}${run}:`);
+    const ticketTtl = await redis.pttl(keys.ticket(ticket.number));
+    const logTtl = await redis.pttl(keys.ticketLog(ticket.number));
+    expect(logTtl).toBeGreaterThan(80 * 86_400_000);
+    expect(logTtl).toBeLessThanOrEqual(ticketTtl);
+    expect(await tickets.buyerWrote(999, entry("nobody"))).toBe("missing");
+  });
+
   it("lists open and answered tickets, the most recently changed first", async () => {
     const a = (await tickets.open(alice, "support", "en")).ticket.number;
     now += 10;

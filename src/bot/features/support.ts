@@ -57,6 +57,8 @@ export function supportFeature(services: ShopServices, admin: AdminServices) {
     const from = ctx.from;
     const chat = ctx.chat;
     if (!from || !chat) return;
+    // A ticket's answers go to the chat it was opened in: only ever the buyer's own.
+    if (chat.type !== "private") return ctx.reply(ctx.t("support-private-only"));
     const locale = await ctx.i18n.getLocale();
     const { ticket, opened } = await tickets.open(
       {
@@ -168,10 +170,13 @@ export function supportFeature(services: ShopServices, admin: AdminServices) {
     if (!ticket) return next();
     const outcome = await support.relay(telegramOf(ctx), ticket, ctx.message);
     if (outcome === "kept") log.warn({ ticket: ticket.number }, "ticket message kept, not relayed");
+    const number = String(ticket.number);
     return ctx.reply(
       outcome === "relayed"
-        ? ctx.t("support-passed-on", { number: String(ticket.number) })
-        : ctx.t("support-kept", { number: String(ticket.number) }),
+        ? ctx.t("support-passed-on", { number })
+        : outcome === "kept"
+          ? ctx.t("support-kept", { number })
+          : ctx.t("support-closed-meanwhile", { number }),
       {
         reply_parameters: { message_id: ctx.message.message_id, allow_sending_without_reply: true },
       },
@@ -182,6 +187,8 @@ export function supportFeature(services: ShopServices, admin: AdminServices) {
   // link expired, or a message that never was one. Said plainly rather than dropped.
   admins.on("message", async (ctx, next) => {
     const replied = ctx.message.reply_to_message;
+    // In the admins' group a reply to the bot is often just talk; only a private chat is told.
+    if (ctx.chat.type !== "private") return next();
     if (!replied || replied.from?.id !== ctx.me.id || isCommand(ctx.message)) return next();
     log.info(
       { adminId: ctx.from.id, chatId: ctx.chat.id, messageId: replied.message_id },
