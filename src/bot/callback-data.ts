@@ -42,6 +42,9 @@ function buttonData<F extends Fields>(
     // Numbers are written with toString, as the package writes them.
     pack: (values) => text.pack(values as Record<string, string>),
     read(data) {
+      // Every press passes every kind of button on its way: another kind is told by its prefix
+      // alone, without the exception the package's unpack would throw for it.
+      if (data !== prefix && !data.startsWith(`${prefix}:`)) return undefined;
       if (Buffer.byteLength(data, "utf8") > MAX_DATA_BYTES) return undefined;
       let raw: Record<string, string>;
       try {
