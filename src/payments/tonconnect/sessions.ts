@@ -62,6 +62,9 @@ interface Live {
   leaving: boolean;
 }
 
+/** When an idle connector is paused again, for a bridge stream opened while it was paused. */
+const REPAUSE_AFTER_MS = [1_000, 5_000, 15_000];
+
 /**
  * One TON Connect SDK instance per buyer, its session kept in Redis. A connector is restored
  * from Redis when the buyer next needs it and paused when idle, so a process holds bridge
@@ -362,6 +365,10 @@ export class WalletSessions {
     live.connector.pauseConnection();
     // A restore still under way opens the bridge when it finishes; close that too.
     void live.restored.then(() => live.connector.pauseConnection());
+    // So can the SDK's own switch of streams right after a wallet connects, when it was under
+    // way as the pause came: pausing again a little later closes a stream opened meanwhile.
+    for (const ms of REPAUSE_AFTER_MS)
+      setTimeout(() => live.connector.pauseConnection(), ms).unref();
   }
 }
 

@@ -68,22 +68,31 @@ describe("WalletSessions", () => {
     expect(stored.length).toBeGreaterThan(0);
 
     const connector = await sessions.open(userId);
+    expect(connector.connected).toBe(true);
     expect(connector.account?.address).toBe(phone.address.toRawString());
-    expect(sessions.openCount).toBe(1);
   });
 
   it("keeps the bridge open while a buyer has work in hand", async () => {
-    const { bridge, phone, sessions, events } = await world(100);
+    // Work comes into hand the moment the wallet connects, before the connector can idle.
+    let held = false;
+    const { bridge, phone, sessions } = await world(300, {
+      onEvent: (event) => {
+        if (event.type !== "connected") return;
+        sessions.hold(7002);
+        held = true;
+      },
+    });
     const wallets = await sessions.wallets();
     const [tonkeeper] = wallets;
     if (!tonkeeper) throw new Error("no wallet offered");
     await phone.openLink(universalLinkFor((await sessions.connect(7002, wallets)).link, tonkeeper));
-    await expect.poll(() => events.some((event) => event.type === "connected")).toBe(true);
+    await expect.poll(() => held).toBe(true);
 
-    sessions.hold(7002);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await expect.poll(() => streamsOpen(bridge)).toBe(2); // the shop's and the wallet's
+    // Four idle periods pass with the buyer's work in hand: nothing is paused.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(sessions.openCount).toBe(1);
-    expect(streamsOpen(bridge)).toBe(2); // the shop's and the wallet's
+    expect(streamsOpen(bridge)).toBe(2);
     sessions.release(7002);
     await expect.poll(() => sessions.openCount, { timeout: 5000 }).toBe(0);
     await expect.poll(() => streamsOpen(bridge)).toBe(1);
