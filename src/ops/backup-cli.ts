@@ -28,6 +28,8 @@ export interface CommandIo {
 
 const TIMEOUT_MS = 30_000;
 
+const keyCount = (n: number) => `${n} key${n === 1 ? "" : "s"}`;
+
 function argsOf(argv: string[], flag: "sessions" | "force") {
   try {
     const { values, positionals } = parseArgs({
@@ -65,7 +67,7 @@ async function connect(io: CommandIo) {
 export async function backupCommand(argv: string[], io: CommandIo): Promise<number> {
   const args = argsOf(argv, "sessions");
   if (args === undefined) {
-    io.err("Usage: npm run backup -- <file> [--sessions]");
+    io.err("usage: npm run backup -- <file> [--sessions]");
     return 2;
   }
   const connected = await connect(io);
@@ -78,7 +80,7 @@ export async function backupCommand(argv: string[], io: CommandIo): Promise<numb
     await writeFile(partial, encodeBackup(backup));
     await rename(partial, args.file);
     io.out(
-      `Backed up ${backup.entries.length} keys under ${prefix} to ${args.file}: ${formatCounts(countByKind(backup.entries))}.`,
+      `Backed up ${keyCount(backup.entries.length)} under ${prefix} to ${args.file}: ${formatCounts(countByKind(backup.entries))}.`,
     );
     return 0;
   } finally {
@@ -89,7 +91,7 @@ export async function backupCommand(argv: string[], io: CommandIo): Promise<numb
 export async function restoreCommand(argv: string[], io: CommandIo): Promise<number> {
   const args = argsOf(argv, "force");
   if (args === undefined) {
-    io.err("Usage: npm run restore -- <file> [--force]");
+    io.err("usage: npm run restore -- <file> [--force]");
     return 2;
   }
   let bytes: Buffer;
@@ -117,7 +119,7 @@ export async function restoreCommand(argv: string[], io: CommandIo): Promise<num
     const moved = backup.prefix === prefix ? "" : ` (taken under ${backup.prefix})`;
     const expired = result.expired > 0 ? `; ${result.expired} had expired since` : "";
     io.out(
-      `Restored ${result.restored} keys under ${prefix}${moved} from the backup of ${backup.createdAt.toISOString()}: ${formatCounts(result.counts)}${expired}.`,
+      `Restored ${keyCount(result.restored)} under ${prefix}${moved} from the backup of ${backup.createdAt.toISOString()}: ${formatCounts(result.counts)}${expired}.`,
     );
     return 0;
   } catch (error) {
