@@ -157,7 +157,9 @@ export type KeyKind =
   | "transient";
 
 export function keyKind(suffix: string): KeyKind {
-  if (/^\{lock:/.test(suffix) || /^\{watcher:[^}]*\}:lock$/.test(suffix)) return "transient";
+  // A lock's holder, not its fence counter: fences only ever grow, so they are kept.
+  if (/^\{lock:[^}]*\}$/.test(suffix) || /^\{watcher:[^}]*\}:lock$/.test(suffix))
+    return "transient";
   if (suffix.startsWith("ratelimit")) return "transient";
   if (/^\{watcher:[^}]*\}:cursor$/.test(suffix) || /^stars-ledger:.*:cursor$/.test(suffix))
     return "cursors";
