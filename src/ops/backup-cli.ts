@@ -6,7 +6,7 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.js";
-import { errorSummary } from "../log.js";
+import { errorSummary, maskSecrets } from "../log.js";
 import { redisWhere } from "../redis/connection.js";
 import {
   BackupFileError,
@@ -14,6 +14,7 @@ import {
   decodeBackup,
   encodeBackup,
   formatCounts,
+  RestoreInterruptedError,
   restoreBackup,
   TargetNotEmptyError,
   takeBackup,
@@ -123,8 +124,8 @@ export async function restoreCommand(argv: string[], io: CommandIo): Promise<num
     );
     return 0;
   } catch (error) {
-    if (error instanceof TargetNotEmptyError) {
-      io.err(error.message);
+    if (error instanceof TargetNotEmptyError || error instanceof RestoreInterruptedError) {
+      io.err(maskSecrets(error.message));
       return 1;
     }
     throw error;

@@ -49,6 +49,20 @@ export interface Backup {
 
 export type KindCounts = Partial<Record<KeyKind, number>>;
 
+/** A restore that stopped part way: some keys are back, the rest are not. */
+export class RestoreInterruptedError extends Error {
+  override name = "RestoreInterruptedError";
+  constructor(
+    readonly restored: number,
+    readonly total: number,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `the restore stopped after ${restored} of ${total} keys (${(cause as Error)?.message ?? String(cause)}); run it again with --force to finish it`,
+    );
+  }
+}
+
 /** A backup file that cannot be restored: what is wrong with it, in one line. */
 export class BackupFileError extends Error {
   override name = "BackupFileError";
@@ -272,8 +286,9 @@ export async function restoreBackup(
     );
   const now = Date.now();
   const live = backup.entries.filter((entry) => entry.expireAt === null || entry.expireAt > now);
+  let restored = 0;
   for (let i = 0; i < live.length; i += BATCH) {
-    await Promise.all(
+    const results = await Promise.allSettled(
       live.slice(i, i + BATCH).map((entry) => {
         const args: (string | number | Buffer)[] = [
           keyUnder(prefix, entry.key),
@@ -285,6 +300,10 @@ export async function restoreBackup(
         return redis.call("RESTORE", ...args);
       }),
     );
+    restored += results.filter((result) => result.status === "fulfilled").length;
+    const failed = results.find((result) => result.status === "rejected");
+    if (failed !== undefined)
+      throw new RestoreInterruptedError(restored, live.length, failed.reason);
   }
   return {
     restored: live.length,

@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeBackup, encodeBackup, restoreBackup, takeBackup } from "../../src/ops/backup.js";
+import {
+  decodeBackup,
+  encodeBackup,
+  RestoreInterruptedError,
+  restoreBackup,
+  TargetNotEmptyError,
+  takeBackup,
+} from "../../src/ops/backup.js";
 import { backupCommand, restoreCommand } from "../../src/ops/backup-cli.js";
 import { masters } from "../../src/redis/connection.js";
 import { redisKeys } from "../../src/redis/keys.js";
@@ -80,6 +87,16 @@ async function snapshot(under: string) {
   return described;
 }
 
+/** What a backup without sessions holds: the shop's keys but the locks, counters and session. */
+async function backedUp() {
+  const all = await snapshot(prefix);
+  delete all[k.jobLock("expiry").slice(prefix.length)];
+  delete all[k.watcherLock("EQmerchant").slice(prefix.length)];
+  delete all[`${k.rateLimitPrefix}42`.slice(prefix.length)];
+  delete all[k.session(42).slice(prefix.length)];
+  return all;
+}
+
 function otherPrefix() {
   return `test:${randomBytes(4).toString("hex")}:`;
 }
@@ -110,12 +127,7 @@ describe("backup and restore", () => {
 
     const result = await restoreBackup(redis, backup, into);
 
-    const before = await snapshot(prefix);
-    delete before[k.jobLock("expiry").slice(prefix.length)];
-    delete before[k.watcherLock("EQmerchant").slice(prefix.length)];
-    delete before[`${k.rateLimitPrefix}42`.slice(prefix.length)];
-    delete before[k.session(42).slice(prefix.length)];
-    expect(await snapshot(into)).toEqual(before);
+    expect(await snapshot(into)).toEqual(await backedUp());
     expect(result).toMatchObject({ restored: 14, expired: 0 });
     expect(result.counts).toEqual({
       orders: 4,
@@ -138,6 +150,37 @@ describe("backup and restore", () => {
       10,
     )) as [string, string, number, number][];
     expect(pending?.[1]).toBe("worker-1");
+  });
+
+  it("a restore cut off part way says so, and running it again with --force finishes it, each key once", async () => {
+    const backup = await takeBackup(redis, prefix);
+    const into = otherPrefix();
+    let restores = 0;
+    // The connection drops after five keys are back.
+    const dropping = new Proxy(redis, {
+      get(target, name) {
+        if (name === "call")
+          return (...args: Parameters<typeof redis.call>) =>
+            ++restores > 5
+              ? Promise.reject(new Error("Connection is closed."))
+              : target.call(...args);
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+
+    const error = await restoreBackup(dropping, backup, into).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RestoreInterruptedError);
+    expect((error as Error).message).toBe(
+      "the restore stopped after 5 of 14 keys (Connection is closed.); run it again with --force to finish it",
+    );
+    expect(await keysMatching(redis, `${into}*`)).toHaveLength(5);
+    await expect(restoreBackup(redis, backup, into)).rejects.toBeInstanceOf(TargetNotEmptyError);
+    expect(await restoreBackup(redis, backup, into, { force: true })).toMatchObject({
+      restored: 14,
+    });
+    expect(await snapshot(into)).toEqual(await backedUp());
   });
 
   it("keeps sessions only when asked", async () => {
