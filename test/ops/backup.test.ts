@@ -3,6 +3,8 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { startRedisServer } from "@ton-payment-bot/emulators/redis";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   decodeBackup,
@@ -13,6 +15,7 @@ import {
   takeBackup,
 } from "../../src/ops/backup.js";
 import { backupCommand, restoreCommand } from "../../src/ops/backup-cli.js";
+import type { RedisClient } from "../../src/redis/client.js";
 import { masters } from "../../src/redis/connection.js";
 import { redisKeys } from "../../src/redis/keys.js";
 import { keysMatching, testRedis } from "../support/redis.js";
@@ -55,35 +58,35 @@ afterAll(async () => {
 });
 
 /** Everything observable about a key: its type, contents and whether it expires. */
-async function describeKey(key: string) {
-  const type = await redis.type(key);
-  const ttl = await redis.pttl(key);
+async function describeKey(key: string, on: RedisClient = redis) {
+  const type = await on.type(key);
+  const ttl = await on.pttl(key);
   const expires = ttl > 0;
   switch (type) {
     case "hash":
-      return { type, expires, value: await redis.hgetall(key) };
+      return { type, expires, value: await on.hgetall(key) };
     case "set":
-      return { type, expires, value: (await redis.smembers(key)).sort() };
+      return { type, expires, value: (await on.smembers(key)).sort() };
     case "zset":
-      return { type, expires, value: await redis.zrange(key, 0, -1, "WITHSCORES") };
+      return { type, expires, value: await on.zrange(key, 0, -1, "WITHSCORES") };
     case "list":
-      return { type, expires, value: await redis.lrange(key, 0, -1) };
+      return { type, expires, value: await on.lrange(key, 0, -1) };
     case "stream":
       return {
         type,
         expires,
-        value: await redis.xrange(key, "-", "+"),
-        groups: await redis.xinfo("GROUPS", key),
+        value: await on.xrange(key, "-", "+"),
+        groups: await on.xinfo("GROUPS", key),
       };
     default:
-      return { type, expires, value: await redis.get(key) };
+      return { type, expires, value: await on.get(key) };
   }
 }
 
-async function snapshot(under: string) {
-  const keys = await keysMatching(redis, `${under}*`);
+async function snapshot(under: string, on: RedisClient = redis) {
+  const keys = await keysMatching(on, `${under}*`);
   const described: Record<string, unknown> = {};
-  for (const key of keys) described[key.slice(under.length)] = await describeKey(key);
+  for (const key of keys) described[key.slice(under.length)] = await describeKey(key, on);
   return described;
 }
 
@@ -181,6 +184,24 @@ describe("backup and restore", () => {
       restored: 14,
     });
     expect(await snapshot(into)).toEqual(await backedUp());
+  });
+
+  it("restores into another Redis: on a cluster run, from the cluster into one server", async () => {
+    const file = join(dir, "moving.backup.gz");
+    expect(await backupCommand([file], io(prefix).io)).toBe(0);
+    const server = await startRedisServer();
+    const other = new Redis(server.url);
+    try {
+      const run = io(prefix);
+      run.io.env = { REDIS_URL: server.url, REDIS_PREFIX: prefix };
+
+      expect(await restoreCommand([file], run.io)).toBe(0);
+
+      expect(await snapshot(prefix, other)).toEqual(await backedUp());
+    } finally {
+      other.disconnect();
+      await server.stop();
+    }
   });
 
   it("keeps sessions only when asked", async () => {
