@@ -5,7 +5,7 @@
  */
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "../config.js";
+import { type Config, ConfigError, loadConfig } from "../config.js";
 import { errorSummary, maskSecrets } from "../log.js";
 import { redisWhere } from "../redis/connection.js";
 import {
@@ -46,7 +46,7 @@ function argsOf(argv: string[], flag: "sessions" | "force") {
 }
 
 async function connect(io: CommandIo) {
-  let config: ReturnType<typeof loadConfig>;
+  let config: Config;
   try {
     config = loadConfig(io.env);
   } catch (error) {
@@ -59,7 +59,9 @@ async function connect(io: CommandIo) {
   const connected = await connectOnce(config, TIMEOUT_MS);
   if (!("redis" in connected)) {
     const { service, where, fix } = redisWhere(config);
-    io.err(`${service} not reachable at ${where}: ${errorSummary(connected.cause)} — ${fix}`);
+    io.err(
+      `${service} not reachable at ${where}: ${maskSecrets(errorSummary(connected.cause))} — ${fix}`,
+    );
     return undefined;
   }
   return { redis: connected.redis, prefix: config.redisPrefix };

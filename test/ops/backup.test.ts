@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { startRedisServer } from "@ton-payment-bot/emulators/redis";
+import { freePort, startRedisServer } from "@ton-payment-bot/emulators/redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -253,6 +253,23 @@ describe("backup and restore", () => {
     const forced = io(into);
     expect(await restoreCommand([file, "--force"], forced.io)).toBe(0);
     expect(await redis.hget(order, "status")).toBe("delivered");
+  });
+
+  it("an unreachable Redis gets one line, and no file is written", async () => {
+    const port = await freePort();
+    const file = join(dir, "never.backup.gz");
+    const run = io(prefix);
+    run.io.env = { REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_PREFIX: prefix };
+
+    expect(await backupCommand([file], run.io)).toBe(1);
+
+    expect(run.err).toHaveLength(1);
+    expect(run.err[0]).toMatch(
+      new RegExp(
+        `^Redis not reachable at redis://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.* — start redis-server, or set REDIS_URL`,
+      ),
+    );
+    await expect(readFile(file)).rejects.toThrow(/ENOENT/);
   });
 
   it("a bad file gets one clear line and restores nothing", async () => {
