@@ -2,8 +2,10 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startRedisServer } from "@ton-payment-bot/emulators/redis";
+import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { backupCommand, restoreCommand } from "../../src/ops/backup-cli.js";
+import { redisKeys } from "../../src/redis/keys.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
 import { capturedLog } from "../support/log.js";
 import { keysMatching, testRedis } from "../support/redis.js";
@@ -81,6 +83,17 @@ describe("the restore drill", () => {
     expect(restore.out[0]).toMatch(
       new RegExp(`^Restored \\d+ keys under ${prefix} from the backup of `),
     );
+    // The restored Redis holds the watcher's cursor and each payment's claim as the first did.
+    const keys = redisKeys(prefix);
+    const cursor = keys.watcherCursor(sandbox.merchant.address.toRawString());
+    const moved = new Redis(fresh.url);
+    cleanups.push(async () => moved.disconnect());
+    expect(await moved.get(cursor)).toEqual(await original.get(cursor));
+    expect(await moved.get(cursor)).not.toBeNull();
+    for (const order of [paidTon, paidStars]) {
+      const [claim] = order.payments.map((payment) => keys.payment(payment.key));
+      expect(await moved.get(claim ?? "")).toBe(order.id);
+    }
     const appliedBefore = captured.records().filter((r) => r.msg === "payment applied").length;
     const goodsBefore = buyer.fromBot().filter((m) => m.text?.includes(GOODS)).length;
     expect(goodsBefore).toBe(2);
