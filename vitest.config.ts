@@ -3,7 +3,7 @@ import { configDefaults, defineConfig } from "vitest/config";
 /**
  * The suites that hold the shop's promises on a Redis Cluster too (DESIGN §12): the order store
  * and payments core, the fulfilment worker and its deliverers, the job lock, the watcher's lease
- * and polls, one end-to-end purchase in TON and one in Stars.
+ * and polls, backup and restore, one end-to-end purchase in TON and one in Stars.
  */
 const clusterSuites = [
   "test/payments/record.test.ts",
@@ -15,6 +15,7 @@ const clusterSuites = [
   "test/payments/ton/watcher.test.ts",
   "test/payments/ton/watcher-reconcile.test.ts",
   "test/support/tickets.test.ts",
+  "test/ops/backup.test.ts",
   "test/e2e/ton-purchase.test.ts",
   "test/e2e/telegram-payments.test.ts",
 ];

@@ -1,7 +1,7 @@
 import type { Address } from "@ton/core";
 import { isAxiosError } from "axios";
 import { Api, GrammyError, HttpError } from "grammy";
-import { Cluster } from "ioredis";
+import { Cluster, type Redis } from "ioredis";
 import { loadCatalog } from "../catalog/catalog.js";
 import { formatUnits } from "../catalog/units.js";
 import { type Config, ConfigError, loadConfig } from "../config.js";
@@ -9,7 +9,8 @@ import { errorSummary, maskSecrets } from "../log.js";
 import { toToncenterError } from "../payments/ton/client.js";
 import { ToncenterError, ToncenterRateLimited } from "../payments/ton/errors.js";
 import { checkManifest } from "../payments/tonconnect/manifest.js";
-import { type RedisTarget, redisWhere } from "../redis/connection.js";
+import type { RedisClient } from "../redis/client.js";
+import { masters, type RedisTarget, redisWhere } from "../redis/connection.js";
 import {
   addressTextFor,
   type ChainInfo,
@@ -82,7 +83,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     checkCatalog(config),
     checkTonConnect(config, timeoutMs),
   ]);
-  return [pass("config valid"), bot, ...ton, redis, catalog, tonconnect];
+  return [pass("config valid"), bot, ...ton, ...redis, catalog, tonconnect];
 }
 
 async function checkBotToken(
@@ -238,36 +239,93 @@ async function checkRedis(
   target: RedisTarget,
   timeoutMs: number,
   hide: (text: string) => string,
-): Promise<CheckResult> {
+): Promise<CheckResult[]> {
   const { service, where, fix } = redisWhere(target);
   const connected = await connectOnce(target, timeoutMs);
   if (!("redis" in connected)) {
-    return fail(`${service} unreachable at ${where}: ${hide(errorSummary(connected.cause))}`, fix);
+    return [
+      fail(`${service} unreachable at ${where}: ${hide(errorSummary(connected.cause))}`, fix),
+    ];
   }
   const { redis } = connected;
   try {
-    const info = await redis.info("server");
-    const version = /^redis_version:(.+)$/m.exec(info)?.[1]?.trim() ?? "unknown version";
-    if (!(redis instanceof Cluster))
-      return pass(`${service} reachable at ${where} (Redis ${version}, one server)`);
-    const state = /^cluster_state:(\S+)/m.exec(String(await redis.cluster("INFO")))?.[1];
-    if (state !== "ok") {
-      return fail(
-        `${service} at ${where} is not serving every slot (cluster_state:${state ?? "unknown"})`,
-        "check it with redis-cli --cluster check <host:port>",
-      );
-    }
-    const masters = redis.nodes("master").length;
-    const replicas = redis.nodes("slave").length;
-    const reached = `${service} reachable at ${where} (Redis ${version}, ${masters} master${masters === 1 ? "" : "s"}, ${replicas} replica${replicas === 1 ? "" : "s"})`;
-    return target.redisCluster?.redisUrlIgnored
-      ? notice(reached, "REDIS_URL is set too, and ignored while REDIS_CLUSTER_NODES is set")
-      : pass(reached);
+    const reached = await checkReached(target, redis, service, where);
+    return reached.ok ? [reached, await checkPersistence(redis, service)] : [reached];
   } catch (error) {
-    return fail(`${service} unreachable at ${where}: ${hide(errorSummary(error))}`, fix);
+    return [fail(`${service} unreachable at ${where}: ${hide(errorSummary(error))}`, fix)];
   } finally {
     redis.disconnect();
   }
+}
+
+async function checkReached(
+  target: RedisTarget,
+  redis: RedisClient,
+  service: string,
+  where: string,
+): Promise<CheckResult> {
+  const info = await redis.info("server");
+  const version = /^redis_version:(.+)$/m.exec(info)?.[1]?.trim() ?? "unknown version";
+  if (!(redis instanceof Cluster))
+    return pass(`${service} reachable at ${where} (Redis ${version}, one server)`);
+  const state = /^cluster_state:(\S+)/m.exec(String(await redis.cluster("INFO")))?.[1];
+  if (state !== "ok") {
+    return fail(
+      `${service} at ${where} is not serving every slot (cluster_state:${state ?? "unknown"})`,
+      "check it with redis-cli --cluster check <host:port>",
+    );
+  }
+  const masterCount = redis.nodes("master").length;
+  const replicas = redis.nodes("slave").length;
+  const reached = `${service} reachable at ${where} (Redis ${version}, ${masterCount} master${masterCount === 1 ? "" : "s"}, ${replicas} replica${replicas === 1 ? "" : "s"})`;
+  return target.redisCluster?.redisUrlIgnored
+    ? notice(reached, "REDIS_URL is set too, and ignored while REDIS_CLUSTER_NODES is set")
+    : pass(reached);
+}
+
+/** How one server keeps its data over a restart, or undefined when it will not say. */
+async function persistenceOf(node: Redis): Promise<{ aof: boolean; save: string } | undefined> {
+  try {
+    const [, appendonly] = (await node.config("GET", "appendonly")) as string[];
+    const [, save] = (await node.config("GET", "save")) as string[];
+    return { aof: appendonly === "yes", save: save ?? "" };
+  } catch {
+    // Managed Redis often refuses CONFIG; INFO still tells whether the append-only file is on.
+    try {
+      const info = await node.info("persistence");
+      if (/^aof_enabled:1/m.test(info)) return { aof: true, save: "" };
+    } catch {}
+    return undefined;
+  }
+}
+
+/**
+ * Whether Redis keeps the shop's orders and payments over a restart: an append-only file (every
+ * write on disk within a second), or at least RDB snapshots. On a cluster, every master.
+ */
+async function checkPersistence(redis: RedisClient, service: string): Promise<CheckResult> {
+  const found = await Promise.all(masters(redis).map(persistenceOf));
+  const turnOn =
+    "set appendonly yes in redis.conf (or at least save 60 1000) and restart it, or run CONFIG SET appendonly yes then CONFIG REWRITE";
+  if (found.some((node) => node === undefined)) {
+    return notice(
+      `${service} persistence unknown: CONFIG GET was refused`,
+      "make sure your provider keeps an append-only file or snapshots, and take backups (npm run backup)",
+    );
+  }
+  const nodes = found as { aof: boolean; save: string }[];
+  if (nodes.every((node) => node.aof)) return pass(`${service} persists its data (appendonly yes)`);
+  if (nodes.some((node) => !node.aof && node.save.trim() === "")) {
+    return notice(
+      `${service} does not persist its data (appendonly no, no save points): a restart loses every order and payment`,
+      turnOn,
+    );
+  }
+  const saves = [...new Set(nodes.filter((node) => !node.aof).map((node) => node.save))].join("; ");
+  return notice(
+    `${service} persists by snapshots only (save ${saves}): a crash loses the payments since the last one`,
+    turnOn.replace(" (or at least save 60 1000)", ""),
+  );
 }
 
 async function checkCatalog(config: Config): Promise<CheckResult> {

@@ -134,3 +134,58 @@ export function redisKeys(prefix: string) {
 }
 
 export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/**
+ * What a key under the prefix holds, told from its name (`suffix` is the key without the
+ * prefix), for backups: their counts per kind, and the keys a backup leaves out. Locks and flood
+ * counters belong to a running process, not to the shop's data.
+ */
+export type KeyKind =
+  | "orders"
+  | "payments"
+  | "unmatched"
+  | "cursors"
+  | "stock"
+  | "audit"
+  | "tickets"
+  | "terms"
+  | "streams"
+  | "webhooks"
+  | "tonconnect"
+  | "sessions"
+  | "other"
+  | "transient";
+
+export function keyKind(suffix: string): KeyKind {
+  // A lock's holder, not its fence counter: fences only ever grow, so they are kept.
+  if (/^\{lock:[^}]*\}$/.test(suffix) || /^\{watcher:[^}]*\}:lock$/.test(suffix))
+    return "transient";
+  if (suffix.startsWith("ratelimit")) return "transient";
+  if (/^\{watcher:[^}]*\}:cursor$/.test(suffix) || /^stars-ledger:.*:cursor$/.test(suffix))
+    return "cursors";
+  if (/^\{p\d+\}:unmatched/.test(suffix)) return "unmatched";
+  if (/^\{p\d+\}:stream:/.test(suffix)) return "streams";
+  if (/^\{p\d+\}:webhook:/.test(suffix) || suffix === "webhook:log") return "webhooks";
+  if (/^\{p\d+\}:/.test(suffix) || suffix.startsWith("orders:user:")) return "orders";
+  if (suffix.startsWith("payment:") || suffix.startsWith("comment:")) return "payments";
+  if (suffix.startsWith("{stock:")) return "stock";
+  if (suffix === "stream:audit") return "audit";
+  if (suffix.startsWith("{support}:")) return "tickets";
+  if (suffix.startsWith("terms:agreed:")) return "terms";
+  if (suffix.startsWith("tonconnect:") || suffix.startsWith("{tonconnect}:")) return "tonconnect";
+  if (suffix.startsWith("session:")) return "sessions";
+  return "other";
+}
+
+/**
+ * The key named `suffix` under `prefix`, for a backup restored under any prefix. Hash tags come
+ * after the prefix, so a key keeps its tag, and its cluster slot, under another prefix.
+ */
+export function keyUnder(prefix: string, suffix: string): string {
+  return `${prefix}${suffix}`;
+}
+
+/** A SCAN/KEYS pattern matching every key under `prefix`, its own glob characters escaped. */
+export function prefixPattern(prefix: string): string {
+  return `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*`;
+}

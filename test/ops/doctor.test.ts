@@ -1,8 +1,9 @@
+import { once } from "node:events";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toNano } from "@ton/core";
-import { freePort } from "@ton-payment-bot/emulators/redis";
+import { freePort, spawnRedisServer } from "@ton-payment-bot/emulators/redis";
 import type { EmulatedChain, EmulatedWallet } from "@ton-payment-bot/emulators/ton";
 import { startTonConnectBridge } from "@ton-payment-bot/emulators/tonconnect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -67,7 +68,8 @@ describe("npm run doctor", () => {
     expect(text).toMatch(/✓ Redis reachable at .+, one server\)$/m);
     expect(text).toContain("✓ catalog loads: 3 products from catalog.example.json");
     expect(text).toContain("✓ TON Connect off: TONCONNECT_MANIFEST_URL is not set");
-    expect(results).toHaveLength(9);
+    expect(text).toMatch(/^! Redis does not persist its data/m);
+    expect(results).toHaveLength(10);
   });
 
   it("reads the TON Connect manifest as a wallet would, and says what a wallet would refuse", async () => {
@@ -253,9 +255,57 @@ describe("npm run doctor", () => {
     );
     const results = await runDoctor({ env: env({ CATALOG_PATH: path }) });
 
-    expect(formatCheck(results[7] as CheckResult)).toBe(
+    expect(formatCheck(results[8] as CheckResult)).toBe(
       `✗ catalog does not load: catalog: product "mug" price ton: "1.0000000001" has more than 9 digits after the point — fix the file at CATALOG_PATH (catalog.example.json shows every field)`,
     );
     expect(failed(results)).toHaveLength(1);
+  });
+});
+
+describe("npm run doctor: does Redis keep the shop's data over a restart", () => {
+  /** A redis-server of its own with `args`, its files in a fresh directory; the doctor's verdict. */
+  async function persistenceWith(args: string[]): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "doctor-redis-"));
+    const port = await freePort();
+    const server = await spawnRedisServer("redis-server", [
+      ...["--port", String(port), "--bind", "127.0.0.1", "--dir", dir],
+      ...args,
+    ]);
+    try {
+      const results = await runDoctor({ env: env({ REDIS_URL: `redis://127.0.0.1:${port}` }) });
+      expect(failed(results)).toEqual([]);
+      return formatCheck(results[7] as CheckResult);
+    } finally {
+      server.kill("SIGTERM");
+      await once(server, "exit");
+    }
+  }
+
+  it("warns, with the fix, when Redis keeps nothing on disk", async () => {
+    expect(await persistenceWith(["--save", "", "--appendonly", "no"])).toBe(
+      "! Redis does not persist its data (appendonly no, no save points): a restart loses every order and payment — set appendonly yes in redis.conf (or at least save 60 1000) and restart it, or run CONFIG SET appendonly yes then CONFIG REWRITE",
+    );
+  });
+
+  it("passes with an append-only file", async () => {
+    expect(await persistenceWith(["--appendonly", "yes"])).toBe(
+      "✓ Redis persists its data (appendonly yes)",
+    );
+  });
+
+  it("warns that snapshots alone lose the latest payments", async () => {
+    expect(await persistenceWith(["--save", "60 1000", "--appendonly", "no"])).toBe(
+      "! Redis persists by snapshots only (save 60 1000): a crash loses the payments since the last one — set appendonly yes in redis.conf and restart it, or run CONFIG SET appendonly yes then CONFIG REWRITE",
+    );
+  });
+
+  it("reads the append-only file from INFO where CONFIG is refused, and says when it cannot tell", async () => {
+    const noConfig = ["--rename-command", "CONFIG", ""];
+    expect(await persistenceWith([...noConfig, "--appendonly", "yes"])).toBe(
+      "✓ Redis persists its data (appendonly yes)",
+    );
+    expect(await persistenceWith([...noConfig, "--save", "", "--appendonly", "no"])).toBe(
+      "! Redis persistence unknown: CONFIG GET was refused — make sure your provider keeps an append-only file or snapshots, and take backups (npm run backup)",
+    );
   });
 });

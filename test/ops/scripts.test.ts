@@ -1,9 +1,14 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { toNano } from "@ton/core";
 import { mnemonicNew, mnemonicToPrivateKey } from "@ton/crypto";
 import type { EmulatedChain, EmulatedWallet } from "@ton-payment-bot/emulators/ton";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testnetWallet } from "../../src/ops/wallet.js";
+import { redisKeys } from "../../src/redis/keys.js";
+import { keysMatching, testRedis } from "../support/redis.js";
 import { type EmulatedSetup, emulatedSetup } from "./fakes.js";
 
 const TOKEN = ["7000000003", "fake-token-for-script-tests"].join(":");
@@ -35,10 +40,12 @@ function run(script: string, args: string[], env: Record<string, string>) {
 }
 
 describe("the scripts as npm runs them", () => {
-  it("doctor prints nine ✓ lines and exits 0 against the emulators", async () => {
+  it("doctor prints ten lines, none ✗, and exits 0 against the emulators", async () => {
     const { code, stdout } = await run("doctor", [], setup.env());
 
-    expect(stdout.trim().split("\n")).toHaveLength(9);
+    // The test run's Redis keeps nothing on disk, so the persistence line is a warning.
+    expect(stdout.trim().split("\n")).toHaveLength(10);
+    expect(stdout).toContain("! Redis does not persist its data");
     expect(stdout).not.toContain("✗");
     expect(code).toBe(0);
   });
@@ -93,6 +100,41 @@ describe("the scripts as npm runs them", () => {
 
     expect(stderr).toContain("usage: npm run pay -- <comment> <amount in TON>");
     expect(code).toBe(2);
+  });
+
+  it("backup and restore round-trip the shop's keys through a file, and a bad file gets one line", async () => {
+    const { redis, prefix, url } = testRedis();
+    const dir = await mkdtemp(join(tmpdir(), "tpb-scripts-"));
+    try {
+      await redis.hset(redisKeys(prefix).order("AB12"), "status", "fulfilled");
+      const file = join(dir, "shop.backup.gz");
+      const into = `${prefix}restored:`;
+
+      const taken = await run("backup", [file], { REDIS_URL: url, REDIS_PREFIX: prefix });
+      expect(taken).toMatchObject({ code: 0, stderr: "" });
+      expect(taken.stdout).toBe(`Backed up 1 key under ${prefix} to ${file}: orders 1.\n`);
+      const restored = await run("restore", [file], { REDIS_URL: url, REDIS_PREFIX: into });
+      expect(restored.code).toBe(0);
+      expect(restored.stdout).toMatch(/^Restored 1 key under .+restored: \(taken under /);
+      expect(await redis.hget(redisKeys(into).order("AB12"), "status")).toBe("fulfilled");
+
+      const notGzip = join(dir, "notes.txt");
+      await writeFile(notGzip, "hello");
+      const bad = await run("restore", [notGzip], { REDIS_URL: url, REDIS_PREFIX: `${prefix}x:` });
+      expect(bad).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr: `${notGzip}: not a backup: the file is not gzip-compressed\n`,
+      });
+      const usage = await run("backup", [], { REDIS_URL: url });
+      expect(usage).toMatchObject({
+        code: 2,
+        stderr: "usage: npm run backup -- <file> [--sessions]\n",
+      });
+    } finally {
+      for (const key of await keysMatching(redis, `${prefix}*`)) await redis.unlink(key);
+      await redis.quit();
+    }
   });
 
   it("testnet-wallet prints a fresh testnet address and the env lines", async () => {

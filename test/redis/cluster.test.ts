@@ -116,5 +116,11 @@ describe("the test run's Redis Cluster", () => {
     expect(line).toMatch(
       /^✓ Redis Cluster reachable at redis:\/\/127\.0\.0\.1:\d+ and 2 more seed nodes \(Redis \d+\.\d+\S*, 3 masters, 0 replicas\)$/,
     );
+    // Every master is asked; the test cluster keeps nothing on disk.
+    expect(results.map(formatCheck)).toContainEqual(
+      expect.stringMatching(
+        /^! Redis Cluster does not persist its data \(appendonly no, no save points\)/,
+      ),
+    );
   });
 });

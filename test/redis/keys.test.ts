@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { allPartitions, PARTITIONS, partitionOf, redisKeys } from "../../src/redis/keys.js";
+import {
+  allPartitions,
+  keyKind,
+  keyUnder,
+  PARTITIONS,
+  partitionOf,
+  prefixPattern,
+  redisKeys,
+} from "../../src/redis/keys.js";
 
-const keys = redisKeys("tpb:");
+const prefix = "tpb:";
+const keys = redisKeys(prefix);
 
 /** The part of a key Redis Cluster hashes: the first non-empty {…}, else the whole key. */
 function hashTag(key: string): string {
@@ -77,5 +86,63 @@ describe("redisKeys", () => {
       9, 4, 5,
     ]);
     expect(allPartitions).toHaveLength(PARTITIONS);
+  });
+
+  it("tells a backup what each key holds, and leaves out only a process's locks and counters", () => {
+    const kindOf = (key: string) => keyKind(key.slice(prefix.length));
+    const wallet = "0:abc";
+    expect(
+      [
+        keys.order("ord_1"),
+        keys.allOrders(3),
+        keys.userOrders(7),
+        keys.payment("ton:abc"),
+        keys.unmatched(2),
+        keys.watcherCursor(wallet),
+        keys.starsLedgerCursor("42"),
+        keys.stock("vpn"),
+        keys.audit,
+        keys.ticket(1),
+        keys.termsAgreement(7),
+        keys.fulfilment(4),
+        keys.fulfilmentDead(4),
+        keys.events(4),
+        keys.webhookLog,
+        keys.session(7),
+        `${keys.jobLock("expire")}:fence`,
+        keys.jobLock("expire"),
+        keys.watcherLock(wallet),
+        `${keys.rateLimitPrefix}7`,
+      ].map(kindOf),
+    ).toEqual([
+      "orders",
+      "orders",
+      "orders",
+      "payments",
+      "unmatched",
+      "cursors",
+      "cursors",
+      "stock",
+      "audit",
+      "tickets",
+      "terms",
+      "streams",
+      "streams",
+      "streams",
+      "webhooks",
+      "sessions",
+      "other",
+      "transient",
+      "transient",
+      "transient",
+    ]);
+  });
+
+  it("moves a key to another prefix with its hash tag, and escapes the prefix in a pattern", () => {
+    const order = keys.order("ord_1");
+    const moved = keyUnder("other:", order.slice(prefix.length));
+    expect(moved.startsWith("other:{p")).toBe(true);
+    expect(hashTag(moved)).toBe(hashTag(order));
+    expect(prefixPattern("shop[1]*?:")).toBe("shop\\[1\\]\\*\\?:*");
   });
 });

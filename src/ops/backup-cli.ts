@@ -1,0 +1,137 @@
+/**
+ * `npm run backup -- <file> [--sessions]` and `npm run restore -- <file> [--force]`, against the
+ * Redis and REDIS_PREFIX that `npm start` would use. Each prints what it did in a line or two and
+ * answers with its exit code; a mistake gets one line and changes nothing.
+ */
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { type Config, ConfigError, loadConfig } from "../config.js";
+import { errorSummary, maskSecrets } from "../log.js";
+import { redisWhere } from "../redis/connection.js";
+import {
+  BackupFileError,
+  countByKind,
+  decodeBackup,
+  encodeBackup,
+  formatCounts,
+  RestoreInterruptedError,
+  restoreBackup,
+  TargetNotEmptyError,
+  takeBackup,
+} from "./backup.js";
+import { connectOnce } from "./redis-probe.js";
+
+export interface CommandIo {
+  env: Record<string, string | undefined>;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const TIMEOUT_MS = 30_000;
+
+const keyCount = (n: number) => `${n} key${n === 1 ? "" : "s"}`;
+
+function argsOf(argv: string[], flag: "sessions" | "force") {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { [flag]: { type: "boolean", default: false } },
+      allowPositionals: true,
+    });
+    if (positionals.length !== 1) return undefined;
+    return { file: positionals[0] as string, flag: values[flag] === true };
+  } catch {
+    return undefined;
+  }
+}
+
+async function connect(io: CommandIo) {
+  let config: Config;
+  try {
+    config = loadConfig(io.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(`Configuration error: ${error.message}`);
+      return undefined;
+    }
+    throw error;
+  }
+  const connected = await connectOnce(config, TIMEOUT_MS);
+  if (!("redis" in connected)) {
+    const { service, where, fix } = redisWhere(config);
+    io.err(
+      `${service} not reachable at ${where}: ${maskSecrets(errorSummary(connected.cause))} — ${fix}`,
+    );
+    return undefined;
+  }
+  return { redis: connected.redis, prefix: config.redisPrefix };
+}
+
+export async function backupCommand(argv: string[], io: CommandIo): Promise<number> {
+  const args = argsOf(argv, "sessions");
+  if (args === undefined) {
+    io.err("usage: npm run backup -- <file> [--sessions]");
+    return 2;
+  }
+  const connected = await connect(io);
+  if (connected === undefined) return 1;
+  const { redis, prefix } = connected;
+  try {
+    const backup = await takeBackup(redis, prefix, { sessions: args.flag });
+    // Written aside and renamed, so a backup cut short never takes the place of a good one.
+    const partial = `${args.file}.partial`;
+    await writeFile(partial, encodeBackup(backup));
+    await rename(partial, args.file);
+    io.out(
+      `Backed up ${keyCount(backup.entries.length)} under ${prefix} to ${args.file}: ${formatCounts(countByKind(backup.entries))}.`,
+    );
+    return 0;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function restoreCommand(argv: string[], io: CommandIo): Promise<number> {
+  const args = argsOf(argv, "force");
+  if (args === undefined) {
+    io.err("usage: npm run restore -- <file> [--force]");
+    return 2;
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(args.file);
+  } catch (error) {
+    io.err(`Cannot read ${args.file} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+    return 1;
+  }
+  let backup: ReturnType<typeof decodeBackup>;
+  try {
+    backup = decodeBackup(bytes);
+  } catch (error) {
+    if (error instanceof BackupFileError) {
+      io.err(`${args.file}: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  const connected = await connect(io);
+  if (connected === undefined) return 1;
+  const { redis, prefix } = connected;
+  try {
+    const result = await restoreBackup(redis, backup, prefix, { force: args.flag });
+    const moved = backup.prefix === prefix ? "" : ` (taken under ${backup.prefix})`;
+    const expired = result.expired > 0 ? `; ${result.expired} had expired since` : "";
+    io.out(
+      `Restored ${keyCount(result.restored)} under ${prefix}${moved} from the backup of ${backup.createdAt.toISOString()}: ${formatCounts(result.counts)}${expired}.`,
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof TargetNotEmptyError || error instanceof RestoreInterruptedError) {
+      io.err(maskSecrets(error.message));
+      return 1;
+    }
+    throw error;
+  } finally {
+    redis.disconnect();
+  }
+}
