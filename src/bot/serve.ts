@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createConcurrentSink, createRunner, createSource } from "@grammyjs/runner";
 import { type Bot, BotError } from "grammy";
 import type { Update } from "grammy/types";
+import type { Routes } from "../http/server.js";
 import type { Logger } from "../log.js";
 import type { RedisClient } from "../redis/client.js";
 import { whenTelegramAnswers } from "./api/outage.js";
@@ -95,6 +96,8 @@ export interface WebhookOptions {
   answerWithinMs?: number;
   /** How long a claim on an update holds while it is handled; CLAIM_MS by default. */
   claimMs?: number;
+  /** GET routes served beside the webhook: metrics and health when METRICS_PORT is PORT. */
+  routes?: Routes;
 }
 
 /**
@@ -231,6 +234,7 @@ export async function startWebhook(bot: Bot<BotContext>, options: WebhookOptions
   };
 
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
+    if (options.routes?.(request, response)) return;
     if (request.method !== "POST" || pathOf(request.url) !== path) {
       response.writeHead(404).end();
       return;

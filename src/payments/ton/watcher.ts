@@ -2,6 +2,7 @@ import type { Address } from "@ton/core";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../../clock.js";
 import { type Logger, silentLogger } from "../../log.js";
+import { type Metrics, noMetrics } from "../../metrics.js";
 import type { Order } from "../../orders/order.js";
 import { OrderNotFound, type OrderStore } from "../../orders/store.js";
 import type { RedisClient } from "../../redis/client.js";
@@ -91,6 +92,7 @@ export interface WatcherOptions {
   /** Stamps what the watcher records about its polls. */
   clock?: Clock;
   log?: Logger;
+  metrics?: Metrics;
 }
 
 /**
@@ -148,8 +150,14 @@ export class PaymentWatcher {
   async pollOnce(): Promise<PollResult> {
     // A long catch-up keeps the lease however long it pages.
     const release = this.keepLease();
+    const metrics = this.options.metrics ?? noMetrics;
     try {
-      return await this.poll();
+      const result = await this.poll();
+      if (result.kind !== "not-leader") metrics.watcherPolled(result.kind === "gap");
+      return result;
+    } catch (error) {
+      metrics.watcherPolled(true);
+      throw error;
     } finally {
       release();
     }
