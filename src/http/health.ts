@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { WatcherHealthState } from "../payments/ton/health.js";
+import { within } from "./metrics.js";
 
 /** What readiness is judged on, as read from Redis. */
 export interface ReadinessState {
@@ -83,21 +84,4 @@ export async function checkReadiness(
     bounds,
     sources.clock(),
   );
-}
-
-/** What `task` resolves to, or undefined when it fails or takes longer than `ms`. */
-function within<T>(ms: number, task: Promise<T>): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    task.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      },
-    );
-  });
 }

@@ -12,12 +12,15 @@ export interface ScrapedState {
 }
 
 export interface ShopMetricsOptions {
-  /** Read at each scrape; a failure leaves those gauges out of that scrape. */
+  /** Read at each scrape; a failure, or no answer within a second, leaves those gauges out. */
   scrape?: () => Promise<ScrapedState>;
   clock?: () => number;
   /** Node's own figures (heap, event loop lag, GC…), `tpb_`-prefixed. On unless false. */
   defaultMetrics?: boolean;
 }
+
+/** With Redis away its commands wait rather than fail; a scrape does not wait with them. */
+const SCRAPE_WITHIN_MS = 1000;
 
 /** Answer and handling times: a pre-checkout must be answered within Telegram's 10 s. */
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -109,13 +112,11 @@ export class ShopMetrics implements Metrics {
     // One read per scrape serves all three gauges.
     let reading: Promise<ScrapedState | undefined> | undefined;
     const read = () => {
-      reading ??= (scrape?.() ?? Promise.resolve(undefined))
-        .catch(() => undefined)
-        .finally(() => {
-          setImmediate(() => {
-            reading = undefined;
-          });
+      reading ??= within(SCRAPE_WITHIN_MS, scrape?.() ?? Promise.resolve(undefined)).finally(() => {
+        setImmediate(() => {
+          reading = undefined;
         });
+      });
       return reading;
     };
     new Gauge({
@@ -186,4 +187,21 @@ export class ShopMetrics implements Metrics {
   updateHandled(seconds: number): void {
     this.updates.observe(seconds);
   }
+}
+
+/** What `task` resolves to, or undefined when it fails or takes longer than `ms`. */
+export function within<T>(ms: number, task: Promise<T>): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    task.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      },
+    );
+  });
 }

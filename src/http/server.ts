@@ -43,7 +43,8 @@ export function opsRoutes(options: OpsRoutesOptions): Routes {
     }
     if (path === "/metrics") {
       options.metrics().then(
-        ({ contentType, body }) => response.writeHead(200, { "content-type": contentType }).end(body),
+        ({ contentType, body }) =>
+          response.writeHead(200, { "content-type": contentType }).end(body),
         (error: unknown) => {
           log.error({ err: error }, "metrics not collected");
           response.writeHead(500, { "content-type": TEXT }).end("metrics not collected\n");
