@@ -12,7 +12,7 @@ export interface ScrapedState {
 }
 
 export interface ShopMetricsOptions {
-  /** Read at each scrape; a failure, or no answer within a second, leaves those gauges out. */
+  /** Read at each scrape; a failure, or no answer within a second, shows those gauges as NaN. */
   scrape?: () => Promise<ScrapedState>;
   clock?: () => number;
   /** Node's own figures (heap, event loop lag, GC…), `tpb_`-prefixed. On unless false. */
@@ -42,6 +42,7 @@ export class ShopMetrics implements Metrics {
   private readonly dead: Counter;
   private readonly preCheckout: Histogram;
   private readonly updates: Histogram;
+  private reading: Promise<ScrapedState | undefined> | undefined;
 
   constructor(options: ShopMetricsOptions = {}) {
     const registers = [this.registry];
@@ -109,15 +110,10 @@ export class ShopMetrics implements Metrics {
     });
     const clock = options.clock ?? Date.now;
     const scrape = options.scrape;
-    // One read per scrape serves all three gauges.
-    let reading: Promise<ScrapedState | undefined> | undefined;
+    // One read per scrape serves all three gauges; text() starts each scrape afresh.
     const read = () => {
-      reading ??= within(SCRAPE_WITHIN_MS, scrape?.() ?? Promise.resolve(undefined)).finally(() => {
-        setImmediate(() => {
-          reading = undefined;
-        });
-      });
-      return reading;
+      this.reading ??= within(SCRAPE_WITHIN_MS, scrape?.() ?? Promise.resolve(undefined));
+      return this.reading;
     };
     new Gauge({
       name: "tpb_fulfilment_queue_depth",
@@ -125,7 +121,8 @@ export class ShopMetrics implements Metrics {
       registers,
       async collect() {
         const state = await read();
-        if (state) this.set(state.queueDepth);
+        // Not known rather than stale: NaN when Redis did not answer.
+        this.set(state ? state.queueDepth : Number.NaN);
       },
     });
     new Gauge({
@@ -134,7 +131,7 @@ export class ShopMetrics implements Metrics {
       registers,
       async collect() {
         const state = await read();
-        if (state) this.set(state.deadJobs);
+        this.set(state ? state.deadJobs : Number.NaN);
       },
     });
     new Gauge({
@@ -143,7 +140,8 @@ export class ShopMetrics implements Metrics {
       registers,
       async collect() {
         const state = await read();
-        if (state?.lastTxAt !== undefined) this.set(Math.max(0, (clock() - state.lastTxAt) / 1000));
+        const at = state?.lastTxAt;
+        this.set(at === undefined ? Number.NaN : Math.max(0, (clock() - at) / 1000));
       },
     });
     if (options.defaultMetrics !== false) {
@@ -153,6 +151,7 @@ export class ShopMetrics implements Metrics {
 
   /** The Prometheus text exposition of every metric. */
   async text(): Promise<{ contentType: string; body: string }> {
+    this.reading = undefined;
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 
