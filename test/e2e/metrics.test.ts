@@ -1,9 +1,10 @@
 import { request } from "node:http";
+import { freePort } from "@ton-payment-bot/emulators/redis";
 import { afterEach, describe, expect, it } from "vitest";
 import { Sandbox } from "../../src/sandbox/world.js";
 import { testRedis } from "../support/redis.js";
 import { startRedisProxy } from "../support/redis-proxy.js";
-import { checkoutTon, invoiceFor, orderReaches } from "../support/sandbox.js";
+import { checkoutTon, invoiceFor, orderReaches, startShop } from "../support/sandbox.js";
 
 /*
  * A shop with METRICS_PORT set sells in Gram and in Stars; Prometheus's scrape shows what
@@ -106,5 +107,34 @@ describe("metrics and health", () => {
     await expect
       .poll(async () => get(at, "/readyz"), { timeout: 10_000 })
       .toMatchObject({ status: 503, body: expect.stringMatching(/^watcher: last poll \d+ s ago/) });
+  });
+
+  it("shares the webhook's port when METRICS_PORT is PORT, and the webhook keeps its secret", async () => {
+    const port = await freePort();
+    const hook = `http://127.0.0.1:${port}/telegram/hook`;
+    const sandbox = await startShop({
+      config: {
+        botMode: "webhook",
+        webhookUrl: hook,
+        webhookSecret: "shop_webhook-secret_42_abcdef",
+        port,
+        metricsPort: port,
+      },
+    });
+    cleanups.push(() => sandbox.stop());
+    expect(sandbox.app.metricsPort()).toBe(port);
+
+    const buyer = sandbox.user({ firstName: "Ann" });
+    buyer.send("/start");
+    await buyer.waitForText("Welcome to the shop, Ann!");
+    await expect.poll(async () => (await get(port, "/readyz")).status).toBe(200);
+    const scraped = await get(port, "/metrics");
+    expect(scraped.status).toBe(200);
+    expect(sample(scraped.body, "tpb_update_handling_seconds_count")).toBeGreaterThan(0);
+    expect(scraped.body).not.toContain("shop_webhook-secret_42_abcdef");
+
+    const forged = await fetch(hook, { method: "POST", body: JSON.stringify({ update_id: 1 }) });
+    expect(forged.status).toBe(401);
+    expect((await get(port, "/telegram/hook")).status).toBe(404);
   });
 });
