@@ -167,7 +167,7 @@ export async function startWebhook(bot: Bot<BotContext>, options: WebhookOptions
     } catch (error) {
       // Redis refuses writes: the update is still handled, only a repeat would run again.
       log.warn(
-        { err: error, updateId },
+        { err: error, updateId, ...paymentFields(update) },
         "update not claimed; handling it without the repeat check",
       );
     }
@@ -178,7 +178,7 @@ export async function startWebhook(bot: Bot<BotContext>, options: WebhookOptions
       await bot.handleUpdate(update);
     } catch (error) {
       if (error instanceof BotError) await runErrorHandler(error as BotError<BotContext>);
-      else log.error({ err: error, updateId }, "update not handled");
+      else log.error({ err: error, updateId, ...paymentFields(update) }, "update not handled");
       if (isPaymentUpdate(update) || !(error instanceof BotError)) {
         if (token !== undefined) {
           await updates.release(updateId, token).catch((failure: unknown) => {

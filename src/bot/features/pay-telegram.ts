@@ -80,6 +80,7 @@ export function payTelegramFeature(services: ShopServices) {
         {
           err: error,
           userId: ctx.from.id,
+          updateId: ctx.update.update_id,
           orderId: paid.invoice_payload,
           chargeId: paid.telegram_payment_charge_id,
           currency: paid.currency,

@@ -315,7 +315,10 @@ export class PaymentWatcher {
     for (const { classified, match } of oldestFirst) {
       if (classified.kind === "ignored") {
         counts.ignored++;
-        this.log.debug({ tx: classified.hash, reason: classified.reason }, "transaction ignored");
+        this.log.debug(
+          { txHash: classified.hash, lt: classified.lt.toString(), reason: classified.reason },
+          "transaction ignored",
+        );
         continue;
       }
       const found = match ? await match : undefined;
@@ -382,7 +385,10 @@ export class PaymentWatcher {
         hints,
       );
       if (outcome.kind !== "duplicate") {
-        this.log.info({ orderId, tx: payment.hash, outcome: outcome.kind }, "payment applied");
+        this.log.info(
+          { orderId, txHash: payment.hash, lt: payment.lt.toString(), outcome: outcome.kind },
+          "payment applied",
+        );
       }
       return { matched: true, recorded: outcome.kind !== "duplicate" };
     } catch (error) {
@@ -405,7 +411,10 @@ export class PaymentWatcher {
       reference: { lt: payment.lt.toString(), hash: payment.hash },
     });
     if (added)
-      this.log.warn({ tx: payment.hash, reason }, "unmatched payment recorded for the admin");
+      this.log.warn(
+        { txHash: payment.hash, lt: payment.lt.toString(), reason },
+        "unmatched payment recorded for the admin",
+      );
     return added;
   }
 
