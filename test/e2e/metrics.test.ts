@@ -2,6 +2,7 @@ import { request } from "node:http";
 import { freePort } from "@ton-payment-bot/emulators/redis";
 import { afterEach, describe, expect, it } from "vitest";
 import { Sandbox } from "../../src/sandbox/world.js";
+import { capturedLog } from "../support/log.js";
 import { testRedis } from "../support/redis.js";
 import { startRedisProxy } from "../support/redis-proxy.js";
 import { checkoutTon, invoiceFor, orderReaches, startShop } from "../support/sandbox.js";
@@ -45,10 +46,12 @@ describe("metrics and health", () => {
     cleanups.push(() => redis.quit());
     const proxy = await startRedisProxy(url);
     cleanups.push(async () => proxy.close());
+    const captured = capturedLog();
     const sandbox = await Sandbox.start({
       redisUrl: proxy.url,
       redisPrefix: prefix,
       config: { metricsPort: 0 },
+      log: captured.log,
     });
     cleanups.push(async () => {
       await proxy.restore();
@@ -70,6 +73,33 @@ describe("metrics and health", () => {
     const stars = await invoiceFor(buyer, "ton-guide", "Telegram Stars");
     expect((await buyer.payInvoice(stars.invoice)).ok).toBe(true);
     await orderReaches(sandbox, stars.orderId, "fulfilled");
+
+    // One grep follows each payment: the chain's or Telegram's id, and the order's.
+    const paidTon = await sandbox.app.store.require(ton.orderId);
+    const paidStars = await sandbox.app.store.require(stars.orderId);
+    const line = (msg: string) => captured.records().find((r) => r.msg === msg);
+    await expect
+      .poll(() => line("payment applied"))
+      .toMatchObject({
+        orderId: ton.orderId,
+        txHash: paidTon.payments[0]?.reference?.hash,
+        lt: paidTon.payments[0]?.reference?.lt,
+      });
+    await expect
+      .poll(() => line("telegram payment recorded"))
+      .toMatchObject({
+        orderId: stars.orderId,
+        chargeId: paidStars.payments[0]?.key.replace(/^stars:/, ""),
+      });
+    await expect
+      .poll(() =>
+        captured
+          .records()
+          .filter((r) => r.msg === "fulfilment job done")
+          .map((r) => r.orderId)
+          .sort(),
+      )
+      .toEqual([ton.orderId, stars.orderId].sort());
 
     const scraped = await get(at, "/metrics");
     expect(scraped.status).toBe(200);
