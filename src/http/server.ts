@@ -66,9 +66,15 @@ export async function listenOps(
     if (!routes(request, response)) response.writeHead(404).end();
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        new Error(
+          `METRICS_PORT ${where.port} on ${where.host} could not be opened (${error.code ?? error.message})`,
+        ),
+      );
+    });
     server.listen(where.port, where.host, () => {
-      server.off("error", reject);
+      server.removeAllListeners("error");
       resolve();
     });
   });

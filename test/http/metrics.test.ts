@@ -126,6 +126,22 @@ describe("the shop's metrics", () => {
     expect(a.body).toContain("tpb_nodejs_heap_size_used_bytes");
   });
 
+  it("says in one line which METRICS_PORT could not be opened", async () => {
+    const routes = opsRoutes({
+      metrics: async () => ({ contentType: "text/plain", body: "" }),
+      readiness: async () => [],
+      log: silentLogger,
+    });
+    const first = await listenOps(routes, { port: 0, host: "127.0.0.1" }, silentLogger);
+    try {
+      await expect(
+        listenOps(routes, { port: first.port, host: "127.0.0.1" }, silentLogger),
+      ).rejects.toThrow(`METRICS_PORT ${first.port} on 127.0.0.1 could not be opened (EADDRINUSE)`);
+    } finally {
+      await first.close();
+    }
+  });
+
   it("serves /metrics, /healthz and /readyz over HTTP, and 404 for the rest", async () => {
     const metrics = new ShopMetrics({ defaultMetrics: false });
     metrics.paymentRecorded("stars", "paid");
