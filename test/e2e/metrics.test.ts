@@ -70,6 +70,9 @@ describe("metrics and health", () => {
     const wallet = await sandbox.buyerWallet();
     await wallet.pay(HALF_TON, ton.comment);
     await orderReaches(sandbox, ton.orderId, "fulfilled");
+    // Money with a comment no order has is kept for the admin.
+    await wallet.pay(HALF_TON, "no-such-order");
+    await expect.poll(() => sandbox.app.unmatched.count()).toBe(1);
     const stars = await invoiceFor(buyer, "ton-guide", "Telegram Stars");
     expect((await buyer.payInvoice(stars.invoice)).ok).toBe(true);
     await orderReaches(sandbox, stars.orderId, "fulfilled");
@@ -108,6 +111,7 @@ describe("metrics and health", () => {
     expect(sample(text, 'tpb_payments_recorded_total{method="stars",outcome="paid"}')).toBe(1);
     expect(sample(text, 'tpb_order_transitions_total{from="pending",to="paid"}')).toBe(2);
     expect(sample(text, 'tpb_order_transitions_total{from="paid",to="fulfilled"}')).toBe(2);
+    expect(sample(text, 'tpb_payments_unmatched_total{reason="unknown-comment"}')).toBe(1);
     expect(sample(text, "tpb_fulfilment_job_attempts_total")).toBeGreaterThanOrEqual(2);
     expect(sample(text, "tpb_pre_checkout_answer_seconds_count")).toBe(1);
     expect(sample(text, "tpb_update_handling_seconds_count")).toBeGreaterThan(0);
