@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import type { Bot } from "grammy";
 import { AdminActions } from "./admin/actions.js";
 import { AuditLog } from "./admin/audit.js";
-import { readHealth } from "./admin/health.js";
+import { readHealth, type ShopHealth } from "./admin/health.js";
 import { ShopReports } from "./admin/reports.js";
 import { telegramUnreachable } from "./bot/api/errors.js";
 import { whenTelegramAnswers } from "./bot/api/outage.js";
@@ -18,9 +18,13 @@ import { TelegramDelivery } from "./fulfilment/deliverers/telegram.js";
 import { StockPool } from "./fulfilment/stock.js";
 import { MerchantWebhook } from "./fulfilment/webhook.js";
 import { FulfilmentWorker } from "./fulfilment/worker.js";
+import { checkReadiness } from "./http/health.js";
+import { ShopMetrics } from "./http/metrics.js";
+import { listenOps, opsRoutes, type Routes } from "./http/server.js";
 import { scheduleJobs } from "./jobs/schedule.js";
 import { reconcileStars } from "./jobs/stars-ledger.js";
 import type { Logger } from "./log.js";
+import { type Metrics, noMetrics } from "./metrics.js";
 import { AdminNotifier } from "./notices/admins.js";
 import { BuyerNotifier } from "./notices/buyers.js";
 import { sendDailyReport } from "./notices/daily-report.js";
@@ -42,6 +46,8 @@ import { warnIfManifestUnusable } from "./payments/tonconnect/manifest.js";
 import { UnmatchedPayments } from "./payments/unmatched.js";
 import type { RedisClient } from "./redis/client.js";
 import { shopRedis } from "./redis/connection.js";
+import { allPartitions, redisKeys } from "./redis/keys.js";
+import { groupBacklog } from "./redis/stream.js";
 import { stopWithin } from "./shutdown.js";
 import { SupportDesk } from "./support/desk.js";
 import { TermsAgreements } from "./support/terms.js";
@@ -77,6 +83,10 @@ export interface App {
   dailyReport(): Promise<void>;
   /** Reads Telegram's Stars ledger for lost payments and refunds now (the schedule: every 10 min). */
   reconcileStars(): Promise<StarsReconcileResult>;
+  /** Prometheus metrics, when METRICS_PORT is set. */
+  metrics: ShopMetrics | undefined;
+  /** Where /metrics, /healthz and /readyz answer once started; undefined without METRICS_PORT. */
+  metricsPort(): number | undefined;
   /** Starts polling, delivering and the schedules. */
   start(): Promise<void>;
   /** Finishes the work in hand, then closes connections. */
@@ -105,10 +115,20 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   followRedis(redis, log);
   await redis.connect();
   const prefix = config.redisPrefix;
+  const fulfilmentStreams = allPartitions.map(redisKeys(prefix).fulfilment);
 
-  const store = new OrderStore(redis, { prefix, clock });
-  const payments = new PaymentsCore(store, { latePolicy: config.latePaymentPolicy });
-  const unmatched = new UnmatchedPayments(redis, prefix);
+  // Counted only when served: without METRICS_PORT nothing reads them.
+  const shopMetrics: ShopMetrics | undefined =
+    config.metricsPort === undefined
+      ? undefined
+      : new ShopMetrics({
+          clock,
+          scrape: (): Promise<ShopHealth> => readHealth(watcher.health, redis, prefix),
+        });
+  const metrics: Metrics = shopMetrics ?? noMetrics;
+  const store = new OrderStore(redis, { prefix, clock, metrics });
+  const payments = new PaymentsCore(store, { latePolicy: config.latePaymentPolicy, metrics });
+  const unmatched = new UnmatchedPayments(redis, prefix, metrics);
   const stock = new StockPool(redis, { prefix });
   const reports = new ShopReports(store);
   const audit = new AuditLog(redis, prefix, { clock });
@@ -123,6 +143,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     apiKey: config.toncenterApiKey,
     rps: config.toncenterRps,
     decoder,
+    metrics,
     log: log.child({ module: "toncenter" }),
   });
   const watcher = new PaymentWatcher({
@@ -134,6 +155,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     payments,
     unmatched,
     clock,
+    metrics,
     log: log.child({ module: "watcher" }),
   });
   const telegramPayments = new TelegramPayments({
@@ -204,6 +226,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       terms,
       support,
       providerToken: config.paymentProviderToken,
+      metrics,
       log: log.child({ module: "bot" }),
     },
     {
@@ -305,6 +328,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     // Telegram away is waited out, not counted against the job's attempts.
     outage: telegramUnreachable,
     clock,
+    metrics,
     log: log.child({ module: "fulfilment" }),
   });
   // What waits for Telegram goes out as soon as it answers again.
@@ -313,6 +337,26 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     adminNotices.retryNow();
     void fulfilment.retryNow();
   });
+
+  const opsRoutesOf = (metered: ShopMetrics): Routes =>
+    opsRoutes({
+      metrics: () => metered.text(),
+      readiness: () =>
+        checkReadiness(
+          {
+            ping: () => redis.ping(),
+            watcher: () => watcher.health.read(),
+            backlog: () => groupBacklog(redis, fulfilmentStreams, "fulfilment"),
+            clock,
+          },
+          { pollIntervalMs: config.pollIntervalMs },
+        ),
+      log: log.child({ module: "http" }),
+    });
+  // With METRICS_PORT equal to PORT in webhook mode, the webhook server answers them too.
+  const webhook = config.botMode === "webhook" && config.webhookUrl !== undefined;
+  const sharesWebhookPort = webhook && config.metricsPort === config.port;
+  let ops: { port: number; close(): Promise<void> } | undefined;
 
   let stopJobs: (() => Promise<void>) | undefined;
   let stopBot: (() => Promise<void>) | undefined;
@@ -335,8 +379,18 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     terms,
     bot,
     dailyReport,
+    metrics: shopMetrics,
+    metricsPort: () => (sharesWebhookPort ? config.port : ops?.port),
     reconcileStars: () => reconcileStars(starsLedger, log.child({ module: "jobs" })),
     async start() {
+      // First, so an orchestrator sees the process live (and not yet ready) while it starts.
+      if (shopMetrics && config.metricsPort !== undefined && !sharesWebhookPort) {
+        ops = await listenOps(
+          opsRoutesOf(shopMetrics),
+          { port: config.metricsPort, host: config.metricsHost },
+          log.child({ module: "http" }),
+        );
+      }
       await fulfilment.start();
       merchantWebhook?.start();
       await buyerNotices.start();
@@ -355,13 +409,14 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         setCommandMenu(bot.api, i18n, { wallet: wallets !== undefined }),
       );
       stopBot =
-        config.botMode === "webhook" && config.webhookUrl
+        webhook && config.webhookUrl
           ? await startWebhook(bot, {
               url: config.webhookUrl,
               secret: config.webhookSecret,
               port: config.port,
               redis,
               prefix,
+              routes: sharesWebhookPort && shopMetrics ? opsRoutesOf(shopMetrics) : undefined,
               log,
             })
           : await whenTelegramAnswers(() => startPolling(bot, log.child({ module: "polling" })));
@@ -389,6 +444,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         step("merchant webhook", merchantWebhook?.stop()),
         step("notifier", buyerNotices.stop()),
         step("admin notifier", adminNotices.stop()),
+        step("metrics", ops?.close()),
       ]);
       await step("decoder", decoder.close());
       redis.disconnect();

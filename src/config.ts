@@ -44,6 +44,10 @@ export interface Config {
   /** The coin's name shown to people (COIN_LABEL); orders and events still say `TON`. */
   coinLabel: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Set: `/metrics`, `/healthz` and `/readyz` are served on this port (0: any free one). */
+  metricsPort: number | undefined;
+  /** Where that listener binds; loopback unless said otherwise. */
+  metricsHost: string;
 }
 
 /** A Redis Cluster as REDIS_CLUSTER_NODES names it. */
@@ -295,6 +299,12 @@ const schema = z.object({
         error: "must be 1 to 10 letters or digits, such as GRAM or TON",
       }),
   ),
+  METRICS_PORT: unlessBlank(wholeNumber(0, 65535)),
+  METRICS_HOST: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9.:-]+$/, { error: "must be a host name or IP address, such as 0.0.0.0" })
+    .default("127.0.0.1"),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "must be one of fatal, error, warn, info, debug, trace, silent",
@@ -352,6 +362,8 @@ export function loadConfig(env: Env = process.env): Config {
     fulfilmentConcurrency: e.FULFILMENT_CONCURRENCY,
     coinLabel: e.COIN_LABEL ?? "GRAM",
     logLevel: e.LOG_LEVEL,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
   };
   checkCombinations(config, env);
   return config;

@@ -29,6 +29,24 @@ describe("config", () => {
     expect(config.tonconnectMaxOpenLinks).toBe(200);
     expect(config.fulfilmentConcurrency).toBe(10);
     expect(config.coinLabel).toBe("GRAM");
+    expect(config.metricsPort).toBeUndefined();
+    expect(config.metricsHost).toBe("127.0.0.1");
+  });
+
+  it("reads METRICS_PORT and METRICS_HOST, and refuses a port that is not one in one line", () => {
+    const config = loadConfig({ METRICS_PORT: "9464", METRICS_HOST: "0.0.0.0" });
+    expect(config.metricsPort).toBe(9464);
+    expect(config.metricsHost).toBe("0.0.0.0");
+    expect(loadConfig({ METRICS_PORT: "" }).metricsPort).toBeUndefined();
+    expect(() => loadConfig({ METRICS_PORT: "http" })).toThrow(
+      new ConfigError("METRICS_PORT must be a whole number"),
+    );
+    expect(() => loadConfig({ METRICS_PORT: "70000" })).toThrow(
+      new ConfigError("METRICS_PORT must be between 0 and 65535"),
+    );
+    expect(() => loadConfig({ METRICS_HOST: "my host" })).toThrow(
+      new ConfigError("METRICS_HOST must be a host name or IP address, such as 0.0.0.0"),
+    );
   });
 
   it("reads COIN_LABEL, so a merchant may keep showing TON while buyers get used to Gram", () => {

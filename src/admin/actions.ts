@@ -4,6 +4,7 @@ import { shortRef } from "../notices/unmatched.js";
 import type { Order } from "../orders/order.js";
 import { releaseOrder } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
+import { paymentLogFields } from "../payments/log-fields.js";
 import type { PaymentsCore } from "../payments/record.js";
 import {
   RefundRefused,
@@ -90,7 +91,10 @@ export class AdminActions {
       orderId: order.id,
       detail: { paymentKey: payment.key, outcome: outcome.kind },
     });
-    log.info({ orderId: order.id, paymentKey: payment.key }, "admin attached a payment");
+    log.info(
+      { orderId: order.id, ...paymentLogFields(payment), paymentKey: payment.key },
+      "admin attached a payment",
+    );
     return { kind: "attached", order: updated };
   }
 

@@ -2,6 +2,7 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { limit } from "@grammyjs/ratelimiter";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, type Composer, GrammyError, HttpError, session } from "grammy";
+import { noMetrics, secondsSince } from "../metrics.js";
 import { redisKeys } from "../redis/keys.js";
 import { telegramUnreachable } from "./api/errors.js";
 import { carryOnPastExpiredQueries } from "./api/expired-queries.js";
@@ -61,7 +62,8 @@ export function createBot(options: BotOptions, services: ShopServices, admin: Ad
   });
   const { log } = services;
   // First, so it sees every attempt auto-retry makes.
-  const telegram = followTelegram(log);
+  const metrics = services.metrics ?? noMetrics;
+  const telegram = followTelegram(log, metrics);
   bot.api.config.use(telegram.transformer);
   bot.api.config.use(
     autoRetry({
@@ -74,6 +76,14 @@ export function createBot(options: BotOptions, services: ShopServices, admin: Ad
   bot.api.config.use(carryOnPastExpiredQueries(log));
   const i18n = createI18n();
 
+  bot.use(async (_ctx, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      metrics.updateHandled(secondsSince(started));
+    }
+  });
   // Before anything that reads Redis; pre-checkout included, which Telegram waits 10 s for.
   bot.use(busyWhileRedisAway(services.redis, i18n));
   bot.use(preCheckoutFeature(services, i18n) as unknown as Composer<BotContext>);

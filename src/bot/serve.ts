@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createConcurrentSink, createRunner, createSource } from "@grammyjs/runner";
 import { type Bot, BotError } from "grammy";
 import type { Update } from "grammy/types";
+import type { Routes } from "../http/server.js";
 import type { Logger } from "../log.js";
 import type { RedisClient } from "../redis/client.js";
 import { whenTelegramAnswers } from "./api/outage.js";
@@ -95,6 +96,8 @@ export interface WebhookOptions {
   answerWithinMs?: number;
   /** How long a claim on an update holds while it is handled; CLAIM_MS by default. */
   claimMs?: number;
+  /** GET routes served beside the webhook: metrics and health when METRICS_PORT is PORT. */
+  routes?: Routes;
 }
 
 /**
@@ -164,7 +167,7 @@ export async function startWebhook(bot: Bot<BotContext>, options: WebhookOptions
     } catch (error) {
       // Redis refuses writes: the update is still handled, only a repeat would run again.
       log.warn(
-        { err: error, updateId },
+        { err: error, updateId, ...paymentFields(update) },
         "update not claimed; handling it without the repeat check",
       );
     }
@@ -175,7 +178,7 @@ export async function startWebhook(bot: Bot<BotContext>, options: WebhookOptions
       await bot.handleUpdate(update);
     } catch (error) {
       if (error instanceof BotError) await runErrorHandler(error as BotError<BotContext>);
-      else log.error({ err: error, updateId }, "update not handled");
+      else log.error({ err: error, updateId, ...paymentFields(update) }, "update not handled");
       if (isPaymentUpdate(update) || !(error instanceof BotError)) {
         if (token !== undefined) {
           await updates.release(updateId, token).catch((failure: unknown) => {
@@ -231,6 +234,7 @@ export async function startWebhook(bot: Bot<BotContext>, options: WebhookOptions
   };
 
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
+    if (options.routes?.(request, response)) return;
     if (request.method !== "POST" || pathOf(request.url) !== path) {
       response.writeHead(404).end();
       return;

@@ -6,6 +6,7 @@ import type { Catalog, PaymentMethod } from "../catalog/catalog.js";
 import type { Clock } from "../clock.js";
 import type { StockPool } from "../fulfilment/stock.js";
 import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
 import type { PaymentMessages } from "../notices/payment-messages.js";
 import type { WalletChats } from "../notices/wallet-chats.js";
 import type { OrderStore } from "../orders/store.js";
@@ -48,6 +49,8 @@ export interface ShopServices {
   support: SupportDesk;
   /** PAYMENT_PROVIDER_TOKEN, for card invoices. */
   providerToken?: string;
+  /** Update handling and pre-checkout answer times, and failed Bot API calls. */
+  metrics?: Metrics;
   log: Logger;
 }
 

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { backoff } from "../backoff.js";
 import type { Clock } from "../clock.js";
 import { type Logger, silentLogger } from "../log.js";
+import { type Metrics, noMetrics } from "../metrics.js";
 import { orderFulfilled } from "../orders/events.js";
 import type { Order } from "../orders/order.js";
 import { fulfilOrder } from "../orders/state.js";
@@ -49,6 +50,7 @@ export interface FulfilmentWorkerOptions {
   outage?: (error: unknown) => boolean;
   log?: Logger;
   clock?: Clock;
+  metrics?: Metrics;
 }
 
 /** How often a busy loop looks for stale jobs (an idle one looks after every blocking read). */
@@ -104,7 +106,7 @@ export class FulfilmentWorker {
   /** Jobs waiting out an outage, with the delivery count each was left at. */
   private readonly waiting = new Map<string, { job: Job; count: number }>();
 
-  constructor(options: FulfilmentWorkerOptions) {
+  constructor(private readonly options: FulfilmentWorkerOptions) {
     this.redis = options.redis;
     this.store = options.store;
     this.keys = redisKeys(options.prefix);
@@ -256,6 +258,7 @@ export class FulfilmentWorker {
         return await this.bury(job, orderId, await this.nextStep(order), reason, attempt);
       }
 
+      (this.options.metrics ?? noMetrics).jobAttempted();
       const outcome = await this.whileHolding(job, () => this.runSteps(order));
       const { delivered } = outcome;
       if (outcome.stopped) return await this.handBack(job, orderId, attempt, delivered);
@@ -408,6 +411,7 @@ export class FulfilmentWorker {
     }).exec();
     const failed = results?.find(([err]) => err)?.[0];
     if (!results || failed) throw failed ?? new Error("dead-letter transaction was discarded");
+    (this.options.metrics ?? noMetrics).jobDead();
     this.log.error(
       { orderId, jobId: job.id, attempt, deliverer, error },
       "fulfilment job moved to the dead stream",

@@ -9,6 +9,7 @@ import type { Logger } from "../log.js";
 import type { OrderEvent, OrderEventType, PaymentSeen, UnmatchedEvent } from "../orders/events.js";
 import { excess, type Order } from "../orders/order.js";
 import type { OrderStore } from "../orders/store.js";
+import { paymentLogFields } from "../payments/log-fields.js";
 import type { UnmatchedPayments } from "../payments/unmatched.js";
 import type { RedisClient } from "../redis/client.js";
 import { EventReader, type StreamEvent } from "./event-consumer.js";
@@ -207,7 +208,10 @@ export class AdminNotifier extends EventReader {
     if (event.detail.reason === "dust" || this.options.adminIds.length === 0) return;
     const payment = await this.options.unmatched.get(event.paymentKey);
     if (!payment) {
-      this.options.log.warn({ paymentKey: event.paymentKey }, "unmatched payment not found");
+      this.options.log.warn(
+        { ...paymentLogFields({ key: event.paymentKey }), paymentKey: event.paymentKey },
+        "unmatched payment not found",
+      );
       return;
     }
     const { i18n, testnet } = this.options;

@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.js";
+import { type Metrics, noMetrics } from "../metrics.js";
 import type { RedisClient } from "../redis/client.js";
 import { allPartitions, partitionOf, type RedisKeys, redisKeys } from "../redis/keys.js";
 import { claimPayment, commitOrder, createOrder } from "../redis/scripts.js";
@@ -43,6 +44,7 @@ const BATCH = 500;
 export interface OrderStoreOptions {
   prefix: string;
   clock?: Clock;
+  metrics?: Metrics;
 }
 
 /**
@@ -52,6 +54,7 @@ export interface OrderStoreOptions {
 export class OrderStore {
   readonly keys: RedisKeys;
   readonly now: Clock;
+  private readonly metrics: Metrics;
 
   constructor(
     private readonly redis: RedisClient,
@@ -59,6 +62,7 @@ export class OrderStore {
   ) {
     this.keys = redisKeys(options.prefix);
     this.now = options.clock ?? Date.now;
+    this.metrics = options.metrics ?? noMetrics;
   }
 
   async create(input: NewOrder): Promise<Order> {
@@ -279,7 +283,7 @@ export class OrderStore {
       }
     }
     const p = partitionOf(prev.id);
-    return commitOrder.run(
+    const result = await commitOrder.run(
       this.redis,
       [
         this.keys.order(prev.id),
@@ -298,6 +302,10 @@ export class OrderStore {
         next.expiresAt,
       ],
     );
+    if (result === "ok" && prev.status !== next.status) {
+      this.metrics.orderStatusChanged(prev.status, next.status);
+    }
+    return result;
   }
 
   /**

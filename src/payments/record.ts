@@ -1,3 +1,4 @@
+import { type Metrics, noMetrics } from "../metrics.js";
 import { orderMismatch, orderPaid, orderUnderpaid, paymentReceived } from "../orders/events.js";
 import type { Order, Payment } from "../orders/order.js";
 import { applyPayment, type LatePaymentPolicy, type PaymentOutcome } from "../orders/state.js";
@@ -18,6 +19,7 @@ export interface RecordHints {
 
 export interface PaymentsCoreOptions {
   latePolicy: LatePaymentPolicy;
+  metrics?: Metrics;
 }
 
 /**
@@ -52,6 +54,7 @@ export class PaymentsCore {
     );
     // The payment key was applied by a concurrent writer between our read and our write.
     if (result === "duplicate") outcome = { kind: "duplicate" };
+    (this.options.metrics ?? noMetrics).paymentRecorded(payment.method, outcome.kind);
     return { order, outcome };
   }
 }

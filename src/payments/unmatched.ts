@@ -1,4 +1,5 @@
 import type { PaymentMethod } from "../catalog/catalog.js";
+import { type Metrics, noMetrics } from "../metrics.js";
 import { encodeEvent, paymentUnmatched } from "../orders/events.js";
 import type { RedisClient } from "../redis/client.js";
 import { allPartitions, partitionOf, type RedisKeys, redisKeys } from "../redis/keys.js";
@@ -39,6 +40,7 @@ export class UnmatchedPayments {
   constructor(
     private readonly redis: RedisClient,
     prefix: string,
+    private readonly metrics: Metrics = noMetrics,
   ) {
     this.keys = redisKeys(prefix);
   }
@@ -53,6 +55,7 @@ export class UnmatchedPayments {
       [this.keys.unmatched(p), this.keys.unmatchedByTime(p), this.keys.events(p)],
       [payment.key, json, payment.receivedAt, event],
     );
+    if (added === 1) this.metrics.paymentUnmatched(payment.reason);
     return added === 1;
   }
 

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { DeliveryFailed, DeliveryRejected } from "../../src/fulfilment/deliverer.js";
 import { FulfilmentWorker, type FulfilmentWorkerOptions } from "../../src/fulfilment/worker.js";
+import { ShopMetrics } from "../../src/http/metrics.js";
 import type { Order } from "../../src/orders/order.js";
 import { fulfilOrder, refundOrder } from "../../src/orders/state.js";
 import { OrderStore } from "../../src/orders/store.js";
@@ -260,7 +261,9 @@ describe("FulfilmentWorker", () => {
   it("moves a job to the dead stream after maxAttempts failures", async () => {
     const s = shop();
     const order = await s.paidOrder();
+    const metrics = new ShopMetrics({ defaultMetrics: false });
     const w = worker(s, {
+      metrics,
       deliverers: () => [
         {
           name: "text",
@@ -292,6 +295,9 @@ describe("FulfilmentWorker", () => {
     ]);
     expect(await s.pendingJobs()).toBe(0);
     expect(await s.status(order.id)).toBe("paid");
+    const { body } = await metrics.text();
+    expect(body).toContain("tpb_fulfilment_job_attempts_total 3");
+    expect(body).toContain("tpb_fulfilment_jobs_dead_total 1");
   });
 
   it("waits out an outage of the deliverer's service without using up the job's attempts", async () => {

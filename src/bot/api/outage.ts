@@ -1,6 +1,7 @@
 import { HttpError, type Transformer } from "grammy";
 import pRetry from "p-retry";
 import type { Logger } from "../../log.js";
+import { type Metrics, noMetrics } from "../../metrics.js";
 import { Outage } from "../../outage.js";
 import { telegramUnreachable } from "./errors.js";
 
@@ -9,7 +10,10 @@ import { telegramUnreachable } from "./errors.js";
  * network failure, a gateway's error page or a 5xx starts an outage, any other answer (a 4xx
  * included: Telegram answered) ends it. Installed before auto-retry, it sees each attempt.
  */
-export function followTelegram(log: Logger): { outage: Outage; transformer: Transformer } {
+export function followTelegram(
+  log: Logger,
+  metrics: Metrics = noMetrics,
+): { outage: Outage; transformer: Transformer } {
   const outage = new Outage(log, {
     service: "telegram",
     down: "Telegram unreachable; messages wait and are sent again",
@@ -18,12 +22,14 @@ export function followTelegram(log: Logger): { outage: Outage; transformer: Tran
   const transformer: Transformer = async (prev, method, payload, signal) => {
     try {
       const result = await prev(method, payload, signal);
+      if (!result.ok) metrics.telegramError(method, String(result.error_code));
       if (result.ok || result.error_code < 500) outage.answered();
       else outage.failed({ method, code: result.error_code, description: result.description });
       return result;
     } catch (error) {
       // A call the shop itself cancelled (polling stopping) says nothing about Telegram.
       if (error instanceof HttpError && !signal?.aborted) {
+        metrics.telegramError(method, "network");
         outage.failed({ method, reason: error.message, code: causeCode(error.error) });
       }
       throw error;

@@ -1,5 +1,6 @@
 import type { I18n } from "@grammyjs/i18n";
 import { Composer, type Context } from "grammy";
+import { noMetrics, secondsSince } from "../../metrics.js";
 import { shippingFor } from "../../payments/telegram/checkout.js";
 import { invoiceFor } from "../../payments/telegram/invoice.js";
 import { type ButtonValues, buyData, onPress, type Press } from "../callback-data.js";
@@ -79,6 +80,7 @@ export function payTelegramFeature(services: ShopServices) {
         {
           err: error,
           userId: ctx.from.id,
+          updateId: ctx.update.update_id,
           orderId: paid.invoice_payload,
           chargeId: paid.telegram_payment_charge_id,
           currency: paid.currency,
@@ -105,13 +107,18 @@ export function payTelegramFeature(services: ShopServices) {
 export function preCheckoutFeature(services: ShopServices, i18n: I18n<BotContext>) {
   const feature = new Composer<Context>();
   const { telegramPayments } = services;
+  const metrics = services.metrics ?? noMetrics;
   feature.on("pre_checkout_query", async (ctx) => {
+    const started = performance.now();
     const verdict = await telegramPayments.preCheckout(ctx.preCheckoutQuery);
-    if (verdict.ok) return ctx.answerPreCheckoutQuery(true);
-    const locale = negotiateLocale(ctx.from.language_code);
-    return ctx.answerPreCheckoutQuery(false, {
-      error_message: i18n.t(locale, `checkout-${verdict.reason}`),
-    });
+    if (verdict.ok) await ctx.answerPreCheckoutQuery(true);
+    else {
+      const locale = negotiateLocale(ctx.from.language_code);
+      await ctx.answerPreCheckoutQuery(false, {
+        error_message: i18n.t(locale, `checkout-${verdict.reason}`),
+      });
+    }
+    metrics.preCheckoutAnswered(secondsSince(started));
   });
   return feature;
 }

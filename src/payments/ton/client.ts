@@ -4,6 +4,7 @@ import { isAxiosError } from "axios";
 import pRetry from "p-retry";
 import pThrottle from "p-throttle";
 import { type Logger, maskSecrets, silentLogger } from "../../log.js";
+import { type Metrics, noMetrics } from "../../metrics.js";
 import { inlineDecoder, type TransactionDecoder } from "./decoder.js";
 import {
   LiteServerUnknown,
@@ -59,6 +60,7 @@ export interface ToncenterClientOptions {
   log?: Logger;
   /** Where transaction BOCs are decoded; the calling thread unless given. */
   decoder?: TransactionDecoder;
+  metrics?: Metrics;
 }
 
 /**
@@ -144,10 +146,16 @@ export class ToncenterClient implements TransactionSource {
       () =>
         this.throttle(async () => {
           this.requests++;
+          const metrics = this.options.metrics ?? noMetrics;
           try {
-            return await attempt();
+            const result = await attempt();
+            metrics.toncenterRequest("200");
+            return result;
           } catch (error) {
-            throw toToncenterError(error);
+            const typed = toToncenterError(error);
+            const status = typed instanceof ToncenterError ? typed.status : undefined;
+            metrics.toncenterRequest(status === undefined ? "network" : String(status));
+            throw typed;
           }
         }),
       {

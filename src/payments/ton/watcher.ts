@@ -2,6 +2,7 @@ import type { Address } from "@ton/core";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../../clock.js";
 import { type Logger, silentLogger } from "../../log.js";
+import { type Metrics, noMetrics } from "../../metrics.js";
 import type { Order } from "../../orders/order.js";
 import { OrderNotFound, type OrderStore } from "../../orders/store.js";
 import type { RedisClient } from "../../redis/client.js";
@@ -91,6 +92,7 @@ export interface WatcherOptions {
   /** Stamps what the watcher records about its polls. */
   clock?: Clock;
   log?: Logger;
+  metrics?: Metrics;
 }
 
 /**
@@ -148,8 +150,14 @@ export class PaymentWatcher {
   async pollOnce(): Promise<PollResult> {
     // A long catch-up keeps the lease however long it pages.
     const release = this.keepLease();
+    const metrics = this.options.metrics ?? noMetrics;
     try {
-      return await this.poll();
+      const result = await this.poll();
+      if (result.kind !== "not-leader") metrics.watcherPolled(result.kind === "gap");
+      return result;
+    } catch (error) {
+      metrics.watcherPolled(true);
+      throw error;
     } finally {
       release();
     }
@@ -307,7 +315,10 @@ export class PaymentWatcher {
     for (const { classified, match } of oldestFirst) {
       if (classified.kind === "ignored") {
         counts.ignored++;
-        this.log.debug({ tx: classified.hash, reason: classified.reason }, "transaction ignored");
+        this.log.debug(
+          { txHash: classified.hash, lt: classified.lt.toString(), reason: classified.reason },
+          "transaction ignored",
+        );
         continue;
       }
       const found = match ? await match : undefined;
@@ -374,7 +385,10 @@ export class PaymentWatcher {
         hints,
       );
       if (outcome.kind !== "duplicate") {
-        this.log.info({ orderId, tx: payment.hash, outcome: outcome.kind }, "payment applied");
+        this.log.info(
+          { orderId, txHash: payment.hash, lt: payment.lt.toString(), outcome: outcome.kind },
+          "payment applied",
+        );
       }
       return { matched: true, recorded: outcome.kind !== "duplicate" };
     } catch (error) {
@@ -397,7 +411,10 @@ export class PaymentWatcher {
       reference: { lt: payment.lt.toString(), hash: payment.hash },
     });
     if (added)
-      this.log.warn({ tx: payment.hash, reason }, "unmatched payment recorded for the admin");
+      this.log.warn(
+        { txHash: payment.hash, lt: payment.lt.toString(), reason },
+        "unmatched payment recorded for the admin",
+      );
     return added;
   }
 

@@ -6,6 +6,7 @@ import {
   type ToncenterEmulator,
 } from "@ton-payment-bot/emulators/ton";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ShopMetrics } from "../../../src/http/metrics.js";
 import { ToncenterClient } from "../../../src/payments/ton/client.js";
 import {
   LiteServerUnknown,
@@ -31,8 +32,9 @@ beforeEach(() => {
   emulator.resetStats();
 });
 
-function client(retries = 4) {
+function client(retries = 4, metrics?: ShopMetrics) {
   return new ToncenterClient({
+    metrics,
     endpoint: emulator.endpoint,
     rps: 1000,
     retries,
@@ -62,6 +64,17 @@ describe("ToncenterClient", () => {
     expect(c.requests).toBe(4);
     expect(emulator.stats.rateLimited).toBe(1);
     expect(emulator.stats.serverErrors).toBe(1);
+  });
+
+  it("counts each request by the status toncenter answered, and one it never answered as network", async () => {
+    const metrics = new ShopMetrics({ defaultMetrics: false });
+    emulator.setFaults({ failNext: ["429", "500", "timeout"] });
+    await client(4, metrics).getLastTransaction(merchant.address);
+    const { body } = await metrics.text();
+    expect(body).toContain('tpb_toncenter_requests_total{status="429"} 1');
+    expect(body).toContain('tpb_toncenter_requests_total{status="500"} 1');
+    expect(body).toContain('tpb_toncenter_requests_total{status="network"} 1');
+    expect(body).toContain('tpb_toncenter_requests_total{status="200"} 1');
   });
 
   it("gives up with a typed error when the limit keeps being hit", async () => {

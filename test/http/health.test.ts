@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { checkReadiness, readinessFailures, STUCK_AFTER_MS } from "../../src/http/health.js";
+
+const NOW = 1_800_000_000_000;
+const bounds = { pollIntervalMs: 3000 };
+const ready = {
+  redis: true,
+  watcher: { lastPollAt: NOW - 2000 },
+  backlog: { depth: 0 },
+};
+
+describe("readiness", () => {
+  it("is ready with Redis answering, a recent poll by any process and the queue moving", () => {
+    expect(readinessFailures(ready, bounds, NOW)).toEqual([]);
+    // A job in hand for a while is work, not a stuck worker.
+    const working = { ...ready, backlog: { depth: 2, oldestInHandAt: NOW - 60_000 } };
+    expect(readinessFailures(working, bounds, NOW)).toEqual([]);
+  });
+
+  it("names each failing check on a line of its own", () => {
+    const failures = readinessFailures(
+      {
+        redis: false,
+        watcher: { lastPollAt: NOW - 10_000 },
+        backlog: { depth: 1, oldestInHandAt: NOW - STUCK_AFTER_MS - 1000 },
+      },
+      bounds,
+      NOW,
+    );
+    expect(failures).toEqual([
+      "redis: no answer to PING",
+      "watcher: last poll 10 s ago, more than 3 intervals (9000 ms)",
+      "fulfilment: a job queued 901 s ago is still in hand (bound 900 s)",
+    ]);
+  });
+
+  it("is not ready before any poll, or when the watcher's record or the queue cannot be read", () => {
+    expect(readinessFailures({ ...ready, watcher: {} }, bounds, NOW)).toEqual([
+      "watcher: no poll recorded yet",
+    ]);
+    expect(
+      readinessFailures({ ...ready, watcher: undefined, backlog: undefined }, bounds, NOW),
+    ).toEqual([
+      "watcher: its health record could not be read",
+      "fulfilment: the queue could not be read",
+    ]);
+  });
+
+  it("gives up on reads that do not answer rather than hanging the probe", async () => {
+    const never = () => new Promise<never>(() => undefined);
+    const failures = await checkReadiness(
+      { ping: never, watcher: never, backlog: never, clock: () => NOW, timeoutMs: 50 },
+      bounds,
+    );
+    expect(failures).toEqual([
+      "redis: no answer to PING",
+      "watcher: its health record could not be read",
+      "fulfilment: the queue could not be read",
+    ]);
+  });
+});
