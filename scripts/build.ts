@@ -34,9 +34,9 @@ function outDirOf(option: string | undefined): string {
 }
 
 async function build(outDir: string): Promise<void> {
-  await rm(join(EMULATORS, "dist"), { recursive: true, force: true });
   await compile(join(EMULATORS, "tsconfig.build.json"));
-  // Emptied first, so no module of a renamed source lingers.
+  // Emptied first, so no module of a renamed source lingers. (The emulators' dist is only
+  // overwritten: a build running beside this one may be reading it.)
   await rm(outDir, { recursive: true, force: true });
   await compile(join(ROOT, "tsconfig.build.json"), "--outDir", outDir);
   for (const asset of ASSETS) {
