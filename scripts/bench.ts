@@ -3,10 +3,12 @@
  * prints one JSON line per scenario. Redis: REDIS_URL, or a throw-away redis-server; scale-out
  * runs on REDIS_CLUSTER_NODES, or a throw-away 3-master Redis Cluster.
  */
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, fork, spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startRedisServer } from "@ton-payment-bot/emulators/redis";
 import type { ChatMessage } from "@ton-payment-bot/emulators/telegram";
@@ -27,6 +29,7 @@ import { streamEntries } from "../test/support/partitions.js";
 import { startRedisCluster } from "../test/support/redis-cluster.js";
 import { runScaleOut } from "../test/support/scale-out.js";
 
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TON = 1_000_000_000n;
 const PAGE_SIZE = 99;
 const DECODE_THREADS = 2;
@@ -781,17 +784,148 @@ async function decoding(redis: Redis, transactions: number) {
   await w.emulator.close();
 }
 
-/**
- * Orders live in Redis, not in the process: RSS of a process that created and paid 100,000 of
- * them. Run in a child that loads only the shop's code, as production does (no emulator).
- */
-async function memory(redisUrl: string, count: number) {
-  const script = fileURLToPath(new URL("./bench-memory.ts", import.meta.url));
+/** `npm run build` into a folder of the bench's own, and the node flags `npm run start:prod` runs it with. */
+interface ProductionBuild {
+  dir: string;
+  nodeFlags: string[];
+}
+
+async function productionBuild(): Promise<ProductionBuild> {
+  const dir = await mkdtemp(join(ROOT, "dist-bench-"));
+  const build = spawn("npm", ["run", "--silent", "build", "--", "--out-dir", dir], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const [code] = await once(build, "exit");
+  if (code !== 0) throw new Error("npm run build failed");
+  const { scripts } = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as {
+    scripts: Record<string, string>;
+  };
+  const nodeFlags = (scripts["start:prod"] ?? "").split(" ").filter((arg) => arg.startsWith("--"));
+  return { dir, nodeFlags };
+}
+
+interface MemoryProbe {
+  rss_mb: number;
+  rss_at_start_mb: number;
+  heap_used_after_gc_mb: number;
+}
+
+/** src/ops/memory-probe in a child of its own; `execArgv` replaces this process's (tsx's) flags. */
+async function probeMemory(
+  script: string,
+  execArgv: string[],
+  redisUrl: string,
+  count: number,
+): Promise<MemoryProbe> {
   const child = fork(script, [String(count)], {
     env: { ...process.env, BENCH_REDIS_URL: redisUrl },
-    execArgv: ["--import", "tsx", "--expose-gc"],
+    execArgv: [...execArgv, "--expose-gc"],
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
-  await once(child, "exit");
+  let out = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const [code] = await once(child, "exit");
+  if (code !== 0) throw new Error(`memory probe exited with ${code}`);
+  return JSON.parse(out.trim().split("\n").pop() ?? "") as MemoryProbe;
+}
+
+/**
+ * Orders live in Redis, not in the process: RSS of a process that created and paid 100,000 of
+ * them. Run in a child that loads only the shop's code (no emulator): from the sources under
+ * tsx, as `npm start` runs, and compiled under plain node, as `npm run start:prod` does.
+ */
+async function memory(redisUrl: string, count: number, build: ProductionBuild) {
+  const tsx = await probeMemory(
+    fileURLToPath(new URL("../src/ops/memory-probe.ts", import.meta.url)),
+    ["--import", "tsx"],
+    redisUrl,
+    count,
+  );
+  const compiled = await probeMemory(
+    join(build.dir, "ops", "memory-probe.js"),
+    build.nodeFlags,
+    redisUrl,
+    count,
+  );
+  emit({
+    scenario: "memory",
+    orders: count,
+    rss_tsx_mb: tsx.rss_mb,
+    rss_compiled_mb: compiled.rss_mb,
+    rss_at_start_tsx_mb: tsx.rss_at_start_mb,
+    rss_at_start_compiled_mb: compiled.rss_at_start_mb,
+    // What the process still holds after a full GC: orders live in Redis, not here.
+    heap_used_after_gc_tsx_mb: tsx.heap_used_after_gc_mb,
+    heap_used_after_gc_compiled_mb: compiled.heap_used_after_gc_mb,
+    target_rss_compiled_mb: 120,
+  });
+}
+
+/** From spawning the shop, live against a sandbox's emulators, to its first getUpdates. */
+async function timeToFirstPoll(redisUrl: string, command: string, args: string[]) {
+  const sandbox = await Sandbox.start({
+    redisUrl,
+    openShop: false,
+    config: { pollIntervalMs: 3_600_000, logLevel: "warn" },
+  });
+  const stats = sandbox.telegram.stats.byMethod;
+  const started = performance.now();
+  const shop = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...sandbox.env() },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  try {
+    while ((stats.getUpdates ?? 0) === 0) {
+      if (shop.exitCode !== null) throw new Error(`${command} exited with ${shop.exitCode}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return performance.now() - started;
+  } finally {
+    if (shop.exitCode === null) {
+      shop.kill("SIGTERM");
+      await once(shop, "exit");
+    }
+    await sandbox.stop();
+  }
+}
+
+/**
+ * Start-up to the first getUpdates: `npm start` (the tsx CLI on src/main.ts) against
+ * `npm run start:prod` (node on the build), taking turns; medians of `runs` each.
+ */
+async function startUp(redisUrl: string, runs: number, build: ProductionBuild) {
+  const tsx: number[] = [];
+  const compiled: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    tsx.push(
+      await timeToFirstPoll(redisUrl, join(ROOT, "node_modules", ".bin", "tsx"), ["src/main.ts"]),
+    );
+    compiled.push(
+      await timeToFirstPoll(redisUrl, process.execPath, [
+        ...build.nodeFlags,
+        join(build.dir, "main.js"),
+      ]),
+    );
+  }
+  const median = (values: number[]) =>
+    round(
+      percentile(
+        values.sort((a, b) => a - b),
+        50,
+      ),
+      0,
+    );
+  emit({
+    scenario: "start-up",
+    measured_to: "first getUpdates",
+    runs,
+    tsx_ms: median(tsx),
+    compiled_ms: median(compiled),
+  });
 }
 
 async function main() {
@@ -812,7 +946,15 @@ async function main() {
     if (wants("reliability")) await reliability(redis, redisUrl, 1000);
     if (wants("deliveries-under-faults")) await deliveriesUnderFaults(redisUrl, 1000, 32);
     if (wants("decode")) await decoding(redis, 10_000);
-    if (wants("memory")) await memory(redisUrl, 100_000);
+    if (wants("memory") || wants("start-up")) {
+      const build = await productionBuild();
+      try {
+        if (wants("memory")) await memory(redisUrl, 100_000, build);
+        if (wants("start-up")) await startUp(redisUrl, 5, build);
+      } finally {
+        await rm(build.dir, { recursive: true, force: true });
+      }
+    }
     if (wants("scale-out")) await scaleOut(300);
   } finally {
     if (!process.env.REDIS_URL) await redis.flushdb();

@@ -2,7 +2,6 @@ import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { loadDotEnv } from "./dotenv.js";
 import { createLogger } from "./log.js";
-import { runWalkthrough } from "./sandbox/walkthrough.js";
 
 /** After SIGTERM, `docker stop` waits 10 s before it sends SIGKILL. */
 const SHUTDOWN_BACKSTOP_MS = 9500;
@@ -21,7 +20,11 @@ async function main(): Promise<number> {
     throw error;
   }
 
-  if (!config.botToken) return (await runWalkthrough()) ? 0 : 1;
+  if (!config.botToken) {
+    // Loaded only here: the sandbox brings the emulators, which a live shop has no use for.
+    const { runWalkthrough } = await import("./sandbox/walkthrough.js");
+    return (await runWalkthrough()) ? 0 : 1;
+  }
 
   const log = createLogger({
     level: config.logLevel,

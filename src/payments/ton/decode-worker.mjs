@@ -1,4 +1,5 @@
-// Worker-thread entry for TransactionDecoder: the decoder is TypeScript, so register tsx first.
+// Worker-thread entry for TransactionDecoder run from the TypeScript sources: register tsx first.
+// The build needs none of this; its workers load decode-task.js.
 import { register } from "tsx/esm/api";
 
 register();

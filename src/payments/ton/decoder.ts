@@ -18,10 +18,16 @@ export const inlineDecoder: TransactionDecoder = {
   close: async () => undefined,
 };
 
+/**
+ * The worker's entry: built, the compiled task itself; from the TypeScript sources (tsx, vitest),
+ * decode-worker.mjs, which registers tsx in the worker first.
+ */
+const WORKER = import.meta.url.endsWith(".ts") ? "./decode-worker.mjs" : "./decode-task.js";
+
 /** Decodes on `threads` worker threads. */
 export function threadDecoder(threads: number): TransactionDecoder {
   const pool = new Piscina({
-    filename: new URL("./decode-worker.mjs", import.meta.url).href,
+    filename: new URL(WORKER, import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: Number.POSITIVE_INFINITY,
