@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createConcurrentSink, createRunner, createSource } from "@grammyjs/runner";
 import { type Bot, BotError } from "grammy";
 import type { Update } from "grammy/types";
+import { within } from "../clock.js";
 import type { Routes } from "../http/server.js";
 import type { Logger } from "../log.js";
 import type { RedisClient } from "../redis/client.js";
@@ -62,26 +63,6 @@ export async function startPolling(
       );
     }
   };
-}
-
-/**
- * Resolves when `task` settles or after `ms`, whichever comes first: with what `task` resolved
- * to, or undefined when it failed or took too long.
- */
-function within<T>(ms: number, task: Promise<T> | undefined): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    task?.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      },
-    );
-  });
 }
 
 export interface WebhookOptions {

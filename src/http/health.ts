@@ -1,6 +1,5 @@
-import type { Clock } from "../clock.js";
+import { type Clock, within } from "../clock.js";
 import type { WatcherHealthState } from "../payments/ton/health.js";
-import { within } from "./metrics.js";
 
 /** What readiness is judged on, as read from Redis. */
 export interface ReadinessState {

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { within } from "../clock.js";
 import type { Metrics } from "../metrics.js";
 
 /** What is read from Redis when Prometheus scrapes, rather than counted as it happens. */
@@ -186,21 +187,4 @@ export class ShopMetrics implements Metrics {
   updateHandled(seconds: number): void {
     this.updates.observe(seconds);
   }
-}
-
-/** What `task` resolves to, or undefined when it fails or takes longer than `ms`. */
-export function within<T>(ms: number, task: Promise<T>): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    task.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      },
-    );
-  });
 }

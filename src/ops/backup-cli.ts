@@ -135,3 +135,23 @@ export async function restoreCommand(argv: string[], io: CommandIo): Promise<num
     redis.disconnect();
   }
 }
+
+/** Runs `command` as `npm run <name>` does: the process's arguments, env and streams; its exit code. */
+export function runFromShell(
+  command: (argv: string[], io: CommandIo) => Promise<number>,
+  failure: string,
+): void {
+  command(process.argv.slice(2), {
+    env: process.env,
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  }).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(
+        `${failure}: ${maskSecrets((error as Error).message ?? String(error))}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}
