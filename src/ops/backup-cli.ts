@@ -3,7 +3,7 @@
  * Redis and REDIS_PREFIX that `npm start` would use. Each prints what it did in a line or two and
  * answers with its exit code; a mistake gets one line and changes nothing.
  */
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "../config.js";
 import { errorSummary, maskSecrets } from "../log.js";
@@ -79,9 +79,15 @@ export async function backupCommand(argv: string[], io: CommandIo): Promise<numb
   try {
     const backup = await takeBackup(redis, prefix, { sessions: args.flag });
     // Written aside and renamed, so a backup cut short never takes the place of a good one.
+    // Only its owner may read it: it holds stock codes, wallet sessions and buyers' ids.
     const partial = `${args.file}.partial`;
-    await writeFile(partial, encodeBackup(backup));
-    await rename(partial, args.file);
+    try {
+      await writeFile(partial, encodeBackup(backup), { mode: 0o600 });
+      await rename(partial, args.file);
+    } catch (error) {
+      await unlink(partial).catch(() => undefined);
+      throw error;
+    }
     io.out(
       `Backed up ${keyCount(backup.entries.length)} under ${prefix} to ${args.file}: ${formatCounts(countByKind(backup.entries))}.`,
     );
@@ -121,8 +127,10 @@ export async function restoreCommand(argv: string[], io: CommandIo): Promise<num
     const result = await restoreBackup(redis, backup, prefix, { force: args.flag });
     const moved = backup.prefix === prefix ? "" : ` (taken under ${backup.prefix})`;
     const expired = result.expired > 0 ? `; ${result.expired} had expired since` : "";
+    const removed =
+      result.removed > 0 ? `; ${keyCount(result.removed)} not in the backup removed` : "";
     io.out(
-      `Restored ${keyCount(result.restored)} under ${prefix}${moved} from the backup of ${backup.createdAt.toISOString()}: ${formatCounts(result.counts)}${expired}.`,
+      `Restored ${keyCount(result.restored)} under ${prefix}${moved} from the backup of ${backup.createdAt.toISOString()}: ${formatCounts(result.counts)}${expired}${removed}.`,
     );
     return 0;
   } catch (error) {

@@ -265,13 +265,18 @@ export interface RestoreResult {
   restored: number;
   /** Keys whose expiry passed since the backup was taken: not restored. */
   expired: number;
+  /** With `force`: the shop's keys that were there and are not in the backup, removed. */
+  removed: number;
   counts: KindCounts;
 }
 
 /**
  * Puts a backup's keys back under `prefix` (the backup's own or another: tags follow the prefix,
  * so every key keeps its cluster slot). Refuses a target that already holds keys under the prefix
- * unless `force`, which then replaces the keys the backup holds and leaves others as they are.
+ * unless `force`, which makes the shop's data under the prefix the backup's: its keys replace
+ * those there, and then every other key of the shop is removed (an order made since, its index
+ * entries and jobs would otherwise be half there). Locks and flood counters are left alone, and
+ * sessions too when the backup holds none.
  */
 export async function restoreBackup(
   redis: RedisClient,
@@ -305,11 +310,30 @@ export async function restoreBackup(
     if (failed !== undefined)
       throw new RestoreInterruptedError(restored, live.length, failed.reason);
   }
+  const removed = force ? await removeOthers(redis, backup, prefix) : 0;
   return {
     restored: live.length,
     expired: backup.entries.length - live.length,
+    removed,
     counts: countByKind(live),
   };
+}
+
+/** Removes the shop's keys under `prefix` that the backup does not hold; how many went. */
+async function removeOthers(redis: RedisClient, backup: Backup, prefix: string): Promise<number> {
+  const kept = new Set(backup.entries.map((entry) => entry.key));
+  let removed = 0;
+  for await (const keys of scanKeys(redis, prefix)) {
+    const others = keys.filter((key) => {
+      const suffix = key.slice(prefix.length);
+      const kind = keyKind(suffix);
+      if (kept.has(suffix) || kind === "transient") return false;
+      return kind !== "sessions" || backup.sessions;
+    });
+    // One key at a time: on a Cluster the keys of a page sit in many slots.
+    for (const key of others) removed += await redis.unlink(key);
+  }
+  return removed;
 }
 
 /** Counts for people: "orders 40, payments 12, …", or "nothing". */

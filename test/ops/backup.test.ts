@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -250,9 +250,36 @@ describe("backup and restore", () => {
     ]);
     expect(await redis.hget(order, "status")).toBe("refunded");
 
+    // An order made since the backup, with its index entry and job: --force makes the data the
+    // backup's, so none of it is left half there. A lock of a process is not the shop's data.
+    const later = redisKeys(into);
+    await redis.hset(later.order("EF56"), { id: "EF56", status: "paid" });
+    await redis.zadd(later.allOrders(9), 3, "EF56");
+    await redis.xadd(later.fulfilment(9), "*", "order", "EF56");
+    await redis.set(later.jobLock("expiry"), "another process", "PX", 60_000);
+
     const forced = io(into);
     expect(await restoreCommand([file, "--force"], forced.io)).toBe(0);
+    expect(forced.out[0]).toMatch(/; 3 keys not in the backup removed\.$/);
     expect(await redis.hget(order, "status")).toBe("delivered");
+    expect(await redis.exists(later.order("EF56"), later.allOrders(9), later.fulfilment(9))).toBe(
+      0,
+    );
+    expect(await redis.get(later.jobLock("expiry"))).toBe("another process");
+    expect(await snapshot(into)).toEqual({
+      ...(await backedUp()),
+      [later.jobLock("expiry").slice(into.length)]: {
+        type: "string",
+        expires: true,
+        value: "another process",
+      },
+    });
+  });
+
+  it("writes a backup only its owner can read", async () => {
+    const file = join(dir, "private.backup.gz");
+    expect(await backupCommand([file], io(prefix).io)).toBe(0);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
 
   it("an unreachable Redis gets one line, and no file is written", async () => {
