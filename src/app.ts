@@ -391,6 +391,13 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           log.child({ module: "http" }),
         );
       }
+      if (sharesWebhookPort) {
+        // The webhook server answers on every interface, so METRICS_HOST cannot keep them local.
+        log.warn(
+          { port: config.port, metricsHost: config.metricsHost },
+          "metrics and health share the webhook's port and its interfaces; put them behind the proxy's access rules, or give METRICS_PORT a port of its own",
+        );
+      }
       await fulfilment.start();
       merchantWebhook?.start();
       await buyerNotices.start();

@@ -242,6 +242,17 @@ export interface GroupBacklog {
   oldestInHandAt?: number;
 }
 
+/**
+ * A stream or group nobody has written yet holds nothing: `empty` for it. Any other failure is
+ * thrown, so a reader that cannot see the queue does not take it for an empty one.
+ */
+function notYet<T>(empty: T): (error: unknown) => T {
+  return (error) => {
+    if (error instanceof Error && /no such key|NOGROUP/i.test(error.message)) return empty;
+    throw error;
+  };
+}
+
 export async function groupBacklog(
   redis: RedisClient,
   streams: readonly string[],
@@ -250,8 +261,8 @@ export async function groupBacklog(
   const partitions = await Promise.all(
     streams.map((stream) =>
       Promise.all([
-        redis.xinfo("GROUPS", stream).catch(() => []) as Promise<unknown[]>,
-        redis.xpending(stream, group).catch(() => null) as Promise<
+        redis.xinfo("GROUPS", stream).catch(notYet([])) as Promise<unknown[]>,
+        redis.xpending(stream, group).catch(notYet(null)) as Promise<
           [number, string | null, string | null, unknown] | null
         >,
       ]),

@@ -146,7 +146,9 @@ describe("metrics and health", () => {
   it("shares the webhook's port when METRICS_PORT is PORT, and the webhook keeps its secret", async () => {
     const port = await freePort();
     const hook = `http://127.0.0.1:${port}/telegram/hook`;
+    const captured = capturedLog();
     const sandbox = await startShop({
+      log: captured.log,
       config: {
         botMode: "webhook",
         webhookUrl: hook,
@@ -157,6 +159,12 @@ describe("metrics and health", () => {
     });
     cleanups.push(() => sandbox.stop());
     expect(sandbox.app.metricsPort()).toBe(port);
+    // METRICS_HOST cannot keep them on loopback there, and the merchant is told so.
+    expect(
+      captured
+        .records()
+        .filter((r) => r.level === 40 && r.msg.startsWith("metrics and health share")),
+    ).toHaveLength(1);
 
     const buyer = sandbox.user({ firstName: "Ann" });
     buyer.send("/start");
