@@ -131,6 +131,11 @@ describe("backup and restore", () => {
     const result = await restoreBackup(redis, backup, into);
 
     expect(await snapshot(into)).toEqual(await backedUp());
+    // An expiring key keeps its moment of expiry, not a fresh lifetime.
+    const hold = (under: string) => redisKeys(under).checkoutHold("CD34");
+    const [original, restoredTtl] = [await redis.pttl(hold(prefix)), await redis.pttl(hold(into))];
+    expect(restoredTtl).toBeGreaterThan(0);
+    expect(restoredTtl).toBeLessThanOrEqual(original);
     expect(result).toMatchObject({ restored: 14, expired: 0 });
     expect(result.counts).toEqual({
       orders: 4,
