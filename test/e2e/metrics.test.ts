@@ -1,4 +1,3 @@
-import { request } from "node:http";
 import { freePort } from "@ton-payment-bot/emulators/redis";
 import { afterEach, describe, expect, it } from "vitest";
 import { Sandbox } from "../../src/sandbox/world.js";
@@ -6,6 +5,7 @@ import { capturedLog } from "../support/log.js";
 import { testRedis } from "../support/redis.js";
 import { startRedisProxy } from "../support/redis-proxy.js";
 import { checkoutTon, invoiceFor, orderReaches, startShop } from "../support/sandbox.js";
+import { get, sample } from "../support/scrape.js";
 
 /*
  * A shop with METRICS_PORT set sells in Gram and in Stars; Prometheus's scrape shows what
@@ -18,27 +18,6 @@ const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
-
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request({ host: "127.0.0.1", port, path }, (response) => {
-      let body = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => {
-        body += chunk;
-      });
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
-    })
-      .on("error", reject)
-      .end();
-  });
-}
-
-/** The value of one sample line, e.g. `tpb_watcher_polls_total` or one with its labels. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 describe("metrics and health", () => {
   it("counts a Gram and a Stars sale, and /readyz names Redis away and a stopped watcher", async () => {

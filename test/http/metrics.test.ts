@@ -1,35 +1,8 @@
-import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import { ShopMetrics } from "../../src/http/metrics.js";
 import { listenOps, opsRoutes } from "../../src/http/server.js";
 import { silentLogger } from "../../src/log.js";
-
-/** The sample line for `series`, e.g. `tpb_watcher_polls_total` or one with its labels. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
-
-function get(port: number, path: string): Promise<{ status: number; type: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    request({ host: "127.0.0.1", port, path }, (response) => {
-      let body = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => {
-        body += chunk;
-      });
-      response.on("end", () =>
-        resolve({
-          status: response.statusCode ?? 0,
-          type: String(response.headers["content-type"]),
-          body,
-        }),
-      );
-    })
-      .on("error", reject)
-      .end();
-  });
-}
+import { get, sample } from "../support/scrape.js";
 
 describe("the shop's metrics", () => {
   it("counts payments by method and outcome, unmatched money by reason and order transitions", async () => {
