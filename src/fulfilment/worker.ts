@@ -106,7 +106,10 @@ export class FulfilmentWorker {
   /** Jobs waiting out an outage, with the delivery count each was left at. */
   private readonly waiting = new Map<string, { job: Job; count: number }>();
 
-  constructor(private readonly options: FulfilmentWorkerOptions) {
+  private readonly metrics: Metrics;
+
+  constructor(options: FulfilmentWorkerOptions) {
+    this.metrics = options.metrics ?? noMetrics;
     this.redis = options.redis;
     this.store = options.store;
     this.keys = redisKeys(options.prefix);
@@ -258,7 +261,7 @@ export class FulfilmentWorker {
         return await this.bury(job, orderId, await this.nextStep(order), reason, attempt);
       }
 
-      (this.options.metrics ?? noMetrics).jobAttempted();
+      this.metrics.jobAttempted();
       const outcome = await this.whileHolding(job, () => this.runSteps(order));
       const { delivered } = outcome;
       if (outcome.stopped) return await this.handBack(job, orderId, attempt, delivered);
@@ -411,7 +414,7 @@ export class FulfilmentWorker {
     }).exec();
     const failed = results?.find(([err]) => err)?.[0];
     if (!results || failed) throw failed ?? new Error("dead-letter transaction was discarded");
-    (this.options.metrics ?? noMetrics).jobDead();
+    this.metrics.jobDead();
     this.log.error(
       { orderId, jobId: job.id, attempt, deliverer, error },
       "fulfilment job moved to the dead stream",

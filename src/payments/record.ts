@@ -27,10 +27,14 @@ export interface PaymentsCoreOptions {
  * fiat — ends here. Idempotent on `payment.key`; the only code that moves an order to `paid`.
  */
 export class PaymentsCore {
+  private readonly metrics: Metrics;
+
   constructor(
     private readonly store: OrderStore,
     private readonly options: PaymentsCoreOptions,
-  ) {}
+  ) {
+    this.metrics = options.metrics ?? noMetrics;
+  }
 
   async recordPayment(
     orderId: string,
@@ -54,7 +58,7 @@ export class PaymentsCore {
     );
     // The payment key was applied by a concurrent writer between our read and our write.
     if (result === "duplicate") outcome = { kind: "duplicate" };
-    (this.options.metrics ?? noMetrics).paymentRecorded(payment.method, outcome.kind);
+    this.metrics.paymentRecorded(payment.method, outcome.kind);
     return { order, outcome };
   }
 }

@@ -76,7 +76,10 @@ export class ToncenterClient implements TransactionSource {
   private readonly throttle: <T>(call: () => Promise<T>) => Promise<T>;
   private readonly log: Logger;
 
+  private readonly metrics: Metrics;
+
   constructor(private readonly options: ToncenterClientOptions) {
+    this.metrics = options.metrics ?? noMetrics;
     this.ton = new TonClient({
       endpoint: options.endpoint,
       apiKey: options.apiKey,
@@ -146,15 +149,14 @@ export class ToncenterClient implements TransactionSource {
       () =>
         this.throttle(async () => {
           this.requests++;
-          const metrics = this.options.metrics ?? noMetrics;
           try {
             const result = await attempt();
-            metrics.toncenterRequest("200");
+            this.metrics.toncenterRequest("200");
             return result;
           } catch (error) {
             const typed = toToncenterError(error);
             const status = typed instanceof ToncenterError ? typed.status : undefined;
-            metrics.toncenterRequest(status === undefined ? "network" : String(status));
+            this.metrics.toncenterRequest(status === undefined ? "network" : String(status));
             throw typed;
           }
         }),

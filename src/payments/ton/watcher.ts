@@ -118,7 +118,10 @@ export class PaymentWatcher {
   private leaseKeepers = 0;
   private stopKeepingLease: (() => void) | undefined;
 
+  private readonly metrics: Metrics;
+
   constructor(private readonly options: WatcherOptions) {
+    this.metrics = options.metrics ?? noMetrics;
     this.keys = redisKeys(options.prefix);
     this.wallet = options.merchant.toRawString();
     this.pages = {
@@ -150,13 +153,12 @@ export class PaymentWatcher {
   async pollOnce(): Promise<PollResult> {
     // A long catch-up keeps the lease however long it pages.
     const release = this.keepLease();
-    const metrics = this.options.metrics ?? noMetrics;
     try {
       const result = await this.poll();
-      if (result.kind !== "not-leader") metrics.watcherPolled(result.kind === "gap");
+      if (result.kind !== "not-leader") this.metrics.watcherPolled(result.kind === "gap");
       return result;
     } catch (error) {
-      metrics.watcherPolled(true);
+      this.metrics.watcherPolled(true);
       throw error;
     } finally {
       release();
