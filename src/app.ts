@@ -9,7 +9,7 @@ import { whenTelegramAnswers } from "./bot/api/outage.js";
 import { setCommandMenu } from "./bot/commands.js";
 import type { BotContext } from "./bot/context.js";
 import { createBot } from "./bot/create-bot.js";
-import { startPolling, startWebhook } from "./bot/serve.js";
+import { listenWebhook, startPolling } from "./bot/serve.js";
 import { Sessions } from "./bot/sessions.js";
 import { type Catalog, loadCatalog } from "./catalog/catalog.js";
 import { systemClock } from "./clock.js";
@@ -18,7 +18,7 @@ import { TelegramDelivery } from "./fulfilment/deliverers/telegram.js";
 import { StockPool } from "./fulfilment/stock.js";
 import { MerchantWebhook } from "./fulfilment/webhook.js";
 import { FulfilmentWorker } from "./fulfilment/worker.js";
-import { checkReadiness } from "./http/health.js";
+import { type BotPhase, checkReadiness } from "./http/health.js";
 import { ShopMetrics } from "./http/metrics.js";
 import { listenOps, opsRoutes, type Routes } from "./http/server.js";
 import { scheduleJobs } from "./jobs/schedule.js";
@@ -338,6 +338,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     void fulfilment.retryNow();
   });
 
+  let botPhase: BotPhase = "starting";
   const opsRoutesOf = (metered: ShopMetrics): Routes =>
     opsRoutes({
       metrics: () => metered.text(),
@@ -347,6 +348,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
             ping: () => redis.ping(),
             watcher: () => watcher.health.read(),
             backlog: () => groupBacklog(redis, fulfilmentStreams, "fulfilment"),
+            bot: () => botPhase,
             clock,
           },
           { pollIntervalMs: config.pollIntervalMs },
@@ -410,14 +412,11 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           .catch((error: unknown) => log.warn({ err: error }, "open wallet links not resumed"));
         void warnIfManifestUnusable(config.tonconnectManifestUrl, log);
       }
-      // Telegram may be away as the shop starts: it waits, and the outage lines say so.
-      await whenTelegramAnswers(() => bot.init());
-      await whenTelegramAnswers(() =>
-        setCommandMenu(bot.api, i18n, { wallet: wallets !== undefined }),
-      );
-      stopBot =
+      // Listening before Telegram answers: health is served on a shared port, and updates
+      // delivered meanwhile are answered 503, so Telegram sends them again.
+      const hook =
         webhook && config.webhookUrl
-          ? await startWebhook(bot, {
+          ? await listenWebhook(bot, {
               url: config.webhookUrl,
               secret: config.webhookSecret,
               port: config.port,
@@ -426,7 +425,20 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
               routes: sharesWebhookPort && shopMetrics ? opsRoutesOf(shopMetrics) : undefined,
               log,
             })
-          : await whenTelegramAnswers(() => startPolling(bot, log.child({ module: "polling" })));
+          : undefined;
+      stopBot = hook?.stop;
+      // Telegram may be away as the shop starts: it waits, and the outage lines say so.
+      await whenTelegramAnswers(() => bot.init());
+      await whenTelegramAnswers(() =>
+        setCommandMenu(bot.api, i18n, { wallet: wallets !== undefined }),
+      );
+      if (hook) await hook.open();
+      else {
+        stopBot = await whenTelegramAnswers(() =>
+          startPolling(bot, log.child({ module: "polling" })),
+        );
+      }
+      botPhase = "running";
       stopJobs = scheduleJobs({
         store,
         log: log.child({ module: "jobs" }),
@@ -441,6 +453,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       // Bounded at every step: with Redis unreachable, commands wait forever (maxRetriesPerRequest
       // null) and a disconnect does not fail them. Nothing is lost by not waiting: no payment
       // update is confirmed to Telegram before it is recorded, and a job not acknowledged returns.
+      botPhase = "stopping";
       const step = stopWithin(STOP_WITHIN_MS, log);
       await step("bot", stopBot?.());
       await Promise.all([

@@ -116,9 +116,39 @@ type Outcome = "handled" | "failed" | "repeat" | "in-hand";
  *   answered 2xx only once recorded: a failure, or no result within WEBHOOK_ANSWER_MS, is
  *   answered 500 and Telegram delivers it again.
  */
-export async function startWebhook(bot: Bot<BotContext>, options: WebhookOptions) {
-  await bot.init();
+export async function startWebhook(
+  bot: Bot<BotContext>,
+  options: WebhookOptions,
+): Promise<() => Promise<void>> {
+  const server = await listenWebhook(bot, options);
+  try {
+    await bot.init();
+    await server.open();
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server.stop;
+}
+
+export interface WebhookServer {
+  /** Takes updates from here on (the bot must be initialised), then sets Telegram's webhook. */
+  open(): Promise<void>;
+  /** Stops within a few seconds; requests still in hand get no answer and come again. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The webhook server, listening at once: its routes (metrics and health on a shared port) answer
+ * while the shop still waits for Telegram, and updates are answered 503, so Telegram delivers
+ * them again, until `open()`.
+ */
+export async function listenWebhook(
+  bot: Bot<BotContext>,
+  options: WebhookOptions,
+): Promise<WebhookServer> {
   const { log } = options;
+  let taking = false;
   const path = new URL(options.url).pathname;
   const answerWithinMs = options.answerWithinMs ?? WEBHOOK_ANSWER_MS;
   const updates = new HandledUpdates(options.redis, options.prefix, options.claimMs ?? CLAIM_MS);
@@ -228,6 +258,10 @@ export async function startWebhook(bot: Bot<BotContext>, options: WebhookOptions
       response.writeHead(401).end("secret token is wrong");
       return;
     }
+    if (!taking) {
+      response.writeHead(503, { "retry-after": "1" }).end("starting");
+      return;
+    }
     const body = await readBody(request, MAX_UPDATE_BYTES);
     if (body === undefined) {
       log.warn(
@@ -254,22 +288,44 @@ export async function startWebhook(bot: Bot<BotContext>, options: WebhookOptions
       if (!response.headersSent) response.writeHead(500).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(options.port, resolve));
-  // Telegram may be away as the shop starts: it waits, and the outage lines say so.
-  await whenTelegramAnswers(() =>
-    bot.api.setWebhook(options.url, {
-      secret_token: options.secret,
-      allowed_updates: [...ALLOWED_UPDATES],
-    }),
-  );
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        new Error(`PORT ${options.port} could not be opened (${error.code ?? error.message})`),
+      );
+    });
+    server.listen(options.port, () => {
+      server.removeAllListeners("error");
+      resolve();
+    });
+  });
   log.info({ port: options.port, path }, "webhook server listening");
-  return async () => {
+  let stopped: Promise<void> | undefined;
+  const stop = async () => {
+    taking = false;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await within(STOP_WEBHOOK_MS, closed);
     // Requests still in hand get no answer, so Telegram delivers their updates again.
     server.closeAllConnections();
     await closed;
+  };
+  return {
+    async open() {
+      taking = true;
+      // Telegram may be away as the shop starts: it waits, and the outage lines say so.
+      await whenTelegramAnswers(() =>
+        bot.api.setWebhook(options.url, {
+          secret_token: options.secret,
+          allowed_updates: [...ALLOWED_UPDATES],
+        }),
+      );
+      log.info({ path }, "webhook set; taking updates");
+    },
+    stop: () => {
+      stopped ??= stop();
+      return stopped;
+    },
   };
 }
 

@@ -9,7 +9,12 @@ export interface ReadinessState {
   watcher: Pick<WatcherHealthState, "lastPollAt"> | undefined;
   /** The fulfilment queue; undefined when it could not be read. */
   backlog: { depth: number; oldestInHandAt?: number } | undefined;
+  /** Whether this process takes updates; undefined counts as taking them. */
+  bot?: BotPhase;
 }
+
+/** Where this process's bot is: not yet taking updates, taking them, or done taking them. */
+export type BotPhase = "starting" | "running" | "stopping";
 
 export interface ReadinessBounds {
   pollIntervalMs: number;
@@ -31,6 +36,8 @@ export function readinessFailures(
   now: number,
 ): string[] {
   const failures: string[] = [];
+  if (state.bot === "starting") failures.push("bot: starting, not taking updates yet");
+  else if (state.bot === "stopping") failures.push("bot: stopping, no longer taking updates");
   if (!state.redis) failures.push("redis: no answer to PING");
   const lastPollAt = state.watcher?.lastPollAt;
   const pollWithin = POLLS_MISSED * bounds.pollIntervalMs;
@@ -60,6 +67,7 @@ export interface ReadinessSources {
   ping(): Promise<unknown>;
   watcher(): Promise<Pick<WatcherHealthState, "lastPollAt">>;
   backlog(): Promise<{ depth: number; oldestInHandAt?: number }>;
+  bot?(): BotPhase;
   clock: Clock;
   /** How long each read may take: with Redis away, commands wait rather than fail. */
   timeoutMs?: number;
@@ -79,7 +87,7 @@ export async function checkReadiness(
     within(ms, sources.backlog()),
   ]);
   return readinessFailures(
-    { redis: pong !== undefined, watcher, backlog },
+    { redis: pong !== undefined, watcher, backlog, bot: sources.bot?.() },
     bounds,
     sources.clock(),
   );

@@ -158,4 +158,48 @@ describe("metrics and health", () => {
     expect(forged.status).toBe(401);
     expect((await get(port, "/telegram/hook")).status).toBe(404);
   });
+
+  it("answers health on the shared port while Telegram is away, and takes updates once it answers", async () => {
+    const port = await freePort();
+    const hook = `http://127.0.0.1:${port}/telegram/hook`;
+    const secret = "shop_webhook-secret_42_abcdef";
+    const sandbox = await startShop({
+      log: capturedLog().log,
+      openShop: false,
+      telegram: { faults: { outage: "unreachable" } },
+      config: {
+        botMode: "webhook",
+        webhookUrl: hook,
+        webhookSecret: secret,
+        port,
+        metricsPort: port,
+      },
+    });
+    cleanups.push(() => sandbox.stop());
+    const opening = sandbox.restart();
+    cleanups.push(() => opening.catch(() => undefined));
+
+    const reached = (path: string) => get(port, path).catch(() => ({ status: 0, body: "" }));
+    await expect.poll(async () => (await reached("/healthz")).status).toBe(200);
+    expect(await get(port, "/readyz")).toMatchObject({
+      status: 503,
+      body: expect.stringContaining("bot: starting, not taking updates yet"),
+    });
+    // An update Telegram delivers meanwhile is asked for again, not taken by a bot not yet set up.
+    const early = await fetch(hook, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secret },
+      body: JSON.stringify({ update_id: 7 }),
+    });
+    expect(early.status).toBe(503);
+
+    sandbox.telegram.faults.outage = undefined;
+    await opening;
+    await expect
+      .poll(async () => (await get(port, "/readyz")).status, { timeout: 10_000 })
+      .toBe(200);
+    const buyer = sandbox.user({ firstName: "Ann" });
+    buyer.send("/start");
+    await buyer.waitForText("Welcome to the shop, Ann!");
+  });
 });

@@ -46,6 +46,17 @@ describe("readiness", () => {
     ]);
   });
 
+  it("is not ready while the bot starts or stops, whatever else holds", () => {
+    expect(readinessFailures({ ...ready, bot: "running" }, bounds, NOW)).toEqual([]);
+    expect(readinessFailures({ ...ready, bot: "starting" }, bounds, NOW)).toEqual([
+      "bot: starting, not taking updates yet",
+    ]);
+    expect(readinessFailures({ ...ready, redis: false, bot: "stopping" }, bounds, NOW)).toEqual([
+      "bot: stopping, no longer taking updates",
+      "redis: no answer to PING",
+    ]);
+  });
+
   it("gives up on reads that do not answer rather than hanging the probe", async () => {
     const never = () => new Promise<never>(() => undefined);
     const failures = await checkReadiness(
