@@ -12,7 +12,10 @@ export interface Metrics {
   orderStatusChanged(from: string, to: string): void;
   /** The watcher polled the merchant wallet; `failed` when the poll did not go through. */
   watcherPolled(failed: boolean): void;
-  /** One HTTP request to toncenter, by its status ("200", "429", "502"… or "network"). */
+  /**
+   * One HTTP request to toncenter, by its status: "200", "429", "502"…, "network" when no answer
+   * came, "unreadable" when the answer could not be read.
+   */
   toncenterRequest(status: string): void;
   /** A Bot API call failed: its method, and Telegram's error code or "network". */
   telegramError(method: string, code: string): void;

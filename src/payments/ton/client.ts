@@ -155,8 +155,7 @@ export class ToncenterClient implements TransactionSource {
             return result;
           } catch (error) {
             const typed = toToncenterError(error);
-            const status = typed instanceof ToncenterError ? typed.status : undefined;
-            this.metrics.toncenterRequest(status === undefined ? "network" : String(status));
+            this.metrics.toncenterRequest(requestStatus(error, typed));
             throw typed;
           }
         }),
@@ -177,6 +176,17 @@ export class ToncenterClient implements TransactionSource {
       },
     );
   }
+}
+
+/**
+ * A failed request's status label: the HTTP status when there was an answer; "network" when none
+ * came (refused, reset, timed out); "unreadable" when an answer came that the client could not
+ * read (a body that fails TonClient's schema).
+ */
+function requestStatus(error: unknown, typed: Error): string {
+  const status = typed instanceof ToncenterError ? typed.status : undefined;
+  if (status !== undefined) return String(status);
+  return isAxiosError(error) || error instanceof ToncenterError ? "network" : "unreadable";
 }
 
 /** Turns axios and TonClient failures into the typed errors above. */

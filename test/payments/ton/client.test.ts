@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
   EmulatedChain,
   type EmulatedWallet,
@@ -75,6 +77,30 @@ describe("ToncenterClient", () => {
     expect(body).toContain('tpb_toncenter_requests_total{status="500"} 1');
     expect(body).toContain('tpb_toncenter_requests_total{status="network"} 1');
     expect(body).toContain('tpb_toncenter_requests_total{status="200"} 1');
+  });
+
+  it("counts an answer it cannot read as unreadable, not as a network failure", async () => {
+    // An endpoint that answers 200 with JSON of another shape, as a mistyped TONCENTER_ENDPOINT can.
+    const other = createServer((_, response) => {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end('{"ok":true,"result":{"hello":"world"}}');
+    });
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    try {
+      const metrics = new ShopMetrics({ defaultMetrics: false });
+      const c = new ToncenterClient({
+        metrics,
+        endpoint: `http://127.0.0.1:${(other.address() as AddressInfo).port}/api/v2/jsonRPC`,
+        rps: 1000,
+        retries: 0,
+      });
+      await expect(c.getBalance(merchant.address)).rejects.toThrow();
+      const { body } = await metrics.text();
+      expect(body).toContain('tpb_toncenter_requests_total{status="unreadable"} 1');
+      expect(body).not.toContain('status="network"');
+    } finally {
+      other.close();
+    }
   });
 
   it("gives up with a typed error when the limit keeps being hit", async () => {
