@@ -21,7 +21,11 @@ const clusterSuites = [
 ];
 
 /** What only means something on a cluster. */
-const clusterOnly = ["test/redis/cluster.test.ts", "test/e2e/scale-out.test.ts"];
+const clusterOnly = [
+  "test/redis/cluster.test.ts",
+  "test/e2e/scale-out.test.ts",
+  "test/ops/backup-resharding.test.ts",
+];
 
 export default defineConfig({
   test: {

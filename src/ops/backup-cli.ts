@@ -3,21 +3,21 @@
  * Redis and REDIS_PREFIX that `npm start` would use. Each prints what it did in a line or two and
  * answers with its exit code; a mistake gets one line and changes nothing.
  */
-import { readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "../config.js";
 import { errorSummary, maskSecrets } from "../log.js";
 import { redisWhere } from "../redis/connection.js";
 import {
   BackupFileError,
-  countByKind,
-  decodeBackup,
-  encodeBackup,
+  BackupWriteError,
+  type CheckedBackup,
+  checkBackup,
   formatCounts,
   RestoreInterruptedError,
   restoreBackup,
+  SlotsMovingError,
   TargetNotEmptyError,
-  takeBackup,
+  writeBackup,
 } from "./backup.js";
 import { connectOnce } from "./redis-probe.js";
 
@@ -77,21 +77,21 @@ export async function backupCommand(argv: string[], io: CommandIo): Promise<numb
   if (connected === undefined) return 1;
   const { redis, prefix } = connected;
   try {
-    const backup = await takeBackup(redis, prefix, { sessions: args.flag });
-    // Written aside and renamed, so a backup cut short never takes the place of a good one.
-    // Only its owner may read it: it holds stock codes, wallet sessions and buyers' ids.
-    const partial = `${args.file}.partial`;
-    try {
-      await writeFile(partial, encodeBackup(backup), { mode: 0o600 });
-      await rename(partial, args.file);
-    } catch (error) {
-      await unlink(partial).catch(() => undefined);
-      throw error;
-    }
+    const backup = await writeBackup(redis, prefix, args.file, { sessions: args.flag });
     io.out(
-      `Backed up ${keyCount(backup.entries.length)} under ${prefix} to ${args.file}: ${formatCounts(countByKind(backup.entries))}.`,
+      `Backed up ${keyCount(backup.keys)} under ${prefix} to ${args.file}: ${formatCounts(backup.counts)}.`,
     );
     return 0;
+  } catch (error) {
+    if (error instanceof BackupWriteError) {
+      io.err(`Cannot write ${args.file} (${error.code})`);
+      return 1;
+    }
+    if (error instanceof SlotsMovingError) {
+      io.err(error.message);
+      return 1;
+    }
+    throw error;
   } finally {
     redis.disconnect();
   }
@@ -103,19 +103,16 @@ export async function restoreCommand(argv: string[], io: CommandIo): Promise<num
     io.err("usage: npm run restore -- <file> [--force]");
     return 2;
   }
-  let bytes: Buffer;
+  let backup: CheckedBackup;
   try {
-    bytes = await readFile(args.file);
-  } catch (error) {
-    io.err(`Cannot read ${args.file} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
-    return 1;
-  }
-  let backup: ReturnType<typeof decodeBackup>;
-  try {
-    backup = decodeBackup(bytes);
+    backup = await checkBackup(args.file);
   } catch (error) {
     if (error instanceof BackupFileError) {
       io.err(`${args.file}: ${error.message}`);
+      return 1;
+    }
+    if (isSystemError(error)) {
+      io.err(`Cannot read ${args.file} (${error.code})`);
       return 1;
     }
     throw error;
@@ -142,6 +139,12 @@ export async function restoreCommand(argv: string[], io: CommandIo): Promise<num
   } finally {
     redis.disconnect();
   }
+}
+
+/** An error the system gave on reading the file (ENOENT, EISDIR…): the file's, not the code's. */
+function isSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  return typeof code === "string" && typeof syscall === "string";
 }
 
 /** Runs `command` as `npm run <name>` does: the process's arguments, env and streams; its exit code. */

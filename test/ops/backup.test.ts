@@ -1,24 +1,27 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { basename, join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { freePort, startRedisServer } from "@ton-payment-bot/emulators/redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  decodeBackup,
-  encodeBackup,
+  type BackupOptions,
+  BackupWriteError,
+  checkBackup,
   RestoreInterruptedError,
   restoreBackup,
   TargetNotEmptyError,
-  takeBackup,
+  writeBackup,
 } from "../../src/ops/backup.js";
 import { backupCommand, restoreCommand } from "../../src/ops/backup-cli.js";
+import { connectOnce } from "../../src/ops/redis-probe.js";
 import type { RedisClient } from "../../src/redis/client.js";
 import { masters } from "../../src/redis/connection.js";
 import { redisKeys } from "../../src/redis/keys.js";
 import { keysMatching, testRedis } from "../support/redis.js";
+import { startRedisProxy } from "../support/redis-proxy.js";
 
 const { redis, prefix, target } = testRedis();
 const k = redisKeys(prefix);
@@ -100,6 +103,43 @@ async function backedUp() {
   return all;
 }
 
+let taken = 0;
+
+/** A backup of the shop under `prefix`, written to a file of its own: the file. */
+async function backupFile(options: BackupOptions = {}): Promise<string> {
+  taken += 1;
+  const file = join(dir, `taken-${taken}.backup.gz`);
+  await writeBackup(redis, prefix, file, options);
+  return file;
+}
+
+/** A backup file's lines, read whole: a test's backups are small. */
+async function linesIn(file: string): Promise<string[]> {
+  return gunzipSync(await readFile(file))
+    .toString()
+    .trimEnd()
+    .split("\n");
+}
+
+/** The entries a backup file holds: every line between its header and its end line. */
+async function entriesIn(file: string): Promise<{ key: string; kind: string }[]> {
+  return (await linesIn(file)).slice(1, -1).map((line) => JSON.parse(line));
+}
+
+/** `count` keys of three kinds under a prefix of their own, a third of them expiring: the prefix. */
+async function manyKeys(count: number): Promise<string> {
+  const under = otherPrefix();
+  const keys = redisKeys(under);
+  await Promise.all(
+    Array.from({ length: count }, (_, i) => {
+      if (i % 3 === 0) return redis.hset(keys.order(`M${i}`), { id: `M${i}`, status: "paid" });
+      if (i % 3 === 1) return redis.set(keys.payment(`ton:${i}`), `M${i}`, "PX", 3_600_000);
+      return redis.sadd(keys.userOrders(i), `M${i}`);
+    }),
+  );
+  return under;
+}
+
 function otherPrefix() {
   return `test:${randomBytes(4).toString("hex")}:`;
 }
@@ -125,7 +165,7 @@ function io(under: string) {
 
 describe("backup and restore", () => {
   it("round-trips every key of the shop under another prefix, streams with their groups and pending jobs", async () => {
-    const backup = decodeBackup(encodeBackup(await takeBackup(redis, prefix)));
+    const backup = await checkBackup(await backupFile());
     const into = otherPrefix();
 
     const result = await restoreBackup(redis, backup, into);
@@ -161,7 +201,7 @@ describe("backup and restore", () => {
   });
 
   it("a restore cut off part way says so, and running it again with --force finishes it, each key once", async () => {
-    const backup = await takeBackup(redis, prefix);
+    const backup = await checkBackup(await backupFile());
     const into = otherPrefix();
     let restores = 0;
     // The connection drops after five keys are back.
@@ -210,21 +250,25 @@ describe("backup and restore", () => {
   });
 
   it("keeps sessions only when asked", async () => {
-    const without = await takeBackup(redis, prefix);
-    const withSessions = await takeBackup(redis, prefix, { sessions: true });
+    const without = await entriesIn(await backupFile());
+    const withSessions = await entriesIn(await backupFile({ sessions: true }));
 
-    expect(without.entries.map((e) => e.kind)).not.toContain("sessions");
-    expect(withSessions.entries.filter((e) => e.kind === "sessions")).toHaveLength(1);
+    expect(without.map((e) => e.kind)).not.toContain("sessions");
+    expect(withSessions.filter((e) => e.kind === "sessions")).toHaveLength(1);
   });
 
   it("leaves out a key whose expiry passed after the backup", async () => {
-    const backup = await takeBackup(redis, prefix);
-    const hold = backup.entries.find((e) => e.key.startsWith("checkout-hold:"));
-    if (hold === undefined) throw new Error("the backup lacks the checkout hold");
-    hold.expireAt = Date.now() - 1;
+    const file = await backupFile();
+    const lines = await linesIn(file);
+    const at = lines.findIndex((line) =>
+      (JSON.parse(line) as { key?: string }).key?.startsWith("checkout-hold:"),
+    );
+    if (at < 0) throw new Error("the backup lacks the checkout hold");
+    lines[at] = JSON.stringify({ ...JSON.parse(lines[at] ?? ""), expireAt: Date.now() - 1 });
+    await writeFile(file, gzipSync(`${lines.join("\n")}\n`));
     const into = otherPrefix();
 
-    const result = await restoreBackup(redis, backup, into);
+    const result = await restoreBackup(redis, await checkBackup(file), into);
 
     expect(result.expired).toBe(1);
     expect(await redis.exists(redisKeys(into).checkoutHold("CD34"))).toBe(0);
@@ -305,8 +349,8 @@ describe("backup and restore", () => {
   });
 
   it("a bad file gets one clear line and restores nothing", async () => {
-    const good = encodeBackup(await takeBackup(redis, prefix));
-    const text = (await import("node:zlib")).gunzipSync(good).toString();
+    const good = await readFile(await backupFile());
+    const text = gunzipSync(good).toString();
     const lines = text.trimEnd().split("\n");
     const header = JSON.parse(lines[0] ?? "{}");
     const cases: [string, Buffer, string][] = [
@@ -330,6 +374,24 @@ describe("backup and restore", () => {
         "other.gz",
         gzipSync(JSON.stringify({ hello: "world" })),
         "not a backup of this shop: its header names another format",
+      ],
+      [
+        "bad-entry.gz",
+        gzipSync([lines[0], '{"key":""}', ...lines.slice(2)].join("\n")),
+        "the backup is damaged at line 2",
+      ],
+      [
+        // A bad entry in a file cut short: what is missing is told first, as it always was.
+        "bad-entry-no-end.gz",
+        gzipSync([lines[0], '{"key":""}', ...lines.slice(2, -1)].join("\n")),
+        "the backup is cut short: its last line is missing",
+      ],
+      [
+        "miscounted.gz",
+        gzipSync(
+          [JSON.stringify({ ...header, keys: header.keys + 1 }), ...lines.slice(1)].join("\n"),
+        ),
+        `the backup is damaged: it names ${header.keys + 1} keys and holds ${header.keys}`,
       ],
     ];
     const into = otherPrefix();
@@ -363,10 +425,80 @@ describe("backup and restore", () => {
       } while (cursor !== "0");
       held.push(count);
     }
-    const backup = await takeBackup(redis, prefix, { sessions: true });
+    const file = join(dir, "every-master.backup.gz");
+    const backup = await writeBackup(redis, prefix, file, { sessions: true });
 
     if (target.redisCluster) expect(held.filter((n) => n > 0).length).toBeGreaterThan(1);
     // Everything but the two locks and the flood counter.
-    expect(backup.entries).toHaveLength(held.reduce((a, b) => a + b, 0) - 3);
+    const total = held.reduce((a, b) => a + b, 0) - 3;
+    expect(await entriesIn(file)).toHaveLength(total);
+    expect(backup.keys).toBe(total);
+  });
+
+  it("a file that cannot be written gets one line, leaves no temporary, and an older backup as it was", async () => {
+    const missing = join(dir, "no-such-folder", "shop.backup.gz");
+    const nowhere = io(prefix);
+    expect(await backupCommand([missing], nowhere.io)).toBe(1);
+    expect(nowhere.err).toEqual([`Cannot write ${missing} (ENOENT)`]);
+    expect(nowhere.out).toEqual([]);
+
+    // A name with room for the backup but none for the temporary beside it: writing fails on
+    // any machine, even for root, with the older backup already there.
+    const folder = await mkdtemp(join(dir, "crowded-"));
+    const file = join(folder, `${"b".repeat(240)}.backup.gz`);
+    const older = await readFile(await backupFile());
+    await writeFile(file, older);
+    const run = io(prefix);
+
+    expect(await backupCommand([file], run.io)).toBe(1);
+
+    expect(run.err).toEqual([`Cannot write ${file} (ENAMETOOLONG)`]);
+    expect(run.out).toEqual([]);
+    expect(await readdir(folder)).toEqual([basename(file)]);
+    expect(await readFile(file)).toEqual(older);
+  });
+
+  it("a backup cut off by Redis going away part way leaves neither a file nor a temporary", async () => {
+    // A proxy stands in front of one server; a cluster has no single address to cut.
+    if (target.redisCluster) return;
+    const many = await manyKeys(250);
+    const proxy = await startRedisProxy(target.redisUrl);
+    const connected = await connectOnce({ redisUrl: proxy.url, redisCluster: undefined }, 5_000);
+    if (!("redis" in connected)) throw connected.cause;
+    const folder = await mkdtemp(join(dir, "cut-"));
+    const file = join(folder, "shop.backup.gz");
+    let readWhenCut: number | undefined;
+    try {
+      const backup = writeBackup(connected.redis, many, file, {
+        onProgress: (read) => {
+          readWhenCut ??= read;
+          proxy.cut();
+        },
+      });
+
+      const error = await backup.catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(BackupWriteError);
+    } finally {
+      connected.redis.disconnect();
+      proxy.close();
+    }
+    expect(readWhenCut).toBeGreaterThan(0);
+    expect(readWhenCut).toBeLessThan(250);
+    expect(await readdir(folder)).toEqual([]);
+  });
+
+  it("restores a backup of more keys than it reads at once, every one of them", async () => {
+    const many = await manyKeys(250);
+    const file = join(dir, "many.backup.gz");
+    const backup = await writeBackup(redis, many, file);
+    const into = otherPrefix();
+
+    const result = await restoreBackup(redis, await checkBackup(file), into);
+
+    expect(backup.keys).toBe(250);
+    expect(result).toMatchObject({ restored: 250, expired: 0 });
+    expect(await snapshot(into)).toEqual(await snapshot(many));
   });
 });
