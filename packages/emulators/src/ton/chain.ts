@@ -255,6 +255,16 @@ export class EmulatedChain {
     });
   }
 
+  /** A signed transfer of any messages (StateInits included) from `from`, sent at once. */
+  async sendFrom(
+    from: EmulatedWallet,
+    messages: readonly OutgoingMessage[],
+  ): Promise<BlockchainTransaction[]> {
+    return this.exclusive(async () =>
+      this.send(await this.signedTransfer(from, messages, this.clock + 60)),
+    );
+  }
+
   /**
    * Signs a transfer the way a wallet app does, without sending it: the external-in message
    * (the BOC a dapp gets back from sendTransaction). Seqno comes from the contract; the StateInit

@@ -13,6 +13,23 @@ export {
   type TransferOptions,
 } from "./chain.js";
 export { type FaultPlan, type InjectedFault, mulberry32, noFaults } from "./faults.js";
+export {
+  DEFAULT_FORWARD_TON,
+  deployJetton,
+  type EmulatedJetton,
+  JETTON_TRANSFER_TON,
+  type JettonTransfer,
+  jettonBalance,
+  jettonCode,
+  jettonTransferBody,
+  mintJetton,
+  OP_EXCESSES,
+  OP_INTERNAL_TRANSFER,
+  OP_TRANSFER,
+  OP_TRANSFER_NOTIFICATION,
+  type PayloadPlace,
+  sendJetton,
+} from "./jetton.js";
 export { ToncenterError } from "./methods.js";
 export {
   type EmulatorStats,
