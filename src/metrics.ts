@@ -14,7 +14,7 @@ export interface Metrics {
   watcherPolled(failed: boolean): void;
   /**
    * One HTTP request to toncenter, by its status: "200", "429", "502"…, "network" when no answer
-   * came, "unreadable" when the answer could not be read.
+   * came, "invalid" when an answer came that holds no result.
    */
   toncenterRequest(status: string): void;
   /** A Bot API call failed: its method, and Telegram's error code or "network". */

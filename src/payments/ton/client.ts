@@ -155,7 +155,7 @@ export class ToncenterClient implements TransactionSource {
             return result;
           } catch (error) {
             const typed = toToncenterError(error);
-            this.metrics.toncenterRequest(requestStatus(error, typed));
+            this.metrics.toncenterRequest(requestStatus(typed));
             throw typed;
           }
         }),
@@ -179,14 +179,16 @@ export class ToncenterClient implements TransactionSource {
 }
 
 /**
- * A failed request's status label: the HTTP status when there was an answer; "network" when none
- * came (refused, reset, timed out); "unreadable" when an answer came that the client could not
- * read (a body that fails TonClient's schema).
+ * A failed request's status label: the HTTP status when toncenter answered with one; "network"
+ * when no answer came (refused, reset, timed out); "invalid" when an answer came that holds no
+ * result: `ok: false` on a 200, or a body that fails TonClient's schema.
  */
-function requestStatus(error: unknown, typed: Error): string {
-  const status = typed instanceof ToncenterError ? typed.status : undefined;
-  if (status !== undefined) return String(status);
-  return isAxiosError(error) || error instanceof ToncenterError ? "network" : "unreadable";
+function requestStatus(typed: Error): string {
+  if (typed instanceof ToncenterError && typed.status !== undefined) return String(typed.status);
+  if (typed instanceof ToncenterUnavailable && !(typed instanceof LiteServerUnknown)) {
+    return "network";
+  }
+  return "invalid";
 }
 
 /** Turns axios and TonClient failures into the typed errors above. */

@@ -79,11 +79,22 @@ describe("ToncenterClient", () => {
     expect(body).toContain('tpb_toncenter_requests_total{status="200"} 1');
   });
 
-  it("counts an answer it cannot read as unreadable, not as a network failure", async () => {
-    // An endpoint that answers 200 with JSON of another shape, as a mistyped TONCENTER_ENDPOINT can.
-    const other = createServer((_, response) => {
-      response.writeHead(200, { "content-type": "application/json" });
-      response.end('{"ok":true,"result":{"hello":"world"}}');
+  it("counts an answer that holds no result as invalid, not as a network failure", async () => {
+    // An endpoint that answers 200 with other JSON (a mistyped TONCENTER_ENDPOINT), and `ok: false`
+    // for transactions.
+    const other = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on("end", () => {
+        response.writeHead(200, { "content-type": "application/json" });
+        response.end(
+          body.includes("getTransactions")
+            ? '{"ok":false,"error":"LITE_SERVER_UNKNOWN: block is not applied","code":500}'
+            : '{"ok":true,"result":{"hello":"world"}}',
+        );
+      });
     });
     await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
     try {
@@ -95,8 +106,11 @@ describe("ToncenterClient", () => {
         retries: 0,
       });
       await expect(c.getBalance(merchant.address)).rejects.toThrow();
+      await expect(c.getTransactions(merchant.address, { limit: 5 })).rejects.toBeInstanceOf(
+        LiteServerUnknown,
+      );
       const { body } = await metrics.text();
-      expect(body).toContain('tpb_toncenter_requests_total{status="unreadable"} 1');
+      expect(body).toContain('tpb_toncenter_requests_total{status="invalid"} 2');
       expect(body).not.toContain('status="network"');
     } finally {
       other.close();
