@@ -339,6 +339,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   });
 
   let botPhase: BotPhase = "starting";
+  /** Aborted by stop(): a start() still waiting for Telegram gives up. */
+  const stopping = new AbortController();
   const opsRoutesOf = (metered: ShopMetrics): Routes =>
     opsRoutes({
       metrics: () => metered.text(),
@@ -427,17 +429,34 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
             })
           : undefined;
       stopBot = hook?.stop;
-      // Telegram may be away as the shop starts: it waits, and the outage lines say so.
-      await whenTelegramAnswers(() => bot.init());
-      await whenTelegramAnswers(() =>
-        setCommandMenu(bot.api, i18n, { wallet: wallets !== undefined }),
-      );
-      if (hook) await hook.open();
-      else {
-        stopBot = await whenTelegramAnswers(() =>
-          startPolling(bot, log.child({ module: "polling" })),
+      // Stopped while it started: stop() found no bot to stop, and none may start now.
+      const { signal } = stopping;
+      if (signal.aborted) return void (await hook?.stop());
+      try {
+        // Telegram may be away as the shop starts: it waits, and the outage lines say so.
+        // grammY's init retries a network failure on its own, until the signal aborts it. (It
+        // declares a polyfill's AbortSignal; Node's is the same at run time.)
+        const initSignal = signal as Parameters<typeof bot.init>[0];
+        await whenTelegramAnswers(() => bot.init(initSignal), signal);
+        await whenTelegramAnswers(
+          () => setCommandMenu(bot.api, i18n, { wallet: wallets !== undefined }),
+          signal,
         );
+        if (hook) await hook.open(signal);
+        else {
+          const stopPolling = await whenTelegramAnswers(
+            () => startPolling(bot, log.child({ module: "polling" })),
+            signal,
+          );
+          if (signal.aborted) return void (await stopPolling());
+          stopBot = stopPolling;
+        }
+      } catch (error) {
+        // Stopped while it waited for Telegram: nothing more to start.
+        if (signal.aborted) return;
+        throw error;
       }
+      if (signal.aborted) return;
       botPhase = "running";
       stopJobs = scheduleJobs({
         store,
@@ -454,6 +473,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       // null) and a disconnect does not fail them. Nothing is lost by not waiting: no payment
       // update is confirmed to Telegram before it is recorded, and a job not acknowledged returns.
       botPhase = "stopping";
+      stopping.abort();
       const step = stopWithin(STOP_WITHIN_MS, log);
       await step("bot", stopBot?.());
       await Promise.all([

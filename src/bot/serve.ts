@@ -101,6 +101,16 @@ const SECRET_HEADER = "x-telegram-bot-api-secret-token";
 /** How the handling of one delivered update ended, and so what Telegram is answered. */
 type Outcome = "handled" | "failed" | "repeat" | "in-hand";
 
+export interface WebhookServer {
+  /**
+   * Takes updates from here on (the bot must be initialised), then sets Telegram's webhook,
+   * waiting for Telegram to answer unless `signal` aborts first.
+   */
+  open(signal?: AbortSignal): Promise<void>;
+  /** Stops within a few seconds; requests still in hand get no answer and come again. */
+  stop(): Promise<void>;
+}
+
 /**
  * Webhook mode: a small HTTP server that hands each update to the bot. Behind a load balancer,
  * run as many as needed: they share one record of the updates handled.
@@ -115,33 +125,10 @@ type Outcome = "handled" | "failed" | "repeat" | "in-hand";
  *   then done with (200): Telegram would only send it again to fail again. A payment update is
  *   answered 2xx only once recorded: a failure, or no result within WEBHOOK_ANSWER_MS, is
  *   answered 500 and Telegram delivers it again.
- */
-export async function startWebhook(
-  bot: Bot<BotContext>,
-  options: WebhookOptions,
-): Promise<() => Promise<void>> {
-  const server = await listenWebhook(bot, options);
-  try {
-    await bot.init();
-    await server.open();
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
-  return server.stop;
-}
-
-export interface WebhookServer {
-  /** Takes updates from here on (the bot must be initialised), then sets Telegram's webhook. */
-  open(): Promise<void>;
-  /** Stops within a few seconds; requests still in hand get no answer and come again. */
-  stop(): Promise<void>;
-}
-
-/**
- * The webhook server, listening at once: its routes (metrics and health on a shared port) answer
- * while the shop still waits for Telegram, and updates are answered 503, so Telegram delivers
- * them again, until `open()`.
+ *
+ * The server listens at once: its routes (metrics and health on a shared port) answer while the
+ * shop still waits for Telegram, and updates are answered 503, so Telegram delivers them again,
+ * until `open()`.
  */
 export async function listenWebhook(
   bot: Bot<BotContext>,
@@ -259,7 +246,7 @@ export async function listenWebhook(
       return;
     }
     if (!taking) {
-      response.writeHead(503, { "retry-after": "1" }).end("starting");
+      response.writeHead(503, { "retry-after": "1" }).end("not taking updates");
       return;
     }
     const body = await readBody(request, MAX_UPDATE_BYTES);
@@ -311,14 +298,17 @@ export async function listenWebhook(
     await closed;
   };
   return {
-    async open() {
+    async open(signal) {
+      if (!bot.isInited()) throw new Error("the bot takes updates only once initialised");
       taking = true;
       // Telegram may be away as the shop starts: it waits, and the outage lines say so.
-      await whenTelegramAnswers(() =>
-        bot.api.setWebhook(options.url, {
-          secret_token: options.secret,
-          allowed_updates: [...ALLOWED_UPDATES],
-        }),
+      await whenTelegramAnswers(
+        () =>
+          bot.api.setWebhook(options.url, {
+            secret_token: options.secret,
+            allowed_updates: [...ALLOWED_UPDATES],
+          }),
+        signal,
       );
       log.info({ path }, "webhook set; taking updates");
     },

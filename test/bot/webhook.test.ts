@@ -11,7 +11,7 @@ import { Bot } from "grammy";
 import type { Update } from "grammy/types";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BotContext } from "../../src/bot/context.js";
-import { MAX_UPDATE_BYTES, startWebhook } from "../../src/bot/serve.js";
+import { listenWebhook, MAX_UPDATE_BYTES } from "../../src/bot/serve.js";
 import { once, payStarsInvoice } from "../support/bot.js";
 import { capturedLog } from "../support/log.js";
 import { testRedis } from "../support/redis.js";
@@ -74,7 +74,7 @@ async function world(): Promise<World> {
 }
 
 /**
- * A bot served by startWebhook on `at`: it answers pre-checkout, replies "recorded" to a payment
+ * A bot served by listenWebhook on `at`: it answers pre-checkout, replies "recorded" to a payment
  * and "seen: <text>" to text, and its error handler tells the chat "sorry" for anything else.
  */
 async function webhookBot(
@@ -101,7 +101,7 @@ async function webhookBot(
     if (!isPayment(ctx.update)) await ctx.reply("sorry");
   });
   const captured = capturedLog();
-  const stop = await startWebhook(bot, {
+  const server = await listenWebhook(bot, {
     url: at.url,
     secret: SECRET,
     port: at.port,
@@ -110,7 +110,9 @@ async function webhookBot(
     log: captured.log,
     ...options,
   });
-  const stopOnce = once(stop);
+  await bot.init();
+  await server.open();
+  const stopOnce = once(server.stop);
   cleanups.push(stopOnce);
   return { bot, captured, stop: stopOnce };
 }

@@ -177,7 +177,11 @@ describe("metrics and health", () => {
     });
     cleanups.push(() => sandbox.stop());
     const opening = sandbox.restart();
-    cleanups.push(() => opening.catch(() => undefined));
+    // Should an assertion fail first, the shop is let open, so that stopping it stops it.
+    cleanups.push(async () => {
+      sandbox.telegram.faults.outage = undefined;
+      await opening.catch(() => undefined);
+    });
 
     const reached = (path: string) => get(port, path).catch(() => ({ status: 0, body: "" }));
     await expect.poll(async () => (await reached("/healthz")).status).toBe(200);

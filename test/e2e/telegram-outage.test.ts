@@ -1,6 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { freePort } from "@ton-payment-bot/emulators/redis";
 import { afterEach, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.js";
 import { Sandbox } from "../../src/sandbox/world.js";
 import { capturedLog } from "../support/log.js";
 import { testRedis } from "../support/redis.js";
@@ -117,6 +118,45 @@ describe("a Telegram outage", () => {
       await buyer.waitForText("Welcome to the shop, Bob!");
       expect(lines(WENT_AWAY)).toHaveLength(1);
       expect(lines(CAME_BACK)).toHaveLength(1);
+    },
+  );
+
+  it.each(["polling", "webhook"] as const)(
+    "gives up starting when stopped while Telegram is away, and takes no updates (%s)",
+    async (botMode) => {
+      const captured = capturedLog();
+      const port = await freePort();
+      const shop = await startShop({
+        log: captured.log,
+        openShop: false,
+        telegram: { faults: { outage: "unreachable" } },
+        config:
+          botMode === "webhook"
+            ? {
+                botMode,
+                webhookUrl: `http://127.0.0.1:${port}/telegram/hook`,
+                webhookSecret: "outage_webhook_secret_0123",
+                port,
+              }
+            : {},
+      });
+      sandbox = shop;
+      const app = await createApp(shop.config, captured.log);
+      const starting = app.start();
+      await waitUntil(
+        () => captured.records().some((r) => r.msg.startsWith(WENT_AWAY)),
+        "the outage to be noticed",
+      );
+
+      await app.stop();
+      await starting;
+
+      const calls = shop.telegram.stats.byMethod;
+      expect(calls.getUpdates ?? 0).toBe(0);
+      expect(calls.setWebhook ?? 0).toBe(0);
+      expect(shop.telegram.state.webhook).toBeUndefined();
+      if (botMode === "webhook")
+        await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
     },
   );
 

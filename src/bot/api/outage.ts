@@ -52,10 +52,11 @@ function causeCode(cause: unknown): string | undefined {
 /**
  * Runs `call` until Telegram answers it: for start-up, which has nothing to do before it does.
  * While Telegram is away it is tried again 1 s, 2 s… at most 30 s apart (the outage's own lines
- * say what is going on); any other failure is thrown at once.
+ * say what is going on); any other failure is thrown at once, and so is `signal`'s abort.
  */
-export function whenTelegramAnswers<T>(call: () => Promise<T>): Promise<T> {
+export function whenTelegramAnswers<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   return pRetry(call, {
+    signal,
     retries: Number.POSITIVE_INFINITY,
     factor: 2,
     minTimeout: 1000,
