@@ -25,6 +25,11 @@ export interface CommandIo {
   env: Record<string, string | undefined>;
   out: (line: string) => void;
   err: (line: string) => void;
+  /**
+   * Aborted on Ctrl-C or SIGTERM: a backup stops and leaves no file behind, a restore stops
+   * between batches and says how far it got.
+   */
+  signal?: AbortSignal;
 }
 
 const TIMEOUT_MS = 30_000;
@@ -77,12 +82,19 @@ export async function backupCommand(argv: string[], io: CommandIo): Promise<numb
   if (connected === undefined) return 1;
   const { redis, prefix } = connected;
   try {
-    const backup = await writeBackup(redis, prefix, args.file, { sessions: args.flag });
+    const backup = await writeBackup(redis, prefix, args.file, {
+      sessions: args.flag,
+      signal: io.signal,
+    });
     io.out(
       `Backed up ${keyCount(backup.keys)} under ${prefix} to ${args.file}: ${formatCounts(backup.counts)}.`,
     );
     return 0;
   } catch (error) {
+    if (io.signal?.aborted) {
+      io.err(`Backup stopped; nothing was written to ${args.file}.`);
+      return 130;
+    }
     if (error instanceof BackupWriteError) {
       io.err(`Cannot write ${args.file} (${error.code})`);
       return 1;
@@ -121,7 +133,10 @@ export async function restoreCommand(argv: string[], io: CommandIo): Promise<num
   if (connected === undefined) return 1;
   const { redis, prefix } = connected;
   try {
-    const result = await restoreBackup(redis, backup, prefix, { force: args.flag });
+    const result = await restoreBackup(redis, backup, prefix, {
+      force: args.flag,
+      signal: io.signal,
+    });
     const moved = backup.prefix === prefix ? "" : ` (taken under ${backup.prefix})`;
     const expired = result.expired > 0 ? `; ${result.expired} had expired since` : "";
     const removed =
@@ -131,8 +146,16 @@ export async function restoreCommand(argv: string[], io: CommandIo): Promise<num
     );
     return 0;
   } catch (error) {
-    if (error instanceof TargetNotEmptyError || error instanceof RestoreInterruptedError) {
+    if (
+      error instanceof TargetNotEmptyError ||
+      error instanceof RestoreInterruptedError ||
+      error instanceof SlotsMovingError
+    ) {
       io.err(maskSecrets(error.message));
+      return 1;
+    }
+    if (error instanceof BackupFileError) {
+      io.err(`${args.file}: ${error.message}`);
       return 1;
     }
     throw error;
@@ -152,10 +175,13 @@ export function runFromShell(
   command: (argv: string[], io: CommandIo) => Promise<number>,
   failure: string,
 ): void {
+  const stop = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
   command(process.argv.slice(2), {
     env: process.env,
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
+    signal: stop.signal,
   }).then(
     (code) => process.exit(code),
     (error: unknown) => {

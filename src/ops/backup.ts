@@ -27,8 +27,8 @@
  * moving, and fails if the slot layout changed by its end.
  */
 import { randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
+import { createReadStream, type Stats } from "node:fs";
+import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip, gzipSync } from "node:zlib";
@@ -61,6 +61,16 @@ export interface BackupSummary {
 /** A backup file that `checkBackup` read to its end and found complete. */
 export interface CheckedBackup extends BackupSummary {
   file: string;
+  /** The file as it was checked: a restore reads that file, or nothing. */
+  identity: FileIdentity;
+}
+
+/** What tells one file at a path from another put there since (a rename) or written over. */
+interface FileIdentity {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
 }
 
 export interface BackupOptions {
@@ -69,6 +79,8 @@ export interface BackupOptions {
   now?: () => Date;
   /** Awaited after each batch of keys is read, with how many were read so far. */
   onProgress?: (keysRead: number) => void | Promise<void>;
+  /** Stops the backup (Ctrl-C): it fails with the signal's reason and leaves no file behind. */
+  signal?: AbortSignal;
 }
 
 /** A restore that stopped part way: some keys are back, the rest are not. */
@@ -187,16 +199,7 @@ export async function writeBackup(
 ): Promise<BackupSummary> {
   const sessions = options.sessions ?? false;
   const createdAt = (options.now ?? (() => new Date()))();
-  const layout = await slotLayout(redis);
-  if (layout?.includes("["))
-    throw new SlotsMovingError(
-      "the cluster is moving slots (a resharding is under way); nothing was written — take the backup once it is done",
-    );
-  const served = layout === undefined ? ALL_SLOTS : slotsServed(layout);
-  if (served !== ALL_SLOTS)
-    throw new SlotsMovingError(
-      `the cluster's masters serve ${served} of ${ALL_SLOTS} slots (a node joining, failing or being added); nothing was written — take the backup once the cluster is whole`,
-    );
+  const layout = await stableLayout(redis, "nothing was written — take the backup");
   const temporary = `${file}.${randomBytes(6).toString("hex")}`;
   const entriesFile = `${temporary}.entries.partial`;
   const partial = `${temporary}.partial`;
@@ -204,7 +207,9 @@ export async function writeBackup(
     const { keys, counts } = await writeEntries(redis, prefix, entriesFile, file, {
       sessions,
       onProgress: options.onProgress,
+      signal: options.signal,
     });
+    options.signal?.throwIfAborted();
     if ((await slotLayout(redis)) !== layout)
       throw new SlotsMovingError(
         "the cluster's slots moved while the backup ran (a resharding or a failover); nothing was written — take the backup again once it is done",
@@ -245,7 +250,7 @@ async function writeEntries(
   prefix: string,
   path: string,
   file: string,
-  options: { sessions: boolean; onProgress: BackupOptions["onProgress"] },
+  options: Pick<BackupOptions, "onProgress" | "signal"> & { sessions: boolean },
 ): Promise<{ keys: number; counts: KindCounts }> {
   const handle = await onDisk(file, () => open(path, "wx", 0o600));
   const counts: KindCounts = {};
@@ -267,9 +272,14 @@ async function writeEntries(
     }
   }
   try {
-    await pipeline(lines(), createGzip(), async (zipped: AsyncIterable<Buffer>) => {
-      for await (const chunk of zipped) await onDisk(file, () => handle.appendFile(chunk));
-    });
+    await pipeline(
+      lines(),
+      createGzip(),
+      async (zipped: AsyncIterable<Buffer>) => {
+        for await (const chunk of zipped) await onDisk(file, () => handle.appendFile(chunk));
+      },
+      { signal: options.signal },
+    );
   } finally {
     await handle.close();
   }
@@ -343,16 +353,36 @@ async function slotLayout(redis: RedisClient): Promise<string | undefined> {
 
 const ALL_SLOTS = 16_384;
 
+/**
+ * The cluster's slot layout, when no slot is moving and the masters this client knows serve every
+ * slot between them: only then does reading each master in turn read every key. `then` ends the
+ * message when it is not so ("nothing was written — take the backup").
+ */
+async function stableLayout(redis: RedisClient, then: string): Promise<string | undefined> {
+  const layout = await slotLayout(redis);
+  if (layout === undefined) return undefined;
+  if (layout.includes("["))
+    throw new SlotsMovingError(
+      `the cluster is moving slots (a resharding is under way); ${then} once it is done`,
+    );
+  const served = slotsServed(layout);
+  if (served !== ALL_SLOTS)
+    throw new SlotsMovingError(
+      `the cluster's masters serve ${served} of ${ALL_SLOTS} slots (a node joining, failing or being added); ${then} once the cluster is whole`,
+    );
+  return layout;
+}
+
 /** How many slots a layout's masters serve between them: "0-5460" is 5461 of them, "5461" one. */
 function slotsServed(layout: string): number {
-  let served = 0;
+  const served = new Set<number>();
   for (const line of layout.split("\n")) {
     for (const field of line.split(" ").slice(1)) {
-      const [first, last = first] = field.split("-").map(Number);
-      if (first !== undefined && last !== undefined) served += last - first + 1;
+      const [first = 0, last = first] = field.split("-").map(Number);
+      for (let slot = first; slot <= last; slot++) served.add(slot);
     }
   }
-  return served;
+  return served.size;
 }
 
 /** The id and slot fields of the node's own line in a CLUSTER NODES reply. */
@@ -366,10 +396,10 @@ function ownSlots(nodes: string): string {
   return [id, ...slots].join(" ");
 }
 
-/** The file's text a line at a time, gunzipped as it is read; gunzip's errors end the lines. */
-async function* linesOf(file: string): AsyncGenerator<string> {
+/** The open file's text a line at a time, gunzipped as it is read; gunzip's errors end the lines. */
+async function* linesOf(handle: FileHandle): AsyncGenerator<string> {
   const gunzip = createGunzip();
-  const reading = pipeline(createReadStream(file), gunzip);
+  const reading = pipeline(handle.createReadStream({ start: 0, autoClose: false }), gunzip);
   try {
     yield* createInterface({ input: gunzip, crlfDelay: Number.POSITIVE_INFINITY });
   } finally {
@@ -483,29 +513,33 @@ class LineChecks {
  * cannot be read throws the system's error (ENOENT, EACCES…).
  */
 export async function checkBackup(file: string): Promise<CheckedBackup> {
-  await expectGzip(file);
-  const checks = new LineChecks();
-  try {
-    for await (const line of linesOf(file)) checks.add(line);
-  } catch (error) {
-    if (!isGunzipError(error)) throw error;
-    throw new BackupFileError(
-      `the backup is damaged or cut short (${error.message}); nothing was restored`,
-    );
-  }
-  return { file, ...checks.finish() };
-}
-
-/** Refuses at once a file that does not begin as gzip does: it cannot be a backup. */
-async function expectGzip(file: string): Promise<void> {
   const handle = await open(file, "r");
   try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
-    if (bytesRead < 2 || buffer[0] !== 0x1f || buffer[1] !== 0x8b)
-      throw new BackupFileError("not a backup: the file is not gzip-compressed");
+    await expectGzip(handle);
+    const checks = new LineChecks();
+    try {
+      for await (const line of linesOf(handle)) checks.add(line);
+    } catch (error) {
+      if (!isGunzipError(error)) throw error;
+      throw new BackupFileError(
+        `the backup is damaged or cut short (${error.message}); nothing was restored`,
+      );
+    }
+    return { file, identity: identityOf(await handle.stat()), ...checks.finish() };
   } finally {
     await handle.close();
   }
+}
+
+function identityOf(stats: Stats): FileIdentity {
+  return { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs };
+}
+
+/** Refuses at once a file that does not begin as gzip does: it cannot be a backup. */
+async function expectGzip(handle: FileHandle): Promise<void> {
+  const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
+  if (bytesRead < 2 || buffer[0] !== 0x1f || buffer[1] !== 0x8b)
+    throw new BackupFileError("not a backup: the file is not gzip-compressed");
 }
 
 /** Whether any key exists under the prefix, on any master. */
@@ -535,9 +569,12 @@ export async function restoreBackup(
   redis: RedisClient,
   backup: CheckedBackup,
   prefix: string,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; signal?: AbortSignal } = {},
 ): Promise<RestoreResult> {
   const force = options.force ?? false;
+  // Finding keys under the prefix, and with `force` removing those not in the backup, reads each
+  // master in turn, as a backup does.
+  const layout = await stableLayout(redis, "nothing was restored — restore");
   if (!force && (await hasKeysUnder(redis, prefix)))
     throw new TargetNotEmptyError(
       `Redis already holds keys under the prefix ${prefix}; restore into an empty one, or pass --force to overwrite them`,
@@ -550,6 +587,8 @@ export async function restoreBackup(
   let expired = 0;
   try {
     for await (const batch of entryBatches(backup)) {
+      // Stopped (Ctrl-C) between batches: what is back stays, and --force finishes it.
+      options.signal?.throwIfAborted();
       if (force) for (const entry of batch) kept.add(entry.key);
       const live = batch.filter((entry) => entry.expireAt === null || entry.expireAt > now);
       expired += batch.length - live.length;
@@ -568,26 +607,49 @@ export async function restoreBackup(
       if (failed !== undefined) throw failed.reason;
     }
   } catch (error) {
+    // A file that changed since it was checked is refused before its first key.
+    if (error instanceof BackupFileError && restored === 0) throw error;
     throw new RestoreInterruptedError(restored, backup.keys, error);
   }
   const removed = force ? await removeOthers(redis, prefix, kept, backup.sessions) : 0;
+  if ((await slotLayout(redis)) !== layout)
+    throw new SlotsMovingError(
+      "the cluster's slots moved while the restore ran (a resharding or a failover); run it again with --force once it is done",
+    );
   return { restored, expired, removed, counts };
 }
 
-/** The entries of a checked file, BATCH at a time: every line between the header and the end. */
+/**
+ * The entries of a checked file, BATCH at a time: every line between the header and the end.
+ * The file must be the one checked, and still end where it ended then.
+ */
 async function* entryBatches(backup: CheckedBackup): AsyncGenerator<Entry[]> {
-  let at = 0;
-  let batch: Entry[] = [];
-  for await (const line of linesOf(backup.file)) {
-    at += 1;
-    if (at === 1 || at > backup.keys + 1) continue;
-    batch.push(parseEntry(line, at));
-    if (batch.length === BATCH) {
-      yield batch;
-      batch = [];
+  const handle = await open(backup.file, "r");
+  try {
+    const now = identityOf(await handle.stat());
+    if (JSON.stringify(now) !== JSON.stringify(backup.identity))
+      throw new BackupFileError(
+        "the backup file changed since it was checked (a newer backup written over it?); nothing was restored",
+      );
+    let at = 0;
+    let last: string | undefined;
+    let batch: Entry[] = [];
+    for await (const line of linesOf(handle)) {
+      at += 1;
+      last = line;
+      if (at === 1 || at > backup.keys + 1) continue;
+      batch.push(parseEntry(line, at));
+      if (batch.length === BATCH) {
+        yield batch;
+        batch = [];
+      }
     }
+    if (at !== backup.keys + 2 || !endSchema.safeParse(parseLine(last ?? "", at)).success)
+      throw new BackupFileError("the backup file changed since it was checked: its end moved");
+    if (batch.length > 0) yield batch;
+  } finally {
+    await handle.close();
   }
-  if (batch.length > 0) yield batch;
 }
 
 /** RESTORE's arguments for an entry: at its moment of expiry, and over a key there with `force`. */

@@ -133,6 +133,25 @@ describe("a backup of a cluster whose slots move", () => {
     expect(await readdir(folder)).toEqual([]);
   });
 
+  it("refuses a restore while a slot is half moved, and restores nothing", async () => {
+    const file = join(await emptyFolder(), "shop.backup.gz");
+    await writeBackup(shop, prefix, file);
+    const checked = await checkBackup(file);
+    const [first, second] = readFirst();
+    const { slot } = await slotWithKeys(second);
+    await first.cluster("SETSLOT", slot, "IMPORTING", await second.cluster("MYID"));
+    await second.cluster("SETSLOT", slot, "MIGRATING", await first.cluster("MYID"));
+    try {
+      await expect(restoreBackup(shop, checked, "moving:")).rejects.toThrow(
+        "the cluster is moving slots (a resharding is under way); nothing was restored — restore once it is done",
+      );
+    } finally {
+      await first.cluster("SETSLOT", slot, "STABLE");
+      await second.cluster("SETSLOT", slot, "STABLE");
+    }
+    expect(await shop.get("moving:item:0")).toBeNull();
+  });
+
   it("refuses while a slot is served by no master it knows, and writes nothing", async () => {
     const folder = await emptyFolder();
     const [first] = readFirst();

@@ -501,4 +501,45 @@ describe("backup and restore", () => {
     expect(result).toMatchObject({ restored: 250, expired: 0 });
     expect(await snapshot(into)).toEqual(await snapshot(many));
   });
+
+  it("a backup stopped part way (Ctrl-C) leaves no file, and npm run backup says so", async () => {
+    const many = await manyKeys(250);
+    const folder = await mkdtemp(join(dir, "stopped-"));
+    const stop = new AbortController();
+    let readWhenStopped: number | undefined;
+
+    const backup = writeBackup(redis, many, join(folder, "shop.backup.gz"), {
+      signal: stop.signal,
+      onProgress: (read) => {
+        readWhenStopped ??= read;
+        stop.abort();
+      },
+    });
+
+    await expect(backup).rejects.toThrow();
+    expect(readWhenStopped).toBeGreaterThan(0);
+    expect(await readdir(folder)).toEqual([]);
+
+    const file = join(folder, "again.backup.gz");
+    const run = io(many);
+    const stopped = new AbortController();
+    stopped.abort();
+    expect(await backupCommand([file], { ...run.io, signal: stopped.signal })).toBe(130);
+    expect(run.err).toEqual([`Backup stopped; nothing was written to ${file}.`]);
+    expect(await readdir(folder)).toEqual([]);
+  });
+
+  it("restores only the file it checked: one put in its place since is refused, nothing restored", async () => {
+    const file = join(dir, "swapped.backup.gz");
+    await writeBackup(redis, prefix, file);
+    const checked = await checkBackup(file);
+    // A newer backup renamed onto the same path, as a scheduled one would be.
+    await writeBackup(redis, await manyKeys(30), file);
+    const into = otherPrefix();
+
+    await expect(restoreBackup(redis, checked, into)).rejects.toThrow(
+      "the backup file changed since it was checked (a newer backup written over it?); nothing was restored",
+    );
+    expect(await keysMatching(redis, `${into}*`)).toEqual([]);
+  });
 });
