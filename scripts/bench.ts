@@ -806,9 +806,11 @@ async function productionBuild(): Promise<ProductionBuild> {
 }
 
 interface MemoryProbe {
+  rss_peak_mb: number;
   rss_mb: number;
   rss_settled_mb: number;
   rss_at_start_mb: number;
+  heap_used_at_start_mb: number;
   heap_used_after_gc_mb: number;
 }
 
@@ -833,13 +835,14 @@ async function probeMemory(
   return JSON.parse(out.trim().split("\n").pop() ?? "") as MemoryProbe;
 }
 
+/** The young generation's semi-spaces a host tight on memory may choose, against V8's 16 MB. */
+const SMALL_SEMI_SPACE_MB = 4;
+
 /**
  * Orders live in Redis, not in the process: RSS of a process that created and paid 100,000 of
  * them. Run in a child that loads only the shop's code (no emulator): from the sources under
  * tsx, as `npm start` runs, and compiled under plain node, as `npm run start:prod` does.
  */
-const SMALL_SEMI_SPACE_MB = 4;
-
 async function memory(redisUrl: string, count: number, build: ProductionBuild) {
   const tsx = await probeMemory(
     fileURLToPath(new URL("../src/ops/memory-probe.ts", import.meta.url)),
@@ -864,16 +867,19 @@ async function memory(redisUrl: string, count: number, build: ProductionBuild) {
   emit({
     scenario: "memory",
     orders: count,
-    // Right after the last order: the burst's high-water mark, which V8 gives back at rest.
+    // The most the process held while it took the orders.
+    rss_peak_tsx_mb: tsx.rss_peak_mb,
+    rss_peak_compiled_mb: compiled.rss_peak_mb,
+    rss_peak_compiled_semi_space_4_mb: smallYoung.rss_peak_mb,
+    // Right after the last order and a full GC; then after 30 s idle, with no forced GC.
     rss_tsx_mb: tsx.rss_mb,
     rss_compiled_mb: compiled.rss_mb,
-    // After 30 s idle: what the process keeps.
     rss_settled_tsx_mb: tsx.rss_settled_mb,
     rss_settled_compiled_mb: compiled.rss_settled_mb,
-    rss_compiled_semi_space_4_mb: smallYoung.rss_mb,
     rss_at_start_tsx_mb: tsx.rss_at_start_mb,
     rss_at_start_compiled_mb: compiled.rss_at_start_mb,
-    // What the process still holds after a full GC: orders live in Redis, not here.
+    // What the process holds after a full GC, before and after: orders live in Redis, not here.
+    heap_used_at_start_compiled_mb: compiled.heap_used_at_start_mb,
     heap_used_after_gc_tsx_mb: tsx.heap_used_after_gc_mb,
     heap_used_after_gc_compiled_mb: compiled.heap_used_after_gc_mb,
     target_rss_compiled_mb: 120,

@@ -1,7 +1,7 @@
 /**
  * The memory scenario of `npm run bench`, run in a process of its own: create and pay N orders
- * (argv[2]) in BENCH_REDIS_URL, then print one JSON line of this process's memory: right after,
- * and once it has idled for SETTLE_MS. Under src/ so
+ * (argv[2]) in BENCH_REDIS_URL, then print one JSON line of this process's memory: its peak, right
+ * after (a full GC first), and once it has idled for SETTLE_MS. Under src/ so
  * that the build holds it too: the bench runs it from the sources under tsx and compiled under
  * plain node, as production runs.
  */
@@ -16,7 +16,8 @@ const redis = new Redis(process.env.BENCH_REDIS_URL ?? "", { enableAutoPipelinin
 const store = new OrderStore(redis, { prefix: `bench:${process.pid}:memory:` });
 const payments = new PaymentsCore(store, { latePolicy: "fulfil" });
 
-const before = process.memoryUsage().rss;
+globalThis.gc?.();
+const { rss: before, heapUsed: heapBefore } = process.memoryUsage();
 for (let i = 0; i < count; i += 1000) {
   await Promise.all(
     Array.from({ length: Math.min(1000, count - i) }, async (_, j) => {
@@ -41,20 +42,23 @@ for (let i = 0; i < count; i += 1000) {
     }),
   );
 }
+// The most the process held at any moment, in KiB.
+const peak = process.resourceUsage().maxRSS * 1024;
 globalThis.gc?.();
 const { rss, heapUsed } = process.memoryUsage();
-// V8 gives the young generation and freed pages back once the process idles (its memory
-// reducer), so RSS right after the burst is a high-water mark, and RSS at rest what stays.
+// Then idle, as a shop does between bursts, with no forced GC: V8's memory reducer gives the
+// young generation and freed pages back on its own.
 await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-globalThis.gc?.();
 const settled = process.memoryUsage().rss;
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 process.stdout.write(
   `${JSON.stringify({
     orders: count,
+    rss_peak_mb: mb(peak),
     rss_mb: mb(rss),
     rss_settled_mb: mb(settled),
     rss_at_start_mb: mb(before),
+    heap_used_at_start_mb: mb(heapBefore),
     // What the process still holds after a full GC: orders live in Redis, not here.
     heap_used_after_gc_mb: mb(heapUsed),
   })}\n`,
