@@ -8,6 +8,14 @@ import { AmountFormatError, currencyDecimals, parseUnits } from "./units.js";
 export type PaymentMethod = "ton" | "stars" | "fiat" | "usdt";
 export const PAYMENT_METHODS: readonly PaymentMethod[] = ["ton", "stars", "fiat", "usdt"];
 
+/**
+ * Methods paid by a transfer on the TON chain to the merchant: found by the watcher through the
+ * order's comment, and refunded by the merchant sending the money back from their wallet.
+ */
+export function paidOnChain(method: PaymentMethod): boolean {
+  return method === "ton" || method === "usdt";
+}
+
 /** Text in the buyer's language, with English as the fallback. */
 export type LocalizedText = { en: string } & Partial<Record<string, string>>;
 
