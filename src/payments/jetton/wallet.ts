@@ -1,4 +1,7 @@
 import { Address, beginCell, type TupleItem, type TupleReader } from "@ton/core";
+import type { Catalog } from "../../catalog/catalog.js";
+import { ConfigError } from "../../config.js";
+import type { Logger } from "../../log.js";
 import type { RedisClient } from "../../redis/client.js";
 import { redisKeys } from "../../redis/keys.js";
 
@@ -15,6 +18,30 @@ export interface GetMethods {
     name: string,
     args?: TupleItem[],
   ): Promise<{ exit_code: number; stack: TupleReader }>;
+}
+
+/** A product has a usdt price, but USDT_MASTER names no master (testnet has no default). */
+export class UsdtMasterMissing extends ConfigError {
+  override name = "UsdtMasterMissing";
+  constructor(readonly productId: string) {
+    super(
+      `USDT_MASTER is not set, but product "${productId}" has a usdt price: set it to the USDT jetton master (on testnet, a test jetton's)`,
+    );
+  }
+}
+
+/**
+ * The USDT master the shop asks for its jetton wallet, or undefined when no product has a usdt
+ * price: such a shop never asks. Prices in USDT without a master throw UsdtMasterMissing.
+ */
+export function usdtMasterOf(
+  catalog: Catalog,
+  usdtMaster: Address | undefined,
+): Address | undefined {
+  const priced = catalog.products.find((product) => product.prices.usdt !== undefined);
+  if (priced === undefined) return undefined;
+  if (usdtMaster === undefined) throw new UsdtMasterMissing(priced.id);
+  return usdtMaster;
 }
 
 /** The address given as a jetton master does not answer get_wallet_address as one does. */
@@ -106,5 +133,37 @@ function rememberedWallet(
   } catch {
     // Not an address we wrote: ask the master again, which writes it anew.
     return undefined;
+  }
+}
+
+/**
+ * Our jetton wallet, asked for as the shop starts and said in one info line, so the merchant sees
+ * where their USDT arrives. A master that is not one is an error line and toncenter away a warn
+ * line; neither stops the shop, and nothing is said once `stopping` has aborted.
+ */
+export async function announceOurJettonWallet(
+  options: OurJettonWalletOptions & { log: Logger; stopping: AbortSignal },
+  master: Address,
+  merchant: Address,
+): Promise<void> {
+  const { log, stopping, testnet } = options;
+  const shownMaster = master.toString({ testOnly: testnet });
+  try {
+    const wallet = await ourJettonWallet(options, master, merchant);
+    if (stopping.aborted) return;
+    log.info(
+      { master: shownMaster, jettonWallet: wallet.toString({ testOnly: testnet }) },
+      "USDT arrives in our jetton wallet",
+    );
+  } catch (error) {
+    if (stopping.aborted) return;
+    if (error instanceof NotAJettonMaster) {
+      log.error({ master: shownMaster, err: error.message }, "USDT_MASTER is not a jetton master");
+    } else {
+      log.warn(
+        { master: shownMaster, err: error },
+        "our USDT jetton wallet could not be asked for",
+      );
+    }
   }
 }
