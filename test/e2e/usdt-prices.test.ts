@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Address } from "@ton/core";
 import { deployJetton, type EmulatedJetton } from "@ton-payment-bot/emulators/ton";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buyData } from "../../src/bot/callback-data.js";
 import { redisKeys } from "../../src/redis/keys.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
 import { capturedLog } from "../support/log.js";
@@ -74,6 +75,34 @@ describe("a shop whose catalog has USDT prices", () => {
     await expect.poll(() => walletLines().length).toBe(2);
     expect(walletLines()[1]).toMatchObject({ jettonWallet: shown(wallet) });
     expect(sandbox.toncenter.stats.byMethod.runGetMethod ?? 0).toBe(asked);
+  });
+
+  it("offers buyers no USDT yet: no USDT price or button on the card, a USDT-only product unlisted, a forged USDT press refused", async () => {
+    await sandbox.restart({ catalogPath, usdtMaster: usdt.master });
+    const buyer = sandbox.user({ firstName: "Dana" });
+
+    buyer.send("/shop");
+    const list = await buyer.waitForButton("TON mug");
+    const listed = buyer.buttonsData(list);
+    expect(listed).toHaveLength(1);
+    await buyer.press("TON mug", list);
+    const card = await buyer.waitForButton("Pay with Gram (TON)");
+    expect(card.text).toContain("3.25 GRAM");
+    expect(card.text).not.toContain("USDT");
+    expect(buyer.buttonsData(card).some((data) => data.includes("usdt"))).toBe(false);
+
+    const forged = await buyer.pressData(
+      buyData.pack({ id: "mug", quantity: 1, method: "usdt" }),
+      card,
+    );
+    // No feature takes a USDT press yet: it is answered as any button the bot never sent.
+    expect(forged).toEqual({
+      text: "This button is not valid any more. Tap /shop to start again.",
+      show_alert: true,
+    });
+    buyer.send("/start buy_cap");
+    await buyer.waitForText("not on sale any more", { after: card.messageId });
+    expect(await sandbox.app.store.listByUser(buyer.id, 10)).toEqual([]);
   });
 
   it("keeps selling in TON when USDT_MASTER is not a jetton master, with one error line", async () => {
