@@ -1,6 +1,7 @@
 /**
  * `npm run doctor`: checks the setup `npm start` would use — config, bot token, toncenter and its
- * network, the merchant wallet, Redis, the catalog — one line each. Exit 0 when all pass.
+ * network, the merchant wallet, Redis, the catalog, our USDT wallet — one line each. Exit 0 when
+ * all pass.
  */
 import { loadDotEnv } from "../src/dotenv.js";
 import { formatCheck, runDoctor } from "../src/ops/doctor.js";

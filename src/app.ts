@@ -35,6 +35,7 @@ import { WalletNotices } from "./notices/wallet.js";
 import { WalletChats } from "./notices/wallet-chats.js";
 import { OrderStore } from "./orders/store.js";
 import { followRedis } from "./outage.js";
+import { announceOurJettonWallet, usdtMasterOf } from "./payments/jetton/wallet.js";
 import { PaymentsCore } from "./payments/record.js";
 import { StarsLedger, type StarsReconcileResult } from "./payments/telegram/ledger.js";
 import { TelegramPayments } from "./payments/telegram/service.js";
@@ -109,6 +110,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const testnet = config.tonNetwork === "testnet";
   showCoinAs(config.coinLabel);
   const catalog = await loadCatalog(config.catalogPath, { fiatCurrency: config.fiatCurrency });
+  // Undefined unless a product is priced in USDT: then the shop never asks for a jetton wallet.
+  const usdtMaster = usdtMasterOf(catalog, config.usdtMaster);
 
   const redis = shopRedis(config, log);
   // One line when Redis goes away and one when it is back, rather than one per reconnect attempt.
@@ -407,6 +410,21 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       await buyerNotices.start();
       await adminNotices.start();
       watcher.start(config.pollIntervalMs);
+      if (usdtMaster) {
+        // In the background: toncenter away must not hold up TON and Stars sales.
+        void announceOurJettonWallet(
+          {
+            redis,
+            prefix,
+            toncenter,
+            testnet,
+            stopping: stopping.signal,
+            log: log.child({ module: "usdt" }),
+          },
+          usdtMaster,
+          merchant,
+        );
+      }
       if (wallets && config.tonconnectManifestUrl) {
         // In the background: a wallet bridge that is down must not hold up the shop's start.
         wallets

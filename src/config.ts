@@ -16,6 +16,11 @@ export interface Config {
   toncenterApiKey: string | undefined;
   toncenterRps: number;
   merchantAddress: Address | undefined;
+  /**
+   * The USDT jetton master (USDT_MASTER): official USDT on mainnet unless set, none on testnet.
+   * The shop asks it for our jetton wallet only when the catalog prices something in USDT.
+   */
+  usdtMaster: Address | undefined;
   /** The one Redis, unless `redisCluster` is set. */
   redisUrl: string;
   /** Set: the shop runs on a Redis Cluster, and `redisUrl` is not used. */
@@ -72,6 +77,9 @@ const TONCENTER_ENDPOINTS = {
   mainnet: "https://toncenter.com/api/v2/jsonRPC",
 } as const;
 
+/** Tether's USDT on TON mainnet; testnet has no official USDT, so a merchant names a test jetton. */
+export const MAINNET_USDT_MASTER = "EQCxE6mUtQJKFnGfaROTKOt1lZbDiiX1kCixRv7Nw2Id_sDs";
+
 const optionalText = z
   .string()
   .trim()
@@ -98,14 +106,18 @@ function unlessBlank<T extends z.ZodType>(schema: T) {
 
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 
-const address = z.string().transform((value, ctx) => {
-  try {
-    return Address.parse(value.trim());
-  } catch {
-    ctx.addIssue({ code: "custom", message: "is not a TON address" });
-    return z.NEVER;
-  }
-});
+function tonAddress(error = "is not a TON address") {
+  return z.string().transform((value, ctx) => {
+    try {
+      return Address.parse(value.trim());
+    } catch {
+      ctx.addIssue({ code: "custom", message: error });
+      return z.NEVER;
+    }
+  });
+}
+
+const address = tonAddress();
 
 const adminIds = z.string().transform((value, ctx) => {
   const parts = value
@@ -257,6 +269,7 @@ const schema = z.object({
   TONCENTER_API_KEY: optionalText,
   TONCENTER_RPS: unlessBlank(wholeNumber(1, 1000)),
   MERCHANT_ADDRESS: unlessBlank(address),
+  USDT_MASTER: unlessBlank(tonAddress("is not a TON address (it names the USDT jetton master)")),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, { error: "must start with redis:// or rediss://" })
@@ -339,6 +352,9 @@ export function loadConfig(env: Env = process.env): Config {
     toncenterApiKey: e.TONCENTER_API_KEY,
     toncenterRps: e.TONCENTER_RPS ?? (e.TONCENTER_API_KEY ? 10 : 1),
     merchantAddress: e.MERCHANT_ADDRESS,
+    usdtMaster:
+      e.USDT_MASTER ??
+      (e.TON_NETWORK === "mainnet" ? Address.parse(MAINNET_USDT_MASTER) : undefined),
     redisUrl: e.REDIS_URL,
     redisCluster: e.REDIS_CLUSTER_NODES && {
       ...e.REDIS_CLUSTER_NODES,
@@ -385,10 +401,12 @@ function checkCombinations(config: Config, env: Env): void {
   if (config.merchantWebhookUrl && !config.merchantWebhookSecret) {
     throw new ConfigError("MERCHANT_WEBHOOK_SECRET is required when MERCHANT_WEBHOOK_URL is set");
   }
-  if (config.merchantAddress && config.tonNetwork === "mainnet") {
-    const raw = env.MERCHANT_ADDRESS ?? "";
-    if (Address.isFriendly(raw.trim()) && Address.parseFriendly(raw.trim()).isTestOnly) {
-      throw new ConfigError("MERCHANT_ADDRESS is a testnet-only address but TON_NETWORK=mainnet");
+  if (config.tonNetwork === "mainnet") {
+    for (const name of ["MERCHANT_ADDRESS", "USDT_MASTER"]) {
+      const raw = (env[name] ?? "").trim();
+      if (Address.isFriendly(raw) && Address.parseFriendly(raw).isTestOnly) {
+        throw new ConfigError(`${name} is a testnet-only address but TON_NETWORK=mainnet`);
+      }
     }
   }
 }

@@ -1,9 +1,14 @@
+import { Address } from "@ton/core";
 import { describe, expect, it } from "vitest";
-import { ConfigError, clusterNodesEnv, loadConfig } from "../src/config.js";
+import { ConfigError, clusterNodesEnv, loadConfig, MAINNET_USDT_MASTER } from "../src/config.js";
 import { capturedLog } from "./support/log.js";
 
 const TOKEN = ["123456789", "fake-token-for-tests-only-000000"].join(":");
 const MERCHANT = "EQD__________________________________________0vo";
+
+function fail(): never {
+  throw new Error("no USDT master");
+}
 
 describe("config", () => {
   it("gives every variable its documented default", () => {
@@ -53,6 +58,41 @@ describe("config", () => {
     expect(loadConfig({ COIN_LABEL: "TON" }).coinLabel).toBe("TON");
     expect(loadConfig({ COIN_LABEL: " Gram " }).coinLabel).toBe("Gram");
     expect(loadConfig({ COIN_LABEL: "" }).coinLabel).toBe("GRAM");
+  });
+
+  it("takes official USDT as USDT_MASTER on mainnet, none on testnet, and the one given on either", () => {
+    const official = loadConfig({ TON_NETWORK: "mainnet" }).usdtMaster;
+    expect(official?.equals(Address.parse(MAINNET_USDT_MASTER))).toBe(true);
+    expect(official?.toString()).toBe("EQCxE6mUtQJKFnGfaROTKOt1lZbDiiX1kCixRv7Nw2Id_sDs");
+    expect(
+      loadConfig({ TON_NETWORK: "mainnet", USDT_MASTER: "" }).usdtMaster?.equals(
+        official ?? fail(),
+      ),
+    ).toBe(true);
+    expect(loadConfig({}).usdtMaster).toBeUndefined();
+    expect(loadConfig({ TON_NETWORK: "testnet", USDT_MASTER: "" }).usdtMaster).toBeUndefined();
+
+    const test = "kQD___________________________________________Bi";
+    const own = loadConfig({ USDT_MASTER: test }).usdtMaster;
+    expect(own?.toRawString()).toBe(`0:${"f".repeat(64)}`);
+    const raw = loadConfig({ TON_NETWORK: "mainnet", USDT_MASTER: `0:${"a".repeat(64)}` });
+    expect(raw.usdtMaster?.toRawString()).toBe(`0:${"a".repeat(64)}`);
+  });
+
+  it("refuses a USDT_MASTER that is not an address, or a testnet one on mainnet, in one line", () => {
+    const oneLine = "USDT_MASTER is not a TON address (it names the USDT jetton master)";
+    // The official master with one character changed: its checksum no longer holds.
+    for (const bad of ["USDT", "EQCxE6mUtQJKFnGfaROTKOt1lZbDiiX1kCixRv7Nw2Id_sDt", "0:xyz"]) {
+      expect(() => loadConfig({ TON_NETWORK: "mainnet", USDT_MASTER: bad }), bad).toThrow(
+        new ConfigError(oneLine),
+      );
+    }
+    expect(() =>
+      loadConfig({
+        TON_NETWORK: "mainnet",
+        USDT_MASTER: "kQD___________________________________________Bi",
+      }),
+    ).toThrow(new ConfigError("USDT_MASTER is a testnet-only address but TON_NETWORK=mainnet"));
   });
 
   it("reads a live setup", () => {

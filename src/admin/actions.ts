@@ -1,3 +1,4 @@
+import { paidOnChain } from "../catalog/catalog.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { shortRef } from "../notices/unmatched.js";
@@ -124,7 +125,8 @@ export class AdminActions {
 
   /**
    * Refunds an order, or a stray payment by its reference ("stars:…", "ton:…"). Stars go back
-   * through Telegram; for TON the merchant is told what to send, and where, from their wallet.
+   * through Telegram; for TON and USDT the merchant is told what to send, and where, from their
+   * wallet.
    */
   async refund(adminId: number, target: string, telegram: StarRefunds): Promise<RefundResult> {
     const { store, unmatched, audit, telegramPayments, clock } = this.options;
@@ -148,7 +150,7 @@ export class AdminActions {
     }
     const order = await store.get(target);
     if (!order) return { kind: "not-found" };
-    if (order.method === "ton") {
+    if (paidOnChain(order.method)) {
       await audit.record({ adminId, action: "refund-note", orderId: order.id });
       return {
         kind: "send-back",

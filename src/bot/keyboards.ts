@@ -1,6 +1,6 @@
 import type { Address } from "@ton/core";
 import { InlineKeyboard } from "grammy";
-import type { Catalog, PaymentMethod, Product } from "../catalog/catalog.js";
+import type { PaymentMethod, Product } from "../catalog/catalog.js";
 import { methodName } from "../notices/format.js";
 import type { Order } from "../orders/order.js";
 import { orderPaymentRequest, tonkeeperLink } from "../payments/ton/links.js";
@@ -18,9 +18,10 @@ import { localized } from "./i18n.js";
 
 type Translate = (key: string, variables?: Record<string, string | number>) => string;
 
-export function catalogKeyboard(catalog: Catalog, locale: string): InlineKeyboard {
+/** The products on sale, one per row, in catalog order. */
+export function catalogKeyboard(products: readonly Product[], locale: string): InlineKeyboard {
   const keyboard = new InlineKeyboard();
-  for (const product of catalog.products) {
+  for (const product of products) {
     keyboard.text(localized(product.title, locale), productData.pack({ id: product.id })).row();
   }
   return keyboard;

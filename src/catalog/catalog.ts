@@ -5,8 +5,16 @@ import { z } from "zod";
 import { localizedSchema as localized, type ShopTexts, shopSchema } from "./shop.js";
 import { AmountFormatError, currencyDecimals, parseUnits } from "./units.js";
 
-export type PaymentMethod = "ton" | "stars" | "fiat";
-export const PAYMENT_METHODS: readonly PaymentMethod[] = ["ton", "stars", "fiat"];
+export type PaymentMethod = "ton" | "stars" | "fiat" | "usdt";
+export const PAYMENT_METHODS: readonly PaymentMethod[] = ["ton", "stars", "fiat", "usdt"];
+
+/**
+ * Methods paid by a transfer on the TON chain to the merchant: found by the watcher through the
+ * order's comment, and refunded by the merchant sending the money back from their wallet.
+ */
+export function paidOnChain(method: PaymentMethod): boolean {
+  return method === "ton" || method === "usdt";
+}
 
 /** Text in the buyer's language, with English as the fallback. */
 export type LocalizedText = { en: string } & Partial<Record<string, string>>;
@@ -19,7 +27,7 @@ export type Delivery =
 export interface Price {
   method: PaymentMethod;
   currency: string;
-  /** Base units per item: nanotons, Stars, or fiat minor units. */
+  /** Base units per item: nanotons, millionths of a USDT, Stars, or fiat minor units. */
   amount: bigint;
 }
 
@@ -78,6 +86,7 @@ const productSchema = z.object({
       ton: z.string().optional(),
       stars: z.string().optional(),
       fiat: z.string().optional(),
+      usdt: z.string().optional(),
     })
     .strict()
     .transform(({ gram, ton, ...rest }, ctx) => {
@@ -140,10 +149,10 @@ export function parseCatalog(input: unknown, options: CatalogOptions): Catalog {
       const text = raw.prices[method];
       if (text === undefined) continue;
       const field = method === "ton" ? raw.prices.coinField : method;
-      const currency = method === "ton" ? "TON" : method === "stars" ? "XTR" : options.fiatCurrency;
+      const currency = currencyOf(method, options.fiatCurrency);
       let amount: bigint;
       try {
-        amount = parseUnits(text, currencyDecimals(currency));
+        amount = parseUnits(exactText(method, text), currencyDecimals(currency));
       } catch (error) {
         const reason = error instanceof AmountFormatError ? error.message : String(error);
         throw new CatalogError(`catalog: product "${raw.id}" price ${field}: ${reason}`);
@@ -173,6 +182,31 @@ export function parseCatalog(input: unknown, options: CatalogOptions): Catalog {
   });
   const byId = new Map(products.map((product) => [product.id, product]));
   return { products, shop: result.data.shop, shipping, find: (productId) => byId.get(productId) };
+}
+
+/** The currency a method's prices are in: its code in orders, events and exports. */
+function currencyOf(method: PaymentMethod, fiatCurrency: string): string {
+  switch (method) {
+    case "ton":
+      return "TON";
+    case "usdt":
+      return "USDT";
+    case "stars":
+      return "XTR";
+    case "fiat":
+      return fiatCurrency;
+  }
+}
+
+/**
+ * A USDT price as written, refused when anything surrounds the number. Older price fields
+ * forgive spaces, and catalogs in use rely on that; USDT prices are read strictly from the start.
+ */
+function exactText(method: PaymentMethod, text: string): string {
+  if (method === "usdt" && text.trim() !== text) {
+    throw new AmountFormatError(`"${text}" has spaces around the number`);
+  }
+  return text;
 }
 
 function fiatAmount(where: string, text: string, decimals: number, zeroAllowed = false): bigint {

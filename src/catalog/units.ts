@@ -43,11 +43,13 @@ export function formatUnits(value: bigint, decimals: number): string {
 }
 
 /**
- * Base-unit exponent of a currency: TON 9, Stars 0, fiat as Telegram Payments counts it (USD 2,
- * JPY 0, HUF 2). Intl is not asked: it says 0 for HUF, which would charge a hundredth of the price.
+ * Base-unit exponent of a currency: TON 9, USDT 6 (the jetton's own decimals), Stars 0, fiat as
+ * Telegram Payments counts it (USD 2, JPY 0, HUF 2). Intl is not asked: it says 0 for HUF, which
+ * would charge a hundredth of the price.
  */
 export function currencyDecimals(currency: string): number {
   if (currency === "TON") return 9;
+  if (currency === "USDT") return 6;
   if (currency === "XTR") return 0;
   const fiat = telegramCurrency(currency);
   if (!fiat) {

@@ -1,3 +1,4 @@
+import { paidOnChain } from "../catalog/catalog.js";
 import { explorerTxLink, shortAddress } from "../payments/ton/links.js";
 import type { UnmatchedPayment, UnmatchedReason } from "../payments/unmatched.js";
 import { escapeHtml, formatPrice } from "./format.js";
@@ -36,13 +37,13 @@ export function shortRef(key: string): string {
  * where to see it on the explorer, and the /attach command to put it on an order.
  */
 export function unmatchedNotice(payment: UnmatchedPayment, t: Translate, testnet: boolean): string {
-  const hash = payment.method === "ton" ? payment.reference?.hash : undefined;
+  const hash = paidOnChain(payment.method) ? payment.reference?.hash : undefined;
   return t("notice-unmatched", {
     amount: formatPrice(payment.amount, payment.currency),
     comment: commentText(payment, t),
     sender: senderText(payment, t, testnet),
     reason: unmatchedReasonText(payment.reason, t),
-    // Only TON payments are on an explorer; the others have nothing to link to.
+    // Only payments on chain (TON, USDT) are on an explorer; the others have nothing to link to.
     explorer: hash ? t("notice-unmatched-explorer", { url: explorerTxLink(hash, testnet) }) : "",
     ref: shortRef(payment.key),
   });
@@ -63,7 +64,7 @@ function commentText(payment: UnmatchedPayment, t: Translate): string {
 function senderText(payment: UnmatchedPayment, t: Translate, testnet: boolean): string {
   const from = payment.from;
   if (!from) return t("unmatched-sender-unknown");
-  if (payment.method !== "ton") return t("unmatched-sender-telegram", { userId: from });
+  if (!paidOnChain(payment.method)) return t("unmatched-sender-telegram", { userId: from });
   try {
     return shortAddress(from, testnet);
   } catch {

@@ -2,10 +2,16 @@ import type { Address } from "@ton/core";
 import { isAxiosError } from "axios";
 import { Api, GrammyError, HttpError } from "grammy";
 import { Cluster, type Redis } from "ioredis";
-import { loadCatalog } from "../catalog/catalog.js";
+import { type Catalog, loadCatalog } from "../catalog/catalog.js";
 import { formatUnits } from "../catalog/units.js";
-import { type Config, ConfigError, loadConfig } from "../config.js";
+import { type Config, ConfigError, loadConfig, MAINNET_USDT_MASTER } from "../config.js";
 import { errorSummary, maskSecrets } from "../log.js";
+import {
+  jettonWalletOf,
+  NotAJettonMaster,
+  UsdtMasterMissing,
+  usdtMasterOf,
+} from "../payments/jetton/wallet.js";
 import { toToncenterError } from "../payments/ton/client.js";
 import { ToncenterError, ToncenterRateLimited } from "../payments/ton/errors.js";
 import { checkManifest } from "../payments/tonconnect/manifest.js";
@@ -51,8 +57,8 @@ export function formatCheck(check: CheckResult): string {
 
 /**
  * Checks a real setup end to end: the configuration, the bot token, toncenter and its network,
- * the merchant wallet, Redis and the catalog. Nothing is written anywhere and no secret is
- * repeated in the results.
+ * the merchant wallet, Redis, the catalog and, when it sells in USDT, our USDT jetton wallet.
+ * Nothing is written anywhere and no secret is repeated in the results.
  */
 export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> {
   let config: Config;
@@ -83,7 +89,8 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     checkCatalog(config),
     checkTonConnect(config, timeoutMs),
   ]);
-  return [pass("config valid"), bot, ...ton, ...redis, catalog, tonconnect];
+  const usdt = await checkUsdt(config, catalog.catalog, toncenter, ton.reachable, hide);
+  return [pass("config valid"), bot, ...ton.results, ...redis, catalog.result, usdt, tonconnect];
 }
 
 async function checkBotToken(
@@ -135,7 +142,7 @@ async function checkToncenter(
   merchantText: string | undefined,
   toncenter: ToncenterConnection,
   hide: (text: string) => string,
-): Promise<CheckResult[]> {
+): Promise<{ results: CheckResult[]; reachable: boolean }> {
   const endpoint = displayUrl(config.toncenterEndpoint);
   const results: CheckResult[] = [];
   let chain: ChainInfo | undefined;
@@ -153,7 +160,7 @@ async function checkToncenter(
   results.push(networkCheck(config, chain));
   results.push(addressFormCheck(config, merchantText));
   results.push(await merchantWalletCheck(config, toncenter, chain !== undefined, hide));
-  return results;
+  return { results, reachable: chain !== undefined };
 }
 
 function networkCheck(config: Config, chain: ChainInfo | undefined): CheckResult {
@@ -328,19 +335,77 @@ async function checkPersistence(redis: RedisClient, service: string): Promise<Ch
   );
 }
 
-async function checkCatalog(config: Config): Promise<CheckResult> {
+async function checkCatalog(config: Config): Promise<{ result: CheckResult; catalog?: Catalog }> {
   try {
     const catalog = await loadCatalog(config.catalogPath, { fiatCurrency: config.fiatCurrency });
     const count = catalog.products.length;
-    return pass(
+    const result = pass(
       `catalog loads: ${count} product${count === 1 ? "" : "s"} from ${config.catalogPath}`,
     );
+    return { result, catalog };
   } catch (error) {
-    return fail(
+    const result = fail(
       `catalog does not load: ${errorSummary(error)}`,
       "fix the file at CATALOG_PATH (catalog.example.json shows every field)",
     );
+    return { result };
   }
+}
+
+/**
+ * When the catalog sells in USDT: the master, our jetton wallet as the master names it, and
+ * whether that wallet exists yet. It need not: the first USDT payment to the shop creates it.
+ */
+async function checkUsdt(
+  config: Config,
+  catalog: Catalog | undefined,
+  toncenter: ToncenterConnection,
+  reachable: boolean,
+  hide: (text: string) => string,
+): Promise<CheckResult> {
+  // Whether the shop sells in USDT is the catalog's to say; its own line says what is wrong.
+  if (!catalog) return notice("USDT not checked", "the catalog above did not load");
+  let master: Address | undefined;
+  try {
+    master = usdtMasterOf(catalog, config.usdtMaster);
+  } catch (error) {
+    if (!(error instanceof UsdtMasterMissing)) throw error;
+    return fail(
+      `USDT_MASTER is not set, but product "${error.productId}" has a usdt price`,
+      "set USDT_MASTER to the USDT jetton master (testnet has no default: use a test jetton's)",
+    );
+  }
+  if (!master) return pass("USDT off: no product has a usdt price");
+  const merchant = config.merchantAddress;
+  if (!merchant) return fail("USDT wallet not checked", "set MERCHANT_ADDRESS first");
+  if (!reachable) return fail("USDT wallet not checked", "fix the toncenter line above first");
+  const testnet = config.tonNetwork === "testnet";
+  const shownMaster = master.toString({ testOnly: testnet });
+  let wallet: Address;
+  let active: boolean;
+  try {
+    wallet = await jettonWalletOf(toncenter.client, master, merchant, testnet);
+    active = (await toncenter.client.getContractState(wallet)).state === "active";
+  } catch (error) {
+    if (error instanceof NotAJettonMaster) {
+      return fail(
+        `USDT_MASTER ${error.message}`,
+        testnet
+          ? "check USDT_MASTER: it must be the address of your test USDT's jetton master"
+          : `check USDT_MASTER: it must be the address of a jetton master, such as official USDT's ${MAINNET_USDT_MASTER}`,
+      );
+    }
+    return fail(
+      `USDT master ${shownMaster} could not be asked for our wallet: ${hide(toncenterProblem(error))}`,
+      toncenterFix(error),
+    );
+  }
+  const shownWallet = wallet.toString({ testOnly: testnet });
+  return pass(
+    active
+      ? `USDT master ${shownMaster}: our USDT wallet is ${shownWallet}`
+      : `USDT master ${shownMaster}: our USDT wallet is ${shownWallet}, not created yet — the first USDT payment to the shop creates it`,
+  );
 }
 
 async function checkTonConnect(config: Config, timeoutMs: number): Promise<CheckResult> {

@@ -11,11 +11,14 @@ export type OrderException = "underpaid" | "overpaid" | "late" | "mismatch";
 
 /** One payment as the order remembers it. */
 export interface Payment {
-  /** Unique per payment: "ton:<tx hash hex>", "stars:<charge id>", "fiat:<charge id>". */
+  /**
+   * Unique per payment: "ton:<tx hash hex>", "usdt:<tx hash hex>", "stars:<charge id>",
+   * "fiat:<charge id>".
+   */
   key: string;
   method: PaymentMethod;
   currency: string;
-  /** Base units: nanotons, Stars, fiat minor units. */
+  /** Base units: nanotons, millionths of a USDT, Stars, fiat minor units. */
   amount: bigint;
   /** When the money moved (block time for TON), ms since epoch. */
   receivedAt: number;
@@ -48,7 +51,10 @@ export interface Order {
   method: PaymentMethod;
   currency: string;
   amount: bigint;
-  /** The TON comment that matches payments to this order ("TP-7K3M9Q2D"); TON orders only. */
+  /**
+   * The comment that matches payments to this order ("TP-7K3M9Q2D"); orders paid on chain only,
+   * in TON or in USDT (where it travels as the jetton transfer's forward payload).
+   */
   comment?: string;
   status: OrderStatus;
   exceptions: OrderException[];

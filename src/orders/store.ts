@@ -1,3 +1,4 @@
+import { paidOnChain } from "../catalog/catalog.js";
 import type { Clock } from "../clock.js";
 import { type Metrics, noMetrics } from "../metrics.js";
 import type { RedisClient } from "../redis/client.js";
@@ -87,7 +88,7 @@ export class OrderStore {
         lang: input.lang,
         version: 1,
       };
-      if (input.method === "ton") order.comment = newComment();
+      if (paidOnChain(input.method)) order.comment = newComment();
       // Each write below stands alone (other slots), ordered so a crash between them leaves
       // only an entry that points at no order, which every reader skips.
       if (order.comment) {

@@ -1,15 +1,15 @@
 /** The fields every log line about a payment carries, so one grep follows it chain to buyer. */
 export interface PaymentLogFields {
-  /** A TON transaction's hash, hex. */
+  /** A transaction's hash on the TON chain (a TON or USDT payment), hex. */
   txHash?: string;
-  /** A TON transaction's logical time. */
+  /** That transaction's logical time. */
   lt?: string;
   /** Telegram's charge id for Stars and card payments. */
   chargeId?: string;
 }
 
 /**
- * The log fields of a recorded or unmatched payment, from its key ("ton:<hash>",
+ * The log fields of a recorded or unmatched payment, from its key ("ton:<hash>", "usdt:<hash>",
  * "stars:<charge id>", "fiat:<charge id>") and its references.
  */
 export function paymentLogFields(payment: {
@@ -19,7 +19,7 @@ export function paymentLogFields(payment: {
   const colon = payment.key.indexOf(":");
   const kind = payment.key.slice(0, colon);
   const id = payment.key.slice(colon + 1);
-  if (kind === "ton") {
+  if (kind === "ton" || kind === "usdt") {
     const lt = payment.reference?.lt;
     return lt === undefined ? { txHash: id } : { txHash: id, lt };
   }

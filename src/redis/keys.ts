@@ -69,6 +69,11 @@ export function redisKeys(prefix: string) {
     userOrders: (userId: number) => `${prefix}orders:user:${userId}`,
     /** Every merchant webhook attempt (Redis Stream): event, order, attempt, status or error. */
     webhookLog: `${prefix}webhook:log`,
+    /**
+     * Our own USDT jetton wallet, with the master and merchant it was asked for (a hash): the
+     * master's answer never changes for that pair, so a restart need not ask toncenter again.
+     */
+    jettonWallet: `${prefix}jetton-wallet`,
     /** How far the Stars ledger reconcile has read a bot's Star transactions. */
     starsLedgerCursor: (botId: string) => `${prefix}stars-ledger:${botId}:cursor`,
     /** A lock held while one process runs a job (expiry, reconcile, report). */

@@ -219,6 +219,7 @@ export class Sandbox {
       TONCENTER_ENDPOINT: config.toncenterEndpoint,
       TONCENTER_RPS: String(config.toncenterRps),
       MERCHANT_ADDRESS: config.merchantAddress?.toString({ testOnly: true }) ?? "",
+      USDT_MASTER: config.usdtMaster?.toString({ testOnly: true }) ?? "",
       ...(config.redisCluster
         ? { REDIS_CLUSTER_NODES: clusterNodesEnv(config.redisCluster) }
         : { REDIS_URL: config.redisUrl }),

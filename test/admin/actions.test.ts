@@ -144,6 +144,32 @@ describe("AdminActions", () => {
     expect(await desk.unmatched.count()).toBe(1);
   });
 
+  it("says where to send a paid USDT order's money back, in USDT, rather than asking Telegram", async () => {
+    const desk = adminDesk(`${prefix}refund-usdt:`);
+    const buyer = "0:2222222222222222222222222222222222222222222222222222222222222222";
+    const order = await desk.store.create(
+      tonOrder({ method: "usdt", currency: "USDT", amount: 12_500_000n }),
+    );
+    await desk.payments.recordPayment(order.id, {
+      key: "usdt:ee77ff88aa99",
+      method: "usdt",
+      currency: "USDT",
+      amount: 12_500_000n,
+      receivedAt: NOW - 1000,
+      from: buyer,
+    });
+
+    expect(await desk.actions.refund(ADMIN, order.id, desk.telegram)).toEqual({
+      kind: "send-back",
+      ref: order.id,
+      amount: 12_500_000n,
+      currency: "USDT",
+      to: buyer,
+    });
+    expect(desk.refunds).toEqual([]);
+    expect((await desk.audit.list()).map((entry) => entry.action)).toEqual(["refund-note"]);
+  });
+
   it("closes a stray payment by its reference, and exports the last 30 days", async () => {
     const desk = adminDesk(`${prefix}resolve:`);
     await desk.stray("ton:0123456789ab");

@@ -204,6 +204,26 @@ describe("ordersCsv of exact amounts", () => {
     });
   });
 
+  it("writes a USDT order's amounts as exact decimals in USDT", async () => {
+    const p = `${prefix}usdt:`;
+    const shop = clockedShop(redis, p);
+    const order = await shop.create(W0, { method: "usdt", currency: "USDT", amount: 12_500_000n });
+    await shop.pay(order, 12_000_001n, W0 + HOUR);
+    const [row] = rowsOf(await ordersCsv(new ShopReports(shop.store), W0, W1));
+    expect(row).toMatchObject({
+      order_id: order.id,
+      status: "pending",
+      exceptions: "underpaid",
+      method: "usdt",
+      currency: "USDT",
+      amount: "12.5",
+      paid: "12.000001",
+      payment_amount: "12.000001",
+      payment_currency: "USDT",
+      payment_from: "UQbuyer",
+    });
+  });
+
   it("writes only the header for an empty window", async () => {
     const csv = await ordersCsv(
       new ShopReports(clockedShop(redis, `${prefix}empty:`).store),

@@ -1,3 +1,4 @@
+import { paidOnChain } from "../../src/catalog/catalog.js";
 import type { Order, Payment } from "../../src/orders/order.js";
 import { expireOrder, fulfilOrder, refundOrder } from "../../src/orders/state.js";
 import { type NewOrder, OrderStore } from "../../src/orders/store.js";
@@ -32,7 +33,7 @@ export function clockedShop(redis: RedisClient, prefix: string) {
       currency: order.currency,
       amount,
       receivedAt: at,
-      from: order.method === "ton" ? "UQbuyer" : String(order.userId),
+      from: paidOnChain(order.method) ? "UQbuyer" : String(order.userId),
       ...extra,
     } satisfies Payment;
   }

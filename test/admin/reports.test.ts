@@ -109,6 +109,35 @@ describe("a day of trade", () => {
   });
 });
 
+describe("sales in USDT", () => {
+  it("adds up USDT apart from TON and Stars, and totals what USDT orders still owe", async () => {
+    const shop = clockedShop(redis, `${prefix}usdt:`);
+    const usdt = { method: "usdt", currency: "USDT" } as const;
+    const paid = await shop.create(W0 + 1000, { ...usdt, amount: 12_500_000n });
+    await shop.pay(paid, 12_500_000n, W0 + 2000);
+    const partly = await shop.create(W0 + 3000, { ...usdt, amount: 10_000_000n });
+    await shop.pay(partly, 1n, W0 + 4000);
+    const second = await shop.create(W0 + 5000, { ...usdt, amount: 2_000_000n, quantity: 2 });
+    await shop.pay(second, 2_000_000n, W0 + 6000);
+    const coin = await shop.create(W0 + 7000, {});
+    await shop.pay(coin, TON, W0 + 8000);
+    await shop.create(W0 + 9000, { ...usdt, amount: 5_000_000n });
+    const reports = new ShopReports(shop.store);
+
+    const sales = await reports.sales(W0, W1);
+    expect(sales.revenue).toEqual([
+      { method: "ton", currency: "TON", amount: TON },
+      // The paid orders' 12.5 and 2; the underpaid order's millionth is not a sale yet.
+      { method: "usdt", currency: "USDT", amount: 14_500_000n },
+    ]);
+    expect(sales.paid).toBe(3);
+    expect(await reports.pendingTotals()).toEqual([
+      // The underpaid order still owes 9.999999, the untouched one 5.
+      { currency: "USDT", amount: 14_999_999n, orders: 2 },
+    ]);
+  });
+});
+
 describe("top products", () => {
   it("keeps the five best sellers", async () => {
     const p = `${prefix}top:`;

@@ -70,7 +70,7 @@ beforeAll(async () => {
 
 describe("catalogKeyboard", () => {
   it("lists every product on its own row, in catalog order, titled in the buyer's language", () => {
-    const shown = rows(catalogKeyboard(catalog, "ru"));
+    const shown = rows(catalogKeyboard(catalog.products, "ru"));
     expect(shown.map((row) => row.length)).toEqual(catalog.products.map(() => 1));
     expect(shown.map((row) => row[0]?.text)).toEqual([
       "Руководство разработчика TON (электронная книга)",
@@ -85,7 +85,7 @@ describe("catalogKeyboard", () => {
   });
 
   it("falls back to the English title for a language the catalog lacks", () => {
-    const shown = rows(catalogKeyboard(catalog, "de"));
+    const shown = rows(catalogKeyboard(catalog.products, "de"));
     expect(shown.map((row) => row[0]?.text)).toEqual(catalog.products.map((p) => p.title.en));
   });
 });
@@ -238,7 +238,7 @@ describe("tonPaymentKeyboard", () => {
     );
     const data: string[] = [];
     for (const c of [catalog, widest]) {
-      data.push(...allCallbackData(catalogKeyboard(c, "en")));
+      data.push(...allCallbackData(catalogKeyboard(c.products, "en")));
       for (const product of c.products) {
         for (const quantity of [1, 2, product.maxQuantity - 1, product.maxQuantity]) {
           if (quantity < 1) continue;

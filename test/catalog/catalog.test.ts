@@ -83,6 +83,75 @@ describe("catalog", () => {
     expect(() => parseCatalog({ products: [product(overrides)] }, options)).toThrow(message);
   });
 
+  describe("USDT prices", () => {
+    const usdtPrice = (text: unknown) =>
+      parseCatalog({ products: [product({ prices: { usdt: text } })] }, options).find("mug")?.prices
+        .usdt;
+
+    it.each([
+      ["12.5", 12_500_000n],
+      ["0.000001", 1n],
+      ["1", 1_000_000n],
+      ["1.000000", 1_000_000n],
+      ["0.1", 100_000n],
+      ["19.99", 19_990_000n],
+      // Past 2^53 millionths, still exact.
+      ["9007199254.740993", 9_007_199_254_740_993n],
+    ])("reads %s USDT as %s millionths, exactly", (text, amount) => {
+      expect(usdtPrice(text)).toEqual({ method: "usdt", currency: "USDT", amount });
+    });
+
+    it.each([
+      ["1.0000001", 'price usdt: "1.0000001" has more than 6 digits after the point'],
+      ["-1", 'price usdt: "-1" is not a plain decimal number such as 1.5'],
+      ["0", "price usdt must be above zero"],
+      ["0.000000", "price usdt must be above zero"],
+      ["1e3", 'price usdt: "1e3" is not a plain decimal number such as 1.5'],
+      ["", 'price usdt: "" is not a plain decimal number such as 1.5'],
+      [" 1", 'price usdt: " 1" has spaces around the number'],
+      ["1 ", 'price usdt: "1 " has spaces around the number'],
+      ["1,5", 'price usdt: "1,5" is not a plain decimal number such as 1.5'],
+      ["$12", 'price usdt: "$12" is not a plain decimal number such as 1.5'],
+      ["0x10", 'price usdt: "0x10" is not a plain decimal number such as 1.5'],
+      [".5", 'price usdt: ".5" is not a plain decimal number such as 1.5'],
+      ["Infinity", 'price usdt: "Infinity" is not a plain decimal number such as 1.5'],
+    ])("refuses the USDT price %j in one line naming the product and field", (text, reason) => {
+      expect(() => usdtPrice(text)).toThrow(new CatalogError(`catalog: product "mug" ${reason}`));
+    });
+
+    it("refuses a USDT price written as a JSON number, which would be a float", () => {
+      expect(() => usdtPrice(12.5)).toThrow(/^catalog: products\.0\.prices\.usdt /);
+    });
+
+    it("sells one product in Gram, Stars and USDT, each price in its own base units", () => {
+      const catalog = parseCatalog(
+        {
+          products: [
+            product({
+              id: "guide",
+              kind: "digital",
+              prices: { gram: "0.5", stars: "150", usdt: "2.99" },
+            }),
+            product({ id: "mug", prices: { usdt: "12.5", fiat: "9.99" }, maxQuantity: 3 }),
+          ],
+        },
+        options,
+      );
+      expect(catalog.find("guide")?.prices).toEqual({
+        ton: { method: "ton", currency: "TON", amount: 500_000_000n },
+        stars: { method: "stars", currency: "XTR", amount: 150n },
+        usdt: { method: "usdt", currency: "USDT", amount: 2_990_000n },
+      });
+      expect(priceOf(catalog.find("mug") ?? fail(), "usdt", 3)?.amount).toBe(37_500_000n);
+    });
+
+    it("still wants a Stars price beside USDT for digital goods (Telegram's rule)", () => {
+      expect(() =>
+        parseCatalog({ products: [product({ kind: "digital", prices: { usdt: "5" } })] }, options),
+      ).toThrow('catalog: digital product "mug" needs a Stars price');
+    });
+  });
+
   it("refuses duplicate ids and an empty catalog", () => {
     expect(() => parseCatalog({ products: [product(), product()] }, options)).toThrow(
       /appears twice/,

@@ -48,8 +48,9 @@ describe("formatUnits", () => {
 });
 
 describe("currencyDecimals", () => {
-  it("knows TON, Stars and ISO 4217 exponents", () => {
+  it("knows TON, USDT, Stars and ISO 4217 exponents", () => {
     expect(currencyDecimals("TON")).toBe(9);
+    expect(currencyDecimals("USDT")).toBe(6);
     expect(currencyDecimals("XTR")).toBe(0);
     expect(currencyDecimals("USD")).toBe(2);
     expect(currencyDecimals("JPY")).toBe(0);

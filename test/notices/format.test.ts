@@ -53,6 +53,16 @@ describe("formatAmount", () => {
     // Telegram counts forint in fillér (2 decimals) although Intl shows none.
     expect(formatAmount(499000n, "HUF")).toBe("4990");
   });
+
+  it("shows millionths of a USDT with up to six decimals, trailing zeros trimmed", () => {
+    expect(formatAmount(12_500_000n, "USDT")).toBe("12.5");
+    expect(formatAmount(1n, "USDT")).toBe("0.000001");
+    expect(formatAmount(1_000_000n, "USDT")).toBe("1");
+    expect(formatAmount(0n, "USDT")).toBe("0");
+    expect(formatAmount(999_999n, "USDT")).toBe("0.999999");
+    // Past 2^53 millionths, still every digit.
+    expect(formatAmount(9_007_199_254_740_993n, "USDT")).toBe("9007199254.740993");
+  });
 });
 
 describe("formatPrice", () => {
@@ -67,6 +77,11 @@ describe("formatPrice", () => {
   it("shows Stars with the star sign instead of the XTR code", () => {
     expect(formatPrice(150n, "XTR")).toBe("150 ⭐");
     expect(formatPrice(1n, "XTR")).toBe("1 ⭐");
+  });
+
+  it("writes USDT after the amount by its code", () => {
+    expect(formatPrice(12_500_000n, "USDT")).toBe("12.5 USDT");
+    expect(formatPrice(1n, "USDT")).toBe("0.000001 USDT");
   });
 });
 
@@ -119,7 +134,7 @@ describe("methodKey", () => {
     const i18n = createI18n();
     expect(
       PAYMENT_METHODS.map((method) => i18n.t("en", methodKey(method), { coin: "GRAM" })),
-    ).toEqual(["Gram (TON)", "Telegram Stars", "Card"]);
+    ).toEqual(["Gram (TON)", "Telegram Stars", "Card", "USDT"]);
   });
 });
 

@@ -51,6 +51,20 @@ describe("the admins' notice for an unmatched payment", () => {
     );
   });
 
+  it("shows money in USDT that matched no order in USDT, with its sender and explorer link", () => {
+    const html = unmatchedNotice(
+      { ...tonPayment, key: `usdt:${HASH}`, method: "usdt", currency: "USDT", amount: 12_500_000n },
+      en,
+      true,
+    );
+    const short = payer.toString({ urlSafe: true, bounceable: false, testOnly: true });
+    expect(htmlToPlainText(html).split("\n")[0]).toBe(
+      `❓ A payment matched no order: 12.5 USDT from ${short.slice(0, 4)}…${short.slice(-4)}, comment “my order please”.`,
+    );
+    expect(html).toContain(`<a href="https://testnet.tonviewer.com/transaction/${HASH}">`);
+    expect(html).toContain("<code>/attach usdt:9f3a1c2b</code>");
+  });
+
   it("says there was no comment, or none that is text, when there was no readable one", () => {
     const { comment: _, ...bare } = tonPayment;
     expect(htmlToPlainText(unmatchedNotice({ ...bare, reason: "no-comment" }, en, true))).toContain(

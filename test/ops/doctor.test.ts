@@ -2,9 +2,15 @@ import { once } from "node:events";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { toNano } from "@ton/core";
+import { Address, toNano } from "@ton/core";
 import { freePort, spawnRedisServer } from "@ton-payment-bot/emulators/redis";
-import type { EmulatedChain, EmulatedWallet } from "@ton-payment-bot/emulators/ton";
+import {
+  deployJetton,
+  type EmulatedChain,
+  type EmulatedJetton,
+  type EmulatedWallet,
+  mintJetton,
+} from "@ton-payment-bot/emulators/ton";
 import { startTonConnectBridge } from "@ton-payment-bot/emulators/tonconnect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CheckResult, formatCheck, runDoctor } from "../../src/ops/doctor.js";
@@ -67,9 +73,10 @@ describe("npm run doctor", () => {
     expect(text).toMatch(/✓ Redis reachable at redis:\/\/127\.0\.0\.1:\d+ \(Redis \d+\.\d+/);
     expect(text).toMatch(/✓ Redis reachable at .+, one server\)$/m);
     expect(text).toContain("✓ catalog loads: 3 products from catalog.example.json");
+    expect(text).toContain("✓ USDT off: no product has a usdt price");
     expect(text).toContain("✓ TON Connect off: TONCONNECT_MANIFEST_URL is not set");
     expect(text).toMatch(/^! Redis does not persist its data/m);
-    expect(results).toHaveLength(10);
+    expect(results).toHaveLength(11);
   });
 
   it("reads the TON Connect manifest as a wallet would, and says what a wallet would refuse", async () => {
@@ -258,6 +265,9 @@ describe("npm run doctor", () => {
     expect(formatCheck(results[8] as CheckResult)).toBe(
       `✗ catalog does not load: catalog: product "mug" price ton: "1.0000000001" has more than 9 digits after the point — fix the file at CATALOG_PATH (catalog.example.json shows every field)`,
     );
+    expect(formatCheck(results[9] as CheckResult)).toBe(
+      "! USDT not checked — the catalog above did not load",
+    );
     expect(failed(results)).toHaveLength(1);
   });
 });
@@ -307,5 +317,91 @@ describe("npm run doctor: does Redis keep the shop's data over a restart", () =>
     expect(await persistenceWith([...noConfig, "--save", "", "--appendonly", "no"])).toBe(
       "! Redis persistence unknown: CONFIG GET was refused — make sure your provider keeps an append-only file or snapshots, and take backups (npm run backup)",
     );
+  });
+});
+
+describe("npm run doctor: a shop that sells in USDT", () => {
+  let usdt: EmulatedJetton;
+  let catalogPath: string;
+
+  beforeAll(async () => {
+    const issuer = await chain.createWallet({ version: "v4" });
+    usdt = await deployJetton(chain, issuer, "https://example.invalid/usdt.json");
+    catalogPath = join(await mkdtemp(join(tmpdir(), "doctor-usdt-")), "catalog.json");
+    await writeFile(
+      catalogPath,
+      JSON.stringify({
+        products: [
+          {
+            id: "mug",
+            kind: "physical",
+            title: "Mug",
+            description: "A mug",
+            prices: { gram: "3.25", usdt: "12.5" },
+            delivery: { type: "text", text: "Thanks" },
+          },
+        ],
+      }),
+    );
+  });
+
+  const shown = (address: Address) => address.toString({ testOnly: true });
+  /** The USDT line: after the catalog's, before TON Connect's. */
+  const usdtLine = (results: CheckResult[]) => formatCheck(results[9] as CheckResult);
+
+  it("names the master and our USDT wallet, and says plainly that the first payment creates it", async () => {
+    const results = await runDoctor({
+      env: env({ CATALOG_PATH: catalogPath, USDT_MASTER: shown(usdt.master) }),
+    });
+
+    const wallet = await usdt.walletOf(merchant.address);
+    expect(usdtLine(results)).toBe(
+      `✓ USDT master ${shown(usdt.master)}: our USDT wallet is ${shown(wallet)}, not created yet — the first USDT payment to the shop creates it`,
+    );
+    expect(failed(results)).toEqual([]);
+  });
+
+  it("names our USDT wallet without more once it holds USDT", async () => {
+    const paid = await chain.createWallet({ version: "v5r1" });
+    await mintJetton(chain, usdt, paid.address, 5_000_000n);
+    const results = await runDoctor({
+      env: env({
+        CATALOG_PATH: catalogPath,
+        USDT_MASTER: shown(usdt.master),
+        MERCHANT_ADDRESS: paid.address.toString({ bounceable: false, testOnly: true }),
+      }),
+    });
+
+    expect(usdtLine(results)).toBe(
+      `✓ USDT master ${shown(usdt.master)}: our USDT wallet is ${shown(await usdt.walletOf(paid.address))}`,
+    );
+    expect(failed(results)).toEqual([]);
+  });
+
+  it("fails a USDT_MASTER where no contract is, or that is a wallet, saying to check USDT_MASTER", async () => {
+    const nowhere = new Address(0, Buffer.alloc(32, 0x5a));
+    const [empty, wallet] = await Promise.all(
+      [nowhere, merchant.address].map((master) =>
+        runDoctor({ env: env({ CATALOG_PATH: catalogPath, USDT_MASTER: shown(master) }) }),
+      ),
+    );
+
+    const fix = "check USDT_MASTER: it must be the address of your test USDT's jetton master";
+    expect(usdtLine(empty as CheckResult[])).toBe(
+      `✗ USDT_MASTER ${shown(nowhere)} is not a jetton master: no contract is deployed there — ${fix}`,
+    );
+    expect(usdtLine(wallet as CheckResult[])).toMatch(
+      /^✗ USDT_MASTER kQ\S+ is not a jetton master: its get_wallet_address failed with exit code -?\d+ — check USDT_MASTER/,
+    );
+    expect(failed(empty as CheckResult[])).toHaveLength(1);
+  });
+
+  it("fails a testnet catalog priced in USDT with no USDT_MASTER, naming the product", async () => {
+    const results = await runDoctor({ env: env({ CATALOG_PATH: catalogPath }) });
+
+    expect(usdtLine(results)).toBe(
+      '✗ USDT_MASTER is not set, but product "mug" has a usdt price — set USDT_MASTER to the USDT jetton master (testnet has no default: use a test jetton\'s)',
+    );
+    expect(failed(results)).toHaveLength(1);
   });
 });

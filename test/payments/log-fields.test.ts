@@ -11,10 +11,14 @@ tonWorldPerTest((fresh) => {
 });
 
 describe("a payment's log fields", () => {
-  it("are txHash and lt for TON, chargeId for Stars and cards", () => {
+  it("are txHash and lt for TON and USDT, chargeId for Stars and cards", () => {
     expect(paymentLogFields({ key: "ton:ab12", reference: { lt: "77", hash: "ab12" } })).toEqual({
       txHash: "ab12",
       lt: "77",
+    });
+    expect(paymentLogFields({ key: "usdt:cd34", reference: { lt: "78", hash: "cd34" } })).toEqual({
+      txHash: "cd34",
+      lt: "78",
     });
     expect(paymentLogFields({ key: "stars:stxABC" })).toEqual({ chargeId: "stxABC" });
     expect(paymentLogFields({ key: "fiat:ch_1" })).toEqual({ chargeId: "ch_1" });

@@ -234,6 +234,20 @@ describe("order store", () => {
     expect((await store.require(order.id)).amount).toBe(150n);
   });
 
+  it("gives a USDT order a comment of its own, which a TON payment carrying it does not pay", async () => {
+    const { store, payments } = shop(redis, `${prefix}usdt:`);
+    const order = await store.create(
+      tonOrder({ method: "usdt", currency: "USDT", amount: 12_500_000n }),
+    );
+    expect(order.comment).toMatch(/^TP-/);
+    expect((await store.findByComment(order.comment ?? ""))?.id).toBe(order.id);
+
+    const { outcome } = await payments.recordPayment(order.id, tonPayment(12_500_000n));
+    expect(outcome.kind).toBe("mismatch");
+    const after = await store.require(order.id);
+    expect(after).toMatchObject({ status: "pending", paid: 0n, exceptions: ["mismatch"] });
+  });
+
   it("lists a buyer's orders newest first", async () => {
     const { store } = shop(redis, `${prefix}list:`);
     const a = await store.create(tonOrder({ userId: 7 }));

@@ -109,6 +109,8 @@ describe("redisKeys", () => {
         keys.events(4),
         keys.webhookLog,
         keys.session(7),
+        // The master's answer for our jetton wallet: kept, and checked against the shop on read.
+        keys.jettonWallet,
         `${keys.jobLock("expire")}:fence`,
         keys.jobLock("expire"),
         keys.watcherLock(wallet),
@@ -131,6 +133,7 @@ describe("redisKeys", () => {
       "streams",
       "webhooks",
       "sessions",
+      "other",
       "other",
       "transient",
       "transient",

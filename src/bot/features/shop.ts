@@ -14,6 +14,9 @@ export function shopFeature(services: ShopServices) {
   const { catalog, payMethods } = services;
 
   const methodsFor = (product: Product) => payMethods.filter((method) => product.prices[method]);
+  // A product priced only in ways this shop does not take (USDT for now, cards without a
+  // provider token) is left off the list rather than listed and then refused.
+  const onSale = catalog.products.filter((product) => methodsFor(product).length > 0);
 
   async function card(ctx: BotContext, product: Product, quantity: number, available: number) {
     const locale = await ctx.i18n.getLocale();
@@ -78,9 +81,9 @@ export function shopFeature(services: ShopServices) {
 
   /** The catalog: a new message, or in place of the card whose "Back" was pressed. */
   async function showCatalog(ctx: BotContext, { inPlace = false } = {}) {
-    if (catalog.products.length === 0) return ctx.reply(ctx.t("shop-empty"));
+    if (onSale.length === 0) return ctx.reply(ctx.t("shop-empty"));
     const locale = await ctx.i18n.getLocale();
-    const keyboard = catalogKeyboard(catalog, locale);
+    const keyboard = catalogKeyboard(onSale, locale);
     const { name } = catalog.shop;
     const title = name
       ? ctx.t("shop-title-named", { shop: escapeHtml(localized(name, locale)) })

@@ -37,6 +37,7 @@ method-ton = { $coin ->
 }
 method-stars = Telegram Stars
 method-fiat = Card
+method-usdt = USDT
 button-pay-with = Pay with { $method }
 button-back = « Back
 button-more = +

@@ -37,6 +37,7 @@ method-ton = { $coin ->
 }
 method-stars = Telegram Stars
 method-fiat = Карта
+method-usdt = USDT
 button-pay-with = Оплатить: { $method }
 button-back = « Назад
 button-more = +

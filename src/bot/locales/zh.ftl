@@ -37,6 +37,7 @@ method-ton = { $coin ->
 }
 method-stars = Telegram Stars
 method-fiat = 银行卡
+method-usdt = USDT
 button-pay-with = 使用 { $method } 支付
 button-back = « 返回
 button-more = +

@@ -1,4 +1,4 @@
-import type { Address } from "@ton/core";
+import type { Address, TupleItem, TupleReader } from "@ton/core";
 import { HttpApi, TonClient } from "@ton/ton";
 import { isAxiosError } from "axios";
 import pRetry from "p-retry";
@@ -142,6 +142,18 @@ export class ToncenterClient implements TransactionSource {
 
   async getBalance(address: Address): Promise<bigint> {
     return this.call("getAddressInformation", () => this.ton.getBalance(address));
+  }
+
+  /**
+   * Runs a get-method. toncenter's exit code is returned rather than thrown, so a caller can
+   * tell "no contract there" (-13) from a method that failed.
+   */
+  async runMethodWithError(
+    address: Address,
+    name: string,
+    args: TupleItem[] = [],
+  ): Promise<{ exit_code: number; stack: TupleReader }> {
+    return this.call("runGetMethod", () => this.ton.runMethodWithError(address, name, args));
   }
 
   private call<T>(method: string, attempt: () => Promise<T>): Promise<T> {

@@ -1,0 +1,169 @@
+import { Address, beginCell, type TupleItem, type TupleReader } from "@ton/core";
+import type { Catalog } from "../../catalog/catalog.js";
+import { ConfigError } from "../../config.js";
+import type { Logger } from "../../log.js";
+import type { RedisClient } from "../../redis/client.js";
+import { redisKeys } from "../../redis/keys.js";
+
+/** toncenter's exit code for a get-method on an address where no contract is deployed. */
+const NO_CONTRACT = -13;
+
+/**
+ * A get-method call answered with its exit code rather than an exception. ToncenterClient
+ * answers it with its rate limit, retries and metrics; a plain TonClient answers it too.
+ */
+export interface GetMethods {
+  runMethodWithError(
+    address: Address,
+    name: string,
+    args?: TupleItem[],
+  ): Promise<{ exit_code: number; stack: TupleReader }>;
+}
+
+/** A product has a usdt price, but USDT_MASTER names no master (testnet has no default). */
+export class UsdtMasterMissing extends ConfigError {
+  override name = "UsdtMasterMissing";
+  constructor(readonly productId: string) {
+    super(
+      `USDT_MASTER is not set, but product "${productId}" has a usdt price: set it to the USDT jetton master (on testnet, a test jetton's)`,
+    );
+  }
+}
+
+/**
+ * The USDT master the shop asks for its jetton wallet, or undefined when no product has a usdt
+ * price: such a shop never asks. Prices in USDT without a master throw UsdtMasterMissing.
+ */
+export function usdtMasterOf(
+  catalog: Catalog,
+  usdtMaster: Address | undefined,
+): Address | undefined {
+  const priced = catalog.products.find((product) => product.prices.usdt !== undefined);
+  if (priced === undefined) return undefined;
+  if (usdtMaster === undefined) throw new UsdtMasterMissing(priced.id);
+  return usdtMaster;
+}
+
+/** The address given as a jetton master does not answer get_wallet_address as one does. */
+export class NotAJettonMaster extends Error {
+  override name = "NotAJettonMaster";
+  constructor(
+    readonly master: Address,
+    /** The get-method's exit code; 0 when it ran but returned no address. */
+    readonly exitCode: number,
+    testnet: boolean,
+  ) {
+    const shown = master.toString({ testOnly: testnet });
+    super(
+      exitCode === NO_CONTRACT
+        ? `${shown} is not a jetton master: no contract is deployed there`
+        : exitCode === 0
+          ? `${shown} is not a jetton master: its get_wallet_address returned no address`
+          : `${shown} is not a jetton master: its get_wallet_address failed with exit code ${exitCode}`,
+    );
+  }
+}
+
+/**
+ * The jetton wallet `master` keeps for `owner`, asked of the master itself (`get_wallet_address`)
+ * rather than computed here: USDT's wallet code is a library cell, easy to get wrong locally.
+ * Network failures are the caller's GetMethods' to retry; a master that is not one throws
+ * NotAJettonMaster.
+ */
+export async function jettonWalletOf(
+  toncenter: GetMethods,
+  master: Address,
+  owner: Address,
+  testnet: boolean,
+): Promise<Address> {
+  const owned = beginCell().storeAddress(owner).endCell();
+  const answer = await toncenter.runMethodWithError(master, "get_wallet_address", [
+    { type: "slice", cell: owned },
+  ]);
+  if (answer.exit_code !== 0) throw new NotAJettonMaster(master, answer.exit_code, testnet);
+  try {
+    return answer.stack.readAddress();
+  } catch {
+    throw new NotAJettonMaster(master, 0, testnet);
+  }
+}
+
+export interface OurJettonWalletOptions {
+  redis: RedisClient;
+  prefix: string;
+  toncenter: GetMethods;
+  testnet: boolean;
+}
+
+/**
+ * Our own jetton wallet of `master`, the one the merchant's jettons arrive in. The master is asked
+ * once; its answer is kept in Redis with the master and merchant it belongs to, and used only
+ * while both are still the shop's.
+ */
+export async function ourJettonWallet(
+  options: OurJettonWalletOptions,
+  master: Address,
+  merchant: Address,
+): Promise<Address> {
+  const key = redisKeys(options.prefix).jettonWallet;
+  const kept = rememberedWallet(await options.redis.hgetall(key), master, merchant);
+  if (kept) return kept;
+  const wallet = await jettonWalletOf(options.toncenter, master, merchant, options.testnet);
+  await options.redis.hset(key, {
+    master: master.toRawString(),
+    owner: merchant.toRawString(),
+    wallet: wallet.toRawString(),
+  });
+  return wallet;
+}
+
+/** The remembered wallet when it was asked for this master and merchant; otherwise undefined. */
+function rememberedWallet(
+  kept: Record<string, string>,
+  master: Address,
+  merchant: Address,
+): Address | undefined {
+  try {
+    if (kept.master === undefined || kept.owner === undefined || kept.wallet === undefined) {
+      return undefined;
+    }
+    const same =
+      Address.parseRaw(kept.master).equals(master) && Address.parseRaw(kept.owner).equals(merchant);
+    return same ? Address.parseRaw(kept.wallet) : undefined;
+  } catch {
+    // Not an address we wrote: ask the master again, which writes it anew.
+    return undefined;
+  }
+}
+
+/**
+ * Our jetton wallet, asked for as the shop starts and said in one info line, so the merchant sees
+ * where their USDT arrives. A master that is not one is an error line and toncenter away a warn
+ * line; neither stops the shop, and nothing is said once `stopping` has aborted.
+ */
+export async function announceOurJettonWallet(
+  options: OurJettonWalletOptions & { log: Logger; stopping: AbortSignal },
+  master: Address,
+  merchant: Address,
+): Promise<void> {
+  const { log, stopping, testnet } = options;
+  const shownMaster = master.toString({ testOnly: testnet });
+  try {
+    const wallet = await ourJettonWallet(options, master, merchant);
+    if (stopping.aborted) return;
+    log.info(
+      { master: shownMaster, jettonWallet: wallet.toString({ testOnly: testnet }) },
+      "USDT arrives in our jetton wallet",
+    );
+  } catch (error) {
+    if (stopping.aborted) return;
+    if (error instanceof NotAJettonMaster) {
+      log.error({ master: shownMaster, err: error.message }, "USDT_MASTER is not a jetton master");
+    } else {
+      log.warn(
+        { master: shownMaster, err: error },
+        "our USDT jetton wallet could not be asked for",
+      );
+    }
+  }
+}

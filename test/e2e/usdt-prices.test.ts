@@ -1,0 +1,130 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Address } from "@ton/core";
+import { deployJetton, type EmulatedJetton } from "@ton-payment-bot/emulators/ton";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buyData } from "../../src/bot/callback-data.js";
+import { redisKeys } from "../../src/redis/keys.js";
+import type { Sandbox } from "../../src/sandbox/world.js";
+import { capturedLog } from "../support/log.js";
+import { startShop } from "../support/sandbox.js";
+
+/** A mug priced in Gram and USDT, and a cap priced in USDT alone. */
+async function usdtCatalog(): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), "usdt-shop-")), "catalog.json");
+  const product = (id: string, title: string, prices: Record<string, string>) => ({
+    id,
+    kind: "physical",
+    title,
+    description: `A ${id}`,
+    prices,
+    delivery: { type: "text", text: "Thanks" },
+  });
+  await writeFile(
+    path,
+    JSON.stringify({
+      products: [
+        product("mug", "TON mug", { gram: "3.25", usdt: "12.5" }),
+        product("cap", "Dollar cap", { usdt: "20" }),
+      ],
+    }),
+  );
+  return path;
+}
+
+describe("a shop whose catalog has USDT prices", () => {
+  let sandbox: Sandbox;
+  let usdt: EmulatedJetton;
+  let catalogPath: string;
+  let captured: ReturnType<typeof capturedLog>;
+
+  beforeEach(async () => {
+    captured = capturedLog();
+    sandbox = await startShop({ openShop: false, log: captured.log });
+    const issuer = await sandbox.chain.createWallet({ version: "v4" });
+    usdt = await deployJetton(sandbox.chain, issuer, "https://example.invalid/usdt.json");
+    catalogPath = await usdtCatalog();
+  });
+
+  afterEach(() => sandbox.stop());
+
+  const walletLines = () =>
+    captured.records().filter((record) => record.msg === "USDT arrives in our jetton wallet");
+  const shown = (address: Address) => address.toString({ testOnly: true });
+
+  it("says at start which master and which jetton wallet of ours USDT arrives in, asking toncenter only the first time", async () => {
+    await sandbox.restart({ catalogPath, usdtMaster: usdt.master });
+    const wallet = await usdt.walletOf(sandbox.merchant.address);
+
+    await expect.poll(() => walletLines().length).toBe(1);
+    expect(walletLines()[0]).toMatchObject({
+      level: 30,
+      module: "usdt",
+      master: shown(usdt.master),
+      jettonWallet: shown(wallet),
+    });
+    const asked = sandbox.toncenter.stats.byMethod.runGetMethod ?? 0;
+    expect(asked).toBeGreaterThanOrEqual(1);
+    const kept = await sandbox.app.redis.hgetall(
+      redisKeys(sandbox.config.redisPrefix).jettonWallet,
+    );
+    expect(Address.parseRaw(kept.wallet ?? "").equals(wallet)).toBe(true);
+
+    await sandbox.restart();
+    await expect.poll(() => walletLines().length).toBe(2);
+    expect(walletLines()[1]).toMatchObject({ jettonWallet: shown(wallet) });
+    expect(sandbox.toncenter.stats.byMethod.runGetMethod ?? 0).toBe(asked);
+  });
+
+  it("offers buyers no USDT yet: no USDT price or button on the card, a USDT-only product unlisted, a forged USDT press refused", async () => {
+    await sandbox.restart({ catalogPath, usdtMaster: usdt.master });
+    const buyer = sandbox.user({ firstName: "Dana" });
+
+    buyer.send("/shop");
+    const list = await buyer.waitForButton("TON mug");
+    const listed = buyer.buttonsData(list);
+    expect(listed).toHaveLength(1);
+    await buyer.press("TON mug", list);
+    const card = await buyer.waitForButton("Pay with Gram (TON)");
+    expect(card.text).toContain("3.25 GRAM");
+    expect(card.text).not.toContain("USDT");
+    expect(buyer.buttonsData(card).some((data) => data.includes("usdt"))).toBe(false);
+
+    const forged = await buyer.pressData(
+      buyData.pack({ id: "mug", quantity: 1, method: "usdt" }),
+      card,
+    );
+    // No feature takes a USDT press yet: it is answered as any button the bot never sent.
+    expect(forged).toEqual({
+      text: "This button is not valid any more. Tap /shop to start again.",
+      show_alert: true,
+    });
+    buyer.send("/start buy_cap");
+    await buyer.waitForText("not on sale any more", { after: card.messageId });
+    expect(await sandbox.app.store.listByUser(buyer.id, 10)).toEqual([]);
+  });
+
+  it("keeps selling in TON when USDT_MASTER is not a jetton master, with one error line", async () => {
+    const nowhere = new Address(0, Buffer.alloc(32, 0x5a));
+    await sandbox.restart({ catalogPath, usdtMaster: nowhere });
+
+    await expect
+      .poll(() => captured.records().find((r) => r.msg === "USDT_MASTER is not a jetton master"))
+      .toMatchObject({
+        level: 50,
+        master: shown(nowhere),
+        err: `${shown(nowhere)} is not a jetton master: no contract is deployed there`,
+      });
+    const buyer = sandbox.user({ firstName: "Eli" });
+    buyer.send("/start buy_mug");
+    await buyer.waitForButton("Pay with Gram (TON)");
+    expect(walletLines()).toEqual([]);
+  });
+
+  it("does not start when the catalog has USDT prices and USDT_MASTER names no master", async () => {
+    await expect(sandbox.restart({ catalogPath })).rejects.toThrow(
+      'USDT_MASTER is not set, but product "mug" has a usdt price: set it to the USDT jetton master (on testnet, a test jetton\'s)',
+    );
+  });
+});
