@@ -36,7 +36,7 @@ import { Cluster } from "ioredis";
 import { z } from "zod";
 import type { RedisClient } from "../redis/client.js";
 import { masters } from "../redis/connection.js";
-import { type KeyKind, keyKind, keyUnder, prefixPattern } from "../redis/keys.js";
+import { KEY_KINDS, type KeyKind, keyKind, keyUnder, prefixPattern } from "../redis/keys.js";
 
 export const BACKUP_FORMAT = "ton-payment-bot-backup";
 export const BACKUP_VERSION = 1;
@@ -128,23 +128,6 @@ export class TargetNotEmptyError extends Error {
   override name = "TargetNotEmptyError";
 }
 
-const kinds = [
-  "orders",
-  "payments",
-  "unmatched",
-  "cursors",
-  "stock",
-  "audit",
-  "tickets",
-  "terms",
-  "streams",
-  "webhooks",
-  "tonconnect",
-  "sessions",
-  "other",
-  "transient",
-] as const satisfies readonly KeyKind[];
-
 const headerSchema = z.object({
   format: z.literal(BACKUP_FORMAT),
   version: z.number().int(),
@@ -157,7 +140,7 @@ const headerSchema = z.object({
 
 const entrySchema = z.object({
   key: z.string().min(1),
-  kind: z.enum(kinds),
+  kind: z.enum(KEY_KINDS),
   expireAt: z.number().int().positive().nullable(),
   dump: z.base64().min(1),
 });
@@ -493,7 +476,7 @@ class LineChecks {
         `the backup is damaged: it names ${this.header.keys} keys and holds ${entries}`,
       );
     const counts: KindCounts = {};
-    for (const kind of kinds) {
+    for (const kind of KEY_KINDS) {
       const count = this.header.counts[kind];
       if (count !== undefined) counts[kind] = count;
     }
@@ -687,8 +670,8 @@ async function removeOthers(
 
 /** Counts for people: "orders 40, payments 12, …", or "nothing". */
 export function formatCounts(counts: KindCounts): string {
-  const parts = kinds
-    .filter((kind) => (counts[kind] ?? 0) > 0)
-    .map((kind) => `${kind} ${counts[kind]}`);
+  const parts = KEY_KINDS.filter((kind) => (counts[kind] ?? 0) > 0).map(
+    (kind) => `${kind} ${counts[kind]}`,
+  );
   return parts.length === 0 ? "nothing" : parts.join(", ");
 }

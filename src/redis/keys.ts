@@ -145,21 +145,24 @@ export type RedisKeys = ReturnType<typeof redisKeys>;
  * prefix), for backups: their counts per kind, and the keys a backup leaves out. Locks and flood
  * counters belong to a running process, not to the shop's data.
  */
-export type KeyKind =
-  | "orders"
-  | "payments"
-  | "unmatched"
-  | "cursors"
-  | "stock"
-  | "audit"
-  | "tickets"
-  | "terms"
-  | "streams"
-  | "webhooks"
-  | "tonconnect"
-  | "sessions"
-  | "other"
-  | "transient";
+export const KEY_KINDS = [
+  "orders",
+  "payments",
+  "unmatched",
+  "cursors",
+  "stock",
+  "audit",
+  "tickets",
+  "terms",
+  "streams",
+  "webhooks",
+  "tonconnect",
+  "sessions",
+  "other",
+  "transient",
+] as const;
+
+export type KeyKind = (typeof KEY_KINDS)[number];
 
 export function keyKind(suffix: string): KeyKind {
   // A lock's holder, not its fence counter: fences only ever grow, so they are kept.

@@ -25,6 +25,18 @@ afterEach(async () => {
 });
 
 /** Synchronisation only: waits for something the shop does, failing after a while. */
+/** The settings of a shop taking updates by `botMode`: a webhook on loopback `port`, or polling. */
+function botModeConfig(botMode: "polling" | "webhook", port: number) {
+  return botMode === "webhook"
+    ? {
+        botMode,
+        webhookUrl: `http://127.0.0.1:${port}/telegram/hook`,
+        webhookSecret: "outage_webhook_secret_0123",
+        port,
+      }
+    : {};
+}
+
 async function waitUntil(condition: () => boolean, what: string, ms = 30_000) {
   const deadline = Date.now() + ms;
   while (!condition()) {
@@ -95,15 +107,7 @@ describe("a Telegram outage", () => {
         log: captured.log,
         openShop: false,
         telegram: { faults: { outage: "unreachable" } },
-        config:
-          botMode === "webhook"
-            ? {
-                botMode,
-                webhookUrl: `http://127.0.0.1:${port}/telegram/hook`,
-                webhookSecret: "outage_webhook_secret_0123",
-                port,
-              }
-            : {},
+        config: botModeConfig(botMode, port),
       });
       sandbox = shop;
       const lines = (msg: string) => captured.records().filter((r) => r.msg.startsWith(msg));
@@ -130,15 +134,7 @@ describe("a Telegram outage", () => {
         log: captured.log,
         openShop: false,
         telegram: { faults: { outage: "unreachable" } },
-        config:
-          botMode === "webhook"
-            ? {
-                botMode,
-                webhookUrl: `http://127.0.0.1:${port}/telegram/hook`,
-                webhookSecret: "outage_webhook_secret_0123",
-                port,
-              }
-            : {},
+        config: botModeConfig(botMode, port),
       });
       sandbox = shop;
       const app = await createApp(shop.config, captured.log);
