@@ -10,8 +10,14 @@ import {
   type TelegramEmulatorOptions,
 } from "@ton-payment-bot/emulators/telegram";
 import {
+  deployJetton,
   EmulatedChain,
+  type EmulatedJetton,
   type EmulatedWallet,
+  type JettonTransfer,
+  jettonBalance,
+  mintJetton,
+  sendJetton,
   startToncenterEmulator,
   type ToncenterEmulator,
 } from "@ton-payment-bot/emulators/ton";
@@ -53,7 +59,15 @@ export interface SandboxOptions {
    * before a purchase, as a buyer who has read them does (the default); false leaves it to them.
    */
   buyersAgreeToTerms?: boolean;
+  /**
+   * A test USDT on the chain — a TEP-74 jetton with 6 decimals, deployed by an issuer of its own —
+   * named as the shop's USDT_MASTER; buyer wallets then hold BUYER_USDT of it.
+   */
+  usdt?: boolean;
 }
+
+/** What each buyer wallet holds of the sandbox's test USDT: 1,000 USDT, in millionths. */
+export const BUYER_USDT = 1_000_000_000n;
 
 export interface SandboxUserOptions extends EmulatedUserOptions {
   /** This buyer presses "I agree" when asked before a purchase; the sandbox's default if unset. */
@@ -68,9 +82,19 @@ export interface BuyerWallet {
   /**
    * Opens a Tonkeeper or `ton://transfer` link and sends what it asks for, as a wallet app does:
    * to the address as written (a non-bounceable UQ…/0Q… form sends non-bounceable), the
-   * `amount` in nanotons, and `text` as the comment.
+   * `amount` in nanotons, and `text` as the comment. With `jetton=<master>` it sends that jetton
+   * instead: `amount` base units to the address, `text` as the forward payload's comment.
    */
   payLink(link: string): Promise<void>;
+  /**
+   * Sends the sandbox's test USDT to the merchant, as a wallet app does: a transfer to the
+   * buyer's own jetton wallet, the comment in a ref and one nanoton forwarded unless told.
+   */
+  payUsdt(
+    amount: bigint,
+    comment: string,
+    options?: Pick<JettonTransfer, "forwardTonAmount" | "payloadPlace">,
+  ): Promise<void>;
 }
 
 export interface WalletAppOptions {
@@ -99,6 +123,8 @@ export class Sandbox {
     readonly bridge: TonConnectBridgeEmulator,
     readonly merchant: EmulatedWallet,
     private readonly log: Logger,
+    /** The test USDT, when the sandbox was started with `usdt`. */
+    readonly usdt: EmulatedJetton | undefined,
   ) {}
 
   static async start(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -121,6 +147,9 @@ export class Sandbox {
       cleanups.push(() => telegram.close());
       const bridge = await startTonConnectBridge();
       cleanups.push(() => bridge.close());
+      const usdt = options.usdt
+        ? await deployJetton(chain, await chain.createWallet(), "https://example.invalid/usdt.json")
+        : undefined;
 
       const config: Config = {
         ...loadConfig({}),
@@ -139,10 +168,11 @@ export class Sandbox {
         tonconnectManifestUrl: bridge.manifestUrl,
         tonconnectWalletsListUrl: bridge.walletsListUrl,
         logLevel: "silent",
+        usdtMaster: usdt?.master,
         ...options.config,
       };
       const log = options.log ?? createLogger({ level: config.logLevel });
-      const sandbox = new Sandbox(config, chain, toncenter, telegram, bridge, merchant, log);
+      const sandbox = new Sandbox(config, chain, toncenter, telegram, bridge, merchant, log, usdt);
       sandbox.cleanups.push(...cleanups);
       sandbox.buyersAgreeToTerms = options.buyersAgreeToTerms ?? true;
       if (options.openShop === false) return sandbox;
@@ -170,9 +200,18 @@ export class Sandbox {
     return user;
   }
 
-  /** A deployed wallet holding `balance` that pays the merchant. */
+  /**
+   * A deployed wallet holding `balance` that pays the merchant; with the sandbox's test USDT, it
+   * holds BUYER_USDT of it too.
+   */
   async buyerWallet(balance = toNano("100")): Promise<BuyerWallet> {
     const wallet = await this.chain.createWallet({ version: "v4", balance });
+    const usdt = this.usdt;
+    if (usdt) await mintJetton(this.chain, usdt, wallet.address, BUYER_USDT);
+    const sendUsdt = async (transfer: JettonTransfer) => {
+      if (!usdt) throw new Error("this wallet holds no USDT: start the sandbox with usdt");
+      await sendJetton(this.chain, usdt, wallet, transfer);
+    };
     return {
       wallet,
       pay: async (amount, comment) => {
@@ -181,12 +220,31 @@ export class Sandbox {
       payLink: async (link) => {
         const url = new URL(link.replace(/^ton:\/\/transfer\//, "https://ton/transfer/"));
         const to = Address.parseFriendly(url.pathname.split("/").pop() ?? "");
-        await this.chain.transfer(wallet, to.address, BigInt(url.searchParams.get("amount") ?? 0), {
-          body: url.searchParams.get("text") ?? undefined,
-          bounce: to.isBounceable,
-        });
+        const amount = BigInt(url.searchParams.get("amount") ?? 0);
+        const text = url.searchParams.get("text") ?? undefined;
+        const jetton = url.searchParams.get("jetton");
+        if (jetton === null) {
+          await this.chain.transfer(wallet, to.address, amount, {
+            body: text,
+            bounce: to.isBounceable,
+          });
+          return;
+        }
+        // A wallet app sends only a jetton it holds, the one whose master the link names.
+        if (!usdt?.master.equals(Address.parse(jetton)))
+          throw new Error(`this wallet holds no jetton of master ${jetton}`);
+        await sendUsdt({ to: to.address, amount, payload: text });
+      },
+      payUsdt: async (amount, comment, options = {}) => {
+        await sendUsdt({ to: this.merchant.address, amount, payload: comment, ...options });
       },
     };
+  }
+
+  /** What the merchant holds of the sandbox's test USDT, in millionths. */
+  async merchantUsdt(): Promise<bigint> {
+    if (!this.usdt) return 0n;
+    return jettonBalance(this.chain, this.usdt, this.merchant.address);
   }
 
   /**

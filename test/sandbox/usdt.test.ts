@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUYER_USDT, Sandbox } from "../../src/sandbox/world.js";
+import { testRedis } from "../support/redis.js";
+
+/*
+ * The sandbox's test USDT: a real TEP-74 jetton on the emulated chain, named as the shop's
+ * USDT_MASTER, that buyer wallets hold and send as wallet apps do.
+ */
+
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  const { redis, prefix, url } = testRedis();
+  redis.disconnect();
+  sandbox = await Sandbox.start({
+    redisUrl: url,
+    redisPrefix: prefix,
+    openShop: false,
+    usdt: true,
+  });
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+describe("the sandbox's test USDT", () => {
+  it("is the shop's USDT_MASTER, in its config and in the environment of a shop run apart", () => {
+    const master = sandbox.usdt?.master;
+    expect(master).toBeDefined();
+    expect(sandbox.config.usdtMaster?.equals(master ?? sandbox.merchant.address)).toBe(true);
+    expect(sandbox.env().USDT_MASTER).toBe(master?.toString({ testOnly: true }));
+  });
+
+  it("is held by buyer wallets, which send it to the merchant with a comment", async () => {
+    const buyer = await sandbox.buyerWallet();
+    const before = await sandbox.merchantUsdt();
+
+    await buyer.payUsdt(12_500_000n, "TP-USDT0001");
+    await buyer.payUsdt(500_000n, "TP-USDT0002", { forwardTonAmount: 0n, payloadPlace: "inline" });
+
+    expect(await sandbox.merchantUsdt()).toBe(before + 13_000_000n);
+    expect(BUYER_USDT).toBe(1_000_000_000n);
+  });
+
+  it("is sent from a ton://transfer link that names its master, as a wallet app does", async () => {
+    const buyer = await sandbox.buyerWallet();
+    const before = await sandbox.merchantUsdt();
+    const master = sandbox.usdt?.master.toString({ testOnly: true });
+    const merchant = sandbox.merchant.address.toString({ testOnly: true });
+
+    await buyer.payLink(
+      `ton://transfer/${merchant}?jetton=${master}&amount=2000000&text=TP-LINK0001`,
+    );
+
+    expect(await sandbox.merchantUsdt()).toBe(before + 2_000_000n);
+    const other = sandbox.merchant.address.toString({ testOnly: true });
+    await expect(
+      buyer.payLink(`ton://transfer/${merchant}?jetton=${other}&amount=1&text=TP-LINK0002`),
+    ).rejects.toThrow(/holds no jetton of master/);
+    expect(await sandbox.merchantUsdt()).toBe(before + 2_000_000n);
+  });
+});
