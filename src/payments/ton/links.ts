@@ -4,10 +4,12 @@ import { type Order, outstanding } from "../../orders/order.js";
 
 export interface PaymentRequest {
   address: Address;
-  /** Nanotons. */
+  /** Nanotons; base units of the jetton when `jetton` is set (USDT: millionths). */
   amount: bigint;
   comment: string;
   testnet: boolean;
+  /** The jetton's master, for a jetton transfer (USDT); a plain TON transfer without it. */
+  jetton?: Address;
 }
 
 /**
@@ -33,11 +35,19 @@ export function shortAddress(address: string, testnet: boolean): string {
   return `${friendly.slice(0, 4)}…${friendly.slice(-4)}`;
 }
 
+/**
+ * The transfer's parameters, as wallets read them: `amount` and `text`, and for a jetton its
+ * master first (`jetton=<master>&amount=<base units>&text=<comment>`, as Tonkeeper documents).
+ * The wallet then sends the jetton to the address, the comment as its forward payload.
+ */
 function query(request: PaymentRequest): string {
-  const params = new URLSearchParams({
-    amount: request.amount.toString(),
-    text: request.comment,
-  });
+  const params = new URLSearchParams();
+  // A master is a contract, written as contracts are: bounceable (EQ…/kQ…).
+  if (request.jetton) {
+    params.set("jetton", request.jetton.toString({ urlSafe: true, testOnly: request.testnet }));
+  }
+  params.set("amount", request.amount.toString());
+  params.set("text", request.comment);
   return params.toString();
 }
 

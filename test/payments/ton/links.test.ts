@@ -54,6 +54,17 @@ describe("payment links", () => {
     );
   });
 
+  it("name the jetton's master for a USDT transfer, the amount in its base units", () => {
+    const master = Address.parse("EQCxE6mUtQJKFnGfaROTKOt1lZbDiiX1kCixRv7Nw2Id_sDs");
+    const usdt = { ...request, amount: 12_500_000n, jetton: master };
+    expect(tonTransferLink(usdt)).toBe(
+      `ton://transfer/${displayAddress(address, false)}?jetton=EQCxE6mUtQJKFnGfaROTKOt1lZbDiiX1kCixRv7Nw2Id_sDs&amount=12500000&text=TP-7K3M9Q2D`,
+    );
+    const tonkeeper = new URL(tonkeeperLink({ ...usdt, testnet: true }));
+    expect(tonkeeper.searchParams.get("jetton")).toBe(master.toString({ testOnly: true }));
+    expect(tonkeeper.searchParams.get("amount")).toBe("12500000");
+  });
+
   it("escape a comment that is not URL-safe", () => {
     const link = tonTransferLink({ ...request, comment: "a b&c" });
     expect(new URL(link.replace("ton://", "https://x/")).searchParams.get("text")).toBe("a b&c");
