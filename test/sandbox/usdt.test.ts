@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tonTransferLink } from "../../src/payments/ton/links.js";
 import { BUYER_USDT, Sandbox } from "../../src/sandbox/world.js";
 import { testRedis } from "../support/redis.js";
 
@@ -49,9 +50,16 @@ describe("the sandbox's test USDT", () => {
     const master = sandbox.usdt?.master.toString({ testOnly: true });
     const merchant = sandbox.merchant.address.toString({ testOnly: true });
 
-    await buyer.payLink(
-      `ton://transfer/${merchant}?jetton=${master}&amount=2000000&text=TP-LINK0001`,
-    );
+    // The shop's own link, as its payment message will carry it.
+    const link = tonTransferLink({
+      address: sandbox.merchant.address,
+      amount: 2_000_000n,
+      comment: "TP-LINK0001",
+      testnet: true,
+      jetton: sandbox.usdt?.master,
+    });
+    expect(link).toContain(`jetton=${master}`);
+    await buyer.payLink(link);
 
     expect(await sandbox.merchantUsdt()).toBe(before + 2_000_000n);
     const other = sandbox.merchant.address.toString({ testOnly: true });
