@@ -70,6 +70,8 @@ export interface AdminServices {
   health(): Promise<ShopHealth>;
   toncenter: ToncenterClient;
   merchantAddress: Address;
+  /** What our USDT jetton wallet holds, in millionths; absent while the shop sells no USDT. */
+  usdtBalance?: () => Promise<bigint>;
   testnet: boolean;
   clock: Clock;
   log: Logger;

@@ -16,8 +16,9 @@ const TICKETS = 15;
 export type AdminView = (ctx: BotContext, services: AdminServices) => Promise<string>;
 
 export const balances: AdminView = async (ctx, services) => {
-  const [ton, stars, pending] = await Promise.all([
+  const [ton, usdt, stars, pending] = await Promise.all([
     services.toncenter.getBalance(services.merchantAddress).catch(() => undefined),
+    services.usdtBalance?.().catch(() => null),
     ctx.api.getMyStarBalance().catch(() => undefined),
     services.reports.pendingTotals(),
   ]);
@@ -26,10 +27,18 @@ export const balances: AdminView = async (ctx, services) => {
     ctx.t("admin-balance-ton", {
       amount: ton === undefined ? "?" : formatPrice(ton, "TON"),
     }),
+  ];
+  // undefined: the shop sells no USDT; null: our jetton wallet could not be read.
+  if (usdt !== undefined) {
+    lines.push(
+      ctx.t("admin-balance-usdt", { amount: usdt === null ? "?" : formatPrice(usdt, "USDT") }),
+    );
+  }
+  lines.push(
     ctx.t("admin-balance-stars", {
       amount: stars === undefined ? "?" : formatPrice(BigInt(stars.amount), "XTR"),
     }),
-  ];
+  );
   for (const row of pending) {
     lines.push(
       ctx.t("admin-pending-line", {

@@ -175,6 +175,7 @@ admin-export = 📤 Export CSV
 admin-health = 🩺 Health
 admin-balances-title = <b>Balances</b>
 admin-balance-ton = Merchant wallet: <b>{ $amount }</b>
+admin-balance-usdt = USDT (our jetton wallet): <b>{ $amount }</b>
 admin-balance-stars = Bot's Stars: <b>{ $amount }</b>
 admin-pending-line = Pending orders would add { $amount } ({ $orders ->
         [one] { $orders } order

@@ -175,6 +175,7 @@ admin-export = 📤 Экспорт CSV
 admin-health = 🩺 Состояние
 admin-balances-title = <b>Балансы</b>
 admin-balance-ton = Кошелёк магазина: <b>{ $amount }</b>
+admin-balance-usdt = USDT (наш джеттон-кошелёк): <b>{ $amount }</b>
 admin-balance-stars = Stars бота: <b>{ $amount }</b>
 admin-pending-line = Ожидающие оплаты заказы добавят ещё { $amount } ({ $orders ->
         [one] { $orders } заказ

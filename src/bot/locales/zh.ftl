@@ -175,6 +175,7 @@ admin-export = 📤 导出 CSV
 admin-health = 🩺 运行状态
 admin-balances-title = <b>余额</b>
 admin-balance-ton = 商家钱包：<b>{ $amount }</b>
+admin-balance-usdt = USDT（我们的 jetton 钱包）：<b>{ $amount }</b>
 admin-balance-stars = 机器人的 Stars：<b>{ $amount }</b>
 admin-pending-line = 待付款订单预计还将带来 { $amount }（{ $orders } 个订单）
 admin-sales-title = <b>销售</b>

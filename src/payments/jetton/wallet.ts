@@ -167,3 +167,18 @@ export async function announceOurJettonWallet(
     }
   }
 }
+
+/**
+ * What a jetton wallet holds, in base units, from its `get_wallet_data` (balance first, as TEP-74
+ * orders it). A wallet not created yet holds nothing: toncenter answers -13 for it.
+ */
+export async function jettonWalletBalance(toncenter: GetMethods, wallet: Address): Promise<bigint> {
+  const answer = await toncenter.runMethodWithError(wallet, "get_wallet_data");
+  if (answer.exit_code === NO_CONTRACT) return 0n;
+  if (answer.exit_code !== 0) {
+    throw new Error(
+      `get_wallet_data of ${wallet.toString()} failed with exit code ${answer.exit_code}`,
+    );
+  }
+  return answer.stack.readBigNumber();
+}

@@ -4,13 +4,18 @@ import {
   EmulatedChain,
   type EmulatedJetton,
   type EmulatedWallet,
+  mintJetton,
   noFaults,
   startToncenterEmulator,
   type ToncenterEmulator,
 } from "@ton-payment-bot/emulators/ton";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ShopMetrics } from "../../../src/http/metrics.js";
-import { NotAJettonMaster, ourJettonWallet } from "../../../src/payments/jetton/wallet.js";
+import {
+  jettonWalletBalance,
+  NotAJettonMaster,
+  ourJettonWallet,
+} from "../../../src/payments/jetton/wallet.js";
 import { ToncenterClient } from "../../../src/payments/ton/client.js";
 import { redisKeys } from "../../../src/redis/keys.js";
 import { testRedis } from "../../support/redis.js";
@@ -165,5 +170,16 @@ describe("our USDT jetton wallet", () => {
     expect(body).toContain('tpb_toncenter_requests_total{status="429"} 1');
     expect(body).toContain('tpb_toncenter_requests_total{status="500"} 1');
     expect(body).toContain('tpb_toncenter_requests_total{status="200"} 1');
+  });
+
+  it("holds nothing before its first credit, and what was credited after", async () => {
+    const client = toncenter();
+    const owner = await chain.createWallet({ version: "v5r1" });
+    const wallet = await usdt.walletOf(owner.address);
+
+    expect(await jettonWalletBalance(client, wallet)).toBe(0n);
+
+    await mintJetton(chain, usdt, owner.address, 42_500_000n);
+    expect(await jettonWalletBalance(client, wallet)).toBe(42_500_000n);
   });
 });
