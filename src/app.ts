@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import type { Address } from "@ton/core";
 import type { Bot } from "grammy";
 import { AdminActions } from "./admin/actions.js";
 import { AuditLog } from "./admin/audit.js";
@@ -149,7 +150,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     metrics,
     log: log.child({ module: "toncenter" }),
   });
-  const watcher = new PaymentWatcher({
+  const watcherOptions = {
     redis,
     prefix,
     source: toncenter,
@@ -159,8 +160,24 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     unmatched,
     clock,
     metrics,
-    log: log.child({ module: "watcher" }),
-  });
+  };
+  const watcher = new PaymentWatcher({ ...watcherOptions, log: log.child({ module: "watcher" }) });
+  /** Our jetton wallet's watcher, once the wallet is known; only a shop selling in USDT has one. */
+  let usdtWatcher: PaymentWatcher | undefined;
+  /**
+   * Starts following our jetton wallet beside the merchant wallet, at the same pace, and tells
+   * the merchant's watcher which jetton notifications are ours.
+   */
+  const watchJettonWallet = (jettonWallet: Address) => {
+    watcher.useJettonWallet(jettonWallet);
+    usdtWatcher = new PaymentWatcher({
+      ...watcherOptions,
+      jettonWallet,
+      role: "jetton-wallet",
+      log: log.child({ module: "usdt-watcher" }),
+    });
+    usdtWatcher.start(config.pollIntervalMs);
+  };
   const telegramPayments = new TelegramPayments({
     redis,
     prefix,
@@ -411,7 +428,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       await adminNotices.start();
       watcher.start(config.pollIntervalMs);
       if (usdtMaster) {
-        // In the background: toncenter away must not hold up TON and Stars sales.
+        // In the background: toncenter away must not hold up TON and Stars sales; USDT
+        // payments are looked for once our jetton wallet is known.
         void announceOurJettonWallet(
           {
             redis,
@@ -423,7 +441,9 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           },
           usdtMaster,
           merchant,
-        );
+        ).then((jettonWallet) => {
+          if (jettonWallet && !stopping.signal.aborted) watchJettonWallet(jettonWallet);
+        });
       }
       if (wallets && config.tonconnectManifestUrl) {
         // In the background: a wallet bridge that is down must not hold up the shop's start.
@@ -498,6 +518,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         step("wallets", wallets?.close()),
         // The chain reconcile job drives the watcher, so it stops first.
         step("jobs", stopJobs?.()).then(() => step("watcher", watcher.stop())),
+        step("usdt watcher", usdtWatcher?.stop()),
         step("fulfilment", fulfilment.stop()),
         step("merchant webhook", merchantWebhook?.stop()),
         step("notifier", buyerNotices.stop()),

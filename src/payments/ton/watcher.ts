@@ -150,6 +150,8 @@ export class PaymentWatcher {
   private readonly wallet: string;
   private readonly watched: Address;
   private readonly role: WalletRole;
+  /** Our jetton wallet, once known: see useJettonWallet. */
+  private jettonWallet: Address | undefined;
   private readonly pages: WalletPages;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
@@ -167,6 +169,7 @@ export class PaymentWatcher {
     this.metrics = options.metrics ?? noMetrics;
     this.keys = redisKeys(options.prefix);
     this.role = options.role ?? "merchant";
+    this.jettonWallet = options.jettonWallet;
     this.watched = this.role === "merchant" ? options.merchant : requireJettonWallet(options);
     // Cursor, lease and health are kept per wallet, so each watched wallet has its own.
     this.wallet = this.watched.toRawString();
@@ -189,6 +192,14 @@ export class PaymentWatcher {
       options.leaseTtlMs ?? WATCHER_LEASE_TTL_MS,
       options.owner,
     );
+  }
+
+  /**
+   * Tells the merchant's watcher our jetton wallet once it is known (asked of the master after
+   * start): from then on its notices are ignored and any other jetton notification is a fake.
+   */
+  useJettonWallet(wallet: Address): void {
+    this.jettonWallet = wallet;
   }
 
   async cursor(): Promise<Cursor | undefined> {
@@ -367,7 +378,7 @@ export class PaymentWatcher {
     if (classified.kind === "jetton-credit") {
       return { kind: "arrival", arrival: usdtArrival(classified) };
     }
-    const { jettonWallet } = this.options;
+    const { jettonWallet } = this;
     if (classified.claim === undefined || jettonWallet === undefined) {
       return { kind: "arrival", arrival: tonArrival(classified) };
     }

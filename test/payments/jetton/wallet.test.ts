@@ -10,7 +10,12 @@ import {
 } from "@ton-payment-bot/emulators/ton";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ShopMetrics } from "../../../src/http/metrics.js";
-import { NotAJettonMaster, ourJettonWallet } from "../../../src/payments/jetton/wallet.js";
+import { silentLogger } from "../../../src/log.js";
+import {
+  announceOurJettonWallet,
+  NotAJettonMaster,
+  ourJettonWallet,
+} from "../../../src/payments/jetton/wallet.js";
 import { ToncenterClient } from "../../../src/payments/ton/client.js";
 import { redisKeys } from "../../../src/redis/keys.js";
 import { testRedis } from "../../support/redis.js";
@@ -165,5 +170,51 @@ describe("our USDT jetton wallet", () => {
     expect(body).toContain('tpb_toncenter_requests_total{status="429"} 1');
     expect(body).toContain('tpb_toncenter_requests_total{status="500"} 1');
     expect(body).toContain('tpb_toncenter_requests_total{status="200"} 1');
+  });
+
+  it("is asked for again at start until toncenter answers, then announced and returned", async () => {
+    const client = toncenter();
+    let refusals = 2;
+    const flaky = {
+      runMethodWithError: (...args: Parameters<ToncenterClient["runMethodWithError"]>) => {
+        if (refusals-- > 0) return Promise.reject(new Error("toncenter away"));
+        return client.runMethodWithError(...args);
+      },
+    };
+    const wallet = await announceOurJettonWallet(
+      {
+        ...shop(),
+        toncenter: flaky,
+        log: silentLogger,
+        stopping: new AbortController().signal,
+        askAgainMs: 1,
+      },
+      usdt.master,
+      merchant.address,
+    );
+    expect(wallet?.equals(await usdt.walletOf(merchant.address))).toBe(true);
+    expect(refusals).toBe(-1);
+  });
+
+  it("stops asking once the shop is stopping", async () => {
+    const stopping = new AbortController();
+    const away = {
+      runMethodWithError: () => {
+        stopping.abort();
+        return Promise.reject(new Error("toncenter away"));
+      },
+    };
+    const wallet = await announceOurJettonWallet(
+      {
+        ...shop(),
+        toncenter: away,
+        log: silentLogger,
+        stopping: stopping.signal,
+        askAgainMs: 60_000,
+      },
+      usdt.master,
+      merchant.address,
+    );
+    expect(wallet).toBeUndefined();
   });
 });
