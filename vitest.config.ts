@@ -13,6 +13,7 @@ const clusterSuites = [
   "test/redis/lock.test.ts",
   "test/redis/lease.test.ts",
   "test/payments/ton/watcher.test.ts",
+  "test/payments/jetton/watcher.test.ts",
   "test/payments/ton/watcher-reconcile.test.ts",
   "test/support/tickets.test.ts",
   "test/ops/backup.test.ts",

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import type { Address } from "@ton/core";
 import type { Bot } from "grammy";
 import { AdminActions } from "./admin/actions.js";
 import { AuditLog } from "./admin/audit.js";
@@ -35,7 +36,11 @@ import { WalletNotices } from "./notices/wallet.js";
 import { WalletChats } from "./notices/wallet-chats.js";
 import { OrderStore } from "./orders/store.js";
 import { followRedis } from "./outage.js";
-import { announceOurJettonWallet, usdtMasterOf } from "./payments/jetton/wallet.js";
+import {
+  announceOurJettonWallet,
+  jettonWalletBalance,
+  usdtMasterOf,
+} from "./payments/jetton/wallet.js";
 import { PaymentsCore } from "./payments/record.js";
 import { StarsLedger, type StarsReconcileResult } from "./payments/telegram/ledger.js";
 import { TelegramPayments } from "./payments/telegram/service.js";
@@ -149,7 +154,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     metrics,
     log: log.child({ module: "toncenter" }),
   });
-  const watcher = new PaymentWatcher({
+  const watcherOptions = {
     redis,
     prefix,
     source: toncenter,
@@ -159,8 +164,26 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     unmatched,
     clock,
     metrics,
-    log: log.child({ module: "watcher" }),
-  });
+  };
+  const watcher = new PaymentWatcher({ ...watcherOptions, log: log.child({ module: "watcher" }) });
+  /** Our jetton wallet's watcher, once the wallet is known; only a shop selling in USDT has one. */
+  let usdtWatcher: PaymentWatcher | undefined;
+  /**
+   * Starts following our jetton wallet beside the merchant wallet, at the same pace, and tells
+   * the merchant's watcher which jetton notifications are ours.
+   */
+  let ourUsdtWallet: Address | undefined;
+  const watchJettonWallet = (jettonWallet: Address) => {
+    ourUsdtWallet = jettonWallet;
+    watcher.useJettonWallet(jettonWallet);
+    usdtWatcher = new PaymentWatcher({
+      ...watcherOptions,
+      jettonWallet,
+      role: "jetton-wallet",
+      log: log.child({ module: "usdt-watcher" }),
+    });
+    usdtWatcher.start(config.pollIntervalMs);
+  };
   const telegramPayments = new TelegramPayments({
     redis,
     prefix,
@@ -243,6 +266,13 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       health: () => readHealth(watcher.health, redis, prefix),
       toncenter,
       merchantAddress: merchant,
+      // A shop selling in USDT shows what our jetton wallet holds; "?" until the wallet is known.
+      usdtBalance: usdtMaster
+        ? async () => {
+            if (ourUsdtWallet === undefined) throw new Error("our jetton wallet is not known yet");
+            return jettonWalletBalance(toncenter, ourUsdtWallet);
+          }
+        : undefined,
       testnet,
       clock,
       log: log.child({ module: "admin" }),
@@ -411,7 +441,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       await adminNotices.start();
       watcher.start(config.pollIntervalMs);
       if (usdtMaster) {
-        // In the background: toncenter away must not hold up TON and Stars sales.
+        // In the background: toncenter away must not hold up TON and Stars sales; USDT
+        // payments are looked for once our jetton wallet is known.
         void announceOurJettonWallet(
           {
             redis,
@@ -423,7 +454,9 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           },
           usdtMaster,
           merchant,
-        );
+        ).then((jettonWallet) => {
+          if (jettonWallet && !stopping.signal.aborted) watchJettonWallet(jettonWallet);
+        });
       }
       if (wallets && config.tonconnectManifestUrl) {
         // In the background: a wallet bridge that is down must not hold up the shop's start.
@@ -498,6 +531,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         step("wallets", wallets?.close()),
         // The chain reconcile job drives the watcher, so it stops first.
         step("jobs", stopJobs?.()).then(() => step("watcher", watcher.stop())),
+        step("usdt watcher", usdtWatcher?.stop()),
         step("fulfilment", fulfilment.stop()),
         step("merchant webhook", merchantWebhook?.stop()),
         step("notifier", buyerNotices.stop()),

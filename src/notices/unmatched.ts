@@ -16,14 +16,26 @@ const REASONS = {
   "binary-comment": "unmatched-reason-binary-comment",
   "order-not-found": "unmatched-reason-order-not-found",
   dust: "unmatched-reason-dust",
+  "fake-jetton": "unmatched-reason-fake-jetton",
 } satisfies Record<UnmatchedReason, string>;
 
 const COMMENT_SHOWN = 100;
 
 /** The reason as a sentence; a reason this code does not know is shown as recorded. */
-function unmatchedReasonText(reason: string, t: Translate): string {
-  const key = (REASONS as Record<string, string>)[reason];
-  return key ? t(key) : escapeHtml(reason);
+function unmatchedReasonText(payment: UnmatchedPayment, t: Translate): string {
+  const key = (REASONS as Record<string, string>)[payment.reason];
+  return key ? t(key, { claimed: claimedUsdt(payment) }) : escapeHtml(payment.reason);
+}
+
+/**
+ * The USDT a fake-jetton notification claimed, kept in its reference: what the admin must know
+ * was promised and never arrived. "?" when the record has none.
+ */
+function claimedUsdt(payment: UnmatchedPayment): string {
+  const claimed = payment.reference?.claimedAmount;
+  return claimed !== undefined && /^\d+$/.test(claimed)
+    ? formatPrice(BigInt(claimed), "USDT")
+    : "?";
 }
 
 /** "ton:9f3a…" → "ton:9f3a1c2b": short enough to type, long enough to be unique in practice. */
@@ -42,7 +54,7 @@ export function unmatchedNotice(payment: UnmatchedPayment, t: Translate, testnet
     amount: formatPrice(payment.amount, payment.currency),
     comment: commentText(payment, t),
     sender: senderText(payment, t, testnet),
-    reason: unmatchedReasonText(payment.reason, t),
+    reason: unmatchedReasonText(payment, t),
     // Only payments on chain (TON, USDT) are on an explorer; the others have nothing to link to.
     explorer: hash ? t("notice-unmatched-explorer", { url: explorerTxLink(hash, testnet) }) : "",
     ref: shortRef(payment.key),

@@ -12,8 +12,13 @@ export type UnmatchedReason =
   | "encrypted-comment"
   | "binary-comment"
   | "order-not-found"
-  /** Too little to be a purchase (below DUST_NANOTONS) and matching no order. */
-  | "dust";
+  /** Too little to be a purchase (below its currency's dust threshold) and matching no order. */
+  | "dust"
+  /**
+   * A jetton transfer_notification that did not come from our own jetton wallet: another
+   * master's "USDT", or a notification forged by a plain wallet. No jettons arrived.
+   */
+  | "fake-jetton";
 
 /** Money that reached the merchant but matches no order: kept for the admin, never dropped. */
 export interface UnmatchedPayment {

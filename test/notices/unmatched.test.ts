@@ -30,6 +30,7 @@ const REASONS: (UnmatchedReason | "dust")[] = [
   "binary-comment",
   "order-not-found",
   "dust",
+  "fake-jetton",
 ];
 
 describe("the admins' notice for an unmatched payment", () => {
@@ -100,6 +101,24 @@ describe("the admins' notice for an unmatched payment", () => {
       }
       expect(texts.size, locale).toBe(REASONS.length);
     }
+  });
+
+  it("names the USDT a fake-jetton notification claimed, and the TON it brought", () => {
+    const html = unmatchedNotice(
+      {
+        ...tonPayment,
+        amount: 1n,
+        reason: "fake-jetton",
+        reference: { lt: "100", hash: HASH, claimedAmount: "5000000", claimedSender: "" },
+      },
+      en,
+      true,
+    );
+    const [first, why] = htmlToPlainText(html).split("\n");
+    expect(first).toContain("0.000000001 GRAM");
+    expect(why).toBe(
+      "Why: it is a fake USDT transfer: a jetton notification claiming 5 USDT that did not come from the shop's own USDT wallet, so no USDT arrived. Do not deliver anything for it. See it on Tonviewer",
+    );
   });
 
   it("shows a reason it does not know as recorded, rather than nothing", () => {

@@ -250,6 +250,7 @@ unmatched-reason-encrypted-comment = its comment is encrypted, so the shop canno
 unmatched-reason-binary-comment = its comment is binary data, not text
 unmatched-reason-order-not-found = the order it names does not exist
 unmatched-reason-dust = it is too small to be a payment (dust)
+unmatched-reason-fake-jetton = it is a fake USDT transfer: a jetton notification claiming { $claimed } that did not come from the shop's own USDT wallet, so no USDT arrived. Do not deliver anything for it
 notice-expired-underpaid = ⌛ Order { $orderId } expired underpaid: { $paid } of { $amount } received. The buyer was told you will contact them to complete it or return the money: /order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 Delivering order { $orderId } failed for good: { $error }
 notice-refunded = ↩️ Order { $orderId } was refunded.

@@ -254,6 +254,7 @@ unmatched-reason-encrypted-comment = его комментарий зашифр�
 unmatched-reason-binary-comment = его комментарий — двоичные данные, а не текст
 unmatched-reason-order-not-found = указанного в нём заказа не существует
 unmatched-reason-dust = сумма слишком мала для платежа (пыль)
+unmatched-reason-fake-jetton = это поддельный перевод USDT: уведомление о жетонах на { $claimed } пришло не от USDT-кошелька магазина, и никаких USDT не поступило. Ничего не выдавайте за него
 notice-expired-underpaid = ⌛ Срок заказа { $orderId } истёк, оплачен не полностью: получено { $paid } из { $amount }. Покупателю сказано, что вы свяжетесь с ним, чтобы завершить заказ или вернуть деньги: /order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 Не удалось выдать заказ { $orderId }, повторных попыток не будет: { $error }
 notice-refunded = ↩️ Средства по заказу { $orderId } возвращены.

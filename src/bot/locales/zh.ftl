@@ -238,6 +238,7 @@ unmatched-reason-encrypted-comment = 其备注已加密，本店无法读取
 unmatched-reason-binary-comment = 其备注是二进制数据，而非文本
 unmatched-reason-order-not-found = 备注中的订单不存在
 unmatched-reason-dust = 金额过小，不构成付款（粉尘）
+unmatched-reason-fake-jetton = 这是伪造的 USDT 转账：声称转入 { $claimed } 的代币通知并非来自本店自己的 USDT 钱包，实际没有收到任何 USDT。请勿为此发货
 notice-expired-underpaid = ⌛ 订单 { $orderId } 过期时付款不足：已收到 { $paid } / { $amount }。已告知买家您会联系他们完成订单或退款：/order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 订单 { $orderId } 发货失败，已停止重试：{ $error }
 notice-refunded = ↩️ 订单 { $orderId } 已退款。

@@ -3,6 +3,7 @@ import { Address, Cell, loadTransaction, type Transaction } from "@ton/core";
 import { formatPrice } from "../../notices/format.js";
 import { normalizeComment } from "../../orders/comment.js";
 import {
+  type Classified,
   type Comment,
   DUST_NANOTONS,
   type IgnoredReason,
@@ -21,7 +22,7 @@ export class NotATransaction extends Error {
 
 /** What the watcher's decoder and classifier make of one transaction, with what a person needs. */
 export interface Explained {
-  observed: ObservedTransaction;
+  observed: ObservedTransaction<Classified>;
   /** The account the transaction belongs to: the merchant wallet, for classification. */
   account: Address;
   /** The inbound internal message's sender, when there is one. */
@@ -101,6 +102,8 @@ export const UNMATCHED = {
   "binary-comment": "the body is not a text comment",
   "order-not-found": "the comment belongs to an order that no longer exists",
   dust: `the payment is dust: less than ${formatPrice(DUST_NANOTONS, "TON")}, too little to be a purchase`,
+  "fake-jetton":
+    "it is a jetton notification that did not come from the shop's own USDT jetton wallet, so no USDT arrived",
 } satisfies Record<UnmatchedReason, string>;
 
 export function incomingOf(explained: Explained): Incoming | undefined {

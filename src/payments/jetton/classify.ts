@@ -28,6 +28,13 @@ export interface JettonCredit {
   comment: Comment;
 }
 
+/**
+ * Below this, USDT that matches no order is dust: 0.01 USDT, a hundredth of the smallest price a
+ * shop would ask, and cheaper to send than the TON it costs to forward. TON's DUST_NANOTONS is in
+ * nanotons and means nothing for a jetton of 6 decimals.
+ */
+export const DUST_USDT_UNITS = 10_000n;
+
 /** Why a transaction on our jetton wallet credited nothing. */
 export type JettonIgnoredReason =
   | "no-inbound-message"

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { Address, beginCell, type TupleItem, type TupleReader } from "@ton/core";
 import type { Catalog } from "../../catalog/catalog.js";
 import { ConfigError } from "../../config.js";
@@ -136,35 +137,55 @@ function rememberedWallet(
   }
 }
 
+/** First wait before asking again for our jetton wallet when toncenter did not answer. */
+const ASK_AGAIN_FIRST_MS = 5_000;
+/** The longest wait between two asks: toncenter back for a while is noticed within this. */
+const ASK_AGAIN_MAX_MS = 300_000;
+
 /**
  * Our jetton wallet, asked for as the shop starts and said in one info line, so the merchant sees
- * where their USDT arrives. A master that is not one is an error line and toncenter away a warn
- * line; neither stops the shop, and nothing is said once `stopping` has aborted.
+ * where their USDT arrives. toncenter away is a warn line and the master is asked again, ever
+ * more slowly, until it answers: USDT detection starts then, and TON sales never wait for it. A
+ * master that is not one is an error line and undefined, as is `stopping` aborted; nothing is said
+ * once it has.
  */
 export async function announceOurJettonWallet(
-  options: OurJettonWalletOptions & { log: Logger; stopping: AbortSignal },
+  options: OurJettonWalletOptions & { log: Logger; stopping: AbortSignal; askAgainMs?: number },
   master: Address,
   merchant: Address,
-): Promise<void> {
+): Promise<Address | undefined> {
   const { log, stopping, testnet } = options;
   const shownMaster = master.toString({ testOnly: testnet });
-  try {
-    const wallet = await ourJettonWallet(options, master, merchant);
-    if (stopping.aborted) return;
-    log.info(
-      { master: shownMaster, jettonWallet: wallet.toString({ testOnly: testnet }) },
-      "USDT arrives in our jetton wallet",
-    );
-  } catch (error) {
-    if (stopping.aborted) return;
-    if (error instanceof NotAJettonMaster) {
-      log.error({ master: shownMaster, err: error.message }, "USDT_MASTER is not a jetton master");
-    } else {
+  let wait = options.askAgainMs ?? ASK_AGAIN_FIRST_MS;
+  for (;;) {
+    try {
+      const wallet = await ourJettonWallet(options, master, merchant);
+      if (stopping.aborted) return undefined;
+      log.info(
+        { master: shownMaster, jettonWallet: wallet.toString({ testOnly: testnet }) },
+        "USDT arrives in our jetton wallet",
+      );
+      return wallet;
+    } catch (error) {
+      if (stopping.aborted) return undefined;
+      if (error instanceof NotAJettonMaster) {
+        log.error(
+          { master: shownMaster, err: error.message },
+          "USDT_MASTER is not a jetton master",
+        );
+        return undefined;
+      }
       log.warn(
-        { master: shownMaster, err: error },
-        "our USDT jetton wallet could not be asked for",
+        { master: shownMaster, err: error, retryInMs: wait },
+        "our USDT jetton wallet could not be asked for; asking again",
       );
     }
+    try {
+      await sleep(wait, undefined, { signal: stopping });
+    } catch {
+      return undefined;
+    }
+    wait = Math.min(wait * 2, ASK_AGAIN_MAX_MS);
   }
 }
 

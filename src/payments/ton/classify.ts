@@ -1,4 +1,5 @@
 import type { Address, Cell, Transaction } from "@ton/core";
+import type { JettonClaim } from "../jetton/classify.js";
 import type { UnmatchedReason } from "../unmatched.js";
 
 /** Op codes of message bodies a wallet may carry (TON's comment conventions). */
@@ -24,6 +25,11 @@ export interface Incoming {
   from: string;
   amount: bigint;
   comment: Comment;
+  /**
+   * What a jetton transfer_notification claims, when the message is one. Only the watcher, which
+   * knows our jetton wallet, can tell a genuine notice from a fake.
+   */
+  claim?: JettonClaim;
 }
 
 /** Why a transaction on the merchant wallet left no money there. */
@@ -93,9 +99,15 @@ export function classifyTransaction(tx: Transaction, merchant: Address): Classif
  */
 export const DUST_NANOTONS = 1_000_000n;
 
-/** Why a payment that matched no order could not be matched, for the admin. Pure. */
-export function unmatchedReason(payment: Pick<Incoming, "amount" | "comment">): UnmatchedReason {
-  if (payment.amount < DUST_NANOTONS) return "dust";
+/**
+ * Why a payment that matched no order could not be matched, for the admin. Pure. `dust` is the
+ * threshold in the payment's own base units: TON's unless given.
+ */
+export function unmatchedReason(
+  payment: Pick<Incoming, "amount" | "comment">,
+  dust: bigint = DUST_NANOTONS,
+): UnmatchedReason {
+  if (payment.amount < dust) return "dust";
   switch (payment.comment.type) {
     case "none":
       return "no-comment";

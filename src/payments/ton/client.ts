@@ -12,7 +12,7 @@ import {
   ToncenterRateLimited,
   ToncenterUnavailable,
 } from "./errors.js";
-import type { ObservedTransaction } from "./observed.js";
+import type { ObservedTransaction, WalletRole } from "./observed.js";
 
 export interface TransactionPage {
   limit: number;
@@ -22,6 +22,8 @@ export interface TransactionPage {
   hash?: string;
   /** Stop at this logical time (exclusive). */
   toLt?: string;
+  /** How the wallet's transactions are read: the merchant wallet's unless given. */
+  role?: WalletRole;
 }
 
 export interface LastTransaction {
@@ -117,6 +119,7 @@ export class ToncenterClient implements TransactionSource {
     const transactions = this.decoder.decode(
       items.map((item) => item.data),
       address,
+      page.role,
     );
     // Awaited by the watcher; a poll abandoned first must not leave an unhandled rejection.
     transactions.catch(() => undefined);

@@ -1,6 +1,6 @@
 import type { Address } from "@ton/core";
 import { Piscina } from "piscina";
-import { decodeTransactions, type ObservedTransaction } from "./observed.js";
+import { decodeTransactions, type ObservedTransaction, type WalletRole } from "./observed.js";
 
 /**
  * Turns toncenter's transaction BOCs into ObservedTransactions. Parsing a BOC in @ton/core costs
@@ -8,13 +8,15 @@ import { decodeTransactions, type ObservedTransaction } from "./observed.js";
  * worker threads the watcher decodes the next page while it waits for the one after.
  */
 export interface TransactionDecoder {
-  decode(bocs: string[], merchant: Address): Promise<ObservedTransaction[]>;
+  /** Reads the page as transactions on `wallet` in `role` (the merchant wallet unless given). */
+  decode(bocs: string[], wallet: Address, role?: WalletRole): Promise<ObservedTransaction[]>;
   close(): Promise<void>;
 }
 
 /** Decodes on the calling thread. */
 export const inlineDecoder: TransactionDecoder = {
-  decode: async (bocs, merchant) => decodeTransactions(bocs, merchant.toRawString()),
+  decode: async (bocs, wallet, role = "merchant") =>
+    decodeTransactions(bocs, wallet.toRawString(), role),
   close: async () => undefined,
 };
 
@@ -33,7 +35,9 @@ export function threadDecoder(threads: number): TransactionDecoder {
     idleTimeout: Number.POSITIVE_INFINITY,
   });
   return {
-    decode: (bocs, merchant) => pool.run({ bocs, merchant: merchant.toRawString() }),
+    // Plain data crosses to the worker: the address as text, the role as its name.
+    decode: (bocs, wallet, role = "merchant") =>
+      pool.run({ bocs, wallet: wallet.toRawString(), role }),
     close: () => pool.destroy(),
   };
 }

@@ -1,6 +1,6 @@
 import type { Address } from "@ton/core";
 import type { LastTransaction, TransactionSource } from "./client.js";
-import type { ObservedTransaction } from "./observed.js";
+import type { ObservedTransaction, WalletRole } from "./observed.js";
 
 /** The newest transaction the watcher has applied; where the next poll pages down to. */
 export interface Cursor extends LastTransaction {}
@@ -9,10 +9,12 @@ export type Since =
   | { kind: "ok"; transactions: ObservedTransaction[] }
   | { kind: "gap"; detail: string };
 
-/** A merchant wallet's transactions, read from toncenter a page at a time. */
+/** A watched wallet's transactions, read from toncenter a page at a time. */
 export interface WalletPages {
   source: TransactionSource;
-  merchant: Address;
+  address: Address;
+  /** How its transactions are read. */
+  role: WalletRole;
   /** Items per getTransactions call. */
   pageSize: number;
 }
@@ -34,7 +36,8 @@ export async function transactionsSince(
   const pages: Promise<ObservedTransaction[]>[] = [];
   for (;;) {
     const anchor = ids[ids.length - 1];
-    const page = await wallet.source.getTransactions(wallet.merchant, {
+    const page = await wallet.source.getTransactions(wallet.address, {
+      role: wallet.role,
       limit: wallet.pageSize,
       lt: anchor?.lt.toString(),
       hash: anchor?.hash,
@@ -104,7 +107,8 @@ export async function transactionsBackTo(
   const found = new Map<string, ObservedTransaction>();
   let oldest: ObservedTransaction | undefined;
   for (;;) {
-    const page = await wallet.source.getTransactions(wallet.merchant, {
+    const page = await wallet.source.getTransactions(wallet.address, {
+      role: wallet.role,
       limit: wallet.pageSize,
       lt: oldest?.lt.toString(),
       hash: oldest?.hash,

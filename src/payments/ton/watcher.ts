@@ -1,4 +1,4 @@
-import type { Address } from "@ton/core";
+import { Address } from "@ton/core";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../../clock.js";
 import { type Logger, silentLogger } from "../../log.js";
@@ -8,19 +8,52 @@ import { OrderNotFound, type OrderStore } from "../../orders/store.js";
 import type { RedisClient } from "../../redis/client.js";
 import { type RedisKeys, redisKeys } from "../../redis/keys.js";
 import { Lease } from "../../redis/lock.js";
+import { DUST_USDT_UNITS, type JettonClaim, type JettonClassified } from "../jetton/classify.js";
 import type { PaymentsCore, RecordHints } from "../record.js";
 import type { UnmatchedPayments, UnmatchedReason } from "../unmatched.js";
-import { type Classified, DUST_NANOTONS, type Incoming, unmatchedReason } from "./classify.js";
+import {
+  type Classified,
+  type Comment,
+  DUST_NANOTONS,
+  type Incoming,
+  unmatchedReason,
+} from "./classify.js";
 import type { TransactionSource } from "./client.js";
 import { WatcherHealth } from "./health.js";
-import type { ObservedTransaction } from "./observed.js";
+import type { ObservedTransaction, WalletRole } from "./observed.js";
 import { type Cursor, transactionsBackTo, transactionsSince, type WalletPages } from "./paging.js";
 
-/** A fetched transaction, classified, with its order being looked up in the background. */
-interface Prepared {
-  classified: Classified;
-  match?: Promise<Match>;
+/** Money that stayed in the watched wallet, in that wallet's currency: TON or our USDT. */
+interface Arrival {
+  /** The payment's idempotency key: `ton:<hash>` or `usdt:<hash>`. */
+  key: string;
+  method: "ton" | "usdt";
+  currency: "TON" | "USDT";
+  /** Hex transaction hash. */
+  hash: string;
+  lt: bigint;
+  /** Block time, seconds. */
+  time: number;
+  /** Who sent it, raw: the sender of TON, the owner who sent the jettons. */
+  from: string;
+  /** Base units of `currency`. */
+  amount: bigint;
+  comment: Comment;
 }
+
+/** A fetched transaction, as the watcher will apply it. */
+type Prepared =
+  | { kind: "ignored"; hash: string; lt: bigint; reason: string }
+  /** Money to match to an order, whose order is being looked up in the background. */
+  | { kind: "arrival"; arrival: Arrival; match?: Promise<Match> }
+  /** TON that came with a notification of jettons that never reached our jetton wallet. */
+  | { kind: "fake-jetton"; payment: Incoming; claim: JettonClaim };
+
+/**
+ * Below these, money that matches no order is dust, each in its own base units: a threshold in
+ * nanotons would make every USDT payment under a thousand USDT dust.
+ */
+const DUST: Record<Arrival["currency"], bigint> = { TON: DUST_NANOTONS, USDT: DUST_USDT_UNITS };
 
 /** The order a payment's comment names, as read ahead. */
 interface Match {
@@ -78,6 +111,13 @@ export interface WatcherOptions {
   prefix: string;
   source: TransactionSource;
   merchant: Address;
+  /**
+   * Our USDT jetton wallet, when the shop sells in USDT. The merchant's watcher needs it to tell
+   * our jetton wallet's notices from fake ones; the jetton wallet's watcher follows it.
+   */
+  jettonWallet?: Address;
+  /** The wallet this watcher follows: the merchant's (TON) unless "jetton-wallet" (USDT). */
+  role?: WalletRole;
   store: OrderStore;
   payments: PaymentsCore;
   unmatched: UnmatchedPayments;
@@ -96,7 +136,8 @@ export interface WatcherOptions {
 }
 
 /**
- * Polls the merchant wallet and applies every incoming payment exactly once (DESIGN §5):
+ * Polls one of the shop's wallets — the merchant wallet for TON, our jetton wallet for USDT —
+ * and applies every incoming payment exactly once (DESIGN §5):
  * page down to the cursor, check the chain is continuous, apply oldest first, and only then move
  * the cursor. A failed page or a gap leaves the cursor where it was, so the next poll retries
  * everything; idempotent payment keys make that retry harmless.
@@ -107,6 +148,10 @@ export class PaymentWatcher {
   readonly health: WatcherHealth;
   private readonly keys: RedisKeys;
   private readonly wallet: string;
+  private readonly watched: Address;
+  private readonly role: WalletRole;
+  /** Our jetton wallet, once known: see useJettonWallet. */
+  private jettonWallet: Address | undefined;
   private readonly pages: WalletPages;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
@@ -123,10 +168,15 @@ export class PaymentWatcher {
   constructor(private readonly options: WatcherOptions) {
     this.metrics = options.metrics ?? noMetrics;
     this.keys = redisKeys(options.prefix);
-    this.wallet = options.merchant.toRawString();
+    this.role = options.role ?? "merchant";
+    this.jettonWallet = options.jettonWallet;
+    this.watched = this.role === "merchant" ? options.merchant : requireJettonWallet(options);
+    // Cursor, lease and health are kept per wallet, so each watched wallet has its own.
+    this.wallet = this.watched.toRawString();
     this.pages = {
       source: options.source,
-      merchant: options.merchant,
+      address: this.watched,
+      role: this.role,
       pageSize: Math.min(options.pageSize ?? 99, 99),
     };
     this.health = new WatcherHealth(
@@ -135,13 +185,21 @@ export class PaymentWatcher {
       this.wallet,
       options.clock ?? systemClock,
     );
-    this.log = (options.log ?? silentLogger).child({ wallet: options.merchant.toString() });
+    this.log = (options.log ?? silentLogger).child({ wallet: this.watched.toString() });
     this.lease = new Lease(
       options.redis,
       this.keys.watcherLock(this.wallet),
       options.leaseTtlMs ?? WATCHER_LEASE_TTL_MS,
       options.owner,
     );
+  }
+
+  /**
+   * Tells the merchant's watcher our jetton wallet once it is known (asked of the master after
+   * start): from then on its notices are ignored and any other jetton notification is a fake.
+   */
+  useJettonWallet(wallet: Address): void {
+    this.jettonWallet = wallet;
   }
 
   async cursor(): Promise<Cursor | undefined> {
@@ -205,8 +263,10 @@ export class PaymentWatcher {
     if (!(await this.lease.acquire())) return { kind: "not-leader" };
     const cursor = await this.cursor();
     if (!cursor) {
-      // First start: begin at the wallet's newest transaction; history is not replayed.
-      const last = await this.options.source.getLastTransaction(this.options.merchant);
+      // First start: begin at the wallet's newest transaction; history is not replayed. A wallet
+      // with none yet (our jetton wallet before its first credit, which is the transaction that
+      // creates it) starts at lt 0, so that first transaction is applied, not skipped.
+      const last = await this.options.source.getLastTransaction(this.watched);
       const start: Cursor = last ?? { lt: "0", hash: "" };
       // Where processing began, so reconcile does not replay what came before either.
       await this.health.markStart(start.lt);
@@ -284,12 +344,13 @@ export class PaymentWatcher {
     };
   }
 
-  /** For a payment with a text comment, starts looking its order up. */
+  /** Sorts a transaction out; for money with a text comment, starts looking its order up. */
   private prepare(tx: ObservedTransaction): Prepared {
-    const { classified } = tx;
-    if (classified.kind !== "incoming" || classified.comment.type !== "text") return { classified };
+    const prepared = this.sort(tx.classified);
+    if (prepared.kind !== "arrival" || prepared.arrival.comment.type !== "text") return prepared;
+    const { arrival } = prepared;
     const { store } = this.options;
-    const comment = classified.comment.text;
+    const comment = prepared.arrival.comment.text;
     // The payment key is claimed here too, while later pages are still being read, so the
     // commit that applies the payment need not wait for a claim of its own.
     const match = (async (): Promise<Match> => {
@@ -297,13 +358,34 @@ export class PaymentWatcher {
       const order = orderId ? await store.get(orderId) : undefined;
       const claimed =
         orderId !== undefined &&
-        !isSpam(classified, order) &&
-        (await store.claimPayment(paymentKey(classified), orderId));
+        !isSpam(arrival, order) &&
+        (await store.claimPayment(arrival.key, orderId));
       return { orderId, order, claimed };
     })();
     // Awaited in apply(); a poll abandoned before then must not leave an unhandled rejection.
     match.catch(() => undefined);
-    return { classified, match };
+    return { kind: "arrival", arrival, match };
+  }
+
+  /**
+   * What a classified transaction means to the shop. A jetton notification on the merchant
+   * wallet is never a TON payment: from our jetton wallet it is a genuine notice (the credit is
+   * counted on the jetton wallet's side, which also sees transfers that send no notice at all);
+   * from anyone else, while the shop sells in USDT, it is a fake-jetton attempt.
+   */
+  private sort(classified: Classified | JettonClassified): Prepared {
+    if (classified.kind === "ignored") return classified;
+    if (classified.kind === "jetton-credit") {
+      return { kind: "arrival", arrival: usdtArrival(classified) };
+    }
+    const { jettonWallet } = this;
+    if (classified.claim === undefined || jettonWallet === undefined) {
+      return { kind: "arrival", arrival: tonArrival(classified) };
+    }
+    if (Address.parseRaw(classified.from).equals(jettonWallet)) {
+      return { kind: "ignored", hash: classified.hash, lt: classified.lt, reason: "jetton-notice" };
+    }
+    return { kind: "fake-jetton", payment: classified, claim: classified.claim };
   }
 
   /** Applies transactions oldest first; orders in parallel, each order's payments in order. */
@@ -311,24 +393,30 @@ export class PaymentWatcher {
     const counts = { payments: 0, unmatched: 0, ignored: 0, newPayments: 0, newUnmatched: 0 };
     const byOrder = new Map<
       string,
-      { payments: { payment: Incoming; claimed: boolean }[]; known: Order | undefined }
+      { payments: { payment: Arrival; claimed: boolean }[]; known: Order | undefined }
     >();
-    const unmatched: Incoming[] = [];
-    for (const { classified, match } of oldestFirst) {
-      if (classified.kind === "ignored") {
+    const unmatched: Arrival[] = [];
+    const fakes: Extract<Prepared, { kind: "fake-jetton" }>[] = [];
+    for (const prepared of oldestFirst) {
+      if (prepared.kind === "ignored") {
         counts.ignored++;
         this.log.debug(
-          { txHash: classified.hash, lt: classified.lt.toString(), reason: classified.reason },
+          { txHash: prepared.hash, lt: prepared.lt.toString(), reason: prepared.reason },
           "transaction ignored",
         );
         continue;
       }
-      const found = match ? await match : undefined;
-      if (found?.orderId === undefined || isSpam(classified, found.order)) {
-        unmatched.push(classified);
+      if (prepared.kind === "fake-jetton") {
+        fakes.push(prepared);
         continue;
       }
-      const entry = { payment: classified, claimed: found.claimed };
+      const { arrival, match } = prepared;
+      const found = match ? await match : undefined;
+      if (found?.orderId === undefined || isSpam(arrival, found.order)) {
+        unmatched.push(arrival);
+        continue;
+      }
+      const entry = { payment: arrival, claimed: found.claimed };
       const group = byOrder.get(found.orderId);
       if (group) group.payments.push(entry);
       else byOrder.set(found.orderId, { payments: [entry], known: found.order });
@@ -358,7 +446,14 @@ export class PaymentWatcher {
       ),
       ...unmatched.map((payment) =>
         limit(async () => {
-          if (await this.recordUnmatched(payment, unmatchedReason(payment))) counts.newUnmatched++;
+          const reason = unmatchedReason(payment, DUST[payment.currency]);
+          if (await this.recordUnmatched(payment, reason)) counts.newUnmatched++;
+          counts.unmatched++;
+        }),
+      ),
+      ...fakes.map(({ payment, claim }) =>
+        limit(async () => {
+          if (await this.recordFakeJetton(payment, claim)) counts.newUnmatched++;
           counts.unmatched++;
         }),
       ),
@@ -369,16 +464,16 @@ export class PaymentWatcher {
   /** `recorded`: false when this payment had already been recorded (a duplicate). */
   private async applyToOrder(
     orderId: string,
-    payment: Incoming,
+    payment: Arrival,
     hints: RecordHints,
   ): Promise<{ matched: boolean; recorded: boolean }> {
     try {
       const { outcome } = await this.options.payments.recordPayment(
         orderId,
         {
-          key: paymentKey(payment),
-          method: "ton",
-          currency: "TON",
+          key: payment.key,
+          method: payment.method,
+          currency: payment.currency,
           amount: payment.amount,
           receivedAt: payment.time * 1000,
           from: payment.from,
@@ -388,7 +483,13 @@ export class PaymentWatcher {
       );
       if (outcome.kind !== "duplicate") {
         this.log.info(
-          { orderId, txHash: payment.hash, lt: payment.lt.toString(), outcome: outcome.kind },
+          {
+            orderId,
+            txHash: payment.hash,
+            lt: payment.lt.toString(),
+            currency: payment.currency,
+            outcome: outcome.kind,
+          },
           "payment applied",
         );
       }
@@ -400,11 +501,11 @@ export class PaymentWatcher {
   }
 
   /** False when this payment was recorded before. */
-  private async recordUnmatched(payment: Incoming, reason: UnmatchedReason): Promise<boolean> {
+  private async recordUnmatched(payment: Arrival, reason: UnmatchedReason): Promise<boolean> {
     const added = await this.options.unmatched.record({
-      key: paymentKey(payment),
-      method: "ton",
-      currency: "TON",
+      key: payment.key,
+      method: payment.method,
+      currency: payment.currency,
       amount: payment.amount,
       receivedAt: payment.time * 1000,
       reason,
@@ -416,6 +517,35 @@ export class PaymentWatcher {
       this.log.warn(
         { txHash: payment.hash, lt: payment.lt.toString(), reason },
         "unmatched payment recorded for the admin",
+      );
+    return added;
+  }
+
+  /**
+   * A fake-jetton attempt, kept under the TON it brought with what it claimed beside it, so the
+   * admin sees which "USDT" was promised and from whom. False when recorded before.
+   */
+  private async recordFakeJetton(payment: Incoming, claim: JettonClaim): Promise<boolean> {
+    const added = await this.options.unmatched.record({
+      key: paymentKey(payment),
+      method: "ton",
+      currency: "TON",
+      amount: payment.amount,
+      receivedAt: payment.time * 1000,
+      reason: "fake-jetton",
+      from: payment.from,
+      comment: claim.comment.type === "text" ? claim.comment.text : undefined,
+      reference: {
+        lt: payment.lt.toString(),
+        hash: payment.hash,
+        claimedAmount: claim.amount.toString(),
+        claimedSender: claim.sender,
+      },
+    });
+    if (added)
+      this.log.warn(
+        { txHash: payment.hash, lt: payment.lt.toString(), claimedAmount: claim.amount.toString() },
+        "fake jetton notification recorded for the admin",
       );
     return added;
   }
@@ -453,10 +583,51 @@ export class PaymentWatcher {
 }
 
 /** A paid order's comment is public on chain: dust sent with it later is spam, kept as dust. */
-function isSpam(payment: Incoming, order: Order | undefined): boolean {
-  return payment.amount < DUST_NANOTONS && order?.status !== "pending";
+function isSpam(payment: Arrival, order: Order | undefined): boolean {
+  return payment.amount < DUST[payment.currency] && order?.status !== "pending";
 }
 
-export function paymentKey(payment: Pick<Incoming, "hash">): string {
-  return `ton:${payment.hash}`;
+/** The idempotency key of a payment found on chain: its method and its transaction's hash. */
+export function paymentKey(
+  payment: Pick<Incoming, "hash">,
+  method: "ton" | "usdt" = "ton",
+): string {
+  return `${method}:${payment.hash}`;
+}
+
+function tonArrival(payment: Incoming): Arrival {
+  const { hash, lt, time, from, amount, comment } = payment;
+  return {
+    key: paymentKey(payment),
+    method: "ton",
+    currency: "TON",
+    hash,
+    lt,
+    time,
+    from,
+    amount,
+    comment,
+  };
+}
+
+/** USDT credited to our jetton wallet; `from` is the owner who sent it, not their jetton wallet. */
+function usdtArrival(credit: Extract<JettonClassified, { kind: "jetton-credit" }>): Arrival {
+  const { hash, lt, time, from, amount, comment } = credit;
+  return {
+    key: paymentKey(credit, "usdt"),
+    method: "usdt",
+    currency: "USDT",
+    hash,
+    lt,
+    time,
+    from,
+    amount,
+    comment,
+  };
+}
+
+/** The jetton wallet a watcher in that role follows; a watcher without one is a wiring mistake. */
+function requireJettonWallet(options: WatcherOptions): Address {
+  if (!options.jettonWallet) throw new Error("a jetton wallet watcher needs our jetton wallet");
+  return options.jettonWallet;
 }

@@ -11,7 +11,9 @@ import {
 } from "@ton-payment-bot/emulators/ton";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ShopMetrics } from "../../../src/http/metrics.js";
+import { silentLogger } from "../../../src/log.js";
 import {
+  announceOurJettonWallet,
   jettonWalletBalance,
   NotAJettonMaster,
   ourJettonWallet,
@@ -181,5 +183,51 @@ describe("our USDT jetton wallet", () => {
 
     await mintJetton(chain, usdt, owner.address, 42_500_000n);
     expect(await jettonWalletBalance(client, wallet)).toBe(42_500_000n);
+  });
+
+  it("is asked for again at start until toncenter answers, then announced and returned", async () => {
+    const client = toncenter();
+    let refusals = 2;
+    const flaky = {
+      runMethodWithError: (...args: Parameters<ToncenterClient["runMethodWithError"]>) => {
+        if (refusals-- > 0) return Promise.reject(new Error("toncenter away"));
+        return client.runMethodWithError(...args);
+      },
+    };
+    const wallet = await announceOurJettonWallet(
+      {
+        ...shop(),
+        toncenter: flaky,
+        log: silentLogger,
+        stopping: new AbortController().signal,
+        askAgainMs: 1,
+      },
+      usdt.master,
+      merchant.address,
+    );
+    expect(wallet?.equals(await usdt.walletOf(merchant.address))).toBe(true);
+    expect(refusals).toBe(-1);
+  });
+
+  it("stops asking once the shop is stopping", async () => {
+    const stopping = new AbortController();
+    const away = {
+      runMethodWithError: () => {
+        stopping.abort();
+        return Promise.reject(new Error("toncenter away"));
+      },
+    };
+    const wallet = await announceOurJettonWallet(
+      {
+        ...shop(),
+        toncenter: away,
+        log: silentLogger,
+        stopping: stopping.signal,
+        askAgainMs: 60_000,
+      },
+      usdt.master,
+      merchant.address,
+    );
+    expect(wallet).toBeUndefined();
   });
 });

@@ -1,0 +1,128 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Sandbox } from "../../src/sandbox/world.js";
+import { capturedLog } from "../support/log.js";
+import { orderReaches, startShop } from "../support/sandbox.js";
+
+/*
+ * The whole shop with USDT on: the sandbox's test USDT is USDT_MASTER, the shop finds its jetton
+ * wallet as it starts, and a USDT order is paid from a buyer's wallet app. (Buyers cannot open a
+ * USDT order from the chat yet, so the test makes one in the store, as the buy button will.)
+ */
+
+const ADMIN_ID = 900_002;
+
+async function usdtCatalog(): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), "usdt-shop-")), "catalog.json");
+  await writeFile(
+    path,
+    JSON.stringify({
+      products: [
+        {
+          id: "mug",
+          kind: "physical",
+          title: "TON mug",
+          description: "A mug",
+          prices: { gram: "3.25", usdt: "12.5" },
+          delivery: { type: "text", text: "Thanks for the mug" },
+        },
+      ],
+    }),
+  );
+  return path;
+}
+
+describe("a shop that sells in USDT", () => {
+  let sandbox: Sandbox;
+  let captured: ReturnType<typeof capturedLog>;
+
+  beforeEach(async () => {
+    captured = capturedLog();
+    sandbox = await startShop({ openShop: false, usdt: true, log: captured.log });
+    await sandbox.restart({ catalogPath: await usdtCatalog(), adminIds: [ADMIN_ID] });
+    await expect
+      .poll(() => captured.records().some((r) => r.msg === "USDT arrives in our jetton wallet"))
+      .toBe(true);
+  });
+
+  afterEach(() => sandbox.stop());
+
+  async function usdtOrder(buyerId: number) {
+    const order = await sandbox.app.store.create({
+      userId: buyerId,
+      chatId: buyerId,
+      productId: "mug",
+      quantity: 1,
+      method: "usdt",
+      currency: "USDT",
+      amount: 12_500_000n,
+      lang: "en",
+      ttlMs: 30 * 60_000,
+    });
+    if (!order.comment) throw new Error("a USDT order has a comment");
+    return { ...order, comment: order.comment };
+  }
+
+  it("finds a USDT payment sent with no notice at all, once, and delivers the order", async () => {
+    const buyer = sandbox.user({ firstName: "Uma" });
+    buyer.send("/start");
+    await buyer.waitForText("Welcome");
+    const order = await usdtOrder(buyer.id);
+    const wallet = await sandbox.buyerWallet();
+
+    await wallet.payUsdt(12_500_000n, order.comment, { forwardTonAmount: 0n });
+
+    const paid = await orderReaches(sandbox, order.id, "fulfilled");
+    expect(paid.paid).toBe(12_500_000n);
+    expect(paid.payments).toHaveLength(1);
+    expect(paid.payments[0]).toMatchObject({
+      method: "usdt",
+      currency: "USDT",
+      amount: 12_500_000n,
+    });
+    await buyer.waitForText("Thanks for the mug");
+    expect(await sandbox.merchantUsdt()).toBe(12_500_000n);
+  });
+
+  it("shows the admin what our jetton wallet holds", async () => {
+    const buyer = sandbox.user({ firstName: "Vic" });
+    buyer.send("/start");
+    await buyer.waitForText("Welcome");
+    const order = await usdtOrder(buyer.id);
+    const wallet = await sandbox.buyerWallet();
+    await wallet.payUsdt(12_500_000n, order.comment);
+    await orderReaches(sandbox, order.id, "fulfilled");
+
+    const admin = sandbox.user({ id: ADMIN_ID, firstName: "Merchant" });
+    admin.send("/admin");
+    const menu = await admin.waitForButton("Balances");
+    await admin.press("Balances", menu);
+    const balances = await admin.waitForText("Merchant wallet:");
+    expect(balances.text).toContain("USDT (our jetton wallet): 12.5 USDT");
+  });
+
+  it("keeps a fake master's 'USDT' notice as a fake-jetton attempt and tells the admin, paying nothing", async () => {
+    const order = await usdtOrder(778);
+    const forger = await sandbox.chain.createWallet({ version: "v4" });
+    const { deployJetton, mintJetton, sendJetton } = await import("@ton-payment-bot/emulators/ton");
+    const fake = await deployJetton(sandbox.chain, forger, "https://example.invalid/usdt.json");
+    await mintJetton(sandbox.chain, fake, forger.address, 1_000_000_000n);
+    const admin = sandbox.user({ id: ADMIN_ID, firstName: "Merchant" });
+
+    await sendJetton(sandbox.chain, fake, forger, {
+      to: sandbox.merchant.address,
+      amount: 12_500_000n,
+      payload: order.comment,
+    });
+
+    await expect
+      .poll(async () => (await sandbox.app.unmatched.list()).map((u) => u.reason))
+      .toContain("fake-jetton");
+    const notice = await admin.waitForText("12.5 USDT");
+    expect(notice.text).toMatch(/fake|forged|not ours/i);
+    expect((await sandbox.app.store.require(order.id)).status).toBe("pending");
+    expect(await sandbox.merchantUsdt()).toBe(0n);
+  });
+});
