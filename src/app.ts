@@ -514,7 +514,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         log: log.child({ module: "jobs" }),
         redis,
         prefix,
-        watcher,
+        watchers: () => (usdtWatcher ? [watcher, usdtWatcher] : [watcher]),
         starsLedger,
         dailyReport,
       });

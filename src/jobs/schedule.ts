@@ -22,8 +22,11 @@ export type JobsDeps = {
   | {
       redis: RedisClient;
       prefix: string;
-      /** The TON watcher to reconcile; no reconcile pass without it. */
-      watcher?: PaymentWatcher;
+      /**
+       * The watchers to reconcile, read at each pass: the merchant wallet's, and our jetton
+       * wallet's once it is known. No reconcile pass without it.
+       */
+      watchers?: () => readonly PaymentWatcher[];
       /** The bot's Stars ledger to reconcile; no Stars pass without it. */
       starsLedger?: StarsLedger;
       /** How soon after the schedule starts the Stars ledger is read once; 30 s by default. */
@@ -34,7 +37,7 @@ export type JobsDeps = {
   | {
       redis?: undefined;
       prefix?: undefined;
-      watcher?: undefined;
+      watchers?: undefined;
       starsLedger?: undefined;
       starsFirstRunMs?: undefined;
       dailyReport?: undefined;
@@ -99,20 +102,23 @@ export function createJobs(deps: JobsDeps): Jobs {
     },
 
     async reconcilePayments() {
-      const { watcher } = deps;
-      if (!deps.redis || !watcher) return false;
+      const { watchers } = deps;
+      if (!deps.redis || !watchers) return false;
       let reconciled = false;
       const ran = await runExclusive(
         deps.redis,
         redisKeys(deps.prefix).jobLock("reconcile-payments"),
         RECONCILE_LOCK_MS,
         async () => {
-          const result = await reconcilePayments(watcher, {
-            windowMs: RECONCILE_WINDOW_MS,
-            clock: store.now,
-            log,
-          });
-          reconciled = result !== undefined;
+          // One wallet after another: each pass pages its own wallet's history.
+          for (const watcher of watchers()) {
+            const result = await reconcilePayments(watcher, {
+              windowMs: RECONCILE_WINDOW_MS,
+              clock: store.now,
+              log,
+            });
+            reconciled ||= result !== undefined;
+          }
         },
       );
       return ran && reconciled;
@@ -161,7 +167,7 @@ export function scheduleJobs(deps: JobsDeps): () => Promise<void> {
     });
 
   const tasks = [every("expireOrders")];
-  if (deps.watcher) tasks.push(every("reconcilePayments"));
+  if (deps.watchers) tasks.push(every("reconcilePayments"));
   let firstStarsRun: NodeJS.Timeout | undefined;
   if (deps.starsLedger) {
     tasks.push(every("reconcileStars"));

@@ -4,6 +4,7 @@ import { createJobs, type JobsDeps, scheduleJobs } from "../../src/jobs/schedule
 import { silentLogger } from "../../src/log.js";
 import { OrderStore } from "../../src/orders/store.js";
 import { PaymentsCore } from "../../src/payments/record.js";
+import type { PaymentWatcher } from "../../src/payments/ton/watcher.js";
 import { UnmatchedPayments } from "../../src/payments/unmatched.js";
 import type { RedisClient } from "../../src/redis/client.js";
 import { capturedLog } from "../support/log.js";
@@ -54,7 +55,7 @@ function botProcess(overrides: Partial<JobsDeps> = {}) {
     log: silentLogger,
     redis: connection,
     prefix,
-    watcher,
+    watchers: () => [watcher],
     dailyReport: async () => {
       sent.push(new Date(clock).toISOString().slice(0, 10));
     },
@@ -140,6 +141,20 @@ describe("createJobs", () => {
     expect(reads()).toBe(1);
     expect((await stars.store.require(order.id)).status).toBe("paid");
     expect(await stars.jobsOf(order.id)).toBe(1);
+  });
+
+  it("reconciles the watchers there are at each pass, one known only after start included", async () => {
+    const orders = await missedPayments(3);
+    const shop = botProcess();
+    const known: PaymentWatcher[] = [];
+    const jobs = createJobs({ ...shop.deps, watchers: () => known } as JobsDeps);
+
+    expect(await jobs.reconcilePayments()).toBe(false);
+    expect((await world.settlement(orders)).paid).toBe(0);
+
+    known.push(shop.watcher);
+    expect(await jobs.reconcilePayments()).toBe(true);
+    expect(await world.settlement(orders)).toEqual({ paid: 3, notPaid: 0, doubled: 0, jobs: 3 });
   });
 
   it("reconciles only the last six hours", async () => {
