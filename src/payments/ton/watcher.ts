@@ -595,28 +595,26 @@ export function paymentKey(
   return `${method}:${payment.hash}`;
 }
 
+/** TON that stayed on the merchant wallet, as the watcher applies it. */
 function tonArrival(payment: Incoming): Arrival {
-  const { hash, lt, time, from, amount, comment } = payment;
-  return {
-    key: paymentKey(payment),
-    method: "ton",
-    currency: "TON",
-    hash,
-    lt,
-    time,
-    from,
-    amount,
-    comment,
-  };
+  return arrival(payment, "ton", "TON");
 }
 
 /** USDT credited to our jetton wallet; `from` is the owner who sent it, not their jetton wallet. */
 function usdtArrival(credit: Extract<JettonClassified, { kind: "jetton-credit" }>): Arrival {
-  const { hash, lt, time, from, amount, comment } = credit;
+  return arrival(credit, "usdt", "USDT");
+}
+
+function arrival(
+  money: Pick<Arrival, "hash" | "lt" | "time" | "from" | "amount" | "comment">,
+  method: Arrival["method"],
+  currency: Arrival["currency"],
+): Arrival {
+  const { hash, lt, time, from, amount, comment } = money;
   return {
-    key: paymentKey(credit, "usdt"),
-    method: "usdt",
-    currency: "USDT",
+    key: paymentKey(money, method),
+    method,
+    currency,
     hash,
     lt,
     time,
