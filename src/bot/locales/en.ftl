@@ -62,6 +62,7 @@ pay-ton-rest =
     The comment is how we find your payment — without it the money cannot be matched.
     Pay by { $expires } (UTC).
 pay-ton-qr = Scan with your phone's wallet: { $amount } { $coin }, comment { $comment }.
+pay-usdt-on-ton = Send USDT on the TON network only — USDT sent on Tron, Ethereum or any other chain never reaches us. Your wallet also needs about { $fee } { $coin } for the network fee: it is paid on top of the price, and what is not used comes back.
 button-tonkeeper = Open in Tonkeeper
 button-telegram-wallet = Telegram Wallet
 button-check = I have paid

@@ -62,6 +62,7 @@ pay-ton-rest =
     По комментарию мы находим ваш платёж — без него деньги невозможно сопоставить с заказом.
     Оплатите до { $expires } (UTC).
 pay-ton-qr = Отсканируйте кошельком на телефоне: { $amount } { $coin }, комментарий { $comment }.
+pay-usdt-on-ton = Отправляйте USDT только в сети TON — USDT, отправленные через Tron, Ethereum или другую сеть, до нас не дойдут. В кошельке также нужно около { $fee } { $coin } на комиссию сети: она платится сверх цены, а неиспользованное вернётся.
 button-tonkeeper = Открыть в Tonkeeper
 button-telegram-wallet = Telegram Wallet
 button-check = Я оплатил(а)

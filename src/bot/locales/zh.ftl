@@ -62,6 +62,7 @@ pay-ton-rest =
     我们凭备注识别您的付款——没有备注，款项将无法与订单匹配。
     请在 { $expires }（UTC）前完成付款。
 pay-ton-qr = 请用手机钱包扫码：{ $amount } { $coin }，备注 { $comment }。
+pay-usdt-on-ton = 请只通过 TON 网络发送 USDT——通过 Tron、以太坊或其他链发送的 USDT 无法到账。钱包里还需要约 { $fee } { $coin } 支付网络手续费：手续费在价格之外另付，未用完的会退回。
 button-tonkeeper = 在 Tonkeeper 中打开
 button-telegram-wallet = Telegram Wallet
 button-check = 我已付款
