@@ -202,6 +202,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         store,
         merchant,
         testnet,
+        usdt: usdtMaster ? { master: usdtMaster, toncenter } : undefined,
         manifestUrl: config.tonconnectManifestUrl,
         walletsListUrl: config.tonconnectWalletsListUrl,
         requestTtlMs: config.tonconnectRequestTtlSeconds * 1000,

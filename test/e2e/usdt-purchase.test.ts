@@ -2,8 +2,10 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EmulatedUser } from "@ton-payment-bot/emulators/telegram";
+import { mintJetton } from "@ton-payment-bot/emulators/ton";
 import { afterEach, describe, expect, it } from "vitest";
 import { paymentQrPng } from "../../src/payments/ton/links.js";
+import { JETTON_TRANSFER_TON } from "../../src/payments/tonconnect/request.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
 import { orderReaches, startShop } from "../support/sandbox.js";
 
@@ -140,5 +142,71 @@ describe("buying in USDT through the bot", () => {
     const order = await orderReaches(shop, orderId, "fulfilled");
     expect(order.payments).toHaveLength(1);
     expect(countOf(buyer, "Thanks for the cap")).toBe(1);
+  });
+});
+
+/**
+ * A buyer with a fresh USDT order for the mug, and their wallet app holding `usdt` millionths of
+ * the shop's USDT, connected through "Pay with my wallet" on the payment message.
+ */
+async function buyerWithUsdtWallet(usdt: bigint) {
+  const shop = await usdtShop();
+  const jetton = shop.usdt;
+  if (!jetton) throw new Error("the sandbox has test USDT");
+  const phone = await shop.walletApp();
+  if (usdt > 0n) await mintJetton(shop.chain, jetton, phone.address, usdt);
+  const buyer = shop.user({ firstName: "Wen" });
+  buyer.send("/start buy_mug");
+  const card = await buyer.waitForButton("Pay with USDT");
+  await buyer.press("Pay with USDT", card);
+  const message = await buyer.waitForText("Send exactly", { after: card.messageId });
+  const { orderId } = orderOf(message.text);
+  const before = buyer.lastMessageId();
+  await buyer.press("Pay with my wallet", message);
+  const offer = await buyer.waitForButton("Tonkeeper", { after: before });
+  expect(await phone.openLink(buyer.link("Tonkeeper", offer))).toBe("connected");
+  const connected = await buyer.waitForText("is connected:", { after: before });
+  return { shop, jetton, phone, buyer, orderId, connected };
+}
+
+describe("paying a USDT order from a connected wallet", () => {
+  it("asks the wallet for a jetton transfer from its own USDT wallet, and delivers once the watcher sees it", async () => {
+    const { shop, jetton, phone, buyer, orderId, connected } =
+      await buyerWithUsdtWallet(50_000_000n);
+    expect(connected.text).toContain(`Pay order ${orderId} — 12.5 USDT`);
+
+    const before = buyer.lastMessageId();
+    const answer = await buyer.press("Pay with my wallet", connected);
+    expect(answer?.text).toContain("Confirm the payment in Tonkeeper");
+    await buyer.waitForText("Payment request sent to Tonkeeper: 12.5 USDT", { after: before });
+
+    const request = await phone.nextRequest();
+    expect(request.messages).toHaveLength(1);
+    const [transfer] = request.messages;
+    expect(transfer?.address.equals(await jetton.walletOf(phone.address))).toBe(true);
+    expect(transfer?.amount).toBe(JETTON_TRANSFER_TON);
+    // TEP-74 transfer: op, query id, the USDT, then the merchant it goes to.
+    const body = transfer?.payload?.beginParse();
+    expect(body?.loadUint(32)).toBe(0x0f8a7ea5);
+    body?.loadUintBig(64);
+    expect(body?.loadCoins()).toBe(12_500_000n);
+    expect(body?.loadAddress().equals(shop.merchant.address)).toBe(true);
+    await buyer.waitForText("Thanks for the mug", { after: before });
+    const order = await orderReaches(shop, orderId, "fulfilled");
+    expect(request.outcome).toBe("approved");
+    expect(order.payments.map((p) => [p.method, p.amount])).toEqual([["usdt", 12_500_000n]]);
+    expect(await shop.merchantUsdt()).toBe(12_500_000n);
+    expect(countOf(buyer, "Thanks for the mug")).toBe(1);
+  });
+
+  it("tells a buyer whose wallet holds no USDT so, and asks the wallet for nothing", async () => {
+    const { shop, phone, buyer, orderId, connected } = await buyerWithUsdtWallet(0n);
+
+    const before = buyer.lastMessageId();
+    await buyer.press("Pay with my wallet", connected);
+    const told = await buyer.waitForText("Your wallet holds 0 USDT on TON", { after: before });
+    expect(told.text).toContain(`less than the 12.5 USDT order ${orderId} needs`);
+    expect(phone.requests).toEqual([]);
+    expect((await shop.app.store.require(orderId)).status).toBe("pending");
   });
 });
