@@ -2,6 +2,7 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { limit } from "@grammyjs/ratelimiter";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, type Composer, GrammyError, HttpError, session } from "grammy";
+import { paidOnChain } from "../catalog/catalog.js";
 import { noMetrics, secondsSince } from "../metrics.js";
 import { redisKeys } from "../redis/keys.js";
 import { telegramUnreachable } from "./api/errors.js";
@@ -133,7 +134,7 @@ export function createBot(options: BotOptions, services: ShopServices, admin: Ad
   const wallet = walletFeature(services);
   const orders = ordersFeature(services);
   const terms = termsFeature(services, (ctx, purchase) =>
-    purchase.method === "ton" ? payTon.buy(ctx, purchase) : payTelegram.buy(ctx, purchase),
+    paidOnChain(purchase.method) ? payTon.buy(ctx, purchase) : payTelegram.buy(ctx, purchase),
   );
   const support = supportFeature(services, admin);
   bot.use(

@@ -62,8 +62,9 @@ export function productKeyboard(
 }
 
 /**
- * Under a TON payment message: a connected wallet (TON Connect, when the shop offers it),
- * Tonkeeper, Telegram Wallet, and "I have paid". The links ask for what the order still owes.
+ * Under a TON or USDT payment message: a connected wallet (TON Connect, when the shop offers it),
+ * Tonkeeper, Telegram Wallet, and "I have paid". The links ask for what the order still owes, in
+ * the shop's USDT (`usdtMaster`) for a USDT order.
  */
 export function tonPaymentKeyboard(
   order: Order,
@@ -71,8 +72,9 @@ export function tonPaymentKeyboard(
   testnet: boolean,
   t: Translate,
   walletPay = false,
+  usdtMaster?: Address,
 ) {
-  const request = orderPaymentRequest(order, merchant, testnet);
+  const request = orderPaymentRequest(order, merchant, testnet, usdtMaster);
   const keyboard = new InlineKeyboard();
   if (walletPay) {
     keyboard

@@ -35,6 +35,8 @@ export interface ShopServices {
   /** Where each buyer used /wallet, so their wallet's doings are told there. */
   walletChats: WalletChats;
   merchantAddress: Address;
+  /** The shop's USDT jetton master; absent while no product is priced in USDT. */
+  usdtMaster?: Address;
   testnet: boolean;
   orderTtlMs: number;
   /** Methods the bot can take payment in; a product shows only these. */

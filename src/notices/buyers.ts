@@ -3,7 +3,7 @@ import { type Api, GrammyError, InlineKeyboard, InputFile, InputMediaBuilder } f
 import { recipientUnreachable } from "../bot/api/errors.js";
 import { checkOrderData } from "../bot/callback-data.js";
 import type { BotContext } from "../bot/context.js";
-import type { Catalog } from "../catalog/catalog.js";
+import { type Catalog, paidOnChain } from "../catalog/catalog.js";
 import type { Logger } from "../log.js";
 import type { Money, OrderEvent } from "../orders/events.js";
 import { type Order, outstanding } from "../orders/order.js";
@@ -28,7 +28,7 @@ export interface NotifierOptions {
   catalog: Catalog;
   /** The messages that asked for payment: notices reply to them, redraw and close them. */
   paymentMessages: PaymentMessages;
-  /** How TON orders are paid: their payment message is redrawn for what is still owed. */
+  /** How TON and USDT orders are paid: their payment message is redrawn for what is still owed. */
   ton: TonPaymentSettings;
   i18n: I18n<BotContext>;
   log: Logger;
@@ -106,11 +106,13 @@ export class BuyerNotifier extends EventReader {
         : undefined,
     });
     this.options.log.info({ orderId, event: key }, "buyer notified");
-    if (order.method === "ton" && CLOSING_EVENTS.has(event.type)) await this.closePayment(order);
+    if (paidOnChain(order.method) && CLOSING_EVENTS.has(event.type)) {
+      await this.closePayment(order);
+    }
   }
 
   /**
-   * A TON order paid or expired: the wallet buttons and the QR code go, so nobody pays it twice
+   * A TON or USDT order paid or expired: the wallet buttons and the QR code go, so nobody pays it twice
    * by mistake. (An invoice's Pay button stays; Telegram and the pre-checkout refuse a second
    * payment.)
    */
@@ -137,12 +139,12 @@ export class BuyerNotifier extends EventReader {
     }
   }
 
-  /** Redraws a TON order's payment message and QR code for what it still owes. */
+  /** Redraws a TON or USDT order's payment message and QR code for what it still owes. */
   private async askForTheRest(order: Order): Promise<void> {
     const { api, paymentMessages, store, catalog, i18n } = this.options;
     const product = catalog.find(order.productId);
     // Paid in full or expired meanwhile: the closing event takes the buttons away instead.
-    if (order.method !== "ton" || !product || !isOpen(order, store.now())) return;
+    if (!paidOnChain(order.method) || !product || !isOpen(order, store.now())) return;
     const { messageId, qrId } = await paymentMessages.of(order.id);
     const t = (key: string, variables?: Record<string, string | number>) =>
       i18n.t(order.lang, key, variables);

@@ -5,7 +5,15 @@ import { tonPaymentKeyboard } from "../bot/keyboards.js";
 import type { Product } from "../catalog/catalog.js";
 import { type Order, outstanding } from "../orders/order.js";
 import { displayAddress, orderPaymentRequest, paymentQrPng } from "../payments/ton/links.js";
-import { coinLabel, coinLabelIntroduced, escapeHtml, formatAmount, formatTime } from "./format.js";
+import { JETTON_TRANSFER_TON } from "../payments/tonconnect/request.js";
+import {
+  coinLabel,
+  coinLabelIntroduced,
+  currencyLabel,
+  escapeHtml,
+  formatAmount,
+  formatTime,
+} from "./format.js";
 
 type Translate = (key: string, variables?: Record<string, string | number>) => string;
 
@@ -14,9 +22,11 @@ export interface TonPaymentSettings {
   testnet: boolean;
   /** Offer "Pay with my wallet" (TON Connect). */
   walletPay: boolean;
+  /** The shop's USDT jetton master, which USDT orders are paid in; absent while it sells none. */
+  usdtMaster?: Address;
 }
 
-/** The message that asks for a TON payment: its text, its buttons, and its QR code. */
+/** The message that asks for a TON or USDT payment: its text, its buttons, and its QR code. */
 export interface TonPaymentMessage {
   text: string;
   keyboard: InlineKeyboard;
@@ -25,9 +35,10 @@ export interface TonPaymentMessage {
 }
 
 /**
- * How to pay a TON order, for what it still owes: the full price at first, only the rest once
- * part has arrived. The message sent at checkout and the one edited after an underpayment are
- * both this, so every link, the QR code and the amount to copy always agree.
+ * How to pay a TON or USDT order, for what it still owes: the full price at first, only the rest
+ * once part has arrived. The message sent at checkout and the one edited after an underpayment
+ * are both this, so every link, the QR code and the amount to copy always agree. A USDT order's
+ * links carry the jetton, and its text says which network and that the fee is paid in TON.
  */
 export async function tonPaymentMessage(
   order: Order,
@@ -35,8 +46,10 @@ export async function tonPaymentMessage(
   settings: TonPaymentSettings,
   t: Translate,
 ): Promise<TonPaymentMessage> {
-  const request = orderPaymentRequest(order, settings.merchant, settings.testnet);
-  const amount = formatAmount(request.amount, "TON");
+  const { merchant, testnet, usdtMaster } = settings;
+  const request = orderPaymentRequest(order, merchant, testnet, usdtMaster);
+  const amount = formatAmount(request.amount, order.currency);
+  const unit = currencyLabel(order.currency);
   const common = {
     orderId: order.id,
     title: escapeHtml(localized(product.title, order.lang)),
@@ -45,21 +58,25 @@ export async function tonPaymentMessage(
     address: displayAddress(settings.merchant, settings.testnet),
     comment: request.comment,
     expires: formatTime(order.expiresAt),
-    coin: coinLabel(),
+    coin: unit,
   };
-  const text =
+  const asked =
     order.paid > 0n && outstanding(order) > 0n
       ? t("pay-ton-rest", {
           ...common,
-          paid: formatAmount(order.paid, "TON"),
-          total: formatAmount(order.amount, "TON"),
+          paid: formatAmount(order.paid, order.currency),
+          total: formatAmount(order.amount, order.currency),
         })
       : // The first payment message is where a buyer meets the coin's name.
-        t("pay-ton", { ...common, coin: coinLabelIntroduced(t) });
+        t("pay-ton", { ...common, coin: request.jetton ? unit : coinLabelIntroduced(t) });
+  // USDT exists on other chains too; sent there, or without TON for the fee, it never arrives.
+  const text = request.jetton
+    ? `${asked}\n\n${t("pay-usdt-on-ton", { fee: formatAmount(JETTON_TRANSFER_TON, "TON"), coin: coinLabel() })}`
+    : asked;
   return {
     text,
-    keyboard: tonPaymentKeyboard(order, settings.merchant, settings.testnet, t, settings.walletPay),
+    keyboard: tonPaymentKeyboard(order, merchant, testnet, t, settings.walletPay, usdtMaster),
     qr: await paymentQrPng(request),
-    qrCaption: t("pay-ton-qr", { amount, comment: request.comment, coin: coinLabel() }),
+    qrCaption: t("pay-ton-qr", { amount, comment: request.comment, coin: unit }),
   };
 }

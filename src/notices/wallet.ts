@@ -9,7 +9,7 @@ import { isOpen } from "../orders/state.js";
 import type { OrderStore } from "../orders/store.js";
 import { shortAddress } from "../payments/ton/links.js";
 import type { CheckoutEvent, ConnectedWallet } from "../payments/tonconnect/checkout.js";
-import { coinLabel, escapeHtml, formatAmount } from "./format.js";
+import { currencyLabel, escapeHtml, formatAmount } from "./format.js";
 import type { WalletChats } from "./wallet-chats.js";
 
 /** A wallet as a buyer knows it: "Telegram Wallet", "Tonkeeper"; not HTML-escaped. */
@@ -65,8 +65,8 @@ export class WalletNotices {
       if (order && isOpen(order, store.now())) {
         text += `\n\n${t("wallet-connected-pay", {
           orderId: order.id,
-          amount: formatAmount(outstanding(order), "TON"),
-          coin: coinLabel(),
+          amount: formatAmount(outstanding(order), order.currency),
+          coin: currencyLabel(order.currency),
         })}`;
         keyboard.text(
           t("button-wallet-pay"),

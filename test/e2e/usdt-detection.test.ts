@@ -8,8 +8,8 @@ import { orderReaches, startShop } from "../support/sandbox.js";
 
 /*
  * The whole shop with USDT on: the sandbox's test USDT is USDT_MASTER, the shop finds its jetton
- * wallet as it starts, and a USDT order is paid from a buyer's wallet app. (Buyers cannot open a
- * USDT order from the chat yet, so the test makes one in the store, as the buy button will.)
+ * wallet as it starts, and a USDT order is paid from a buyer's wallet app. (The order is made in
+ * the store, as the "Pay with USDT" button makes it, to test detection apart from the chat.)
  */
 
 const ADMIN_ID = 900_002;

@@ -77,32 +77,28 @@ describe("a shop whose catalog has USDT prices", () => {
     expect(sandbox.toncenter.stats.byMethod.runGetMethod ?? 0).toBe(asked);
   });
 
-  it("offers buyers no USDT yet: no USDT price or button on the card, a USDT-only product unlisted, a forged USDT press refused", async () => {
+  it("offers buyers USDT: the USDT price and button on the card beside Gram, and a USDT-only product listed", async () => {
     await sandbox.restart({ catalogPath, usdtMaster: usdt.master });
     const buyer = sandbox.user({ firstName: "Dana" });
 
     buyer.send("/shop");
     const list = await buyer.waitForButton("TON mug");
-    const listed = buyer.buttonsData(list);
-    expect(listed).toHaveLength(1);
+    expect(buyer.buttonsData(list)).toHaveLength(2);
     await buyer.press("TON mug", list);
-    const card = await buyer.waitForButton("Pay with Gram (TON)");
+    const card = await buyer.waitForButton("Pay with USDT");
     expect(card.text).toContain("3.25 GRAM");
-    expect(card.text).not.toContain("USDT");
-    expect(buyer.buttonsData(card).some((data) => data.includes("usdt"))).toBe(false);
-
-    const forged = await buyer.pressData(
+    expect(card.text).toContain("USDT: 12.5 USDT");
+    expect(buyer.buttonsData(card)).toContain(
       buyData.pack({ id: "mug", quantity: 1, method: "usdt" }),
-      card,
     );
-    // No feature takes a USDT press yet: it is answered as any button the bot never sent.
-    expect(forged).toEqual({
-      text: "This button is not valid any more. Tap /shop to start again.",
-      show_alert: true,
-    });
+    expect(buyer.buttonsData(card)).toContain(
+      buyData.pack({ id: "mug", quantity: 1, method: "ton" }),
+    );
+
     buyer.send("/start buy_cap");
-    await buyer.waitForText("not on sale any more", { after: card.messageId });
-    expect(await sandbox.app.store.listByUser(buyer.id, 10)).toEqual([]);
+    const cap = await buyer.waitForButton("Pay with USDT", { after: card.messageId });
+    expect(cap.text).toContain("USDT: 20 USDT");
+    expect(cap.text).not.toContain("GRAM");
   });
 
   it("keeps selling in TON when USDT_MASTER is not a jetton master, with one error line", async () => {

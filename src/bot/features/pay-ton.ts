@@ -14,10 +14,13 @@ import type { BotContext } from "../context.js";
 import type { ShopServices } from "../services.js";
 import { orderFromBuyButton } from "./buy.js";
 
-/** Buying for TON: the order, the payment message with links and a QR code, and "I have paid". */
+/**
+ * Buying for TON or USDT on TON: the order, the payment message with links and a QR code, and
+ * "I have paid". Both are transfers to the merchant that the watcher finds by their comment.
+ */
 export function payTonFeature(services: ShopServices) {
   const feature = new Composer<BotContext>();
-  const { catalog, store, merchantAddress, testnet } = services;
+  const { catalog, store, merchantAddress, usdtMaster, testnet } = services;
 
   const buy = async (ctx: Press, button: ButtonValues<typeof buyData>) => {
     const order = await orderFromBuyButton(ctx, services, button);
@@ -27,7 +30,7 @@ export function payTonFeature(services: ShopServices) {
     const message = await tonPaymentMessage(
       order,
       product,
-      { merchant: merchantAddress, testnet, walletPay: services.wallets !== undefined },
+      { merchant: merchantAddress, testnet, walletPay: services.wallets !== undefined, usdtMaster },
       ctx.t,
     );
     const keep = services.orderTtlMs + 7 * 86_400_000;
@@ -41,7 +44,10 @@ export function payTonFeature(services: ShopServices) {
       caption: message.qrCaption,
     });
     await services.paymentMessages.remember(order.id, { qrId: qr.message_id }, keep);
-    services.log.info({ orderId: order.id, userId: ctx.from.id }, "TON order created");
+    services.log.info(
+      { orderId: order.id, userId: ctx.from.id, method: order.method },
+      "order to pay on chain created",
+    );
   };
 
   // The watcher decides whether money arrived; this button only reports what it decided.
@@ -59,6 +65,7 @@ export function payTonFeature(services: ShopServices) {
     return ctx.answerCallbackQuery({ text: text.replace(/<[^>]+>/g, ""), show_alert: true });
   });
 
-  feature.use(onPress(buyData, { method: "ton" }, buy), check);
+  feature.use(onPress(buyData, { method: "ton" }, buy), onPress(buyData, { method: "usdt" }, buy));
+  feature.use(check);
   return { feature, buy };
 }

@@ -14,8 +14,8 @@ export function shopFeature(services: ShopServices) {
   const { catalog, payMethods } = services;
 
   const methodsFor = (product: Product) => payMethods.filter((method) => product.prices[method]);
-  // A product priced only in ways this shop does not take (USDT for now, cards without a
-  // provider token) is left off the list rather than listed and then refused.
+  // A product priced only in ways this shop does not take (cards without a provider token) is
+  // left off the list rather than listed and then refused.
   const onSale = catalog.products.filter((product) => methodsFor(product).length > 0);
 
   async function card(ctx: BotContext, product: Product, quantity: number, available: number) {

@@ -1,11 +1,13 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import QRCode from "qrcode";
-import { coinLabel, escapeHtml, formatAmount, formatTime } from "../../notices/format.js";
+import { paidOnChain } from "../../catalog/catalog.js";
+import { currencyLabel, escapeHtml, formatAmount, formatTime } from "../../notices/format.js";
 import { walletName } from "../../notices/wallet.js";
 import { isOpen } from "../../orders/state.js";
 import { shortAddress } from "../../payments/ton/links.js";
 import type { ConnectedWallet, ConnectOffer } from "../../payments/tonconnect/checkout.js";
 import {
+  NotEnoughUsdt,
   NoWalletAvailable,
   OrderNotPayable,
   PaymentAlreadySent,
@@ -37,7 +39,7 @@ type FromContext = BotContext & { from: { id: number } };
  */
 export function walletFeature(services: ShopServices) {
   const feature = new Composer<BotContext>();
-  const { wallets, walletChats, testnet, store, merchantAddress, log } = services;
+  const { wallets, walletChats, testnet, store, merchantAddress, usdtMaster, log } = services;
   if (wallets === undefined) return { feature, openWallet: undefined };
 
   const remember = async (ctx: FromContext) =>
@@ -70,14 +72,14 @@ export function walletFeature(services: ShopServices) {
     const payable =
       order !== undefined &&
       order.userId === ctx.from.id &&
-      order.method === "ton" &&
+      paidOnChain(order.method) &&
       isOpen(order, store.now());
     if (!payable) {
       await ctx.reply(ctx.t("wallet-busy"));
       return;
     }
     await ctx.reply(ctx.t("wallet-busy-order", { orderId: order.id }), {
-      reply_markup: tonPaymentKeyboard(order, merchantAddress, testnet, ctx.t),
+      reply_markup: tonPaymentKeyboard(order, merchantAddress, testnet, ctx.t, false, usdtMaster),
     });
   };
 
@@ -165,8 +167,8 @@ export function walletFeature(services: ShopServices) {
         await ctx.reply(
           ctx.t("wallet-pay-requested", {
             app: escapeHtml(app),
-            amount: formatAmount(request.amount, "TON"),
-            coin: coinLabel(),
+            amount: formatAmount(request.amount, request.currency),
+            coin: currencyLabel(request.currency),
             orderId,
             until: formatTime(request.validUntil),
           }),
@@ -195,6 +197,19 @@ export function walletFeature(services: ShopServices) {
           text: ctx.t(NOT_PAYABLE_TEXT[error.reason]),
           show_alert: true,
         });
+      } else if (error instanceof NotEnoughUsdt) {
+        log.info(
+          { userId: ctx.from.id, orderId, balance: error.balance.toString() },
+          "wallet holds too little USDT to pay",
+        );
+        await ctx.answerCallbackQuery();
+        await ctx.reply(
+          ctx.t("wallet-pay-no-usdt", {
+            balance: formatAmount(error.balance, "USDT"),
+            amount: formatAmount(error.needed, "USDT"),
+            orderId,
+          }),
+        );
       } else if (error instanceof WalletOnWrongNetwork) {
         log.warn({ userId: ctx.from.id, chain: error.chain }, "wallet on the wrong network");
         await ctx.answerCallbackQuery();

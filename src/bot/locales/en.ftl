@@ -62,6 +62,7 @@ pay-ton-rest =
     The comment is how we find your payment — without it the money cannot be matched.
     Pay by { $expires } (UTC).
 pay-ton-qr = Scan with your phone's wallet: { $amount } { $coin }, comment { $comment }.
+pay-usdt-on-ton = Send USDT on the TON network only — USDT sent on Tron, Ethereum or any other chain never reaches us. Your wallet also needs about { $fee } { $coin } for the network fee: it is paid on top of the price, and what is not used comes back.
 button-tonkeeper = Open in Tonkeeper
 button-telegram-wallet = Telegram Wallet
 button-check = I have paid
@@ -97,6 +98,7 @@ wallet-pay-interrupted = Your wallet disconnected before confirming the payment 
 wallet-pay-failed = Your wallet could not send the payment for order { $orderId }. Try again, or pay with the link or QR code above.
 wallet-pay-already-sent = Your wallet already sent the payment for this order. We are waiting to see it on the blockchain and will tell you the moment it arrives.
 wallet-pay-too-late = This order expires in a few seconds — too soon to confirm it in a wallet. Tap /shop to order again.
+wallet-pay-no-usdt = Your wallet holds { $balance } USDT on TON, less than the { $amount } USDT order { $orderId } needs, so nothing was asked of it. Add USDT on TON to this wallet, or pay from another wallet with the link or QR code above.
 wallet-none-available = No wallet app can be connected right now. Please pay with the link or QR code above.
 wallet-busy = Too many buyers are connecting a wallet right now. Please try again in a few minutes — an open order can still be paid with its link or QR code.
 wallet-busy-order = Too many buyers are connecting a wallet right now. Pay order { $orderId } with the button below or the QR code above, or try again in a few minutes.

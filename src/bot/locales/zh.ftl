@@ -62,6 +62,7 @@ pay-ton-rest =
     我们凭备注识别您的付款——没有备注，款项将无法与订单匹配。
     请在 { $expires }（UTC）前完成付款。
 pay-ton-qr = 请用手机钱包扫码：{ $amount } { $coin }，备注 { $comment }。
+pay-usdt-on-ton = 请只通过 TON 网络发送 USDT——通过 Tron、以太坊或其他链发送的 USDT 无法到账。钱包里还需要约 { $fee } { $coin } 支付网络手续费：手续费在价格之外另付，未用完的会退回。
 button-tonkeeper = 在 Tonkeeper 中打开
 button-telegram-wallet = Telegram Wallet
 button-check = 我已付款
@@ -97,6 +98,7 @@ wallet-pay-interrupted = 钱包在确认订单 { $orderId } 的付款前断开�
 wallet-pay-failed = 您的钱包无法发送订单 { $orderId } 的付款。请重试，或使用上方的链接或二维码付款。
 wallet-pay-already-sent = 您的钱包已发送此订单的付款。我们正在等待它上链，到账后会立即通知您。
 wallet-pay-too-late = 此订单将在几秒内过期 — 来不及在钱包中确认。请点击 /shop 重新下单。
+wallet-pay-no-usdt = 您的钱包在 TON 上只有 { $balance } USDT，不足订单 { $orderId } 所需的 { $amount } USDT，因此没有向钱包发出请求。请向此钱包充值 TON 网络上的 USDT，或用上方的链接或二维码从其他钱包付款。
 wallet-none-available = 目前无法连接钱包应用。请使用上方的链接或二维码付款。
 wallet-busy = 目前正在连接钱包的买家太多。请几分钟后重试——未完成的订单仍可通过其链接或二维码付款。
 wallet-busy-order = 目前正在连接钱包的买家太多。请使用下方按钮或上方二维码支付订单 { $orderId }，或几分钟后重试。

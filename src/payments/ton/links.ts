@@ -13,15 +13,18 @@ export interface PaymentRequest {
 }
 
 /**
- * What a TON order asks the buyer to send now: what it still owes, so a buyer who paid part and
- * taps a link again sends only the rest.
+ * What an order paid on chain asks the buyer to send now: what it still owes, so a buyer who paid
+ * part and taps a link again sends only the rest. A USDT order asks for the jetton of
+ * `usdtMaster`, the shop's USDT.
  */
 export function orderPaymentRequest(
   order: Order,
   address: Address,
   testnet: boolean,
+  usdtMaster?: Address,
 ): PaymentRequest {
-  return { address, amount: outstanding(order), comment: order.comment ?? "", testnet };
+  const request = { address, amount: outstanding(order), comment: order.comment ?? "", testnet };
+  return order.method === "usdt" && usdtMaster ? { ...request, jetton: usdtMaster } : request;
 }
 
 /** How a wallet address is shown to a buyer: URL-safe, non-bounceable (UQ…/0Q…) as wallets use. */

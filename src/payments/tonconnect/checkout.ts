@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
-import { type Address, Cell } from "@ton/core";
+import { Address, Cell } from "@ton/core";
 import {
+  type SendTransactionRequest,
   type TonConnect,
   UserRejectsError,
   type Wallet,
@@ -15,14 +16,16 @@ import type { OrderStore } from "../../orders/store.js";
 import type { RedisClient } from "../../redis/client.js";
 import { redisKeys } from "../../redis/keys.js";
 import { releaseLock } from "../../redis/lock.js";
+import { type GetMethods, jettonWalletBalance, jettonWalletOf } from "../jetton/wallet.js";
 import {
+  NotEnoughUsdt,
   OrderNotPayable,
   PaymentAlreadySent,
   PaymentRequestPending,
   WalletNotConnected,
   WalletOnWrongNetwork,
 } from "./errors.js";
-import { chainOf, paymentTransaction } from "./request.js";
+import { chainOf, jettonPaymentTransaction, paymentTransaction } from "./request.js";
 import { isManifestError, type SessionEvent, WalletSessions } from "./sessions.js";
 import { universalLinkFor, type WalletChoice } from "./wallets.js";
 
@@ -51,7 +54,10 @@ export interface ConnectOffer {
 
 export interface PaymentRequested {
   wallet: ConnectedWallet;
+  /** Base units of `currency`: nanotons, or millionths of a USDT. */
   amount: bigint;
+  /** The order's currency: "TON" or "USDT". */
+  currency: string;
   /** ms since epoch; the wallet must not send the payment after this. */
   validUntil: number;
 }
@@ -70,6 +76,11 @@ export interface TonConnectCheckoutOptions {
   store: OrderStore;
   merchant: Address;
   testnet: boolean;
+  /**
+   * The shop's USDT and where to ask about buyers' jetton wallets; without it only TON orders
+   * are paid from a wallet.
+   */
+  usdt?: { master: Address; toncenter: GetMethods };
   manifestUrl: string;
   walletsListUrl: string;
   requestTtlMs: number;
@@ -86,7 +97,7 @@ interface Intent {
 
 /**
  * Paying from a connected wallet (DESIGN §8): connect Tonkeeper or Telegram Wallet, then ask it
- * to send the order's amount with the order's comment. What the wallet answers only decides what
+ * to send the order's amount with the order's comment, in TON or as a USDT jetton transfer. What the wallet answers only decides what
  * the buyer is told; the order is paid when the watcher finds the transfer on chain.
  */
 export class TonConnectCheckout {
@@ -182,8 +193,10 @@ export class TonConnectCheckout {
     const requested = {
       wallet: await this.describe(wallet),
       amount: outstanding(order),
+      currency: order.currency,
       validUntil,
     };
+    const transaction = await this.transactionFor(order, wallet.account.address, requested);
 
     // One request per buyer; the lock names the order, and outlives the request by the grace.
     const lockKey = this.requestKey(userId);
@@ -205,7 +218,7 @@ export class TonConnectCheckout {
     } catch (error) {
       log.warn({ err: error, userId, orderId }, "payment request not announced");
     }
-    const run = this.request(userId, orderId, connector, requested, order.comment ?? "", finish)
+    const run = this.request(userId, orderId, connector, requested, transaction, finish)
       .catch(async (error: unknown) => {
         await finish("failed");
         log.error({ err: error, userId, orderId }, "wallet request broke");
@@ -217,6 +230,7 @@ export class TonConnectCheckout {
         userId,
         orderId,
         amount: requested.amount.toString(),
+        currency: requested.currency,
         wallet: wallet.device.appName,
         validUntil,
       },
@@ -245,11 +259,39 @@ export class TonConnectCheckout {
   ): asserts order is Order {
     if (!order) throw new OrderNotPayable(orderId, "not-found");
     if (order.userId !== userId) throw new OrderNotPayable(orderId, "not-yours");
-    if (order.method !== "ton" || !order.comment) throw new OrderNotPayable(orderId, "not-ton");
+    const onChain = order.method === "ton" || (order.method === "usdt" && this.options.usdt);
+    if (!onChain || !order.comment) throw new OrderNotPayable(orderId, "not-ton");
     if (isOpen(order, now)) return;
     // A pending order that is not open has run out of time.
     const expired = order.status === "pending" || order.status === "expired";
     throw new OrderNotPayable(orderId, expired ? "expired" : "paid");
+  }
+
+  /**
+   * What the wallet is asked to sign: a TON transfer with the comment, or for a USDT order a
+   * jetton transfer from the buyer's own jetton wallet, which the master names. A wallet holding
+   * too little USDT is refused here (NotEnoughUsdt) rather than asked for a transfer that fails.
+   */
+  private async transactionFor(
+    order: Order,
+    buyerAddress: string,
+    { amount, validUntil }: PaymentRequested,
+  ): Promise<SendTransactionRequest> {
+    const { merchant, testnet, usdt } = this.options;
+    const payment = {
+      merchant,
+      amount,
+      comment: order.comment ?? "",
+      validUntil: Math.floor(validUntil / 1000),
+      testnet,
+    };
+    if (order.method !== "usdt" || !usdt) return paymentTransaction(payment);
+    const buyer = Address.parse(buyerAddress);
+    const buyerJettonWallet = await jettonWalletOf(usdt.toncenter, usdt.master, buyer, testnet);
+    // A jetton wallet never created answers as holding nothing.
+    const balance = await jettonWalletBalance(usdt.toncenter, buyerJettonWallet);
+    if (balance < amount) throw new NotEnoughUsdt(order.id, balance, amount);
+    return jettonPaymentTransaction({ ...payment, buyerJettonWallet, buyer });
   }
 
   private async request(
@@ -257,18 +299,11 @@ export class TonConnectCheckout {
     orderId: string,
     connector: TonConnect,
     requested: PaymentRequested,
-    comment: string,
+    transaction: SendTransactionRequest,
     finish: (outcome: PaymentOutcome | "abandoned") => Promise<void>,
   ): Promise<void> {
-    const { merchant, testnet, redis, log } = this.options;
-    const { amount, validUntil } = requested;
-    const transaction = paymentTransaction({
-      merchant,
-      amount,
-      comment,
-      validUntil: Math.floor(validUntil / 1000),
-      testnet,
-    });
+    const { redis, log } = this.options;
+    const { validUntil } = requested;
     const ended = new AbortController();
     const interrupted = new Promise<PaymentOutcome | "abandoned">((resolve) =>
       this.interrupts.set(userId, resolve),

@@ -67,6 +67,7 @@ export class NoWalletAvailable extends WalletCheckoutError {
 }
 
 /**
+ * "not-ton" is an order not paid on the TON chain (Stars, card; USDT at a shop selling none);
  * "paid" covers every order that took its money already: paid, fulfilled, refunded;
  * "too-late" an order that expires before a wallet could be asked and answer.
  */
@@ -85,5 +86,22 @@ export class OrderNotPayable extends WalletCheckoutError {
     readonly reason: NotPayableReason,
   ) {
     super(`order ${orderId} cannot be paid from a wallet: ${reason}`);
+  }
+}
+
+/**
+ * The connected wallet holds less of the shop's USDT than the order asks for — none at all when
+ * its jetton wallet was never created. A transfer asked of it would only fail in the wallet.
+ */
+export class NotEnoughUsdt extends WalletCheckoutError {
+  override name = "NotEnoughUsdt";
+  constructor(
+    readonly orderId: string,
+    /** Millionths of a USDT the wallet holds. */
+    readonly balance: bigint,
+    /** Millionths of a USDT the order still owes. */
+    readonly needed: bigint,
+  ) {
+    super(`the wallet holds ${balance} millionths of USDT, too few for ${orderId}`);
   }
 }
