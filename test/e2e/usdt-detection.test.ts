@@ -1,8 +1,6 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Sandbox } from "../../src/sandbox/world.js";
+import { usdtCatalogFile } from "../support/catalog.js";
 import { capturedLog } from "../support/log.js";
 import { orderReaches, startShop } from "../support/sandbox.js";
 
@@ -14,26 +12,6 @@ import { orderReaches, startShop } from "../support/sandbox.js";
 
 const ADMIN_ID = 900_002;
 
-async function usdtCatalog(): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), "usdt-shop-")), "catalog.json");
-  await writeFile(
-    path,
-    JSON.stringify({
-      products: [
-        {
-          id: "mug",
-          kind: "physical",
-          title: "TON mug",
-          description: "A mug",
-          prices: { gram: "3.25", usdt: "12.5" },
-          delivery: { type: "text", text: "Thanks for the mug" },
-        },
-      ],
-    }),
-  );
-  return path;
-}
-
 describe("a shop that sells in USDT", () => {
   let sandbox: Sandbox;
   let captured: ReturnType<typeof capturedLog>;
@@ -41,7 +19,7 @@ describe("a shop that sells in USDT", () => {
   beforeEach(async () => {
     captured = capturedLog();
     sandbox = await startShop({ openShop: false, usdt: true, log: captured.log });
-    await sandbox.restart({ catalogPath: await usdtCatalog(), adminIds: [ADMIN_ID] });
+    await sandbox.restart({ catalogPath: await usdtCatalogFile(), adminIds: [ADMIN_ID] });
     await expect
       .poll(() => captured.records().some((r) => r.msg === "USDT arrives in our jetton wallet"))
       .toBe(true);

@@ -1,37 +1,12 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Address } from "@ton/core";
 import { deployJetton, type EmulatedJetton } from "@ton-payment-bot/emulators/ton";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buyData } from "../../src/bot/callback-data.js";
 import { redisKeys } from "../../src/redis/keys.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
+import { usdtCatalogFile } from "../support/catalog.js";
 import { capturedLog } from "../support/log.js";
 import { startShop } from "../support/sandbox.js";
-
-/** A mug priced in Gram and USDT, and a cap priced in USDT alone. */
-async function usdtCatalog(): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), "usdt-shop-")), "catalog.json");
-  const product = (id: string, title: string, prices: Record<string, string>) => ({
-    id,
-    kind: "physical",
-    title,
-    description: `A ${id}`,
-    prices,
-    delivery: { type: "text", text: "Thanks" },
-  });
-  await writeFile(
-    path,
-    JSON.stringify({
-      products: [
-        product("mug", "TON mug", { gram: "3.25", usdt: "12.5" }),
-        product("cap", "Dollar cap", { usdt: "20" }),
-      ],
-    }),
-  );
-  return path;
-}
 
 describe("a shop whose catalog has USDT prices", () => {
   let sandbox: Sandbox;
@@ -44,7 +19,7 @@ describe("a shop whose catalog has USDT prices", () => {
     sandbox = await startShop({ openShop: false, log: captured.log });
     const issuer = await sandbox.chain.createWallet({ version: "v4" });
     usdt = await deployJetton(sandbox.chain, issuer, "https://example.invalid/usdt.json");
-    catalogPath = await usdtCatalog();
+    catalogPath = await usdtCatalogFile();
   });
 
   afterEach(() => sandbox.stop());

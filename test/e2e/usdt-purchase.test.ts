@@ -1,36 +1,11 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { EmulatedUser } from "@ton-payment-bot/emulators/telegram";
 import { mintJetton } from "@ton-payment-bot/emulators/ton";
 import { afterEach, describe, expect, it } from "vitest";
 import { paymentQrPng } from "../../src/payments/ton/links.js";
 import { JETTON_TRANSFER_TON } from "../../src/payments/tonconnect/request.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
+import { usdtCatalogFile } from "../support/catalog.js";
 import { orderReaches, startShop } from "../support/sandbox.js";
-
-/** A mug priced in Gram and USDT, and a cap priced in USDT alone. */
-async function usdtCatalog(): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), "usdt-buy-")), "catalog.json");
-  const product = (id: string, title: string, prices: Record<string, string>) => ({
-    id,
-    kind: "physical",
-    title,
-    description: `A ${id}`,
-    prices,
-    delivery: { type: "text", text: `Thanks for the ${id}` },
-  });
-  await writeFile(
-    path,
-    JSON.stringify({
-      products: [
-        product("mug", "TON mug", { gram: "3.25", usdt: "12.5" }),
-        product("cap", "Dollar cap", { usdt: "20" }),
-      ],
-    }),
-  );
-  return path;
-}
 
 let sandbox: Sandbox | undefined;
 afterEach(async () => {
@@ -41,7 +16,7 @@ afterEach(async () => {
 async function usdtShop(options: { buyersAgreeToTerms?: boolean } = {}): Promise<Sandbox> {
   const shop = await startShop({ openShop: false, usdt: true, ...options });
   sandbox = shop;
-  await shop.restart({ catalogPath: await usdtCatalog() });
+  await shop.restart({ catalogPath: await usdtCatalogFile() });
   return shop;
 }
 

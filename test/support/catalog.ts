@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Catalog, loadCatalog, type Product } from "../../src/catalog/catalog.js";
 
@@ -12,4 +15,30 @@ export function exampleProduct(id: string): Product {
   const found = exampleCatalog.find(id);
   if (!found) throw new Error(`${id} missing from catalog.example.json`);
   return found;
+}
+
+/**
+ * The catalog the USDT suites sell from, written to a file of its own: a mug priced in Gram and
+ * USDT, and a cap priced in USDT alone, each delivered as "Thanks for the <id>". Its path.
+ */
+export async function usdtCatalogFile(): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), "usdt-shop-")), "catalog.json");
+  const product = (id: string, title: string, prices: Record<string, string>) => ({
+    id,
+    kind: "physical",
+    title,
+    description: `A ${id}`,
+    prices,
+    delivery: { type: "text", text: `Thanks for the ${id}` },
+  });
+  await writeFile(
+    path,
+    JSON.stringify({
+      products: [
+        product("mug", "TON mug", { gram: "3.25", usdt: "12.5" }),
+        product("cap", "Dollar cap", { usdt: "20" }),
+      ],
+    }),
+  );
+  return path;
 }
