@@ -11,34 +11,21 @@ import { Lease } from "../../redis/lock.js";
 import { DUST_USDT_UNITS, type JettonClaim, type JettonClassified } from "../jetton/classify.js";
 import type { PaymentsCore, RecordHints } from "../record.js";
 import type { UnmatchedPayments, UnmatchedReason } from "../unmatched.js";
-import {
-  type Classified,
-  type Comment,
-  DUST_NANOTONS,
-  type Incoming,
-  unmatchedReason,
-} from "./classify.js";
+import { type Classified, DUST_NANOTONS, type Incoming, unmatchedReason } from "./classify.js";
 import type { TransactionSource } from "./client.js";
 import { WatcherHealth } from "./health.js";
 import type { ObservedTransaction, WalletRole } from "./observed.js";
 import { type Cursor, transactionsBackTo, transactionsSince, type WalletPages } from "./paging.js";
 
-/** Money that stayed in the watched wallet, in that wallet's currency: TON or our USDT. */
-interface Arrival {
+/**
+ * Money that stayed in the watched wallet, in that wallet's currency: TON or our USDT. `from` is
+ * the sender of TON, or the owner who sent the jettons; `amount` is in base units of `currency`.
+ */
+interface Arrival extends Pick<Incoming, "hash" | "lt" | "time" | "from" | "amount" | "comment"> {
   /** The payment's idempotency key: `ton:<hash>` or `usdt:<hash>`. */
   key: string;
   method: "ton" | "usdt";
   currency: "TON" | "USDT";
-  /** Hex transaction hash. */
-  hash: string;
-  lt: bigint;
-  /** Block time, seconds. */
-  time: number;
-  /** Who sent it, raw: the sender of TON, the owner who sent the jettons. */
-  from: string;
-  /** Base units of `currency`. */
-  amount: bigint;
-  comment: Comment;
 }
 
 /** A fetched transaction, as the watcher will apply it. */
@@ -606,7 +593,7 @@ function usdtArrival(credit: Extract<JettonClassified, { kind: "jetton-credit" }
 }
 
 function arrival(
-  money: Pick<Arrival, "hash" | "lt" | "time" | "from" | "amount" | "comment">,
+  money: Omit<Arrival, "key" | "method" | "currency">,
   method: Arrival["method"],
   currency: Arrival["currency"],
 ): Arrival {
