@@ -38,6 +38,7 @@ import { OrderStore } from "./orders/store.js";
 import { followRedis } from "./outage.js";
 import {
   announceOurJettonWallet,
+  type JettonWalletUnknown,
   jettonWalletBalance,
   usdtMasterOf,
 } from "./payments/jetton/wallet.js";
@@ -131,7 +132,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       ? undefined
       : new ShopMetrics({
           clock,
-          scrape: (): Promise<ShopHealth> => readHealth(watcher.health, redis, prefix),
+          scrape: (): Promise<ShopHealth> =>
+            readHealth(watcher.health, redis, prefix, usdtWatcherHealth),
         });
   const metrics: Metrics = shopMetrics ?? noMetrics;
   const store = new OrderStore(redis, { prefix, clock, metrics });
@@ -184,6 +186,10 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     });
     usdtWatcher.start(config.pollIntervalMs);
   };
+  /** Why our jetton wallet's watcher is not running yet, while it is not. */
+  let usdtUnknown: JettonWalletUnknown = "asking";
+  /** Health reads our jetton wallet's watcher beside the merchant's, or why there is none. */
+  const usdtWatcherHealth = usdtMaster ? () => usdtWatcher?.health ?? usdtUnknown : undefined;
   const telegramPayments = new TelegramPayments({
     redis,
     prefix,
@@ -270,7 +276,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       reports,
       actions,
       tickets,
-      health: () => readHealth(watcher.health, redis, prefix),
+      health: () => readHealth(watcher.health, redis, prefix, usdtWatcherHealth),
       toncenter,
       merchantAddress: merchant,
       // A shop selling in USDT shows what our jetton wallet holds; "?" until the wallet is known.
@@ -389,6 +395,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           {
             ping: () => redis.ping(),
             watcher: () => watcher.health.read(),
+            usdtWatcher: usdtWatcherHealth && (() => usdtWatcher?.health.read() ?? usdtUnknown),
             backlog: () => groupBacklog(redis, fulfilmentStreams, "fulfilment"),
             bot: () => botPhase,
             clock,
@@ -462,7 +469,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           usdtMaster,
           merchant,
         ).then((jettonWallet) => {
-          if (jettonWallet && !stopping.signal.aborted) watchJettonWallet(jettonWallet);
+          if (jettonWallet === "not-a-master") usdtUnknown = jettonWallet;
+          else if (jettonWallet && !stopping.signal.aborted) watchJettonWallet(jettonWallet);
         });
       }
       if (wallets && config.tonconnectManifestUrl) {

@@ -1,3 +1,5 @@
+import type { WalletRole } from "./payments/ton/observed.js";
+
 /**
  * What the shop counts as it works, as the domain code says it. The prom-client side lives in
  * `http/metrics.ts`; the domain sees only this, and `noMetrics` when nothing is counted.
@@ -10,8 +12,11 @@ export interface Metrics {
   paymentUnmatched(reason: string): void;
   /** An order's status changed in a commit. */
   orderStatusChanged(from: string, to: string): void;
-  /** The watcher polled the merchant wallet; `failed` when the poll did not go through. */
-  watcherPolled(failed: boolean): void;
+  /**
+   * A watcher polled the wallet it follows, the merchant's or our jetton wallet; `failed` when
+   * the poll did not go through.
+   */
+  watcherPolled(failed: boolean, wallet: WalletRole): void;
   /**
    * One HTTP request to toncenter, by its status: "200", "429", "502"…, "network" when no answer
    * came, "invalid" when an answer came that holds no result.

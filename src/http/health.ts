@@ -1,4 +1,5 @@
 import { type Clock, within } from "../clock.js";
+import type { JettonWalletUnknown } from "../payments/jetton/wallet.js";
 import type { WatcherHealthState } from "../payments/ton/health.js";
 
 /** What readiness is judged on, as read from Redis. */
@@ -7,6 +8,11 @@ export interface ReadinessState {
   redis: boolean;
   /** The watcher's shared record; undefined when it could not be read. */
   watcher: Pick<WatcherHealthState, "lastPollAt"> | undefined;
+  /**
+   * For a shop selling in USDT, our jetton wallet's watcher: its record as `watcher`, or why
+   * there is none.
+   */
+  usdt?: { watcher: Pick<WatcherHealthState, "lastPollAt"> | undefined | JettonWalletUnknown };
   /** The fulfilment queue; undefined when it could not be read. */
   backlog: { depth: number; oldestInHandAt?: number } | undefined;
   /** Whether this process takes updates; undefined counts as taking them. */
@@ -39,15 +45,23 @@ export function readinessFailures(
   if (state.bot === "starting") failures.push("bot: starting, not taking updates yet");
   else if (state.bot === "stopping") failures.push("bot: stopping, no longer taking updates");
   if (!state.redis) failures.push("redis: no answer to PING");
-  const lastPollAt = state.watcher?.lastPollAt;
   const pollWithin = POLLS_MISSED * bounds.pollIntervalMs;
-  if (state.watcher === undefined) failures.push("watcher: its health record could not be read");
-  else if (lastPollAt === undefined) failures.push("watcher: no poll recorded yet");
-  else if (now - lastPollAt > pollWithin) {
-    failures.push(
-      `watcher: last poll ${Math.round((now - lastPollAt) / 1000)} s ago, more than ${POLLS_MISSED} intervals (${pollWithin} ms)`,
-    );
-  }
+  const polled = (name: string, record: Pick<WatcherHealthState, "lastPollAt"> | undefined) => {
+    const lastPollAt = record?.lastPollAt;
+    if (record === undefined) failures.push(`${name}: its health record could not be read`);
+    else if (lastPollAt === undefined) failures.push(`${name}: no poll recorded yet`);
+    else if (now - lastPollAt > pollWithin) {
+      failures.push(
+        `${name}: last poll ${Math.round((now - lastPollAt) / 1000)} s ago, more than ${POLLS_MISSED} intervals (${pollWithin} ms)`,
+      );
+    }
+  };
+  polled("watcher", state.watcher);
+  const usdt = state.usdt?.watcher;
+  if (usdt === "asking") failures.push("usdt watcher: our jetton wallet is not known yet");
+  else if (usdt === "not-a-master") {
+    failures.push("usdt watcher: USDT_MASTER is not a jetton master, so no USDT is looked for");
+  } else if (state.usdt) polled("usdt watcher", usdt);
   const stuckAfterMs = bounds.stuckAfterMs ?? STUCK_AFTER_MS;
   const backlog = state.backlog;
   if (backlog === undefined) failures.push("fulfilment: the queue could not be read");
@@ -66,6 +80,8 @@ export function readinessFailures(
 export interface ReadinessSources {
   ping(): Promise<unknown>;
   watcher(): Promise<Pick<WatcherHealthState, "lastPollAt">>;
+  /** For a shop selling in USDT: our jetton wallet's watcher record, as `watcher`. */
+  usdtWatcher?(): Promise<Pick<WatcherHealthState, "lastPollAt">> | JettonWalletUnknown;
   backlog(): Promise<{ depth: number; oldestInHandAt?: number }>;
   bot?(): BotPhase;
   clock: Clock;
@@ -81,13 +97,21 @@ export async function checkReadiness(
   bounds: ReadinessBounds,
 ): Promise<string[]> {
   const ms = sources.timeoutMs ?? READ_WITHIN_MS;
-  const [pong, watcher, backlog] = await Promise.all([
+  const usdt = sources.usdtWatcher?.();
+  const [pong, watcher, backlog, usdtWatcher] = await Promise.all([
     within(ms, sources.ping()),
     within(ms, sources.watcher()),
     within(ms, sources.backlog()),
+    typeof usdt === "string" ? usdt : usdt && within(ms, usdt),
   ]);
   return readinessFailures(
-    { redis: pong !== undefined, watcher, backlog, bot: sources.bot?.() },
+    {
+      redis: pong !== undefined,
+      watcher,
+      ...(usdt !== undefined && { usdt: { watcher: usdtWatcher } }),
+      backlog,
+      bot: sources.bot?.(),
+    },
     bounds,
     sources.clock(),
   );

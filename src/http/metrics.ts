@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { within } from "../clock.js";
 import type { Metrics } from "../metrics.js";
+import type { WalletRole } from "../payments/ton/observed.js";
 
 /** What is read from Redis when Prometheus scrapes, rather than counted as it happens. */
 export interface ScrapedState {
@@ -8,8 +9,13 @@ export interface ScrapedState {
   queueDepth: number;
   /** Jobs in the dead stream. */
   deadJobs: number;
-  /** Block time of the newest transaction the watcher applied, ms since epoch. */
+  /** Block time of the newest transaction the merchant wallet's watcher applied, ms since epoch. */
   lastTxAt?: number;
+  /**
+   * For a shop selling in USDT, our jetton wallet's watcher: the block time of the newest
+   * transaction it applied; a string saying why there is none while our jetton wallet is not known.
+   */
+  usdt?: { lastTxAt?: number } | string;
 }
 
 export interface ShopMetricsOptions {
@@ -35,8 +41,8 @@ export class ShopMetrics implements Metrics {
   private readonly payments: Counter<"method" | "outcome">;
   private readonly unmatched: Counter<"reason">;
   private readonly transitions: Counter<"from" | "to">;
-  private readonly polls: Counter;
-  private readonly pollErrors: Counter;
+  private readonly polls: Counter<"wallet">;
+  private readonly pollErrors: Counter<"wallet">;
   private readonly toncenter: Counter<"status">;
   private readonly telegram: Counter<"method" | "code">;
   private readonly attempts: Counter;
@@ -67,14 +73,19 @@ export class ShopMetrics implements Metrics {
     });
     this.polls = new Counter({
       name: "tpb_watcher_polls_total",
-      help: "Polls of the merchant wallet by this process's watcher",
+      help: "Polls by this process's watchers, by the wallet followed: merchant or jetton-wallet",
+      labelNames: ["wallet"],
       registers,
     });
     this.pollErrors = new Counter({
       name: "tpb_watcher_poll_errors_total",
-      help: "Polls of the merchant wallet that failed",
+      help: "Polls that failed, by the wallet followed: merchant or jetton-wallet",
+      labelNames: ["wallet"],
       registers,
     });
+    // Every shop follows the merchant wallet: its series show 0 from the start.
+    this.polls.inc({ wallet: "merchant" }, 0);
+    this.pollErrors.inc({ wallet: "merchant" }, 0);
     this.toncenter = new Counter({
       name: "tpb_toncenter_requests_total",
       help: "HTTP requests to toncenter, retries included, by status (network: no answer)",
@@ -135,14 +146,27 @@ export class ShopMetrics implements Metrics {
         this.set(state ? state.deadJobs : Number.NaN);
       },
     });
+    // Set once a scrape shows a shop selling in USDT; from then on a failed scrape shows NaN
+    // there too, rather than the last value read.
+    let followsJettonWallet = false;
     new Gauge({
       name: "tpb_watcher_lag_seconds",
-      help: "Now minus the block time of the newest transaction the watcher applied",
+      help: "Now minus the block time of the newest transaction a watcher applied, by wallet",
+      labelNames: ["wallet"],
       registers,
       async collect() {
         const state = await read();
-        const at = state?.lastTxAt;
-        this.set(at === undefined ? Number.NaN : Math.max(0, (clock() - at) / 1000));
+        const lag = (at: number | undefined) =>
+          at === undefined ? Number.NaN : Math.max(0, (clock() - at) / 1000);
+        this.set({ wallet: "merchant" }, lag(state?.lastTxAt));
+        // Only a shop selling in USDT follows our jetton wallet.
+        if (state?.usdt !== undefined) followsJettonWallet = true;
+        if (followsJettonWallet) {
+          this.set(
+            { wallet: "jetton-wallet" },
+            lag(typeof state?.usdt === "object" ? state.usdt.lastTxAt : undefined),
+          );
+        }
       },
     });
     if (options.defaultMetrics !== false) {
@@ -165,9 +189,9 @@ export class ShopMetrics implements Metrics {
   orderStatusChanged(from: string, to: string): void {
     this.transitions.inc({ from, to });
   }
-  watcherPolled(failed: boolean): void {
-    this.polls.inc();
-    if (failed) this.pollErrors.inc();
+  watcherPolled(failed: boolean, wallet: WalletRole): void {
+    this.polls.inc({ wallet });
+    if (failed) this.pollErrors.inc({ wallet });
   }
   toncenterRequest(status: string): void {
     this.toncenter.inc({ status });

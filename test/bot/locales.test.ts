@@ -311,6 +311,7 @@ describe("counts in the admins' texts", () => {
     expect(daily("ru", 11)).toContain("\n11 заказов, оплачено: 0");
     const health = (locale: string, errors: number, depth: number) => [
       i18n.t(locale, "admin-health-watcher", {
+        watcher: i18n.t(locale, "admin-health-watcher-merchant"),
         leader: "a",
         poll: "1s",
         lag: "1s",
@@ -327,6 +328,18 @@ describe("counts in the admins' texts", () => {
       expect.stringContaining("за час 2 неудачных опроса"),
       expect.stringContaining("в очереди 5 заданий"),
     ]);
+    const usdtWatcher = (locale: string) =>
+      i18n.t(locale, "admin-health-watcher", {
+        watcher: i18n.t(locale, "admin-health-watcher-usdt"),
+        leader: "a",
+        poll: "1s",
+        lag: "1s",
+        errors: 0,
+        total: 0,
+      });
+    expect(usdtWatcher("en")).toMatch(/^USDT watcher \(our jetton wallet\): leader a/);
+    expect(usdtWatcher("ru")).toMatch(/^Отслеживание USDT \(наш джеттон-кошелёк\): лидер a/);
+    expect(usdtWatcher("zh")).toMatch(/^USDT 监听（我们的 jetton 钱包）：主节点 a/);
   });
 
   it("show user ids as given, with no thousands separators", () => {

@@ -94,11 +94,13 @@ describe("metrics and health", () => {
     expect(sample(text, "tpb_fulfilment_job_attempts_total")).toBeGreaterThanOrEqual(2);
     expect(sample(text, "tpb_pre_checkout_answer_seconds_count")).toBe(1);
     expect(sample(text, "tpb_update_handling_seconds_count")).toBeGreaterThan(0);
-    expect(sample(text, "tpb_watcher_polls_total")).toBeGreaterThan(0);
+    expect(sample(text, 'tpb_watcher_polls_total{wallet="merchant"}')).toBeGreaterThan(0);
     expect(sample(text, 'tpb_toncenter_requests_total{status="200"}')).toBeGreaterThan(0);
     expect(sample(text, "tpb_fulfilment_queue_depth")).toBe(0);
     expect(sample(text, "tpb_fulfilment_dead_jobs")).toBe(0);
-    expect(sample(text, "tpb_watcher_lag_seconds")).toBeGreaterThanOrEqual(0);
+    expect(sample(text, 'tpb_watcher_lag_seconds{wallet="merchant"}')).toBeGreaterThanOrEqual(0);
+    // A shop selling only for TON follows no jetton wallet.
+    expect(text).not.toContain('wallet="jetton-wallet"');
     expect(text).toContain("tpb_process_resident_memory_bytes");
     // No ids as labels, and no secret anywhere.
     for (const id of [ton.orderId, stars.orderId, ton.comment, String(buyer.id)]) {

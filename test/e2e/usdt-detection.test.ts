@@ -1,8 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.js";
+import { redisKeys } from "../../src/redis/keys.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
 import { usdtCatalogFile } from "../support/catalog.js";
 import { capturedLog } from "../support/log.js";
 import { orderReaches, startShop } from "../support/sandbox.js";
+import { get, sample } from "../support/scrape.js";
 
 /*
  * The whole shop with USDT on: the sandbox's test USDT is USDT_MASTER, the shop finds its jetton
@@ -79,6 +82,60 @@ describe("a shop that sells in USDT", () => {
     await admin.press("Balances", menu);
     const balances = await admin.waitForText("Merchant wallet:");
     expect(balances.text).toContain("USDT (our jetton wallet): 12.5 USDT");
+  });
+
+  /** The admin's Health view, as /admin shows it now. */
+  async function adminHealth(): Promise<string> {
+    const admin = sandbox.user({ id: ADMIN_ID, firstName: "Merchant" });
+    const before = admin.lastMessageId();
+    admin.send("/admin");
+    const menu = await admin.waitForButton("Health", { after: before });
+    await admin.press("Health", menu);
+    // The view replaces the menu in its message.
+    const view = await admin.waitFor(
+      (m) => m.messageId === menu.messageId && (m.text ?? "").includes("Fulfilment:"),
+    );
+    return view.text ?? "";
+  }
+
+  it("shows our jetton wallet's watcher in /admin health, /readyz and the metrics", async () => {
+    await sandbox.restart({ metricsPort: 0 });
+    const port = sandbox.app.metricsPort() ?? 0;
+
+    await expect.poll(async () => (await get(port, "/readyz")).status).toBe(200);
+    const metrics = (await get(port, "/metrics")).body;
+    expect(sample(metrics, 'tpb_watcher_polls_total{wallet="jetton-wallet"}')).toBeGreaterThan(0);
+    expect(sample(metrics, 'tpb_watcher_polls_total{wallet="merchant"}')).toBeGreaterThan(0);
+    expect(metrics).toContain('tpb_watcher_lag_seconds{wallet="jetton-wallet"}');
+    const health = await adminHealth();
+    expect(health).toMatch(/^Watcher: leader \S+, cursor caught up \d+ s ago/m);
+    expect(health).toMatch(/^USDT watcher \(our jetton wallet\): leader \S+, cursor caught up/m);
+  });
+
+  it("is not ready while our jetton wallet cannot be asked for, says so to the admin, and is once toncenter answers", async () => {
+    // A first start, with no jetton wallet remembered from before, while toncenter fails.
+    await sandbox.app.redis.del(redisKeys(sandbox.config.redisPrefix).jettonWallet);
+    await sandbox.stopShop();
+    sandbox.toncenter.setFaults({ serverErrorRate: 1 });
+    const app = await createApp({ ...sandbox.config, metricsPort: 0 }, captured.log);
+    try {
+      await app.start();
+      const port = app.metricsPort() ?? 0;
+      await expect
+        .poll(async () => (await get(port, "/readyz")).body)
+        .toContain("usdt watcher: our jetton wallet is not known yet");
+      expect(await adminHealth()).toContain(
+        "USDT watcher: our jetton wallet is not known yet; toncenter is asked again in the background.",
+      );
+
+      sandbox.toncenter.setFaults({ serverErrorRate: 0 });
+      await expect
+        .poll(async () => (await get(port, "/readyz")).status, { timeout: 20_000 })
+        .toBe(200);
+      expect(await adminHealth()).toMatch(/^USDT watcher \(our jetton wallet\): leader/m);
+    } finally {
+      await app.stop();
+    }
   });
 
   it("keeps a fake master's 'USDT' notice as a fake-jetton attempt and tells the admin, paying nothing", async () => {

@@ -7,6 +7,7 @@ import type { Sandbox } from "../../src/sandbox/world.js";
 import { usdtCatalogFile } from "../support/catalog.js";
 import { capturedLog } from "../support/log.js";
 import { startShop } from "../support/sandbox.js";
+import { get } from "../support/scrape.js";
 
 describe("a shop whose catalog has USDT prices", () => {
   let sandbox: Sandbox;
@@ -78,7 +79,7 @@ describe("a shop whose catalog has USDT prices", () => {
 
   it("keeps selling in TON when USDT_MASTER is not a jetton master, with one error line", async () => {
     const nowhere = new Address(0, Buffer.alloc(32, 0x5a));
-    await sandbox.restart({ catalogPath, usdtMaster: nowhere });
+    await sandbox.restart({ catalogPath, usdtMaster: nowhere, metricsPort: 0 });
 
     await expect
       .poll(() => captured.records().find((r) => r.msg === "USDT_MASTER is not a jetton master"))
@@ -91,6 +92,12 @@ describe("a shop whose catalog has USDT prices", () => {
     buyer.send("/start buy_mug");
     await buyer.waitForButton("Pay with Gram (TON)");
     expect(walletLines()).toEqual([]);
+    // Health says why no USDT is looked for, rather than waiting for a wallet that never comes.
+    const readiness = await get(sandbox.app.metricsPort() ?? 0, "/readyz");
+    expect(readiness.status).toBe(503);
+    expect(readiness.body).toContain(
+      "usdt watcher: USDT_MASTER is not a jetton master, so no USDT is looked for",
+    );
   });
 
   it("does not start when the catalog has USDT prices and USDT_MASTER names no master", async () => {

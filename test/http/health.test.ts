@@ -69,4 +69,47 @@ describe("readiness", () => {
       "fulfilment: the queue could not be read",
     ]);
   });
+
+  it("judges our jetton wallet's watcher as the merchant's in a shop selling in USDT", () => {
+    const polled = { watcher: { lastPollAt: NOW - 1000 } };
+    expect(readinessFailures({ ...ready, usdt: polled }, bounds, NOW)).toEqual([]);
+    expect(
+      readinessFailures({ ...ready, usdt: { watcher: { lastPollAt: NOW - 20_000 } } }, bounds, NOW),
+    ).toEqual(["usdt watcher: last poll 20 s ago, more than 3 intervals (9000 ms)"]);
+    expect(readinessFailures({ ...ready, usdt: { watcher: {} } }, bounds, NOW)).toEqual([
+      "usdt watcher: no poll recorded yet",
+    ]);
+    expect(readinessFailures({ ...ready, usdt: { watcher: undefined } }, bounds, NOW)).toEqual([
+      "usdt watcher: its health record could not be read",
+    ]);
+  });
+
+  it("is not ready while our jetton wallet is not known, and says why", () => {
+    expect(readinessFailures({ ...ready, usdt: { watcher: "asking" } }, bounds, NOW)).toEqual([
+      "usdt watcher: our jetton wallet is not known yet",
+    ]);
+    expect(readinessFailures({ ...ready, usdt: { watcher: "not-a-master" } }, bounds, NOW)).toEqual(
+      ["usdt watcher: USDT_MASTER is not a jetton master, so no USDT is looked for"],
+    );
+  });
+
+  it("reads our jetton wallet's watcher when the shop has one, within the same bound", async () => {
+    const never = () => new Promise<never>(() => undefined);
+    const answered = {
+      ping: async () => "PONG",
+      watcher: async () => ({ lastPollAt: NOW - 1000 }),
+      backlog: async () => ({ depth: 0 }),
+      clock: () => NOW,
+      timeoutMs: 50,
+    };
+    expect(await checkReadiness(answered, bounds)).toEqual([]);
+    expect(await checkReadiness({ ...answered, usdtWatcher: never }, bounds)).toEqual([
+      "usdt watcher: its health record could not be read",
+    ]);
+    expect(await checkReadiness({ ...answered, usdtWatcher: () => "asking" }, bounds)).toEqual([
+      "usdt watcher: our jetton wallet is not known yet",
+    ]);
+    const polled = async () => ({ lastPollAt: NOW - 2000 });
+    expect(await checkReadiness({ ...answered, usdtWatcher: polled }, bounds)).toEqual([]);
+  });
 });

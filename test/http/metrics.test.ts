@@ -24,8 +24,9 @@ describe("the shop's metrics", () => {
 
   it("counts polls, failed polls, toncenter requests, Bot API errors and fulfilment jobs", async () => {
     const metrics = new ShopMetrics({ defaultMetrics: false });
-    metrics.watcherPolled(false);
-    metrics.watcherPolled(true);
+    metrics.watcherPolled(false, "merchant");
+    metrics.watcherPolled(true, "merchant");
+    metrics.watcherPolled(false, "jetton-wallet");
     metrics.toncenterRequest("200");
     metrics.toncenterRequest("429");
     metrics.telegramError("sendMessage", "403");
@@ -33,8 +34,14 @@ describe("the shop's metrics", () => {
     metrics.jobAttempted();
     metrics.jobDead();
     const { body } = await metrics.text();
-    expect(sample(body, "tpb_watcher_polls_total")).toBe(2);
-    expect(sample(body, "tpb_watcher_poll_errors_total")).toBe(1);
+    expect(sample(body, 'tpb_watcher_polls_total{wallet="merchant"}')).toBe(2);
+    expect(sample(body, 'tpb_watcher_poll_errors_total{wallet="merchant"}')).toBe(1);
+    expect(sample(body, 'tpb_watcher_polls_total{wallet="jetton-wallet"}')).toBe(1);
+    expect(sample(body, 'tpb_watcher_poll_errors_total{wallet="jetton-wallet"}')).toBeUndefined();
+    // The merchant wallet's series are there, at 0, before its watcher first polls.
+    const fresh = (await new ShopMetrics({ defaultMetrics: false }).text()).body;
+    expect(sample(fresh, 'tpb_watcher_polls_total{wallet="merchant"}')).toBe(0);
+    expect(sample(fresh, 'tpb_watcher_poll_errors_total{wallet="merchant"}')).toBe(0);
     expect(sample(body, 'tpb_toncenter_requests_total{status="200"}')).toBe(1);
     expect(sample(body, 'tpb_toncenter_requests_total{status="429"}')).toBe(1);
     expect(sample(body, 'tpb_telegram_api_errors_total{method="sendMessage",code="403"}')).toBe(1);
@@ -68,10 +75,33 @@ describe("the shop's metrics", () => {
     let { body } = await metrics.text();
     expect(sample(body, "tpb_fulfilment_queue_depth")).toBe(3);
     expect(sample(body, "tpb_fulfilment_dead_jobs")).toBe(1);
-    expect(sample(body, "tpb_watcher_lag_seconds")).toBe(42);
+    expect(sample(body, 'tpb_watcher_lag_seconds{wallet="merchant"}')).toBe(42);
+    // A shop selling only for TON follows no jetton wallet.
+    expect(body).not.toContain('wallet="jetton-wallet"');
     depth = 0;
     ({ body } = await metrics.text());
     expect(sample(body, "tpb_fulfilment_queue_depth")).toBe(0);
+  });
+
+  it("reads our jetton wallet's lag beside the merchant's, NaN while it is not known or not read", async () => {
+    const now = 1_800_000_000_000;
+    let usdt: { lastTxAt?: number } | string = "asking";
+    let answers = true;
+    const metrics = new ShopMetrics({
+      defaultMetrics: false,
+      clock: () => now,
+      scrape: () =>
+        answers
+          ? Promise.resolve({ queueDepth: 0, deadJobs: 0, lastTxAt: now - 5000, usdt })
+          : new Promise(() => undefined),
+    });
+    const lag = async () =>
+      sample((await metrics.text()).body, 'tpb_watcher_lag_seconds{wallet="jetton-wallet"}');
+    expect(await lag()).toBeNaN();
+    usdt = { lastTxAt: now - 7000 };
+    expect(await lag()).toBe(7);
+    answers = false;
+    expect(await lag()).toBeNaN();
   });
 
   it("shows the gauges read from Redis as NaN, not a stale figure, when Redis does not answer", async () => {
@@ -83,7 +113,7 @@ describe("the shop's metrics", () => {
     const { body } = await metrics.text();
     expect(sample(body, 'tpb_payments_recorded_total{method="ton",outcome="paid"}')).toBe(1);
     expect(sample(body, "tpb_fulfilment_queue_depth")).toBeNaN();
-    expect(sample(body, "tpb_watcher_lag_seconds")).toBeNaN();
+    expect(sample(body, 'tpb_watcher_lag_seconds{wallet="merchant"}')).toBeNaN();
   });
 
   it("keeps two shops' series apart in one process, and adds Node's own with the tpb_ prefix", async () => {

@@ -54,7 +54,7 @@ describe("a payment's log fields", () => {
 
     // The initialising poll and this one, as Prometheus sees them.
     const { body } = await metrics.text();
-    expect(body).toContain("tpb_watcher_polls_total 2");
-    expect(body).toContain("tpb_watcher_poll_errors_total 0");
+    expect(body).toContain('tpb_watcher_polls_total{wallet="merchant"} 2');
+    expect(body).toContain('tpb_watcher_poll_errors_total{wallet="merchant"} 0');
   });
 });

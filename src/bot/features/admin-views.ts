@@ -1,6 +1,7 @@
 import { escapeHtml, formatPrice, formatTime } from "../../notices/format.js";
 import { shortRef } from "../../notices/unmatched.js";
 import type { Order, Payment } from "../../orders/order.js";
+import type { WatcherHealthState } from "../../payments/ton/health.js";
 import { explorerTxLink } from "../../payments/ton/links.js";
 import type { UnmatchedPayment } from "../../payments/unmatched.js";
 import { ageOf } from "../../support/tickets.js";
@@ -123,21 +124,32 @@ export const health: AdminView = async (ctx, services) => {
   const state = await services.health();
   const ago = (at: number | undefined) =>
     at === undefined ? "—" : `${Math.max(0, Math.round((services.clock() - at) / 1000))} s`;
-  return [
-    ctx.t("admin-health-title"),
+  const watcher = (wallet: "merchant" | "usdt", polls: WatcherHealthState) => [
     ctx.t("admin-health-watcher", {
-      leader: state.leader ?? "—",
-      poll: ago(state.lastPollAt),
-      lag: ago(state.lastTxAt),
-      errors: state.errorsLastHour,
-      total: state.errors,
+      watcher: ctx.t(`admin-health-watcher-${wallet}`),
+      leader: polls.leader ?? "—",
+      poll: ago(polls.lastPollAt),
+      lag: ago(polls.lastTxAt),
+      errors: polls.errorsLastHour,
+      total: polls.errors,
     }),
-    state.lastError
+    polls.lastError
       ? ctx.t("admin-health-error", {
-          error: escapeHtml(state.lastError.slice(0, 200)),
-          ago: ago(state.lastErrorAt),
+          error: escapeHtml(polls.lastError.slice(0, 200)),
+          ago: ago(polls.lastErrorAt),
         })
       : ctx.t("admin-health-no-error"),
+  ];
+  const usdt =
+    state.usdt === undefined
+      ? []
+      : typeof state.usdt === "string"
+        ? [ctx.t(`admin-health-usdt-${state.usdt}`)]
+        : watcher("usdt", state.usdt);
+  return [
+    ctx.t("admin-health-title"),
+    ...watcher("merchant", state),
+    ...usdt,
     ctx.t("admin-health-queue", {
       depth: state.queueDepth,
       oldest: ago(state.oldestPendingAt),

@@ -202,12 +202,16 @@ admin-exception-order = ⚠️ { $orderId } · { $exceptions } · paid { $paid }
 admin-exceptions-help = /attach ‹ref› ‹order id or comment› puts a payment on an order; /resolve ‹ref› closes it; /refund ‹order id› gives money back.
 admin-export-caption = Orders and payments from { $from } to { $to } (UTC).
 admin-health-title = <b>Health</b>
-admin-health-watcher = Watcher: leader { $leader }, cursor caught up { $poll } ago (last poll), newest payment applied { $lag } ago, { $errors ->
+admin-health-watcher = { $watcher }: leader { $leader }, cursor caught up { $poll } ago (last poll), newest payment applied { $lag } ago, { $errors ->
         [one] { $errors } failed poll
        *[other] { $errors } failed polls
     } in the last hour ({ $total } in all)
 admin-health-error = Last error { $ago } ago: { $error }
 admin-health-no-error = No watcher errors.
+admin-health-watcher-merchant = Watcher
+admin-health-watcher-usdt = USDT watcher (our jetton wallet)
+admin-health-usdt-asking = USDT watcher: our jetton wallet is not known yet; toncenter is asked again in the background.
+admin-health-usdt-not-a-master = USDT watcher: USDT_MASTER is not a jetton master, so no USDT payment is looked for. Set it to the USDT jetton master and restart.
 admin-health-queue = Fulfilment: { $depth ->
         [one] { $depth } job
        *[other] { $depth } jobs

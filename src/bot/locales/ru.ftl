@@ -204,13 +204,17 @@ admin-exception-order = ⚠️ { $orderId } · { $exceptions } · оплачен
 admin-exceptions-help = /attach ‹ref› ‹номер заказа или комментарий› — привязать платёж к заказу; /resolve ‹ref› — закрыть его; /refund ‹номер заказа› — вернуть деньги.
 admin-export-caption = Заказы и платежи с { $from } по { $to } (UTC).
 admin-health-title = <b>Состояние</b>
-admin-health-watcher = Отслеживание платежей: лидер { $leader }, курсор догнал цепочку { $poll } назад (последний опрос), последний учтённый платёж { $lag } назад, за час { $errors ->
+admin-health-watcher = { $watcher }: лидер { $leader }, курсор догнал цепочку { $poll } назад (последний опрос), последний учтённый платёж { $lag } назад, за час { $errors ->
         [one] { $errors } неудачный опрос
         [few] { $errors } неудачных опроса
        *[many] { $errors } неудачных опросов
     } (всего { $total })
 admin-health-error = Последняя ошибка { $ago } назад: { $error }
 admin-health-no-error = Ошибок отслеживания нет.
+admin-health-watcher-merchant = Отслеживание платежей
+admin-health-watcher-usdt = Отслеживание USDT (наш джеттон-кошелёк)
+admin-health-usdt-asking = Отслеживание USDT: наш джеттон-кошелёк ещё не известен; toncenter опрашивается повторно в фоне.
+admin-health-usdt-not-a-master = Отслеживание USDT: USDT_MASTER — не мастер-контракт джеттона, поэтому платежи в USDT не отслеживаются. Укажите мастер USDT и перезапустите бота.
 admin-health-queue = Выдача заказов: в очереди { $depth ->
         [one] { $depth } задание
         [few] { $depth } задания

@@ -137,6 +137,12 @@ function rememberedWallet(
   }
 }
 
+/**
+ * Why our jetton wallet is not known: it is still being asked for (toncenter away), or
+ * USDT_MASTER is not a jetton master and it never will be.
+ */
+export type JettonWalletUnknown = "asking" | "not-a-master";
+
 /** First wait before asking again for our jetton wallet when toncenter did not answer. */
 const ASK_AGAIN_FIRST_MS = 5_000;
 /** The longest wait between two asks: toncenter back for a while is noticed within this. */
@@ -146,14 +152,14 @@ const ASK_AGAIN_MAX_MS = 300_000;
  * Our jetton wallet, asked for as the shop starts and said in one info line, so the merchant sees
  * where their USDT arrives. toncenter away is a warn line and the master is asked again, ever
  * more slowly, until it answers: USDT detection starts then, and TON sales never wait for it. A
- * master that is not one is an error line and undefined, as is `stopping` aborted; nothing is said
- * once it has.
+ * master that is not one is an error line and "not-a-master". `stopping` aborted gives undefined;
+ * nothing is said once it has.
  */
 export async function announceOurJettonWallet(
   options: OurJettonWalletOptions & { log: Logger; stopping: AbortSignal; askAgainMs?: number },
   master: Address,
   merchant: Address,
-): Promise<Address | undefined> {
+): Promise<Address | "not-a-master" | undefined> {
   const { log, stopping, testnet } = options;
   const shownMaster = master.toString({ testOnly: testnet });
   let wait = options.askAgainMs ?? ASK_AGAIN_FIRST_MS;
@@ -173,7 +179,7 @@ export async function announceOurJettonWallet(
           { master: shownMaster, err: error.message },
           "USDT_MASTER is not a jetton master",
         );
-        return undefined;
+        return "not-a-master";
       }
       log.warn(
         { master: shownMaster, err: error, retryInMs: wait },

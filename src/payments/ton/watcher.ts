@@ -200,10 +200,11 @@ export class PaymentWatcher {
     const release = this.keepLease();
     try {
       const result = await this.poll();
-      if (result.kind !== "not-leader") this.metrics.watcherPolled(result.kind === "gap");
+      if (result.kind !== "not-leader")
+        this.metrics.watcherPolled(result.kind === "gap", this.role);
       return result;
     } catch (error) {
-      this.metrics.watcherPolled(true);
+      this.metrics.watcherPolled(true, this.role);
       throw error;
     } finally {
       release();

@@ -205,7 +205,8 @@ describe("our USDT jetton wallet", () => {
       usdt.master,
       merchant.address,
     );
-    expect(wallet?.equals(await usdt.walletOf(merchant.address))).toBe(true);
+    expect(wallet).toBeInstanceOf(Address);
+    expect((wallet as Address).equals(await usdt.walletOf(merchant.address))).toBe(true);
     expect(refusals).toBe(-1);
   });
 
