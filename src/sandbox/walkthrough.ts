@@ -14,7 +14,7 @@ import { verifyWebhookSignature } from "../fulfilment/webhook.js";
 import { formatPrice } from "../notices/format.js";
 import { displayAddress } from "../payments/ton/links.js";
 import { partitionOf, redisKeys } from "../redis/keys.js";
-import { Sandbox } from "./world.js";
+import { BUYER_USDT, Sandbox } from "./world.js";
 
 const STEP_TIMEOUT_MS = 20_000;
 /** The merchant's Telegram user id in the sandbox (ADMIN_IDS). */
@@ -22,6 +22,7 @@ const MERCHANT_ID = 100_001;
 /** A buyer's screenshot, as far as the walkthrough needs one: a JPEG's first and last bytes. */
 const SCREENSHOT = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0xff, 0xd9]);
 const ton = (nano: bigint) => formatPrice(nano, "TON");
+const usdt = (millionths: bigint) => formatPrice(millionths, "USDT");
 
 class StepFailed extends Error {
   override name = "StepFailed";
@@ -143,6 +144,8 @@ export async function runWalkthrough(
       redisUrl: process.env.REDIS_URL || undefined,
       // As `npm run testnet-wallet` makes it: no code on chain until its first transfer out.
       merchantWallet: "undeployed",
+      // A test USDT on the chain, and the shop sells the e-book in it too.
+      usdt: true,
       telegram: options.telegram,
       config: {
         merchantWebhookUrl: backend.url,
@@ -155,6 +158,9 @@ export async function runWalkthrough(
     const mira = sandbox.user({ id: MERCHANT_ID, firstName: "Mira", username: "mira_shop" });
     const { config, merchant, chain } = sandbox;
     const buyerWallet = await chain.createWallet({ version: "v4", balance: toNano("20") });
+    const testUsdt = sandbox.usdt;
+    if (!testUsdt) throw new Error("the sandbox has no test USDT");
+    const usdtWallet = await sandbox.buyerWallet(toNano("5"));
 
     t.line(
       `  Redis        ${config.redisUrl}${process.env.REDIS_URL ? "" : " (started for this run)"}`,
@@ -169,6 +175,12 @@ export async function runWalkthrough(
     );
     t.line(
       `  buyer        ${displayAddress(buyerWallet.address, true)} (wallet v4, ${ton(toNano(20))})`,
+    );
+    t.line(
+      `  USDT         ${testUsdt.master.toString({ testOnly: true })} (a test TEP-74 jetton, the shop's USDT_MASTER)`,
+    );
+    t.line(
+      `  USDT buyer   ${displayAddress(usdtWallet.wallet.address, true)} (wallet v4, ${ton(toNano(5))} and ${usdt(BUYER_USDT)})`,
     );
     t.line(`  webhook      ${backend.url} (the merchant's backend, checks signatures)`);
     t.line();
@@ -496,14 +508,105 @@ export async function runWalkthrough(
       (lines) => lines,
     );
 
+    const erin = sandbox.user({ firstName: "Erin", username: "erin" });
+    const erinsOrder = await t.check(
+      "Erin buys the e-book in USDT: the amount in USDT, the merchant's address and a comment, and a Tonkeeper link naming the USDT jetton",
+      async () => {
+        const after = erin.lastMessageId();
+        erin.send("/start buy_ton-guide");
+        const card = await erin.waitForButton("Pay with USDT", {
+          after,
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        const before = erin.lastMessageId();
+        await erin.press("Pay with USDT", card);
+        const message = await erin.waitForText("Send exactly", {
+          after: before,
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        const qr = await erin.waitFor((m) => m.photo !== undefined, {
+          after: message.messageId,
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        const comment = /with the comment (\S+)/.exec(message.text ?? "")?.[1];
+        const orderId = /^Order (\S+)/.exec(message.text ?? "")?.[1];
+        if (!comment || !orderId) throw new Error("the payment message has no comment or order");
+        const link = erin.link("Open in Tonkeeper", message);
+        const asked = new URL(link).searchParams;
+        if (!testUsdt.master.equals(Address.parse(asked.get("jetton") ?? "")))
+          throw new Error(`the Tonkeeper link names another jetton: ${link}`);
+        if (asked.get("text") !== comment) throw new Error(`the link carries no comment: ${link}`);
+        const order = await sandbox.app.store.require(orderId);
+        if (order.method !== "usdt" || asked.get("amount") !== order.amount.toString())
+          throw new Error(
+            `the link asks for ${asked.get("amount")}, the order for ${order.amount}`,
+          );
+        return {
+          orderId,
+          comment,
+          link,
+          lines: [
+            "erin  › /start buy_ton-guide",
+            ...render(card),
+            "erin  › [ Pay with USDT ] (and agrees to the terms when asked)",
+            ...render(message),
+            ...render(qr),
+            `[ Open in Tonkeeper ] → ${link}`,
+          ],
+        };
+      },
+      ({ lines }) => lines,
+    );
+
     await t.check(
-      "Mira, the merchant, opens /admin: sales, exceptions, and the notices she was sent",
+      "Her wallet opens the link and sends the USDT: the watcher of our USDT wallet finds it, she gets the e-book once, and the merchant holds it",
+      async () => {
+        const held = await sandbox.merchantUsdt();
+        const after = erin.lastMessageId();
+        // A jetton transfer: to Erin's own USDT wallet, which credits ours and notifies the merchant.
+        await usdtWallet.payLink(erinsOrder.link);
+        // The notice and the goods go out on their own, in whichever order they are ready.
+        await erin.waitForText("Payment received", { after, timeoutMs: STEP_TIMEOUT_MS });
+        await erin.waitForText("Receipt", { after, timeoutMs: STEP_TIMEOUT_MS });
+        const paid = await until("fulfilment", async () => {
+          const current = await sandbox.app.store.require(erinsOrder.orderId);
+          return current.status === "fulfilled" ? current : undefined;
+        });
+        const [payment] = paid.payments;
+        if (paid.payments.length !== 1 || payment?.method !== "usdt")
+          throw new Error(`the order has ${paid.payments.length} payments, not one in USDT`);
+        // The credit the watcher counted is a transaction of our USDT wallet, as toncenter lists it.
+        const ours = await testUsdt.walletOf(merchant.address);
+        const hash = payment.reference?.hash ?? "";
+        const seen = await client.getTransactions(ours, { limit: 10, archival: true });
+        if (!seen.some((tx) => tx.hash().toString("hex") === hash))
+          throw new Error(`tx ${hash} is not a transaction of our USDT wallet`);
+        const goods = erin.fromBot().filter((m) => m.text?.includes("Your download link"));
+        if (goods.length !== 1) throw new Error(`the e-book was sent ${goods.length} times`);
+        // The merchant's notice for it, before she opens /admin below.
+        await mira.waitForText(`Order ${paid.id} paid`, { timeoutMs: STEP_TIMEOUT_MS });
+        const holds = await sandbox.merchantUsdt();
+        if (holds - held !== paid.amount)
+          throw new Error(`the merchant's USDT went from ${usdt(held)} to ${usdt(holds)}`);
+        return [
+          `Erin's wallet sends ${usdt(paid.amount)} from her USDT wallet ${(await testUsdt.walletOf(usdtWallet.wallet.address)).toString({ testOnly: true })}, comment ${erinsOrder.comment}`,
+          `our USDT wallet ${ours.toString({ testOnly: true })} is credited: tx ${hash.slice(0, 16)}… (lt ${payment.reference?.lt})`,
+          ...replies(erin, after),
+          `order ${paid.id}: ${paid.status}, ${usdt(paid.paid)} in 1 payment, 1 download link; the merchant's USDT: ${usdt(held)} → ${usdt(holds)}`,
+        ];
+      },
+      (lines) => lines,
+    );
+
+    await t.check(
+      "Mira, the merchant, opens /admin: balances, sales, exceptions, and the notices she was sent",
       async () => {
         const after = mira.lastMessageId();
         mira.send("/admin");
         const menu = await mira.waitForButton("Sales", { after, timeoutMs: STEP_TIMEOUT_MS });
         const lines = ["mira  › /admin", ...render(menu)];
         for (const [button, marker] of [
+          ["Balances", "USDT (our jetton wallet)"],
           ["Sales", "30 days"],
           ["Exceptions", "Exceptions"],
         ] as const) {

@@ -32,6 +32,7 @@ import { agreeData } from "../bot/callback-data.js";
 import { type Config, clusterNodesEnv, loadConfig } from "../config.js";
 import { createLogger, type Logger } from "../log.js";
 import { createRedisClient, masters } from "../redis/connection.js";
+import { withUsdtPrices } from "./catalog.js";
 
 export interface SandboxOptions {
   /** A Redis to use; without it (or `redisCluster`) a redis-server is started on a free port. */
@@ -61,7 +62,8 @@ export interface SandboxOptions {
   buyersAgreeToTerms?: boolean;
   /**
    * A test USDT on the chain — a TEP-74 jetton with 6 decimals, deployed by an issuer of its own —
-   * named as the shop's USDT_MASTER; buyer wallets then hold BUYER_USDT of it.
+   * named as the shop's USDT_MASTER; buyer wallets then hold BUYER_USDT of it. Unless `config`
+   * names a catalog, the shop sells from the example catalog with SANDBOX_USDT_PRICES added.
    */
   usdt?: boolean;
 }
@@ -150,16 +152,23 @@ export class Sandbox {
       const usdt = options.usdt
         ? await deployJetton(chain, await chain.createWallet(), "https://example.invalid/usdt.json")
         : undefined;
+      const defaults = loadConfig({});
+      // A shop with test USDT sells in it; the example catalog stays the merchant's, without.
+      const usdtCatalog =
+        usdt && options.config?.catalogPath === undefined
+          ? await withUsdtPrices(defaults.catalogPath)
+          : undefined;
+      if (usdtCatalog) cleanups.push(() => usdtCatalog.remove());
 
       const config: Config = {
-        ...loadConfig({}),
+        ...defaults,
         botToken: telegram.token,
         telegramApiRoot: telegram.apiRoot,
         tonNetwork: "testnet",
         toncenterEndpoint: toncenter.endpoint,
         toncenterRps: 100,
         merchantAddress: merchant.address,
-        redisUrl: redisUrl ?? loadConfig({}).redisUrl,
+        redisUrl: redisUrl ?? defaults.redisUrl,
         redisCluster: options.redisCluster,
         redisPrefix: options.redisPrefix ?? `sandbox:${randomBytes(4).toString("hex")}:`,
         pollIntervalMs: 250,
@@ -169,6 +178,7 @@ export class Sandbox {
         tonconnectWalletsListUrl: bridge.walletsListUrl,
         logLevel: "silent",
         usdtMaster: usdt?.master,
+        catalogPath: usdtCatalog?.path ?? defaults.catalogPath,
         ...options.config,
       };
       const log = options.log ?? createLogger({ level: config.logLevel });
@@ -278,6 +288,7 @@ export class Sandbox {
       TONCENTER_RPS: String(config.toncenterRps),
       MERCHANT_ADDRESS: config.merchantAddress?.toString({ testOnly: true }) ?? "",
       USDT_MASTER: config.usdtMaster?.toString({ testOnly: true }) ?? "",
+      CATALOG_PATH: config.catalogPath,
       ...(config.redisCluster
         ? { REDIS_CLUSTER_NODES: clusterNodesEnv(config.redisCluster) }
         : { REDIS_URL: config.redisUrl }),

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCatalog } from "../../src/catalog/catalog.js";
+import { parseUnits } from "../../src/catalog/units.js";
 import { tonTransferLink } from "../../src/payments/ton/links.js";
+import { SANDBOX_USDT_PRICES } from "../../src/sandbox/catalog.js";
 import { BUYER_USDT, Sandbox } from "../../src/sandbox/world.js";
+import { exampleCatalog } from "../support/catalog.js";
 import { testRedis } from "../support/redis.js";
 
 /*
@@ -31,6 +35,26 @@ describe("the sandbox's test USDT", () => {
     expect(master).toBeDefined();
     expect(sandbox.config.usdtMaster?.equals(master ?? sandbox.merchant.address)).toBe(true);
     expect(sandbox.env().USDT_MASTER).toBe(master?.toString({ testOnly: true }));
+  });
+
+  it("is sold by the shop: the example catalog with the sandbox's USDT prices, and nothing else changed", async () => {
+    const catalog = await loadCatalog(sandbox.config.catalogPath, { fiatCurrency: "USD" });
+    expect(Object.keys(SANDBOX_USDT_PRICES).length).toBeGreaterThan(0);
+    expect(catalog.products.map((p) => p.id)).toEqual(exampleCatalog.products.map((p) => p.id));
+    for (const product of exampleCatalog.products) {
+      const usdt = SANDBOX_USDT_PRICES[product.id];
+      const prices = usdt
+        ? {
+            ...product.prices,
+            usdt: { method: "usdt", currency: "USDT", amount: parseUnits(usdt, 6) },
+          }
+        : product.prices;
+      expect(catalog.find(product.id)).toEqual({ ...product, prices });
+    }
+    expect(catalog.shop).toEqual(exampleCatalog.shop);
+    expect(catalog.shipping).toEqual(exampleCatalog.shipping);
+    // The merchant's template stays without: on testnet a usdt price needs a master of one's own.
+    expect(exampleCatalog.products.filter((p) => p.prices.usdt)).toEqual([]);
   });
 
   it("is held by buyer wallets, which send it to the merchant with a comment", async () => {

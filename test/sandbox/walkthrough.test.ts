@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { runWalkthrough } from "../../src/sandbox/walkthrough.js";
 
 describe("the offline sandbox walkthrough", () => {
-  it("buys in Gram (in two parts), in Stars and by card through the bot, fulfilling each once", async () => {
+  it("buys in Gram (in two parts), in Stars, by card and in USDT through the bot, fulfilling each once", async () => {
     let transcript = "";
     const out = new Writable({
       write(chunk, _encoding, done) {
@@ -31,8 +31,22 @@ describe("the offline sandbox walkthrough", () => {
     expect(transcript).toMatch(/Paid: 150 ⭐/);
     expect(transcript).toContain("[invoice: TON mug — 9.99 USD]");
     expect(transcript).toMatch(/Paid: 25\.98 USD/);
+    expect(transcript).toMatch(/• USDT: 5 USDT\n(?:.*\n)*?\s+\[ Pay with USDT \]/);
+    expect(transcript).toMatch(/Send exactly 5 USDT\n\s+to 0Q\S+\n\s+with the comment TP-\w+/);
+    expect(transcript).toContain("Send USDT on the TON network only");
     expect(transcript).toMatch(
-      /Today: 4 orders, 4 paid \(100%\), revenue 25\.98 USD \+ 150 ⭐ \+ 9\.75 GRAM/,
+      /\[ Open in Tonkeeper \] → https:\/\/app\.tonkeeper\.com\/transfer\/0Q\S+\?jetton=kQ\S+&amount=5000000&text=TP-\w+/,
+    );
+    expect(transcript).toMatch(/our USDT wallet kQ\S+ is credited: tx [0-9a-f]{16}…/);
+    expect(transcript).toMatch(
+      /Receipt — order ord_\w+\n\s+TON Developer's Guide \(e-book\) × 1\n\s+Paid: 5 USDT/,
+    );
+    expect(transcript).toContain(
+      "fulfilled, 5 USDT in 1 payment, 1 download link; the merchant's USDT: 0 USDT → 5 USDT",
+    );
+    expect(transcript).toContain("USDT (our jetton wallet): 5 USDT");
+    expect(transcript).toMatch(
+      /Today: 5 orders, 5 paid \(100%\), revenue 25\.98 USD \+ 150 ⭐ \+ 9\.75 GRAM \+ 5 USDT/,
     );
     expect(transcript).toMatch(/❓ ton:[0-9a-f]{8} · 0\.3 GRAM · unknown-comment/);
     expect(transcript).toContain(
@@ -41,7 +55,10 @@ describe("the offline sandbox walkthrough", () => {
     expect(transcript).toMatch(/Tonkeeper is connected: 0Q\S+…\S+/);
     expect(transcript).toMatch(/Tonkeeper shows: send 3\.25 GRAM to 0Q\S+, comment TP-\w+/);
     expect(transcript).toMatch(/Receipt — order ord_\w+\n\s+TON mug × 1\n\s+Paid: 3\.25 GRAM/);
-    expect(transcript).toContain("(notices Mira got as it happened: 6)");
+    expect(transcript).toContain("(notices Mira got as it happened: 7)");
+    expect(transcript).toMatch(
+      /paid: 5 USDT for TON Developer's Guide \(e-book\) × 1 · Erin @erin/,
+    );
     expect(transcript).toContain("Every step held.");
   });
 });

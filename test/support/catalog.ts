@@ -1,8 +1,6 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Catalog, loadCatalog, type Product } from "../../src/catalog/catalog.js";
+import { writeCatalogFile } from "../../src/sandbox/catalog.js";
 
 /** catalog.example.json as the shop loads it, with card prices in USD. */
 export const exampleCatalog: Catalog = await loadCatalog(
@@ -22,7 +20,6 @@ export function exampleProduct(id: string): Product {
  * USDT, and a cap priced in USDT alone, each delivered as "Thanks for the <id>". Its path.
  */
 export async function usdtCatalogFile(): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), "usdt-shop-")), "catalog.json");
   const product = (id: string, title: string, prices: Record<string, string>) => ({
     id,
     kind: "physical",
@@ -31,14 +28,11 @@ export async function usdtCatalogFile(): Promise<string> {
     prices,
     delivery: { type: "text", text: `Thanks for the ${id}` },
   });
-  await writeFile(
-    path,
-    JSON.stringify({
-      products: [
-        product("mug", "TON mug", { gram: "3.25", usdt: "12.5" }),
-        product("cap", "Dollar cap", { usdt: "20" }),
-      ],
-    }),
-  );
-  return path;
+  const file = await writeCatalogFile({
+    products: [
+      product("mug", "TON mug", { gram: "3.25", usdt: "12.5" }),
+      product("cap", "Dollar cap", { usdt: "20" }),
+    ],
+  });
+  return file.path;
 }
