@@ -1,3 +1,4 @@
+import { toNano } from "@ton/core";
 import type { EmulatedUser } from "@ton-payment-bot/emulators/telegram";
 import { mintJetton } from "@ton-payment-bot/emulators/ton";
 import { afterEach, describe, expect, it } from "vitest";
@@ -124,11 +125,11 @@ describe("buying in USDT through the bot", () => {
  * A buyer with a fresh USDT order for the mug, and their wallet app holding `usdt` millionths of
  * the shop's USDT, connected through "Pay with my wallet" on the payment message.
  */
-async function buyerWithUsdtWallet(usdt: bigint) {
+async function buyerWithUsdtWallet(usdt: bigint, options: { ton?: bigint } = {}) {
   const shop = await usdtShop();
   const jetton = shop.usdt;
   if (!jetton) throw new Error("the sandbox has test USDT");
-  const phone = await shop.walletApp();
+  const phone = await shop.walletApp({ balance: options.ton });
   if (usdt > 0n) await mintJetton(shop.chain, jetton, phone.address, usdt);
   const buyer = shop.user({ firstName: "Wen" });
   buyer.send("/start buy_mug");
@@ -183,5 +184,42 @@ describe("paying a USDT order from a connected wallet", () => {
     expect(told.text).toContain(`less than the 12.5 USDT order ${orderId} needs`);
     expect(phone.requests).toEqual([]);
     expect((await shop.app.store.require(orderId)).status).toBe("pending");
+  });
+
+  it("tells a buyer whose wallet holds too little Gram for the transfer's fee so, and asks the wallet for nothing", async () => {
+    const { shop, phone, buyer, orderId, connected } = await buyerWithUsdtWallet(50_000_000n, {
+      ton: toNano("0.01"),
+    });
+
+    const before = buyer.lastMessageId();
+    await buyer.press("Pay with my wallet", connected);
+    const told = await buyer.waitForText("a USDT transfer carries for the network fee", {
+      after: before,
+    });
+    expect(told.text).toMatch(/^Your wallet holds 0\.0\d* GRAM, less than the 0\.05 GRAM /);
+    expect(phone.requests).toEqual([]);
+    expect((await shop.app.store.require(orderId)).status).toBe("pending");
+  });
+
+  it("asks a buyer to try again when toncenter does not answer about their wallet, then pays once it does", async () => {
+    const { shop, phone, buyer, orderId, connected } = await buyerWithUsdtWallet(50_000_000n);
+
+    shop.toncenter.setFaults({ serverErrorRate: 1 });
+    let before = buyer.lastMessageId();
+    await buyer.press("Pay with my wallet", connected);
+    const told = await buyer.waitForText("We could not look at your wallet just now", {
+      after: before,
+    });
+    expect(told.text).toContain(`pay order ${orderId} with the link or QR code above`);
+    expect(phone.requests).toEqual([]);
+    expect((await shop.app.store.require(orderId)).status).toBe("pending");
+
+    shop.toncenter.setFaults({ serverErrorRate: 0 });
+    before = buyer.lastMessageId();
+    await buyer.press("Pay with my wallet", connected);
+    await buyer.waitForText("Payment request sent to Tonkeeper: 12.5 USDT", { after: before });
+    expect((await phone.nextRequest()).messages).toHaveLength(1);
+    await buyer.waitForText("Thanks for the mug", { after: before });
+    expect(countOf(buyer, "Thanks for the mug")).toBe(1);
   });
 });

@@ -7,6 +7,7 @@ import { isOpen } from "../../orders/state.js";
 import { shortAddress } from "../../payments/ton/links.js";
 import type { ConnectedWallet, ConnectOffer } from "../../payments/tonconnect/checkout.js";
 import {
+  NotEnoughTonForFee,
   NotEnoughUsdt,
   NoWalletAvailable,
   OrderNotPayable,
@@ -14,6 +15,7 @@ import {
   PaymentRequestPending,
   TooManyOpenLinks,
   WalletAlreadyConnected,
+  WalletNotChecked,
   WalletNotConnected,
   WalletOnWrongNetwork,
 } from "../../payments/tonconnect/errors.js";
@@ -210,6 +212,24 @@ export function walletFeature(services: ShopServices) {
             orderId,
           }),
         );
+      } else if (error instanceof NotEnoughTonForFee) {
+        log.info(
+          { userId: ctx.from.id, orderId, balance: error.balance.toString() },
+          "wallet holds too little TON for a USDT transfer's fee",
+        );
+        await ctx.answerCallbackQuery();
+        await ctx.reply(
+          ctx.t("wallet-pay-no-fee", {
+            balance: formatAmount(error.balance, "TON"),
+            fee: formatAmount(error.needed, "TON"),
+            coin: currencyLabel("TON"),
+          }),
+        );
+      } else if (error instanceof WalletNotChecked) {
+        // toncenter's trouble, not the buyer's: its detail goes to the log, not the chat.
+        log.warn({ userId: ctx.from.id, orderId, err: error.cause.message }, "wallet not checked");
+        await ctx.answerCallbackQuery();
+        await ctx.reply(ctx.t("wallet-pay-not-checked", { orderId }));
       } else if (error instanceof WalletOnWrongNetwork) {
         log.warn({ userId: ctx.from.id, chain: error.chain }, "wallet on the wrong network");
         await ctx.answerCallbackQuery();

@@ -17,15 +17,23 @@ import type { RedisClient } from "../../redis/client.js";
 import { redisKeys } from "../../redis/keys.js";
 import { releaseLock } from "../../redis/lock.js";
 import { type GetMethods, jettonWalletBalance, jettonWalletOf } from "../jetton/wallet.js";
+import { ToncenterError, ToncenterUnavailable } from "../ton/errors.js";
 import {
+  NotEnoughTonForFee,
   NotEnoughUsdt,
   OrderNotPayable,
   PaymentAlreadySent,
   PaymentRequestPending,
+  WalletNotChecked,
   WalletNotConnected,
   WalletOnWrongNetwork,
 } from "./errors.js";
-import { chainOf, jettonPaymentTransaction, paymentTransaction } from "./request.js";
+import {
+  chainOf,
+  JETTON_TRANSFER_TON,
+  jettonPaymentTransaction,
+  paymentTransaction,
+} from "./request.js";
 import { isManifestError, type SessionEvent, WalletSessions } from "./sessions.js";
 import { universalLinkFor, type WalletChoice } from "./wallets.js";
 
@@ -80,7 +88,10 @@ export interface TonConnectCheckoutOptions {
    * The shop's USDT and where to ask about buyers' jetton wallets; without it only TON orders
    * are paid from a wallet.
    */
-  usdt?: { master: Address; toncenter: GetMethods };
+  usdt?: {
+    master: Address;
+    toncenter: GetMethods & { getBalance(address: Address): Promise<bigint> };
+  };
   manifestUrl: string;
   walletsListUrl: string;
   requestTtlMs: number;
@@ -270,7 +281,8 @@ export class TonConnectCheckout {
   /**
    * What the wallet is asked to sign: a TON transfer with the comment, or for a USDT order a
    * jetton transfer from the buyer's own jetton wallet, which the master names. A wallet holding
-   * too little USDT is refused here (NotEnoughUsdt) rather than asked for a transfer that fails.
+   * too little USDT (NotEnoughUsdt) or too little TON for the fee (NotEnoughTonForFee) is refused
+   * here rather than asked for a transfer that fails; toncenter not answering is WalletNotChecked.
    */
   private async transactionFor(
     order: Order,
@@ -287,10 +299,15 @@ export class TonConnectCheckout {
     };
     if (order.method !== "usdt" || !usdt) return paymentTransaction(payment);
     const buyer = Address.parse(buyerAddress);
-    const buyerJettonWallet = await jettonWalletOf(usdt.toncenter, usdt.master, buyer, testnet);
-    // A jetton wallet never created answers as holding nothing.
-    const balance = await jettonWalletBalance(usdt.toncenter, buyerJettonWallet);
-    if (balance < amount) throw new NotEnoughUsdt(order.id, balance, amount);
+    const { buyerJettonWallet, usdtHeld, tonHeld } = await holdings(usdt, buyer, testnet).catch(
+      (error: unknown) => {
+        throw error instanceof ToncenterError ? new WalletNotChecked(order.id, error) : error;
+      },
+    );
+    if (usdtHeld < amount) throw new NotEnoughUsdt(order.id, usdtHeld, amount);
+    if (tonHeld < JETTON_TRANSFER_TON) {
+      throw new NotEnoughTonForFee(order.id, tonHeld, JETTON_TRANSFER_TON);
+    }
     return jettonPaymentTransaction({ ...payment, buyerJettonWallet, buyer });
   }
 
@@ -410,4 +427,44 @@ function outcomeOfError(
   if (error instanceof WalletNotConnectedError) return "interrupted";
   log.warn({ userId, orderId, err: error }, "wallet payment request failed");
   return "failed";
+}
+
+/**
+ * How long a buyer who pressed "Pay with my wallet" waits for toncenter to say what their wallet
+ * holds before being told to try again: well within the time Telegram lets a button press be
+ * answered, though the client's own retries would go on for longer.
+ */
+const WALLET_CHECK_MS = 5000;
+
+/**
+ * What a buyer's wallet holds for a USDT payment: its jetton wallet as the master names it, the
+ * USDT there (none for a jetton wallet never created) and the TON for the fee. Rejects with
+ * ToncenterUnavailable when toncenter has not answered within WALLET_CHECK_MS.
+ */
+async function holdings(
+  usdt: NonNullable<TonConnectCheckoutOptions["usdt"]>,
+  buyer: Address,
+  testnet: boolean,
+) {
+  const { toncenter, master } = usdt;
+  const look = async () => {
+    const buyerJettonWallet = await jettonWalletOf(toncenter, master, buyer, testnet);
+    const [usdtHeld, tonHeld] = await Promise.all([
+      jettonWalletBalance(toncenter, buyerJettonWallet),
+      toncenter.getBalance(buyer),
+    ]);
+    return { buyerJettonWallet, usdtHeld, tonHeld };
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ToncenterUnavailable(`no answer within ${WALLET_CHECK_MS} ms`)),
+      WALLET_CHECK_MS,
+    );
+  });
+  try {
+    return await Promise.race([look(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

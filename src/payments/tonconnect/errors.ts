@@ -105,3 +105,37 @@ export class NotEnoughUsdt extends WalletCheckoutError {
     super(`the wallet holds ${balance} millionths of USDT, too few for ${orderId}`);
   }
 }
+
+/**
+ * The connected wallet holds too little TON for a jetton transfer's network fee: the transfer
+ * carries JETTON_TRANSFER_TON (what is not spent comes back), and a wallet short of it would
+ * only fail to send.
+ */
+export class NotEnoughTonForFee extends WalletCheckoutError {
+  override name = "NotEnoughTonForFee";
+  constructor(
+    readonly orderId: string,
+    /** Nanotons the wallet holds. */
+    readonly balance: bigint,
+    /** Nanotons a jetton transfer carries. */
+    readonly needed: bigint,
+  ) {
+    super(
+      `the wallet holds ${balance} nanotons, too few for the fee of ${orderId}'s USDT transfer`,
+    );
+  }
+}
+
+/**
+ * toncenter did not answer when the buyer's wallet was looked at (its jetton wallet, what it
+ * holds), so nothing was asked of the wallet; pressing again later, or paying by link, works.
+ */
+export class WalletNotChecked extends WalletCheckoutError {
+  override name = "WalletNotChecked";
+  constructor(
+    readonly orderId: string,
+    override readonly cause: Error,
+  ) {
+    super(`the wallet paying ${orderId} could not be looked at: ${cause.message}`);
+  }
+}
