@@ -167,7 +167,12 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     clock,
     metrics,
   };
-  const watcher = new PaymentWatcher({ ...watcherOptions, log: log.child({ module: "watcher" }) });
+  const watcher = new PaymentWatcher({
+    ...watcherOptions,
+    // Jetton notices wait for our jetton wallet, so none is taken for TON or missed as a fake.
+    awaitsJettonWallet: usdtMaster !== undefined,
+    log: log.child({ module: "watcher" }),
+  });
   /** Our jetton wallet's watcher, once the wallet is known; only a shop selling in USDT has one. */
   let usdtWatcher: PaymentWatcher | undefined;
   /**
@@ -469,8 +474,10 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           usdtMaster,
           merchant,
         ).then((jettonWallet) => {
-          if (jettonWallet === "not-a-master") usdtUnknown = jettonWallet;
-          else if (jettonWallet && !stopping.signal.aborted) watchJettonWallet(jettonWallet);
+          if (jettonWallet === "not-a-master") {
+            usdtUnknown = jettonWallet;
+            watcher.noJettonWallet();
+          } else if (jettonWallet && !stopping.signal.aborted) watchJettonWallet(jettonWallet);
         });
       }
       if (wallets && config.tonconnectManifestUrl) {

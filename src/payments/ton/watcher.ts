@@ -103,6 +103,13 @@ export interface WatcherOptions {
    * our jetton wallet's notices from fake ones; the jetton wallet's watcher follows it.
    */
   jettonWallet?: Address;
+  /**
+   * The shop sells in USDT and our jetton wallet is being asked for: until useJettonWallet()
+   * names it, or noJettonWallet() says there will be none, a poll of the merchant wallet that
+   * meets a jetton notification fails and is retried, rather than read a notice it cannot yet
+   * tell from a fake.
+   */
+  awaitsJettonWallet?: boolean;
   /** The wallet this watcher follows: the merchant's (TON) unless "jetton-wallet" (USDT). */
   role?: WalletRole;
   store: OrderStore;
@@ -139,6 +146,8 @@ export class PaymentWatcher {
   private readonly role: WalletRole;
   /** Our jetton wallet, once known: see useJettonWallet. */
   private jettonWallet: Address | undefined;
+  /** See WatcherOptions.awaitsJettonWallet. */
+  private awaitsJettonWallet: boolean;
   private readonly pages: WalletPages;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
@@ -157,6 +166,7 @@ export class PaymentWatcher {
     this.keys = redisKeys(options.prefix);
     this.role = options.role ?? "merchant";
     this.jettonWallet = options.jettonWallet;
+    this.awaitsJettonWallet = options.awaitsJettonWallet === true && !options.jettonWallet;
     this.watched = this.role === "merchant" ? options.merchant : requireJettonWallet(options);
     // Cursor, lease and health are kept per wallet, so each watched wallet has its own.
     this.wallet = this.watched.toRawString();
@@ -187,6 +197,27 @@ export class PaymentWatcher {
    */
   useJettonWallet(wallet: Address): void {
     this.jettonWallet = wallet;
+    this.awaitsJettonWallet = false;
+  }
+
+  /**
+   * Our jetton wallet will not be known (USDT_MASTER is not a jetton master): jetton notifications
+   * on the merchant wallet are read as the TON they bring, as in a shop that sells no USDT.
+   */
+  noJettonWallet(): void {
+    this.awaitsJettonWallet = false;
+  }
+
+  /**
+   * Throws JettonWalletNotKnown when `transactions` hold a jetton notification that was read
+   * while our jetton wallet was awaited, so the poll or reconcile applies nothing and is retried.
+   */
+  private refuseUnsortedNotices(transactions: ObservedTransaction[], awaited: boolean): void {
+    if (!awaited) return;
+    const notice = transactions.find(
+      (tx) => tx.classified.kind === "incoming" && tx.classified.claim !== undefined,
+    );
+    if (notice) throw new JettonWalletNotKnown(notice.hash);
   }
 
   async cursor(): Promise<Cursor | undefined> {
@@ -263,6 +294,8 @@ export class PaymentWatcher {
       return { kind: "initialised", cursor: last };
     }
 
+    // Read before any transaction is sorted: the wallet may become known while pages arrive.
+    const awaited = this.awaitsJettonWallet;
     const fetchStarted = performance.now();
     // Look orders up as pages are decoded, so the work overlaps the wait for the next page.
     const prepared = new Map<string, Prepared>();
@@ -286,6 +319,7 @@ export class PaymentWatcher {
     }
 
     const oldestFirst = [...newestFirst].reverse();
+    this.refuseUnsortedNotices(oldestFirst, awaited);
     const applyStarted = performance.now();
     const { payments, unmatched, ignored } = await this.apply(
       oldestFirst.map((tx) => prepared.get(tx.hash) ?? this.prepare(tx)),
@@ -317,6 +351,7 @@ export class PaymentWatcher {
    * Needs no lease and never moves the cursor.
    */
   async reconcile(sinceMs: number): Promise<ReconcileResult> {
+    const awaited = this.awaitsJettonWallet;
     const [cursor, startLt] = await Promise.all([this.cursor(), this.health.startLt()]);
     if (!cursor) return { scanned: 0, recovered: 0, unmatched: 0 };
     const cursorLt = BigInt(cursor.lt);
@@ -324,6 +359,7 @@ export class PaymentWatcher {
     const passed = (await transactionsBackTo(this.pages, sinceMs, startLt ?? -1n)).filter(
       (tx) => tx.lt <= cursorLt,
     );
+    this.refuseUnsortedNotices(passed, awaited);
     const counts = await this.apply(passed.map((tx) => this.prepare(tx)));
     return {
       scanned: passed.length,
@@ -548,7 +584,9 @@ export class PaymentWatcher {
       try {
         await this.pollOnce();
       } catch (error) {
-        this.log.error({ err: error }, "watcher poll failed; the cursor did not move");
+        if (error instanceof JettonWalletNotKnown) {
+          this.log.warn({ txHash: error.txHash }, error.message);
+        } else this.log.error({ err: error }, "watcher poll failed; the cursor did not move");
         await this.health.failed(this.lease.owner, error as Error);
       }
       if (!this.stopped) this.timer = setTimeout(run, intervalMs);
@@ -616,4 +654,15 @@ function arrival(
 function requireJettonWallet(options: WatcherOptions): Address {
   if (!options.jettonWallet) throw new Error("a jetton wallet watcher needs our jetton wallet");
   return options.jettonWallet;
+}
+
+/**
+ * A jetton notification reached the merchant wallet before our jetton wallet was known: the poll
+ * stops short of it, and the next poll reads it as ours or as a fake.
+ */
+export class JettonWalletNotKnown extends Error {
+  override name = "JettonWalletNotKnown";
+  constructor(readonly txHash: string) {
+    super("a jetton notice waits until our jetton wallet is known; the cursor did not move");
+  }
 }

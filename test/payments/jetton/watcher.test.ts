@@ -13,7 +13,11 @@ import {
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { NewOrder } from "../../../src/orders/store.js";
 import { ToncenterClient } from "../../../src/payments/ton/client.js";
-import { PaymentWatcher, type WatcherOptions } from "../../../src/payments/ton/watcher.js";
+import {
+  JettonWalletNotKnown,
+  PaymentWatcher,
+  type WatcherOptions,
+} from "../../../src/payments/ton/watcher.js";
 import { redisKeys } from "../../../src/redis/keys.js";
 import { testRedis } from "../../support/redis.js";
 import { shop, tonOrder } from "../../support/shop.js";
@@ -327,6 +331,65 @@ describe("jetton notifications on the merchant wallet", () => {
     await world.chain.transfer(world.buyer, world.merchant.address, 1n, {
       body: notificationBody(5n * USDT, world.buyer.address, "TP-ANYTHING"),
     });
+    await merchantWatcher.pollOnce();
+    const [kept] = await world.parts.unmatched.list(10);
+    expect(kept).toMatchObject({ reason: "dust", amount: 1n, method: "ton" });
+  });
+
+  it("waits for our jetton wallet before reading a notice that came first, then reads it as ours", async () => {
+    const merchantWatcher = await initialised("merchant", {
+      jettonWallet: undefined,
+      awaitsJettonWallet: true,
+    });
+    const cursor = await merchantWatcher.cursor();
+    const order = await usdtOrder(5n * USDT);
+    await payUsdt(5n * USDT, order.comment ?? "", { forwardTonAmount: 10_000_000n });
+
+    await expect(merchantWatcher.pollOnce()).rejects.toBeInstanceOf(JettonWalletNotKnown);
+    expect(await merchantWatcher.cursor()).toEqual(cursor);
+    expect(await world.parts.unmatched.count()).toBe(0);
+
+    merchantWatcher.useJettonWallet(world.ourJettonWallet);
+    expect(await merchantWatcher.pollOnce()).toMatchObject({ kind: "processed", ignored: 1 });
+    expect(await world.parts.unmatched.count()).toBe(0);
+    // The credit itself is the jetton wallet's watcher's to find.
+    expect(await world.parts.store.require(order.id)).toMatchObject({ status: "pending" });
+  });
+
+  it("waits for our jetton wallet before judging a forged notice, then keeps it as a fake", async () => {
+    const merchantWatcher = await initialised("merchant", {
+      jettonWallet: undefined,
+      awaitsJettonWallet: true,
+    });
+    const forger = await world.chain.createWallet({ version: "v4" });
+    await world.chain.transfer(forger, world.merchant.address, 10_000_000n, {
+      body: notificationBody(5n * USDT, world.buyer.address, "TP-FORGED"),
+    });
+    await expect(merchantWatcher.pollOnce()).rejects.toBeInstanceOf(JettonWalletNotKnown);
+
+    merchantWatcher.useJettonWallet(world.ourJettonWallet);
+    await merchantWatcher.pollOnce();
+    const [kept] = await world.parts.unmatched.list(10);
+    expect(kept).toMatchObject({ reason: "fake-jetton", amount: 10_000_000n });
+  });
+
+  it("reads TON without waiting for our jetton wallet, and notices as TON once there will be none", async () => {
+    const merchantWatcher = await initialised("merchant", {
+      jettonWallet: undefined,
+      awaitsJettonWallet: true,
+    });
+    const ton = await world.parts.store.create(tonOrder({ amount: 1_000_000_000n }));
+    await world.chain.transfer(world.buyer, world.merchant.address, 1_000_000_000n, {
+      body: ton.comment ?? "",
+    });
+    expect(await merchantWatcher.pollOnce()).toMatchObject({ kind: "processed", payments: 1 });
+
+    await world.chain.transfer(world.buyer, world.merchant.address, 1n, {
+      body: notificationBody(5n * USDT, world.buyer.address, "TP-ANYTHING"),
+    });
+    await expect(merchantWatcher.pollOnce()).rejects.toBeInstanceOf(JettonWalletNotKnown);
+    // USDT_MASTER is not a jetton master: the shop reads notices as a TON-only shop does.
+    merchantWatcher.noJettonWallet();
     await merchantWatcher.pollOnce();
     const [kept] = await world.parts.unmatched.list(10);
     expect(kept).toMatchObject({ reason: "dust", amount: 1n, method: "ton" });
