@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Address, toNano } from "@ton/core";
 import { startRedisServer } from "@ton-payment-bot/emulators/redis";
@@ -33,6 +33,7 @@ import { PaymentWatcher } from "../src/payments/ton/watcher.js";
 import { UnmatchedPayments } from "../src/payments/unmatched.js";
 import { redisKeys } from "../src/redis/keys.js";
 import { Sandbox } from "../src/sandbox/world.js";
+import { usdtCatalogFile } from "../test/support/catalog.js";
 import { streamEntries } from "../test/support/partitions.js";
 import { startRedisCluster } from "../test/support/redis-cluster.js";
 import { runScaleOut } from "../test/support/scale-out.js";
@@ -333,6 +334,67 @@ async function detectionLatency(redisUrl: string, samples: number, pollIntervalM
     });
   } finally {
     await sandbox.stop();
+  }
+}
+
+/**
+ * As detection-latency, for a USDT order paid with a jetton transfer from a buyer's wallet app,
+ * in a shop selling from a USDT catalog. A transfer is a chain of messages (the buyer's wallet,
+ * its jetton wallet, our jetton wallet, the notice to the merchant) that the emulated chain runs
+ * at once: the latency is measured from the buyer's wallet sending, so it includes that run, and
+ * is read when our jetton wallet's watcher has found the credit and the buyer has been told.
+ */
+async function usdtDetectionLatency(redisUrl: string, samples: number, pollIntervalMs: number) {
+  const catalogPath = await usdtCatalogFile();
+  const sandbox = await Sandbox.start({
+    redisUrl,
+    usdt: true,
+    config: { pollIntervalMs, catalogPath },
+  });
+  try {
+    await jettonWalletWatched(sandbox);
+    const wallet = await sandbox.buyerWallet();
+    const latencies: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const buyer = sandbox.user();
+      const order = await usdtOrderFor(sandbox.app.store, buyer.id, "mug");
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * pollIntervalMs));
+      const sent = performance.now();
+      await wallet.payUsdt(order.amount, order.comment ?? "");
+      await buyer.waitForText("Payment received", { timeoutMs: 5000 });
+      latencies.push(performance.now() - sent);
+    }
+    latencies.sort((a, b) => a - b);
+    emit({
+      scenario: "usdt-detection-latency",
+      measured_from: "buyer's wallet sending",
+      measured_to: "buyer's chat message",
+      samples,
+      poll_interval_ms: pollIntervalMs,
+      p50_ms: round(percentile(latencies, 50)),
+      p99_ms: round(percentile(latencies, 99)),
+      max_ms: round(latencies[latencies.length - 1] ?? Number.NaN),
+      target_p99_ms: pollIntervalMs + 250,
+    });
+  } finally {
+    await sandbox.stop();
+    await rm(dirname(catalogPath), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The shop asks the master for our jetton wallet after it starts, then watches it; waits for
+ * that watcher's first poll, which fixes its cursor, before anyone pays.
+ */
+async function jettonWalletWatched(sandbox: Sandbox): Promise<void> {
+  const usdt = sandbox.usdt;
+  if (!usdt) throw new Error("the sandbox has no USDT");
+  const wallet = (await usdt.walletOf(sandbox.merchant.address)).toRawString();
+  const cursor = redisKeys(sandbox.config.redisPrefix).watcherCursor(wallet);
+  const deadline = performance.now() + 30_000;
+  while ((await sandbox.app.redis.exists(cursor)) === 0) {
+    if (performance.now() > deadline) throw new Error("our jetton wallet is not watched");
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -1051,6 +1113,7 @@ async function main() {
       await catchUp(redis, "watcher-catchup-throttled", 5_000, 10);
     if (wants("usdt-catchup")) await usdtCatchUp(redis, 2_000);
     if (wants("detection-latency")) await detectionLatency(redisUrl, 40, 1000);
+    if (wants("usdt-detection-latency")) await usdtDetectionLatency(redisUrl, 40, 1000);
     if (wants("tonconnect")) await tonConnect(redisUrl, 50, 1000);
     if (wants("bot-updates")) await botUpdates(redisUrl, 2000);
     if (wants("pre-checkout")) await preCheckout(redisUrl, 400);
