@@ -8,11 +8,19 @@ import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Address, toNano } from "@ton/core";
 import { startRedisServer } from "@ton-payment-bot/emulators/redis";
 import type { ChatMessage } from "@ton-payment-bot/emulators/telegram";
-import { EmulatedChain, startToncenterEmulator } from "@ton-payment-bot/emulators/ton";
+import {
+  deployJetton,
+  EmulatedChain,
+  type EmulatedJetton,
+  mintJetton,
+  sendJettons,
+  startToncenterEmulator,
+} from "@ton-payment-bot/emulators/ton";
 import { Redis } from "ioredis";
 import { productData, walletData } from "../src/bot/callback-data.js";
 import { loadConfig } from "../src/config.js";
@@ -25,12 +33,15 @@ import { PaymentWatcher } from "../src/payments/ton/watcher.js";
 import { UnmatchedPayments } from "../src/payments/unmatched.js";
 import { redisKeys } from "../src/redis/keys.js";
 import { Sandbox } from "../src/sandbox/world.js";
+import { usdtCatalogFile } from "../test/support/catalog.js";
 import { streamEntries } from "../test/support/partitions.js";
 import { startRedisCluster } from "../test/support/redis-cluster.js";
 import { runScaleOut } from "../test/support/scale-out.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TON = 1_000_000_000n;
+/** The USDT catalog's mug (test/support/catalog.ts): 12.5 USDT, in base units (6 decimals). */
+const USDT_PRICE = 12_500_000n;
 const PAGE_SIZE = 99;
 const DECODE_THREADS = 2;
 
@@ -73,12 +84,19 @@ async function world(redis: Redis, options: { deployed?: boolean } = {}): Promis
   return { chain, merchant, emulator, store, payments, unmatched, keys: redisKeys(prefix), prefix };
 }
 
-function watcherFor(w: World, redis: Redis, client: ToncenterClient): PaymentWatcher {
+/** The merchant wallet's watcher; with `jettonWallet`, our jetton wallet's, as the shop runs it. */
+function watcherFor(
+  w: World,
+  redis: Redis,
+  client: ToncenterClient,
+  jettonWallet?: Address,
+): PaymentWatcher {
   return new PaymentWatcher({
     redis,
     prefix: w.prefix,
     source: client,
     merchant: w.merchant.address,
+    ...(jettonWallet ? { jettonWallet, role: "jetton-wallet" as const } : {}),
     store: w.store,
     payments: w.payments,
     unmatched: w.unmatched,
@@ -101,13 +119,32 @@ function tonOrderFor(store: OrderStore, buyerId: number, productId: string): Pro
   });
 }
 
-async function createOrders(store: OrderStore, count: number): Promise<Order[]> {
+/** A USDT order for `productId` at USDT_PRICE, as the "Pay with USDT" button makes it. */
+function usdtOrderFor(store: OrderStore, buyerId: number, productId: string): Promise<Order> {
+  return store.create({
+    userId: buyerId,
+    chatId: buyerId,
+    productId,
+    quantity: 1,
+    method: "usdt",
+    currency: "USDT",
+    amount: USDT_PRICE,
+    lang: "en",
+    ttlMs: 30 * 60_000,
+  });
+}
+
+async function createOrders(
+  store: OrderStore,
+  count: number,
+  orderFor = tonOrderFor,
+): Promise<Order[]> {
   const orders: Order[] = [];
   for (let i = 0; i < count; i += 500) {
     const batch = Math.min(500, count - i);
     orders.push(
       ...(await Promise.all(
-        Array.from({ length: batch }, () => tonOrderFor(store, 1 + (i % 1000), "mug")),
+        Array.from({ length: batch }, () => orderFor(store, 1 + (i % 1000), "mug")),
       )),
     );
   }
@@ -134,8 +171,8 @@ async function countPaid(
  * Reads every page once so the emulator has serialized each transaction: what toncenter spends
  * building its answers is not the watcher's cost, and on a two-core machine it would be counted.
  */
-async function warmEmulator(w: World, count: number): Promise<void> {
-  const address = w.merchant.address.toString();
+async function warmEmulator(w: World, count: number, wallet = w.merchant.address): Promise<void> {
+  const address = wallet.toString();
   let anchor: { lt: string; hash: string } | undefined;
   for (let seen = 0; seen < count; ) {
     const response = await fetch(w.emulator.endpoint, {
@@ -180,25 +217,7 @@ async function catchUp(redis: Redis, scenario: string, payments: number, rps: nu
   await warmEmulator(w, payments);
   // The emulator enforces the limit too, answering 429 as toncenter does beyond it.
   if (rps) w.emulator.setFaults({ rps });
-  const requestsBefore = client.requests;
-  const started = performance.now();
-  let result = await watcher.pollOnce();
-  while (result.kind !== "processed") result = await watcher.pollOnce();
-  const seconds = (performance.now() - started) / 1000;
-  const { fetchMs, applyMs } = result;
-  const { matched, duplicates } = await countPaid(w.store, orders);
-  const perSecond = matched / seconds;
-  const line: Record<string, unknown> = {
-    scenario,
-    payments,
-    matched,
-    duplicates,
-    seconds: round(seconds, 2),
-    per_second: round(perSecond),
-    requests: client.requests - requestsBefore,
-    fetch_seconds: round(fetchMs / 1000, 2),
-    apply_seconds: round(applyMs / 1000, 2),
-  };
+  const { line, perSecond } = await timeCatchUp(w, watcher, client, orders);
   if (rps) {
     const bound = rps * PAGE_SIZE;
     Object.assign(line, {
@@ -207,9 +226,80 @@ async function catchUp(redis: Redis, scenario: string, payments: number, rps: nu
       ratio_to_bound: round(perSecond / bound, 3),
     });
   }
-  emit(line);
+  emit({ scenario, ...line });
   await decoder.close();
   await w.emulator.close();
+}
+
+/**
+ * As watcher-catchup, for USDT: real TEP-74 transfers from a buyer's wallet credit our jetton
+ * wallet, and the jetton wallet's watcher, from a cold cursor, matches them. Each transfer runs
+ * four contracts on the emulated chain, so setting up takes far longer than matching: fewer
+ * payments than watcher-catchup's, and the time the setup took in the line.
+ */
+async function usdtCatchUp(redis: Redis, payments: number) {
+  const w = await world(redis);
+  const setupStarted = performance.now();
+  const usdt = await deployJetton(w.chain, await w.chain.createWallet());
+  const ourJettonWallet = await usdt.walletOf(w.merchant.address);
+  const decoder = threadDecoder(DECODE_THREADS);
+  const client = new ToncenterClient({ endpoint: w.emulator.endpoint, rps: 10_000, decoder });
+  const watcher = watcherFor(w, redis, client, ourJettonWallet);
+  await watcher.pollOnce();
+  const orders = await createOrders(w.store, payments, usdtOrderFor);
+  await payInUsdt(w, usdt, orders);
+  await warmEmulator(w, payments, ourJettonWallet);
+  const setupSeconds = (performance.now() - setupStarted) / 1000;
+  const { line } = await timeCatchUp(w, watcher, client, orders);
+  emit({ scenario: "usdt-catchup", ...line, setup_seconds: round(setupSeconds, 1) });
+  await decoder.close();
+  await w.emulator.close();
+}
+
+/** One buyer pays every order in USDT: a jetton transfer each, signed 255 to a message. */
+async function payInUsdt(w: World, usdt: EmulatedJetton, orders: Order[]): Promise<void> {
+  // 0.05 TON rides with each transfer and most of it comes back; a thousand covers the fees.
+  const buyer = await w.chain.createWallet({ version: "v5r1", balance: toNano(1000) });
+  const total = orders.reduce((sum, order) => sum + order.amount, 0n);
+  await mintJetton(w.chain, usdt, buyer.address, total);
+  await sendJettons(
+    w.chain,
+    usdt,
+    buyer,
+    orders.map((order) => ({
+      to: w.merchant.address,
+      amount: order.amount,
+      payload: order.comment,
+    })),
+  );
+}
+
+/** The watcher's polls until it has caught up with the chain, and what they matched. */
+async function timeCatchUp(
+  w: World,
+  watcher: PaymentWatcher,
+  client: ToncenterClient,
+  orders: Order[],
+): Promise<{ line: Record<string, unknown>; perSecond: number }> {
+  const requestsBefore = client.requests;
+  const started = performance.now();
+  let result = await watcher.pollOnce();
+  while (result.kind !== "processed") result = await watcher.pollOnce();
+  const seconds = (performance.now() - started) / 1000;
+  const { fetchMs, applyMs } = result;
+  const { matched, duplicates } = await countPaid(w.store, orders);
+  const perSecond = matched / seconds;
+  const line = {
+    payments: orders.length,
+    matched,
+    duplicates,
+    seconds: round(seconds, 2),
+    per_second: round(perSecond),
+    requests: client.requests - requestsBefore,
+    fetch_seconds: round(fetchMs / 1000, 2),
+    apply_seconds: round(applyMs / 1000, 2),
+  };
+  return { line, perSecond };
 }
 
 /**
@@ -244,6 +334,67 @@ async function detectionLatency(redisUrl: string, samples: number, pollIntervalM
     });
   } finally {
     await sandbox.stop();
+  }
+}
+
+/**
+ * As detection-latency, for a USDT order paid with a jetton transfer from a buyer's wallet app,
+ * in a shop selling from a USDT catalog. A transfer is a chain of messages (the buyer's wallet,
+ * its jetton wallet, our jetton wallet, the notice to the merchant) that the emulated chain runs
+ * at once: the latency is measured from the buyer's wallet sending, so it includes that run, and
+ * is read when our jetton wallet's watcher has found the credit and the buyer has been told.
+ */
+async function usdtDetectionLatency(redisUrl: string, samples: number, pollIntervalMs: number) {
+  const catalogPath = await usdtCatalogFile();
+  const sandbox = await Sandbox.start({
+    redisUrl,
+    usdt: true,
+    config: { pollIntervalMs, catalogPath },
+  });
+  try {
+    await jettonWalletWatched(sandbox);
+    const wallet = await sandbox.buyerWallet();
+    const latencies: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const buyer = sandbox.user();
+      const order = await usdtOrderFor(sandbox.app.store, buyer.id, "mug");
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * pollIntervalMs));
+      const sent = performance.now();
+      await wallet.payUsdt(order.amount, order.comment ?? "");
+      await buyer.waitForText("Payment received", { timeoutMs: 5000 });
+      latencies.push(performance.now() - sent);
+    }
+    latencies.sort((a, b) => a - b);
+    emit({
+      scenario: "usdt-detection-latency",
+      measured_from: "buyer's wallet sending",
+      measured_to: "buyer's chat message",
+      samples,
+      poll_interval_ms: pollIntervalMs,
+      p50_ms: round(percentile(latencies, 50)),
+      p99_ms: round(percentile(latencies, 99)),
+      max_ms: round(latencies[latencies.length - 1] ?? Number.NaN),
+      target_p99_ms: pollIntervalMs + 250,
+    });
+  } finally {
+    await sandbox.stop();
+    await rm(dirname(catalogPath), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The shop asks the master for our jetton wallet after it starts, then watches it; waits for
+ * that watcher's first poll, which fixes its cursor, before anyone pays.
+ */
+async function jettonWalletWatched(sandbox: Sandbox): Promise<void> {
+  const usdt = sandbox.usdt;
+  if (!usdt) throw new Error("the sandbox has no USDT");
+  const wallet = (await usdt.walletOf(sandbox.merchant.address)).toRawString();
+  const cursor = redisKeys(sandbox.config.redisPrefix).watcherCursor(wallet);
+  const deadline = performance.now() + 30_000;
+  while ((await sandbox.app.redis.exists(cursor)) === 0) {
+    if (performance.now() > deadline) throw new Error("our jetton wallet is not watched");
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -960,7 +1111,9 @@ async function main() {
     if (wants("watcher-catchup")) await catchUp(redis, "watcher-catchup", 10_000, undefined);
     if (wants("watcher-catchup-throttled"))
       await catchUp(redis, "watcher-catchup-throttled", 5_000, 10);
+    if (wants("usdt-catchup")) await usdtCatchUp(redis, 2_000);
     if (wants("detection-latency")) await detectionLatency(redisUrl, 40, 1000);
+    if (wants("usdt-detection-latency")) await usdtDetectionLatency(redisUrl, 40, 1000);
     if (wants("tonconnect")) await tonConnect(redisUrl, 50, 1000);
     if (wants("bot-updates")) await botUpdates(redisUrl, 2000);
     if (wants("pre-checkout")) await preCheckout(redisUrl, 400);

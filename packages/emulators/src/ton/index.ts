@@ -22,6 +22,7 @@ export {
   jettonBalance,
   jettonCode,
   jettonTransferBody,
+  MESSAGES_PER_TRANSFER,
   mintJetton,
   OP_EXCESSES,
   OP_INTERNAL_TRANSFER,
@@ -29,6 +30,7 @@ export {
   OP_TRANSFER_NOTIFICATION,
   type PayloadPlace,
   sendJetton,
+  sendJettons,
 } from "./jetton.js";
 export { ToncenterError } from "./methods.js";
 export {

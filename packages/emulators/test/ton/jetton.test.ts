@@ -1,4 +1,4 @@
-import { type Address, beginCell, type Transaction } from "@ton/core";
+import { type Address, beginCell, type Transaction, toNano } from "@ton/core";
 import {
   deployJetton,
   EmulatedChain,
@@ -10,6 +10,7 @@ import {
   OP_INTERNAL_TRANSFER,
   OP_TRANSFER_NOTIFICATION,
   sendJetton,
+  sendJettons,
 } from "@ton-payment-bot/emulators/ton";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -164,5 +165,57 @@ describe("jettons on the emulated chain (TEP-74 reference contracts)", () => {
     const notice = chain.transactions(merchant.address).at(-1);
     expect(notifiedComment(notice)).toBe("TP-FORGED");
     expect(notice?.inMessage?.info.src?.toString()).toBe(forger.address.toString());
+  });
+
+  it("sends hundreds of transfers in a few signed messages, each credited and notified with its own comment", async () => {
+    const payer = await chain.createWallet({ version: "v5r1", balance: toNano(1000) });
+    await mintJetton(chain, usdt, payer.address, 260n * USDT);
+    const before = await jettonBalance(chain, usdt, merchant.address);
+    const credits = (await walletTxs(merchant.address)).length;
+    const notices = chain.transactions(merchant.address).length;
+    const comments = Array.from({ length: 260 }, (_, i) => `TP-BATCH${i}`);
+
+    await sendJettons(
+      chain,
+      usdt,
+      payer,
+      comments.map((comment) => ({ to: merchant.address, amount: USDT, payload: comment })),
+    );
+
+    // 260 transfers in two signed messages: 255 in the first, 5 in the second.
+    const signed = chain
+      .transactions(payer.address)
+      .filter((tx) => tx.inMessage?.info.type === "external-in");
+    expect(signed).toHaveLength(2);
+    expect(await jettonBalance(chain, usdt, payer.address)).toBe(0n);
+    expect(await jettonBalance(chain, usdt, merchant.address)).toBe(before + 260n * USDT);
+    const newCredits = (await walletTxs(merchant.address)).slice(credits);
+    expect(newCredits).toHaveLength(260);
+    expect(newCredits.every((tx) => opOf(tx) === OP_INTERNAL_TRANSFER && computeOk(tx))).toBe(true);
+    const newNotices = chain.transactions(merchant.address).slice(notices);
+    expect(newNotices.map(notifiedComment)).toEqual(comments);
+  });
+
+  it("sends four transfers to a signed message from a v4 wallet", async () => {
+    const payer = await chain.createWallet({ version: "v4" });
+    await mintJetton(chain, usdt, payer.address, 6n * USDT);
+    const before = await jettonBalance(chain, usdt, merchant.address);
+
+    await sendJettons(
+      chain,
+      usdt,
+      payer,
+      Array.from({ length: 6 }, (_, i) => ({
+        to: merchant.address,
+        amount: USDT,
+        payload: `TP-V4${i}`,
+      })),
+    );
+
+    const signed = chain
+      .transactions(payer.address)
+      .filter((tx) => tx.inMessage?.info.type === "external-in");
+    expect(signed).toHaveLength(2);
+    expect(await jettonBalance(chain, usdt, merchant.address)).toBe(before + 6n * USDT);
   });
 });
