@@ -121,6 +121,36 @@ describe("buying in USDT through the bot", () => {
   });
 });
 
+describe("a USDT order across a restart", () => {
+  it("is paid and delivered once when the shop restarts between the order and the payment", async () => {
+    const shop = await usdtShop();
+    const buyer = shop.user({ firstName: "Rey" });
+    buyer.send("/start buy_mug");
+    const card = await buyer.waitForButton("Pay with USDT");
+    await buyer.press("Pay with USDT", card);
+    const message = await buyer.waitForText("Send exactly 12.5 USDT", { after: card.messageId });
+    const { orderId } = orderOf(message.text);
+
+    // A new process: it finds our jetton wallet again and follows it from its cursor.
+    await shop.restart();
+    const wallet = await shop.buyerWallet();
+    await wallet.payLink(buyer.link("Open in Tonkeeper", message));
+    await buyer.waitForText("Thanks for the mug", { after: message.messageId });
+    const order = await orderReaches(shop, orderId, "fulfilled");
+    expect(order.payments.map((p) => [p.method, p.amount])).toEqual([["usdt", 12_500_000n]]);
+    expect(await shop.merchantUsdt()).toBe(12_500_000n);
+
+    // And another restart after it: nothing is applied or delivered twice.
+    await shop.restart();
+    const again = buyer.lastMessageId();
+    await wallet.payUsdt(1_000_000n, "TP-UNKNOWN");
+    await expect.poll(() => shop.app.unmatched.count()).toBe(1);
+    expect(buyer.fromBot().filter((m) => m.messageId > again)).toEqual([]);
+    expect(countOf(buyer, "Thanks for the mug")).toBe(1);
+    expect((await shop.app.store.require(orderId)).payments).toHaveLength(1);
+  });
+});
+
 /**
  * A buyer with a fresh USDT order for the mug, and their wallet app holding `usdt` millionths of
  * the shop's USDT, connected through "Pay with my wallet" on the payment message.

@@ -210,6 +210,42 @@ describe("our USDT jetton wallet", () => {
     expect(refusals).toBe(-1);
   });
 
+  it("asks again when Redis fails as the answer is kept, and keeps it whole the next time", async () => {
+    const options = shop();
+    const key = redisKeys(options.prefix).jettonWallet;
+    let refusals = 1;
+    // Redis fails the write of the master's answer once, as when it goes away right then.
+    const flaky = new Proxy(redis, {
+      get(target, property, receiver) {
+        if (property === "hset" && refusals-- > 0) {
+          return () => Promise.reject(new Error("Connection is closed."));
+        }
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const wallet = await announceOurJettonWallet(
+      {
+        ...options,
+        redis: flaky,
+        log: silentLogger,
+        stopping: new AbortController().signal,
+        askAgainMs: 1,
+      },
+      usdt.master,
+      merchant.address,
+    );
+
+    expect(wallet).toBeInstanceOf(Address);
+    expect((wallet as Address).equals(await usdt.walletOf(merchant.address))).toBe(true);
+    expect(asks()).toBe(2);
+    expect(await redis.hgetall(key)).toEqual({
+      master: usdt.master.toRawString(),
+      owner: merchant.address.toRawString(),
+      wallet: (wallet as Address).toRawString(),
+    });
+  });
+
   it("stops asking once the shop is stopping", async () => {
     const stopping = new AbortController();
     const away = {
