@@ -259,11 +259,11 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       usdtMaster,
       testnet,
       orderTtlMs: config.orderTtlMinutes * 60_000,
-      payMethods: [
+      payMethods: () => [
         "ton",
         "stars",
         ...(config.paymentProviderToken ? ["fiat" as const] : []),
-        ...(usdtMaster ? ["usdt" as const] : []),
+        ...(usdtMaster && usdtUnknown !== "not-a-master" ? ["usdt" as const] : []),
       ],
       telegramPayments,
       wallets,
@@ -475,6 +475,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           merchant,
         ).then((jettonWallet) => {
           if (jettonWallet === "not-a-master") {
+            // No USDT payment could ever be found: buyers are no longer offered USDT.
             usdtUnknown = jettonWallet;
             watcher.noJettonWallet();
           } else if (jettonWallet && !stopping.signal.aborted) watchJettonWallet(jettonWallet);

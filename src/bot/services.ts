@@ -39,8 +39,11 @@ export interface ShopServices {
   usdtMaster?: Address;
   testnet: boolean;
   orderTtlMs: number;
-  /** Methods the bot can take payment in; a product shows only these. */
-  payMethods: readonly PaymentMethod[];
+  /**
+   * Methods the bot can take payment in now; a product shows only these. USDT leaves them when
+   * USDT_MASTER turns out not to be a jetton master.
+   */
+  payMethods(): readonly PaymentMethod[];
   /** Stars and card payments: invoices, pre-checkout, successful and refunded payments. */
   telegramPayments: TelegramPayments;
   /** Paying from a wallet connected with TON Connect; absent without TONCONNECT_MANIFEST_URL. */

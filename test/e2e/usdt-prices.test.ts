@@ -90,8 +90,17 @@ describe("a shop whose catalog has USDT prices", () => {
       });
     const buyer = sandbox.user({ firstName: "Eli" });
     buyer.send("/start buy_mug");
-    await buyer.waitForButton("Pay with Gram (TON)");
+    const card = await buyer.waitForButton("Pay with Gram (TON)");
     expect(walletLines()).toEqual([]);
+    // No USDT payment could be found, so none is offered: not on the card, not in /shop.
+    expect(card.text).not.toContain("USDT");
+    expect(buyer.buttonsData(card)).not.toContain(
+      buyData.pack({ id: "mug", quantity: 1, method: "usdt" }),
+    );
+    buyer.send("/shop");
+    const list = await buyer.waitForButton("TON mug", { after: card.messageId });
+    expect(list.text ?? "").not.toContain("Dollar cap");
+    expect(JSON.stringify(list.replyMarkup ?? {})).not.toContain("Dollar cap");
     // Health says why no USDT is looked for, rather than waiting for a wallet that never comes.
     const readiness = await get(sandbox.app.metricsPort() ?? 0, "/readyz");
     expect(readiness.status).toBe(503);

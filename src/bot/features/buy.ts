@@ -18,7 +18,7 @@ export async function orderFromBuyButton(
   const from = ctx.from;
   const product = services.catalog.find(id);
   const valid = quantity <= (product?.maxQuantity ?? 0);
-  const offered = services.payMethods.includes(method);
+  const offered = services.payMethods().includes(method);
   const price = product && valid && offered ? priceOf(product, method, quantity) : undefined;
   if (!product || !price) {
     services.log.warn({ userId: from.id, data: ctx.callbackQuery.data }, "refused a buy button");

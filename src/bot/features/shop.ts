@@ -13,10 +13,10 @@ export function shopFeature(services: ShopServices) {
   const feature = new Composer<BotContext>();
   const { catalog, payMethods } = services;
 
-  const methodsFor = (product: Product) => payMethods.filter((method) => product.prices[method]);
+  const methodsFor = (product: Product) => payMethods().filter((method) => product.prices[method]);
   // A product priced only in ways this shop does not take (cards without a provider token) is
   // left off the list rather than listed and then refused.
-  const onSale = catalog.products.filter((product) => methodsFor(product).length > 0);
+  const onSale = () => catalog.products.filter((product) => methodsFor(product).length > 0);
 
   async function card(ctx: BotContext, product: Product, quantity: number, available: number) {
     const locale = await ctx.i18n.getLocale();
@@ -81,9 +81,10 @@ export function shopFeature(services: ShopServices) {
 
   /** The catalog: a new message, or in place of the card whose "Back" was pressed. */
   async function showCatalog(ctx: BotContext, { inPlace = false } = {}) {
-    if (onSale.length === 0) return ctx.reply(ctx.t("shop-empty"));
+    const products = onSale();
+    if (products.length === 0) return ctx.reply(ctx.t("shop-empty"));
     const locale = await ctx.i18n.getLocale();
-    const keyboard = catalogKeyboard(onSale, locale);
+    const keyboard = catalogKeyboard(products, locale);
     const { name } = catalog.shop;
     const title = name
       ? ctx.t("shop-title-named", { shop: escapeHtml(localized(name, locale)) })
