@@ -263,7 +263,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         "ton",
         "stars",
         ...(config.paymentProviderToken ? ["fiat" as const] : []),
-        ...(usdtMaster && usdtUnknown !== "not-a-master" ? ["usdt" as const] : []),
+        // Only once our jetton wallet is watched: a payment made before would not be found.
+        ...(usdtWatcher ? ["usdt" as const] : []),
       ],
       telegramPayments,
       wallets,
@@ -400,7 +401,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
           {
             ping: () => redis.ping(),
             watcher: () => watcher.health.read(),
-            usdtWatcher: usdtWatcherHealth && (() => usdtWatcher?.health.read() ?? usdtUnknown),
+            usdtWatcher: () => usdtWatcher?.health.read(),
             backlog: () => groupBacklog(redis, fulfilmentStreams, "fulfilment"),
             bot: () => botPhase,
             clock,

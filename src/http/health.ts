@@ -1,5 +1,4 @@
 import { type Clock, within } from "../clock.js";
-import type { JettonWalletUnknown } from "../payments/jetton/wallet.js";
 import type { WatcherHealthState } from "../payments/ton/health.js";
 
 /** What readiness is judged on, as read from Redis. */
@@ -9,10 +8,12 @@ export interface ReadinessState {
   /** The watcher's shared record; undefined when it could not be read. */
   watcher: Pick<WatcherHealthState, "lastPollAt"> | undefined;
   /**
-   * For a shop selling in USDT, our jetton wallet's watcher: its record as `watcher`, or why
-   * there is none.
+   * For a shop following our jetton wallet, that watcher's record, as `watcher`. A shop still
+   * asking for the wallet, or told USDT_MASTER is not a jetton master, offers no USDT and sells
+   * in its other currencies: that is for /admin health to say, not a reason to take it out of
+   * service.
    */
-  usdt?: { watcher: Pick<WatcherHealthState, "lastPollAt"> | undefined | JettonWalletUnknown };
+  usdt?: { watcher: Pick<WatcherHealthState, "lastPollAt"> | undefined };
   /** The fulfilment queue; undefined when it could not be read. */
   backlog: { depth: number; oldestInHandAt?: number } | undefined;
   /** Whether this process takes updates; undefined counts as taking them. */
@@ -57,11 +58,7 @@ export function readinessFailures(
     }
   };
   polled("watcher", state.watcher);
-  const usdt = state.usdt?.watcher;
-  if (usdt === "asking") failures.push("usdt watcher: our jetton wallet is not known yet");
-  else if (usdt === "not-a-master") {
-    failures.push("usdt watcher: USDT_MASTER is not a jetton master, so no USDT is looked for");
-  } else if (state.usdt) polled("usdt watcher", usdt);
+  if (state.usdt) polled("usdt watcher", state.usdt.watcher);
   const stuckAfterMs = bounds.stuckAfterMs ?? STUCK_AFTER_MS;
   const backlog = state.backlog;
   if (backlog === undefined) failures.push("fulfilment: the queue could not be read");
@@ -80,8 +77,8 @@ export function readinessFailures(
 export interface ReadinessSources {
   ping(): Promise<unknown>;
   watcher(): Promise<Pick<WatcherHealthState, "lastPollAt">>;
-  /** For a shop selling in USDT: our jetton wallet's watcher record, as `watcher`. */
-  usdtWatcher?(): Promise<Pick<WatcherHealthState, "lastPollAt">> | JettonWalletUnknown;
+  /** Our jetton wallet's watcher record, as `watcher`; undefined while there is no such watcher. */
+  usdtWatcher?(): Promise<Pick<WatcherHealthState, "lastPollAt">> | undefined;
   backlog(): Promise<{ depth: number; oldestInHandAt?: number }>;
   bot?(): BotPhase;
   clock: Clock;
@@ -102,7 +99,7 @@ export async function checkReadiness(
     within(ms, sources.ping()),
     within(ms, sources.watcher()),
     within(ms, sources.backlog()),
-    typeof usdt === "string" ? usdt : usdt && within(ms, usdt),
+    usdt && within(ms, usdt),
   ]);
   return readinessFailures(
     {

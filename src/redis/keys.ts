@@ -114,6 +114,8 @@ export function redisKeys(prefix: string) {
     watcherHealth: (wallet: string) => `${watcher(wallet)}health`,
     /** Failed polls by time (ZSET). */
     watcherErrors: (wallet: string) => `${watcher(wallet)}errors`,
+    /** Jetton notices on the merchant wallet read before our jetton wallet was known: hash → lt. */
+    watcherHeldNotices: (wallet: string) => `${watcher(wallet)}held-notices`,
 
     // — support tickets, all under one tag —
     /** The last ticket number given out (INCR). */

@@ -31,7 +31,6 @@ import { type App, createApp } from "../app.js";
 import { agreeData } from "../bot/callback-data.js";
 import { type Config, clusterNodesEnv, loadConfig } from "../config.js";
 import { createLogger, type Logger } from "../log.js";
-import { JettonWalletNotKnown } from "../payments/ton/watcher.js";
 import { createRedisClient, masters } from "../redis/connection.js";
 import { withUsdtPrices } from "./catalog.js";
 
@@ -337,10 +336,7 @@ export class Sandbox {
   private async open(): Promise<App> {
     const app = await createApp(this.config, this.log);
     // The first poll fixes the cursor at the wallet's newest transaction before anyone pays.
-    // A jetton notice since the last run waits for our jetton wallet, asked for by start().
-    await app.watcher?.pollOnce().catch((error: unknown) => {
-      if (!(error instanceof JettonWalletNotKnown)) throw error;
-    });
+    await app.watcher?.pollOnce();
     await app.start();
     this.current = app;
     return app;

@@ -112,7 +112,7 @@ describe("a shop that sells in USDT", () => {
     expect(health).toMatch(/^USDT watcher \(our jetton wallet\): leader \S+, cursor caught up/m);
   });
 
-  it("is not ready while our jetton wallet cannot be asked for, says so to the admin, and is once toncenter answers", async () => {
+  it("offers no USDT while our jetton wallet cannot be asked for, says so to the admin, and does once toncenter answers", async () => {
     // A first start, with no jetton wallet remembered from before, while toncenter fails.
     await sandbox.app.redis.del(redisKeys(sandbox.config.redisPrefix).jettonWallet);
     await sandbox.stopShop();
@@ -121,18 +121,23 @@ describe("a shop that sells in USDT", () => {
     try {
       await app.start();
       const port = app.metricsPort() ?? 0;
-      await expect
-        .poll(async () => (await get(port, "/readyz")).body)
-        .toContain("usdt watcher: our jetton wallet is not known yet");
       expect(await adminHealth()).toContain(
         "USDT watcher: our jetton wallet is not known yet; toncenter is asked again in the background.",
       );
+      // No USDT is offered until our jetton wallet is watched: a payment would not be found.
+      const buyer = sandbox.user({ firstName: "Ida" });
+      buyer.send("/start buy_mug");
+      const card = await buyer.waitForButton("Pay with Gram (TON)");
+      expect(card.text).not.toContain("USDT");
 
       sandbox.toncenter.setFaults({ serverErrorRate: 0 });
       await expect
-        .poll(async () => (await get(port, "/readyz")).status, { timeout: 20_000 })
-        .toBe(200);
+        .poll(async () => (await get(port, "/metrics")).body, { timeout: 20_000 })
+        .toContain('tpb_watcher_polls_total{wallet="jetton-wallet"}');
+      await expect.poll(async () => (await get(port, "/readyz")).status).toBe(200);
       expect(await adminHealth()).toMatch(/^USDT watcher \(our jetton wallet\): leader/m);
+      buyer.send("/start buy_mug");
+      await buyer.waitForButton("Pay with USDT", { after: card.messageId });
     } finally {
       await app.stop();
     }

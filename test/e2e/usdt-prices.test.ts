@@ -101,12 +101,10 @@ describe("a shop whose catalog has USDT prices", () => {
     const list = await buyer.waitForButton("TON mug", { after: card.messageId });
     expect(list.text ?? "").not.toContain("Dollar cap");
     expect(JSON.stringify(list.replyMarkup ?? {})).not.toContain("Dollar cap");
-    // Health says why no USDT is looked for, rather than waiting for a wallet that never comes.
-    const readiness = await get(sandbox.app.metricsPort() ?? 0, "/readyz");
-    expect(readiness.status).toBe(503);
-    expect(readiness.body).toContain(
-      "usdt watcher: USDT_MASTER is not a jetton master, so no USDT is looked for",
-    );
+    // Still in service for what it sells: /readyz is not about USDT it cannot take.
+    await expect
+      .poll(async () => (await get(sandbox.app.metricsPort() ?? 0, "/readyz")).status)
+      .toBe(200);
   });
 
   it("does not start when the catalog has USDT prices and USDT_MASTER names no master", async () => {

@@ -22,6 +22,8 @@ export interface TransactionPage {
   hash?: string;
   /** Stop at this logical time (exclusive). */
   toLt?: string;
+  /** Start from the `lt`/`hash` transaction itself rather than the one before it. */
+  inclusive?: boolean;
   /** How the wallet's transactions are read: the merchant wallet's unless given. */
   role?: WalletRole;
 }
@@ -108,6 +110,7 @@ export class ToncenterClient implements TransactionSource {
           lt: page.lt,
           hash: page.hash ? Buffer.from(page.hash, "hex").toString("base64") : undefined,
           to_lt: page.toLt,
+          inclusive: page.inclusive,
           archival,
         });
       } catch (error) {

@@ -34,7 +34,9 @@ type Prepared =
   /** Money to match to an order, whose order is being looked up in the background. */
   | { kind: "arrival"; arrival: Arrival; match?: Promise<Match> }
   /** TON that came with a notification of jettons that never reached our jetton wallet. */
-  | { kind: "fake-jetton"; payment: Incoming; claim: JettonClaim };
+  | { kind: "fake-jetton"; payment: Incoming; claim: JettonClaim }
+  /** A jetton notice read while our jetton wallet was not known: judged once it is. */
+  | { kind: "held-notice"; hash: string; lt: bigint };
 
 /**
  * Below these, money that matches no order is dust, each in its own base units: a threshold in
@@ -105,9 +107,9 @@ export interface WatcherOptions {
   jettonWallet?: Address;
   /**
    * The shop sells in USDT and our jetton wallet is being asked for: until useJettonWallet()
-   * names it, or noJettonWallet() says there will be none, a poll of the merchant wallet that
-   * meets a jetton notification fails and is retried, rather than read a notice it cannot yet
-   * tell from a fake.
+   * names it, or noJettonWallet() says there will be none, a jetton notice on the merchant wallet
+   * is held (kept by hash in Redis, the cursor moving on) rather than read before it can be told
+   * from a fake; the first poll after that judges the held ones.
    */
   awaitsJettonWallet?: boolean;
   /** The wallet this watcher follows: the merchant's (TON) unless "jetton-wallet" (USDT). */
@@ -148,6 +150,8 @@ export class PaymentWatcher {
   private jettonWallet: Address | undefined;
   /** See WatcherOptions.awaitsJettonWallet. */
   private awaitsJettonWallet: boolean;
+  /** No notice is held any more: set once judgeHeldNotices went through. */
+  private heldNoticesJudged = false;
   private readonly pages: WalletPages;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
@@ -198,6 +202,7 @@ export class PaymentWatcher {
   useJettonWallet(wallet: Address): void {
     this.jettonWallet = wallet;
     this.awaitsJettonWallet = false;
+    this.heldNoticesJudged = false;
   }
 
   /**
@@ -206,18 +211,38 @@ export class PaymentWatcher {
    */
   noJettonWallet(): void {
     this.awaitsJettonWallet = false;
+    this.heldNoticesJudged = false;
   }
 
   /**
-   * Throws JettonWalletNotKnown when `transactions` hold a jetton notification that was read
-   * while our jetton wallet was awaited, so the poll or reconcile applies nothing and is retried.
+   * Judges the jetton notices held while our jetton wallet was awaited, now that it is known or
+   * known never to be: each is read again from toncenter and applied as any transaction is, then
+   * let go. Runs inside a poll, under the lease, apart from it: a failure is logged and leaves
+   * the notices held for the next poll, which goes on regardless.
    */
-  private refuseUnsortedNotices(transactions: ObservedTransaction[], awaited: boolean): void {
-    if (!awaited) return;
-    const notice = transactions.find(
-      (tx) => tx.classified.kind === "incoming" && tx.classified.claim !== undefined,
-    );
-    if (notice) throw new JettonWalletNotKnown(notice.hash);
+  private async judgeHeldNotices(): Promise<void> {
+    if (this.awaitsJettonWallet || this.heldNoticesJudged) return;
+    const key = this.keys.watcherHeldNotices(this.wallet);
+    try {
+      const held = await this.options.redis.hgetall(key);
+      for (const [hash, lt] of Object.entries(held)) {
+        // From the notice itself, newest first: a few, as a lite server may start a little newer.
+        const page = await this.options.source.getTransactions(this.watched, {
+          role: this.role,
+          limit: 10,
+          lt,
+          hash,
+          inclusive: true,
+        });
+        const tx = (await page.transactions).find((found) => found.hash === hash);
+        if (!tx) throw new Error(`held jetton notice ${hash} was not where its lt ${lt} says`);
+        await this.apply([this.prepare(tx)]);
+        await this.options.redis.hdel(key, hash);
+      }
+      this.heldNoticesJudged = true;
+    } catch (error) {
+      this.log.warn({ err: error }, "held jetton notices not judged yet; next poll tries again");
+    }
   }
 
   async cursor(): Promise<Cursor | undefined> {
@@ -294,8 +319,7 @@ export class PaymentWatcher {
       return { kind: "initialised", cursor: last };
     }
 
-    // Read before any transaction is sorted: the wallet may become known while pages arrive.
-    const awaited = this.awaitsJettonWallet;
+    await this.judgeHeldNotices();
     const fetchStarted = performance.now();
     // Look orders up as pages are decoded, so the work overlaps the wait for the next page.
     const prepared = new Map<string, Prepared>();
@@ -319,7 +343,6 @@ export class PaymentWatcher {
     }
 
     const oldestFirst = [...newestFirst].reverse();
-    this.refuseUnsortedNotices(oldestFirst, awaited);
     const applyStarted = performance.now();
     const { payments, unmatched, ignored } = await this.apply(
       oldestFirst.map((tx) => prepared.get(tx.hash) ?? this.prepare(tx)),
@@ -351,7 +374,6 @@ export class PaymentWatcher {
    * Needs no lease and never moves the cursor.
    */
   async reconcile(sinceMs: number): Promise<ReconcileResult> {
-    const awaited = this.awaitsJettonWallet;
     const [cursor, startLt] = await Promise.all([this.cursor(), this.health.startLt()]);
     if (!cursor) return { scanned: 0, recovered: 0, unmatched: 0 };
     const cursorLt = BigInt(cursor.lt);
@@ -359,7 +381,6 @@ export class PaymentWatcher {
     const passed = (await transactionsBackTo(this.pages, sinceMs, startLt ?? -1n)).filter(
       (tx) => tx.lt <= cursorLt,
     );
-    this.refuseUnsortedNotices(passed, awaited);
     const counts = await this.apply(passed.map((tx) => this.prepare(tx)));
     return {
       scanned: passed.length,
@@ -403,6 +424,9 @@ export class PaymentWatcher {
       return { kind: "arrival", arrival: usdtArrival(classified) };
     }
     const { jettonWallet } = this;
+    if (classified.claim !== undefined && this.awaitsJettonWallet) {
+      return { kind: "held-notice", hash: classified.hash, lt: classified.lt };
+    }
     if (classified.claim === undefined || jettonWallet === undefined) {
       return { kind: "arrival", arrival: tonArrival(classified) };
     }
@@ -421,6 +445,7 @@ export class PaymentWatcher {
     >();
     const unmatched: Arrival[] = [];
     const fakes: Extract<Prepared, { kind: "fake-jetton" }>[] = [];
+    const held: Extract<Prepared, { kind: "held-notice" }>[] = [];
     for (const prepared of oldestFirst) {
       if (prepared.kind === "ignored") {
         counts.ignored++;
@@ -432,6 +457,10 @@ export class PaymentWatcher {
       }
       if (prepared.kind === "fake-jetton") {
         fakes.push(prepared);
+        continue;
+      }
+      if (prepared.kind === "held-notice") {
+        held.push(prepared);
         continue;
       }
       const { arrival, match } = prepared;
@@ -482,6 +511,19 @@ export class PaymentWatcher {
         }),
       ),
     ]);
+    if (held.length > 0) {
+      // Before the cursor moves past them: judged by the first poll once our wallet is known.
+      await this.options.redis.hset(
+        this.keys.watcherHeldNotices(this.wallet),
+        Object.fromEntries(held.map(({ hash, lt }) => [hash, lt.toString()])),
+      );
+      this.heldNoticesJudged = false;
+      counts.ignored += held.length;
+      this.log.info(
+        { txHashes: held.map(({ hash }) => hash) },
+        "jetton notices held until our jetton wallet is known",
+      );
+    }
     return counts;
   }
 
@@ -584,9 +626,7 @@ export class PaymentWatcher {
       try {
         await this.pollOnce();
       } catch (error) {
-        if (error instanceof JettonWalletNotKnown) {
-          this.log.warn({ txHash: error.txHash }, error.message);
-        } else this.log.error({ err: error }, "watcher poll failed; the cursor did not move");
+        this.log.error({ err: error }, "watcher poll failed; the cursor did not move");
         await this.health.failed(this.lease.owner, error as Error);
       }
       if (!this.stopped) this.timer = setTimeout(run, intervalMs);
@@ -654,15 +694,4 @@ function arrival(
 function requireJettonWallet(options: WatcherOptions): Address {
   if (!options.jettonWallet) throw new Error("a jetton wallet watcher needs our jetton wallet");
   return options.jettonWallet;
-}
-
-/**
- * A jetton notification reached the merchant wallet before our jetton wallet was known: the poll
- * stops short of it, and the next poll reads it as ours or as a fake.
- */
-export class JettonWalletNotKnown extends Error {
-  override name = "JettonWalletNotKnown";
-  constructor(readonly txHash: string) {
-    super("a jetton notice waits until our jetton wallet is known; the cursor did not move");
-  }
 }
