@@ -106,16 +106,25 @@ export async function ourJettonWallet(
   master: Address,
   merchant: Address,
 ): Promise<Address> {
-  const key = redisKeys(options.prefix).jettonWallet;
-  const kept = rememberedWallet(await options.redis.hgetall(key), master, merchant);
+  const kept = await keptWallet(options, master, merchant);
   if (kept) return kept;
   const wallet = await jettonWalletOf(options.toncenter, master, merchant, options.testnet);
-  await options.redis.hset(key, {
+  await options.redis.hset(redisKeys(options.prefix).jettonWallet, {
     master: master.toRawString(),
     owner: merchant.toRawString(),
     wallet: wallet.toRawString(),
   });
   return wallet;
+}
+
+/** Our jetton wallet as kept in Redis for this master and merchant, if it is. */
+async function keptWallet(
+  options: Pick<OurJettonWalletOptions, "redis" | "prefix">,
+  master: Address,
+  merchant: Address,
+): Promise<Address | undefined> {
+  const kept = await options.redis.hgetall(redisKeys(options.prefix).jettonWallet);
+  return rememberedWallet(kept, master, merchant);
 }
 
 /** The remembered wallet when it was asked for this master and merchant; otherwise undefined. */
@@ -145,6 +154,8 @@ export type JettonWalletUnknown = "asking" | "not-a-master";
 
 /** First wait before asking again for our jetton wallet when toncenter did not answer. */
 const ASK_AGAIN_FIRST_MS = 5_000;
+/** How often Redis is read for a wallet another process was told, between two asks. */
+const LOOK_AGAIN_MS = 5_000;
 /** The longest wait between two asks: toncenter back for a while is noticed within this. */
 const ASK_AGAIN_MAX_MS = 300_000;
 
@@ -156,22 +167,31 @@ const ASK_AGAIN_MAX_MS = 300_000;
  * nothing is said once it has.
  */
 export async function announceOurJettonWallet(
-  options: OurJettonWalletOptions & { log: Logger; stopping: AbortSignal; askAgainMs?: number },
+  options: OurJettonWalletOptions & {
+    log: Logger;
+    stopping: AbortSignal;
+    askAgainMs?: number;
+    lookAgainMs?: number;
+  },
   master: Address,
   merchant: Address,
 ): Promise<Address | "not-a-master" | undefined> {
   const { log, stopping, testnet } = options;
   const shownMaster = master.toString({ testOnly: testnet });
+  const lookAgainMs = options.lookAgainMs ?? LOOK_AGAIN_MS;
+  const announce = (wallet: Address) => {
+    log.info(
+      { master: shownMaster, jettonWallet: wallet.toString({ testOnly: testnet }) },
+      "USDT arrives in our jetton wallet",
+    );
+    return wallet;
+  };
   let wait = options.askAgainMs ?? ASK_AGAIN_FIRST_MS;
   for (;;) {
     try {
       const wallet = await ourJettonWallet(options, master, merchant);
       if (stopping.aborted) return undefined;
-      log.info(
-        { master: shownMaster, jettonWallet: wallet.toString({ testOnly: testnet }) },
-        "USDT arrives in our jetton wallet",
-      );
-      return wallet;
+      return announce(wallet);
     } catch (error) {
       if (stopping.aborted) return undefined;
       if (error instanceof NotAJettonMaster) {
@@ -186,10 +206,15 @@ export async function announceOurJettonWallet(
         "our USDT jetton wallet could not be asked for; asking again",
       );
     }
-    try {
-      await sleep(wait, undefined, { signal: stopping });
-    } catch {
-      return undefined;
+    // Between asks, Redis is read again now and then: another process may have been answered.
+    for (let waited = 0; waited < wait; waited += lookAgainMs) {
+      try {
+        await sleep(Math.min(lookAgainMs, wait - waited), undefined, { signal: stopping });
+      } catch {
+        return undefined;
+      }
+      const kept = await keptWallet(options, master, merchant).catch(() => undefined);
+      if (kept) return announce(kept);
     }
     wait = Math.min(wait * 2, ASK_AGAIN_MAX_MS);
   }

@@ -246,6 +246,31 @@ describe("our USDT jetton wallet", () => {
     });
   });
 
+  it("takes the wallet another process was told while it waits to ask toncenter again", async () => {
+    const options = shop();
+    const away = {
+      runMethodWithError: () => Promise.reject(new Error("toncenter away")),
+    };
+    const announced = announceOurJettonWallet(
+      {
+        ...options,
+        toncenter: away,
+        log: silentLogger,
+        stopping: new AbortController().signal,
+        askAgainMs: 60_000,
+        lookAgainMs: 10,
+      },
+      usdt.master,
+      merchant.address,
+    );
+    // The leader, answered by toncenter, keeps our jetton wallet in the shared Redis.
+    const told = await ourJettonWallet(options, usdt.master, merchant.address);
+
+    const wallet = await announced;
+    expect(wallet).toBeInstanceOf(Address);
+    expect((wallet as Address).equals(told)).toBe(true);
+  });
+
   it("stops asking once the shop is stopping", async () => {
     const stopping = new AbortController();
     const away = {
