@@ -22,3 +22,16 @@ export function within<T>(ms: number, task: Promise<T> | undefined): Promise<T |
     );
   });
 }
+
+/** What `task` resolves or rejects with, or a rejection with `late()` when it takes over `ms`. */
+export async function deadline<T>(ms: number, task: Promise<T>, late: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), ms);
+  });
+  try {
+    return await Promise.race([task, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

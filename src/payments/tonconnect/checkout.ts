@@ -9,6 +9,7 @@ import {
   WalletNotConnectedError,
   WalletWrongNetworkError,
 } from "@tonconnect/sdk";
+import { deadline } from "../../clock.js";
 import type { Logger } from "../../log.js";
 import { type Order, outstanding } from "../../orders/order.js";
 import { isOpen } from "../../orders/state.js";
@@ -30,7 +31,7 @@ import {
 } from "./errors.js";
 import {
   chainOf,
-  JETTON_TRANSFER_TON,
+  JETTON_TON_NEEDED,
   jettonPaymentTransaction,
   paymentTransaction,
 } from "./request.js";
@@ -189,8 +190,7 @@ export class TonConnectCheckout {
   ): Promise<PaymentRequested> {
     const { store, redis, requestTtlMs, log } = this.options;
     const order = await store.get(orderId);
-    const now = store.now();
-    this.checkPayable(orderId, order, userId, now);
+    this.checkPayable(orderId, order, userId, store.now());
     if ((await redis.exists(this.sentKey(orderId))) === 1) throw new PaymentAlreadySent(orderId);
     const connector = await this.sessions.open(userId);
     const wallet = connector.wallet;
@@ -199,15 +199,19 @@ export class TonConnectCheckout {
       await this.sessions.disconnect(userId).catch(() => false);
       throw new WalletOnWrongNetwork(wallet.account.chain);
     }
+    const amount = outstanding(order);
+    // Looked at first: toncenter may take a while, and the request's time starts after.
+    const jetton = await this.jettonSource(order, wallet.account.address, amount);
+    const now = store.now();
     const validUntil = Math.min(now + requestTtlMs, order.expiresAt);
     if (validUntil - now < MIN_REQUEST_MS) throw new OrderNotPayable(orderId, "too-late");
     const requested = {
       wallet: await this.describe(wallet),
-      amount: outstanding(order),
+      amount,
       currency: order.currency,
       validUntil,
     };
-    const transaction = await this.transactionFor(order, wallet.account.address, requested);
+    const transaction = this.transactionFor(order, requested, jetton);
 
     // One request per buyer; the lock names the order, and outlives the request by the grace.
     const lockKey = this.requestKey(userId);
@@ -279,25 +283,18 @@ export class TonConnectCheckout {
   }
 
   /**
-   * What the wallet is asked to sign: a TON transfer with the comment, or for a USDT order a
-   * jetton transfer from the buyer's own jetton wallet, which the master names. A wallet holding
-   * too little USDT (NotEnoughUsdt) or too little TON for the fee (NotEnoughTonForFee) is refused
-   * here rather than asked for a transfer that fails; toncenter not answering is WalletNotChecked.
+   * For a USDT order, where the buyer's jetton transfer starts: their own jetton wallet, which the
+   * master names. A wallet holding too little USDT (NotEnoughUsdt) or too little TON for the fee
+   * (NotEnoughTonForFee) is refused here rather than asked for a transfer that fails; toncenter
+   * not answering is WalletNotChecked. Undefined for a TON order.
    */
-  private async transactionFor(
+  private async jettonSource(
     order: Order,
     buyerAddress: string,
-    { amount, validUntil }: PaymentRequested,
-  ): Promise<SendTransactionRequest> {
-    const { merchant, testnet, usdt } = this.options;
-    const payment = {
-      merchant,
-      amount,
-      comment: order.comment ?? "",
-      validUntil: Math.floor(validUntil / 1000),
-      testnet,
-    };
-    if (order.method !== "usdt" || !usdt) return paymentTransaction(payment);
+    amount: bigint,
+  ): Promise<{ buyer: Address; buyerJettonWallet: Address } | undefined> {
+    const { testnet, usdt } = this.options;
+    if (order.method !== "usdt" || !usdt) return undefined;
     const buyer = Address.parse(buyerAddress);
     const { buyerJettonWallet, usdtHeld, tonHeld } = await holdings(usdt, buyer, testnet).catch(
       (error: unknown) => {
@@ -305,10 +302,29 @@ export class TonConnectCheckout {
       },
     );
     if (usdtHeld < amount) throw new NotEnoughUsdt(order.id, usdtHeld, amount);
-    if (tonHeld < JETTON_TRANSFER_TON) {
-      throw new NotEnoughTonForFee(order.id, tonHeld, JETTON_TRANSFER_TON);
+    if (tonHeld < JETTON_TON_NEEDED) {
+      throw new NotEnoughTonForFee(order.id, tonHeld, JETTON_TON_NEEDED);
     }
-    return jettonPaymentTransaction({ ...payment, buyerJettonWallet, buyer });
+    return { buyer, buyerJettonWallet };
+  }
+
+  /** What the wallet is asked to sign: a TON transfer with the comment, or a jetton transfer. */
+  private transactionFor(
+    order: Order,
+    { amount, validUntil }: PaymentRequested,
+    jetton: { buyer: Address; buyerJettonWallet: Address } | undefined,
+  ): SendTransactionRequest {
+    const { merchant, testnet } = this.options;
+    const payment = {
+      merchant,
+      amount,
+      comment: order.comment ?? "",
+      validUntil: Math.floor(validUntil / 1000),
+      testnet,
+    };
+    return jetton
+      ? jettonPaymentTransaction({ ...payment, ...jetton })
+      : paymentTransaction(payment);
   }
 
   private async request(
@@ -455,16 +471,9 @@ async function holdings(
     ]);
     return { buyerJettonWallet, usdtHeld, tonHeld };
   };
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ToncenterUnavailable(`no answer within ${WALLET_CHECK_MS} ms`)),
-      WALLET_CHECK_MS,
-    );
-  });
-  try {
-    return await Promise.race([look(), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return deadline(
+    WALLET_CHECK_MS,
+    look(),
+    () => new ToncenterUnavailable(`no answer within ${WALLET_CHECK_MS} ms`),
+  );
 }

@@ -52,6 +52,12 @@ const OP_JETTON_TRANSFER = 0x0f8a7ea5;
 export const JETTON_TRANSFER_TON = toNano("0.05");
 
 /**
+ * The TON a wallet must hold to send a jetton transfer: what the transfer carries, and the
+ * wallet's own fee for sending it (under 0.01 TON).
+ */
+export const JETTON_TON_NEEDED = JETTON_TRANSFER_TON + toNano("0.01");
+
+/**
  * TON forwarded with the notice to the merchant wallet. A jetton wallet sends no notice for 0, so
  * one nanoton is enough for it to be sent. Nothing depends on the notice: the watcher reads the
  * credit on our jetton wallet, which also finds transfers sent with none.
