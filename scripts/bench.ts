@@ -303,35 +303,54 @@ async function timeCatchUp(
 }
 
 /**
- * A payment lands at a random moment; how long until the buyer reads "Payment received" in the
- * chat — through the whole shop: watcher, events stream, notifier, Bot API emulator.
+ * For each sample a buyer's order is made, paid at a random moment within the poll interval by
+ * what `order` returns, and timed until the buyer reads "Payment received" in the chat — through
+ * the whole shop: watcher, events stream, notifier, Bot API emulator. Sorted.
  */
+async function paidNoticeLatencies(
+  sandbox: Sandbox,
+  samples: number,
+  pollIntervalMs: number,
+  order: (buyerId: number) => Promise<() => Promise<unknown>>,
+): Promise<number[]> {
+  const latencies: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const buyer = sandbox.user();
+    const pay = await order(buyer.id);
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * pollIntervalMs));
+    const sent = performance.now();
+    await pay();
+    await buyer.waitForText("Payment received", { timeoutMs: 5000 });
+    latencies.push(performance.now() - sent);
+  }
+  return latencies.sort((a, b) => a - b);
+}
+
+/** A detection-latency line's figures, for sorted `latencies`. */
+function latencyFigures(latencies: number[], pollIntervalMs: number) {
+  return {
+    measured_to: "buyer's chat message",
+    samples: latencies.length,
+    poll_interval_ms: pollIntervalMs,
+    p50_ms: round(percentile(latencies, 50)),
+    p99_ms: round(percentile(latencies, 99)),
+    max_ms: round(latencies[latencies.length - 1] ?? Number.NaN),
+    target_p99_ms: pollIntervalMs + 250,
+  };
+}
+
+/** A TON payment lands at a random moment; how long until the buyer is told. */
 async function detectionLatency(redisUrl: string, samples: number, pollIntervalMs: number) {
   const sandbox = await Sandbox.start({ redisUrl, config: { pollIntervalMs } });
   try {
-    const latencies: number[] = [];
-    for (let i = 0; i < samples; i++) {
-      const buyer = sandbox.user();
-      const order = await tonOrderFor(sandbox.app.store, buyer.id, "ton-guide");
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * pollIntervalMs));
-      const sent = performance.now();
-      await sandbox.chain.injectPayments(sandbox.merchant.address, [
-        { amount: TON, comment: order.comment },
-      ]);
-      await buyer.waitForText("Payment received", { timeoutMs: 5000 });
-      latencies.push(performance.now() - sent);
-    }
-    latencies.sort((a, b) => a - b);
-    emit({
-      scenario: "detection-latency",
-      measured_to: "buyer's chat message",
-      samples,
-      poll_interval_ms: pollIntervalMs,
-      p50_ms: round(percentile(latencies, 50)),
-      p99_ms: round(percentile(latencies, 99)),
-      max_ms: round(latencies[latencies.length - 1] ?? Number.NaN),
-      target_p99_ms: pollIntervalMs + 250,
+    const latencies = await paidNoticeLatencies(sandbox, samples, pollIntervalMs, async (id) => {
+      const order = await tonOrderFor(sandbox.app.store, id, "ton-guide");
+      return () =>
+        sandbox.chain.injectPayments(sandbox.merchant.address, [
+          { amount: TON, comment: order.comment },
+        ]);
     });
+    emit({ scenario: "detection-latency", ...latencyFigures(latencies, pollIntervalMs) });
   } finally {
     await sandbox.stop();
   }
@@ -354,27 +373,14 @@ async function usdtDetectionLatency(redisUrl: string, samples: number, pollInter
   try {
     await jettonWalletWatched(sandbox);
     const wallet = await sandbox.buyerWallet();
-    const latencies: number[] = [];
-    for (let i = 0; i < samples; i++) {
-      const buyer = sandbox.user();
-      const order = await usdtOrderFor(sandbox.app.store, buyer.id, "mug");
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * pollIntervalMs));
-      const sent = performance.now();
-      await wallet.payUsdt(order.amount, order.comment ?? "");
-      await buyer.waitForText("Payment received", { timeoutMs: 5000 });
-      latencies.push(performance.now() - sent);
-    }
-    latencies.sort((a, b) => a - b);
+    const latencies = await paidNoticeLatencies(sandbox, samples, pollIntervalMs, async (id) => {
+      const order = await usdtOrderFor(sandbox.app.store, id, "mug");
+      return () => wallet.payUsdt(order.amount, order.comment ?? "");
+    });
     emit({
       scenario: "usdt-detection-latency",
       measured_from: "buyer's wallet sending",
-      measured_to: "buyer's chat message",
-      samples,
-      poll_interval_ms: pollIntervalMs,
-      p50_ms: round(percentile(latencies, 50)),
-      p99_ms: round(percentile(latencies, 99)),
-      max_ms: round(latencies[latencies.length - 1] ?? Number.NaN),
-      target_p99_ms: pollIntervalMs + 250,
+      ...latencyFigures(latencies, pollIntervalMs),
     });
   } finally {
     await sandbox.stop();
