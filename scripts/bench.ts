@@ -104,35 +104,31 @@ function watcherFor(
   });
 }
 
-/** A 1 TON order for `productId`, as the bot would make it for `buyerId`. */
-function tonOrderFor(store: OrderStore, buyerId: number, productId: string): Promise<Order> {
+/** An order of one `productId`, as the bot would make it for `buyerId`: 1 TON, or USDT_PRICE. */
+function orderFor(
+  store: OrderStore,
+  buyerId: number,
+  productId: string,
+  method: "ton" | "usdt",
+): Promise<Order> {
   return store.create({
     userId: buyerId,
     chatId: buyerId,
     productId,
     quantity: 1,
-    method: "ton",
-    currency: "TON",
-    amount: TON,
+    method,
+    ...(method === "ton"
+      ? { currency: "TON", amount: TON }
+      : { currency: "USDT", amount: USDT_PRICE }),
     lang: "en",
     ttlMs: 30 * 60_000,
   });
 }
 
-/** A USDT order for `productId` at USDT_PRICE, as the "Pay with USDT" button makes it. */
-function usdtOrderFor(store: OrderStore, buyerId: number, productId: string): Promise<Order> {
-  return store.create({
-    userId: buyerId,
-    chatId: buyerId,
-    productId,
-    quantity: 1,
-    method: "usdt",
-    currency: "USDT",
-    amount: USDT_PRICE,
-    lang: "en",
-    ttlMs: 30 * 60_000,
-  });
-}
+const tonOrderFor = (store: OrderStore, buyerId: number, productId: string) =>
+  orderFor(store, buyerId, productId, "ton");
+const usdtOrderFor = (store: OrderStore, buyerId: number, productId: string) =>
+  orderFor(store, buyerId, productId, "usdt");
 
 async function createOrders(
   store: OrderStore,

@@ -69,6 +69,23 @@ function shop(client = toncenter()) {
 
 const asks = () => emulator.stats.byMethod.runGetMethod ?? 0;
 
+/** announceOurJettonWallet for the merchant and the test USDT, quiet, with `options` over a shop's. */
+function announce(
+  options: Partial<Parameters<typeof announceOurJettonWallet>[0]> = {},
+): ReturnType<typeof announceOurJettonWallet> {
+  return announceOurJettonWallet(
+    {
+      ...shop(),
+      log: silentLogger,
+      stopping: new AbortController().signal,
+      askAgainMs: 1,
+      ...options,
+    },
+    usdt.master,
+    merchant.address,
+  );
+}
+
 describe("our USDT jetton wallet", () => {
   it("is the wallet the master names for the merchant, asked of toncenter once and then remembered", async () => {
     const options = shop();
@@ -194,17 +211,7 @@ describe("our USDT jetton wallet", () => {
         return client.runMethodWithError(...args);
       },
     };
-    const wallet = await announceOurJettonWallet(
-      {
-        ...shop(),
-        toncenter: flaky,
-        log: silentLogger,
-        stopping: new AbortController().signal,
-        askAgainMs: 1,
-      },
-      usdt.master,
-      merchant.address,
-    );
+    const wallet = await announce({ toncenter: flaky });
     expect(wallet).toBeInstanceOf(Address);
     expect((wallet as Address).equals(await usdt.walletOf(merchant.address))).toBe(true);
     expect(refusals).toBe(-1);
@@ -224,17 +231,7 @@ describe("our USDT jetton wallet", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    const wallet = await announceOurJettonWallet(
-      {
-        ...options,
-        redis: flaky,
-        log: silentLogger,
-        stopping: new AbortController().signal,
-        askAgainMs: 1,
-      },
-      usdt.master,
-      merchant.address,
-    );
+    const wallet = await announce({ ...options, redis: flaky });
 
     expect(wallet).toBeInstanceOf(Address);
     expect((wallet as Address).equals(await usdt.walletOf(merchant.address))).toBe(true);
@@ -251,18 +248,12 @@ describe("our USDT jetton wallet", () => {
     const away = {
       runMethodWithError: () => Promise.reject(new Error("toncenter away")),
     };
-    const announced = announceOurJettonWallet(
-      {
-        ...options,
-        toncenter: away,
-        log: silentLogger,
-        stopping: new AbortController().signal,
-        askAgainMs: 60_000,
-        lookAgainMs: 10,
-      },
-      usdt.master,
-      merchant.address,
-    );
+    const announced = announce({
+      ...options,
+      toncenter: away,
+      askAgainMs: 60_000,
+      lookAgainMs: 10,
+    });
     // The leader, answered by toncenter, keeps our jetton wallet in the shared Redis.
     const told = await ourJettonWallet(options, usdt.master, merchant.address);
 
@@ -279,17 +270,11 @@ describe("our USDT jetton wallet", () => {
         return Promise.reject(new Error("toncenter away"));
       },
     };
-    const wallet = await announceOurJettonWallet(
-      {
-        ...shop(),
-        toncenter: away,
-        log: silentLogger,
-        stopping: stopping.signal,
-        askAgainMs: 60_000,
-      },
-      usdt.master,
-      merchant.address,
-    );
+    const wallet = await announce({
+      toncenter: away,
+      stopping: stopping.signal,
+      askAgainMs: 60_000,
+    });
     expect(wallet).toBeUndefined();
   });
 });
