@@ -33,12 +33,22 @@ export interface Price {
 
 export interface Product {
   id: string;
-  kind: "digital" | "physical";
+  /**
+   * "subscription": paid in Stars every 30 days (Telegram's one period); what it gives is
+   * `access`, `delivery` at the start of every paid period, or both.
+   */
+  kind: "digital" | "physical" | "subscription";
   title: LocalizedText;
   description: LocalizedText;
   prices: Partial<Record<PaymentMethod, Price>>;
   maxQuantity: number;
-  delivery: Delivery;
+  /** What a buyer gets; every product but a subscription that gives access alone has one. */
+  delivery?: Delivery;
+  /**
+   * A subscription's access: a private channel or supergroup the bot administers, joined with a
+   * one-person invite link per period; the member is removed when the subscription ends.
+   */
+  access?: { chatId: number };
   /** Tips a card payer may add, in fiat minor units. */
   tips?: { max: bigint; suggested: bigint[] };
 }
@@ -70,12 +80,17 @@ export class CatalogError extends Error {
 export const PRODUCT_ID = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 /** The most of one product a buyer can order at once. */
 export const MAX_QUANTITY = 1000;
+/**
+ * The most Stars a subscription may cost per period: Telegram's `stars_subscription_amount_max`,
+ * 10,000 since February 2025 (the Bot API page still says 2,500 for channel links).
+ */
+export const MAX_SUBSCRIPTION_STARS = 10_000n;
 
 const productSchema = z.object({
   id: z.string().regex(PRODUCT_ID, {
     error: "must be 1-40 lower-case letters, digits, _ or -",
   }),
-  kind: z.enum(["digital", "physical"]),
+  kind: z.enum(["digital", "physical", "subscription"]),
   title: localized,
   description: localized,
   // The coin's price is written under `gram`, its name since June 2026; `ton`, the name older
@@ -102,11 +117,28 @@ const productSchema = z.object({
       return { ...rest, ton: gram ?? ton, coinField: gram !== undefined ? "gram" : "ton" };
     }),
   maxQuantity: z.number().int().min(1).max(MAX_QUANTITY).default(1),
-  delivery: z.discriminatedUnion("type", [
-    z.object({ type: z.literal("text"), text: localized }),
-    z.object({ type: z.literal("file"), path: z.string().min(1), caption: localized.optional() }),
-    z.object({ type: z.literal("stock"), pool: z.string().regex(/^[a-z0-9_-]{1,40}$/) }),
-  ]),
+  delivery: z
+    .discriminatedUnion("type", [
+      z.object({ type: z.literal("text"), text: localized }),
+      z.object({
+        type: z.literal("file"),
+        path: z.string().min(1),
+        caption: localized.optional(),
+      }),
+      z.object({ type: z.literal("stock"), pool: z.string().regex(/^[a-z0-9_-]{1,40}$/) }),
+    ])
+    .optional(),
+  access: z
+    .object({
+      chatId: z
+        .number()
+        .int()
+        .refine((id) => id < 0 && Number.isSafeInteger(id), {
+          error: "must be the numeric id of a channel or group, as -100…",
+        }),
+    })
+    .strict()
+    .optional(),
   tips: z.object({ max: z.string(), suggested: z.array(z.string()).max(4).default([]) }).optional(),
 });
 
@@ -169,6 +201,14 @@ export function parseCatalog(input: unknown, options: CatalogOptions): Catalog {
     if (raw.kind === "digital" && !prices.stars) {
       throw new CatalogError(`catalog: digital product "${raw.id}" needs a Stars price`);
     }
+    if (raw.kind === "subscription") checkSubscription(raw, prices);
+    else if (!raw.delivery) {
+      throw new CatalogError(`catalog: product "${raw.id}" delivery is required`);
+    } else if (raw.access) {
+      throw new CatalogError(
+        `catalog: product "${raw.id}" access is for subscriptions only (kind "subscription")`,
+      );
+    }
     const { tips: rawTips, ...rest } = raw;
     const product: Product = { ...rest, prices };
     if (rawTips) product.tips = parseTips(raw.id, rawTips, options.fiatCurrency);
@@ -182,6 +222,33 @@ export function parseCatalog(input: unknown, options: CatalogOptions): Catalog {
   });
   const byId = new Map(products.map((product) => [product.id, product]));
   return { products, shop: result.data.shop, shipping, find: (productId) => byId.get(productId) };
+}
+
+/**
+ * Telegram's rules for a subscription: Stars only, at most MAX_SUBSCRIPTION_STARS a period, one
+ * at a time, no tips; and it must give something, access or a delivery.
+ */
+function checkSubscription(
+  raw: { id: string; maxQuantity: number; access?: unknown; delivery?: unknown; tips?: unknown },
+  prices: Partial<Record<PaymentMethod, Price>>,
+): void {
+  const fail = (what: string) => {
+    throw new CatalogError(`catalog: subscription "${raw.id}" ${what}`);
+  };
+  const others = PAYMENT_METHODS.filter((method) => method !== "stars" && prices[method]);
+  if (others.length > 0 || !prices.stars) {
+    fail(
+      `is paid in Stars only: give prices.stars${others.length ? `, not ${others.join(", ")}` : ""}`,
+    );
+  }
+  if ((prices.stars?.amount ?? 0n) > MAX_SUBSCRIPTION_STARS) {
+    fail(`prices.stars must be at most ${MAX_SUBSCRIPTION_STARS} a period (Telegram's limit)`);
+  }
+  if (raw.maxQuantity !== 1) fail("maxQuantity must be 1: a buyer holds one subscription");
+  if (raw.tips) fail("cannot take tips");
+  if (!raw.access && !raw.delivery) {
+    fail("needs access (a chat to join), a delivery for every period, or both");
+  }
 }
 
 /** The currency a method's prices are in: its code in orders, events and exports. */
@@ -257,7 +324,7 @@ export async function loadCatalog(path: string, options: CatalogOptions): Promis
   // Files are found next to the catalog, and checked now rather than at the first sale.
   for (const product of catalog.products) {
     const { delivery } = product;
-    if (delivery.type !== "file") continue;
+    if (delivery?.type !== "file") continue;
     delivery.path = resolve(dirname(path), delivery.path);
     await access(delivery.path, constants.R_OK).catch(() => {
       throw new CatalogError(

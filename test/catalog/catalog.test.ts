@@ -152,6 +152,78 @@ describe("catalog", () => {
     });
   });
 
+  describe("subscriptions", () => {
+    const subscription = (overrides: Record<string, unknown> = {}) =>
+      product({
+        id: "club",
+        kind: "subscription",
+        prices: { stars: "250" },
+        delivery: undefined,
+        access: { chatId: -1001234567890 },
+        ...overrides,
+      });
+    const parse = (overrides: Record<string, unknown> = {}) =>
+      parseCatalog({ products: [subscription(overrides)] }, options).find("club");
+
+    it("reads a Stars price per 30 days and what a subscriber gets: a chat to join, goods every period, or both", () => {
+      expect(parse()).toMatchObject({
+        kind: "subscription",
+        prices: { stars: { method: "stars", currency: "XTR", amount: 250n } },
+        access: { chatId: -1001234567890 },
+        maxQuantity: 1,
+      });
+      expect(parse()?.delivery).toBeUndefined();
+      const monthly = parse({ access: undefined, delivery: { type: "stock", pool: "vpn" } });
+      expect(monthly).toMatchObject({ delivery: { type: "stock", pool: "vpn" } });
+      expect(monthly?.access).toBeUndefined();
+      expect(parse({ delivery: { type: "text", text: "Welcome" } })).toMatchObject({
+        access: { chatId: -1001234567890 },
+        delivery: { type: "text" },
+      });
+      expect(parse({ prices: { stars: "10000" } })?.prices.stars?.amount).toBe(10_000n);
+    });
+
+    it("keeps to Telegram's rules: Stars only, at most 10,000 a period, one at a time, no tips", () => {
+      expect(() => parse({ prices: { stars: "250", gram: "1" } })).toThrow(
+        'catalog: subscription "club" is paid in Stars only: give prices.stars, not ton',
+      );
+      expect(() => parse({ prices: { usdt: "5" } })).toThrow(
+        'catalog: subscription "club" is paid in Stars only: give prices.stars, not usdt',
+      );
+      expect(() => parse({ prices: { stars: "10001" } })).toThrow(
+        'catalog: subscription "club" prices.stars must be at most 10000 a period',
+      );
+      expect(() => parse({ maxQuantity: 2 })).toThrow(
+        'catalog: subscription "club" maxQuantity must be 1',
+      );
+      expect(() => parse({ tips: { max: "5" } })).toThrow(
+        'catalog: subscription "club" cannot take tips',
+      );
+    });
+
+    it("wants something for the subscriber, and a chat as Telegram numbers it", () => {
+      expect(() => parse({ access: undefined })).toThrow(
+        'catalog: subscription "club" needs access (a chat to join), a delivery for every period, or both',
+      );
+      expect(() => parse({ access: { chatId: 12345 } })).toThrow(
+        "catalog: products.0.access.chatId must be the numeric id of a channel or group, as -100…",
+      );
+      expect(() => parse({ access: { chatId: "@club" } })).toThrow(/products\.0\.access\.chatId/);
+      expect(() => parse({ access: { chatId: -100, invite: true } })).toThrow(
+        /products\.0\.access/,
+      );
+    });
+
+    it("gives access to subscriptions only, and a delivery to every other product", () => {
+      expect(() =>
+        parseCatalog({ products: [product({ access: { chatId: -1001 } })] }, options),
+      ).toThrow('catalog: product "mug" access is for subscriptions only (kind "subscription")');
+      expect(() => parseCatalog({ products: [product({ delivery: undefined })] }, options)).toThrow(
+        'catalog: product "mug" delivery is required',
+      );
+    });
+  });
+
   it("refuses duplicate ids and an empty catalog", () => {
     expect(() => parseCatalog({ products: [product(), product()] }, options)).toThrow(
       /appears twice/,

@@ -17,7 +17,8 @@ export async function orderFromBuyButton(
 ): Promise<Order | undefined> {
   const from = ctx.from;
   const product = services.catalog.find(id);
-  const valid = quantity <= (product?.maxQuantity ?? 0);
+  // A subscription is never sold by a one-off invoice (see shopFeature).
+  const valid = quantity <= (product?.maxQuantity ?? 0) && product?.kind !== "subscription";
   const offered = services.payMethods().includes(method);
   const price = product && valid && offered ? priceOf(product, method, quantity) : undefined;
   if (!product || !price) {
@@ -64,5 +65,5 @@ export async function orderFromBuyButton(
 /** How many a buyer can still get: the pool's size for stock products, otherwise unlimited. */
 export async function availableOf(services: ShopServices, product: Product): Promise<number> {
   const { delivery } = product;
-  return delivery.type === "stock" ? services.stock.available(delivery.pool) : Infinity;
+  return delivery?.type === "stock" ? services.stock.available(delivery.pool) : Infinity;
 }

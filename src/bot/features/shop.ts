@@ -13,7 +13,10 @@ export function shopFeature(services: ShopServices) {
   const feature = new Composer<BotContext>();
   const { catalog, payMethods } = services;
 
-  const methodsFor = (product: Product) => payMethods().filter((method) => product.prices[method]);
+  // A subscription is bought through a subscription invoice link, never the one-off invoice
+  // these buttons send: until the shop offers such links, it is not for sale here.
+  const methodsFor = (product: Product) =>
+    product.kind === "subscription" ? [] : payMethods().filter((method) => product.prices[method]);
   // A product priced only in ways this shop does not take (cards without a provider token) is
   // left off the list rather than listed and then refused.
   const onSale = () => catalog.products.filter((product) => methodsFor(product).length > 0);

@@ -37,17 +37,18 @@ export class TelegramDelivery {
     const t: Translate = (key, variables) => this.i18n.t(order.lang, key, variables);
     const { delivery } = product;
     const goods: Deliverer[] = [];
-    if (delivery.type === "text") {
+    // A subscription that gives access alone has no goods of its own.
+    if (delivery?.type === "text") {
       const text = localized(delivery.text, order.lang);
       goods.push(this.message("goods", () => this.api.sendMessage(order.chatId, text)));
-    } else if (delivery.type === "file") {
+    } else if (delivery?.type === "file") {
       const caption = delivery.caption ? localized(delivery.caption, order.lang) : undefined;
       goods.push(
         this.message("goods", () =>
           this.api.sendDocument(order.chatId, new InputFile(delivery.path), { caption }),
         ),
       );
-    } else {
+    } else if (delivery?.type === "stock") {
       const keys = await this.stock.issuedTo(delivery.pool, order.id);
       if (keys.length < order.quantity) {
         // The keys come first: the messages that carry them are known once they are taken.
