@@ -23,6 +23,10 @@ const orderEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("order.paid"), detail: paidDetail }),
   z.object({ type: z.literal("order.held"), detail: paidDetail }),
   z.object({ type: z.literal("order.mismatch"), detail: paymentSeen }),
+  z.object({
+    type: z.literal("order.renewed"),
+    detail: paymentSeen.extend({ period: z.number().int().min(2), until: z.number().int() }),
+  }),
   z.object({ type: z.literal("order.fulfilled") }),
   z.object({
     type: z.literal("order.expired"),

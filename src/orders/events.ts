@@ -27,6 +27,8 @@ export type OrderEvent =
   /** Paid late under LATE_PAYMENT_POLICY=hold: the goods wait for an admin. */
   | { type: "order.held"; detail: PaymentSeen & PaidFlags }
   | { type: "order.mismatch"; detail: PaymentSeen }
+  /** A subscription's renewal paid period `period`, until `until` (ms): it is delivered anew. */
+  | { type: "order.renewed"; detail: PaymentSeen & { period: number; until: number } }
   | { type: "order.fulfilled" }
   /** With what had arrived and the price, when money came for it. */
   | { type: "order.expired"; detail?: { paid: Money; amount: Money } }
@@ -71,6 +73,10 @@ export function orderPaid(
 ): OrderEvent {
   const detail = { ...seen(payment), late: outcome.late, overpaid: outcome.overpaid };
   return outcome.fulfil ? { type: "order.paid", detail } : { type: "order.held", detail };
+}
+
+export function orderRenewed(payment: Payment, period: number, until: number): OrderEvent {
+  return { type: "order.renewed", detail: { ...seen(payment), period, until } };
 }
 
 export function orderUnderpaid(payment: Payment, owed: bigint, currency: string): OrderEvent {

@@ -31,6 +31,31 @@ export interface Payment {
    * Telegram's list of Star transactions.
    */
   recovered?: "stars-ledger";
+  /**
+   * A subscription's payment: the end of the 30-day period it pays for (Telegram's
+   * subscription_expiration_date), ms since epoch.
+   */
+  period?: { until: number };
+}
+
+/**
+ * A subscription's order: one per subscription, its first payment and every renewal a payment
+ * of it, each with its own period. Access lasts until `paidUntil`, never less.
+ */
+export interface Subscription {
+  /** The first payment's charge id: Telegram names the subscription by it. */
+  chargeId: string;
+  /** Periods paid so far, the first included. */
+  periods: number;
+  /** The end of the last period paid, ms since epoch. */
+  paidUntil: number;
+  /**
+   * Whether Telegram will charge again: "on"; "canceled" by the buyer or the shop; "failed" when
+   * the last renewal could not be charged.
+   */
+  renewal: "on" | "canceled" | "failed";
+  /** When access ended: the period ran out with no renewal. */
+  endedAt?: number;
 }
 
 /** Who ordered, as Telegram named them when the order was made, for the admins' notices. */
@@ -68,6 +93,8 @@ export interface Order {
   refundedAt?: number;
   /** True when a late payment completed the order under LATE_PAYMENT_POLICY=hold. */
   held?: boolean;
+  /** Set by a subscription's first payment; see Subscription. */
+  subscription?: Subscription;
   lang: string;
   /** Bumped by every write; the store's compare-and-set guard. */
   version: number;

@@ -4,6 +4,7 @@ import {
   type OrderStatus,
   outstanding,
   type Payment,
+  type Subscription,
 } from "./order.js";
 
 /**
@@ -12,6 +13,9 @@ import {
  *
  *   pending → paid → fulfilled        pending → expired → (late payment) → paid
  *   paid | fulfilled → refunded
+ *
+ * A subscription's order goes round again with every renewal: fulfilled → (renewal) → paid →
+ * fulfilled, a period at a time, its service delivered for each period.
  */
 
 export type LatePaymentPolicy = "fulfil" | "hold";
@@ -30,7 +34,9 @@ export type PaymentOutcome =
   /** This payment completed the order. `fulfil` is false when a late payment is held. */
   | { kind: "paid"; late: boolean; overpaid: boolean; fulfil: boolean }
   /** Money arrived for an order that was already paid, fulfilled or refunded. */
-  | { kind: "excess" };
+  | { kind: "excess" }
+  /** A subscription's renewal paid its next period, `number`, until `until`: deliver it. */
+  | { kind: "renewed"; number: number; until: number };
 
 export interface PaymentApplied {
   order: Order;
@@ -76,6 +82,21 @@ export function applyPayment(order: Order, payment: Payment, ctx: PaymentContext
 
   const paid = order.paid + payment.amount;
 
+  const renewal = renewalOf(order, payment);
+  if (renewal) {
+    return {
+      order: {
+        ...base,
+        paid,
+        status: "paid",
+        subscription: renewal,
+        // The period's service is delivered afresh; the first one stays recorded in fulfilledAt.
+        paidAt: payment.receivedAt,
+      },
+      outcome: { kind: "renewed", number: renewal.periods, until: renewal.paidUntil },
+    };
+  }
+
   if (order.status === "paid" || order.status === "fulfilled" || order.status === "refunded") {
     return {
       order: { ...base, paid, exceptions: withException(order.exceptions, "overpaid") },
@@ -101,7 +122,61 @@ export function applyPayment(order: Order, payment: Payment, ctx: PaymentContext
   const fulfil = !late || ctx.latePolicy === "fulfil";
   const next: Order = { ...base, paid, exceptions, status: "paid", paidAt: payment.receivedAt };
   if (!fulfil) next.held = true;
+  if (payment.period) next.subscription = firstPeriod(payment, payment.period.until);
   return { order: next, outcome: { kind: "paid", late, overpaid, fulfil } };
+}
+
+/** A subscription as its first payment starts it. */
+function firstPeriod(payment: Payment, until: number): Subscription {
+  return {
+    chargeId: payment.reference?.telegramChargeId ?? payment.key,
+    periods: 1,
+    paidUntil: until,
+    renewal: "on",
+  };
+}
+
+/**
+ * The subscription after `payment` renews it, or undefined when it is not a renewal: a period
+ * beyond the last one paid, for a subscription whose order was paid and not refunded. Renewing
+ * turns renewal back on and access with it, even after a failed charge let it run out.
+ */
+function renewalOf(order: Order, payment: Payment): Subscription | undefined {
+  const current = order.subscription;
+  if (!current || !payment.period || order.status === "refunded") return undefined;
+  if (payment.period.until <= current.paidUntil) return undefined;
+  const { endedAt: _, ...rest } = current;
+  return { ...rest, periods: current.periods + 1, paidUntil: payment.period.until, renewal: "on" };
+}
+
+/**
+ * Telegram's word on a subscription's renewal: the buyer (or the shop) canceled it, the buyer
+ * re-enabled it ("on"), or a renewal could not be charged. Access is untouched: it lasts until
+ * the period paid ends. Undefined when nothing changes.
+ */
+export function setRenewal(order: Order, renewal: Subscription["renewal"]): Order | undefined {
+  const current = order.subscription;
+  if (!current || current.renewal === renewal || current.endedAt !== undefined) return undefined;
+  return { ...order, subscription: { ...current, renewal }, version: order.version + 1 };
+}
+
+/**
+ * How long after a period ends a renewal that is "on" is still waited for before access ends:
+ * Telegram charges at the end of the period, and its update may come a little later.
+ */
+export const RENEWAL_GRACE_MS = 60 * 60_000;
+
+/**
+ * Ends a subscription's access once its last paid period is over: at `paidUntil` when it will
+ * not renew, RENEWAL_GRACE_MS later when a renewal was still expected. Never earlier; undefined
+ * until then, and once ended.
+ */
+export function endSubscription(order: Order, now: number): Order | undefined {
+  const current = order.subscription;
+  if (!current || current.endedAt !== undefined || order.status === "refunded") return undefined;
+  const endsAt = current.paidUntil + (current.renewal === "on" ? RENEWAL_GRACE_MS : 0);
+  if (now < endsAt) return undefined;
+  return { ...order, subscription: { ...current, endedAt: now }, version: order.version + 1 };
 }
 
 /** pending → expired, once the clock has passed expiresAt. Undefined when it does not apply. */

@@ -1,5 +1,11 @@
 import { type Metrics, noMetrics } from "../metrics.js";
-import { orderMismatch, orderPaid, orderUnderpaid, paymentReceived } from "../orders/events.js";
+import {
+  orderMismatch,
+  orderPaid,
+  orderRenewed,
+  orderUnderpaid,
+  paymentReceived,
+} from "../orders/events.js";
 import type { Order, Payment } from "../orders/order.js";
 import { applyPayment, type LatePaymentPolicy, type PaymentOutcome } from "../orders/state.js";
 import type { CommitEffects, OrderStore } from "../orders/store.js";
@@ -78,6 +84,13 @@ function effectsOf(order: Order, payment: Payment, outcome: PaymentOutcome): Com
       };
     case "mismatch":
       return { paymentKey: payment.key, event: orderMismatch(payment) };
+    case "renewed":
+      // The new period's service is a fulfilment job of its own.
+      return {
+        paymentKey: payment.key,
+        fulfil: true,
+        event: orderRenewed(payment, outcome.number, outcome.until),
+      };
     default:
       return { paymentKey: payment.key, event: paymentReceived(payment) };
   }

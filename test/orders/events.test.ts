@@ -6,6 +6,7 @@ import {
   orderCreated,
   orderExpired,
   orderPaid,
+  orderRenewed,
   orderUnderpaid,
   paymentUnmatched,
 } from "../../src/orders/events.js";
@@ -55,6 +56,7 @@ describe("order events on the stream", () => {
       orderExpired(pendingTonOrder()),
       orderExpired(pendingTonOrder({ paid: 1n })),
       deliveryFailed("goods", "Telegram refused delivery"),
+      orderRenewed(payment, 2, 1_800_000_000_000),
     ]) {
       expect(parseOrderEvent(entry(event))).toEqual({
         ok: true,

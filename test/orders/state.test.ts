@@ -3,11 +3,14 @@ import type { Order, Payment } from "../../src/orders/order.js";
 import { deserializeOrder, excess, outstanding, serializeOrder } from "../../src/orders/order.js";
 import {
   applyPayment,
+  endSubscription,
   expireOrder,
   fulfilOrder,
   InvalidTransition,
+  RENEWAL_GRACE_MS,
   refundOrder,
   releaseOrder,
+  setRenewal,
 } from "../../src/orders/state.js";
 
 const T0 = 1_700_000_000_000;
@@ -182,6 +185,112 @@ describe("other transitions", () => {
 
   it("does not release an order that is not held", () => {
     expect(releaseOrder(order({ status: "paid" }))).toBeUndefined();
+  });
+});
+
+describe("a subscription's order", () => {
+  const DAY = 86_400_000;
+  const PERIOD = 30 * DAY;
+  const subscriptionOrder = () =>
+    order({
+      method: "stars",
+      currency: "XTR",
+      amount: 250n,
+      comment: undefined,
+      productId: "club",
+    });
+  let charge = 0;
+  /** A Stars payment of the subscription paying the period until `until`. */
+  const stars = (until: number, overrides: Partial<Payment> = {}) => {
+    const id = `charge-${++charge}`;
+    return payment(250n, {
+      key: `stars:${id}`,
+      method: "stars",
+      currency: "XTR",
+      reference: { telegramChargeId: id },
+      period: { until },
+      ...overrides,
+    });
+  };
+  const first = () => {
+    const paid = stars(T0 + PERIOD);
+    const applied = applyPayment(subscriptionOrder(), paid, fulfil);
+    return { ...applied, chargeId: paid.reference?.telegramChargeId };
+  };
+
+  it("starts with its first payment: paid, delivered, renewing, access until the period's end", () => {
+    const { order: started, outcome, chargeId } = first();
+    expect(outcome).toEqual({ kind: "paid", late: false, overpaid: false, fulfil: true });
+    expect(started).toMatchObject({ status: "paid", paid: 250n, exceptions: [] });
+    expect(started.subscription).toEqual({
+      chargeId,
+      periods: 1,
+      paidUntil: T0 + PERIOD,
+      renewal: "on",
+    });
+  });
+
+  it("takes each renewal as the next period, delivered anew, never as overpayment", () => {
+    const delivered = fulfilOrder(first().order, T0 + 1000) as Order;
+    const renewal = stars(T0 + 2 * PERIOD, { receivedAt: T0 + PERIOD });
+    const { order: renewed, outcome } = applyPayment(delivered, renewal, fulfil);
+    expect(outcome).toEqual({ kind: "renewed", number: 2, until: T0 + 2 * PERIOD });
+    expect(renewed).toMatchObject({
+      status: "paid",
+      paid: 500n,
+      exceptions: [],
+      paidAt: T0 + PERIOD,
+      fulfilledAt: T0 + 1000,
+    });
+    expect(renewed.subscription).toMatchObject({ periods: 2, paidUntil: T0 + 2 * PERIOD });
+    // The same renewal delivered twice counts once.
+    expect(applyPayment(renewed, renewal, fulfil).outcome).toEqual({ kind: "duplicate" });
+    // A second charge for a period already paid is money to give back, not another period.
+    const again = applyPayment(renewed, stars(T0 + 2 * PERIOD), fulfil);
+    expect(again.outcome).toEqual({ kind: "excess" });
+    expect(again.order.subscription?.periods).toBe(2);
+  });
+
+  it("follows Telegram's word on renewal without touching access", () => {
+    const started = first().order;
+    const canceled = setRenewal(started, "canceled");
+    expect(canceled?.subscription).toMatchObject({ renewal: "canceled", paidUntil: T0 + PERIOD });
+    expect(setRenewal(canceled as Order, "canceled")).toBeUndefined();
+    expect(setRenewal(canceled as Order, "on")?.subscription?.renewal).toBe("on");
+    expect(setRenewal(order(), "failed")).toBeUndefined();
+  });
+
+  it("ends access when the paid period is over, never earlier, later by a grace while a renewal is due", () => {
+    const started = first().order;
+    const end = T0 + PERIOD;
+    expect(endSubscription(started, end)).toBeUndefined();
+    expect(endSubscription(started, end + RENEWAL_GRACE_MS - 1)).toBeUndefined();
+    expect(endSubscription(started, end + RENEWAL_GRACE_MS)?.subscription?.endedAt).toBe(
+      end + RENEWAL_GRACE_MS,
+    );
+    const canceled = setRenewal(started, "canceled") as Order;
+    expect(endSubscription(canceled, end - 1)).toBeUndefined();
+    const ended = endSubscription(canceled, end) as Order;
+    expect(ended.subscription?.endedAt).toBe(end);
+    expect(endSubscription(ended, end + DAY)).toBeUndefined();
+    expect(setRenewal(ended, "on")).toBeUndefined();
+  });
+
+  it("comes back with a renewal that lands after access ended, and not after a refund", () => {
+    const failed = setRenewal(fulfilOrder(first().order, T0) as Order, "failed") as Order;
+    const ended = endSubscription(failed, T0 + PERIOD) as Order;
+    const late = applyPayment(ended, stars(T0 + 2 * PERIOD + DAY), fulfil);
+    expect(late.outcome).toMatchObject({ kind: "renewed", number: 2 });
+    expect(late.order.subscription).toEqual({
+      chargeId: ended.subscription?.chargeId,
+      periods: 2,
+      paidUntil: T0 + 2 * PERIOD + DAY,
+      renewal: "on",
+    });
+    const refunded = refundOrder(fulfilOrder(first().order, T0) as Order, T0) as Order;
+    expect(applyPayment(refunded, stars(T0 + 2 * PERIOD), fulfil).outcome).toEqual({
+      kind: "excess",
+    });
   });
 });
 

@@ -203,6 +203,53 @@ describe("recordPayment", () => {
     expect(await jobsFor(p, left.id)).toBe(0);
   });
 
+  it("takes a subscription's renewal as a new period with a fulfilment job of its own, once", async () => {
+    const p = `${prefix}renewal:`;
+    const { store, payments } = shop(redis, p);
+    const order = await store.create(
+      tonOrder({ method: "stars", currency: "XTR", amount: 250n, productId: "club" }),
+    );
+    const stars = (charge: string, until: number): Payment => ({
+      key: `stars:${charge}`,
+      method: "stars",
+      currency: "XTR",
+      amount: 250n,
+      receivedAt: Date.now(),
+      reference: { telegramChargeId: charge },
+      period: { until },
+    });
+    const until = Date.now() + 30 * 86_400_000;
+    await payments.recordPayment(order.id, stars("first", until));
+    await store.update(order.id, (current) => ({
+      order: { ...current, status: "fulfilled", version: current.version + 1 },
+    }));
+
+    const renewal = stars("second", until + 30 * 86_400_000);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => payments.recordPayment(order.id, renewal)),
+    );
+    expect(results.filter((r) => r.outcome.kind === "renewed")).toHaveLength(1);
+    const stored = await store.require(order.id);
+    expect(stored).toMatchObject({ status: "paid", paid: 500n });
+    expect(stored.subscription).toMatchObject({ chargeId: "first", periods: 2 });
+    expect(await jobsFor(p, order.id)).toBe(2);
+    const events = await streamEntries(redis, redisKeys(p).events);
+    const renewed = events
+      .map(([, fields]) => JSON.parse(fields[3] ?? "{}"))
+      .filter((event) => event.type === "order.renewed");
+    expect(renewed).toEqual([
+      {
+        type: "order.renewed",
+        detail: {
+          paymentKey: "stars:second",
+          amount: { units: "250", currency: "XTR" },
+          period: 2,
+          until: until + 30 * 86_400_000,
+        },
+      },
+    ]);
+  });
+
   it("announces each step on the events stream", async () => {
     const p = `${prefix}events:`;
     const { store, payments } = shop(redis, p);
