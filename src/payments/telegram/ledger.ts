@@ -146,6 +146,11 @@ export class StarsLedger {
         invoice_payload: partner.invoice_payload ?? "",
         telegram_payment_charge_id: tx.id,
         provider_payment_charge_id: "",
+        // The ledger gives a subscription's period but not its end: Telegram charges as the
+        // period starts, so it ends a period after the charge.
+        ...(partner.subscription_period
+          ? { subscription_expiration_date: tx.date + partner.subscription_period }
+          : {}),
       },
       { receivedAt: tx.date * 1000, recovered: "stars-ledger" },
     );

@@ -117,6 +117,10 @@ export class TelegramPayments {
       from: String(userId),
       reference,
       ...(found ? { recovered: found.recovered } : {}),
+      // A subscription's payment: the first or a renewal, each paying its own 30 days.
+      ...(paid.subscription_expiration_date
+        ? { period: { until: paid.subscription_expiration_date * 1000 } }
+        : {}),
     };
     if (!order || !product) {
       log.error({ orderId: paid.invoice_payload, chargeId }, "payment for an unknown order");

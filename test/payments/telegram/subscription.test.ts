@@ -1,0 +1,107 @@
+import type { SuccessfulPayment } from "grammy/types";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseCatalog } from "../../../src/catalog/catalog.js";
+import { StockPool } from "../../../src/fulfilment/stock.js";
+import { silentLogger } from "../../../src/log.js";
+import { TelegramPayments } from "../../../src/payments/telegram/service.js";
+import { testRedis } from "../../support/redis.js";
+import { shop, tonOrder } from "../../support/shop.js";
+
+const { redis, prefix } = testRedis();
+afterAll(() => redis.quit());
+
+const PERIOD_S = 2_592_000;
+const catalog = parseCatalog(
+  {
+    products: [
+      {
+        id: "club",
+        kind: "subscription",
+        title: "Club",
+        description: "The private club",
+        prices: { stars: "250" },
+        access: { chatId: -1001234567890 },
+      },
+    ],
+  },
+  { fiatCurrency: "USD" },
+);
+
+let run = 0;
+function world() {
+  const p = `${prefix}${++run}:`;
+  const parts = shop(redis, p);
+  const payments = new TelegramPayments({
+    redis,
+    prefix: p,
+    providerToken: undefined,
+    ...parts,
+    catalog,
+    stock: new StockPool(redis, { prefix: p }),
+    log: silentLogger,
+  });
+  return { ...parts, telegram: payments };
+}
+
+const payer = { id: 42, first_name: "Ada" };
+
+/** A subscription's successful_payment as Telegram sends it: the first one, or a renewal. */
+function charge(
+  orderId: string,
+  chargeId: string,
+  until: number,
+  first: boolean,
+): SuccessfulPayment {
+  return {
+    currency: "XTR",
+    total_amount: 250,
+    invoice_payload: orderId,
+    telegram_payment_charge_id: chargeId,
+    provider_payment_charge_id: "",
+    is_recurring: true,
+    ...(first ? { is_first_recurring: true } : {}),
+    subscription_expiration_date: until,
+  };
+}
+
+describe("a subscription's Stars payments", () => {
+  it("start the subscription with the first charge, and renew it once per renewal however often it arrives", async () => {
+    const { store, telegram } = world();
+    const order = await store.create(
+      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
+    );
+    const start = Math.floor(Date.now() / 1000);
+
+    const first = await telegram.successfulPayment(
+      payer,
+      charge(order.id, "c1", start + PERIOD_S, true),
+    );
+    expect(first?.outcome.kind).toBe("paid");
+    expect(first?.order.subscription).toEqual({
+      chargeId: "c1",
+      periods: 1,
+      paidUntil: (start + PERIOD_S) * 1000,
+      renewal: "on",
+    });
+
+    const renewal = charge(order.id, "c2", start + 2 * PERIOD_S, false);
+    const outcomes = await Promise.all(
+      [1, 2, 3].map(() => telegram.successfulPayment(payer, renewal)),
+    );
+    expect(outcomes.map((o) => o?.outcome.kind).sort()).toEqual([
+      "duplicate",
+      "duplicate",
+      "renewed",
+    ]);
+    const stored = await store.require(order.id);
+    expect(stored.subscription).toMatchObject({
+      chargeId: "c1",
+      periods: 2,
+      paidUntil: (start + 2 * PERIOD_S) * 1000,
+    });
+    expect(stored.payments.map((p) => [p.key, p.period?.until])).toEqual([
+      ["stars:c1", (start + PERIOD_S) * 1000],
+      ["stars:c2", (start + 2 * PERIOD_S) * 1000],
+    ]);
+  });
+});
