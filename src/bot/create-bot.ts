@@ -97,7 +97,10 @@ export function createBot(options: BotOptions, services: ShopServices, admin: Ad
       storageClient: services.redis,
       // Payment updates are never dropped: Telegram cancels a payment the bot does not answer.
       keyGenerator: (ctx) =>
-        ctx.shippingQuery || ctx.message?.successful_payment || ctx.message?.refunded_payment
+        ctx.shippingQuery ||
+        ctx.message?.successful_payment ||
+        ctx.message?.refunded_payment ||
+        ctx.update.subscription
           ? undefined
           : ctx.from?.id.toString(),
       keyPrefix: redisKeys(services.prefix).rateLimitPrefix,

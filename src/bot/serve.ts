@@ -17,6 +17,8 @@ const ALLOWED_UPDATES = [
   "callback_query",
   "pre_checkout_query",
   "shipping_query",
+  // A subscription's renewal canceled, re-enabled or failed (Bot API 10.2).
+  "subscription",
 ] as const;
 
 /** How long stopping waits for the runner, for payments being recorded, and to confirm. */

@@ -5,10 +5,17 @@ import { backoff } from "../backoff.js";
 import type { Logger } from "../log.js";
 import { telegramUnreachable } from "./api/errors.js";
 
-/** An update that carries money: Telegram must keep it until the shop has recorded it. */
+/**
+ * An update that carries money, or a subscription's renewal: Telegram must keep it until the shop
+ * has recorded it.
+ */
 export function isPaymentUpdate(update: Update): boolean {
   const message = update.message;
-  return message?.successful_payment !== undefined || message?.refunded_payment !== undefined;
+  return (
+    message?.successful_payment !== undefined ||
+    message?.refunded_payment !== undefined ||
+    update.subscription !== undefined
+  );
 }
 
 /** The correlation fields of a payment update, for log lines. */

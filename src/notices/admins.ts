@@ -37,6 +37,7 @@ function noticeKey(event: OrderEvent): string | undefined {
   if (event.type === "order.expired") {
     return event.detail === undefined ? undefined : "notice-expired-underpaid";
   }
+  if (event.type === "order.renewal") return `notice-renewal-${event.detail.renewal}`;
   return NOTICES[event.type];
 }
 

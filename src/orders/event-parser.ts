@@ -24,6 +24,10 @@ const orderEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("order.held"), detail: paidDetail }),
   z.object({ type: z.literal("order.mismatch"), detail: paymentSeen }),
   z.object({
+    type: z.literal("order.renewal"),
+    detail: z.object({ renewal: z.enum(["on", "canceled", "failed"]) }),
+  }),
+  z.object({
     type: z.literal("order.renewed"),
     detail: paymentSeen.extend({ period: z.number().int().min(2), until: z.number().int() }),
   }),

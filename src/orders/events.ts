@@ -27,6 +27,8 @@ export type OrderEvent =
   /** Paid late under LATE_PAYMENT_POLICY=hold: the goods wait for an admin. */
   | { type: "order.held"; detail: PaymentSeen & PaidFlags }
   | { type: "order.mismatch"; detail: PaymentSeen }
+  /** Telegram's word on a subscription's renewal: canceled, failed, or on again. */
+  | { type: "order.renewal"; detail: { renewal: "on" | "canceled" | "failed" } }
   /** A subscription's renewal paid period `period`, until `until` (ms): it is delivered anew. */
   | { type: "order.renewed"; detail: PaymentSeen & { period: number; until: number } }
   | { type: "order.fulfilled" }
@@ -73,6 +75,10 @@ export function orderPaid(
 ): OrderEvent {
   const detail = { ...seen(payment), late: outcome.late, overpaid: outcome.overpaid };
   return outcome.fulfil ? { type: "order.paid", detail } : { type: "order.held", detail };
+}
+
+export function renewalChanged(renewal: "on" | "canceled" | "failed"): OrderEvent {
+  return { type: "order.renewal", detail: { renewal } };
 }
 
 export function orderRenewed(payment: Payment, period: number, until: number): OrderEvent {

@@ -92,6 +92,10 @@ export function payTelegramFeature(services: ShopServices) {
     }
   });
 
+  feature.on("subscription", async (ctx) => {
+    await telegramPayments.subscriptionUpdated(ctx.update.subscription);
+  });
+
   feature.on("message:refunded_payment", async (ctx) => {
     await telegramPayments.refunded(ctx.message.refunded_payment);
   });

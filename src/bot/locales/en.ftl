@@ -262,6 +262,9 @@ unmatched-reason-fake-jetton = it is a fake USDT transfer: a jetton notification
 notice-expired-underpaid = ⌛ Order { $orderId } expired underpaid: { $paid } of { $amount } received. The buyer was told you will contact them to complete it or return the money: /order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 Delivering order { $orderId } failed for good: { $error }
 notice-refunded = ↩️ Order { $orderId } was refunded.
+notice-renewal-failed = ⚠️ The renewal of { $title } for { $buyer } could not be charged (order { $orderId }). Access lasts until the paid period ends, then stops unless Telegram charges it after all.
+notice-renewal-canceled = 🔕 { $buyer } canceled the renewal of { $title } (order { $orderId }). Access lasts until the paid period ends.
+notice-renewal-on = 🔔 { $buyer } turned the renewal of { $title } back on (order { $orderId }).
 notice-recovered-stars = ⭐ Recovered from Telegram's Stars ledger: this payment's update never reached the bot, so it was recorded afterwards.
 notice-daily =
     <b>Daily report</b> — the last 24 hours

@@ -266,6 +266,9 @@ unmatched-reason-fake-jetton = это поддельный перевод USDT: 
 notice-expired-underpaid = ⌛ Срок заказа { $orderId } истёк, оплачен не полностью: получено { $paid } из { $amount }. Покупателю сказано, что вы свяжетесь с ним, чтобы завершить заказ или вернуть деньги: /order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 Не удалось выдать заказ { $orderId }, повторных попыток не будет: { $error }
 notice-refunded = ↩️ Средства по заказу { $orderId } возвращены.
+notice-renewal-failed = ⚠️ Не удалось списать продление { $title } для { $buyer } (заказ { $orderId }). Доступ сохранится до конца оплаченного периода, затем прекратится, если Telegram так и не спишет оплату.
+notice-renewal-canceled = 🔕 { $buyer } отменил(а) продление { $title } (заказ { $orderId }). Доступ сохранится до конца оплаченного периода.
+notice-renewal-on = 🔔 { $buyer } снова включил(а) продление { $title } (заказ { $orderId }).
 notice-recovered-stars = ⭐ Найдено в журнале Stars от Telegram: уведомление об этом платеже до бота не дошло, поэтому он записан позже.
 notice-daily =
     <b>Ежедневный отчёт</b> — за последние 24 часа

@@ -250,6 +250,9 @@ unmatched-reason-fake-jetton = 这是伪造的 USDT 转账：声称转入 { $cla
 notice-expired-underpaid = ⌛ 订单 { $orderId } 过期时付款不足：已收到 { $paid } / { $amount }。已告知买家您会联系他们完成订单或退款：/order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 订单 { $orderId } 发货失败，已停止重试：{ $error }
 notice-refunded = ↩️ 订单 { $orderId } 已退款。
+notice-renewal-failed = ⚠️ { $buyer } 的 { $title } 续订扣款失败（订单 { $orderId }）。访问权限保留到已付周期结束；若 Telegram 最终仍未扣款，届时将停止。
+notice-renewal-canceled = 🔕 { $buyer } 取消了 { $title } 的续订（订单 { $orderId }）。访问权限保留到已付周期结束。
+notice-renewal-on = 🔔 { $buyer } 重新开启了 { $title } 的续订（订单 { $orderId }）。
 notice-recovered-stars = ⭐ 从 Telegram 的 Stars 账目中找回：这笔付款的更新没有送达机器人，因此事后补记。
 notice-daily =
     <b>每日报告</b> — 最近 24 小时

@@ -1,11 +1,17 @@
 import type { Api } from "grammy";
-import type { PreCheckoutQuery, RefundedPayment, SuccessfulPayment, User } from "grammy/types";
+import type {
+  BotSubscriptionUpdated,
+  PreCheckoutQuery,
+  RefundedPayment,
+  SuccessfulPayment,
+  User,
+} from "grammy/types";
 import { type Catalog, priceOf } from "../../catalog/catalog.js";
 import type { StockPool } from "../../fulfilment/stock.js";
 import type { Logger } from "../../log.js";
-import { orderRefunded } from "../../orders/events.js";
+import { orderRefunded, renewalChanged } from "../../orders/events.js";
 import { buyerOf, type Order, type Payment } from "../../orders/order.js";
-import { InvalidTransition, refundOrder } from "../../orders/state.js";
+import { InvalidTransition, refundOrder, setRenewal } from "../../orders/state.js";
 import type { OrderStore } from "../../orders/store.js";
 import type { RedisClient } from "../../redis/client.js";
 import { redisKeys } from "../../redis/keys.js";
@@ -234,6 +240,31 @@ export class TelegramPayments {
       return undefined;
     }
     return this.markRefunded(order.id, "telegram");
+  }
+
+  /**
+   * Telegram's `subscription` update: the buyer canceled or re-enabled a subscription's renewal,
+   * or a renewal could not be charged. Kept on the subscription's order, and the admins told;
+   * access is not touched (it lasts until the period paid ends). An update that names no
+   * subscription of that buyer changes nothing.
+   */
+  async subscriptionUpdated(update: BotSubscriptionUpdated): Promise<Order | undefined> {
+    const { store, log } = this.options;
+    const renewal = update.state === "active" ? "on" : update.state;
+    const order = await store.get(update.invoice_payload);
+    if (!order?.subscription || order.userId !== update.user.id) {
+      log.warn(
+        { orderId: update.invoice_payload, userId: update.user.id, state: update.state },
+        "subscription update for no subscription of this buyer",
+      );
+      return undefined;
+    }
+    const { order: after } = await store.update(order.id, (current) => {
+      const next = setRenewal(current, renewal);
+      return next && { order: next, effects: { event: renewalChanged(renewal) } };
+    });
+    log.info({ orderId: order.id, renewal }, "subscription renewal changed");
+    return after;
   }
 
   /** One payer at a time may go through checkout for a link order; a pause frees it again. */

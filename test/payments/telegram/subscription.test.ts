@@ -4,6 +4,7 @@ import { parseCatalog } from "../../../src/catalog/catalog.js";
 import { StockPool } from "../../../src/fulfilment/stock.js";
 import { silentLogger } from "../../../src/log.js";
 import { TelegramPayments } from "../../../src/payments/telegram/service.js";
+import { streamEntries } from "../../support/partitions.js";
 import { testRedis } from "../../support/redis.js";
 import { shop, tonOrder } from "../../support/shop.js";
 
@@ -103,5 +104,54 @@ describe("a subscription's Stars payments", () => {
       ["stars:c1", (start + PERIOD_S) * 1000],
       ["stars:c2", (start + 2 * PERIOD_S) * 1000],
     ]);
+  });
+
+  it("keep Telegram's word on renewal on the order, once, and only for the subscriber's own", async () => {
+    const { store, telegram } = world();
+    const order = await store.create(
+      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
+    );
+    const until = Math.floor(Date.now() / 1000) + PERIOD_S;
+    await telegram.successfulPayment(payer, charge(order.id, "c1", until, true));
+    const update = (state: "canceled" | "active" | "failed", user = payer) => ({
+      user: { ...user, is_bot: false },
+      invoice_payload: order.id,
+      state,
+    });
+
+    expect(
+      await telegram.subscriptionUpdated(update("canceled", { id: 7, first_name: "Eve" })),
+    ).toBeUndefined();
+    expect((await store.require(order.id)).subscription?.renewal).toBe("on");
+
+    await telegram.subscriptionUpdated(update("canceled"));
+    await telegram.subscriptionUpdated(update("canceled"));
+    expect((await store.require(order.id)).subscription).toMatchObject({
+      renewal: "canceled",
+      paidUntil: until * 1000,
+    });
+    await telegram.subscriptionUpdated(update("active"));
+    await telegram.subscriptionUpdated(update("failed"));
+    expect((await store.require(order.id)).subscription?.renewal).toBe("failed");
+
+    const events = (await streamEntries(redis, store.keys.events))
+      .filter(([, fields]) => fields[1] === order.id)
+      .map(([, fields]) => JSON.parse(fields[3] ?? "{}"))
+      .filter((event) => event.type === "order.renewal");
+    expect(events.map((event) => event.detail.renewal)).toEqual(["canceled", "on", "failed"]);
+  });
+
+  it("change nothing for an order that is no subscription", async () => {
+    const { store, telegram } = world();
+    const order = await store.create(
+      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
+    );
+    const changed = await telegram.subscriptionUpdated({
+      user: { ...payer, is_bot: false },
+      invoice_payload: order.id,
+      state: "failed",
+    });
+    expect(changed).toBeUndefined();
+    expect((await store.require(order.id)).version).toBe(order.version);
   });
 });
