@@ -15,6 +15,7 @@ import { Sessions } from "./bot/sessions.js";
 import { type Catalog, loadCatalog } from "./catalog/catalog.js";
 import { systemClock } from "./clock.js";
 import { type Config, ConfigError } from "./config.js";
+import { forPeriod } from "./fulfilment/deliverer.js";
 import { TelegramDelivery } from "./fulfilment/deliverers/telegram.js";
 import { StockPool } from "./fulfilment/stock.js";
 import { MerchantWebhook } from "./fulfilment/webhook.js";
@@ -374,7 +375,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     // The webhook first: it is only queued, and the merchant hears of the payment even when the
     // buyer's chat refuses the goods.
     deliverers: async (order, done) => [
-      ...(merchantWebhook ? [merchantWebhook] : []),
+      ...(merchantWebhook ? [forPeriod(order, merchantWebhook)] : []),
       ...(await chat.steps(order, done)),
     ],
     // Telegram away is waited out, not counted against the job's attempts.

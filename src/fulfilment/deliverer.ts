@@ -18,6 +18,22 @@ export interface Deliverer {
   deliver(order: Order): Promise<void>;
 }
 
+/**
+ * A step's name for the period being delivered: a subscription's renewal delivers its period
+ * anew, under names of its own ("goods@2"), so the record of earlier periods never stops it.
+ * The first period, and every other order, keeps the plain name.
+ */
+export function periodStep(order: Order, name: string): string {
+  const period = order.subscription?.periods ?? 1;
+  return period > 1 ? `${name}@${period}` : name;
+}
+
+/** `deliverer` under its name for the period being delivered (see periodStep). */
+export function forPeriod(order: Order, deliverer: Deliverer): Deliverer {
+  const name = periodStep(order, deliverer.name);
+  return name === deliverer.name ? deliverer : { name, deliver: (o) => deliverer.deliver(o) };
+}
+
 /** A delivery that failed for now (network, timeout, 5xx); the job is retried later. */
 export class DeliveryFailed extends Error {
   override name = "DeliveryFailed";

@@ -6,7 +6,7 @@ import type { Order } from "../orders/order.js";
 import type { RedisClient } from "../redis/client.js";
 import { allPartitions, partitionOf, type RedisKeys, redisKeys } from "../redis/keys.js";
 import { claimWebhooks, queueWebhook } from "../redis/scripts.js";
-import { addDeliveryFailed, type Deliverer } from "./deliverer.js";
+import { addDeliveryFailed, type Deliverer, periodStep } from "./deliverer.js";
 
 /** How long the schedule waits after it failed (Redis trouble) before it looks again. */
 const LOOP_BACKOFF = backoff(500, 30_000);
@@ -43,7 +43,8 @@ export interface WebhookEvent {
 export function webhookEvent(order: Order): WebhookEvent {
   const iso = (ms: number) => new Date(ms).toISOString();
   return {
-    id: `${order.id}:order.paid`,
+    // A subscription's renewal is an event of its own: each period paid is told once.
+    id: periodStep(order, `${order.id}:order.paid`),
     type: "order.paid",
     // The payment time rather than the send time: every retry carries the same body.
     createdAt: iso(order.paidAt ?? order.createdAt),

@@ -13,10 +13,12 @@ import {
   signWebhook,
   verifyWebhookSignature,
   type WebhookEvent,
+  webhookEvent,
 } from "../../src/fulfilment/webhook.js";
 import { FulfilmentWorker } from "../../src/fulfilment/worker.js";
 import { allPartitions, partitionOf } from "../../src/redis/keys.js";
 import { streamEntries } from "../support/partitions.js";
+import { pendingTonOrder } from "../support/shop.js";
 import { closeConnections, connect, Outbox, shop } from "./helpers.js";
 
 const servers: Server[] = [];
@@ -128,6 +130,18 @@ function pairs(fields: string[]): [string, string][] {
 }
 
 describe("MerchantWebhook", () => {
+  it("tells each paid period of a subscription as an event of its own", () => {
+    const order = pendingTonOrder({ id: "ord_sub", status: "paid" });
+    const subscription = { chargeId: "c1", paidUntil: 0, renewal: "on" as const };
+    expect(webhookEvent({ ...order, subscription: { ...subscription, periods: 1 } }).id).toBe(
+      "ord_sub:order.paid",
+    );
+    expect(webhookEvent({ ...order, subscription: { ...subscription, periods: 3 } }).id).toBe(
+      "ord_sub:order.paid@3",
+    );
+    expect(webhookEvent(order).id).toBe("ord_sub:order.paid");
+  });
+
   it("is queued as a step, then retried on its own schedule, each attempt logged, and verifiable", async () => {
     const merchant = await receiver([500, 500, 200]);
     const s = setup(merchant.url);

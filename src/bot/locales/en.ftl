@@ -140,6 +140,11 @@ receipt =
     { $title } × { $quantity }
     Paid: { $paid } { $currency }
     { $date } (UTC)
+receipt-period =
+    <b>Receipt</b> — order { $orderId }
+    { $title }, period { $period }, until { $until } (UTC)
+    Paid: { $paid } { $currency }
+    { $date } (UTC)
 delivery-stock-key = Your key: <code>{ $key }</code>
 delivery-stock-keys =
     Your keys ({ $count }):

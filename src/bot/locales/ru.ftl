@@ -140,6 +140,11 @@ receipt =
     { $title } × { $quantity }
     Оплачено: { $paid } { $currency }
     { $date } (UTC)
+receipt-period =
+    <b>Чек</b> — заказ { $orderId }
+    { $title }, период { $period }, до { $until } (UTC)
+    Оплачено: { $paid } { $currency }
+    { $date } (UTC)
 delivery-stock-key = Ваш ключ: <code>{ $key }</code>
 delivery-stock-keys =
     Ваши ключи ({ $count }):

@@ -140,6 +140,11 @@ receipt =
     { $title } × { $quantity }
     已付：{ $paid } { $currency }
     { $date }（UTC）
+receipt-period =
+    <b>收据</b> — 订单 { $orderId }
+    { $title }，第 { $period } 期，至 { $until }（UTC）
+    已付：{ $paid } { $currency }
+    { $date }（UTC）
 delivery-stock-key = 您的密钥：<code>{ $key }</code>
 delivery-stock-keys =
     您的密钥（{ $count } 个）：

@@ -6,7 +6,13 @@ import { localized } from "../../bot/i18n.js";
 import type { Catalog } from "../../catalog/catalog.js";
 import { currencyLabel, escapeHtml, formatAmount, formatTime } from "../../notices/format.js";
 import type { Order } from "../../orders/order.js";
-import { type Deliverer, DeliveryFailed, DeliveryRejected, OutOfStock } from "../deliverer.js";
+import {
+  type Deliverer,
+  DeliveryFailed,
+  DeliveryRejected,
+  OutOfStock,
+  periodStep,
+} from "../deliverer.js";
 import type { StockPool } from "../stock.js";
 
 type Translate = (key: string, variables?: Record<string, string | number>) => string;
@@ -29,7 +35,11 @@ export class TelegramDelivery {
 
   /** The order's steps given those done: "stock" (keys taken), "goods", "goods:2"…, "receipt". */
   async steps(order: Order, done: ReadonlySet<string>): Promise<Deliverer[]> {
-    if (done.has(GOODS_AND_RECEIPT)) return [];
+    const period = order.subscription?.periods ?? 1;
+    if (period === 1 && done.has(GOODS_AND_RECEIPT)) return [];
+    // A subscription's renewal is delivered anew: steps, and stock keys, of its own period.
+    const step = (name: string) => periodStep(order, name);
+    const holder = step(order.id);
     const product = this.catalog.find(order.productId);
     if (!product) {
       return [refused("goods", `product ${order.productId} is no longer in the catalog`)];
@@ -40,23 +50,25 @@ export class TelegramDelivery {
     // A subscription that gives access alone has no goods of its own.
     if (delivery?.type === "text") {
       const text = localized(delivery.text, order.lang);
-      goods.push(this.message("goods", () => this.api.sendMessage(order.chatId, text)));
+      goods.push(this.message(step("goods"), () => this.api.sendMessage(order.chatId, text)));
     } else if (delivery?.type === "file") {
       const caption = delivery.caption ? localized(delivery.caption, order.lang) : undefined;
       goods.push(
-        this.message("goods", () =>
+        this.message(step("goods"), () =>
           this.api.sendDocument(order.chatId, new InputFile(delivery.path), { caption }),
         ),
       );
     } else if (delivery?.type === "stock") {
-      const keys = await this.stock.issuedTo(delivery.pool, order.id);
+      const keys = await this.stock.issuedTo(delivery.pool, holder);
       if (keys.length < order.quantity) {
         // The keys come first: the messages that carry them are known once they are taken.
-        if (done.has("stock")) return [refused("goods", "the keys taken for this order are gone")];
-        return [this.take(order, delivery.pool)];
+        if (done.has(step("stock"))) {
+          return [refused(step("goods"), "the keys taken for this order are gone")];
+        }
+        return [this.take(order, delivery.pool, holder, step("stock"))];
       }
       stockMessages(keys, t).forEach((text, index) => {
-        const name = index === 0 ? "goods" : `goods:${index + 1}`;
+        const name = step(index === 0 ? "goods" : `goods:${index + 1}`);
         goods.push(
           this.message(name, () =>
             this.api.sendMessage(order.chatId, text, { parse_mode: "HTML" }),
@@ -64,28 +76,43 @@ export class TelegramDelivery {
         );
       });
     }
-    const receipt = t("receipt", {
-      orderId: order.id,
-      title: escapeHtml(localized(product.title, order.lang)),
-      quantity: order.quantity,
-      paid: formatAmount(charged(order), order.currency),
-      currency: currencyLabel(order.currency),
-      date: formatTime(order.paidAt ?? Date.now()),
-    });
+    const subscription = order.subscription;
+    const receipt = subscription
+      ? t("receipt-period", {
+          orderId: order.id,
+          title: escapeHtml(localized(product.title, order.lang)),
+          period,
+          until: formatTime(subscription.paidUntil),
+          // This period's charge: the last payment of the subscription's order.
+          paid: formatAmount(order.payments.at(-1)?.amount ?? 0n, order.currency),
+          currency: currencyLabel(order.currency),
+          date: formatTime(order.paidAt ?? Date.now()),
+        })
+      : t("receipt", {
+          orderId: order.id,
+          title: escapeHtml(localized(product.title, order.lang)),
+          quantity: order.quantity,
+          paid: formatAmount(charged(order), order.currency),
+          currency: currencyLabel(order.currency),
+          date: formatTime(order.paidAt ?? Date.now()),
+        });
     return [
       ...goods,
-      this.message("receipt", () =>
+      this.message(step("receipt"), () =>
         this.api.sendMessage(order.chatId, receipt, { parse_mode: "HTML" }),
       ),
     ];
   }
 
-  /** One item per unit bought, bound to the order: asked again, the pool hands out no more. */
-  private take(order: Order, pool: string): Deliverer {
+  /**
+   * One item per unit bought, bound to `holder` (the order, or its period): asked again, the
+   * pool hands out no more.
+   */
+  private take(order: Order, pool: string, holder: string, name: string): Deliverer {
     return {
-      name: "stock",
+      name,
       deliver: async () => {
-        const keys = await this.stock.allocate(pool, order.id, order.quantity);
+        const keys = await this.stock.allocate(pool, holder, order.quantity);
         if (keys === undefined) throw new OutOfStock(pool, order.quantity);
       },
     };

@@ -142,6 +142,14 @@ async function chatWorld() {
           delivery: { type: "file", path: pdf },
         },
         {
+          id: "vpn",
+          kind: "subscription",
+          title: "VPN",
+          description: "A VPN key every month.",
+          prices: { stars: "10" },
+          delivery: { type: "stock", pool: "codes" },
+        },
+        {
           id: "codes",
           kind: "digital",
           title: "Codes",
@@ -232,7 +240,49 @@ async function chatWorld() {
     return buyer.fromBot().flatMap((m) => m.text?.match(/KEY-\d\d-X+/g) ?? []);
   }
 
-  return { emulator, redis, prefix, store, stock, buyer, paid, worker, finish, received, keysSent };
+  /** A subscription's period `period` paid by its own charge, as Telegram's updates bring it. */
+  async function paidPeriod(orderId: string | undefined, period: number): Promise<Order> {
+    const id =
+      orderId ??
+      (
+        await store.create({
+          userId: buyer.id,
+          chatId: buyer.id,
+          productId: "vpn",
+          quantity: 1,
+          method: "stars",
+          currency: "XTR",
+          amount: 10n,
+          lang: "en",
+          ttlMs: 30 * 60_000,
+        })
+      ).id;
+    const { order } = await payments.recordPayment(id, {
+      key: `stars:${id}:${period}`,
+      method: "stars",
+      currency: "XTR",
+      amount: 10n,
+      receivedAt: Date.now(),
+      reference: { telegramChargeId: `${id}:${period}` },
+      period: { until: Date.now() + period * 30 * 86_400_000 },
+    });
+    return order;
+  }
+
+  return {
+    emulator,
+    redis,
+    prefix,
+    store,
+    stock,
+    buyer,
+    paid,
+    paidPeriod,
+    worker,
+    finish,
+    received,
+    keysSent,
+  };
 }
 
 type World = Awaited<ReturnType<typeof chatWorld>>;
@@ -370,6 +420,41 @@ describe("TelegramDelivery run by the worker", () => {
       await deliveredOnce(world, "codes", order.id);
     },
   );
+
+  it("delivers a subscription's every period anew: a key of its own and a receipt naming the period", async () => {
+    const world = await chatWorld();
+    const first = await world.paidPeriod(undefined, 1);
+    const a = world.worker("worker-a", { after: { "receipt@2": async () => a.kill() } }, true);
+    expect(await a.worker.processOnce()).toBe(1);
+    expect((await world.store.require(first.id)).status).toBe("fulfilled");
+
+    const renewed = await world.paidPeriod(first.id, 2);
+    expect(renewed.status).toBe("paid");
+    // Killed after the renewal's receipt went out, before it was recorded.
+    await a.worker.processOnce().catch(() => undefined);
+    const b = world.worker("worker-b");
+    await world.finish(b.worker, first.id);
+
+    const record = await world.redis.hkeys(redisKeys(world.prefix).delivery(first.id));
+    expect(record.sort()).toEqual(
+      ["goods", "goods@2", "receipt", "receipt@2", "stock", "stock@2"].sort(),
+    );
+    const [one, two] = [
+      await world.stock.issuedTo("codes", first.id),
+      await world.stock.issuedTo("codes", `${first.id}@2`),
+    ];
+    expect(one).toHaveLength(1);
+    expect(two).toHaveLength(1);
+    expect(two).not.toEqual(one);
+    expect(world.keysSent()).toEqual([...one, ...two]);
+    const receipts = world.buyer.fromBot().filter((m) => m.text?.startsWith("Receipt"));
+    expect(receipts.map((m) => m.text?.split("\n")[1])).toEqual([
+      expect.stringMatching(/^VPN, period 1, until /),
+      expect.stringMatching(/^VPN, period 2, until /),
+      // The kill came after the send: that one message is the only thing sent twice.
+      expect.stringMatching(/^VPN, period 2, until /),
+    ]);
+  });
 
   it("sends nothing again for a job an older release recorded as one telegram step", async () => {
     const world = await chatWorld();
