@@ -46,6 +46,7 @@ import {
 import { PaymentsCore } from "./payments/record.js";
 import { StarsLedger, type StarsReconcileResult } from "./payments/telegram/ledger.js";
 import { TelegramPayments } from "./payments/telegram/service.js";
+import { Subscriptions } from "./payments/telegram/subscriptions.js";
 import { ToncenterClient } from "./payments/ton/client.js";
 import { threadDecoder } from "./payments/ton/decoder.js";
 import { PaymentWatcher } from "./payments/ton/watcher.js";
@@ -196,6 +197,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   let usdtUnknown: JettonWalletUnknown = "asking";
   /** Health reads our jetton wallet's watcher beside the merchant's, or why there is none. */
   const usdtWatcherHealth = usdtMaster ? () => usdtWatcher?.health ?? usdtUnknown : undefined;
+  const subscriptions = new Subscriptions(redis, prefix, store);
   const telegramPayments = new TelegramPayments({
     redis,
     prefix,
@@ -268,6 +270,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         ...(usdtWatcher ? ["usdt" as const] : []),
       ],
       telegramPayments,
+      subscriptions,
       wallets,
       terms,
       support,
@@ -375,6 +378,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     // The webhook first: it is only queued, and the merchant hears of the payment even when the
     // buyer's chat refuses the goods.
     deliverers: async (order, done) => [
+      // A subscription's period is indexed first: its access must end on time whatever follows.
+      ...[subscriptions.deliverer(order)].filter((step) => step !== undefined),
       ...(merchantWebhook ? [forPeriod(order, merchantWebhook)] : []),
       ...(await chat.steps(order, done)),
     ],

@@ -1,7 +1,7 @@
 import type { Address } from "@ton/core";
 import { InlineKeyboard } from "grammy";
 import type { PaymentMethod, Product } from "../catalog/catalog.js";
-import { methodName } from "../notices/format.js";
+import { formatPrice, methodName } from "../notices/format.js";
 import type { Order } from "../orders/order.js";
 import { orderPaymentRequest, tonkeeperLink } from "../payments/ton/links.js";
 import {
@@ -51,9 +51,12 @@ export function productKeyboard(
       .row();
   }
   for (const method of methods) {
+    const amount = product.prices[method];
     keyboard
       .text(
-        t("button-pay-with", { method: methodName(method, t) }),
+        product.kind === "subscription" && amount
+          ? t("button-subscribe", { amount: formatPrice(amount.amount, amount.currency) })
+          : t("button-pay-with", { method: methodName(method, t) }),
         buyData.pack({ id: product.id, quantity, method }),
       )
       .row();

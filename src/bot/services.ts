@@ -11,6 +11,7 @@ import type { PaymentMessages } from "../notices/payment-messages.js";
 import type { WalletChats } from "../notices/wallet-chats.js";
 import type { OrderStore } from "../orders/store.js";
 import type { TelegramPayments } from "../payments/telegram/service.js";
+import type { Subscriptions } from "../payments/telegram/subscriptions.js";
 import type { ToncenterClient } from "../payments/ton/client.js";
 import type { TonConnectCheckout } from "../payments/tonconnect/checkout.js";
 import type { UnmatchedPayments } from "../payments/unmatched.js";
@@ -46,6 +47,8 @@ export interface ShopServices {
   payMethods(): readonly PaymentMethod[];
   /** Stars and card payments: invoices, pre-checkout, successful and refunded payments. */
   telegramPayments: TelegramPayments;
+  /** Buyers' subscriptions, by product, and by when their access ends. */
+  subscriptions: Subscriptions;
   /** Paying from a wallet connected with TON Connect; absent without TONCONNECT_MANIFEST_URL. */
   wallets?: TonConnectCheckout;
   /** Which terms of sale each buyer agreed to: nobody buys before agreeing to the current ones. */

@@ -67,6 +67,10 @@ export function redisKeys(prefix: string) {
     /** Which order a payment key was claimed for: one order per payment, across all orders. */
     payment: (key: string) => `${prefix}payment:${key}`,
     userOrders: (userId: number) => `${prefix}orders:user:${userId}`,
+    /** Subscriptions' orders by when access is due to end (ZSET, ms), for the ending job. */
+    subscriptionEnds: `${prefix}subscriptions:ends`,
+    /** A buyer's subscriptions: product id → the subscription's order id (HASH). */
+    userSubscriptions: (userId: number) => `${prefix}subscriptions:user:${userId}`,
     /** Every merchant webhook attempt (Redis Stream): event, order, attempt, status or error. */
     webhookLog: `${prefix}webhook:log`,
     /**
@@ -176,7 +180,12 @@ export function keyKind(suffix: string): KeyKind {
   if (/^\{p\d+\}:unmatched/.test(suffix)) return "unmatched";
   if (/^\{p\d+\}:stream:/.test(suffix)) return "streams";
   if (/^\{p\d+\}:webhook:/.test(suffix) || suffix === "webhook:log") return "webhooks";
-  if (/^\{p\d+\}:/.test(suffix) || suffix.startsWith("orders:user:")) return "orders";
+  if (
+    /^\{p\d+\}:/.test(suffix) ||
+    suffix.startsWith("orders:user:") ||
+    suffix.startsWith("subscriptions:")
+  )
+    return "orders";
   if (suffix.startsWith("payment:") || suffix.startsWith("comment:")) return "payments";
   if (suffix.startsWith("{stock:")) return "stock";
   if (suffix === "stream:audit") return "audit";

@@ -17,8 +17,7 @@ export async function orderFromBuyButton(
 ): Promise<Order | undefined> {
   const from = ctx.from;
   const product = services.catalog.find(id);
-  // A subscription is never sold by a one-off invoice (see shopFeature).
-  const valid = quantity <= (product?.maxQuantity ?? 0) && product?.kind !== "subscription";
+  const valid = quantity <= (product?.maxQuantity ?? 0);
   const offered = services.payMethods().includes(method);
   const price = product && valid && offered ? priceOf(product, method, quantity) : undefined;
   if (!product || !price) {

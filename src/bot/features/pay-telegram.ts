@@ -1,8 +1,12 @@
 import type { I18n } from "@grammyjs/i18n";
-import { Composer, type Context } from "grammy";
+import { Composer, type Context, InlineKeyboard } from "grammy";
+import type { Product } from "../../catalog/catalog.js";
 import { noMetrics, secondsSince } from "../../metrics.js";
+import { escapeHtml, formatPrice, formatTime } from "../../notices/format.js";
+import type { Order } from "../../orders/order.js";
 import { shippingFor } from "../../payments/telegram/checkout.js";
 import { invoiceFor } from "../../payments/telegram/invoice.js";
+import { SUBSCRIPTION_PERIOD_S } from "../../payments/telegram/subscriptions.js";
 import { type ButtonValues, buyData, onPress, type Press } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { localized, negotiateLocale } from "../i18n.js";
@@ -19,9 +23,20 @@ export function payTelegramFeature(services: ShopServices) {
   const { catalog, store, telegramPayments } = services;
 
   const sendInvoice = async (ctx: Press, button: ButtonValues<typeof buyData>) => {
+    const product = catalog.find(button.id);
+    if (product?.kind === "subscription") {
+      const running = await services.subscriptions.activeFor(ctx.from.id, product.id);
+      if (running?.subscription) {
+        await ctx.answerCallbackQuery();
+        await ctx.reply(
+          ctx.t("subscription-already", { until: formatTime(running.subscription.paidUntil) }),
+        );
+        return;
+      }
+    }
     const order = await orderFromBuyButton(ctx, services, button);
-    const product = order && catalog.find(order.productId);
     if (!order || !product) return;
+    if (product.kind === "subscription") return sendSubscriptionLink(ctx, order, product);
     const termsUrl = catalog.shop.terms.url;
     const invoice = invoiceFor(order, product, {
       catalog,
@@ -47,6 +62,39 @@ export function payTelegramFeature(services: ShopServices) {
       "invoice sent",
     );
   };
+  /**
+   * A subscription is sold by an invoice link Telegram charges every 30 days; the Bot API allows
+   * no other way (sendInvoice refuses a subscription_period with SUBSCRIPTION_EXPORT_MISSING).
+   */
+  const sendSubscriptionLink = async (ctx: Press, order: Order, product: Product) => {
+    const invoice = invoiceFor(order, product, {
+      catalog,
+      providerToken: undefined,
+      locale: order.lang,
+    });
+    const link = await ctx.api.createInvoiceLink(
+      invoice.title,
+      invoice.description,
+      invoice.payload,
+      "",
+      invoice.currency,
+      invoice.prices,
+      { subscription_period: SUBSCRIPTION_PERIOD_S },
+    );
+    await ctx.reply(
+      ctx.t("subscription-link", {
+        title: escapeHtml(localized(product.title, order.lang)),
+        amount: formatPrice(order.amount, order.currency),
+        orderId: order.id,
+      }),
+      {
+        parse_mode: "HTML",
+        reply_markup: new InlineKeyboard().url(ctx.t("button-subscribe-now"), link),
+      },
+    );
+    services.log.info({ orderId: order.id, userId: ctx.from.id }, "subscription link sent");
+  };
+
   feature.use(onPress(buyData, { method: "stars" }, sendInvoice));
   feature.use(onPress(buyData, { method: "fiat" }, sendInvoice));
 
@@ -93,7 +141,9 @@ export function payTelegramFeature(services: ShopServices) {
   });
 
   feature.on("subscription", async (ctx) => {
-    await telegramPayments.subscriptionUpdated(ctx.update.subscription);
+    const order = await telegramPayments.subscriptionUpdated(ctx.update.subscription);
+    // When access ends moves with renewal: at the period's end once it will not renew.
+    if (order) await services.subscriptions.track(order);
   });
 
   feature.on("message:refunded_payment", async (ctx) => {

@@ -13,10 +13,7 @@ export function shopFeature(services: ShopServices) {
   const feature = new Composer<BotContext>();
   const { catalog, payMethods } = services;
 
-  // A subscription is bought through a subscription invoice link, never the one-off invoice
-  // these buttons send: until the shop offers such links, it is not for sale here.
-  const methodsFor = (product: Product) =>
-    product.kind === "subscription" ? [] : payMethods().filter((method) => product.prices[method]);
+  const methodsFor = (product: Product) => payMethods().filter((method) => product.prices[method]);
   // A product priced only in ways this shop does not take (cards without a provider token) is
   // left off the list rather than listed and then refused.
   const onSale = () => catalog.products.filter((product) => methodsFor(product).length > 0);
@@ -25,10 +22,11 @@ export function shopFeature(services: ShopServices) {
     const locale = await ctx.i18n.getLocale();
     const prices = methodsFor(product).map((method) => {
       const currency = product.prices[method]?.currency ?? "";
-      const line = ctx.t("product-price-line", {
-        method: methodName(method, ctx.t),
-        amount: formatPrice(priceOf(product, method, quantity)?.amount ?? 0n, currency),
-      });
+      const amount = formatPrice(priceOf(product, method, quantity)?.amount ?? 0n, currency);
+      const line =
+        product.kind === "subscription"
+          ? ctx.t("product-price-period", { method: methodName(method, ctx.t), amount })
+          : ctx.t("product-price-line", { method: methodName(method, ctx.t), amount });
       // The card is where a buyer first meets the coin's new name: "3.25 GRAM (formerly Toncoin)".
       const hint = currency === "TON" ? coinHint(ctx.t) : "";
       return hint ? `${line} ${hint}` : line;

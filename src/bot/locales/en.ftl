@@ -25,6 +25,7 @@ product-card =
     { $description }
 
     { $prices }
+product-price-period = • { $method }: <b>{ $amount }</b> every 30 days
 product-price-line = • { $method }: <b>{ $amount }</b>
 product-quantity = Quantity: <b>{ $quantity }</b>
 product-stock = In stock: { $count }
@@ -38,6 +39,8 @@ method-ton = { $coin ->
 method-stars = Telegram Stars
 method-fiat = Card
 method-usdt = USDT
+button-subscribe = Subscribe for { $amount } / 30 days
+button-subscribe-now = ⭐ Subscribe
 button-pay-with = Pay with { $method }
 button-back = « Back
 button-more = +
@@ -135,6 +138,10 @@ order-status-fulfilled = delivered
 order-status-expired = expired
 order-status-refunded = refunded
 
+subscription-link =
+    Order { $orderId } — <b>{ $title }</b>, { $amount } every 30 days.
+    Telegram charges it each month until you cancel; cancel any time in Telegram or with /subscriptions, and access lasts to the end of the month paid.
+subscription-already = You are subscribed already: access lasts until { $until } (UTC). See /subscriptions.
 receipt =
     <b>Receipt</b> — order { $orderId }
     { $title } × { $quantity }

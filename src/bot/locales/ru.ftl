@@ -25,6 +25,7 @@ product-card =
     { $description }
 
     { $prices }
+product-price-period = • { $method }: <b>{ $amount }</b> каждые 30 дней
 product-price-line = • { $method }: <b>{ $amount }</b>
 product-quantity = Количество: <b>{ $quantity }</b>
 product-stock = В наличии: { $count }
@@ -38,6 +39,8 @@ method-ton = { $coin ->
 method-stars = Telegram Stars
 method-fiat = Карта
 method-usdt = USDT
+button-subscribe = Подписаться за { $amount } / 30 дней
+button-subscribe-now = ⭐ Подписаться
 button-pay-with = Оплатить: { $method }
 button-back = « Назад
 button-more = +
@@ -135,6 +138,10 @@ order-status-fulfilled = доставлен
 order-status-expired = срок истёк
 order-status-refunded = средства возвращены
 
+subscription-link =
+    Заказ { $orderId } — <b>{ $title }</b>, { $amount } каждые 30 дней.
+    Telegram списывает оплату каждый месяц, пока вы не отмените подписку; отменить можно в любой момент в Telegram или через /subscriptions, доступ сохранится до конца оплаченного месяца.
+subscription-already = Вы уже подписаны: доступ действует до { $until } (UTC). См. /subscriptions.
 receipt =
     <b>Чек</b> — заказ { $orderId }
     { $title } × { $quantity }

@@ -25,6 +25,7 @@ product-card =
     { $description }
 
     { $prices }
+product-price-period = • { $method }：<b>{ $amount }</b>，每 30 天
 product-price-line = • { $method }：<b>{ $amount }</b>
 product-quantity = 数量：<b>{ $quantity }</b>
 product-stock = 库存：{ $count }
@@ -38,6 +39,8 @@ method-ton = { $coin ->
 method-stars = Telegram Stars
 method-fiat = 银行卡
 method-usdt = USDT
+button-subscribe = 订阅：{ $amount } / 30 天
+button-subscribe-now = ⭐ 订阅
 button-pay-with = 使用 { $method } 支付
 button-back = « 返回
 button-more = +
@@ -135,6 +138,10 @@ order-status-fulfilled = 已送达
 order-status-expired = 已过期
 order-status-refunded = 已退款
 
+subscription-link =
+    订单 { $orderId } — <b>{ $title }</b>，每 30 天 { $amount }。
+    Telegram 每月扣款，直到您取消；可随时在 Telegram 中或通过 /subscriptions 取消，访问权限保留到已付月份结束。
+subscription-already = 您已订阅：访问权限有效至 { $until }（UTC）。请查看 /subscriptions。
 receipt =
     <b>收据</b> — 订单 { $orderId }
     { $title } × { $quantity }

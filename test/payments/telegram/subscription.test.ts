@@ -3,7 +3,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseCatalog } from "../../../src/catalog/catalog.js";
 import { StockPool } from "../../../src/fulfilment/stock.js";
 import { silentLogger } from "../../../src/log.js";
+import { RENEWAL_GRACE_MS } from "../../../src/orders/state.js";
 import { TelegramPayments } from "../../../src/payments/telegram/service.js";
+import { Subscriptions } from "../../../src/payments/telegram/subscriptions.js";
 import { streamEntries } from "../../support/partitions.js";
 import { testRedis } from "../../support/redis.js";
 import { shop, tonOrder } from "../../support/shop.js";
@@ -41,7 +43,7 @@ function world() {
     stock: new StockPool(redis, { prefix: p }),
     log: silentLogger,
   });
-  return { ...parts, telegram: payments };
+  return { ...parts, prefix: p, telegram: payments };
 }
 
 const payer = { id: 42, first_name: "Ada" };
@@ -153,5 +155,35 @@ describe("a subscription's Stars payments", () => {
     });
     expect(changed).toBeUndefined();
     expect((await store.require(order.id)).version).toBe(order.version);
+  });
+
+  it("are indexed by buyer and product, and by when access ends: at the period's end once renewal is off", async () => {
+    const { store, telegram, prefix: p } = world();
+    const subscriptions = new Subscriptions(redis, p, store);
+    const order = await store.create(
+      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
+    );
+    expect(await subscriptions.activeFor(payer.id, "club")).toBeUndefined();
+    const until = Math.floor(Date.now() / 1000) + PERIOD_S;
+    const started = await telegram.successfulPayment(payer, charge(order.id, "c1", until, true));
+    if (!started) throw new Error("the first payment is recorded");
+    // Twice, as a retried fulfilment step would: the index stays one entry.
+    await subscriptions.track(started.order);
+    await subscriptions.track(started.order);
+
+    expect((await subscriptions.activeFor(payer.id, "club"))?.id).toBe(order.id);
+    expect(await subscriptions.due(until * 1000 + RENEWAL_GRACE_MS - 1)).toEqual([]);
+    expect(await subscriptions.due(until * 1000 + RENEWAL_GRACE_MS)).toEqual([order.id]);
+
+    const canceled = await telegram.subscriptionUpdated({
+      user: { ...payer, is_bot: false },
+      invoice_payload: order.id,
+      state: "canceled",
+    });
+    if (!canceled) throw new Error("the cancellation is kept");
+    await subscriptions.track(canceled);
+    expect(await subscriptions.due(until * 1000 - 1)).toEqual([]);
+    expect(await subscriptions.due(until * 1000)).toEqual([order.id]);
+    expect((await subscriptions.of(payer.id)).map((o) => o.id)).toEqual([order.id]);
   });
 });

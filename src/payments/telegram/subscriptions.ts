@@ -1,0 +1,79 @@
+import type { Deliverer } from "../../fulfilment/deliverer.js";
+import { periodStep } from "../../fulfilment/deliverer.js";
+import type { Order } from "../../orders/order.js";
+import { RENEWAL_GRACE_MS } from "../../orders/state.js";
+import type { OrderStore } from "../../orders/store.js";
+import type { RedisClient } from "../../redis/client.js";
+import { type RedisKeys, redisKeys } from "../../redis/keys.js";
+
+/** Telegram's one subscription period: 30 days, in seconds (`subscription_period`). */
+export const SUBSCRIPTION_PERIOD_S = 2_592_000;
+
+/** When a subscription's access is due to end, as endSubscription decides it. */
+export function accessEndsAt(order: Order): number | undefined {
+  const subscription = order.subscription;
+  if (!subscription || subscription.endedAt !== undefined) return undefined;
+  return subscription.paidUntil + (subscription.renewal === "on" ? RENEWAL_GRACE_MS : 0);
+}
+
+/**
+ * The shop's index of subscriptions: each buyer's, by product, and all of them by when access is
+ * due to end. Orders hold the truth; the index is written after them (by the subscription's
+ * fulfilment step, which is retried until it is done, and again on each change), so it may lag
+ * but is never the only record. A reader always checks the order.
+ */
+export class Subscriptions {
+  private readonly keys: RedisKeys;
+
+  constructor(
+    private readonly redis: RedisClient,
+    prefix: string,
+    private readonly store: OrderStore,
+  ) {
+    this.keys = redisKeys(prefix);
+  }
+
+  /** Indexes `order` as its subscription now stands: idempotent, so any step may call it. */
+  async track(order: Order): Promise<void> {
+    if (!order.subscription) return;
+    const endsAt = accessEndsAt(order);
+    await this.redis.hset(this.keys.userSubscriptions(order.userId), order.productId, order.id);
+    if (endsAt === undefined) await this.redis.zrem(this.keys.subscriptionEnds, order.id);
+    else await this.redis.zadd(this.keys.subscriptionEnds, endsAt, order.id);
+  }
+
+  /** The buyer's subscription to `productId` while its access lasts; undefined otherwise. */
+  async activeFor(userId: number, productId: string): Promise<Order | undefined> {
+    const orderId = await this.redis.hget(this.keys.userSubscriptions(userId), productId);
+    const order = orderId ? await this.store.get(orderId) : undefined;
+    const subscription = order?.subscription;
+    if (!subscription || subscription.endedAt !== undefined) return undefined;
+    return order.status === "refunded" ? undefined : order;
+  }
+
+  /** Every subscription the buyer ever had, newest period first. */
+  async of(userId: number): Promise<Order[]> {
+    const ids = Object.values(await this.redis.hgetall(this.keys.userSubscriptions(userId)));
+    const orders = await this.store.getMany(ids);
+    return orders
+      .filter((order) => order.subscription !== undefined)
+      .sort((a, b) => (b.subscription?.paidUntil ?? 0) - (a.subscription?.paidUntil ?? 0));
+  }
+
+  /** Orders whose access is due to end by `now`, at most `limit` of them. */
+  due(now: number, limit = 100): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.subscriptionEnds, "-inf", now, "LIMIT", 0, limit);
+  }
+
+  /**
+   * The fulfilment step that indexes a subscription's period, so the index always catches up
+   * with the order even when the process dies right after the payment was recorded.
+   */
+  deliverer(order: Order): Deliverer | undefined {
+    if (!order.subscription) return undefined;
+    return {
+      name: periodStep(order, "subscription"),
+      deliver: async (current) => this.track((await this.store.get(current.id)) ?? current),
+    };
+  }
+}

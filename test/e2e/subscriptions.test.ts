@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { SUBSCRIPTION_PERIOD_S } from "../../src/payments/telegram/subscriptions.js";
+import { writeCatalogFile } from "../../src/sandbox/catalog.js";
+import type { Sandbox } from "../../src/sandbox/world.js";
+import { orderReaches, startShop } from "../support/sandbox.js";
+
+/*
+ * Buying a subscription through the bot: the card, the terms, a subscription invoice link, the
+ * first payment and its delivery. (Renewals, cancellation and access come with the emulator's
+ * subscription clock.)
+ */
+
+let sandbox: Sandbox | undefined;
+let removeCatalog: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await sandbox?.stop();
+  await removeCatalog?.();
+  sandbox = undefined;
+});
+
+async function clubShop(): Promise<Sandbox> {
+  const file = await writeCatalogFile({
+    products: [
+      {
+        id: "club",
+        kind: "subscription",
+        title: "Club",
+        description: "Monthly notes from the club.",
+        prices: { stars: "250" },
+        delivery: { type: "text", text: "Welcome to the club: https://example.com/club" },
+      },
+    ],
+  });
+  removeCatalog = file.remove;
+  const shop = await startShop({ buyersAgreeToTerms: false });
+  sandbox = shop;
+  await shop.restart({ catalogPath: file.path });
+  return shop;
+}
+
+describe("buying a subscription", () => {
+  it("sells it through a subscription invoice link, after the terms, and delivers its first period once", async () => {
+    const shop = await clubShop();
+    const buyer = shop.user({ firstName: "Sam" });
+
+    buyer.send("/start buy_club");
+    const card = await buyer.waitForButton("Subscribe for 250 ⭐ / 30 days");
+    expect(card.text).toContain("Telegram Stars: 250 ⭐ every 30 days");
+    await buyer.press("Subscribe for 250 ⭐ / 30 days", card);
+    const terms = await buyer.waitForButton("I agree", { after: card.messageId });
+    await buyer.press("I agree", terms);
+    const offer = await buyer.waitForButton("⭐ Subscribe", { after: terms.messageId });
+    expect(offer.text).toContain("Club, 250 ⭐ every 30 days");
+    const orderId = /^Order (\S+)/.exec(offer.text ?? "")?.[1] ?? "";
+
+    const link = buyer.link("⭐ Subscribe", offer);
+    const invoice = shop.telegram.state.invoiceLinks.get(link);
+    expect(invoice).toMatchObject({
+      currency: "XTR",
+      totalAmount: 250,
+      subscriptionPeriod: SUBSCRIPTION_PERIOD_S,
+      payload: orderId,
+    });
+
+    const paid = await buyer.payInvoiceLink(link);
+    expect(paid.ok).toBe(true);
+    await buyer.waitForText("Welcome to the club", { after: offer.messageId });
+    const receipt = await buyer.waitForText("Receipt", { after: offer.messageId });
+    expect(receipt.text).toContain("Club, period 1, until ");
+    const order = await orderReaches(shop, orderId, "fulfilled");
+    expect(order.subscription).toMatchObject({
+      chargeId: paid.chargeId,
+      periods: 1,
+      renewal: "on",
+    });
+    expect(order.subscription?.paidUntil).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+    const count = buyer.fromBot().filter((m) => m.text?.includes("Welcome to the club")).length;
+    expect(count).toBe(1);
+
+    // A second press finds the subscription running and asks for nothing.
+    const before = buyer.lastMessageId();
+    buyer.send("/start buy_club");
+    const again = await buyer.waitForButton("Subscribe for 250 ⭐ / 30 days", { after: before });
+    await buyer.press("Subscribe for 250 ⭐ / 30 days", again);
+    const told = await buyer.waitForText("You are subscribed already", { after: again.messageId });
+    expect(told.text).toMatch(/access lasts until \d{4}-\d\d-\d\d \d\d:\d\d \(UTC\)/);
+    expect(shop.telegram.state.invoiceLinks.size).toBe(1);
+  });
+});
