@@ -82,6 +82,7 @@ export interface App {
   audit: AuditLog;
   /** Stars and card payments: pre-checkout, successful payments, Star refunds. */
   telegramPayments: TelegramPayments;
+  subscriptions: Subscriptions;
   /** Paying from a connected wallet, when TONCONNECT_MANIFEST_URL is set. */
   wallets: TonConnectCheckout | undefined;
   /** Which terms of sale each buyer agreed to, and when. */
@@ -435,6 +436,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     fulfilment,
     stock,
     telegramPayments,
+    subscriptions,
     reports,
     audit,
     tickets,
@@ -547,6 +549,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         watchers: () => (usdtWatcher ? [watcher, usdtWatcher] : [watcher]),
         starsLedger,
         dailyReport,
+        subscriptions,
       });
     },
     async stop() {

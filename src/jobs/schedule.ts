@@ -2,6 +2,7 @@ import cron from "node-cron";
 import type { Logger } from "../log.js";
 import type { OrderStore } from "../orders/store.js";
 import type { StarsLedger } from "../payments/telegram/ledger.js";
+import type { Subscriptions } from "../payments/telegram/subscriptions.js";
 import type { PaymentWatcher } from "../payments/ton/watcher.js";
 import type { RedisClient } from "../redis/client.js";
 import { redisKeys } from "../redis/keys.js";
@@ -9,6 +10,7 @@ import { runExclusive, runOncePer } from "../redis/lock.js";
 import { expireOrders } from "./expire.js";
 import { reconcilePayments } from "./reconcile.js";
 import { reconcileStars } from "./stars-ledger.js";
+import { endSubscriptions } from "./subscriptions.js";
 
 /**
  * What the jobs need. Redis and its prefix make every job run in one process per tick; the
@@ -33,6 +35,8 @@ export type JobsDeps = {
       starsFirstRunMs?: number;
       /** Sends the daily report to the admins; no report without it. */
       dailyReport?: () => Promise<void>;
+      /** Subscriptions whose access is to end on time; no ending pass without it. */
+      subscriptions?: Subscriptions;
     }
   | {
       redis?: undefined;
@@ -41,6 +45,7 @@ export type JobsDeps = {
       starsLedger?: undefined;
       starsFirstRunMs?: undefined;
       dailyReport?: undefined;
+      subscriptions?: undefined;
     }
 );
 
@@ -50,6 +55,7 @@ const JOB_SCHEDULES = {
   reconcilePayments: "0 */10 * * * *",
   reconcileStars: "30 */10 * * * *",
   dailyReport: "0 0 9 * * *",
+  endSubscriptions: "5 * * * * *",
 } as const;
 
 const TASK_NAMES = {
@@ -57,6 +63,7 @@ const TASK_NAMES = {
   reconcilePayments: "reconcile-payments",
   reconcileStars: "reconcile-stars",
   dailyReport: "daily-report",
+  endSubscriptions: "end-subscriptions",
 } as const;
 
 /**
@@ -81,6 +88,8 @@ export interface Jobs {
   reconcileStars(): Promise<boolean>;
   /** For the UTC day of the store's clock; at most once per day across processes and restarts. */
   dailyReport(): Promise<boolean>;
+  /** Ends the access of subscriptions whose last paid period is over. */
+  endSubscriptions(): Promise<boolean>;
 }
 
 /** The periodic jobs, guarded so that processes sharing Redis and a prefix run each one once. */
@@ -135,6 +144,17 @@ export function createJobs(deps: JobsDeps): Jobs {
       );
     },
 
+    async endSubscriptions() {
+      const { subscriptions } = deps;
+      if (!deps.redis || !subscriptions) return false;
+      return runExclusive(
+        deps.redis,
+        redisKeys(deps.prefix).jobLock("end-subscriptions"),
+        EXPIRE_LOCK_MS,
+        () => endSubscriptions(store, subscriptions, log),
+      );
+    },
+
     async dailyReport() {
       const { dailyReport } = deps;
       if (!deps.redis || !dailyReport) return false;
@@ -177,6 +197,7 @@ export function scheduleJobs(deps: JobsDeps): () => Promise<void> {
     );
   }
   if (deps.dailyReport) tasks.push(every("dailyReport", { timezone: "Etc/UTC" }));
+  if (deps.subscriptions) tasks.push(every("endSubscriptions"));
   return async () => {
     clearTimeout(firstStarsRun);
     for (const task of tasks) await task.destroy();

@@ -44,6 +44,8 @@ export function eventMessageKey(event: OrderEvent): string | undefined {
       return "status-refunded";
     case "order.mismatch":
       return "status-mismatch";
+    case "order.subscription_ended":
+      return "status-subscription-ended";
     default:
       // Created: the buyer is looking at it. Fulfilled: the goods and receipt say it.
       return undefined;

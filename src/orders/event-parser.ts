@@ -23,6 +23,7 @@ const orderEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("order.paid"), detail: paidDetail }),
   z.object({ type: z.literal("order.held"), detail: paidDetail }),
   z.object({ type: z.literal("order.mismatch"), detail: paymentSeen }),
+  z.object({ type: z.literal("order.subscription_ended") }),
   z.object({
     type: z.literal("order.renewal"),
     detail: z.object({ renewal: z.enum(["on", "canceled", "failed"]) }),

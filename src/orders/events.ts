@@ -29,6 +29,8 @@ export type OrderEvent =
   | { type: "order.mismatch"; detail: PaymentSeen }
   /** Telegram's word on a subscription's renewal: canceled, failed, or on again. */
   | { type: "order.renewal"; detail: { renewal: "on" | "canceled" | "failed" } }
+  /** A subscription's access ended: its last period ran out with no renewal, or it was refunded. */
+  | { type: "order.subscription_ended" }
   /** A subscription's renewal paid period `period`, until `until` (ms): it is delivered anew. */
   | { type: "order.renewed"; detail: PaymentSeen & { period: number; until: number } }
   | { type: "order.fulfilled" }
@@ -75,6 +77,10 @@ export function orderPaid(
 ): OrderEvent {
   const detail = { ...seen(payment), late: outcome.late, overpaid: outcome.overpaid };
   return outcome.fulfil ? { type: "order.paid", detail } : { type: "order.held", detail };
+}
+
+export function subscriptionEnded(): OrderEvent {
+  return { type: "order.subscription_ended" };
 }
 
 export function renewalChanged(renewal: "on" | "canceled" | "failed"): OrderEvent {

@@ -167,15 +167,22 @@ export function setRenewal(order: Order, renewal: Subscription["renewal"]): Orde
 export const RENEWAL_GRACE_MS = 60 * 60_000;
 
 /**
- * Ends a subscription's access once its last paid period is over: at `paidUntil` when it will
- * not renew, RENEWAL_GRACE_MS later when a renewal was still expected. Never earlier; undefined
- * until then, and once ended.
+ * When a subscription's access ends: at `paidUntil` when it will not renew, RENEWAL_GRACE_MS
+ * later while a renewal is still expected, and at once when the merchant refunded it. Undefined
+ * for an order with no subscription, or one already ended.
  */
+export function accessEndsAt(order: Order): number | undefined {
+  const current = order.subscription;
+  if (!current || current.endedAt !== undefined) return undefined;
+  if (order.status === "refunded") return order.refundedAt ?? 0;
+  return current.paidUntil + (current.renewal === "on" ? RENEWAL_GRACE_MS : 0);
+}
+
+/** Ends a subscription's access once accessEndsAt is past: never earlier; undefined until then. */
 export function endSubscription(order: Order, now: number): Order | undefined {
   const current = order.subscription;
-  if (!current || current.endedAt !== undefined || order.status === "refunded") return undefined;
-  const endsAt = current.paidUntil + (current.renewal === "on" ? RENEWAL_GRACE_MS : 0);
-  if (now < endsAt) return undefined;
+  const endsAt = accessEndsAt(order);
+  if (!current || endsAt === undefined || now < endsAt) return undefined;
   return { ...order, subscription: { ...current, endedAt: now }, version: order.version + 1 };
 }
 

@@ -127,6 +127,7 @@ status-fulfilled = 📦 Order { $orderId } is delivered. Thank you!
 status-expired = ⌛ Order { $orderId } expired without payment. Tap /shop to order again.
 status-expired-underpaid = ⌛ Order { $orderId } expired. We received { $paid } of { $amount } { $currency }: the shop has been told and will contact you to complete the order or return the money. Questions: /support
 status-refunded = ↩️ Order { $orderId } was refunded.
+status-subscription-ended = Your subscription (order { $orderId }) has ended: its last paid month is over. Subscribe again any time from /shop.
 status-mismatch = We received a payment for order { $orderId } in the wrong currency. The shop will contact you.
 
 orders-title = <b>Your orders</b>

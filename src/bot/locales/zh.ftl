@@ -127,6 +127,7 @@ status-fulfilled = 📦 订单 { $orderId } 已送达。感谢惠顾！
 status-expired = ⌛ 订单 { $orderId } 已过期，未收到付款。点击 /shop 重新下单。
 status-expired-underpaid = ⌛ 订单 { $orderId } 已过期。我们已收到 { $paid } / { $amount } { $currency }：本店已获通知，将与您联系以完成订单或退还款项。如有疑问：/support
 status-refunded = ↩️ 订单 { $orderId } 已退款。
+status-subscription-ended = 您的订阅（订单 { $orderId }）已结束：最后一个已付月份已到期。可随时通过 /shop 重新订阅。
 status-mismatch = 我们收到了订单 { $orderId } 的付款，但币种不正确。本店将与您联系。
 
 orders-title = <b>您的订单</b>

@@ -1,20 +1,13 @@
 import type { Deliverer } from "../../fulfilment/deliverer.js";
 import { periodStep } from "../../fulfilment/deliverer.js";
 import type { Order } from "../../orders/order.js";
-import { RENEWAL_GRACE_MS } from "../../orders/state.js";
+import { accessEndsAt } from "../../orders/state.js";
 import type { OrderStore } from "../../orders/store.js";
 import type { RedisClient } from "../../redis/client.js";
 import { type RedisKeys, redisKeys } from "../../redis/keys.js";
 
 /** Telegram's one subscription period: 30 days, in seconds (`subscription_period`). */
 export const SUBSCRIPTION_PERIOD_S = 2_592_000;
-
-/** When a subscription's access is due to end, as endSubscription decides it. */
-export function accessEndsAt(order: Order): number | undefined {
-  const subscription = order.subscription;
-  if (!subscription || subscription.endedAt !== undefined) return undefined;
-  return subscription.paidUntil + (subscription.renewal === "on" ? RENEWAL_GRACE_MS : 0);
-}
 
 /**
  * The shop's index of subscriptions: each buyer's, by product, and all of them by when access is
@@ -40,6 +33,11 @@ export class Subscriptions {
     await this.redis.hset(this.keys.userSubscriptions(order.userId), order.productId, order.id);
     if (endsAt === undefined) await this.redis.zrem(this.keys.subscriptionEnds, order.id);
     else await this.redis.zadd(this.keys.subscriptionEnds, endsAt, order.id);
+  }
+
+  /** Drops an order that is gone from the index of ends. */
+  async forget(orderId: string): Promise<void> {
+    await this.redis.zrem(this.keys.subscriptionEnds, orderId);
   }
 
   /** The buyer's subscription to `productId` while its access lasts; undefined otherwise. */
