@@ -117,6 +117,12 @@ export const walletData = buttonData("wallet", {
   orderId: z.union([z.literal(""), orderId]),
 });
 
+/** /subscriptions: stop a subscription's renewal, or let the buyer turn it back on. */
+export const subscriptionData = buttonData("sub", {
+  action: z.enum(["cancel", "renew"]),
+  orderId,
+});
+
 export type Press = Filter<BotContext, "callback_query:data">;
 
 /**

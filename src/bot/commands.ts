@@ -7,6 +7,7 @@ export const COMMANDS = [
   "start",
   "shop",
   "orders",
+  "subscriptions",
   "help",
   "language",
   "terms",

@@ -16,6 +16,7 @@ import { ordersFeature } from "./features/orders.js";
 import { payTelegramFeature, preCheckoutFeature } from "./features/pay-telegram.js";
 import { payTonFeature } from "./features/pay-ton.js";
 import { shopFeature } from "./features/shop.js";
+import { subscriptionsFeature } from "./features/subscriptions.js";
 import { supportFeature } from "./features/support.js";
 import { termsFeature } from "./features/terms.js";
 import { walletFeature } from "./features/wallet.js";
@@ -155,6 +156,7 @@ export function createBot(options: BotOptions, services: ShopServices, admin: Ad
   bot.use(wallet.feature);
   bot.use(payTelegram.feature);
   bot.use(orders.feature);
+  bot.use(subscriptionsFeature(services).feature);
   bot.use(adminFeature(admin));
   bot.use(support.feature);
 

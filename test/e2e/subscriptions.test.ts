@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { subscriptionData } from "../../src/bot/callback-data.js";
 import { SUBSCRIPTION_PERIOD_S } from "../../src/payments/telegram/subscriptions.js";
 import { writeCatalogFile } from "../../src/sandbox/catalog.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
@@ -85,5 +86,23 @@ describe("buying a subscription", () => {
     const told = await buyer.waitForText("You are subscribed already", { after: again.messageId });
     expect(told.text).toMatch(/access lasts until \d{4}-\d\d-\d\d \d\d:\d\d \(UTC\)/);
     expect(shop.telegram.state.invoiceLinks.size).toBe(1);
+
+    // /subscriptions lists it, renewing, with a button to stop the renewal.
+    buyer.send("/subscriptions");
+    const list = await buyer.waitForButton("Cancel renewal: Club", { after: told.messageId });
+    expect(list.text).toContain(`Club — 250 ⭐ every 30 days (order ${orderId})`);
+    expect(list.text).toMatch(/Renews on \d{4}-\d\d-\d\d \d\d:\d\d \(UTC\)\./);
+    expect(buyer.buttonsData(list)).toEqual([subscriptionData.pack({ action: "cancel", orderId })]);
+
+    // Someone else's subscription is not theirs to cancel, whatever their button says.
+    const stranger = shop.user({ firstName: "Eve" });
+    stranger.send("/subscriptions");
+    await stranger.waitForText("You have no subscriptions");
+    const answer = await stranger.pressData(
+      subscriptionData.pack({ action: "cancel", orderId }),
+      stranger.fromBot()[0] ?? list,
+    );
+    expect(answer?.text).toContain("This subscription cannot be changed here any more");
+    expect((await shop.app.store.require(orderId)).subscription?.renewal).toBe("on");
   });
 });

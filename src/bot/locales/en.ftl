@@ -173,6 +173,22 @@ error-busy = The shop is busy for a moment. Please try again in a minute.
 command-start = Start the shop
 command-shop = Browse products
 command-orders = Your orders
+command-subscriptions = Your subscriptions
+subscriptions-title = <b>Your subscriptions</b>
+subscriptions-none = You have no subscriptions. Subscriptions in /shop renew every 30 days until you cancel.
+subscriptions-line-on = <b>{ $title }</b> — { $amount } every 30 days (order { $orderId })
+    Renews on { $until } (UTC).
+subscriptions-line-canceled = <b>{ $title }</b> — { $amount } every 30 days (order { $orderId })
+    Renewal canceled: access lasts until { $until } (UTC).
+subscriptions-line-failed = <b>{ $title }</b> — { $amount } every 30 days (order { $orderId })
+    The last renewal could not be charged: access lasts until { $until } (UTC). Top up your Stars to keep it.
+subscriptions-line-ended = <b>{ $title }</b> — ended { $until } (UTC) (order { $orderId })
+button-subscription-cancel = Cancel renewal: { $title }
+button-subscription-renew = Renew again: { $title }
+subscriptions-gone = This subscription cannot be changed here any more. Send /subscriptions to see where it stands.
+subscriptions-not-changed = Telegram would not change this subscription just now. Please try again later; nothing was changed.
+subscriptions-canceled = Renewal canceled: you keep access until { $until } (UTC), and nothing more is charged.
+subscriptions-renew-in-telegram = Renewal can be turned back on now: open Telegram's Settings → My Stars, pick the subscription and renew it before { $until } (UTC).
 command-help = How to buy
 command-language = Change language
 command-terms = Terms of sale

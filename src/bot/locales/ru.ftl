@@ -173,6 +173,22 @@ error-busy = Магазин ненадолго занят. Попробуйте 
 command-start = Открыть магазин
 command-shop = Каталог товаров
 command-orders = Мои заказы
+command-subscriptions = Ваши подписки
+subscriptions-title = <b>Ваши подписки</b>
+subscriptions-none = У вас нет подписок. Подписки в /shop продлеваются каждые 30 дней, пока вы их не отмените.
+subscriptions-line-on = <b>{ $title }</b> — { $amount } каждые 30 дней (заказ { $orderId })
+    Продлится { $until } (UTC).
+subscriptions-line-canceled = <b>{ $title }</b> — { $amount } каждые 30 дней (заказ { $orderId })
+    Продление отменено: доступ действует до { $until } (UTC).
+subscriptions-line-failed = <b>{ $title }</b> — { $amount } каждые 30 дней (заказ { $orderId })
+    Не удалось списать продление: доступ действует до { $until } (UTC). Пополните звёзды, чтобы сохранить подписку.
+subscriptions-line-ended = <b>{ $title }</b> — закончилась { $until } (UTC) (заказ { $orderId })
+button-subscription-cancel = Отменить продление: { $title }
+button-subscription-renew = Снова продлевать: { $title }
+subscriptions-gone = Эту подписку здесь больше нельзя изменить. Отправьте /subscriptions, чтобы увидеть её состояние.
+subscriptions-not-changed = Telegram сейчас не изменил подписку. Попробуйте позже; ничего не изменено.
+subscriptions-canceled = Продление отменено: доступ сохранится до { $until } (UTC), больше ничего списано не будет.
+subscriptions-renew-in-telegram = Продление снова можно включить: откройте в Telegram Настройки → Мои звёзды, выберите подписку и продлите её до { $until } (UTC).
 command-help = Как купить
 command-language = Сменить язык
 command-terms = Условия продажи

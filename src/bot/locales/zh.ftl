@@ -173,6 +173,22 @@ error-busy = 商店暂时繁忙。请一分钟后重试。
 command-start = 进入商店
 command-shop = 浏览商品
 command-orders = 我的订单
+command-subscriptions = 我的订阅
+subscriptions-title = <b>我的订阅</b>
+subscriptions-none = 您没有订阅。/shop 中的订阅每 30 天自动续订，直到您取消。
+subscriptions-line-on = <b>{ $title }</b> — 每 30 天 { $amount }（订单 { $orderId }）
+    将于 { $until }（UTC）续订。
+subscriptions-line-canceled = <b>{ $title }</b> — 每 30 天 { $amount }（订单 { $orderId }）
+    已取消续订：访问权限有效至 { $until }（UTC）。
+subscriptions-line-failed = <b>{ $title }</b> — 每 30 天 { $amount }（订单 { $orderId }）
+    上次续订扣款失败：访问权限有效至 { $until }（UTC）。请充值 Stars 以保留订阅。
+subscriptions-line-ended = <b>{ $title }</b> — 已于 { $until }（UTC）结束（订单 { $orderId }）
+button-subscription-cancel = 取消续订：{ $title }
+button-subscription-renew = 重新续订：{ $title }
+subscriptions-gone = 此订阅已无法在这里更改。发送 /subscriptions 查看其状态。
+subscriptions-not-changed = Telegram 暂时未能更改此订阅。请稍后再试；未做任何更改。
+subscriptions-canceled = 已取消续订：访问权限保留到 { $until }（UTC），不会再扣款。
+subscriptions-renew-in-telegram = 现在可以重新开启续订：打开 Telegram 设置 → 我的 Stars，选择该订阅并在 { $until }（UTC）前续订。
 command-help = 购买方式
 command-language = 更改语言
 command-terms = 销售条款
