@@ -287,6 +287,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       reports,
       actions,
       tickets,
+      subscriptions,
       health: () => readHealth(watcher.health, redis, prefix, usdtWatcherHealth),
       toncenter,
       merchantAddress: merchant,

@@ -74,6 +74,8 @@ export interface AdminServices {
   actions: AdminActions;
   /** Support tickets, for the Tickets view. */
   tickets: TicketStore;
+  /** Subscriptions, for their figures in the Sales view. */
+  subscriptions: Subscriptions;
   /** What the watcher and the fulfilment worker say about themselves. */
   health(): Promise<ShopHealth>;
   toncenter: ToncenterClient;

@@ -54,6 +54,8 @@ export interface Subscription {
    * the last renewal could not be charged.
    */
   renewal: "on" | "canceled" | "failed";
+  /** When renewal was last canceled, by the buyer or the shop. */
+  canceledAt?: number;
   /** When access ended: the period ran out with no renewal. */
   endedAt?: number;
 }

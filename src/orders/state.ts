@@ -154,10 +154,16 @@ function renewalOf(order: Order, payment: Payment): Subscription | undefined {
  * re-enabled it ("on"), or a renewal could not be charged. Access is untouched: it lasts until
  * the period paid ends. Undefined when nothing changes.
  */
-export function setRenewal(order: Order, renewal: Subscription["renewal"]): Order | undefined {
+export function setRenewal(
+  order: Order,
+  renewal: Subscription["renewal"],
+  now: number,
+): Order | undefined {
   const current = order.subscription;
   if (!current || current.renewal === renewal || current.endedAt !== undefined) return undefined;
-  return { ...order, subscription: { ...current, renewal }, version: order.version + 1 };
+  const next: Subscription = { ...current, renewal };
+  if (renewal === "canceled") next.canceledAt = now;
+  return { ...order, subscription: next, version: order.version + 1 };
 }
 
 /**

@@ -69,6 +69,8 @@ export function redisKeys(prefix: string) {
     userOrders: (userId: number) => `${prefix}orders:user:${userId}`,
     /** Subscriptions' orders by when access is due to end (ZSET, ms), for the ending job. */
     subscriptionEnds: `${prefix}subscriptions:ends`,
+    /** Every subscription's order id, ended ones too (SET), for the admin's figures. */
+    subscriptionOrders: `${prefix}subscriptions:orders`,
     /** A buyer's subscriptions: product id → the subscription's order id (HASH). */
     userSubscriptions: (userId: number) => `${prefix}subscriptions:user:${userId}`,
     /** Every merchant webhook attempt (Redis Stream): event, order, attempt, status or error. */

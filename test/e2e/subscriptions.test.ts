@@ -11,6 +11,7 @@ import { orderReaches, startShop } from "../support/sandbox.js";
  * subscription clock.)
  */
 
+const ADMIN_ID = 900_017;
 let sandbox: Sandbox | undefined;
 let removeCatalog: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -35,7 +36,7 @@ async function clubShop(): Promise<Sandbox> {
   removeCatalog = file.remove;
   const shop = await startShop({ buyersAgreeToTerms: false });
   sandbox = shop;
-  await shop.restart({ catalogPath: file.path });
+  await shop.restart({ catalogPath: file.path, adminIds: [ADMIN_ID] });
   return shop;
 }
 
@@ -104,5 +105,18 @@ describe("buying a subscription", () => {
     );
     expect(answer?.text).toContain("This subscription cannot be changed here any more");
     expect((await shop.app.store.require(orderId)).subscription?.renewal).toBe("on");
+
+    // The merchant sees it in the Sales view.
+    const admin = shop.user({ id: ADMIN_ID, firstName: "Mira" });
+    admin.send("/admin");
+    const menu = await admin.waitForButton("Sales");
+    await admin.press("Sales", menu);
+    const sales = await admin.waitFor(
+      (m) => m.messageId === menu.messageId && (m.text ?? "").includes("Subscriptions"),
+    );
+    expect(sales.text).toContain(
+      "Subscriptions: 1 active (Club × 1), 250 ⭐ a month from those renewing",
+    );
+    expect(sales.text).toContain("This month: 0 renewals, 0 cancellations");
   });
 });

@@ -38,7 +38,7 @@ async function subscribed(w: World, until: number, renewal: "on" | "canceled" = 
   let { order } = await w.payments.recordPayment(created.id, first);
   if (renewal !== "on") {
     ({ order } = await w.store.update(order.id, (current) => {
-      const next = setRenewal(current, renewal);
+      const next = setRenewal(current, renewal, Date.now());
       return next && { order: next };
     }));
   }
@@ -114,5 +114,37 @@ describe("ending subscriptions", () => {
 
     expect(await endSubscriptions(w.store, w.subscriptions)).toBe(1);
     expect(await w.subscriptions.due(now + 365 * 24 * 60 * MINUTE)).toEqual([]);
+  });
+
+  it("counts subscribers per product, the Stars a month from those renewing, and this month's renewals and cancellations", async () => {
+    const w = world();
+    const now = Date.now();
+    const renewing = await subscribed(w, now + 60 * MINUTE, "on");
+    await subscribed(w, now + 60 * MINUTE, "canceled");
+    const over = await subscribed(w, now - MINUTE, "canceled");
+    await endSubscriptions(w.store, w.subscriptions);
+    await w.payments.recordPayment(renewing.id, {
+      key: `stars:${renewing.id}:2`,
+      method: "stars",
+      currency: "XTR",
+      amount: 250n,
+      receivedAt: now,
+      reference: { telegramChargeId: `${renewing.id}:2` },
+      period: { until: now + 31 * 24 * 60 * MINUTE },
+    });
+
+    expect(await w.subscriptions.stats(now - MINUTE)).toEqual({
+      active: [{ productId: "club", count: 2 }],
+      monthlyStars: 250n,
+      renewals: 1,
+      cancellations: 2,
+      total: 3,
+    });
+    expect((await w.store.require(over.id)).subscription?.endedAt).toBeDefined();
+    // Nothing of it happened after now.
+    expect(await w.subscriptions.stats(now + MINUTE)).toMatchObject({
+      renewals: 0,
+      cancellations: 0,
+    });
   });
 });

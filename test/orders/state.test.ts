@@ -253,11 +253,15 @@ describe("a subscription's order", () => {
 
   it("follows Telegram's word on renewal without touching access", () => {
     const started = first().order;
-    const canceled = setRenewal(started, "canceled");
-    expect(canceled?.subscription).toMatchObject({ renewal: "canceled", paidUntil: T0 + PERIOD });
-    expect(setRenewal(canceled as Order, "canceled")).toBeUndefined();
-    expect(setRenewal(canceled as Order, "on")?.subscription?.renewal).toBe("on");
-    expect(setRenewal(order(), "failed")).toBeUndefined();
+    const canceled = setRenewal(started, "canceled", T0);
+    expect(canceled?.subscription).toMatchObject({
+      renewal: "canceled",
+      canceledAt: T0,
+      paidUntil: T0 + PERIOD,
+    });
+    expect(setRenewal(canceled as Order, "canceled", T0)).toBeUndefined();
+    expect(setRenewal(canceled as Order, "on", T0)?.subscription?.renewal).toBe("on");
+    expect(setRenewal(order(), "failed", T0)).toBeUndefined();
   });
 
   it("ends access when the paid period is over, never earlier, later by a grace while a renewal is due", () => {
@@ -268,16 +272,16 @@ describe("a subscription's order", () => {
     expect(endSubscription(started, end + RENEWAL_GRACE_MS)?.subscription?.endedAt).toBe(
       end + RENEWAL_GRACE_MS,
     );
-    const canceled = setRenewal(started, "canceled") as Order;
+    const canceled = setRenewal(started, "canceled", T0) as Order;
     expect(endSubscription(canceled, end - 1)).toBeUndefined();
     const ended = endSubscription(canceled, end) as Order;
     expect(ended.subscription?.endedAt).toBe(end);
     expect(endSubscription(ended, end + DAY)).toBeUndefined();
-    expect(setRenewal(ended, "on")).toBeUndefined();
+    expect(setRenewal(ended, "on", T0)).toBeUndefined();
   });
 
   it("comes back with a renewal that lands after access ended, and not after a refund", () => {
-    const failed = setRenewal(fulfilOrder(first().order, T0) as Order, "failed") as Order;
+    const failed = setRenewal(fulfilOrder(first().order, T0) as Order, "failed", T0) as Order;
     const ended = endSubscription(failed, T0 + PERIOD) as Order;
     const late = applyPayment(ended, stars(T0 + 2 * PERIOD + DAY), fulfil);
     expect(late.outcome).toMatchObject({ kind: "renewed", number: 2 });

@@ -80,6 +80,27 @@ export const sales: AdminView = async (ctx, services) => {
     });
     if (top.length > 0) lines.push(ctx.t("admin-sales-top", { products: top.join(", ") }));
   }
+  // This calendar month, in UTC, for subscriptions: they are paid by the month.
+  const date = new Date(now);
+  const month = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+  const subscriptions = await services.subscriptions.stats(month);
+  if (subscriptions.total > 0) {
+    const locale = await ctx.i18n.getLocale();
+    const products = subscriptions.active.map(({ productId, count }) => {
+      const product = services.catalog.find(productId);
+      return `${escapeHtml(product ? localized(product.title, locale) : productId)} × ${count}`;
+    });
+    lines.push(
+      "",
+      ctx.t("admin-subscriptions", {
+        active: subscriptions.active.reduce((sum, { count }) => sum + count, 0),
+        products: products.join(", ") || "—",
+        monthly: formatPrice(subscriptions.monthlyStars, "XTR"),
+        renewals: subscriptions.renewals,
+        cancellations: subscriptions.cancellations,
+      }),
+    );
+  }
   return lines.join("\n");
 };
 

@@ -87,7 +87,7 @@ export function subscriptionsFeature(services: ShopServices) {
       return ctx.reply(ctx.t("subscriptions-renew-in-telegram", { until }));
     }
     const { order: after } = await store.update(orderId, (current) => {
-      const next = setRenewal(current, "canceled");
+      const next = setRenewal(current, "canceled", store.now());
       return next && { order: next, effects: { event: renewalChanged("canceled") } };
     });
     await subscriptions.track(after);

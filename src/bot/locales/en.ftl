@@ -223,6 +223,15 @@ admin-sales-period = <b>{ $period }</b>: { $created ->
        *[other] { $created } orders
     }, { $paid } paid ({ $conversion }%), revenue { $revenue }
 admin-sales-top = Top: { $products }
+admin-subscriptions =
+    <b>Subscriptions</b>: { $active } active ({ $products }), { $monthly } a month from those renewing
+    This month: { $renewals ->
+        [one] { $renewals } renewal
+       *[other] { $renewals } renewals
+    }, { $cancellations ->
+        [one] { $cancellations } cancellation
+       *[other] { $cancellations } cancellations
+    }
 admin-orders-title = <b>Orders by status</b>
 admin-orders-lookup = Look one up with /order followed by its id or comment.
 admin-recent-payments = <b>Recent payments</b>

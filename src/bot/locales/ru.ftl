@@ -225,6 +225,9 @@ admin-sales-period = <b>{ $period }</b>: { $created ->
        *[many] { $created } заказов
     }, оплачено: { $paid } ({ $conversion }%), выручка: { $revenue }
 admin-sales-top = Лидеры продаж: { $products }
+admin-subscriptions =
+    <b>Подписки</b>: активных { $active } ({ $products }), { $monthly } в месяц от продлевающихся
+    В этом месяце: продлений { $renewals }, отмен { $cancellations }
 admin-orders-title = <b>Заказы по статусам</b>
 admin-orders-lookup = Чтобы найти заказ, отправьте /order и его номер или комментарий.
 admin-recent-payments = <b>Последние платежи</b>

@@ -217,6 +217,9 @@ admin-period-7d = 7 天
 admin-period-30d = 30 天
 admin-sales-period = <b>{ $period }</b>：{ $created } 个订单，{ $paid } 个已付款（{ $conversion }%），收入 { $revenue }
 admin-sales-top = 热销：{ $products }
+admin-subscriptions =
+    <b>订阅</b>：{ $active } 个有效（{ $products }），续订者每月 { $monthly }
+    本月：续订 { $renewals } 次，取消 { $cancellations } 次
 admin-orders-title = <b>按状态统计订单</b>
 admin-orders-lookup = 发送 /order 加订单号或备注，即可查询单个订单。
 admin-recent-payments = <b>最近的付款</b>

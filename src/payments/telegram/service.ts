@@ -260,7 +260,7 @@ export class TelegramPayments {
       return undefined;
     }
     const { order: after } = await store.update(order.id, (current) => {
-      const next = setRenewal(current, renewal);
+      const next = setRenewal(current, renewal, store.now());
       return next && { order: next, effects: { event: renewalChanged(renewal) } };
     });
     log.info({ orderId: order.id, renewal }, "subscription renewal changed");

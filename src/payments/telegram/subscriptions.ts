@@ -9,6 +9,18 @@ import { type RedisKeys, redisKeys } from "../../redis/keys.js";
 /** Telegram's one subscription period: 30 days, in seconds (`subscription_period`). */
 export const SUBSCRIPTION_PERIOD_S = 2_592_000;
 
+/** What the admin's Sales view says of subscriptions. */
+export interface SubscriptionStats {
+  /** Subscribers per product while their access lasts. */
+  active: { productId: string; count: number }[];
+  /** Stars a month from the active subscriptions that renew. */
+  monthlyStars: bigint;
+  renewals: number;
+  cancellations: number;
+  /** Subscriptions ever sold. */
+  total: number;
+}
+
 /**
  * The shop's index of subscriptions: each buyer's, by product, and all of them by when access is
  * due to end. Orders hold the truth; the index is written after them (by the subscription's
@@ -31,6 +43,7 @@ export class Subscriptions {
     if (!order.subscription) return;
     const endsAt = accessEndsAt(order);
     await this.redis.hset(this.keys.userSubscriptions(order.userId), order.productId, order.id);
+    await this.redis.sadd(this.keys.subscriptionOrders, order.id);
     if (endsAt === undefined) await this.redis.zrem(this.keys.subscriptionEnds, order.id);
     else await this.redis.zadd(this.keys.subscriptionEnds, endsAt, order.id);
   }
@@ -56,6 +69,38 @@ export class Subscriptions {
     return orders
       .filter((order) => order.subscription !== undefined)
       .sort((a, b) => (b.subscription?.paidUntil ?? 0) - (a.subscription?.paidUntil ?? 0));
+  }
+
+  /**
+   * The admin's figures: subscribers per product while access lasts, the Stars a month the
+   * renewing ones bring, and renewals and cancellations since `from`.
+   */
+  async stats(from: number): Promise<SubscriptionStats> {
+    const ids = await this.redis.smembers(this.keys.subscriptionOrders);
+    const orders = await this.store.getMany(ids);
+    const active = new Map<string, number>();
+    let monthly = 0n;
+    let renewals = 0;
+    let cancellations = 0;
+    for (const order of orders) {
+      const subscription = order.subscription;
+      if (!subscription) continue;
+      if (subscription.endedAt === undefined && order.status !== "refunded") {
+        active.set(order.productId, (active.get(order.productId) ?? 0) + 1);
+        if (subscription.renewal === "on") monthly += order.amount;
+      }
+      // Every period's payment but the first is a renewal.
+      const periods = order.payments.filter((payment) => payment.period !== undefined);
+      renewals += periods.slice(1).filter((payment) => payment.receivedAt >= from).length;
+      if ((subscription.canceledAt ?? -1) >= from) cancellations++;
+    }
+    return {
+      active: [...active].map(([productId, count]) => ({ productId, count })),
+      monthlyStars: monthly,
+      renewals,
+      cancellations,
+      total: orders.filter((order) => order.subscription).length,
+    };
   }
 
   /** Orders whose access is due to end by `now`, at most `limit` of them. */
