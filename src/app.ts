@@ -288,6 +288,16 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       actions,
       tickets,
       subscriptions,
+      starsRecorded: async (chargeIds) => {
+        const held = await Promise.all(
+          chargeIds.map(
+            async (id) =>
+              (await store.orderIdByPayment(`stars:${id}`)) !== undefined ||
+              (await unmatched.has(`stars:${id}`)),
+          ),
+        );
+        return new Set(chargeIds.filter((_, i) => held[i]));
+      },
       health: () => readHealth(watcher.health, redis, prefix, usdtWatcherHealth),
       toncenter,
       merchantAddress: merchant,

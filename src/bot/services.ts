@@ -76,6 +76,8 @@ export interface AdminServices {
   tickets: TicketStore;
   /** Subscriptions, for their figures in the Sales view. */
   subscriptions: Subscriptions;
+  /** Which of these Stars charge ids the shop holds: on an order, or kept as unmatched. */
+  starsRecorded(chargeIds: readonly string[]): Promise<ReadonlySet<string>>;
   /** What the watcher and the fulfilment worker say about themselves. */
   health(): Promise<ShopHealth>;
   toncenter: ToncenterClient;

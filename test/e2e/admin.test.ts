@@ -55,6 +55,8 @@ describe("the merchant's /admin", () => {
     await admin.press("Balances", again);
     const balances = await admin.waitForText("Merchant wallet:");
     expect(balances.text).toContain("Bot's Stars: 0 ⭐");
+    expect(balances.text).toContain("Its ledger: payments 0 ⭐, refunds 0 ⭐");
+    expect(balances.text).toContain("✓ The balance matches the ledger.");
     expect(balances.text).toContain("Pending orders would add 3.25 GRAM (1 order)");
     const ton = await sandbox.app.toncenter.getBalance(sandbox.merchant.address);
     expect(balances.text).toContain(`Merchant wallet: ${Number(ton) / 1e9}`.replace(/0+$/, ""));

@@ -118,5 +118,17 @@ describe("buying a subscription", () => {
       "Subscriptions: 1 active (Club × 1), 250 ⭐ a month from those renewing",
     );
     expect(sales.text).toContain("This month: 0 renewals, 0 cancellations");
+
+    // And the bot's Stars: the balance, and its ledger holding the payment, which the shop has.
+    await admin.press("Back", sales);
+    const back = await admin.waitForButton("Balances");
+    await admin.press("Balances", back);
+    const balances = await admin.waitFor(
+      (m) => m.messageId === back.messageId && (m.text ?? "").includes("Bot's Stars"),
+    );
+    expect(balances.text).toContain("Bot's Stars: 250 ⭐");
+    expect(balances.text).toContain("Its ledger: payments 250 ⭐, refunds 0 ⭐");
+    expect(balances.text).toContain("✓ The balance matches the ledger.");
+    expect(balances.text).not.toContain("have no order here");
   });
 });

@@ -1,6 +1,12 @@
+import type { StarAmount, StarTransaction } from "grammy/types";
+import { formatUnits } from "../../catalog/units.js";
 import { escapeHtml, formatPrice, formatTime } from "../../notices/format.js";
 import { shortRef } from "../../notices/unmatched.js";
 import type { Order, Payment } from "../../orders/order.js";
+import {
+  readStarTransactions,
+  reconcileStarsBalance,
+} from "../../payments/telegram/stars-balance.js";
 import type { WatcherHealthState } from "../../payments/ton/health.js";
 import { explorerTxLink } from "../../payments/ton/links.js";
 import type { UnmatchedPayment } from "../../payments/unmatched.js";
@@ -17,10 +23,11 @@ const TICKETS = 15;
 export type AdminView = (ctx: BotContext, services: AdminServices) => Promise<string>;
 
 export const balances: AdminView = async (ctx, services) => {
-  const [ton, usdt, stars, pending] = await Promise.all([
+  const [ton, usdt, stars, ledger, pending] = await Promise.all([
     services.toncenter.getBalance(services.merchantAddress).catch(() => undefined),
     services.usdtBalance?.().catch(() => null),
     ctx.api.getMyStarBalance().catch(() => undefined),
+    readStarTransactions(ctx.api).catch(() => undefined),
     services.reports.pendingTotals(),
   ]);
   const lines = [
@@ -40,6 +47,7 @@ export const balances: AdminView = async (ctx, services) => {
       amount: stars === undefined ? "?" : formatPrice(BigInt(stars.amount), "XTR"),
     }),
   );
+  if (stars && ledger) lines.push(...(await starsLedgerLines(ctx, services, stars, ledger)));
   for (const row of pending) {
     lines.push(
       ctx.t("admin-pending-line", {
@@ -50,6 +58,50 @@ export const balances: AdminView = async (ctx, services) => {
   }
   return lines.join("\n");
 };
+
+/** Stars in nanostars, as "12.5 ⭐": paid broadcasts cost fractions of a Star. */
+const inStars = (nanostars: bigint) => `${formatUnits(nanostars, 9)} ⭐`;
+
+/**
+ * The bot's Stars reconciled: the ledger's entries by kind, whether Telegram's balance matches
+ * them, and the buyers' payments in it that the shop has no record of.
+ */
+async function starsLedgerLines(
+  ctx: BotContext,
+  services: AdminServices,
+  balance: StarAmount,
+  ledger: { transactions: StarTransaction[]; truncated: boolean },
+): Promise<string[]> {
+  const charges = ledger.transactions.filter((tx) => tx.source?.type === "user").map((tx) => tx.id);
+  const recorded = await services.starsRecorded(charges);
+  const report = reconcileStarsBalance(balance, ledger.transactions, recorded, ledger.truncated);
+  const { totals } = report;
+  const lines = [
+    ctx.t("admin-stars-ledger", {
+      payments: inStars(totals.payments),
+      refunds: inStars(totals.refunds),
+      withdrawals: inStars(totals.withdrawals),
+      pending: totals.pendingWithdrawals,
+      ads: inStars(totals.ads),
+      broadcasts: inStars(totals.broadcasts),
+      commissions: inStars(totals.commissions),
+      other: inStars(totals.other),
+    }),
+    report.difference === 0n
+      ? ctx.t("admin-stars-match")
+      : ctx.t("admin-stars-differs", { difference: inStars(report.difference) }),
+  ];
+  if (report.unrecorded.length > 0) {
+    lines.push(
+      ctx.t("admin-stars-unrecorded", {
+        count: report.unrecorded.length,
+        ids: escapeHtml(report.unrecorded.slice(0, 5).join(", ")),
+      }),
+    );
+  }
+  if (report.truncated) lines.push(ctx.t("admin-stars-truncated"));
+  return lines;
+}
 
 export const sales: AdminView = async (ctx, services) => {
   const now = services.clock();

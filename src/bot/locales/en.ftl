@@ -210,6 +210,11 @@ admin-balances-title = <b>Balances</b>
 admin-balance-ton = Merchant wallet: <b>{ $amount }</b>
 admin-balance-usdt = USDT (our jetton wallet): <b>{ $amount }</b>
 admin-balance-stars = Bot's Stars: <b>{ $amount }</b>
+admin-stars-ledger = Its ledger: payments { $payments }, refunds { $refunds }, withdrawals { $withdrawals } ({ $pending } pending), ads { $ads }, paid broadcasts { $broadcasts }, commissions { $commissions }, other { $other }
+admin-stars-match = ✓ The balance matches the ledger.
+admin-stars-differs = ⚠️ The balance differs from the sum of the ledger by { $difference }.
+admin-stars-unrecorded = ⚠️ { $count } Stars payments in the ledger have no order here yet ({ $ids }); the Stars reconcile records them within ten minutes.
+admin-stars-truncated = The ledger is longer than this view reads: its figures cover the first 20,000 entries.
 admin-pending-line = Pending orders would add { $amount } ({ $orders ->
         [one] { $orders } order
        *[other] { $orders } orders

@@ -210,6 +210,11 @@ admin-balances-title = <b>Балансы</b>
 admin-balance-ton = Кошелёк магазина: <b>{ $amount }</b>
 admin-balance-usdt = USDT (наш джеттон-кошелёк): <b>{ $amount }</b>
 admin-balance-stars = Stars бота: <b>{ $amount }</b>
+admin-stars-ledger = По выписке: платежи { $payments }, возвраты { $refunds }, выводы { $withdrawals } (в ожидании: { $pending }), реклама { $ads }, платные рассылки { $broadcasts }, комиссии { $commissions }, прочее { $other }
+admin-stars-match = ✓ Баланс сходится с выпиской.
+admin-stars-differs = ⚠️ Баланс расходится с суммой выписки на { $difference }.
+admin-stars-unrecorded = ⚠️ Платежей звёздами в выписке без заказа здесь: { $count } ({ $ids }); сверка звёзд учтёт их в течение десяти минут.
+admin-stars-truncated = Выписка длиннее, чем читает этот экран: цифры охватывают первые 20 000 записей.
 admin-pending-line = Ожидающие оплаты заказы добавят ещё { $amount } ({ $orders ->
         [one] { $orders } заказ
         [few] { $orders } заказа
