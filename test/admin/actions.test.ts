@@ -42,9 +42,16 @@ function adminDesk(p: string) {
     log: silentLogger,
   });
   const refunds: [number, string][] = [];
+  /** What Telegram was asked, in order: refunds, and subscriptions' renewals stopped. */
+  const calls: string[] = [];
   const telegram = {
     refundStarPayment: async (userId: number, chargeId: string) => {
       refunds.push([userId, chargeId]);
+      calls.push(`refund ${chargeId}`);
+      return true;
+    },
+    editUserStarSubscription: async (userId: number, chargeId: string, canceled: boolean) => {
+      calls.push(`${canceled ? "cancel" : "allow"} ${userId} ${chargeId}`);
       return true;
     },
   };
@@ -59,7 +66,7 @@ function adminDesk(p: string) {
       from: "0:1111111111111111111111111111111111111111111111111111111111111111",
       ...extra,
     });
-  return { store, payments, unmatched, audit, actions, telegram, refunds, stray };
+  return { store, payments, unmatched, audit, actions, telegram, refunds, calls, stray };
 }
 
 describe("AdminActions", () => {
@@ -111,6 +118,34 @@ describe("AdminActions", () => {
     });
     expect(await desk.actions.release(ADMIN, "ord_none")).toEqual({ kind: "not-found" });
     expect(await desk.audit.list()).toEqual([]);
+  });
+
+  it("stops a subscription's renewal before refunding it, so the buyer is not charged again", async () => {
+    const desk = adminDesk(`${prefix}refund-subscription:`);
+    const order = await desk.store.create(
+      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
+    );
+    for (const [charge, days] of [
+      ["sub_1", 30],
+      ["sub_2", 60],
+    ] as const) {
+      await desk.payments.recordPayment(order.id, {
+        key: `stars:${charge}`,
+        method: "stars",
+        currency: "XTR",
+        amount: 250n,
+        receivedAt: NOW,
+        reference: { telegramChargeId: charge },
+        period: { until: NOW + days * 86_400_000 },
+      });
+    }
+
+    expect(await desk.actions.refund(ADMIN, order.id, desk.telegram)).toEqual({
+      kind: "refunded",
+      ref: order.id,
+    });
+    expect(desk.calls).toEqual(["cancel 42 sub_1", "refund sub_1", "refund sub_2"]);
+    expect((await desk.store.require(order.id)).status).toBe("refunded");
   });
 
   it("refunds stray Stars through Telegram, and says where to send stray TON back", async () => {

@@ -43,9 +43,10 @@ export class RefundRefused extends Error {
   override name = "RefundRefused";
 }
 
-/** Telegram's refund of a Star payment; the bot's API client is one. */
+/** Telegram's refund of a Star payment, and the end of a subscription's renewal; the bot's API client is one. */
 export interface StarRefunds {
   refundStarPayment(userId: number, chargeId: string): Promise<unknown>;
+  editUserStarSubscription(userId: number, chargeId: string, isCanceled: boolean): Promise<unknown>;
 }
 
 /**
@@ -221,6 +222,12 @@ export class TelegramPayments {
       .map((p) => p.reference?.telegramChargeId)
       .filter((id): id is string => id !== undefined);
     if (charges.length === 0) throw new RefundRefused(`order ${orderId} has no Stars payment`);
+    // A refunded subscription must not be charged again: its renewal is stopped first, so a
+    // failure leaves nothing refunded and the admin can try again.
+    const subscription = order.subscription;
+    if (subscription && subscription.endedAt === undefined && subscription.renewal !== "canceled") {
+      await api.editUserStarSubscription(order.userId, subscription.chargeId, true);
+    }
     for (const chargeId of charges) {
       await api.refundStarPayment(order.userId, chargeId).catch((error: unknown) => {
         // Refunded before (e.g. the refund went through but the process died): carry on.
