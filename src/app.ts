@@ -12,7 +12,7 @@ import type { BotContext } from "./bot/context.js";
 import { createBot } from "./bot/create-bot.js";
 import { listenWebhook, startPolling } from "./bot/serve.js";
 import { Sessions } from "./bot/sessions.js";
-import { type Catalog, loadCatalog } from "./catalog/catalog.js";
+import { type Catalog, deliverable, loadCatalog } from "./catalog/catalog.js";
 import { systemClock } from "./clock.js";
 import { type Config, ConfigError } from "./config.js";
 import { forPeriod } from "./fulfilment/deliverer.js";
@@ -119,6 +119,12 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const testnet = config.tonNetwork === "testnet";
   showCoinAs(config.coinLabel);
   const catalog = await loadCatalog(config.catalogPath, { fiatCurrency: config.fiatCurrency });
+  for (const product of catalog.products.filter((p) => !deliverable(p))) {
+    log.warn(
+      { productId: product.id },
+      "this subscription gives chat access, which the shop does not grant yet: it is not offered",
+    );
+  }
   // Undefined unless a product is priced in USDT: then the shop never asks for a jetton wallet.
   const usdtMaster = usdtMasterOf(catalog, config.usdtMaster);
 

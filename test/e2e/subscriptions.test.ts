@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { subscriptionData } from "../../src/bot/callback-data.js";
+import { buyData, subscriptionData } from "../../src/bot/callback-data.js";
 import { SUBSCRIPTION_PERIOD_S } from "../../src/payments/telegram/subscriptions.js";
 import { writeCatalogFile } from "../../src/sandbox/catalog.js";
 import type { Sandbox } from "../../src/sandbox/world.js";
@@ -30,6 +30,14 @@ async function clubShop(): Promise<Sandbox> {
         description: "Monthly notes from the club.",
         prices: { stars: "250" },
         delivery: { type: "text", text: "Welcome to the club: https://example.com/club" },
+      },
+      {
+        id: "lounge",
+        kind: "subscription",
+        title: "Lounge",
+        description: "A private channel.",
+        prices: { stars: "100" },
+        access: { chatId: -1001234567890 },
       },
     ],
   });
@@ -130,5 +138,21 @@ describe("buying a subscription", () => {
     expect(balances.text).toContain("Its ledger: payments 250 ⭐, refunds 0 ⭐");
     expect(balances.text).toContain("✓ The balance matches the ledger.");
     expect(balances.text).not.toContain("have no order here");
+  });
+
+  it("does not offer a subscription that promises chat access, which the shop does not grant yet", async () => {
+    const shop = await clubShop();
+    const buyer = shop.user({ firstName: "Lou" });
+    buyer.send("/shop");
+    const list = await buyer.waitForButton("Club");
+    expect(JSON.stringify(list.message.reply_markup)).not.toContain("Lounge");
+    buyer.send("/start buy_lounge");
+    await buyer.waitForText("This product is not on sale any more", { after: list.messageId });
+    const forged = await buyer.pressData(
+      buyData.pack({ id: "lounge", quantity: 1, method: "stars" }),
+      list,
+    );
+    expect(forged?.text).toBe("This product cannot be paid that way. Tap /shop to choose again.");
+    expect(shop.telegram.state.invoiceLinks.size).toBe(0);
   });
 });

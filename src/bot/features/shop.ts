@@ -1,5 +1,5 @@
 import { Composer, GrammyError } from "grammy";
-import { type Product, priceOf } from "../../catalog/catalog.js";
+import { deliverable, type Product, priceOf } from "../../catalog/catalog.js";
 import { coinHint, escapeHtml, formatPrice, methodName } from "../../notices/format.js";
 import { onPress, productData, quantityData, shopData } from "../callback-data.js";
 import type { BotContext } from "../context.js";
@@ -13,7 +13,8 @@ export function shopFeature(services: ShopServices) {
   const feature = new Composer<BotContext>();
   const { catalog, payMethods } = services;
 
-  const methodsFor = (product: Product) => payMethods().filter((method) => product.prices[method]);
+  const methodsFor = (product: Product) =>
+    deliverable(product) ? payMethods().filter((method) => product.prices[method]) : [];
   // A product priced only in ways this shop does not take (cards without a provider token) is
   // left off the list rather than listed and then refused.
   const onSale = () => catalog.products.filter((product) => methodsFor(product).length > 0);
