@@ -32,7 +32,7 @@ export interface InvoicePayment {
   message?: ChatMessage;
 }
 
-export type PaymentStep = "tip" | "shipping" | "pre-checkout";
+export type PaymentStep = "tip" | "shipping" | "pre-checkout" | "stars";
 
 export const NO_ANSWER = "the bot did not answer in time";
 

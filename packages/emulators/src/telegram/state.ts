@@ -14,7 +14,10 @@ import type {
   User,
   UserFromGetMe,
 } from "grammy/types";
+import { EmulatorClock } from "./clock.js";
 import { badRequest, forbidden } from "./errors.js";
+import { BotStars } from "./stars.js";
+import { StarSubscriptions } from "./subscriptions.js";
 import { UpdateQueue } from "./updates.js";
 
 export type AnyReplyMarkup =
@@ -131,10 +134,6 @@ interface ChatRecord {
   messages: ChatMessage[];
 }
 
-export function unixNow(): number {
-  return Math.floor(Date.now() / 1000);
-}
-
 export function randomToken(bytes: number): string {
   return randomBytes(bytes).toString("base64url");
 }
@@ -151,16 +150,28 @@ export class EmulatorState {
   /** Menu buttons by chat id; key 0 is the default for all private chats. */
   readonly menuButtons = new Map<number, MenuButton>();
   readonly chatActions: Array<{ chatId: number; action: string }> = [];
-  /** Star balance in whole Stars; Telegram's nanostar part is always 0 here. */
-  starBalance = 0;
-  /** Star payments in and refunds out, oldest first, as getStarTransactions lists them. */
-  readonly starTransactions: StarTransaction[] = [];
+  /** Telegram's time, which a test can move forward. */
+  readonly clock = new EmulatorClock();
+  /** The bot's Star balance and the ledger of its Star transactions. */
+  readonly stars = new BotStars(this.clock);
+  /** Users' Stars subscriptions to the bot, renewed as the clock passes their ends. */
+  readonly subscriptions = new StarSubscriptions(this);
   webhook: WebhookConfig | undefined;
   private readonly chats = new Map<number, ChatRecord>();
   private readonly changeListeners = new Map<number, Set<() => void>>();
   private queryCounter = 0;
 
   constructor(readonly bot: UserFromGetMe) {}
+
+  /** The bot's Star balance in whole Stars. */
+  get starBalance(): number {
+    return this.stars.balance;
+  }
+
+  /** The bot's Star transactions, oldest first, as getStarTransactions lists them. */
+  get starTransactions(): readonly StarTransaction[] {
+    return this.stars.transactions;
+  }
 
   /** Registers a user who has opened a private chat with the bot. */
   addUser(user: User): void {
@@ -270,7 +281,7 @@ export class EmulatorState {
     if (from === undefined || (!fromBot && !this.isInChat(chatId, from.id))) {
       throw new Error(`no member of chat ${chatId} to send this message`);
     }
-    const date = unixNow();
+    const date = this.clock.unixNow();
     const base = {
       message_id: record.nextMessageId++,
       date,

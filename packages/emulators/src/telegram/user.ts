@@ -9,7 +9,7 @@ import {
   refused,
   SAMPLE_ADDRESS,
 } from "./checkout.js";
-import { buyerPartner, STARS } from "./methods/payments.js";
+import { STARS } from "./methods/payments.js";
 import { addPersonMessage, type PersonContent, type SendOptions } from "./people.js";
 import {
   type ChatMessage,
@@ -18,8 +18,8 @@ import {
   type PendingQuery,
   randomToken,
   type SentInvoice,
-  unixNow,
 } from "./state.js";
+import { recordSuccessfulPayment } from "./subscriptions.js";
 import type { UpdateBody } from "./updates.js";
 
 export interface EmulatedUserOptions {
@@ -185,6 +185,29 @@ export class EmulatedUser extends ChatView {
     return this.checkout(invoice, payOptions(options));
   }
 
+  /** Sets the Stars this user holds; until set, they have enough for anything. */
+  setStars(stars: number): void {
+    this.state.subscriptions.setStars(this.id, stars);
+  }
+
+  /** The Stars this user holds; Infinity until `setStars`. */
+  get stars(): number {
+    return this.state.subscriptions.starsOf(this.id);
+  }
+
+  /**
+   * Turns off renewal of the subscription whose first payment was `chargeId`, in Telegram's
+   * settings; the bot gets a `subscription` update saying "canceled".
+   */
+  cancelSubscription(chargeId: string): void {
+    this.state.subscriptions.cancelByUser(this.id, chargeId);
+  }
+
+  /** Turns renewal back on, before the paid period ends; the bot gets "active". */
+  reenableSubscription(chargeId: string): void {
+    this.state.subscriptions.reenableByUser(this.id, chargeId);
+  }
+
   /**
    * Delivers a message this user sent (e.g. a successful_payment) once more, as a new update
    * with a new update_id: Telegram can deliver an update twice, and the bot must not act twice.
@@ -237,6 +260,10 @@ export class EmulatedUser extends ChatView {
       ...(orderInfo === undefined ? {} : { order_info: orderInfo }),
     };
 
+    // A buyer short of Stars is sent to buy some; the bot hears nothing of it.
+    if (invoice.currency === STARS && this.state.subscriptions.starsOf(this.id) < totalAmount) {
+      return refused("stars", "not enough Stars");
+    }
     const answer = await this.ask("pre_checkout_query", this.preCheckoutTimeoutMs, (id) => ({
       pre_checkout_query: {
         id,
@@ -251,9 +278,13 @@ export class EmulatedUser extends ChatView {
     if (answer.ok !== true) return refused("pre-checkout", String(answer.error_message ?? ""));
 
     const stars = invoice.currency === STARS;
+    // Telegram takes the buyer's Stars only once the bot has said yes.
+    if (stars && !this.state.subscriptions.spend(this.id, totalAmount)) {
+      throw new Error(`user ${this.id}'s Stars changed while paying`);
+    }
     const chargeId = `stxn_${randomToken(18)}`;
     const providerChargeId = stars ? "" : `prov_${randomToken(12)}`;
-    const date = unixNow();
+    const date = this.state.clock.unixNow();
     const payment: Payment = {
       chargeId,
       providerChargeId,
@@ -267,42 +298,16 @@ export class EmulatedUser extends ChatView {
       ...(shipping === undefined ? {} : { shippingOptionId: shipping.id }),
       ...(orderInfo === undefined ? {} : { orderInfo }),
     };
-    this.state.payments.set(chargeId, payment);
-    if (stars) {
-      this.state.starBalance += totalAmount;
-      this.state.starTransactions.push({
-        id: chargeId,
-        amount: totalAmount,
-        date,
-        source: buyerPartner(this.user, payment),
-      });
-    }
     // The first payment of a subscription; Telegram charges the renewals itself.
     const subscription =
       invoice.subscriptionPeriod > 0
         ? {
             is_recurring: true as const,
             is_first_recurring: true as const,
-            subscription_expiration_date: date + invoice.subscriptionPeriod,
+            subscription_expiration_date: this.state.subscriptions.start(payment).expiresAt,
           }
         : {};
-    const stored = this.state.addMessage(this.id, false, (base) => ({
-      edits: 0,
-      deleted: false,
-      message: {
-        ...base,
-        successful_payment: {
-          currency: invoice.currency,
-          total_amount: totalAmount,
-          invoice_payload: invoice.payload,
-          ...details,
-          telegram_payment_charge_id: chargeId,
-          provider_payment_charge_id: providerChargeId,
-          ...subscription,
-        },
-      } as Message,
-    }));
-    this.state.queue.push({ message: stored.message as NonChannelMessage });
+    const stored = recordSuccessfulPayment(this.state, payment, { ...details, ...subscription });
     return { ok: true, chargeId, totalAmount, message: stored };
   }
 

@@ -1,13 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { setTimeout as delay } from "node:timers/promises";
-import {
-  startTelegramEmulator,
-  type TelegramEmulator,
-  type TelegramEmulatorOptions,
-} from "@ton-payment-bot/emulators/telegram";
-import { Api, Bot, type Context, HttpError, InputFile } from "grammy";
+import type { TelegramEmulator } from "@ton-payment-bot/emulators/telegram";
+import { Api, type Context, HttpError, InputFile } from "grammy";
 import type {
   InputMediaPhoto,
   Message,
@@ -17,8 +12,9 @@ import type {
   SuccessfulPayment,
   Update,
 } from "grammy/types";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { failureOf } from "./failure.js";
+import { defined, onCleanup, startEmulator, startPollingBot, waitUntil } from "./harness.js";
 
 /*
  * The Bot API emulator, spoken to over loopback by grammY's own client, held to what
@@ -26,48 +22,6 @@ import { failureOf } from "./failure.js";
  * files, button presses, commands, and payments in Telegram Stars and by card: shipping, order
  * info, tips, invoice links, redelivered updates and Star transactions.
  */
-
-const cleanups: Array<() => Promise<void>> = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function startEmulator(options?: TelegramEmulatorOptions) {
-  const emulator = await startTelegramEmulator(options);
-  cleanups.push(() => emulator.close());
-  return { emulator, api: new Api(emulator.token, { apiRoot: emulator.apiRoot }) };
-}
-
-/** A grammY bot long-polling the emulator, stopped after the test. */
-async function startPollingBot(emulator: TelegramEmulator, install: (bot: Bot) => void) {
-  const bot = new Bot(emulator.token, {
-    botInfo: emulator.bot,
-    client: { apiRoot: emulator.apiRoot },
-  });
-  install(bot);
-  await new Promise<void>((resolve, reject) => {
-    bot.start({ onStart: () => resolve() }).catch(reject);
-  });
-  cleanups.push(async () => {
-    if (bot.isRunning()) await bot.stop();
-  });
-  return bot;
-}
-
-/** Synchronisation only: waits for something another party does, failing after a while. */
-async function waitUntil(condition: () => boolean, what: string, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(10);
-  }
-}
-
-function defined<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`${what} is missing`);
-  return value;
-}
 
 function deferred() {
   let resolve: () => void = () => {};
@@ -107,7 +61,7 @@ async function startWebhookReceiver(
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  cleanups.push(async () => {
+  onCleanup(async () => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });

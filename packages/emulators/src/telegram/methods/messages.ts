@@ -13,8 +13,7 @@ import {
 } from "../params.js";
 import { mediaFields, repliedForm } from "../people.js";
 import type { Params } from "../request.js";
-import type { AnyReplyMarkup, ChatMessage, StoredFile } from "../state.js";
-import { unixNow } from "../state.js";
+import type { AnyReplyMarkup, ChatMessage, EmulatorState, StoredFile } from "../state.js";
 import type { Handler, MethodContext } from "./context.js";
 
 const MAX_TEXT = 4096;
@@ -150,7 +149,7 @@ export function messageMethods(): Record<string, Handler> {
       }
       stored.text = text;
       stored.parseMode = parseMode;
-      return applyEdit(stored, replyMarkup, { text }, state.changed.bind(state));
+      return applyEdit(stored, replyMarkup, { text }, state);
     },
 
     editMessageCaption(params, { state }) {
@@ -169,7 +168,7 @@ export function messageMethods(): Record<string, Handler> {
         throw badRequest(NOT_MODIFIED);
       }
       stored.caption = caption;
-      return applyEdit(stored, replyMarkup, { caption }, state.changed.bind(state));
+      return applyEdit(stored, replyMarkup, { caption }, state);
     },
 
     editMessageMedia(params, ctx) {
@@ -209,14 +208,14 @@ export function messageMethods(): Record<string, Handler> {
       stored[kind] = file;
       stored.caption = caption;
       stored.parseMode = media.parseMode;
-      return applyEdit(stored, replyMarkup, { caption }, ctx.state.changed.bind(ctx.state));
+      return applyEdit(stored, replyMarkup, { caption }, ctx.state);
     },
 
     editMessageReplyMarkup(params, { state }) {
       const stored = messageToEdit(params, state.findMessage.bind(state));
       const replyMarkup = readInlineMarkup(params);
       if (sameMarkup(replyMarkup, stored.replyMarkup)) throw badRequest(NOT_MODIFIED);
-      return applyEdit(stored, replyMarkup, {}, state.changed.bind(state));
+      return applyEdit(stored, replyMarkup, {}, state);
     },
 
     deleteMessage(params, { state }) {
@@ -278,15 +277,20 @@ function applyEdit(
   stored: ChatMessage,
   replyMarkup: AnyReplyMarkup | undefined,
   content: { text?: string; caption?: string },
-  changed: (chatId: number) => void,
+  state: EmulatorState,
 ): Message {
   const { reply_markup: _, edit_date: __, ...rest } = stored.message;
-  const next = { ...rest, ...content, edit_date: unixNow(), ...inlineOnly(replyMarkup) };
+  const next = {
+    ...rest,
+    ...content,
+    edit_date: state.clock.unixNow(),
+    ...inlineOnly(replyMarkup),
+  };
   if ("caption" in content && content.caption === undefined) delete next.caption;
   stored.replyMarkup = replyMarkup;
   stored.message = next as Message;
   stored.edits++;
-  changed(stored.chatId);
+  state.changed(stored.chatId);
   return stored.message;
 }
 

@@ -23,7 +23,7 @@ import {
   tdInteger,
 } from "../params.js";
 import type { Params } from "../request.js";
-import { type Payment, randomToken, type SentInvoice, unixNow } from "../state.js";
+import { type Payment, randomToken, type SentInvoice } from "../state.js";
 import type { Handler } from "./context.js";
 
 const MAX_PAYLOAD_BYTES = 128;
@@ -119,15 +119,13 @@ export function paymentMethods(): Record<string, Handler> {
       }
       if (payment.refunded) throw badRequest("CHARGE_ALREADY_REFUNDED");
       payment.refunded = true;
-      state.starBalance -= payment.totalAmount;
       // An outgoing transaction to the buyer that keeps the payment's id, as the Bot API documents
       // for refunds.
-      state.starTransactions.push({
-        id: payment.chargeId,
-        amount: payment.totalAmount,
-        date: unixNow(),
-        receiver: buyerPartner(state.userOf(userId), payment),
-      });
+      state.stars.debit(
+        payment.chargeId,
+        buyerPartner(state.userOf(userId), payment),
+        payment.totalAmount,
+      );
       // Telegram reports the refund in the buyer's chat as a service message.
       const stored = state.addMessage(userId, false, (base) => ({
         edits: 0,
@@ -147,7 +145,18 @@ export function paymentMethods(): Record<string, Handler> {
     },
 
     getMyStarBalance(_params, { state }) {
-      return { amount: state.starBalance } satisfies StarAmount;
+      return state.stars.starAmount() satisfies StarAmount;
+    },
+
+    editUserStarSubscription(params, { state }) {
+      const userId = Number(tdInteger(params, "user_id", 64) ?? 0n);
+      if (userId <= 0) throw badRequest("invalid user_id specified");
+      const chargeId = optionalString(params, "telegram_payment_charge_id") ?? "";
+      // The Bot API reads is_canceled as true only when it says so; anything else is false.
+      const raw = params.is_canceled;
+      const isCanceled = raw === true || raw === 1 || raw === "true" || raw === "1";
+      state.subscriptions.editByBot(userId, chargeId, isCanceled);
+      return true;
     },
 
     getStarTransactions(params, { state }) {
