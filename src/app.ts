@@ -13,7 +13,7 @@ import { createBot } from "./bot/create-bot.js";
 import { listenWebhook, startPolling } from "./bot/serve.js";
 import { Sessions } from "./bot/sessions.js";
 import { type Catalog, deliverable, loadCatalog } from "./catalog/catalog.js";
-import { systemClock } from "./clock.js";
+import { type Clock, systemClock } from "./clock.js";
 import { type Config, ConfigError } from "./config.js";
 import { forPeriod } from "./fulfilment/deliverer.js";
 import { TelegramDelivery } from "./fulfilment/deliverers/telegram.js";
@@ -25,6 +25,7 @@ import { ShopMetrics } from "./http/metrics.js";
 import { listenOps, opsRoutes, type Routes } from "./http/server.js";
 import { scheduleJobs } from "./jobs/schedule.js";
 import { reconcileStars } from "./jobs/stars-ledger.js";
+import { endSubscriptions } from "./jobs/subscriptions.js";
 import type { Logger } from "./log.js";
 import { type Metrics, noMetrics } from "./metrics.js";
 import { AdminNotifier } from "./notices/admins.js";
@@ -93,6 +94,8 @@ export interface App {
   dailyReport(): Promise<void>;
   /** Reads Telegram's Stars ledger for lost payments and refunds now (the schedule: every 10 min). */
   reconcileStars(): Promise<StarsReconcileResult>;
+  /** Ends the access of subscriptions whose paid period is over, now (the schedule: every minute). */
+  endSubscriptions(): Promise<number>;
   /** Prometheus metrics, when METRICS_PORT is set. */
   metrics: ShopMetrics | undefined;
   /** Where /metrics, /healthz and /readyz answer once started; undefined without METRICS_PORT. */
@@ -110,12 +113,16 @@ const STOP_WITHIN_MS = 7000;
  * The composition root: the one place that knows how the pieces fit. `npm start` builds it from
  * the environment; the offline sandbox builds it against its emulators.
  */
-export async function createApp(config: Config, log: Logger): Promise<App> {
+export async function createApp(
+  config: Config,
+  log: Logger,
+  options: { clock?: Clock } = {},
+): Promise<App> {
   const { botToken, merchantAddress: merchant } = config;
   // loadConfig refuses a token without an address; without a token, main runs the sandbox.
   if (!botToken || !merchant)
     throw new ConfigError("the shop needs BOT_TOKEN and MERCHANT_ADDRESS");
-  const clock = systemClock;
+  const clock = options.clock ?? systemClock;
   const testnet = config.tonNetwork === "testnet";
   showCoinAs(config.coinLabel);
   const catalog = await loadCatalog(config.catalogPath, { fiatCurrency: config.fiatCurrency });
@@ -464,6 +471,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     metrics: shopMetrics,
     metricsPort: () => (sharesWebhookPort ? config.port : ops?.port),
     reconcileStars: () => reconcileStars(starsLedger, log.child({ module: "jobs" })),
+    endSubscriptions: () => endSubscriptions(store, subscriptions, log.child({ module: "jobs" })),
     async start() {
       // First, so an orchestrator sees the process live (and not yet ready) while it starts.
       if (shopMetrics && config.metricsPort !== undefined && !sharesWebhookPort) {

@@ -334,7 +334,11 @@ export class Sandbox {
   }
 
   private async open(): Promise<App> {
-    const app = await createApp(this.config, this.log);
+    // The shop tells time by Telegram's clock, so a test that lets thirty days pass there sees
+    // the shop live through them too.
+    const app = await createApp(this.config, this.log, {
+      clock: () => this.telegram.state.clock.now(),
+    });
     // The first poll fixes the cursor at the wallet's newest transaction before anyone pays.
     await app.watcher?.pollOnce();
     await app.start();
