@@ -1,12 +1,14 @@
 import { stringify } from "csv-stringify/sync";
 import { currencyDecimals, formatUnits } from "../catalog/units.js";
 import type { Order, Payment } from "../orders/order.js";
+import { SUBSCRIPTION_PERIOD_S } from "../payments/telegram/subscriptions.js";
 import type { ShopReports } from "./reports.js";
 
 /**
  * The first sixteen columns are the export's contract; the rest were added after them: the
- * payment's own currency (a mismatched payment may differ from the order's) and what the
- * buyer typed at a card checkout.
+ * payment's own currency (a mismatched payment may differ from the order's), what the buyer
+ * typed at a card checkout, and a subscription's state and the period each payment paid for.
+ * The subscription's columns are empty for every other order.
  */
 export const CSV_COLUMNS = [
   "order_id",
@@ -30,16 +32,23 @@ export const CSV_COLUMNS = [
   "buyer_phone",
   "buyer_email",
   "shipping_address",
+  "subscription_renewal",
+  "subscription_paid_until",
+  "subscription_ended_at",
+  "period",
+  "period_from",
+  "period_until",
+  "period_refunded_at",
 ] as const;
 
 type Row = Record<(typeof CSV_COLUMNS)[number], string>;
 
 /**
  * Orders created in [fromMs, toMs) as CSV for a spreadsheet: a header, then one row per payment
- * (one row for an order without any), oldest order first. Amounts are exact decimals in the
- * row's currency ("1.5" TON, "19.99" USD). A "held" late payment shows among the exceptions.
- * Cells that a spreadsheet would run as a formula (= + - @ tab CR, a buyer's name say) are
- * prefixed with "'".
+ * (one row for an order without any), oldest order first, so each period a subscription paid is
+ * a row of its own. Amounts are exact decimals in the row's currency ("1.5" TON, "19.99" USD);
+ * times are UTC ISO. A "held" late payment shows among the exceptions. Cells that a spreadsheet
+ * would run as a formula (= + - @ tab CR, a buyer's name say) are prefixed with "'".
  */
 export async function ordersCsv(
   reports: ShopReports,
@@ -68,8 +77,75 @@ function orderRows(order: Order): Row[] {
     amount: decimal(order.amount, order.currency),
     paid: decimal(order.paid, order.currency),
   };
-  if (order.payments.length === 0) return [{ ...base, ...paymentCells(undefined) }];
-  return order.payments.map((payment) => ({ ...base, ...paymentCells(payment) }));
+  const subscription = subscriptionCells(order);
+  if (order.payments.length === 0) {
+    return [{ ...base, ...paymentCells(undefined), ...subscription, ...periodCells(undefined) }];
+  }
+  const periods = periodsOf(order);
+  return order.payments.map((payment) => ({
+    ...base,
+    ...paymentCells(payment),
+    ...subscription,
+    ...periodCells(periods.get(payment.key)),
+  }));
+}
+
+function subscriptionCells(order: Order) {
+  const subscription = order.subscription;
+  return {
+    subscription_renewal: subscription?.renewal ?? "",
+    subscription_paid_until: time(subscription?.paidUntil),
+    subscription_ended_at: time(subscription?.endedAt),
+  };
+}
+
+/** A period of a subscription, as the payment that paid it. */
+interface PaidPeriod {
+  number: number;
+  from: number;
+  until: number;
+  refundedAt: number | undefined;
+}
+
+function periodCells(period: PaidPeriod | undefined) {
+  return {
+    period: period ? String(period.number) : "",
+    period_from: time(period?.from),
+    period_until: time(period?.until),
+    period_refunded_at: time(period?.refundedAt),
+  };
+}
+
+const PERIOD_MS = SUBSCRIPTION_PERIOD_S * 1000;
+
+/**
+ * The payments that paid a subscription's periods, by key, numbered as the order took them: each
+ * ends after the one before and none beyond `paidUntil` (a charge after a refund, or a second one
+ * for a period already paid, paid no period). A period starts when the one before it ended, or
+ * where Telegram's 30 days begin when a renewal came after access ran out; the first starts when
+ * it was paid.
+ */
+function periodsOf(order: Order): Map<string, PaidPeriod> {
+  const periods = new Map<string, PaidPeriod>();
+  const subscription = order.subscription;
+  if (!subscription) return periods;
+  let previous: number | undefined;
+  for (const payment of order.payments) {
+    const until = payment.period?.until;
+    if (until === undefined || until > subscription.paidUntil) continue;
+    if (payment.currency !== order.currency || payment.method !== order.method) continue;
+    if (previous !== undefined && until <= previous) continue;
+    const from =
+      previous === undefined ? payment.receivedAt : Math.max(previous, until - PERIOD_MS);
+    periods.set(payment.key, {
+      number: periods.size + 1,
+      from,
+      until,
+      refundedAt: payment.refundedAt,
+    });
+    previous = until;
+  }
+  return periods;
 }
 
 function paymentCells(payment: Payment | undefined) {
@@ -135,6 +211,10 @@ function orderInfo(json: string | undefined) {
       .filter((part) => part !== "")
       .join(", "),
   };
+}
+
+function time(ms: number | undefined): string {
+  return ms === undefined ? "" : new Date(ms).toISOString();
 }
 
 function decimal(amount: bigint, currency: string): string {

@@ -36,6 +36,11 @@ export interface Payment {
    * subscription_expiration_date), ms since epoch.
    */
   period?: { until: number };
+  /**
+   * When this payment's money went back to the buyer, ms since epoch. Kept per payment because a
+   * subscription's refund may give back one period's charge and not another's.
+   */
+  refundedAt?: number;
 }
 
 /**

@@ -217,13 +217,29 @@ export function releaseOrder(order: Order): Order | undefined {
   return { ...order, held: false, version: order.version + 1 };
 }
 
-/** paid | fulfilled → refunded. */
-export function refundOrder(order: Order, now: number): Order | undefined {
-  if (order.status === "refunded") return undefined;
+/**
+ * paid | fulfilled → refunded. `keys` names the payments whose money went back, each then marked
+ * refunded; a refunded order still takes the mark of a payment refunded after it. Undefined when
+ * nothing changes.
+ */
+export function refundOrder(
+  order: Order,
+  now: number,
+  keys: readonly string[] = [],
+): Order | undefined {
+  let marked = false;
+  const payments = order.payments.map((payment) => {
+    if (payment.refundedAt !== undefined || !keys.includes(payment.key)) return payment;
+    marked = true;
+    return { ...payment, refundedAt: now };
+  });
+  if (order.status === "refunded") {
+    return marked ? { ...order, payments, version: order.version + 1 } : undefined;
+  }
   if (order.status !== "paid" && order.status !== "fulfilled") {
     throw new InvalidTransition(order.id, order.status, "refunded");
   }
-  return { ...order, status: "refunded", refundedAt: now, version: order.version + 1 };
+  return { ...order, payments, status: "refunded", refundedAt: now, version: order.version + 1 };
 }
 
 /** True while the order can still take its payment in time. */

@@ -145,7 +145,13 @@ describe("AdminActions", () => {
       ref: order.id,
     });
     expect(desk.calls).toEqual(["cancel 42 sub_1", "refund sub_1", "refund sub_2"]);
-    expect((await desk.store.require(order.id)).status).toBe("refunded");
+    const refunded = await desk.store.require(order.id);
+    expect(refunded.status).toBe("refunded");
+    // Both periods' charges went back, and each payment says so.
+    expect(refunded.payments.map((p) => p.refundedAt)).toEqual([
+      refunded.refundedAt,
+      refunded.refundedAt,
+    ]);
   });
 
   it("refunds stray Stars through Telegram, and says where to send stray TON back", async () => {

@@ -49,10 +49,11 @@ export function clockedShop(redis: RedisClient, prefix: string) {
     return (await core.recordPayment(order.id, payment(order, amount, at, extra))).order;
   }
 
-  async function refund(order: Order, at: number): Promise<Order> {
+  /** Refunds the order; `keys` names the payments whose money went back. */
+  async function refund(order: Order, at: number, keys: string[] = []): Promise<Order> {
     clock.now = at;
     const next = await store.update(order.id, (o) => {
-      const refunded = refundOrder(o, at);
+      const refunded = refundOrder(o, at, keys);
       return refunded && { order: refunded };
     });
     return next.order;

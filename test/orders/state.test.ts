@@ -296,6 +296,28 @@ describe("a subscription's order", () => {
       kind: "excess",
     });
   });
+
+  it("keeps a refund on the period whose charge went back, and a later refund on its own", () => {
+    const started = fulfilOrder(first().order, T0) as Order;
+    const second = stars(T0 + 2 * PERIOD, { receivedAt: T0 + PERIOD });
+    const renewed = applyPayment(started, second, fulfil).order;
+    const [c1, c2] = renewed.payments.map((p) => p.key);
+
+    const refunded = refundOrder(renewed, T0 + PERIOD + DAY, [second.key]) as Order;
+    expect(refunded).toMatchObject({ status: "refunded", refundedAt: T0 + PERIOD + DAY });
+    expect(refunded.payments.map((p) => [p.key, p.refundedAt])).toEqual([
+      [c1, undefined],
+      [c2, T0 + PERIOD + DAY],
+    ]);
+    // The same refund again changes nothing; the other charge's refund is kept when it comes.
+    expect(refundOrder(refunded, T0 + PERIOD + 2 * DAY, [second.key])).toBeUndefined();
+    const both = refundOrder(refunded, T0 + PERIOD + 2 * DAY, [c1 ?? ""]) as Order;
+    expect(both).toMatchObject({ status: "refunded", refundedAt: T0 + PERIOD + DAY });
+    expect(both.payments.map((p) => p.refundedAt)).toEqual([
+      T0 + PERIOD + 2 * DAY,
+      T0 + PERIOD + DAY,
+    ]);
+  });
 });
 
 describe("order serialization", () => {

@@ -236,17 +236,17 @@ export class TelegramPayments {
       });
     }
     this.options.log.info({ orderId, charges: charges.length }, "stars refunded");
-    return this.markRefunded(orderId, "admin");
+    return this.markRefunded(orderId, "admin", charges);
   }
 
-  /** Telegram's refunded_payment: the money went back, whoever started it. */
+  /** Telegram's refunded_payment: one charge's money went back, whoever started it. */
   async refunded(refund: RefundedPayment): Promise<Order | undefined> {
     const order = await this.options.store.get(refund.invoice_payload);
     if (!order) {
       this.options.log.warn({ orderId: refund.invoice_payload }, "refund for an unknown order");
       return undefined;
     }
-    return this.markRefunded(order.id, "telegram");
+    return this.markRefunded(order.id, "telegram", [refund.telegram_payment_charge_id]);
   }
 
   /**
@@ -294,17 +294,24 @@ export class TelegramPayments {
     return order;
   }
 
-  private async markRefunded(orderId: string, by: string): Promise<Order> {
+  /** The order refunded, and each payment of `charges` marked refunded with it. */
+  private async markRefunded(orderId: string, by: string, charges: string[]): Promise<Order> {
     const { order } = await this.options.store.update(orderId, (current) => {
+      const keys = current.payments
+        .filter((p) => charges.includes(p.reference?.telegramChargeId ?? ""))
+        .map((p) => p.key);
       let next: Order | undefined;
       try {
-        next = refundOrder(current, this.options.store.now());
+        next = refundOrder(current, this.options.store.now(), keys);
       } catch (error) {
         if (!(error instanceof InvalidTransition)) throw error;
         this.options.log.error({ orderId, status: current.status }, "refund for an unpaid order");
         return undefined;
       }
-      return next && { order: next, effects: { event: orderRefunded(by) } };
+      if (!next) return undefined;
+      // Another charge of an order already refunded: kept on its payment, announced once.
+      if (current.status === "refunded") return { order: next };
+      return { order: next, effects: { event: orderRefunded(by) } };
     });
     return order;
   }

@@ -108,6 +108,39 @@ describe("a subscription's Stars payments", () => {
     ]);
   });
 
+  it("keep a refund of one period's charge on that period, and announce the order refunded once", async () => {
+    const { store, telegram } = world();
+    const order = await store.create(
+      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
+    );
+    const start = Math.floor(Date.now() / 1000);
+    await telegram.successfulPayment(payer, charge(order.id, "c1", start + PERIOD_S, true));
+    await telegram.successfulPayment(payer, charge(order.id, "c2", start + 2 * PERIOD_S, false));
+    const refund = (chargeId: string) =>
+      telegram.refunded({
+        currency: "XTR",
+        total_amount: 250,
+        invoice_payload: order.id,
+        telegram_payment_charge_id: chargeId,
+      });
+
+    const refunded = await refund("c2");
+    expect(refunded?.status).toBe("refunded");
+    expect(refunded?.payments.map((p) => [p.key, p.refundedAt !== undefined])).toEqual([
+      ["stars:c1", false],
+      ["stars:c2", true],
+    ]);
+    // The same update again, then the other charge's refund: kept on its payment, not announced.
+    await refund("c2");
+    const both = await refund("c1");
+    expect(both?.payments.every((p) => p.refundedAt !== undefined)).toBe(true);
+    expect(both?.refundedAt).toBe(refunded?.refundedAt);
+    const events = (await streamEntries(redis, store.keys.events))
+      .filter(([, fields]) => fields[1] === order.id)
+      .map(([, fields]) => JSON.parse(fields[3] ?? "{}").type);
+    expect(events.filter((type) => type === "order.refunded")).toHaveLength(1);
+  });
+
   it("keep Telegram's word on renewal on the order, once, and only for the subscriber's own", async () => {
     const { store, telegram } = world();
     const order = await store.create(
