@@ -674,6 +674,111 @@ export async function runWalkthrough(
       (lines) => lines,
     );
 
+    const fay = sandbox.user({ firstName: "Fay", username: "fay" });
+    const club = await t.check(
+      "Fay subscribes to the TON Builders' Club for 250 ⭐ every 30 days: a subscription link, and this month's issue arrives",
+      async () => {
+        const after = fay.lastMessageId();
+        fay.send("/start buy_builders-club");
+        const subscribe = "Subscribe for 250 ⭐ / 30 days";
+        const card = await fay.waitForButton(subscribe, { after, timeoutMs: STEP_TIMEOUT_MS });
+        await fay.press(subscribe, card);
+        const offer = await fay.waitForButton("⭐ Subscribe", {
+          after: card.messageId,
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        const orderId = /^Order (\S+)/.exec(offer.text ?? "")?.[1] ?? "";
+        const link = fay.link("⭐ Subscribe", offer);
+        const invoice = sandbox.telegram.state.invoiceLinks.get(link);
+        if (invoice?.subscriptionPeriod !== 2_592_000)
+          throw new Error(`the link is not a 30-day subscription: ${JSON.stringify(invoice)}`);
+        const paid = await fay.payInvoiceLink(link);
+        if (!paid.ok || paid.chargeId === undefined) throw new Error(`payment: ${paid.reason}`);
+        await fay.waitForText("Receipt", { after: offer.messageId, timeoutMs: STEP_TIMEOUT_MS });
+        const order = await until("the first month's delivery", async () => {
+          const current = await sandbox.app.store.require(orderId);
+          return current.status === "fulfilled" ? current : undefined;
+        });
+        return {
+          orderId,
+          chargeId: paid.chargeId,
+          lines: [
+            "fay   › /start buy_builders-club",
+            ...render(card),
+            `fay   › [ ${subscribe} ] (she agrees to the terms when asked)`,
+            ...render(offer),
+            `fay   › opens ${link}: Telegram's form, "Subscribe", 250 ⭐ a month`,
+            ...replies(fay, offer.messageId),
+            `order ${orderId}: ${order.status}, period 1 paid until ${new Date(order.subscription?.paidUntil ?? 0).toISOString()}`,
+          ],
+        };
+      },
+      (value) => value.lines,
+    );
+
+    await t.check(
+      "31 days pass on Telegram's clock: Telegram charges Fay's renewal, and the shop delivers the second month once",
+      async () => {
+        const after = fay.lastMessageId();
+        sandbox.telegram.state.clock.advance(31 * 86_400_000);
+        await fay.waitForText("period 2", { after, timeoutMs: STEP_TIMEOUT_MS });
+        const order = await until("the second month's delivery", async () => {
+          const current = await sandbox.app.store.require(club.orderId);
+          return current.subscription?.periods === 2 && current.status === "fulfilled"
+            ? current
+            : undefined;
+        });
+        const issues = fay.fromBot().filter((m) => m.text?.includes("Builders' Club issue"));
+        if (issues.length !== 2) throw new Error(`Fay got ${issues.length} issues, not 2`);
+        return [
+          `Telegram's clock: +31 days; it charges 250 ⭐ from Fay's Stars with a new charge id`,
+          ...replies(fay, after),
+          `order ${club.orderId}: ${order.payments.length} payments, paid until ${new Date(order.subscription?.paidUntil ?? 0).toISOString()}`,
+        ];
+      },
+      (lines) => lines,
+    );
+
+    await t.check(
+      "Fay cancels the renewal in /subscriptions: nothing more is charged, and her access ends when the paid month does",
+      async () => {
+        const after = fay.lastMessageId();
+        fay.send("/subscriptions");
+        const list = await fay.waitForButton("Cancel renewal", {
+          after,
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        await fay.press("Cancel renewal", list);
+        const canceled = await fay.waitForText("Renewal canceled", {
+          after: list.messageId,
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        const paidUntil = (await sandbox.app.store.require(club.orderId)).subscription?.paidUntil;
+        const charges = sandbox.telegram.state.payments.size;
+        sandbox.telegram.state.clock.advance(31 * 86_400_000);
+        if (sandbox.telegram.state.payments.size !== charges)
+          throw new Error("Telegram charged a canceled subscription");
+        const ended = await sandbox.app.endSubscriptions();
+        const told = await fay.waitForText("has ended", {
+          after: canceled.messageId,
+          timeoutMs: STEP_TIMEOUT_MS,
+        });
+        const order = await sandbox.app.store.require(club.orderId);
+        const endedAt = order.subscription?.endedAt ?? 0;
+        if (ended !== 1 || endedAt < (paidUntil ?? Infinity))
+          throw new Error(`access ended at ${endedAt}, before ${paidUntil}`);
+        return [
+          "fay   › /subscriptions",
+          ...render(list),
+          "fay   › [ Cancel renewal: TON Builders' Club ]",
+          ...render(canceled),
+          "Telegram's clock: +31 days; no charge, and the shop ends the access",
+          ...render(told),
+        ];
+      },
+      (lines) => lines,
+    );
+
     t.line();
     t.line("Every step held.");
     t.line();

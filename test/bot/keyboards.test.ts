@@ -76,11 +76,13 @@ describe("catalogKeyboard", () => {
       "Руководство разработчика TON (электронная книга)",
       "Ключ доступа VPN, 30 дней",
       "Кружка TON",
+      "Клуб разработчиков TON",
     ]);
     expect(shown.map((row) => productData.read(dataOf(row[0]))?.id)).toEqual([
       "ton-guide",
       "vpn-key",
       "mug",
+      "builders-club",
     ]);
   });
 

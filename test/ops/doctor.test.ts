@@ -72,7 +72,7 @@ describe("npm run doctor", () => {
     expect(text).toMatch(/✓ merchant wallet 0Q\S+ is active, balance 100 GRAM/);
     expect(text).toMatch(/✓ Redis reachable at redis:\/\/127\.0\.0\.1:\d+ \(Redis \d+\.\d+/);
     expect(text).toMatch(/✓ Redis reachable at .+, one server\)$/m);
-    expect(text).toContain("✓ catalog loads: 3 products from catalog.example.json");
+    expect(text).toContain("✓ catalog loads: 4 products from catalog.example.json");
     expect(text).toContain("✓ USDT off: no product has a usdt price");
     expect(text).toContain("✓ TON Connect off: TONCONNECT_MANIFEST_URL is not set");
     expect(text).toMatch(/^! Redis does not persist its data/m);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { runWalkthrough } from "../../src/sandbox/walkthrough.js";
 
 describe("the offline sandbox walkthrough", () => {
-  it("buys in Gram (in two parts), in Stars, by card and in USDT through the bot, fulfilling each once", async () => {
+  it("buys in Gram (in two parts), in Stars, by card and in USDT, and a subscription renewed once, fulfilling each once", async () => {
     let transcript = "";
     const out = new Writable({
       write(chunk, _encoding, done) {
@@ -59,6 +59,14 @@ describe("the offline sandbox walkthrough", () => {
     expect(transcript).toMatch(
       /paid: 5 USDT for TON Developer's Guide \(e-book\) × 1 · Erin @erin/,
     );
+    // A subscription: bought through a 30-day link, renewed once as Telegram's clock moves on,
+    // then canceled, its access ending with the month paid.
+    expect(transcript).toContain("• Telegram Stars: 250 ⭐ every 30 days");
+    expect(transcript).toMatch(/TON Builders' Club, period 1, until \d{4}-\d\d-\d\d/);
+    expect(transcript).toMatch(/TON Builders' Club, period 2, until \d{4}-\d\d-\d\d/);
+    expect(transcript).toMatch(/order ord_\w+: 2 payments, paid until /);
+    expect(transcript).toContain("Renewal canceled: you keep access until");
+    expect(transcript).toMatch(/Your subscription \(order ord_\w+\) has ended/);
     expect(transcript).toContain("Every step held.");
   });
 });
