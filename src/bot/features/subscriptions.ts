@@ -40,20 +40,17 @@ export function subscriptionsFeature(services: ShopServices) {
     const list = await subscriptions.of(ctx.from.id);
     if (list.length === 0) return ctx.reply(ctx.t("subscriptions-none"));
     const locale = await ctx.i18n.getLocale();
-    const keyboard = new InlineKeyboard();
-    for (const order of list) {
+    // A button a row, for each subscription whose access lasts.
+    const rows = list.flatMap((order) => {
       const subscription = order.subscription;
-      if (!subscription || subscription.endedAt !== undefined) continue;
+      if (!subscription || subscription.endedAt !== undefined) return [];
       const title = catalog.find(order.productId)?.title;
       const name = title ? localized(title, locale) : order.productId;
       const action = subscription.renewal === "on" ? "cancel" : "renew";
-      keyboard
-        .text(
-          ctx.t(`button-subscription-${action}`, { title: name }),
-          subscriptionData.pack({ action, orderId: order.id }),
-        )
-        .row();
-    }
+      const label = ctx.t(`button-subscription-${action}`, { title: name });
+      return [[InlineKeyboard.text(label, subscriptionData.pack({ action, orderId: order.id }))]];
+    });
+    const keyboard = InlineKeyboard.from(rows);
     const lines = [ctx.t("subscriptions-title"), ...list.map((o) => line(ctx, o, locale))];
     return ctx.reply(lines.join("\n\n"), { parse_mode: "HTML", reply_markup: keyboard });
   }
