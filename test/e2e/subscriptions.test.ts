@@ -1,4 +1,5 @@
 import type { ChatMessage, EmulatedUser } from "@ton-payment-bot/emulators/telegram";
+import { Api } from "grammy";
 import { afterEach, describe, expect, it } from "vitest";
 import { buyData, subscriptionData } from "../../src/bot/callback-data.js";
 import type { Order } from "../../src/orders/order.js";
@@ -325,5 +326,25 @@ describe("a subscription over time", () => {
     // No renewal comes after the refund.
     shop.telegram.state.clock.advance(31 * DAY_MS);
     expect(shop.telegram.state.payments.size).toBe(2);
+  });
+
+  it("stops the renewal of a subscription refunded outside /refund, so Telegram charges it no more", async () => {
+    const shop = await clubShop();
+    const buyer = shop.user({ firstName: "Noa" });
+    const { orderId, chargeId } = await subscribeToClub(shop, buyer);
+
+    // The merchant refunds it with another tool, straight through the Bot API.
+    const api = new Api(shop.telegram.token, { apiRoot: shop.telegram.apiRoot });
+    await api.refundStarPayment(buyer.id, chargeId);
+    await buyer.waitForText(`Order ${orderId} was refunded`);
+    await orderReaches(shop, orderId, "refunded");
+    const stopped = Date.now() + 10_000;
+    while (!shop.telegram.state.subscriptions.get(chargeId)?.canceled) {
+      if (Date.now() > stopped) throw new Error("the renewal was not stopped");
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    shop.telegram.state.clock.advance(31 * DAY_MS);
+    expect(shop.telegram.state.payments.size).toBe(1);
+    expect(await shop.app.endSubscriptions()).toBe(1);
   });
 });

@@ -147,7 +147,7 @@ export function payTelegramFeature(services: ShopServices) {
   });
 
   feature.on("message:refunded_payment", async (ctx) => {
-    await telegramPayments.refunded(ctx.message.refunded_payment);
+    await telegramPayments.refunded(ctx.message.refunded_payment, ctx.api);
   });
 
   return { feature, buy: sendInvoice };

@@ -172,12 +172,15 @@ export class StarsLedger {
     const order = await store.get(orderId);
     if (order?.status !== "paid" && order?.status !== "fulfilled") return false;
     // The payload names the order, as in every invoice the shop sends.
-    const marked = await telegramPayments.refunded({
-      currency: STARS,
-      total_amount: tx.amount,
-      invoice_payload: orderId,
-      telegram_payment_charge_id: tx.id,
-    });
+    const marked = await telegramPayments.refunded(
+      {
+        currency: STARS,
+        total_amount: tx.amount,
+        invoice_payload: orderId,
+        telegram_payment_charge_id: tx.id,
+      },
+      this.options.api,
+    );
     if (marked?.status !== "refunded") return false;
     log.warn(
       { orderId, chargeId: tx.id },

@@ -1,4 +1,4 @@
-import type { Api } from "grammy";
+import { type Api, GrammyError } from "grammy";
 import type {
   BotSubscriptionUpdated,
   PreCheckoutQuery,
@@ -224,10 +224,7 @@ export class TelegramPayments {
     if (charges.length === 0) throw new RefundRefused(`order ${orderId} has no Stars payment`);
     // A refunded subscription must not be charged again: its renewal is stopped first, so a
     // failure leaves nothing refunded and the admin can try again.
-    const subscription = order.subscription;
-    if (subscription && subscription.endedAt === undefined && subscription.renewal !== "canceled") {
-      await api.editUserStarSubscription(order.userId, subscription.chargeId, true);
-    }
+    await stopRenewal(api, order);
     for (const chargeId of charges) {
       await api.refundStarPayment(order.userId, chargeId).catch((error: unknown) => {
         // Refunded before (e.g. the refund went through but the process died): carry on.
@@ -240,13 +237,29 @@ export class TelegramPayments {
   }
 
   /** Telegram's refunded_payment: one charge's money went back, whoever started it. */
-  async refunded(refund: RefundedPayment): Promise<Order | undefined> {
-    const order = await this.options.store.get(refund.invoice_payload);
+  async refunded(refund: RefundedPayment, api?: StarRefunds): Promise<Order | undefined> {
+    const { store, log } = this.options;
+    const order = await store.get(refund.invoice_payload);
     if (!order) {
-      this.options.log.warn({ orderId: refund.invoice_payload }, "refund for an unknown order");
+      log.warn({ orderId: refund.invoice_payload }, "refund for an unknown order");
       return undefined;
     }
-    return this.markRefunded(order.id, "telegram", [refund.telegram_payment_charge_id]);
+    const after = await this.markRefunded(order.id, "telegram", [
+      refund.telegram_payment_charge_id,
+    ]);
+    // A refund the shop's own /refund did not start still ends the subscription: Telegram must
+    // not charge it again. A refusal is for good (the subscription is gone), so it is logged; a
+    // failure to reach Telegram is thrown, and the update is tried again.
+    if (api && after.status === "refunded") {
+      await stopRenewal(api, after).catch((error: unknown) => {
+        if (!(error instanceof GrammyError) || error.error_code !== 400) throw error;
+        log.warn(
+          { orderId: order.id, description: error.description },
+          "Telegram would not stop a refunded subscription's renewal",
+        );
+      });
+    }
+    return after;
   }
 
   /**
@@ -315,4 +328,13 @@ export class TelegramPayments {
     });
     return order;
   }
+}
+
+/** Stops a subscription's renewal at Telegram, unless it ended or no renewal is coming. */
+async function stopRenewal(api: StarRefunds, order: Order): Promise<void> {
+  const subscription = order.subscription;
+  if (!subscription || subscription.endedAt !== undefined || subscription.renewal === "canceled") {
+    return;
+  }
+  await api.editUserStarSubscription(order.userId, subscription.chargeId, true);
 }
