@@ -15,6 +15,7 @@ import type {
   UserFromGetMe,
 } from "grammy/types";
 import { badRequest, forbidden } from "./errors.js";
+import { ChatAccess } from "./invites.js";
 import { UpdateQueue } from "./updates.js";
 
 export type AnyReplyMarkup =
@@ -156,6 +157,8 @@ export class EmulatorState {
   /** Star payments in and refunds out, oldest first, as getStarTransactions lists them. */
   readonly starTransactions: StarTransaction[] = [];
   webhook: WebhookConfig | undefined;
+  /** Who is in which group and channel, and the invite links that let people in. */
+  readonly access: ChatAccess = new ChatAccess(this, unixNow);
   private readonly chats = new Map<number, ChatRecord>();
   private readonly changeListeners = new Map<number, Set<() => void>>();
   private queryCounter = 0;
@@ -197,6 +200,18 @@ export class EmulatorState {
   isInChat(chatId: number, userId: number): boolean {
     const record = this.chats.get(chatId);
     return record !== undefined && (record.user?.id === userId || record.members.has(userId));
+  }
+
+  /** Someone joins a group or leaves it (see ChatAccess), so they can write in it or not. */
+  setMember(chatId: number, user: User, member: boolean): void {
+    const { members } = this.record(chatId);
+    if (member) members.set(user.id, user);
+    else members.delete(user.id);
+  }
+
+  /** The bot was promoted or demoted in a group: an administrator gets every message there. */
+  setBotIsAdmin(chatId: number, admin: boolean): void {
+    this.record(chatId).botIsAdmin = admin;
   }
 
   /**
