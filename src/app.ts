@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import type { Address } from "@ton/core";
 import type { Bot } from "grammy";
+import { AccessGrants } from "./access/grants.js";
 import { AdminActions } from "./admin/actions.js";
 import { AuditLog } from "./admin/audit.js";
 import { readHealth, type ShopHealth } from "./admin/health.js";
@@ -16,6 +17,7 @@ import { type Catalog, deliverable, loadCatalog } from "./catalog/catalog.js";
 import { systemClock } from "./clock.js";
 import { type Config, ConfigError } from "./config.js";
 import { forPeriod } from "./fulfilment/deliverer.js";
+import { ChatAccessDelivery } from "./fulfilment/deliverers/chat-access.js";
 import { TelegramDelivery } from "./fulfilment/deliverers/telegram.js";
 import { StockPool } from "./fulfilment/stock.js";
 import { MerchantWebhook } from "./fulfilment/webhook.js";
@@ -387,6 +389,9 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         })
       : undefined;
   const chat = new TelegramDelivery(bot.api, catalog, stock, i18n);
+  const accessGrants = new AccessGrants(redis, prefix);
+  const accessLog = log.child({ module: "chat-access" });
+  const chatAccess = new ChatAccessDelivery(bot.api, catalog, accessGrants, i18n, accessLog, clock);
   const fulfilment = new FulfilmentWorker({
     redis,
     store,
@@ -400,6 +405,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       ...[subscriptions.deliverer(order)].filter((step) => step !== undefined),
       ...(merchantWebhook ? [forPeriod(order, merchantWebhook)] : []),
       ...(await chat.steps(order, done)),
+      ...(await chatAccess.steps(order, done)),
     ],
     // Telegram away is waited out, not counted against the job's attempts.
     outage: telegramUnreachable,

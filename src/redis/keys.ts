@@ -42,6 +42,11 @@ export function redisKeys(prefix: string) {
     /** The buyer's payment message and QR code for an order, edited as payment arrives. */
     paymentMessage: (orderId: string) => `${ofOrder(orderId)}payment-message:${orderId}`,
     paymentQr: (orderId: string) => `${ofOrder(orderId)}payment-qr:${orderId}`,
+    /**
+     * A subscription's chat access (a hash): per period, the invite link made for it or that the
+     * buyer was in the chat already.
+     */
+    chatAccess: (orderId: string) => `${ofOrder(orderId)}chat-access:${orderId}`,
 
     // — per partition: indexes and streams written in the same step as an order —
     /** Pending orders by expiry time, for the expiry job. */

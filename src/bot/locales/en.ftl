@@ -153,6 +153,11 @@ receipt-period =
     { $title }, period { $period }, until { $until } (UTC)
     Paid: { $paid } { $currency }
     { $date } (UTC)
+access-invite =
+    Your invite to <b>{ $title }</b>: { $link }
+    It lets one person in, you, and works until { $until } (UTC). You stay in for as long as your subscription lasts.
+access-continues = You are in <b>{ $title }</b> already: your access goes on until { $until } (UTC), and for as long as your subscription renews.
+button-access-join = Join { $title }
 delivery-stock-key = Your key: <code>{ $key }</code>
 delivery-stock-keys =
     Your keys ({ $count }):

@@ -153,6 +153,11 @@ receipt-period =
     { $title }, период { $period }, до { $until } (UTC)
     Оплачено: { $paid } { $currency }
     { $date } (UTC)
+access-invite =
+    Ваше приглашение в <b>{ $title }</b>: { $link }
+    По ссылке может войти один человек — вы, и действует она до { $until } (UTC). Доступ сохраняется, пока действует подписка.
+access-continues = Вы уже в <b>{ $title }</b>: доступ продолжается до { $until } (UTC) и дальше, пока подписка продлевается.
+button-access-join = Войти в { $title }
 delivery-stock-key = Ваш ключ: <code>{ $key }</code>
 delivery-stock-keys =
     Ваши ключи ({ $count }):

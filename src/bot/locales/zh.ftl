@@ -153,6 +153,11 @@ receipt-period =
     { $title }，第 { $period } 期，至 { $until }（UTC）
     已付：{ $paid } { $currency }
     { $date }（UTC）
+access-invite =
+    您的 <b>{ $title }</b> 邀请：{ $link }
+    此链接仅限一人（您本人）使用，有效至 { $until }（UTC）。订阅有效期间您可一直留在其中。
+access-continues = 您已在 <b>{ $title }</b> 中：访问权限持续至 { $until }（UTC），只要订阅续订就会继续。
+button-access-join = 加入 { $title }
 delivery-stock-key = 您的密钥：<code>{ $key }</code>
 delivery-stock-keys =
     您的密钥（{ $count } 个）：
