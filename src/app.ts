@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import type { Address } from "@ton/core";
 import type { Bot } from "grammy";
 import { AccessGrants } from "./access/grants.js";
+import { AccessRemoval } from "./access/removal.js";
 import { AdminActions } from "./admin/actions.js";
 import { AuditLog } from "./admin/audit.js";
 import { readHealth, type ShopHealth } from "./admin/health.js";
@@ -392,6 +393,15 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const accessGrants = new AccessGrants(redis, prefix);
   const accessLog = log.child({ module: "chat-access" });
   const chatAccess = new ChatAccessDelivery(bot.api, catalog, accessGrants, i18n, accessLog, clock);
+  const accessRemoval = new AccessRemoval({
+    api: bot.api,
+    redis,
+    prefix,
+    store,
+    catalog,
+    grants: accessGrants,
+    log: accessLog,
+  });
   const fulfilment = new FulfilmentWorker({
     redis,
     store,
@@ -417,6 +427,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   telegram.outage.onRecovered(() => {
     buyerNotices.retryNow();
     adminNotices.retryNow();
+    accessRemoval.retryNow();
     void fulfilment.retryNow();
   });
 
@@ -490,6 +501,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       merchantWebhook?.start();
       await buyerNotices.start();
       await adminNotices.start();
+      await accessRemoval.start();
       watcher.start(config.pollIntervalMs);
       if (usdtMaster) {
         // In the background: toncenter away must not hold up TON and Stars sales; USDT
@@ -573,6 +585,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         starsLedger,
         dailyReport,
         subscriptions,
+        accessRemoval,
       });
     },
     async stop() {
@@ -592,6 +605,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         step("merchant webhook", merchantWebhook?.stop()),
         step("notifier", buyerNotices.stop()),
         step("admin notifier", adminNotices.stop()),
+        step("chat access", accessRemoval.stop()),
         step("metrics", ops?.close()),
       ]);
       await step("decoder", decoder.close());
