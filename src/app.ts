@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import type { Address } from "@ton/core";
 import type { Bot } from "grammy";
+import { AccessChats } from "./access/chats.js";
 import { AccessGrants } from "./access/grants.js";
 import { AccessRemoval } from "./access/removal.js";
 import { AdminActions } from "./admin/actions.js";
@@ -14,7 +15,7 @@ import type { BotContext } from "./bot/context.js";
 import { createBot } from "./bot/create-bot.js";
 import { listenWebhook, startPolling } from "./bot/serve.js";
 import { Sessions } from "./bot/sessions.js";
-import { type Catalog, deliverable, loadCatalog } from "./catalog/catalog.js";
+import { type Catalog, loadCatalog } from "./catalog/catalog.js";
 import { systemClock } from "./clock.js";
 import { type Config, ConfigError } from "./config.js";
 import { forPeriod } from "./fulfilment/deliverer.js";
@@ -122,12 +123,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const testnet = config.tonNetwork === "testnet";
   showCoinAs(config.coinLabel);
   const catalog = await loadCatalog(config.catalogPath, { fiatCurrency: config.fiatCurrency });
-  for (const product of catalog.products.filter((p) => !deliverable(p))) {
-    log.warn(
-      { productId: product.id },
-      "this subscription gives chat access, which the shop does not grant yet: it is not offered",
-    );
-  }
+  // Chat access is offered once start() has found the bot able to grant it in each chat.
+  const accessChats = new AccessChats(catalog, log.child({ module: "chat-access" }));
   // Undefined unless a product is priced in USDT: then the shop never asks for a jetton wallet.
   const usdtMaster = usdtMasterOf(catalog, config.usdtMaster);
 
@@ -279,6 +276,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         // Only once our jetton wallet is watched: a payment made before would not be found.
         ...(usdtWatcher ? ["usdt" as const] : []),
       ],
+      deliverable: (product) => accessChats.grants(product),
       telegramPayments,
       subscriptions,
       wallets,
@@ -556,6 +554,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
         // declares a polyfill's AbortSignal; Node's is the same at run time.)
         const initSignal = signal as Parameters<typeof bot.init>[0];
         await whenTelegramAnswers(() => bot.init(initSignal), signal);
+        await whenTelegramAnswers(() => accessChats.check(bot.api, bot.botInfo.id), signal);
         await whenTelegramAnswers(
           () => setCommandMenu(bot.api, i18n, { wallet: wallets !== undefined }),
           signal,
