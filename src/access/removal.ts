@@ -34,10 +34,10 @@ interface Refusal {
 }
 
 /**
- * Ends a subscription's chat access when the subscription ends: its member is removed from each
- * chat the shop let them into (unbanChatMember without only_if_banned: removed, not banned, so a
- * new subscription lets them back), and the links made for it are revoked, since a one-person
- * link admits someone again once its member is gone. Each removal is owed until it is done:
+ * Ends a subscription's chat access when the subscription ends: the links made for it are
+ * revoked, since a one-person link admits someone again once its member is gone, and its member
+ * is removed from each chat the shop let them into (unbanChatMember without only_if_banned:
+ * removed, not banned, so a new subscription lets them back). Each removal is owed until it is done:
  * one Telegram refuses (the bot lost its rights there) is tried again every ten minutes by the
  * subscriptions job, with one notice to the admins and a log line each time, never a loop.
  */
@@ -98,9 +98,11 @@ export class AccessRemoval extends EventReader {
     const chats = new Set([...periods.values()].map((access) => access.chatId));
     const userId = order.userId;
     for (const chatId of chats) {
+      // Links first: a one-person link's seat comes free as its member leaves, and must by
+      // then admit nobody.
       const refusal =
-        (await this.removeMember(chatId, userId, orderId)) ??
-        (await this.revokeLinks(chatId, orderId, periods));
+        (await this.revokeLinks(chatId, orderId, periods)) ??
+        (await this.removeMember(chatId, userId, orderId));
       if (refusal) {
         await this.refused(orderId, userId, refusal);
         return false;
