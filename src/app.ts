@@ -1,6 +1,9 @@
 import { hostname } from "node:os";
 import type { Address } from "@ton/core";
 import type { Bot } from "grammy";
+import { AccessChats } from "./access/chats.js";
+import { AccessGrants } from "./access/grants.js";
+import { AccessRemoval } from "./access/removal.js";
 import { AdminActions } from "./admin/actions.js";
 import { AuditLog } from "./admin/audit.js";
 import { readHealth, type ShopHealth } from "./admin/health.js";
@@ -12,10 +15,11 @@ import type { BotContext } from "./bot/context.js";
 import { createBot } from "./bot/create-bot.js";
 import { listenWebhook, startPolling } from "./bot/serve.js";
 import { Sessions } from "./bot/sessions.js";
-import { type Catalog, deliverable, loadCatalog } from "./catalog/catalog.js";
+import { type Catalog, loadCatalog } from "./catalog/catalog.js";
 import { type Clock, systemClock } from "./clock.js";
 import { type Config, ConfigError } from "./config.js";
 import { forPeriod } from "./fulfilment/deliverer.js";
+import { ChatAccessDelivery } from "./fulfilment/deliverers/chat-access.js";
 import { TelegramDelivery } from "./fulfilment/deliverers/telegram.js";
 import { StockPool } from "./fulfilment/stock.js";
 import { MerchantWebhook } from "./fulfilment/webhook.js";
@@ -126,12 +130,8 @@ export async function createApp(
   const testnet = config.tonNetwork === "testnet";
   showCoinAs(config.coinLabel);
   const catalog = await loadCatalog(config.catalogPath, { fiatCurrency: config.fiatCurrency });
-  for (const product of catalog.products.filter((p) => !deliverable(p))) {
-    log.warn(
-      { productId: product.id },
-      "this subscription gives chat access, which the shop does not grant yet: it is not offered",
-    );
-  }
+  // Chat access is offered once start() has found the bot able to grant it in each chat.
+  const accessChats = new AccessChats(catalog, log.child({ module: "chat-access" }));
   // Undefined unless a product is priced in USDT: then the shop never asks for a jetton wallet.
   const usdtMaster = usdtMasterOf(catalog, config.usdtMaster);
 
@@ -283,6 +283,7 @@ export async function createApp(
         // Only once our jetton wallet is watched: a payment made before would not be found.
         ...(usdtWatcher ? ["usdt" as const] : []),
       ],
+      deliverable: (product) => accessChats.grants(product),
       telegramPayments,
       subscriptions,
       wallets,
@@ -394,6 +395,18 @@ export async function createApp(
         })
       : undefined;
   const chat = new TelegramDelivery(bot.api, catalog, stock, i18n);
+  const accessGrants = new AccessGrants(redis, prefix);
+  const accessLog = log.child({ module: "chat-access" });
+  const chatAccess = new ChatAccessDelivery(bot.api, catalog, accessGrants, i18n, accessLog, clock);
+  const accessRemoval = new AccessRemoval({
+    api: bot.api,
+    redis,
+    prefix,
+    store,
+    catalog,
+    grants: accessGrants,
+    log: accessLog,
+  });
   const fulfilment = new FulfilmentWorker({
     redis,
     store,
@@ -407,6 +420,7 @@ export async function createApp(
       ...[subscriptions.deliverer(order)].filter((step) => step !== undefined),
       ...(merchantWebhook ? [forPeriod(order, merchantWebhook)] : []),
       ...(await chat.steps(order, done)),
+      ...(await chatAccess.steps(order, done)),
     ],
     // Telegram away is waited out, not counted against the job's attempts.
     outage: telegramUnreachable,
@@ -418,6 +432,7 @@ export async function createApp(
   telegram.outage.onRecovered(() => {
     buyerNotices.retryNow();
     adminNotices.retryNow();
+    accessRemoval.retryNow();
     void fulfilment.retryNow();
   });
 
@@ -492,6 +507,7 @@ export async function createApp(
       merchantWebhook?.start();
       await buyerNotices.start();
       await adminNotices.start();
+      await accessRemoval.start();
       watcher.start(config.pollIntervalMs);
       if (usdtMaster) {
         // In the background: toncenter away must not hold up TON and Stars sales; USDT
@@ -546,6 +562,7 @@ export async function createApp(
         // declares a polyfill's AbortSignal; Node's is the same at run time.)
         const initSignal = signal as Parameters<typeof bot.init>[0];
         await whenTelegramAnswers(() => bot.init(initSignal), signal);
+        await whenTelegramAnswers(() => accessChats.check(bot.api, bot.botInfo.id), signal);
         await whenTelegramAnswers(
           () => setCommandMenu(bot.api, i18n, { wallet: wallets !== undefined }),
           signal,
@@ -575,6 +592,7 @@ export async function createApp(
         starsLedger,
         dailyReport,
         subscriptions,
+        accessRemoval,
       });
     },
     async stop() {
@@ -594,6 +612,7 @@ export async function createApp(
         step("merchant webhook", merchantWebhook?.stop()),
         step("notifier", buyerNotices.stop()),
         step("admin notifier", adminNotices.stop()),
+        step("chat access", accessRemoval.stop()),
         step("metrics", ops?.close()),
       ]);
       await step("decoder", decoder.close());

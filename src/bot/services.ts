@@ -2,7 +2,7 @@ import type { Address } from "@ton/core";
 import type { AdminActions } from "../admin/actions.js";
 import type { ShopHealth } from "../admin/health.js";
 import type { ShopReports } from "../admin/reports.js";
-import type { Catalog, PaymentMethod } from "../catalog/catalog.js";
+import type { Catalog, PaymentMethod, Product } from "../catalog/catalog.js";
 import type { Clock } from "../clock.js";
 import type { StockPool } from "../fulfilment/stock.js";
 import type { Logger } from "../log.js";
@@ -45,6 +45,12 @@ export interface ShopServices {
    * USDT_MASTER turns out not to be a jetton master.
    */
   payMethods(): readonly PaymentMethod[];
+  /**
+   * Whether the shop can give what a product promises now; one that is not is not offered. A
+   * subscription's chat access only where start-up found the bot an administrator that may
+   * invite and ban users.
+   */
+  deliverable(product: Product): boolean;
   /** Stars and card payments: invoices, pre-checkout, successful and refunded payments. */
   telegramPayments: TelegramPayments;
   /** Buyers' subscriptions, by product, and by when their access ends. */

@@ -335,15 +335,6 @@ export async function loadCatalog(path: string, options: CatalogOptions): Promis
   return catalog;
 }
 
-/**
- * Whether the shop can give what a product promises. Chat access for subscribers (a one-person
- * invite link each period, the member removed at the end) is not granted yet, so a subscription
- * that promises it is not offered; one that delivers goods each period is.
- */
-export function deliverable(product: Product): boolean {
-  return product.access === undefined;
-}
-
 /** The price of `quantity` items, or undefined when the product is not sold that way. */
 export function priceOf(
   product: Product,

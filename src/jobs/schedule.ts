@@ -37,6 +37,8 @@ export type JobsDeps = {
       dailyReport?: () => Promise<void>;
       /** Subscriptions whose access is to end on time; no ending pass without it. */
       subscriptions?: Subscriptions;
+      /** Ended subscriptions' members still to be removed from their chats, tried with them. */
+      accessRemoval?: { retryOwed(): Promise<number> };
     }
   | {
       redis?: undefined;
@@ -46,6 +48,7 @@ export type JobsDeps = {
       starsFirstRunMs?: undefined;
       dailyReport?: undefined;
       subscriptions?: undefined;
+      accessRemoval?: undefined;
     }
 );
 
@@ -88,7 +91,10 @@ export interface Jobs {
   reconcileStars(): Promise<boolean>;
   /** For the UTC day of the store's clock; at most once per day across processes and restarts. */
   dailyReport(): Promise<boolean>;
-  /** Ends the access of subscriptions whose last paid period is over. */
+  /**
+   * Ends the access of subscriptions whose last paid period is over, and tries again the removals
+   * from their chats that Telegram refused.
+   */
   endSubscriptions(): Promise<boolean>;
 }
 
@@ -151,7 +157,10 @@ export function createJobs(deps: JobsDeps): Jobs {
         deps.redis,
         redisKeys(deps.prefix).jobLock("end-subscriptions"),
         EXPIRE_LOCK_MS,
-        () => endSubscriptions(store, subscriptions, log),
+        async () => {
+          await endSubscriptions(store, subscriptions, log);
+          await deps.accessRemoval?.retryOwed();
+        },
       );
     },
 

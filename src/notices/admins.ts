@@ -24,6 +24,7 @@ const NOTICES: Partial<Record<OrderEventType, string>> = {
   "order.held": "notice-held",
   "order.mismatch": "notice-mismatch",
   "order.delivery_failed": "notice-delivery-failed",
+  "order.member_not_removed": "notice-member-not-removed",
   "order.refunded": "notice-refunded",
 };
 
@@ -39,6 +40,15 @@ function noticeKey(event: OrderEvent): string | undefined {
   }
   if (event.type === "order.renewal") return `notice-renewal-${event.detail.renewal}`;
   return NOTICES[event.type];
+}
+
+/** What went wrong, for the events that say. */
+function errorOf(event: OrderEvent): string {
+  if (event.type === "order.delivery_failed") return event.detail.error;
+  if (event.type === "order.member_not_removed") {
+    return `chat ${event.detail.chatId}: ${event.detail.error}`;
+  }
+  return "—";
 }
 
 /** The payment an event is about, with whether it completed the order late or with extra. */
@@ -182,9 +192,7 @@ export class AdminNotifier extends EventReader {
         quantity: order?.quantity ?? 0,
         extra: payment ? formatPrice(payment.amount.units, payment.amount.currency) : "?",
         buyer: order ? buyerName(order, t(locale)) : "—",
-        error: escapeHtml(
-          (event.type === "order.delivery_failed" ? event.detail.error : "—").slice(0, 300),
-        ),
+        error: escapeHtml(errorOf(event).slice(0, 300)),
       });
     await this.broadcast(
       event.id,

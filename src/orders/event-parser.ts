@@ -25,6 +25,10 @@ const orderEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("order.mismatch"), detail: paymentSeen }),
   z.object({ type: z.literal("order.subscription_ended") }),
   z.object({
+    type: z.literal("order.member_not_removed"),
+    detail: z.object({ chatId: z.number().int(), error: z.string() }),
+  }),
+  z.object({
     type: z.literal("order.renewal"),
     detail: z.object({ renewal: z.enum(["on", "canceled", "failed"]) }),
   }),

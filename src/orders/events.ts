@@ -31,6 +31,8 @@ export type OrderEvent =
   | { type: "order.renewal"; detail: { renewal: "on" | "canceled" | "failed" } }
   /** A subscription's access ended: its last period ran out with no renewal, or it was refunded. */
   | { type: "order.subscription_ended" }
+  /** The member of an ended subscription could not be removed from its chat; the shop retries. */
+  | { type: "order.member_not_removed"; detail: { chatId: number; error: string } }
   /** A subscription's renewal paid period `period`, until `until` (ms): it is delivered anew. */
   | { type: "order.renewed"; detail: PaymentSeen & { period: number; until: number } }
   | { type: "order.fulfilled" }
@@ -81,6 +83,10 @@ export function orderPaid(
 
 export function subscriptionEnded(): OrderEvent {
   return { type: "order.subscription_ended" };
+}
+
+export function memberNotRemoved(chatId: number, error: string): OrderEvent {
+  return { type: "order.member_not_removed", detail: { chatId, error } };
 }
 
 export function renewalChanged(renewal: "on" | "canceled" | "failed"): OrderEvent {

@@ -42,6 +42,11 @@ export function redisKeys(prefix: string) {
     /** The buyer's payment message and QR code for an order, edited as payment arrives. */
     paymentMessage: (orderId: string) => `${ofOrder(orderId)}payment-message:${orderId}`,
     paymentQr: (orderId: string) => `${ofOrder(orderId)}payment-qr:${orderId}`,
+    /**
+     * A subscription's chat access (a hash): per period, the invite link made for it or that the
+     * buyer was in the chat already; and whether the admins were told its member stayed in.
+     */
+    chatAccess: (orderId: string) => `${ofOrder(orderId)}chat-access:${orderId}`,
 
     // — per partition: indexes and streams written in the same step as an order —
     /** Pending orders by expiry time, for the expiry job. */
@@ -73,6 +78,8 @@ export function redisKeys(prefix: string) {
     subscriptionOrders: `${prefix}subscriptions:orders`,
     /** A buyer's subscriptions: product id → the subscription's order id (HASH). */
     userSubscriptions: (userId: number) => `${prefix}subscriptions:user:${userId}`,
+    /** Ended subscriptions whose member is still to be removed from the chat, by when to try (ZSET, ms). */
+    accessRemovals: `${prefix}subscriptions:access-removals`,
     /** Every merchant webhook attempt (Redis Stream): event, order, attempt, status or error. */
     webhookLog: `${prefix}webhook:log`,
     /**

@@ -145,7 +145,7 @@ describe("buying a subscription", () => {
     expect(balances.text).not.toContain("have no order here");
   });
 
-  it("does not offer a subscription that promises chat access, which the shop does not grant yet", async () => {
+  it("does not offer a subscription whose chat the bot is not an administrator of", async () => {
     const shop = await clubShop();
     const buyer = shop.user({ firstName: "Lou" });
     buyer.send("/shop");

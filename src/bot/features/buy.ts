@@ -1,4 +1,4 @@
-import { deliverable, type Product, priceOf } from "../../catalog/catalog.js";
+import { type Product, priceOf } from "../../catalog/catalog.js";
 import { buyerOf, type Order } from "../../orders/order.js";
 import type { ButtonValues, buyData, Press } from "../callback-data.js";
 import type { ShopServices } from "../services.js";
@@ -18,7 +18,9 @@ export async function orderFromBuyButton(
   const from = ctx.from;
   const product = services.catalog.find(id);
   const valid =
-    quantity <= (product?.maxQuantity ?? 0) && product !== undefined && deliverable(product);
+    quantity <= (product?.maxQuantity ?? 0) &&
+    product !== undefined &&
+    services.deliverable(product);
   const offered = services.payMethods().includes(method);
   const price = product && valid && offered ? priceOf(product, method, quantity) : undefined;
   if (!product || !price) {

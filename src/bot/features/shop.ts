@@ -1,5 +1,5 @@
 import { Composer, GrammyError } from "grammy";
-import { deliverable, type Product, priceOf } from "../../catalog/catalog.js";
+import { type Product, priceOf } from "../../catalog/catalog.js";
 import { coinHint, escapeHtml, formatPrice, methodName } from "../../notices/format.js";
 import { onPress, productData, quantityData, shopData } from "../callback-data.js";
 import type { BotContext } from "../context.js";
@@ -11,7 +11,7 @@ import { availableOf } from "./buy.js";
 /** /shop, product cards and quantity: everything before a buyer chooses how to pay. */
 export function shopFeature(services: ShopServices) {
   const feature = new Composer<BotContext>();
-  const { catalog, payMethods } = services;
+  const { catalog, payMethods, deliverable } = services;
 
   const methodsFor = (product: Product) =>
     deliverable(product) ? payMethods().filter((method) => product.prices[method]) : [];

@@ -153,6 +153,11 @@ receipt-period =
     { $title }, period { $period }, until { $until } (UTC)
     Paid: { $paid } { $currency }
     { $date } (UTC)
+access-invite =
+    Your invite to <b>{ $title }</b>: { $link }
+    It lets one person in, you, and works until { $until } (UTC). You stay in for as long as your subscription lasts.
+access-continues = You are in <b>{ $title }</b> already: your access goes on until { $until } (UTC), and for as long as your subscription renews.
+button-access-join = Join { $title }
 delivery-stock-key = Your key: <code>{ $key }</code>
 delivery-stock-keys =
     Your keys ({ $count }):
@@ -304,6 +309,9 @@ unmatched-reason-dust = it is too small to be a payment (dust)
 unmatched-reason-fake-jetton = it is a fake USDT transfer: a jetton notification claiming { $claimed } that did not come from the shop's own USDT wallet, so no USDT arrived. Do not deliver anything for it
 notice-expired-underpaid = ⌛ Order { $orderId } expired underpaid: { $paid } of { $amount } received. The buyer was told you will contact them to complete it or return the money: /order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 Delivering order { $orderId } failed for good: { $error }
+notice-member-not-removed =
+    ⚠️ The subscription of { $buyer } to { $title } ended (order { $orderId }), but the bot could not remove them from its chat: { $error }
+    Make the bot an administrator there who may ban users; the shop keeps trying.
 notice-refunded = ↩️ Order { $orderId } was refunded.
 notice-renewal-failed = ⚠️ The renewal of { $title } for { $buyer } could not be charged (order { $orderId }). Access lasts until the paid period ends, then stops unless Telegram charges it after all.
 notice-renewal-canceled = 🔕 { $buyer } canceled the renewal of { $title } (order { $orderId }). Access lasts until the paid period ends.

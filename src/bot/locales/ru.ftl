@@ -153,6 +153,11 @@ receipt-period =
     { $title }, период { $period }, до { $until } (UTC)
     Оплачено: { $paid } { $currency }
     { $date } (UTC)
+access-invite =
+    Ваше приглашение в <b>{ $title }</b>: { $link }
+    По ссылке может войти один человек — вы, и действует она до { $until } (UTC). Доступ сохраняется, пока действует подписка.
+access-continues = Вы уже в <b>{ $title }</b>: доступ продолжается до { $until } (UTC) и дальше, пока подписка продлевается.
+button-access-join = Войти в { $title }
 delivery-stock-key = Ваш ключ: <code>{ $key }</code>
 delivery-stock-keys =
     Ваши ключи ({ $count }):
@@ -302,6 +307,9 @@ unmatched-reason-dust = сумма слишком мала для платежа
 unmatched-reason-fake-jetton = это поддельный перевод USDT: уведомление о джеттонах на { $claimed } пришло не от USDT-кошелька магазина, и никаких USDT не поступило. Ничего не выдавайте за него
 notice-expired-underpaid = ⌛ Срок заказа { $orderId } истёк, оплачен не полностью: получено { $paid } из { $amount }. Покупателю сказано, что вы свяжетесь с ним, чтобы завершить заказ или вернуть деньги: /order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 Не удалось выдать заказ { $orderId }, повторных попыток не будет: { $error }
+notice-member-not-removed =
+    ⚠️ Подписка { $buyer } на { $title } закончилась (заказ { $orderId }), но бот не смог удалить участника из чата: { $error }
+    Сделайте бота администратором этого чата с правом блокировать пользователей; магазин продолжит попытки.
 notice-refunded = ↩️ Средства по заказу { $orderId } возвращены.
 notice-renewal-failed = ⚠️ Не удалось списать продление { $title } для { $buyer } (заказ { $orderId }). Доступ сохранится до конца оплаченного периода, затем прекратится, если Telegram так и не спишет оплату.
 notice-renewal-canceled = 🔕 { $buyer } отменил(а) продление { $title } (заказ { $orderId }). Доступ сохранится до конца оплаченного периода.

@@ -153,6 +153,11 @@ receipt-period =
     { $title }，第 { $period } 期，至 { $until }（UTC）
     已付：{ $paid } { $currency }
     { $date }（UTC）
+access-invite =
+    您的 <b>{ $title }</b> 邀请：{ $link }
+    此链接仅限一人（您本人）使用，有效至 { $until }（UTC）。订阅有效期间您可一直留在其中。
+access-continues = 您已在 <b>{ $title }</b> 中：访问权限持续至 { $until }（UTC），只要订阅续订就会继续。
+button-access-join = 加入 { $title }
 delivery-stock-key = 您的密钥：<code>{ $key }</code>
 delivery-stock-keys =
     您的密钥（{ $count } 个）：
@@ -286,6 +291,9 @@ unmatched-reason-dust = 金额过小，不构成付款（粉尘）
 unmatched-reason-fake-jetton = 这是伪造的 USDT 转账：声称转入 { $claimed } 的代币通知并非来自本店自己的 USDT 钱包，实际没有收到任何 USDT。请勿为此发货
 notice-expired-underpaid = ⌛ 订单 { $orderId } 过期时付款不足：已收到 { $paid } / { $amount }。已告知买家您会联系他们完成订单或退款：/order { $orderId } · /refund { $orderId }
 notice-delivery-failed = 🚨 订单 { $orderId } 发货失败，已停止重试：{ $error }
+notice-member-not-removed =
+    ⚠️ { $buyer } 对 { $title } 的订阅已结束（订单 { $orderId }），但机器人未能将其移出聊天：{ $error }
+    请将机器人设为该聊天的管理员，并授予封禁用户的权限；本店会继续尝试。
 notice-refunded = ↩️ 订单 { $orderId } 已退款。
 notice-renewal-failed = ⚠️ { $buyer } 的 { $title } 续订扣款失败（订单 { $orderId }）。访问权限保留到已付周期结束；若 Telegram 最终仍未扣款，届时将停止。
 notice-renewal-canceled = 🔕 { $buyer } 取消了 { $title } 的续订（订单 { $orderId }）。访问权限保留到已付周期结束。

@@ -133,7 +133,7 @@ export class TelegramDelivery {
 }
 
 /** What the worker should make of Telegram's refusal: give up, wait as asked, or retry. */
-function telegramFailure(error: unknown): unknown {
+export function telegramFailure(error: unknown): unknown {
   if (recipientUnreachable(error)) {
     return new DeliveryRejected(`Telegram refused delivery: ${error.description}`);
   }
@@ -147,7 +147,8 @@ function telegramFailure(error: unknown): unknown {
   return error;
 }
 
-function refused(name: string, reason: string): Deliverer {
+/** A step that can never succeed as things stand: the job goes to the dead stream with `reason`. */
+export function refused(name: string, reason: string): Deliverer {
   return {
     name,
     deliver: async () => {

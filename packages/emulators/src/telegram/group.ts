@@ -1,5 +1,6 @@
-import type { Message, Update } from "grammy/types";
+import type { Message, Update, User } from "grammy/types";
 import { ChatView } from "./chat-view.js";
+import type { AdminRights, BotStanding, Standing } from "./invites.js";
 import { addPersonMessage, type PersonContent, type SendOptions } from "./people.js";
 import type { ChatMessage, EmulatorState, GroupChat } from "./state.js";
 import type { EmulatedUser } from "./user.js";
@@ -13,6 +14,12 @@ export interface EmulatedGroupOptions {
   members?: readonly EmulatedUser[];
   /** An administrator bot receives every message; otherwise privacy mode applies. */
   botIsAdmin?: boolean;
+  /** The bot is an administrator with these rights (the usual ones otherwise). */
+  botRights?: Partial<AdminRights>;
+  /** Who created the group: a member with the status "creator". */
+  owner?: EmulatedUser;
+  /** Members a person made administrators, with the usual rights. */
+  admins?: readonly EmulatedUser[];
 }
 
 let nextGroup = 1;
@@ -35,11 +42,22 @@ export class EmulatedGroup extends ChatView {
       : { id, type: "group", title };
     super(state, chat.id);
     this.chat = chat;
+    const botIsAdmin = options.botIsAdmin ?? options.botRights !== undefined;
+    const people = [...(options.members ?? []), ...(options.admins ?? [])];
+    if (options.owner) people.push(options.owner);
     state.addGroup(
       chat,
-      (options.members ?? []).map((member) => member.user),
-      options.botIsAdmin ?? false,
+      people.map((member) => member.user),
+      botIsAdmin,
     );
+    state.access.addChat(chat, {
+      members: (options.members ?? []).map((member) => member.user),
+      owner: options.owner?.user,
+      admins: options.admins?.map((admin) => admin.user),
+      bot: botIsAdmin
+        ? { status: "administrator", rights: options.botRights }
+        : { status: "member" },
+    });
   }
 
   get id(): number {
@@ -71,6 +89,26 @@ export class EmulatedGroup extends ChatView {
     options: SendOptions = {},
   ): ChatMessage {
     return this.write(from, { kind: "document", ...document }, options);
+  }
+
+  /** Who is in the group now, the bot aside: members, administrators and the owner. */
+  members(): User[] {
+    return this.state.access.members(this.id);
+  }
+
+  /** Where someone stands in the group: "member", "left", "kicked", "administrator", "creator". */
+  statusOf(user: EmulatedUser): Standing["status"] {
+    return this.state.access.standingOf(this.id, user.id).status;
+  }
+
+  /** A person promotes, demotes, removes or bans the bot. */
+  setBot(standing: BotStanding): void {
+    this.state.access.setBot(this.id, standing);
+  }
+
+  /** A member leaves the group. */
+  leave(user: EmulatedUser): void {
+    this.state.access.leave(this.id, user.user);
   }
 
   private write(from: EmulatedUser, content: PersonContent, options: SendOptions): ChatMessage {

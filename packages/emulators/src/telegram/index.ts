@@ -1,8 +1,10 @@
+export { EmulatedChannel, type EmulatedChannelOptions } from "./channel.js";
 export { type InvoicePayment, type PayInvoiceOptions, SAMPLE_ADDRESS } from "./checkout.js";
 export { EmulatorClock } from "./clock.js";
 export { BotApiError } from "./errors.js";
 export { EmulatedGroup, type EmulatedGroupOptions } from "./group.js";
 export { htmlToPlainText } from "./html.js";
+export type { AdminRights, BotStanding, JoinResult } from "./invites.js";
 export {
   type BotApiExchange,
   startTelegramEmulator,

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import type { UserFromGetMe } from "grammy/types";
 import { serveOnLoopback } from "../http.js";
+import { EmulatedChannel, type EmulatedChannelOptions } from "./channel.js";
 import {
   BAD_GATEWAY,
   BotApiError,
@@ -11,6 +12,7 @@ import {
   UNAUTHORIZED,
 } from "./errors.js";
 import { EmulatedGroup, type EmulatedGroupOptions } from "./group.js";
+import { chatMethods } from "./methods/chats.js";
 import type { Handler } from "./methods/context.js";
 import { messageMethods } from "./methods/messages.js";
 import { paymentMethods } from "./methods/payments.js";
@@ -104,6 +106,8 @@ export interface TelegramEmulator {
   user(options?: EmulatedUserOptions): EmulatedUser;
   /** A group the bot was added to, with its members. */
   group(options?: EmulatedGroupOptions): EmulatedGroup;
+  /** A private channel the bot administers. */
+  channel(options?: EmulatedChannelOptions): EmulatedChannel;
   close(): Promise<void>;
 }
 
@@ -185,6 +189,7 @@ export async function startTelegramEmulator(
     paymentMethods(),
     settingsMethods(),
     updateMethods(() => pusher.wake()),
+    chatMethods(),
   ]) {
     for (const [name, handler] of Object.entries(group)) methods.set(name.toLowerCase(), handler);
   }
@@ -293,6 +298,9 @@ export async function startTelegramEmulator(
     },
     group(groupOptions) {
       return new EmulatedGroup(state, groupOptions);
+    },
+    channel(channelOptions) {
+      return new EmulatedChannel(state, channelOptions);
     },
     async close() {
       pusher.stop();

@@ -16,6 +16,7 @@ import type {
 } from "grammy/types";
 import { EmulatorClock } from "./clock.js";
 import { badRequest, forbidden } from "./errors.js";
+import { ChatAccess } from "./invites.js";
 import { BotStars } from "./stars.js";
 import { StarSubscriptions } from "./subscriptions.js";
 import { UpdateQueue } from "./updates.js";
@@ -157,6 +158,8 @@ export class EmulatorState {
   /** Users' Stars subscriptions to the bot, renewed as the clock passes their ends. */
   readonly subscriptions = new StarSubscriptions(this);
   webhook: WebhookConfig | undefined;
+  /** Who is in which group and channel, and the invite links that let people in. */
+  readonly access: ChatAccess = new ChatAccess(this, () => this.clock.unixNow());
   private readonly chats = new Map<number, ChatRecord>();
   private readonly changeListeners = new Map<number, Set<() => void>>();
   private queryCounter = 0;
@@ -208,6 +211,18 @@ export class EmulatorState {
   isInChat(chatId: number, userId: number): boolean {
     const record = this.chats.get(chatId);
     return record !== undefined && (record.user?.id === userId || record.members.has(userId));
+  }
+
+  /** Someone joins a group or leaves it (see ChatAccess), so they can write in it or not. */
+  setMember(chatId: number, user: User, member: boolean): void {
+    const { members } = this.record(chatId);
+    if (member) members.set(user.id, user);
+    else members.delete(user.id);
+  }
+
+  /** The bot was promoted or demoted in a group: an administrator gets every message there. */
+  setBotIsAdmin(chatId: number, admin: boolean): void {
+    this.record(chatId).botIsAdmin = admin;
   }
 
   /**

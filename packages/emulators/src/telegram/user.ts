@@ -9,6 +9,7 @@ import {
   refused,
   SAMPLE_ADDRESS,
 } from "./checkout.js";
+import type { JoinResult } from "./invites.js";
 import { STARS } from "./methods/payments.js";
 import { addPersonMessage, type PersonContent, type SendOptions } from "./people.js";
 import {
@@ -138,6 +139,11 @@ export class EmulatedUser extends ChatView {
       return button.url;
     }
     throw new Error(`no link button matching ${label} in the chat`);
+  }
+
+  /** Opens an invite link (https://t.me/+…) and asks to join its chat, as Telegram's apps do. */
+  joinChat(link: string): JoinResult {
+    return this.state.access.join(this.user, link);
   }
 
   /**
