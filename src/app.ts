@@ -221,6 +221,7 @@ export async function createApp(
     unmatched,
     catalog,
     stock,
+    subscriptions,
     log: log.child({ module: "telegram-payments" }),
   });
   const wallets = config.tonconnectManifestUrl
@@ -405,6 +406,7 @@ export async function createApp(
     store,
     catalog,
     grants: accessGrants,
+    subscriptions,
     log: accessLog,
   });
   const fulfilment = new FulfilmentWorker({

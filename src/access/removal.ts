@@ -5,6 +5,7 @@ import type { Logger } from "../log.js";
 import { EventReader, type StreamEvent } from "../notices/event-consumer.js";
 import { encodeEvent, memberNotRemoved } from "../orders/events.js";
 import type { OrderStore } from "../orders/store.js";
+import { live, type Subscriptions } from "../payments/telegram/subscriptions.js";
 import type { RedisClient } from "../redis/client.js";
 import { partitionOf, redisKeys } from "../redis/keys.js";
 import type { AccessGrants } from "./grants.js";
@@ -19,6 +20,8 @@ export interface AccessRemovalOptions {
   store: OrderStore;
   catalog: Catalog;
   grants: AccessGrants;
+  /** The buyer's other subscriptions, which may keep them in the same chat. */
+  subscriptions: Subscriptions;
   log: Logger;
   /** How long a removal Telegram refused waits; ten minutes by default. */
   retryMs?: number;
@@ -97,12 +100,13 @@ export class AccessRemoval extends EventReader {
     const periods = await grants.all(orderId);
     const chats = new Set([...periods.values()].map((access) => access.chatId));
     const userId = order.userId;
+    const kept = await this.chatsKept(userId, orderId);
     for (const chatId of chats) {
       // Links first: a one-person link's seat comes free as its member leaves, and must by
       // then admit nobody.
       const refusal =
         (await this.revokeLinks(chatId, orderId, periods)) ??
-        (await this.removeMember(chatId, userId, orderId));
+        (kept.has(chatId) ? undefined : await this.removeMember(chatId, userId, orderId));
       if (refusal) {
         await this.refused(orderId, userId, refusal);
         return false;
@@ -110,9 +114,21 @@ export class AccessRemoval extends EventReader {
     }
     await grants.settle(orderId);
     if (chats.size > 0) {
-      log.info({ orderId, userId, chatIds: [...chats] }, "ended subscription's access removed");
+      log.info(
+        { orderId, userId, chatIds: [...chats], keptBy: [...kept].filter((id) => chats.has(id)) },
+        "ended subscription's access removed",
+      );
     }
     return true;
+  }
+
+  /** Chats the buyer's other live subscriptions give access to: their member stays there. */
+  private async chatsKept(userId: number, orderId: string): Promise<Set<number>> {
+    const others = await this.options.subscriptions.of(userId);
+    const chats = others
+      .filter((other) => other.id !== orderId && live(other))
+      .map((other) => this.options.catalog.find(other.productId)?.access?.chatId);
+    return new Set(chats.filter((chatId): chatId is number => chatId !== undefined));
   }
 
   private async removeMember(chatId: number, userId: number, orderId: string) {

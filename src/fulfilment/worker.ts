@@ -270,6 +270,8 @@ export class FulfilmentWorker {
       const { order: after } = await this.store.update(orderId, (current) => {
         // Refunded while we delivered: leave it refunded.
         if (current.status !== "paid") return undefined;
+        // Renewed while we delivered: the new period is its own job's to deliver and fulfil.
+        if (current.subscription?.periods !== order.subscription?.periods) return undefined;
         const next = fulfilOrder(current, this.now());
         return next && { order: next, effects: { event: orderFulfilled() } };
       });

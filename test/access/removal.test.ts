@@ -55,6 +55,14 @@ async function removalWorld(options: { buyerIsAdmin?: boolean } = {}) {
           prices: { stars: "100" },
           access: { chatId: LOUNGE_ID },
         },
+        {
+          id: "lounge-yearbook",
+          kind: "subscription",
+          title: "The Lounge and its yearbook",
+          description: "The same private group, and a monthly file.",
+          prices: { stars: "150" },
+          access: { chatId: LOUNGE_ID },
+        },
       ],
     },
     { fiatCurrency: "USD" },
@@ -68,6 +76,7 @@ async function removalWorld(options: { buyerIsAdmin?: boolean } = {}) {
     store,
     catalog,
     grants,
+    subscriptions,
     log,
     blockMs: 50,
     // Every removal Telegram refused is due again at once, for the test to retry.
@@ -80,11 +89,11 @@ async function removalWorld(options: { buyerIsAdmin?: boolean } = {}) {
    * A subscription whose last period ran out a minute ago, renewal canceled, given access to the
    * lounge by a one-person link the buyer joined through (or, for an administrator, found in).
    */
-  async function subscribed() {
+  async function subscribed(productId = "lounge") {
     const created = await store.create({
       userId: buyer.id,
       chatId: buyer.id,
-      productId: "lounge",
+      productId,
       quantity: 1,
       method: "stars",
       currency: "XTR",
@@ -154,6 +163,31 @@ async function removalWorld(options: { buyerIsAdmin?: boolean } = {}) {
     warnings,
     records,
     end: () => endSubscriptions(store, subscriptions),
+    /** A second subscription of the buyer's, to another product giving the same lounge, still paid for a month. */
+    async alsoSubscribed() {
+      const created = await store.create({
+        userId: buyer.id,
+        chatId: buyer.id,
+        productId: "lounge-yearbook",
+        quantity: 1,
+        method: "stars",
+        currency: "XTR",
+        amount: 150n,
+        lang: "en",
+        ttlMs: 30 * 60_000,
+      });
+      const { order } = await payments.recordPayment(created.id, {
+        key: `stars:${created.id}`,
+        method: "stars",
+        currency: "XTR",
+        amount: 150n,
+        receivedAt: Date.now(),
+        reference: { telegramChargeId: created.id },
+        period: { until: Date.now() + 30 * 24 * 60 * MINUTE },
+      });
+      await subscriptions.track(order);
+      return order;
+    },
   };
 }
 
@@ -247,6 +281,27 @@ describe("AccessRemoval", () => {
 
     expect(w.lounge.statusOf(w.buyer)).toBe("member");
     expect(await w.grants.owed()).toEqual([]);
+  });
+
+  it("leaves in place a member another live subscription gives the same chat, and revokes the ended one's link", async () => {
+    const w = await removalWorld();
+    const { order, link = "" } = await w.subscribed();
+    const other = await w.alsoSubscribed();
+
+    expect(await w.end()).toBe(1);
+
+    await vi.waitFor(() =>
+      expect(w.records().map((r) => r.msg)).toContain("ended subscription's access removed"),
+    );
+    expect(await w.grants.owed()).toEqual([]);
+    expect(w.lounge.statusOf(w.buyer)).toBe("member");
+    expect(w.emulator.state.access.linkOf(LOUNGE_ID, link)?.revoked).toBe(true);
+    expect(w.records().find((r) => r.msg === "ended subscription's access removed")).toMatchObject({
+      orderId: order.id,
+      keptBy: [LOUNGE_ID],
+    });
+    expect(await w.notices(order.id)).toEqual([]);
+    expect((await w.subscriptions.activeFor(w.buyer.id, "lounge-yearbook"))?.id).toBe(other.id);
   });
 
   it("leaves an administrator of the chat in place, and owes nothing", async () => {

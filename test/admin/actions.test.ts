@@ -1,3 +1,4 @@
+import { GrammyError } from "grammy";
 import { afterAll, describe, expect, it } from "vitest";
 import { AdminActions } from "../../src/admin/actions.js";
 import { AuditLog } from "../../src/admin/audit.js";
@@ -5,6 +6,7 @@ import { ShopReports } from "../../src/admin/reports.js";
 import { StockPool } from "../../src/fulfilment/stock.js";
 import { silentLogger } from "../../src/log.js";
 import { TelegramPayments } from "../../src/payments/telegram/service.js";
+import { Subscriptions } from "../../src/payments/telegram/subscriptions.js";
 import { exampleCatalog } from "../support/catalog.js";
 import { testRedis } from "../support/redis.js";
 import { shop, TON, tonOrder } from "../support/shop.js";
@@ -29,6 +31,7 @@ function adminDesk(p: string) {
     unmatched,
     catalog: exampleCatalog,
     stock: new StockPool(redis, { prefix: p }),
+    subscriptions: new Subscriptions(redis, p, store),
     log: silentLogger,
   });
   const actions = new AdminActions({
@@ -152,6 +155,50 @@ describe("AdminActions", () => {
       refunded.refundedAt,
       refunded.refundedAt,
     ]);
+  });
+
+  it("refunds a subscription Telegram will not stop the renewal of, and keeps it paid while Telegram is away", async () => {
+    const desk = adminDesk(`${prefix}refund-gone-subscription:`);
+    const order = await desk.store.create(
+      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
+    );
+    await desk.payments.recordPayment(order.id, {
+      key: "stars:sub_9",
+      method: "stars",
+      currency: "XTR",
+      amount: 250n,
+      receivedAt: NOW,
+      reference: { telegramChargeId: "sub_9" },
+      period: { until: NOW + 30 * 86_400_000 },
+    });
+    const answer = (code: number, description: string) =>
+      new GrammyError(
+        "Call to 'editUserStarSubscription' failed!",
+        { ok: false, error_code: code, description },
+        "editUserStarSubscription",
+        {},
+      );
+    let refusal = answer(502, "Bad Gateway");
+    const telegram = {
+      ...desk.telegram,
+      editUserStarSubscription: async () => {
+        throw refusal;
+      },
+    };
+
+    // Telegram away: nothing refunded, the admin may try again.
+    await expect(desk.actions.refund(ADMIN, order.id, telegram)).rejects.toBe(refusal);
+    expect(desk.refunds).toEqual([]);
+    expect((await desk.store.require(order.id)).status).toBe("paid");
+
+    // Telegram says no for good (the subscription is gone there): the refund goes on.
+    refusal = answer(400, "Bad Request: CHARGE_ID_INVALID");
+    expect(await desk.actions.refund(ADMIN, order.id, telegram)).toEqual({
+      kind: "refunded",
+      ref: order.id,
+    });
+    expect(desk.refunds).toEqual([[42, "sub_9"]]);
+    expect((await desk.store.require(order.id)).status).toBe("refunded");
   });
 
   it("refunds stray Stars through Telegram, and says where to send stray TON back", async () => {

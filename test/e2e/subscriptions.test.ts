@@ -1,6 +1,6 @@
 import type { ChatMessage, EmulatedUser } from "@ton-payment-bot/emulators/telegram";
 import { Api } from "grammy";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { buyData, subscriptionData } from "../../src/bot/callback-data.js";
 import type { Order } from "../../src/orders/order.js";
 import { SUBSCRIPTION_PERIOD_S } from "../../src/payments/telegram/subscriptions.js";
@@ -143,6 +143,29 @@ describe("buying a subscription", () => {
     expect(balances.text).toContain("Its ledger: payments 250 ⭐, refunds 0 ⭐");
     expect(balances.text).toContain("✓ The balance matches the ledger.");
     expect(balances.text).not.toContain("have no order here");
+  });
+
+  it("refuses a second link's payment for a subscription the buyer already has", async () => {
+    const shop = await clubShop();
+    const buyer = shop.user({ firstName: "Eli" });
+    // Two links asked for before either was paid, as a buyer tapping twice gets.
+    buyer.send("/start buy_club");
+    const card = await buyer.waitForButton("Subscribe for 250 ⭐ / 30 days");
+    await buyer.press("Subscribe for 250 ⭐ / 30 days", card);
+    const terms = await buyer.waitForButton("I agree", { after: card.messageId });
+    await buyer.press("I agree", terms);
+    const first = await buyer.waitForButton("⭐ Subscribe", { after: terms.messageId });
+    await buyer.press("Subscribe for 250 ⭐ / 30 days", card);
+    const second = await buyer.waitForButton("⭐ Subscribe", { after: first.messageId });
+    const secondId = /^Order (\S+)/.exec(second.text ?? "")?.[1] ?? "";
+
+    expect((await buyer.payInvoiceLink(buyer.link("⭐ Subscribe", first))).ok).toBe(true);
+    const refused = await buyer.payInvoiceLink(buyer.link("⭐ Subscribe", second));
+
+    expect(refused.ok).toBe(false);
+    expect(refused.errorMessage).toContain("You are subscribed to this already");
+    expect(shop.telegram.state.payments.size).toBe(1);
+    expect((await shop.app.store.require(secondId)).status).toBe("pending");
   });
 
   it("does not offer a subscription whose chat the bot is not an administrator of", async () => {
@@ -309,6 +332,9 @@ describe("a subscription over time", () => {
     admin.send(`/refund ${orderId}`);
     await admin.waitForText(`Order ${orderId} is refunded`);
     expect(shop.telegram.state.subscriptions.get(chargeId)).toMatchObject({ canceled: true });
+    // Access ends with the refund, not with the period paid.
+    expect(await shop.app.endSubscriptions()).toBe(1);
+    await buyer.waitForText("Your subscription (order");
     shop.telegram.state.stars.settleWithdrawal(withdrawal, "failed");
 
     admin.send("/admin");
@@ -338,13 +364,13 @@ describe("a subscription over time", () => {
     await api.refundStarPayment(buyer.id, chargeId);
     await buyer.waitForText(`Order ${orderId} was refunded`);
     await orderReaches(shop, orderId, "refunded");
-    const stopped = Date.now() + 10_000;
-    while (!shop.telegram.state.subscriptions.get(chargeId)?.canceled) {
-      if (Date.now() > stopped) throw new Error("the renewal was not stopped");
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await vi.waitFor(() =>
+      expect(shop.telegram.state.subscriptions.get(chargeId)).toMatchObject({ canceled: true }),
+    );
+    // Its access ends with the refund too, a month before the period paid would have.
+    expect(await shop.app.endSubscriptions()).toBe(1);
+    await buyer.waitForText("Your subscription (order");
     shop.telegram.state.clock.advance(31 * DAY_MS);
     expect(shop.telegram.state.payments.size).toBe(1);
-    expect(await shop.app.endSubscriptions()).toBe(1);
   });
 });

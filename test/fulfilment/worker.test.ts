@@ -1,10 +1,11 @@
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { DeliveryFailed, DeliveryRejected } from "../../src/fulfilment/deliverer.js";
+import { DeliveryFailed, DeliveryRejected, forPeriod } from "../../src/fulfilment/deliverer.js";
 import { FulfilmentWorker, type FulfilmentWorkerOptions } from "../../src/fulfilment/worker.js";
 import { ShopMetrics } from "../../src/http/metrics.js";
 import type { Order } from "../../src/orders/order.js";
 import { fulfilOrder, refundOrder } from "../../src/orders/state.js";
 import { OrderStore } from "../../src/orders/store.js";
+import { PaymentsCore } from "../../src/payments/record.js";
 import { partitionOf } from "../../src/redis/keys.js";
 import { streamEntries } from "../support/partitions.js";
 import { closeConnections, connectKillable, deferred, Outbox, shop } from "./helpers.js";
@@ -232,6 +233,66 @@ describe("FulfilmentWorker", () => {
     expect((await outbox.sent()).sort()).toEqual(
       [stuck, ...others].map((order) => `goods:${order.id}`).sort(),
     );
+  });
+
+  it("delivers a subscription's renewal recorded while the period before is still being delivered", async () => {
+    const s = shop();
+    const payments = new PaymentsCore(s.store, { latePolicy: "fulfil" });
+    const outbox = new Outbox(s.redis, `${s.prefix}outbox`);
+    const created = await s.store.create({
+      userId: 42,
+      chatId: 42,
+      productId: "club",
+      quantity: 1,
+      method: "stars",
+      currency: "XTR",
+      amount: 250n,
+      lang: "en",
+      ttlMs: 15 * 60_000,
+    });
+    const charge = (n: number) => ({
+      key: `stars:c${n}`,
+      method: "stars" as const,
+      currency: "XTR",
+      amount: 250n,
+      receivedAt: Date.now(),
+      reference: { telegramChargeId: `c${n}` },
+      period: { until: Date.now() + n * 30 * 86_400_000 },
+    });
+    await payments.recordPayment(created.id, charge(1));
+    const started = deferred();
+    const hang = deferred();
+    const w = worker(s, {
+      blockMs: 50,
+      deliverers: (order) => [
+        forPeriod(
+          order,
+          outbox.deliverer("issue", async () => {
+            if (order.subscription?.periods !== 1) return;
+            started.resolve();
+            await hang.promise;
+          }),
+        ),
+      ],
+    });
+    await w.start();
+    await started.promise;
+
+    // Telegram charges the next period while the first one's issue is on its way.
+    expect((await payments.recordPayment(created.id, charge(2))).outcome.kind).toBe("renewed");
+    hang.resolve();
+
+    // Each period's issue sent once, under its own step.
+    await vi.waitFor(async () =>
+      expect((await s.redis.hkeys(s.keys.delivery(created.id))).sort()).toEqual([
+        "issue",
+        "issue@2",
+      ]),
+    );
+    expect(await outbox.sent()).toEqual([`issue:${created.id}`, `issue:${created.id}`]);
+    await vi.waitFor(async () => expect(await s.status(created.id)).toBe("fulfilled"));
+    await vi.waitFor(async () => expect(await s.pendingJobs()).toBe(0));
+    await w.stop();
   });
 
   it("leaves a job alone for as long as the other side asked before anyone retries it", async () => {

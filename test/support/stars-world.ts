@@ -14,6 +14,7 @@ import type { PaymentsCore } from "../../src/payments/record.js";
 import { invoiceFor } from "../../src/payments/telegram/invoice.js";
 import { StarsLedger, type StarsLedgerOptions } from "../../src/payments/telegram/ledger.js";
 import { TelegramPayments } from "../../src/payments/telegram/service.js";
+import { Subscriptions } from "../../src/payments/telegram/subscriptions.js";
 import type { RedisClient } from "../../src/redis/client.js";
 import { redisKeys } from "../../src/redis/keys.js";
 import { exampleCatalog, exampleProduct } from "./catalog.js";
@@ -52,6 +53,7 @@ export async function starsWorld(
       unmatched: parts.unmatched,
       catalog: exampleCatalog,
       stock: new StockPool(redis, { prefix }),
+      subscriptions: new Subscriptions(redis, prefix, parts.store),
       log,
     });
   }

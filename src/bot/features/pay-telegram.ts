@@ -141,9 +141,7 @@ export function payTelegramFeature(services: ShopServices) {
   });
 
   feature.on("subscription", async (ctx) => {
-    const order = await telegramPayments.subscriptionUpdated(ctx.update.subscription);
-    // When access ends moves with renewal: at the period's end once it will not renew.
-    if (order) await services.subscriptions.track(order);
+    await telegramPayments.subscriptionUpdated(ctx.update.subscription);
   });
 
   feature.on("message:refunded_payment", async (ctx) => {

@@ -117,6 +117,7 @@ checkout-sold-out = Sorry, this product has just sold out. You have not been cha
 checkout-not-enough = Too few are left in stock for this quantity now. Tap /shop and choose fewer — you have not been charged.
 checkout-shipping = This shipping option is not available. Please choose another one.
 checkout-taken = Someone else is paying for this link right now. Please try again in a few minutes.
+checkout-subscribed = You are subscribed to this already, so you would be charged twice. See /subscriptions — you have not been charged.
 shipping-unavailable = Sorry, we cannot ship to this address yet.
 
 status-pending = Waiting for your payment of { $amount } { $currency }. The moment it reaches the blockchain we will tell you.

@@ -13,7 +13,9 @@ export type CheckoutRefusal =
   | "not-enough"
   | "shipping"
   /** A shared invoice link someone else is paying for at this moment. */
-  | "taken";
+  | "taken"
+  /** A subscription the buyer already has, running on another order. */
+  | "subscribed";
 
 /** What Telegram says the buyer is about to pay. */
 export interface CheckoutRequest {

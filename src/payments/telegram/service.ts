@@ -19,6 +19,7 @@ import type { PaymentsCore, RecordedPayment } from "../record.js";
 import type { UnmatchedPayments } from "../unmatched.js";
 import { type CheckoutVerdict, checkCheckout, splitTotal } from "./checkout.js";
 import { invoiceFor } from "./invoice.js";
+import type { Subscriptions } from "./subscriptions.js";
 
 /** Who paid, as Telegram's update or ledger names them. */
 export type TelegramUser = Pick<User, "id" | "first_name" | "last_name" | "username">;
@@ -33,6 +34,8 @@ export interface TelegramPaymentsOptions {
   unmatched: UnmatchedPayments;
   catalog: Catalog;
   stock: StockPool;
+  /** The index of subscriptions, kept in step with every change Telegram or a refund makes. */
+  subscriptions: Subscriptions;
   log: Logger;
 }
 
@@ -74,6 +77,17 @@ export class TelegramPayments {
       },
       { product, catalog, now: store.now(), available },
     );
+    if (verdict.ok && order && product?.kind === "subscription" && !order.subscription) {
+      // One subscription to a product at a time: a second would be charged every month too.
+      const running = await this.options.subscriptions.activeFor(query.from.id, product.id);
+      if (running && running.id !== order.id) {
+        this.options.log.warn(
+          { orderId: order.id, userId: query.from.id, running: running.id },
+          "pre-checkout refused",
+        );
+        return { ok: false, reason: "subscribed" };
+      }
+    }
     if (verdict.ok && order?.userId === 0 && !(await this.hold(order.id, query.from.id))) {
       this.options.log.warn({ orderId: order.id, userId: query.from.id }, "invoice link busy");
       return { ok: false, reason: "taken" };
@@ -147,6 +161,9 @@ export class TelegramPayments {
       reference.tip = String(split.tip);
     }
     const recorded = await payments.recordPayment(order.id, payment, { known: order });
+    // Indexed at once, so a second order for the same subscription is refused at its checkout;
+    // the subscription's fulfilment step does it again should the process die right here.
+    await this.options.subscriptions.track(recorded.order);
     log.info(
       { orderId: order.id, chargeId, outcome: recorded.outcome.kind, recovered: found?.recovered },
       "telegram payment recorded",
@@ -223,8 +240,8 @@ export class TelegramPayments {
       .filter((id): id is string => id !== undefined);
     if (charges.length === 0) throw new RefundRefused(`order ${orderId} has no Stars payment`);
     // A refunded subscription must not be charged again: its renewal is stopped first, so a
-    // failure leaves nothing refunded and the admin can try again.
-    await stopRenewal(api, order);
+    // failure to reach Telegram leaves nothing refunded and the admin can try again.
+    await stopRenewal(api, order, this.options.log);
     for (const chargeId of charges) {
       await api.refundStarPayment(order.userId, chargeId).catch((error: unknown) => {
         // Refunded before (e.g. the refund went through but the process died): carry on.
@@ -250,15 +267,7 @@ export class TelegramPayments {
     // A refund the shop's own /refund did not start still ends the subscription: Telegram must
     // not charge it again. A refusal is for good (the subscription is gone), so it is logged; a
     // failure to reach Telegram is thrown, and the update is tried again.
-    if (api && after.status === "refunded") {
-      await stopRenewal(api, after).catch((error: unknown) => {
-        if (!(error instanceof GrammyError) || error.error_code !== 400) throw error;
-        log.warn(
-          { orderId: order.id, description: error.description },
-          "Telegram would not stop a refunded subscription's renewal",
-        );
-      });
-    }
+    if (api && after.status === "refunded") await stopRenewal(api, after, log);
     return after;
   }
 
@@ -284,6 +293,8 @@ export class TelegramPayments {
       return next && { order: next, effects: { event: renewalChanged(renewal) } };
     });
     log.info({ orderId: order.id, renewal }, "subscription renewal changed");
+    // When access ends moves with renewal: at the period's end once it will not renew.
+    await this.options.subscriptions.track(after);
     return after;
   }
 
@@ -326,15 +337,29 @@ export class TelegramPayments {
       if (current.status === "refunded") return { order: next };
       return { order: next, effects: { event: orderRefunded(by) } };
     });
+    // A refunded subscription's access ends now, not when its period would have.
+    await this.options.subscriptions.track(order);
     return order;
   }
 }
 
-/** Stops a subscription's renewal at Telegram, unless it ended or no renewal is coming. */
-async function stopRenewal(api: StarRefunds, order: Order): Promise<void> {
+/**
+ * Stops a subscription's renewal at Telegram, unless it ended or no renewal is coming. Telegram's
+ * refusal is for good (the subscription is gone already), so it is logged and the refund goes
+ * on; a failure to reach Telegram is thrown, and the caller tries again.
+ */
+async function stopRenewal(api: StarRefunds, order: Order, log: Logger): Promise<void> {
   const subscription = order.subscription;
   if (!subscription || subscription.endedAt !== undefined || subscription.renewal === "canceled") {
     return;
   }
-  await api.editUserStarSubscription(order.userId, subscription.chargeId, true);
+  await api
+    .editUserStarSubscription(order.userId, subscription.chargeId, true)
+    .catch((error: unknown) => {
+      if (!(error instanceof GrammyError) || error.error_code !== 400) throw error;
+      log.warn(
+        { orderId: order.id, description: error.description },
+        "Telegram would not stop a refunded subscription's renewal",
+      );
+    });
 }

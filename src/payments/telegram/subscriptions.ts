@@ -38,11 +38,16 @@ export class Subscriptions {
     this.keys = redisKeys(prefix);
   }
 
-  /** Indexes `order` as its subscription now stands: idempotent, so any step may call it. */
+  /**
+   * Indexes `order` as its subscription now stands: idempotent, so any step may call it. The
+   * buyer's entry for the product names a live subscription over one that has ended.
+   */
   async track(order: Order): Promise<void> {
     if (!order.subscription) return;
     const endsAt = accessEndsAt(order);
-    await this.redis.hset(this.keys.userSubscriptions(order.userId), order.productId, order.id);
+    if (live(order) || !(await this.activeFor(order.userId, order.productId))) {
+      await this.redis.hset(this.keys.userSubscriptions(order.userId), order.productId, order.id);
+    }
     await this.redis.sadd(this.keys.subscriptionOrders, order.id);
     if (endsAt === undefined) await this.redis.zrem(this.keys.subscriptionEnds, order.id);
     else await this.redis.zadd(this.keys.subscriptionEnds, endsAt, order.id);
@@ -57,9 +62,7 @@ export class Subscriptions {
   async activeFor(userId: number, productId: string): Promise<Order | undefined> {
     const orderId = await this.redis.hget(this.keys.userSubscriptions(userId), productId);
     const order = orderId ? await this.store.get(orderId) : undefined;
-    const subscription = order?.subscription;
-    if (!subscription || subscription.endedAt !== undefined) return undefined;
-    return order.status === "refunded" ? undefined : order;
+    return order && live(order) ? order : undefined;
   }
 
   /** Every subscription the buyer ever had, newest period first. */
@@ -85,7 +88,7 @@ export class Subscriptions {
     for (const order of orders) {
       const subscription = order.subscription;
       if (!subscription) continue;
-      if (subscription.endedAt === undefined && order.status !== "refunded") {
+      if (live(order)) {
         active.set(order.productId, (active.get(order.productId) ?? 0) + 1);
         if (subscription.renewal === "on") monthly += order.amount;
       }
@@ -119,4 +122,9 @@ export class Subscriptions {
       deliver: async (current) => this.track((await this.store.get(current.id)) ?? current),
     };
   }
+}
+
+/** Whether a subscription's access lasts: neither ended nor refunded. */
+export function live(order: Order): boolean {
+  return order.subscription?.endedAt === undefined && order.status !== "refunded";
 }

@@ -34,6 +34,7 @@ let run = 0;
 function world() {
   const p = `${prefix}${++run}:`;
   const parts = shop(redis, p);
+  const subscriptions = new Subscriptions(redis, p, parts.store);
   const payments = new TelegramPayments({
     redis,
     prefix: p,
@@ -41,9 +42,10 @@ function world() {
     ...parts,
     catalog,
     stock: new StockPool(redis, { prefix: p }),
+    subscriptions,
     log: silentLogger,
   });
-  return { ...parts, prefix: p, telegram: payments };
+  return { ...parts, prefix: p, telegram: payments, subscriptions };
 }
 
 const payer = { id: 42, first_name: "Ada" };
@@ -218,5 +220,67 @@ describe("a subscription's Stars payments", () => {
     expect(await subscriptions.due(until * 1000 - 1)).toEqual([]);
     expect(await subscriptions.due(until * 1000)).toEqual([order.id]);
     expect((await subscriptions.of(payer.id)).map((o) => o.id)).toEqual([order.id]);
+  });
+
+  it("end access at the refund, not at the period's end, when a charge is refunded", async () => {
+    const { store, telegram, subscriptions } = world();
+    const order = await store.create(
+      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
+    );
+    const until = Math.floor(Date.now() / 1000) + PERIOD_S;
+    const started = await telegram.successfulPayment(payer, charge(order.id, "c1", until, true));
+    if (!started) throw new Error("the first payment is recorded");
+    await subscriptions.track(started.order);
+    expect(await subscriptions.due(Date.now())).toEqual([]);
+
+    const refunded = await telegram.refunded({
+      currency: "XTR",
+      total_amount: 250,
+      invoice_payload: order.id,
+      telegram_payment_charge_id: "c1",
+    });
+
+    expect(refunded?.refundedAt).toBeDefined();
+    expect(await subscriptions.due(refunded?.refundedAt ?? 0)).toEqual([order.id]);
+    expect(await subscriptions.activeFor(payer.id, "club")).toBeUndefined();
+  });
+
+  it("are one per buyer and product: a second order's checkout is refused while the first lasts", async () => {
+    const { store, telegram, subscriptions } = world();
+    const create = () =>
+      store.create(tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }));
+    const first = await create();
+    const second = await create();
+    const checkout = (orderId: string) =>
+      telegram.preCheckout({
+        id: `q-${orderId}`,
+        from: { ...payer, is_bot: false },
+        currency: "XTR",
+        total_amount: 250,
+        invoice_payload: orderId,
+      });
+    expect(await checkout(first.id)).toMatchObject({ ok: true });
+    const until = Math.floor(Date.now() / 1000) + PERIOD_S;
+    const started = await telegram.successfulPayment(payer, charge(first.id, "c1", until, true));
+    if (!started) throw new Error("the first payment is recorded");
+    await subscriptions.track(started.order);
+
+    expect(await checkout(second.id)).toEqual({ ok: false, reason: "subscribed" });
+    expect((await store.require(second.id)).status).toBe("pending");
+
+    // An ended subscription of the same product, tracked later (as a retried step might), leaves
+    // the buyer's entry on the live one; once that one is refunded, the second may be bought.
+    await subscriptions.track({
+      ...second,
+      subscription: { chargeId: "c0", periods: 1, paidUntil: 1, renewal: "canceled", endedAt: 1 },
+    });
+    expect((await subscriptions.activeFor(payer.id, "club"))?.id).toBe(first.id);
+    await telegram.refunded({
+      currency: "XTR",
+      total_amount: 250,
+      invoice_payload: first.id,
+      telegram_payment_charge_id: "c1",
+    });
+    expect(await checkout(second.id)).toMatchObject({ ok: true });
   });
 });

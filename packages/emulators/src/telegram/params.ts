@@ -128,3 +128,11 @@ export function optionalArray(params: Params, name: string): unknown[] | undefin
   if (!Array.isArray(value)) throw badRequest(`field "${name}" must be an Array`);
   return value;
 }
+
+/** The server's to_bool: "true", "yes" or "1" in any case, spaces around; anything else is false. */
+export function tdBool(params: Params, name: string): boolean {
+  const value = params[name];
+  if (value === true) return true;
+  if (value === undefined || value === null || value === false) return false;
+  return ["true", "yes", "1"].includes(String(value).trim().toLowerCase());
+}

@@ -163,6 +163,18 @@ describe("Stars subscriptions", () => {
     });
     const badUser = await failureOf(api.editUserStarSubscription(0, chargeId, true));
     expect(badUser).toMatchObject({ description: "Bad Request: invalid user_id specified" });
+
+    // is_canceled read as the server's to_bool reads it: "yes" in any case, spaces around.
+    const edit = (value: string) =>
+      api.raw.editUserStarSubscription({
+        user_id: alice.id,
+        telegram_payment_charge_id: chargeId,
+        is_canceled: value as unknown as boolean,
+      });
+    await edit(" Yes ");
+    expect(emulator.state.subscriptions.get(chargeId)).toMatchObject({ botCanceled: true });
+    await edit("no");
+    expect(emulator.state.subscriptions.get(chargeId)).toMatchObject({ botCanceled: false });
   });
 
   it("keeps the ledger and the balance in step through every kind of entry", async () => {

@@ -7,7 +7,7 @@ import {
   isMember,
   type Standing,
 } from "../invites.js";
-import { chatIdParam, clampedInt, optionalString, tdInteger } from "../params.js";
+import { chatIdParam, clampedInt, optionalString, tdBool, tdInteger } from "../params.js";
 import type { Params } from "../request.js";
 import type { EmulatorState } from "../state.js";
 import type { Handler } from "./context.js";
@@ -285,14 +285,6 @@ function userIdParam(params: Params): number {
   const id = tdInteger(params, "user_id", 64) ?? 0n;
   if (id <= 0n) throw badRequest("invalid user_id specified");
   return Number(id);
-}
-
-/** The server's to_bool: "true", "yes" or "1" in any case, spaces around; anything else is false. */
-function tdBool(params: Params, name: string): boolean {
-  const value = params[name];
-  if (value === true) return true;
-  if (value === undefined || value === null || value === false) return false;
-  return ["true", "yes", "1"].includes(String(value).trim().toLowerCase());
 }
 
 /** Characters TDLib reads as a space in a name (strip_empty_characters). */

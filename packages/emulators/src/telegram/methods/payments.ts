@@ -20,6 +20,7 @@ import {
   optionalJson,
   optionalString,
   requiredString,
+  tdBool,
   tdInteger,
 } from "../params.js";
 import type { Params } from "../request.js";
@@ -152,10 +153,7 @@ export function paymentMethods(): Record<string, Handler> {
       const userId = Number(tdInteger(params, "user_id", 64) ?? 0n);
       if (userId <= 0) throw badRequest("invalid user_id specified");
       const chargeId = optionalString(params, "telegram_payment_charge_id") ?? "";
-      // The Bot API reads is_canceled as true only when it says so; anything else is false.
-      const raw = params.is_canceled;
-      const isCanceled = raw === true || raw === 1 || raw === "true" || raw === "1";
-      state.subscriptions.editByBot(userId, chargeId, isCanceled);
+      state.subscriptions.editByBot(userId, chargeId, tdBool(params, "is_canceled"));
       return true;
     },
 
