@@ -89,7 +89,8 @@ async function removalWorld(options: { buyerIsAdmin?: boolean } = {}) {
    * A subscription whose last period ran out a minute ago, renewal canceled, given access to the
    * lounge by a one-person link the buyer joined through (or, for an administrator, found in).
    */
-  async function subscribed(productId = "lounge") {
+  /** The buyer's subscription to `productId`, its one period paid until `until`. */
+  async function paidUntil(productId: string, until: number) {
     const created = await store.create({
       userId: buyer.id,
       chatId: buyer.id,
@@ -101,8 +102,7 @@ async function removalWorld(options: { buyerIsAdmin?: boolean } = {}) {
       lang: "en",
       ttlMs: 30 * 60_000,
     });
-    const until = Date.now() - MINUTE;
-    let { order } = await payments.recordPayment(created.id, {
+    const { order } = await payments.recordPayment(created.id, {
       key: `stars:${created.id}`,
       method: "stars",
       currency: "XTR",
@@ -111,6 +111,12 @@ async function removalWorld(options: { buyerIsAdmin?: boolean } = {}) {
       reference: { telegramChargeId: created.id },
       period: { until },
     });
+    return order;
+  }
+
+  async function subscribed() {
+    const until = Date.now() - MINUTE;
+    let order = await paidUntil("lounge", until);
     ({ order } = await store.update(order.id, (current) => {
       const next = setRenewal(current, "canceled", Date.now());
       return next && { order: next };
@@ -163,28 +169,9 @@ async function removalWorld(options: { buyerIsAdmin?: boolean } = {}) {
     warnings,
     records,
     end: () => endSubscriptions(store, subscriptions),
-    /** A second subscription of the buyer's, to another product giving the same lounge, still paid for a month. */
+    /** A second subscription of the buyer's, to another product giving the same lounge, paid for a month. */
     async alsoSubscribed() {
-      const created = await store.create({
-        userId: buyer.id,
-        chatId: buyer.id,
-        productId: "lounge-yearbook",
-        quantity: 1,
-        method: "stars",
-        currency: "XTR",
-        amount: 150n,
-        lang: "en",
-        ttlMs: 30 * 60_000,
-      });
-      const { order } = await payments.recordPayment(created.id, {
-        key: `stars:${created.id}`,
-        method: "stars",
-        currency: "XTR",
-        amount: 150n,
-        receivedAt: Date.now(),
-        reference: { telegramChargeId: created.id },
-        period: { until: Date.now() + 30 * 24 * 60 * MINUTE },
-      });
+      const order = await paidUntil("lounge-yearbook", Date.now() + 30 * 24 * 60 * MINUTE);
       await subscriptions.track(order);
       return order;
     },

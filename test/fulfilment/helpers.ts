@@ -1,4 +1,6 @@
+import { expect, vi } from "vitest";
 import type { Deliverer } from "../../src/fulfilment/deliverer.js";
+import { FulfilmentWorker } from "../../src/fulfilment/worker.js";
 import type { Order } from "../../src/orders/order.js";
 import { OrderStore } from "../../src/orders/store.js";
 import { PaymentsCore } from "../../src/payments/record.js";
@@ -121,4 +123,87 @@ export function deferred(): Deferred {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** Each runs once, the first time its step comes round. */
+export interface StepHooks {
+  /** Runs before the step named here; may hang, or change the emulator's faults. */
+  before?: Record<string, () => Promise<void>>;
+  /** Runs after the step took effect, before the worker records it. */
+  after?: Record<string, () => Promise<void>>;
+}
+
+function runOnce(hooks: Record<string, () => Promise<void>> | undefined, step: string) {
+  const hook = hooks?.[step];
+  if (hooks) delete hooks[step];
+  return hook?.();
+}
+
+/** Real workers running `steps`, each step with the hooks a test gives the worker. */
+export function hookedWorkers(options: {
+  redis: RedisClient;
+  store: OrderStore;
+  prefix: string;
+  steps: (order: Order, done: ReadonlySet<string>) => Promise<Deliverer[]>;
+}) {
+  const { redis, store, prefix, steps } = options;
+
+  /** A worker, on a connection of its own when `own` (so it can be killed). */
+  function worker(consumer: string, hooks: StepHooks = {}, own = false) {
+    const connection = own ? connect() : redis;
+    const w = new FulfilmentWorker({
+      redis: connection,
+      store: own ? new OrderStore(connection, { prefix }) : store,
+      prefix,
+      consumer,
+      claimIdleMs: 50,
+      blockMs: 50,
+      retryDelayMs: () => 0,
+      deliverers: async (order, done) =>
+        (await steps(order, done)).map((step) => ({
+          name: step.name,
+          deliver: async (o: Order) => {
+            await runOnce(hooks.before, step.name);
+            await step.deliver(o);
+            await runOnce(hooks.after, step.name);
+          },
+        })),
+    });
+    return { worker: w, kill: () => connection.disconnect() };
+  }
+
+  /** Runs passes until the order is fulfilled; each pass may find nothing yet to retry. */
+  async function finish(w: FulfilmentWorker, orderId: string) {
+    await vi.waitFor(
+      async () => {
+        await w.processOnce();
+        expect((await store.get(orderId))?.status).toBe("fulfilled");
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+  }
+
+  /**
+   * Worker A is killed when it reaches `step` (right before it, or right after it took effect
+   * and before it was recorded); worker B then finishes the order.
+   */
+  async function killedAt(orderId: string, when: "before" | "after", step: string) {
+    const reached = deferred();
+    const hang = deferred();
+    const hook = async () => {
+      reached.resolve();
+      await hang.promise;
+    };
+    const a = worker("worker-a", { [when]: { [step]: hook } }, true);
+    const runA = a.worker.processOnce().catch(() => 0);
+    await reached.promise;
+    a.kill();
+
+    const b = worker("worker-b");
+    await finish(b.worker, orderId);
+    hang.reject(new Error("worker A was killed"));
+    await runA;
+  }
+
+  return { worker, finish, killedAt };
 }

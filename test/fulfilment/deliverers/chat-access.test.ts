@@ -1,21 +1,18 @@
 import { startTelegramEmulator } from "@ton-payment-bot/emulators/telegram";
 import { Api } from "grammy";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { AccessGrants } from "../../../src/access/grants.js";
 import { createI18n } from "../../../src/bot/i18n.js";
 import { parseCatalog } from "../../../src/catalog/catalog.js";
 import { ChatAccessDelivery } from "../../../src/fulfilment/deliverers/chat-access.js";
 import { TelegramDelivery } from "../../../src/fulfilment/deliverers/telegram.js";
 import { StockPool } from "../../../src/fulfilment/stock.js";
-import { FulfilmentWorker } from "../../../src/fulfilment/worker.js";
 import { silentLogger } from "../../../src/log.js";
-import type { Order } from "../../../src/orders/order.js";
-import { OrderStore } from "../../../src/orders/store.js";
 import { redisKeys } from "../../../src/redis/keys.js";
 import { streamEntries } from "../../support/partitions.js";
 import { testRedis } from "../../support/redis.js";
 import { shop } from "../../support/shop.js";
-import { closeConnections, connect, deferred } from "../helpers.js";
+import { closeConnections, hookedWorkers } from "../helpers.js";
 
 /*
  * A subscription's chat access as steps of each paid period — the period's access decided and
@@ -32,19 +29,6 @@ afterAll(closeConnections);
 
 const LOUNGE_ID = -1_001_234_500_001;
 const DAY = 86_400_000;
-
-/** Each runs once, the first time its step comes round. */
-interface Hooks {
-  before?: Record<string, () => Promise<void>>;
-  /** After the step took effect, before the worker records it. */
-  after?: Record<string, () => Promise<void>>;
-}
-
-function runOnce(hooks: Record<string, () => Promise<void>> | undefined, step: string) {
-  const hook = hooks?.[step];
-  if (hooks) delete hooks[step];
-  return hook?.();
-}
 
 async function accessWorld(options: { buyerInChat?: boolean } = {}) {
   const emulator = await startTelegramEmulator();
@@ -119,40 +103,15 @@ async function accessWorld(options: { buyerInChat?: boolean } = {}) {
     return order;
   }
 
-  /** A worker, on a connection of its own when `own` (so it can be killed). */
-  function worker(consumer: string, hooks: Hooks = {}, own = false) {
-    const connection = own ? connect() : redis;
-    const w = new FulfilmentWorker({
-      redis: connection,
-      store: own ? new OrderStore(connection, { prefix }) : store,
-      prefix,
-      consumer,
-      claimIdleMs: 50,
-      blockMs: 50,
-      retryDelayMs: () => 0,
-      deliverers: async (order, done) =>
-        [...(await chat.steps(order, done)), ...(await access.steps(order, done))].map((step) => ({
-          name: step.name,
-          deliver: async (o: Order) => {
-            await runOnce(hooks.before, step.name);
-            await step.deliver(o);
-            await runOnce(hooks.after, step.name);
-          },
-        })),
-    });
-    return { worker: w, kill: () => connection.disconnect() };
-  }
-
-  /** Runs passes until the order is fulfilled; each pass may find nothing yet to retry. */
-  async function finish(w: FulfilmentWorker, orderId: string) {
-    await vi.waitFor(
-      async () => {
-        await w.processOnce();
-        expect((await store.get(orderId))?.status).toBe("fulfilled");
-      },
-      { timeout: 10_000, interval: 20 },
-    );
-  }
+  const { worker, finish, killedAt } = hookedWorkers({
+    redis,
+    store,
+    prefix,
+    steps: async (order, done) => [
+      ...(await chat.steps(order, done)),
+      ...(await access.steps(order, done)),
+    ],
+  });
 
   /** What the buyer received, in order: goods, receipts, invites and "access goes on". */
   function received(): string[] {
@@ -189,6 +148,7 @@ async function accessWorld(options: { buyerInChat?: boolean } = {}) {
     paidPeriod,
     worker,
     finish,
+    killedAt,
     received,
     invites,
     steps,
@@ -196,28 +156,11 @@ async function accessWorld(options: { buyerInChat?: boolean } = {}) {
   };
 }
 
-/**
- * Worker A is killed when it reaches `step` (right before it, or right after it took effect and
- * before it was recorded); worker B then finishes the order.
- */
+/** The order of a fresh world, its worker A killed at `step` and worker B finishing it. */
 async function killedAt(when: "before" | "after", step: string) {
   const world = await accessWorld();
   const order = await world.paidPeriod(undefined, 1);
-  const reached = deferred();
-  const hang = deferred();
-  const hook = async () => {
-    reached.resolve();
-    await hang.promise;
-  };
-  const a = world.worker("worker-a", { [when]: { [step]: hook } }, true);
-  const runA = a.worker.processOnce().catch(() => 0);
-  await reached.promise;
-  a.kill();
-
-  const b = world.worker("worker-b");
-  await world.finish(b.worker, order.id);
-  hang.reject(new Error("worker A was killed"));
-  await runA;
+  await world.killedAt(order.id, when, step);
   return { world, order };
 }
 

@@ -8,48 +8,22 @@ import { createI18n } from "../../../src/bot/i18n.js";
 import { parseCatalog } from "../../../src/catalog/catalog.js";
 import { stockMessages, TelegramDelivery } from "../../../src/fulfilment/deliverers/telegram.js";
 import { StockPool } from "../../../src/fulfilment/stock.js";
-import { FulfilmentWorker } from "../../../src/fulfilment/worker.js";
 import type { Order } from "../../../src/orders/order.js";
-import { OrderStore } from "../../../src/orders/store.js";
 import { redisKeys } from "../../../src/redis/keys.js";
 import { streamEntries } from "../../support/partitions.js";
 import { testRedis } from "../../support/redis.js";
 import { shop } from "../../support/shop.js";
-import { closeConnections, connect, deferred } from "../helpers.js";
+import { closeConnections, hookedWorkers } from "../helpers.js";
 
 const i18n = createI18n();
 const t = (key: string, variables?: Record<string, string | number>) =>
   i18n.t("en", key, variables);
 
-/**
- * Worker A is killed when it reaches `step` (right before it, or right after it took effect and
- * before it was recorded); worker B then finishes the order.
- */
+/** The order of a fresh world, its worker A killed at `step` and worker B finishing it. */
 async function killedAt(when: "before" | "after", step: string) {
   const world = await chatWorld();
   const order = await world.paid("codes");
-  const reached = deferred();
-  const hang = deferred();
-  const a = world.worker(
-    "worker-a",
-    {
-      [when]: {
-        [step]: async () => {
-          reached.resolve();
-          await hang.promise;
-        },
-      },
-    },
-    true,
-  );
-  const runA = a.worker.processOnce().catch(() => 0);
-  await reached.promise;
-  a.kill();
-
-  const b = world.worker("worker-b");
-  await world.finish(b.worker, order.id);
-  hang.reject(new Error("worker A was killed"));
-  await runA;
+  await world.killedAt(order.id, when, step);
   return { world, order };
 }
 
@@ -96,20 +70,6 @@ const keyPool = Array.from(
   { length: 60 },
   (_, i) => `KEY-${String(i).padStart(2, "0")}-${"X".repeat(93)}`,
 );
-
-/** Each runs once, the first time its step comes round. */
-interface Hooks {
-  /** Runs before the step named here; may hang, or change the emulator's faults. */
-  before?: Record<string, () => Promise<void>>;
-  /** Runs after the step took effect, before the worker records it. */
-  after?: Record<string, () => Promise<void>>;
-}
-
-function runOnce(hooks: Record<string, () => Promise<void>> | undefined, step: string) {
-  const hook = hooks?.[step];
-  if (hooks) delete hooks[step];
-  return hook?.();
-}
 
 async function chatWorld() {
   const emulator = await startTelegramEmulator();
@@ -189,40 +149,12 @@ async function chatWorld() {
     return order;
   }
 
-  /** A worker, on a connection of its own when `own` (so it can be killed). */
-  function worker(consumer: string, hooks: Hooks = {}, own = false) {
-    const connection = own ? connect() : redis;
-    const w = new FulfilmentWorker({
-      redis: connection,
-      store: own ? new OrderStore(connection, { prefix }) : store,
-      prefix,
-      consumer,
-      claimIdleMs: 50,
-      blockMs: 50,
-      retryDelayMs: () => 0,
-      deliverers: async (order, done) =>
-        (await chat.steps(order, done)).map((step) => ({
-          name: step.name,
-          deliver: async (o: Order) => {
-            await runOnce(hooks.before, step.name);
-            await step.deliver(o);
-            await runOnce(hooks.after, step.name);
-          },
-        })),
-    });
-    return { worker: w, kill: () => connection.disconnect() };
-  }
-
-  /** Runs passes until the order is fulfilled; each pass may find nothing yet to retry. */
-  async function finish(w: FulfilmentWorker, orderId: string) {
-    await vi.waitFor(
-      async () => {
-        await w.processOnce();
-        expect((await store.get(orderId))?.status).toBe("fulfilled");
-      },
-      { timeout: 10_000, interval: 20 },
-    );
-  }
+  const { worker, finish, killedAt } = hookedWorkers({
+    redis,
+    store,
+    prefix,
+    steps: (order, done) => chat.steps(order, done),
+  });
 
   /** What the buyer received, by step: each key message, the file and the receipt named. */
   function received(): string[] {
@@ -280,6 +212,7 @@ async function chatWorld() {
     paidPeriod,
     worker,
     finish,
+    killedAt,
     received,
     keysSent,
   };
