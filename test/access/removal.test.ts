@@ -1,18 +1,15 @@
-import { startTelegramEmulator } from "@ton-payment-bot/emulators/telegram";
 import { Api } from "grammy";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AccessGrants } from "../../src/access/grants.js";
 import { AccessRemoval } from "../../src/access/removal.js";
-import { parseCatalog } from "../../src/catalog/catalog.js";
 import { createJobs } from "../../src/jobs/schedule.js";
 import { endSubscriptions } from "../../src/jobs/subscriptions.js";
 import { silentLogger } from "../../src/log.js";
 import { setRenewal } from "../../src/orders/state.js";
 import { Subscriptions } from "../../src/payments/telegram/subscriptions.js";
 import { capturedLog } from "../support/log.js";
+import { loungeWorld } from "../support/lounge.js";
 import { streamEntries } from "../support/partitions.js";
-import { testRedis } from "../support/redis.js";
-import { shop } from "../support/shop.js";
 
 /*
  * When a subscription ends, its member leaves the chat: removed (not banned) by the bot, the
@@ -29,45 +26,22 @@ const LOUNGE_ID = -1_001_234_500_002;
 const MINUTE = 60_000;
 
 async function removalWorld(options: { buyerIsAdmin?: boolean } = {}) {
-  const emulator = await startTelegramEmulator();
-  cleanups.push(() => emulator.close());
-  const { redis, prefix } = testRedis();
-  cleanups.push(() => redis.quit());
-  const { store, payments } = shop(redis, prefix);
+  const world = await loungeWorld({
+    loungeId: LOUNGE_ID,
+    cleanups,
+    buyerIs: options.buyerIsAdmin ? "administrator" : undefined,
+    products: [
+      {
+        id: "lounge-yearbook",
+        title: "The Lounge and its yearbook",
+        description: "The same private group, and a monthly file.",
+        stars: "150",
+      },
+    ],
+  });
+  const { emulator, redis, prefix, store, buyer, lounge, catalog, api, paidPeriod } = world;
   const subscriptions = new Subscriptions(redis, prefix, store);
   const grants = new AccessGrants(redis, prefix);
-  const buyer = emulator.user({ firstName: "Lou" });
-  const lounge = emulator.group({
-    id: LOUNGE_ID,
-    supergroup: true,
-    title: "The Lounge",
-    botIsAdmin: true,
-    admins: options.buyerIsAdmin ? [buyer] : [],
-  });
-  const catalog = parseCatalog(
-    {
-      products: [
-        {
-          id: "lounge",
-          kind: "subscription",
-          title: "The Lounge",
-          description: "A private group.",
-          prices: { stars: "100" },
-          access: { chatId: LOUNGE_ID },
-        },
-        {
-          id: "lounge-yearbook",
-          kind: "subscription",
-          title: "The Lounge and its yearbook",
-          description: "The same private group, and a monthly file.",
-          prices: { stars: "150" },
-          access: { chatId: LOUNGE_ID },
-        },
-      ],
-    },
-    { fiatCurrency: "USD" },
-  );
-  const api = new Api(emulator.token, { apiRoot: emulator.apiRoot });
   const { log, records } = capturedLog();
   const removal = new AccessRemoval({
     api,
@@ -89,34 +63,9 @@ async function removalWorld(options: { buyerIsAdmin?: boolean } = {}) {
    * A subscription whose last period ran out a minute ago, renewal canceled, given access to the
    * lounge by a one-person link the buyer joined through (or, for an administrator, found in).
    */
-  /** The buyer's subscription to `productId`, its one period paid until `until`. */
-  async function paidUntil(productId: string, until: number) {
-    const created = await store.create({
-      userId: buyer.id,
-      chatId: buyer.id,
-      productId,
-      quantity: 1,
-      method: "stars",
-      currency: "XTR",
-      amount: 100n,
-      lang: "en",
-      ttlMs: 30 * 60_000,
-    });
-    const { order } = await payments.recordPayment(created.id, {
-      key: `stars:${created.id}`,
-      method: "stars",
-      currency: "XTR",
-      amount: 100n,
-      receivedAt: Date.now(),
-      reference: { telegramChargeId: created.id },
-      period: { until },
-    });
-    return order;
-  }
-
   async function subscribed() {
     const until = Date.now() - MINUTE;
-    let order = await paidUntil("lounge", until);
+    let order = await paidPeriod(undefined, 1, { until });
     ({ order } = await store.update(order.id, (current) => {
       const next = setRenewal(current, "canceled", Date.now());
       return next && { order: next };
@@ -171,7 +120,7 @@ async function removalWorld(options: { buyerIsAdmin?: boolean } = {}) {
     end: () => endSubscriptions(store, subscriptions),
     /** A second subscription of the buyer's, to another product giving the same lounge, paid for a month. */
     async alsoSubscribed() {
-      const order = await paidUntil("lounge-yearbook", Date.now() + 30 * 24 * 60 * MINUTE);
+      const order = await paidPeriod(undefined, 1, { productId: "lounge-yearbook" });
       await subscriptions.track(order);
       return order;
     },

@@ -1,17 +1,13 @@
-import { startTelegramEmulator } from "@ton-payment-bot/emulators/telegram";
-import { Api } from "grammy";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { AccessGrants } from "../../../src/access/grants.js";
 import { createI18n } from "../../../src/bot/i18n.js";
-import { parseCatalog } from "../../../src/catalog/catalog.js";
 import { ChatAccessDelivery } from "../../../src/fulfilment/deliverers/chat-access.js";
 import { TelegramDelivery } from "../../../src/fulfilment/deliverers/telegram.js";
 import { StockPool } from "../../../src/fulfilment/stock.js";
 import { silentLogger } from "../../../src/log.js";
 import { redisKeys } from "../../../src/redis/keys.js";
+import { loungeWorld } from "../../support/lounge.js";
 import { streamEntries } from "../../support/partitions.js";
-import { testRedis } from "../../support/redis.js";
-import { shop } from "../../support/shop.js";
 import { closeConnections, hookedWorkers } from "../helpers.js";
 
 /*
@@ -28,80 +24,28 @@ afterEach(async () => {
 afterAll(closeConnections);
 
 const LOUNGE_ID = -1_001_234_500_001;
-const DAY = 86_400_000;
+const _DAY = 86_400_000;
 
 async function accessWorld(options: { buyerInChat?: boolean } = {}) {
-  const emulator = await startTelegramEmulator();
-  cleanups.push(() => emulator.close());
-  const { redis, prefix } = testRedis();
-  cleanups.push(() => redis.quit());
-  const { store, payments } = shop(redis, prefix);
-  const buyer = emulator.user({ firstName: "Lou" });
-  const lounge = emulator.group({
-    id: LOUNGE_ID,
-    supergroup: true,
-    title: "The Lounge",
-    botIsAdmin: true,
-    members: options.buyerInChat ? [buyer] : [],
+  const world = await loungeWorld({
+    loungeId: LOUNGE_ID,
+    cleanups,
+    buyerIs: options.buyerInChat ? "member" : undefined,
+    products: [
+      {
+        id: "club",
+        title: "Club",
+        description: "Notes and the group.",
+        stars: "250",
+        delivery: { type: "text", text: "Welcome to the club: https://example.com/club" },
+      },
+    ],
   });
-  const catalog = parseCatalog(
-    {
-      products: [
-        {
-          id: "lounge",
-          kind: "subscription",
-          title: "The Lounge",
-          description: "A private group.",
-          prices: { stars: "100" },
-          access: { chatId: LOUNGE_ID },
-        },
-        {
-          id: "club",
-          kind: "subscription",
-          title: "Club",
-          description: "Notes and the group.",
-          prices: { stars: "250" },
-          delivery: { type: "text", text: "Welcome to the club: https://example.com/club" },
-          access: { chatId: LOUNGE_ID },
-        },
-      ],
-    },
-    { fiatCurrency: "USD" },
-  );
-  const api = new Api(emulator.token, { apiRoot: emulator.apiRoot });
+  const { emulator, redis, prefix, store, buyer, lounge, catalog, api, paidPeriod } = world;
   const i18n = createI18n();
   const chat = new TelegramDelivery(api, catalog, new StockPool(redis, { prefix }), i18n);
   const grants = new AccessGrants(redis, prefix);
   const access = new ChatAccessDelivery(api, catalog, grants, i18n, silentLogger);
-
-  /** A subscription's period `period` paid by its own charge, as Telegram's updates bring it. */
-  async function paidPeriod(orderId: string | undefined, period: number, productId = "lounge") {
-    const id =
-      orderId ??
-      (
-        await store.create({
-          userId: buyer.id,
-          chatId: buyer.id,
-          productId,
-          quantity: 1,
-          method: "stars",
-          currency: "XTR",
-          amount: 100n,
-          lang: "en",
-          ttlMs: 30 * 60_000,
-        })
-      ).id;
-    const { order } = await payments.recordPayment(id, {
-      key: `stars:${id}:${period}`,
-      method: "stars",
-      currency: "XTR",
-      amount: 100n,
-      receivedAt: Date.now(),
-      reference: { telegramChargeId: `${id}:${period}` },
-      period: { until: Date.now() + period * 30 * DAY },
-    });
-    return order;
-  }
 
   const { worker, finish, killedAt } = hookedWorkers({
     redis,
@@ -257,7 +201,7 @@ describe("ChatAccessDelivery run by the worker", () => {
 
   it("delivers both the goods and the access of a subscription that gives both", async () => {
     const world = await accessWorld();
-    const order = await world.paidPeriod(undefined, 1, "club");
+    const order = await world.paidPeriod(undefined, 1, { productId: "club" });
     const { worker } = world.worker("worker-a");
 
     await world.finish(worker, order.id);
