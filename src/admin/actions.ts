@@ -34,6 +34,9 @@ export type ReleaseResult =
 
 export type ResolveResult = { kind: "not-found" } | { kind: "resolved"; ref: string };
 
+/** How a Stars payment's key begins: "stars:" and Telegram's charge id. */
+const STARS_KEY = "stars:";
+
 export type RefundResult =
   | { kind: "not-found" }
   /** Telegram gave the Stars back. `ref`: the order id, or the stray payment's reference. */
@@ -148,7 +151,11 @@ export class AdminActions {
         to: stray.from,
       };
     }
-    const order = await store.get(target);
+    // One Stars payment of an order, by its key as /order shows it: a single period, say.
+    const chargeOrder = target.startsWith(STARS_KEY)
+      ? await store.orderIdByPayment(target)
+      : undefined;
+    const order = await store.get(chargeOrder ?? target);
     if (!order) return { kind: "not-found" };
     if (paidOnChain(order.method)) {
       await audit.record({ adminId, action: "refund-note", orderId: order.id });
@@ -160,13 +167,19 @@ export class AdminActions {
         to: order.payments.find((p) => p.from)?.from,
       };
     }
+    const chargeId = chargeOrder ? target.slice(STARS_KEY.length) : undefined;
     try {
-      await telegramPayments.refundStars(telegram, order.id);
+      await telegramPayments.refundStars(telegram, order.id, chargeId);
     } catch (error) {
       if (!(error instanceof RefundRefused)) throw error;
       return { kind: "refused", reason: error.message };
     }
-    await audit.record({ adminId, action: "refund", orderId: order.id });
+    await audit.record({
+      adminId,
+      action: "refund",
+      orderId: order.id,
+      ...(chargeId ? { detail: { paymentKey: target } } : {}),
+    });
     return { kind: "refunded", ref: order.id };
   }
 

@@ -157,6 +157,56 @@ describe("AdminActions", () => {
     ]);
   });
 
+  it("refunds one period of a subscription by its payment, and each payment once", async () => {
+    const desk = adminDesk(`${prefix}refund-one-period:`);
+    const order = await desk.store.create(
+      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
+    );
+    for (const [charge, days] of [
+      ["sub_1", 30],
+      ["sub_2", 60],
+    ] as const) {
+      await desk.payments.recordPayment(order.id, {
+        key: `stars:${charge}`,
+        method: "stars",
+        currency: "XTR",
+        amount: 250n,
+        receivedAt: NOW,
+        reference: { telegramChargeId: charge },
+        period: { until: NOW + days * 86_400_000 },
+      });
+    }
+
+    expect(await desk.actions.refund(ADMIN, "stars:sub_2", desk.telegram)).toEqual({
+      kind: "refunded",
+      ref: order.id,
+    });
+    expect(desk.calls).toEqual(["cancel 42 sub_1", "refund sub_2"]);
+    const once = await desk.store.require(order.id);
+    expect(once.status).toBe("refunded");
+    expect(once.payments.map((p) => p.refundedAt)).toEqual([undefined, once.refundedAt]);
+
+    // The same payment again is refused; the other period may still be given back.
+    expect(await desk.actions.refund(ADMIN, "stars:sub_2", desk.telegram)).toEqual({
+      kind: "refused",
+      reason: `payment stars:sub_2 of order ${order.id} is refunded already`,
+    });
+    expect(await desk.actions.refund(ADMIN, "stars:sub_1", desk.telegram)).toMatchObject({
+      kind: "refunded",
+    });
+    expect(desk.refunds).toEqual([
+      [42, "sub_2"],
+      [42, "sub_1"],
+    ]);
+    const both = await desk.store.require(order.id);
+    expect(both.payments.every((p) => p.refundedAt !== undefined)).toBe(true);
+    // The whole order, refunded already, is refused.
+    expect(await desk.actions.refund(ADMIN, order.id, desk.telegram)).toMatchObject({
+      kind: "refused",
+    });
+    expect(desk.refunds).toHaveLength(2);
+  });
+
   it("refunds a subscription Telegram will not stop the renewal of, and keeps it paid while Telegram is away", async () => {
     const desk = adminDesk(`${prefix}refund-gone-subscription:`);
     const order = await desk.store.create(

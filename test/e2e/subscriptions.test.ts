@@ -354,6 +354,36 @@ describe("a subscription over time", () => {
     expect(shop.telegram.state.payments.size).toBe(2);
   });
 
+  it("refunds one renewal alone, by the payment /order shows, and ends the subscription", async () => {
+    const shop = await clubShop();
+    const admin = shop.user({ id: ADMIN_ID, firstName: "Mira" });
+    const buyer = shop.user({ firstName: "Kai" });
+    const { orderId, chargeId } = await subscribeToClub(shop, buyer);
+    shop.telegram.state.clock.advance(31 * DAY_MS);
+    await orderSettles(shop, orderId, (o) => o.subscription?.periods === 2);
+
+    let marker = admin.send(`/order ${orderId}`);
+    const card = await admin.waitForText(`Order ${orderId}`, { after: marker.messageId });
+    const periods = (card.text ?? "").split("\n").filter((line) => line.includes("period"));
+    expect(periods).toHaveLength(2);
+    expect(periods[0]).toContain(`stars:${chargeId}`);
+    const renewal = /stars:\S+/.exec(periods[1] ?? "")?.[0] ?? "";
+    expect(renewal).not.toBe(`stars:${chargeId}`);
+
+    admin.send(`/refund ${renewal}`);
+    await admin.waitForText(`Order ${orderId} is refunded`);
+    await buyer.waitForText(`Order ${orderId} was refunded`);
+    expect(shop.telegram.state.subscriptions.get(chargeId)).toMatchObject({ canceled: true });
+    expect(await shop.app.endSubscriptions()).toBe(1);
+
+    marker = admin.send(`/order ${orderId}`);
+    const after = await admin.waitForText(`Order ${orderId}`, { after: marker.messageId });
+    const lines = (after.text ?? "").split("\n").filter((line) => line.includes("period"));
+    expect(lines.map((line) => line.includes("refunded"))).toEqual([false, true]);
+    const refunds = shop.telegram.state.starTransactions.filter((tx) => tx.receiver);
+    expect(refunds.map((tx) => tx.amount)).toEqual([250]);
+  });
+
   it("stops the renewal of a subscription refunded outside /refund, so Telegram charges it no more", async () => {
     const shop = await clubShop();
     const buyer = shop.user({ firstName: "Noa" });

@@ -291,8 +291,12 @@ export async function orderCard(
       created: formatTime(order.createdAt),
     }),
   ];
+  let period = 0;
   for (const payment of order.payments.slice(0, 10)) {
-    lines.push(`• ${paymentLine(payment, services.testnet)}`);
+    const notes = [paymentLine(payment, services.testnet)];
+    if (payment.period) notes.push(ctx.t("admin-payment-period", { n: ++period }));
+    if (payment.refundedAt !== undefined) notes.push(`↩️ ${ctx.t("order-status-refunded")}`);
+    lines.push(`• ${notes.join(" · ")}`);
   }
   if (order.payments.length > 10) lines.push(`… +${order.payments.length - 10}`);
   return lines.join("\n");
@@ -301,9 +305,12 @@ export async function orderCard(
 /** Amount, time, and the transaction on the explorer when it is a TON payment. */
 function paymentLine(payment: Payment, testnet: boolean): string {
   const hash = payment.reference?.hash;
+  // A Telegram charge whole, to copy into /refund; any other key shortened.
   const where = hash
     ? `<a href="${explorerTxLink(hash, testnet)}">${payment.key.slice(0, 16)}…</a>`
-    : escapeHtml(payment.key.length > 24 ? `${payment.key.slice(0, 24)}…` : payment.key);
+    : payment.reference?.telegramChargeId
+      ? `<code>${escapeHtml(payment.key)}</code>`
+      : escapeHtml(payment.key.length > 24 ? `${payment.key.slice(0, 24)}…` : payment.key);
   return `${formatPrice(payment.amount, payment.currency)} · ${formatTime(payment.receivedAt)} · ${where}`;
 }
 

@@ -268,6 +268,7 @@ admin-health-queue = Fulfilment: { $depth ->
        *[other] { $depth } jobs
     } waiting, oldest in hand for { $oldest }, { $dead } failed for good
 admin-order-not-found = No order with id or comment “{ $query }”.
+admin-payment-period = period { $n }
 admin-order-card =
     <b>Order { $orderId }</b> — { $status } (exceptions: { $exceptions })
     { $title } × { $quantity } · { $amount }, paid { $paid }
@@ -280,7 +281,7 @@ admin-release-not-held = Order { $orderId } is not held.
 admin-released = Order { $orderId } is released; the goods are on their way.
 admin-resolve-usage = Usage: /resolve ‹ref from Exceptions›
 admin-resolved = { $ref } is closed.
-admin-refund-usage = Usage: /refund ‹order id›
+admin-refund-usage = Usage: /refund ‹order id› — or /refund ‹stars:… payment from /order› to give back that one payment (a single period of a subscription).
 admin-refund-ton = A payment on TON cannot be pulled back: send <b>{ $amount }</b> to <code>{ $to }</code> from the merchant wallet to refund order { $orderId }.
 admin-refund-refused = Not refunded: { $reason }
 admin-refunded = Order { $orderId } is refunded; the buyer has been told.

@@ -266,6 +266,7 @@ admin-health-queue = Выдача заказов: в очереди { $depth ->
        *[many] { $depth } заданий
     }, самое старое ждёт { $oldest }, окончательно не выполнено: { $dead }
 admin-order-not-found = Заказ с номером или комментарием «{ $query }» не найден.
+admin-payment-period = период { $n }
 admin-order-card =
     <b>Заказ { $orderId }</b> — { $status } (исключения: { $exceptions })
     { $title } × { $quantity } · { $amount }, оплачено { $paid }
@@ -278,7 +279,7 @@ admin-release-not-held = Заказ { $orderId } не задержан.
 admin-released = Заказ { $orderId } разблокирован; товар отправляется.
 admin-resolve-usage = Формат: /resolve ‹ref из «Исключений»›
 admin-resolved = Платёж { $ref } закрыт.
-admin-refund-usage = Формат: /refund ‹номер заказа›
+admin-refund-usage = Формат: /refund ‹номер заказа› — или /refund ‹платёж stars:… из /order›, чтобы вернуть только этот платёж (один период подписки).
 admin-refund-ton = Платёж в сети TON нельзя вернуть автоматически: чтобы оформить возврат по заказу { $orderId }, отправьте <b>{ $amount }</b> на адрес <code>{ $to }</code> с кошелька магазина.
 admin-refund-refused = Возврат не выполнен: { $reason }
 admin-refunded = Средства по заказу { $orderId } возвращены, покупатель уведомлён.

@@ -250,6 +250,7 @@ admin-health-usdt-asking = USDT 监听：尚不知道我们的 jetton 钱包；�
 admin-health-usdt-not-a-master = USDT 监听：USDT_MASTER 不是 jetton 主合约，因此不会查找任何 USDT 付款。请将其设为 USDT 的 jetton 主合约并重启。
 admin-health-queue = 发货队列：{ $depth } 个任务等待中，最早的已等待 { $oldest }，{ $dead } 个已彻底失败
 admin-order-not-found = 找不到订单号或备注为“{ $query }”的订单。
+admin-payment-period = 第 { $n } 期
 admin-order-card =
     <b>订单 { $orderId }</b> — { $status }（异常：{ $exceptions }）
     { $title } × { $quantity } · { $amount }，已付 { $paid }
@@ -262,7 +263,7 @@ admin-release-not-held = 订单 { $orderId } 未被暂扣。
 admin-released = 订单 { $orderId } 已放行，商品正在发送。
 admin-resolve-usage = 用法：/resolve ‹ref（来自“异常”）›
 admin-resolved = { $ref } 已关闭。
-admin-refund-usage = 用法：/refund ‹订单号›
+admin-refund-usage = 用法：/refund ‹订单号› — 或 /refund ‹/order 中的 stars:… 付款›，只退还这一笔（订阅的单个周期）。
 admin-refund-ton = TON 网络上的付款无法撤回：如需为订单 { $orderId } 退款，请从商家钱包向 <code>{ $to }</code> 发送 <b>{ $amount }</b>。
 admin-refund-refused = 未退款：{ $reason }
 admin-refunded = 订单 { $orderId } 已退款，并已通知买家。

@@ -225,25 +225,34 @@ export class TelegramPayments {
   }
 
   /**
-   * Gives a Stars order's money back through Telegram, then marks the order refunded. Only a
-   * paid or delivered Stars order can be refunded this way; a card refund goes through the
-   * provider's dashboard.
+   * Gives a Stars order's money back through Telegram, then marks the order refunded: every
+   * charge of it, or only `chargeId` (one period of a subscription, say). Only a paid or
+   * delivered Stars order can be refunded whole; one charge not yet given back can be refunded
+   * from a refunded order too. A card refund goes through the provider's dashboard.
    */
-  async refundStars(api: StarRefunds, orderId: string): Promise<Order> {
+  async refundStars(api: StarRefunds, orderId: string, chargeId?: string): Promise<Order> {
     const order = await this.options.store.require(orderId);
     if (order.method !== "stars") throw new RefundRefused(`order ${orderId} was not paid in Stars`);
-    if (order.status !== "paid" && order.status !== "fulfilled") {
-      throw new RefundRefused(`order ${orderId} is ${order.status}, not paid`);
+    const open = order.payments.filter(
+      (p) => p.reference?.telegramChargeId !== undefined && p.refundedAt === undefined,
+    );
+    const charges = open
+      .map((p) => p.reference?.telegramChargeId ?? "")
+      .filter((id) => chargeId === undefined || id === chargeId);
+    if (chargeId !== undefined && charges.length === 0) {
+      throw new RefundRefused(`payment stars:${chargeId} of order ${orderId} is refunded already`);
     }
-    const charges = order.payments
-      .map((p) => p.reference?.telegramChargeId)
-      .filter((id): id is string => id !== undefined);
+    const refundable =
+      order.status === "paid" ||
+      order.status === "fulfilled" ||
+      (chargeId !== undefined && order.status === "refunded");
+    if (!refundable) throw new RefundRefused(`order ${orderId} is ${order.status}, not paid`);
     if (charges.length === 0) throw new RefundRefused(`order ${orderId} has no Stars payment`);
     // A refunded subscription must not be charged again: its renewal is stopped first, so a
     // failure to reach Telegram leaves nothing refunded and the admin can try again.
     await stopRenewal(api, order, this.options.log);
-    for (const chargeId of charges) {
-      await api.refundStarPayment(order.userId, chargeId).catch((error: unknown) => {
+    for (const charge of charges) {
+      await api.refundStarPayment(order.userId, charge).catch((error: unknown) => {
         // Refunded before (e.g. the refund went through but the process died): carry on.
         if (String((error as Error).message).includes("CHARGE_ALREADY_REFUNDED")) return;
         throw error;
