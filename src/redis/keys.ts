@@ -109,6 +109,9 @@ export function redisKeys(prefix: string) {
     rateLimitTold: (userId: number) => `${prefix}ratelimit-told:${userId}`,
     /** An order held while Telegram's checkout for it is open. */
     checkoutHold: (orderId: string) => `${prefix}checkout-hold:${orderId}`,
+    /** The order of a subscription whose checkout a buyer has open (a product's one at a time). */
+    subscriptionCheckout: (userId: number, productId: string) =>
+      `${prefix}subscriptions:checkout:${userId}:${productId}`,
     /** The TON Connect SDK's storage for one buyer (a key prefix). */
     tonconnectStorage: (userId: number) => `${prefix}tonconnect:${userId}:`,
     /** Where, and in which language, to tell a buyer what their connected wallet did. */

@@ -118,6 +118,7 @@ checkout-not-enough = Too few are left in stock for this quantity now. Tap /shop
 checkout-shipping = This shipping option is not available. Please choose another one.
 checkout-taken = Someone else is paying for this link right now. Please try again in a few minutes.
 checkout-subscribed = You are subscribed to this already, so you would be charged twice. See /subscriptions — you have not been charged.
+checkout-subscribing = You are paying for this subscription in another window right now. If that payment did not go through, try again in a minute — you have not been charged here.
 shipping-unavailable = Sorry, we cannot ship to this address yet.
 
 status-pending = Waiting for your payment of { $amount } { $currency }. The moment it reaches the blockchain we will tell you.

@@ -118,6 +118,7 @@ checkout-not-enough = 库存已不足以满足该数量。请点击 /shop 并选
 checkout-shipping = 该配送方式不可用，请选择其他方式。
 checkout-taken = 有人正在通过此链接付款。请几分钟后再试。
 checkout-subscribed = 您已订阅此项，再付款将被重复扣费。请查看 /subscriptions — 您未被扣费。
+checkout-subscribing = 您正在另一个窗口为此订阅付款。如果那笔付款未成功，请一分钟后再试 — 此处未扣费。
 shipping-unavailable = 抱歉，我们暂时无法配送到该地址。
 
 status-pending = 正在等待您支付 { $amount } { $currency }。款项一上链，我们会立即通知您。

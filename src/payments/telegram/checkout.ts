@@ -15,7 +15,9 @@ export type CheckoutRefusal =
   /** A shared invoice link someone else is paying for at this moment. */
   | "taken"
   /** A subscription the buyer already has, running on another order. */
-  | "subscribed";
+  | "subscribed"
+  /** A subscription the buyer is paying for in another checkout at this moment. */
+  | "subscribing";
 
 /** What Telegram says the buyer is about to pay. */
 export interface CheckoutRequest {

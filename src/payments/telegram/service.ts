@@ -41,6 +41,12 @@ export interface TelegramPaymentsOptions {
 
 /** How long a link order stays with the payer who reached pre-checkout first. */
 const HOLD_MS = 5 * 60_000;
+/**
+ * How long a buyer's checkout of a subscription holds off another one for the same product:
+ * Telegram charges within seconds of the pre-checkout answer, and from then on the recorded
+ * payment refuses a second order; a buyer who closed the payment form waits no longer than this.
+ */
+const SUBSCRIPTION_HOLD_MS = 60_000;
 
 export class RefundRefused extends Error {
   override name = "RefundRefused";
@@ -86,6 +92,15 @@ export class TelegramPayments {
           "pre-checkout refused",
         );
         return { ok: false, reason: "subscribed" };
+      }
+      // Nor two checkouts at once, before either payment is recorded.
+      const other = await this.holdSubscription(query.from.id, product.id, order.id);
+      if (other !== undefined) {
+        this.options.log.warn(
+          { orderId: order.id, userId: query.from.id, other },
+          "pre-checkout refused",
+        );
+        return { ok: false, reason: "subscribing" };
       }
     }
     if (verdict.ok && order?.userId === 0 && !(await this.hold(order.id, query.from.id))) {
@@ -164,6 +179,12 @@ export class TelegramPayments {
     // Indexed at once, so a second order for the same subscription is refused at its checkout;
     // the subscription's fulfilment step does it again should the process die right here.
     await this.options.subscriptions.track(recorded.order);
+    if (recorded.order.subscription) {
+      // Its checkout is over: from here on the subscription itself refuses a second order, and
+      // once it ends or is refunded the buyer may subscribe again at once.
+      const key = redisKeys(this.options.prefix).subscriptionCheckout(userId, order.productId);
+      await this.options.redis.del(key);
+    }
     log.info(
       { orderId: order.id, chargeId, outcome: recorded.outcome.kind, recovered: found?.recovered },
       "telegram payment recorded",
@@ -312,6 +333,22 @@ export class TelegramPayments {
     const key = redisKeys(this.options.prefix).checkoutHold(orderId);
     const set = await this.options.redis.set(key, String(userId), "PX", HOLD_MS, "NX");
     return set !== null || (await this.options.redis.get(key)) === String(userId);
+  }
+
+  /**
+   * Holds the buyer's checkout of a subscription to `productId` for `orderId` a minute;
+   * the order of another checkout already held, if there is one.
+   */
+  private async holdSubscription(
+    userId: number,
+    productId: string,
+    orderId: string,
+  ): Promise<string | undefined> {
+    const key = redisKeys(this.options.prefix).subscriptionCheckout(userId, productId);
+    const set = await this.options.redis.set(key, orderId, "PX", SUBSCRIPTION_HOLD_MS, "NX");
+    if (set !== null) return undefined;
+    const held = await this.options.redis.get(key);
+    return held === null || held === orderId ? undefined : held;
   }
 
   /** The link order becomes the payer's: their chat gets the goods, their /orders lists it. */

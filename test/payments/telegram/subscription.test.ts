@@ -245,6 +245,44 @@ describe("a subscription's Stars payments", () => {
     expect(await subscriptions.activeFor(payer.id, "club")).toBeUndefined();
   });
 
+  it("go through one checkout at a time for a product: a second at the same moment is refused", async () => {
+    const { store, telegram } = world();
+    const orders = await Promise.all(
+      [1, 2, 3].map(() =>
+        store.create(
+          tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
+        ),
+      ),
+    );
+    const checkout = (orderId: string, userId = payer.id) =>
+      telegram.preCheckout({
+        id: `q-${orderId}-${userId}`,
+        from: { ...payer, id: userId, is_bot: false },
+        currency: "XTR",
+        total_amount: 250,
+        invoice_payload: orderId,
+      });
+
+    const verdicts = await Promise.all(orders.map((order) => checkout(order.id)));
+    const passed = verdicts.filter((v) => v.ok);
+    expect(passed).toHaveLength(1);
+    expect(verdicts.filter((v) => !v.ok)).toEqual([
+      { ok: false, reason: "subscribing" },
+      { ok: false, reason: "subscribing" },
+    ]);
+    const held = orders[verdicts.findIndex((v) => v.ok)];
+    if (!held) throw new Error("one checkout goes through");
+    // The same order's checkout again (the buyer reopened the form) goes through.
+    expect(await checkout(held.id)).toMatchObject({ ok: true });
+
+    // Once its payment is recorded, the hold gives way to the subscription itself.
+    const until = Math.floor(Date.now() / 1000) + PERIOD_S;
+    await telegram.successfulPayment(payer, charge(held.id, "c1", until, true));
+    const other = orders.find((order) => order !== held);
+    if (!other) throw new Error("three orders");
+    expect(await checkout(other.id)).toEqual({ ok: false, reason: "subscribed" });
+  });
+
   it("are one per buyer and product: a second order's checkout is refused while the first lasts", async () => {
     const { store, telegram, subscriptions } = world();
     const create = () =>
