@@ -100,13 +100,16 @@ export class AccessRemoval extends EventReader {
     const periods = await grants.all(orderId);
     const chats = new Set([...periods.values()].map((access) => access.chatId));
     const userId = order.userId;
-    const kept = await this.chatsKept(userId, orderId);
+    const kept: number[] = [];
     for (const chatId of chats) {
       // Links first: a one-person link's seat comes free as its member leaves, and must by
-      // then admit nobody.
-      const refusal =
-        (await this.revokeLinks(chatId, orderId, periods)) ??
-        (kept.has(chatId) ? undefined : await this.removeMember(chatId, userId, orderId));
+      // then admit nobody. Whether another subscription keeps them there is asked last, so one
+      // bought meanwhile is seen.
+      let refusal = await this.revokeLinks(chatId, orderId, periods);
+      if (!refusal) {
+        if ((await this.chatsKept(userId, orderId)).has(chatId)) kept.push(chatId);
+        else refusal = await this.removeMember(chatId, userId, orderId);
+      }
       if (refusal) {
         await this.refused(orderId, userId, refusal);
         return false;
@@ -115,7 +118,7 @@ export class AccessRemoval extends EventReader {
     await grants.settle(orderId);
     if (chats.size > 0) {
       log.info(
-        { orderId, userId, chatIds: [...chats], keptBy: [...kept].filter((id) => chats.has(id)) },
+        { orderId, userId, chatIds: [...chats], keptBy: kept },
         "ended subscription's access removed",
       );
     }

@@ -41,6 +41,8 @@ export type RefundResult =
   | { kind: "not-found" }
   /** Telegram gave the Stars back. `ref`: the order id, or the stray payment's reference. */
   | { kind: "refunded"; ref: string }
+  /** One payment of an order given back; the order stands on the rest, `status` as it was. */
+  | { kind: "payment-refunded"; ref: string; orderId: string; status: string }
   | { kind: "refused"; reason: string }
   /** TON cannot be pulled back: the merchant sends this from their wallet, to `to` (raw). */
   | { kind: "send-back"; ref: string; amount: bigint; currency: string; to?: string };
@@ -168,8 +170,9 @@ export class AdminActions {
       };
     }
     const chargeId = chargeOrder ? target.slice(STARS_KEY.length) : undefined;
+    let after: Order;
     try {
-      await telegramPayments.refundStars(telegram, order.id, chargeId);
+      after = await telegramPayments.refundStars(telegram, order.id, chargeId);
     } catch (error) {
       if (!(error instanceof RefundRefused)) throw error;
       return { kind: "refused", reason: error.message };
@@ -180,6 +183,9 @@ export class AdminActions {
       orderId: order.id,
       ...(chargeId ? { detail: { paymentKey: target } } : {}),
     });
+    if (after.status !== "refunded") {
+      return { kind: "payment-refunded", ref: target, orderId: order.id, status: after.status };
+    }
     return { kind: "refunded", ref: order.id };
   }
 

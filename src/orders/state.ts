@@ -227,19 +227,47 @@ export function refundOrder(
   now: number,
   keys: readonly string[] = [],
 ): Order | undefined {
+  const marked = refundPayments(order, now, keys);
+  const payments = marked?.payments ?? order.payments;
+  if (order.status === "refunded") return marked;
+  if (order.status !== "paid" && order.status !== "fulfilled") {
+    throw new InvalidTransition(order.id, order.status, "refunded");
+  }
+  return { ...order, payments, status: "refunded", refundedAt: now, version: order.version + 1 };
+}
+
+/**
+ * The payments `keys` marked refunded, the order's status as it was: money given back that the
+ * order does not stand on (see refundEndsOrder). Undefined when none was still unrefunded.
+ */
+export function refundPayments(
+  order: Order,
+  now: number,
+  keys: readonly string[],
+): Order | undefined {
   let marked = false;
   const payments = order.payments.map((payment) => {
     if (payment.refundedAt !== undefined || !keys.includes(payment.key)) return payment;
     marked = true;
     return { ...payment, refundedAt: now };
   });
-  if (order.status === "refunded") {
-    return marked ? { ...order, payments, version: order.version + 1 } : undefined;
-  }
-  if (order.status !== "paid" && order.status !== "fulfilled") {
-    throw new InvalidTransition(order.id, order.status, "refunded");
-  }
-  return { ...order, payments, status: "refunded", refundedAt: now, version: order.version + 1 };
+  return marked ? { ...order, payments, version: order.version + 1 } : undefined;
+}
+
+/**
+ * Whether giving back the payments `keys` leaves the order unpaid, and so refunds it: for a
+ * subscription, when the payment of the period now running is among them (an earlier period's
+ * money given back leaves it running); for any other order, when what stays no longer covers its
+ * amount (a second charge given back leaves it paid).
+ */
+export function refundEndsOrder(order: Order, keys: readonly string[]): boolean {
+  const kept = order.payments.filter((p) => p.refundedAt === undefined && !keys.includes(p.key));
+  const subscription = order.subscription;
+  if (subscription) return !kept.some((p) => p.period?.until === subscription.paidUntil);
+  const paid = kept
+    .filter((p) => p.currency === order.currency && p.method === order.method)
+    .reduce((sum, p) => sum + p.amount, 0n);
+  return paid < order.amount;
 }
 
 /** True while the order can still take its payment in time. */

@@ -207,6 +207,40 @@ describe("AdminActions", () => {
     expect(desk.refunds).toHaveLength(2);
   });
 
+  it("refunds an earlier period alone and leaves the subscription running", async () => {
+    const desk = adminDesk(`${prefix}refund-earlier-period:`);
+    const order = await desk.store.create(
+      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
+    );
+    for (const [charge, days] of [
+      ["sub_1", 30],
+      ["sub_2", 60],
+    ] as const) {
+      await desk.payments.recordPayment(order.id, {
+        key: `stars:${charge}`,
+        method: "stars",
+        currency: "XTR",
+        amount: 250n,
+        receivedAt: NOW,
+        reference: { telegramChargeId: charge },
+        period: { until: NOW + days * 86_400_000 },
+      });
+    }
+
+    expect(await desk.actions.refund(ADMIN, "stars:sub_1", desk.telegram)).toEqual({
+      kind: "payment-refunded",
+      ref: "stars:sub_1",
+      orderId: order.id,
+      status: "paid",
+    });
+    // Money back, and no word to Telegram about the renewal.
+    expect(desk.calls).toEqual(["refund sub_1"]);
+    const after = await desk.store.require(order.id);
+    expect(after.status).toBe("paid");
+    expect(after.subscription).toMatchObject({ periods: 2, renewal: "on" });
+    expect(after.payments.map((p) => p.refundedAt !== undefined)).toEqual([true, false]);
+  });
+
   it("refunds a subscription Telegram will not stop the renewal of, and keeps it paid while Telegram is away", async () => {
     const desk = adminDesk(`${prefix}refund-gone-subscription:`);
     const order = await desk.store.create(

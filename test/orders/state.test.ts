@@ -8,7 +8,9 @@ import {
   fulfilOrder,
   InvalidTransition,
   RENEWAL_GRACE_MS,
+  refundEndsOrder,
   refundOrder,
+  refundPayments,
   releaseOrder,
   setRenewal,
 } from "../../src/orders/state.js";
@@ -317,6 +319,40 @@ describe("a subscription's order", () => {
       T0 + PERIOD + 2 * DAY,
       T0 + PERIOD + DAY,
     ]);
+  });
+
+  it("ends only when the running period's money goes back, not an earlier period's", () => {
+    const started = fulfilOrder(first().order, T0) as Order;
+    const second = stars(T0 + 2 * PERIOD, { receivedAt: T0 + PERIOD });
+    const renewed = applyPayment(started, second, fulfil).order;
+    const [c1 = "", c2 = ""] = renewed.payments.map((p) => p.key);
+
+    expect(refundEndsOrder(renewed, [c1])).toBe(false);
+    expect(refundEndsOrder(renewed, [c2])).toBe(true);
+    expect(refundEndsOrder(renewed, [c1, c2])).toBe(true);
+    const earlier = refundPayments(renewed, T0 + PERIOD + DAY, [c1]) as Order;
+    expect(earlier.status).toBe("paid");
+    expect(earlier.subscription).toEqual(renewed.subscription);
+    expect(earlier.payments.map((p) => p.refundedAt)).toEqual([T0 + PERIOD + DAY, undefined]);
+    // Once that one is back, the running period's refund ends it all the same.
+    expect(refundEndsOrder(earlier, [c2])).toBe(true);
+    expect(refundPayments(earlier, T0 + PERIOD + 2 * DAY, [c1])).toBeUndefined();
+  });
+});
+
+describe("refundEndsOrder for an order paid once", () => {
+  it("leaves it paid when a second charge goes back, and ends it when the one it stands on does", () => {
+    const one = payment(2n * TON);
+    const paid = applyPayment(order(), one, fulfil).order;
+    const twice = payment(2n * TON);
+    const overpaid = applyPayment(paid, twice, fulfil).order;
+
+    expect(refundEndsOrder(overpaid, [twice.key])).toBe(false);
+    expect(refundEndsOrder(overpaid, [one.key, twice.key])).toBe(true);
+    expect(refundEndsOrder(paid, [one.key])).toBe(true);
+    // A payment in another currency never counted towards it.
+    const stray = applyPayment(paid, payment(5n, { currency: "USDT", method: "usdt" }), fulfil);
+    expect(refundEndsOrder(stray.order, [one.key])).toBe(true);
   });
 });
 

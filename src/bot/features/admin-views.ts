@@ -268,7 +268,7 @@ export const tickets: AdminView = async (ctx, services) => {
   return lines.join("\n");
 };
 
-/** One order as /order shows it, with its first ten payments. */
+/** One order as /order shows it, with its newest ten payments. */
 export async function orderCard(
   ctx: BotContext,
   services: AdminServices,
@@ -291,14 +291,19 @@ export async function orderCard(
       created: formatTime(order.createdAt),
     }),
   ];
-  let period = 0;
-  for (const payment of order.payments.slice(0, 10)) {
+  // A subscription's periods numbered by the span each pays for, however they arrived.
+  const spans = [...new Set(order.payments.flatMap((p) => (p.period ? [p.period.until] : [])))];
+  spans.sort((a, b) => a - b);
+  // The newest ten: the ones an admin most likely looks up or refunds.
+  if (order.payments.length > 10) lines.push(`… +${order.payments.length - 10}`);
+  for (const payment of order.payments.slice(-10)) {
     const notes = [paymentLine(payment, services.testnet)];
-    if (payment.period) notes.push(ctx.t("admin-payment-period", { n: ++period }));
+    if (payment.period) {
+      notes.push(ctx.t("admin-payment-period", { n: spans.indexOf(payment.period.until) + 1 }));
+    }
     if (payment.refundedAt !== undefined) notes.push(`↩️ ${ctx.t("order-status-refunded")}`);
     lines.push(`• ${notes.join(" · ")}`);
   }
-  if (order.payments.length > 10) lines.push(`… +${order.payments.length - 10}`);
   return lines.join("\n");
 }
 

@@ -122,6 +122,14 @@ export function adminFeature(services: AdminServices) {
         return ctx.reply(ctx.t("admin-refund-refused", { reason: result.reason }));
       case "refunded":
         return ctx.reply(ctx.t("admin-refunded", { orderId: result.ref }));
+      case "payment-refunded":
+        return ctx.reply(
+          ctx.t("admin-payment-refunded", {
+            ref: result.ref,
+            orderId: result.orderId,
+            status: ctx.t(`order-status-${result.status}`),
+          }),
+        );
       case "send-back":
         return ctx.reply(
           ctx.t("admin-refund-ton", {

@@ -282,10 +282,11 @@ admin-release-not-held = Order { $orderId } is not held.
 admin-released = Order { $orderId } is released; the goods are on their way.
 admin-resolve-usage = Usage: /resolve ‹ref from Exceptions›
 admin-resolved = { $ref } is closed.
-admin-refund-usage = Usage: /refund ‹order id› — or /refund ‹stars:… payment from /order› to give back that one payment (a single period of a subscription).
+admin-refund-usage = Usage: /refund ‹order id› — or /refund ‹stars:… payment from /order› to give back that one payment: the order ends only if it stood on it (a subscription's current period).
 admin-refund-ton = A payment on TON cannot be pulled back: send <b>{ $amount }</b> to <code>{ $to }</code> from the merchant wallet to refund order { $orderId }.
 admin-refund-refused = Not refunded: { $reason }
 admin-refunded = Order { $orderId } is refunded; the buyer has been told.
+admin-payment-refunded = Payment { $ref } is refunded; order { $orderId } stands on its other payments and stays { $status }.
 
 # Notices to admins as things happen.
 notice-paid = 💰 Order { $orderId } paid: { $amount } for { $title } × { $quantity } · { $buyer }

@@ -280,10 +280,11 @@ admin-release-not-held = Заказ { $orderId } не задержан.
 admin-released = Заказ { $orderId } разблокирован; товар отправляется.
 admin-resolve-usage = Формат: /resolve ‹ref из «Исключений»›
 admin-resolved = Платёж { $ref } закрыт.
-admin-refund-usage = Формат: /refund ‹номер заказа› — или /refund ‹платёж stars:… из /order›, чтобы вернуть только этот платёж (один период подписки).
+admin-refund-usage = Формат: /refund ‹номер заказа› — или /refund ‹платёж stars:… из /order›, чтобы вернуть только этот платёж: заказ завершится, лишь если он на нём держался (текущий период подписки).
 admin-refund-ton = Платёж в сети TON нельзя вернуть автоматически: чтобы оформить возврат по заказу { $orderId }, отправьте <b>{ $amount }</b> на адрес <code>{ $to }</code> с кошелька магазина.
 admin-refund-refused = Возврат не выполнен: { $reason }
 admin-refunded = Средства по заказу { $orderId } возвращены, покупатель уведомлён.
+admin-payment-refunded = Платёж { $ref } возвращён; заказ { $orderId } оплачен остальными платежами и остаётся в статусе «{ $status }».
 
 # Уведомления администраторам о событиях по мере их появления.
 notice-paid = 💰 Заказ { $orderId } оплачен: { $amount } за { $title } × { $quantity } · { $buyer }

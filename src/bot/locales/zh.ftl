@@ -264,10 +264,11 @@ admin-release-not-held = 订单 { $orderId } 未被暂扣。
 admin-released = 订单 { $orderId } 已放行，商品正在发送。
 admin-resolve-usage = 用法：/resolve ‹ref（来自“异常”）›
 admin-resolved = { $ref } 已关闭。
-admin-refund-usage = 用法：/refund ‹订单号› — 或 /refund ‹/order 中的 stars:… 付款›，只退还这一笔（订阅的单个周期）。
+admin-refund-usage = 用法：/refund ‹订单号› — 或 /refund ‹/order 中的 stars:… 付款›，只退还这一笔：仅当订单依赖这笔付款（订阅的当前周期）时订单才会结束。
 admin-refund-ton = TON 网络上的付款无法撤回：如需为订单 { $orderId } 退款，请从商家钱包向 <code>{ $to }</code> 发送 <b>{ $amount }</b>。
 admin-refund-refused = 未退款：{ $reason }
 admin-refunded = 订单 { $orderId } 已退款，并已通知买家。
+admin-payment-refunded = 付款 { $ref } 已退还；订单 { $orderId } 由其余付款支付，状态仍为「{ $status }」。
 
 # 事件发生时发给管理员的通知。
 notice-paid = 💰 订单 { $orderId } 已付款：{ $amount }，商品 { $title } × { $quantity } · { $buyer }

@@ -181,7 +181,9 @@ export class StarsLedger {
       },
       this.options.api,
     );
-    if (marked?.status !== "refunded") return false;
+    // Refunded whole, or (money the order did not stand on) kept on its payment alone.
+    const payment = marked?.payments.find((p) => p.key === `stars:${tx.id}`);
+    if (payment?.refundedAt === undefined) return false;
     log.warn(
       { orderId, chargeId: tx.id },
       "recovered a Stars refund whose update never reached the bot",

@@ -11,7 +11,13 @@ import type { StockPool } from "../../fulfilment/stock.js";
 import type { Logger } from "../../log.js";
 import { orderRefunded, renewalChanged } from "../../orders/events.js";
 import { buyerOf, type Order, type Payment } from "../../orders/order.js";
-import { InvalidTransition, refundOrder, setRenewal } from "../../orders/state.js";
+import {
+  InvalidTransition,
+  refundEndsOrder,
+  refundOrder,
+  refundPayments,
+  setRenewal,
+} from "../../orders/state.js";
 import type { OrderStore } from "../../orders/store.js";
 import type { RedisClient } from "../../redis/client.js";
 import { redisKeys } from "../../redis/keys.js";
@@ -84,26 +90,20 @@ export class TelegramPayments {
       { product, catalog, now: store.now(), available },
     );
     if (verdict.ok && order && product?.kind === "subscription" && !order.subscription) {
-      // One subscription to a product at a time: a second would be charged every month too.
-      const running = await this.options.subscriptions.activeFor(query.from.id, product.id);
-      if (running && running.id !== order.id) {
+      // One subscription to a product at a time, or it would be charged every month twice: one
+      // checkout at a time (held first, so a payment recorded meanwhile is seen next), and none
+      // while one lasts.
+      const refusal = await this.secondSubscription(query.from.id, product.id, order.id);
+      if (refusal) {
         this.options.log.warn(
-          { orderId: order.id, userId: query.from.id, running: running.id },
+          { orderId: order.id, userId: query.from.id, reason: refusal },
           "pre-checkout refused",
         );
-        return { ok: false, reason: "subscribed" };
-      }
-      // Nor two checkouts at once, before either payment is recorded.
-      const other = await this.holdSubscription(query.from.id, product.id, order.id);
-      if (other !== undefined) {
-        this.options.log.warn(
-          { orderId: order.id, userId: query.from.id, other },
-          "pre-checkout refused",
-        );
-        return { ok: false, reason: "subscribing" };
+        return { ok: false, reason: refusal };
       }
     }
     if (verdict.ok && order?.userId === 0 && !(await this.hold(order.id, query.from.id))) {
+      if (product?.kind === "subscription") await this.releaseSubscription(query.from.id, order);
       this.options.log.warn({ orderId: order.id, userId: query.from.id }, "invoice link busy");
       return { ok: false, reason: "taken" };
     }
@@ -179,12 +179,9 @@ export class TelegramPayments {
     // Indexed at once, so a second order for the same subscription is refused at its checkout;
     // the subscription's fulfilment step does it again should the process die right here.
     await this.options.subscriptions.track(recorded.order);
-    if (recorded.order.subscription) {
-      // Its checkout is over: from here on the subscription itself refuses a second order, and
-      // once it ends or is refunded the buyer may subscribe again at once.
-      const key = redisKeys(this.options.prefix).subscriptionCheckout(userId, order.productId);
-      await this.options.redis.del(key);
-    }
+    // Its checkout is over: from here on the subscription itself refuses a second order, and
+    // once it ends or is refunded the buyer may subscribe again at once.
+    if (recorded.order.subscription) await this.releaseSubscription(userId, order);
     log.info(
       { orderId: order.id, chargeId, outcome: recorded.outcome.kind, recovered: found?.recovered },
       "telegram payment recorded",
@@ -270,8 +267,10 @@ export class TelegramPayments {
     if (!refundable) throw new RefundRefused(`order ${orderId} is ${order.status}, not paid`);
     if (charges.length === 0) throw new RefundRefused(`order ${orderId} has no Stars payment`);
     // A refunded subscription must not be charged again: its renewal is stopped first, so a
-    // failure to reach Telegram leaves nothing refunded and the admin can try again.
-    await stopRenewal(api, order, this.options.log);
+    // failure to reach Telegram leaves nothing refunded and the admin can try again. An earlier
+    // period's money given back leaves it running.
+    const keys = charges.map((charge) => `stars:${charge}`);
+    if (refundEndsOrder(order, keys)) await stopRenewal(api, order, this.options.log);
     for (const charge of charges) {
       await api.refundStarPayment(order.userId, charge).catch((error: unknown) => {
         // Refunded before (e.g. the refund went through but the process died): carry on.
@@ -336,19 +335,33 @@ export class TelegramPayments {
   }
 
   /**
-   * Holds the buyer's checkout of a subscription to `productId` for `orderId` a minute;
-   * the order of another checkout already held, if there is one.
+   * Why the buyer may not check out `orderId`, a subscription to `productId`: another checkout
+   * of it held in the last minute, or another subscription to it that lasts. Otherwise the
+   * checkout is held for `orderId`, until its payment is recorded or a minute passes.
    */
-  private async holdSubscription(
+  private async secondSubscription(
     userId: number,
     productId: string,
     orderId: string,
-  ): Promise<string | undefined> {
-    const key = redisKeys(this.options.prefix).subscriptionCheckout(userId, productId);
-    const set = await this.options.redis.set(key, orderId, "PX", SUBSCRIPTION_HOLD_MS, "NX");
-    if (set !== null) return undefined;
-    const held = await this.options.redis.get(key);
-    return held === null || held === orderId ? undefined : held;
+  ): Promise<"subscribing" | "subscribed" | undefined> {
+    const { redis, prefix, subscriptions } = this.options;
+    const key = redisKeys(prefix).subscriptionCheckout(userId, productId);
+    const set = await redis.set(key, orderId, "PX", SUBSCRIPTION_HOLD_MS, "NX");
+    const held = set === null ? await redis.get(key) : orderId;
+    if (held !== null && held !== orderId) return "subscribing";
+    const running = await subscriptions.activeFor(userId, productId);
+    if (running === undefined || running.id === orderId) return undefined;
+    await this.releaseSubscription(userId, { id: orderId, productId });
+    return "subscribed";
+  }
+
+  /** Lets go of the buyer's checkout of a subscription, if `order` holds it. */
+  private async releaseSubscription(
+    userId: number,
+    order: Pick<Order, "id" | "productId">,
+  ): Promise<void> {
+    const key = redisKeys(this.options.prefix).subscriptionCheckout(userId, order.productId);
+    if ((await this.options.redis.get(key)) === order.id) await this.options.redis.del(key);
   }
 
   /** The link order becomes the payer's: their chat gets the goods, their /orders lists it. */
@@ -370,9 +383,17 @@ export class TelegramPayments {
       const keys = current.payments
         .filter((p) => charges.includes(p.reference?.telegramChargeId ?? ""))
         .map((p) => p.key);
+      const now = this.options.store.now();
+      const paid = current.status === "paid" || current.status === "fulfilled";
+      if (paid && !refundEndsOrder(current, keys)) {
+        // Money the order does not stand on (an earlier period, a second charge): kept on its
+        // payment, and the order goes on. Telegram tells the buyer of the refund itself.
+        const next = refundPayments(current, now, keys);
+        return next && { order: next };
+      }
       let next: Order | undefined;
       try {
-        next = refundOrder(current, this.options.store.now(), keys);
+        next = refundOrder(current, now, keys);
       } catch (error) {
         if (!(error instanceof InvalidTransition)) throw error;
         this.options.log.error({ orderId, status: current.status }, "refund for an unpaid order");

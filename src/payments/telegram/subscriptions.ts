@@ -40,14 +40,17 @@ export class Subscriptions {
 
   /**
    * Indexes `order` as its subscription now stands: idempotent, so any step may call it. The
-   * buyer's entry for the product names a live subscription over one that has ended.
+   * buyer's entry for the product names their live subscription; an ended one stays named until
+   * a new one is bought.
    */
   async track(order: Order): Promise<void> {
     if (!order.subscription) return;
     const endsAt = accessEndsAt(order);
-    if (live(order) || !(await this.activeFor(order.userId, order.productId))) {
-      await this.redis.hset(this.keys.userSubscriptions(order.userId), order.productId, order.id);
-    }
+    const entry = this.keys.userSubscriptions(order.userId);
+    // An ended one takes the buyer's entry only where there is none (an atomic HSETNX), so it
+    // never puts by a newer subscription tracked at the same moment.
+    if (live(order)) await this.redis.hset(entry, order.productId, order.id);
+    else await this.redis.hsetnx(entry, order.productId, order.id);
     await this.redis.sadd(this.keys.subscriptionOrders, order.id);
     if (endsAt === undefined) await this.redis.zrem(this.keys.subscriptionEnds, order.id);
     else await this.redis.zadd(this.keys.subscriptionEnds, endsAt, order.id);

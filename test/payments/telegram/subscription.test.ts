@@ -222,6 +222,32 @@ describe("a subscription's Stars payments", () => {
     expect((await subscriptions.of(payer.id)).map((o) => o.id)).toEqual([order.id]);
   });
 
+  it("go on when Telegram refunds an earlier period's charge, which is kept on its payment", async () => {
+    const { store, telegram, subscriptions } = world();
+    const order = await store.create(
+      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
+    );
+    const start = Math.floor(Date.now() / 1000);
+    await telegram.successfulPayment(payer, charge(order.id, "c1", start + PERIOD_S, true));
+    await telegram.successfulPayment(payer, charge(order.id, "c2", start + 2 * PERIOD_S, false));
+
+    const after = await telegram.refunded({
+      currency: "XTR",
+      total_amount: 250,
+      invoice_payload: order.id,
+      telegram_payment_charge_id: "c1",
+    });
+
+    expect(after?.status).toBe("paid");
+    expect(after?.payments.map((p) => p.refundedAt !== undefined)).toEqual([true, false]);
+    expect((await subscriptions.activeFor(payer.id, "club"))?.id).toBe(order.id);
+    expect(await subscriptions.due(Date.now())).toEqual([]);
+    const events = (await streamEntries(redis, store.keys.events))
+      .filter(([, fields]) => fields[1] === order.id)
+      .map(([, fields]) => JSON.parse(fields[3] ?? "{}").type);
+    expect(events).not.toContain("order.refunded");
+  });
+
   it("end access at the refund, not at the period's end, when a charge is refunded", async () => {
     const { store, telegram, subscriptions } = world();
     const order = await store.create(
