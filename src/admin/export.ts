@@ -125,7 +125,7 @@ const PERIOD_MS = SUBSCRIPTION_PERIOD_S * 1000;
  * where Telegram's 30 days begin when a renewal came after access ran out; the first starts when
  * it was paid.
  */
-function periodsOf(order: Order): Map<string, PaidPeriod> {
+export function periodsOf(order: Order): Map<string, PaidPeriod> {
   const periods = new Map<string, PaidPeriod>();
   const subscription = order.subscription;
   if (!subscription) return periods;

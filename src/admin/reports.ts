@@ -87,6 +87,8 @@ export class ShopReports {
         product.quantity += order.quantity;
         products.set(order.productId, product);
         for (const payment of order.payments) {
+          // Money given back that the order did not stand on (an earlier period, a second charge).
+          if (payment.refundedAt !== undefined) continue;
           const key = `${payment.method} ${payment.currency}`;
           const line = revenue.get(key) ?? {
             method: payment.method,

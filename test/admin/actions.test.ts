@@ -241,6 +241,40 @@ describe("AdminActions", () => {
     expect(after.payments.map((p) => p.refundedAt !== undefined)).toEqual([true, false]);
   });
 
+  it("keeps a renewal charged while the subscription was being refunded, with renewal off", async () => {
+    const desk = adminDesk(`${prefix}refund-meets-renewal:`);
+    const order = await desk.store.create(
+      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
+    );
+    const charge = (id: string, days: number) => ({
+      key: `stars:${id}`,
+      method: "stars" as const,
+      currency: "XTR",
+      amount: 250n,
+      receivedAt: NOW,
+      reference: { telegramChargeId: id },
+      period: { until: NOW + days * 86_400_000 },
+    });
+    await desk.payments.recordPayment(order.id, charge("sub_1", 30));
+    // Telegram charges the next period just as the refund of this one goes through.
+    const telegram = {
+      ...desk.telegram,
+      refundStarPayment: async (userId: number, chargeId: string) => {
+        await desk.payments.recordPayment(order.id, charge("sub_2", 60));
+        return desk.telegram.refundStarPayment(userId, chargeId);
+      },
+    };
+
+    expect(await desk.actions.refund(ADMIN, order.id, telegram)).toMatchObject({
+      kind: "payment-refunded",
+      status: "paid",
+    });
+    expect(desk.calls).toEqual(["cancel 42 sub_1", "refund sub_1"]);
+    const after = await desk.store.require(order.id);
+    expect(after.subscription).toMatchObject({ periods: 2, renewal: "canceled" });
+    expect(after.payments.map((p) => p.refundedAt !== undefined)).toEqual([true, false]);
+  });
+
   it("refunds a subscription Telegram will not stop the renewal of, and keeps it paid while Telegram is away", async () => {
     const desk = adminDesk(`${prefix}refund-gone-subscription:`);
     const order = await desk.store.create(

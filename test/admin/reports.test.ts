@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ShopReports } from "../../src/admin/reports.js";
 import type { Order } from "../../src/orders/order.js";
+import { refundPayments } from "../../src/orders/state.js";
 import { testRedis } from "../support/redis.js";
 import { TON } from "../support/shop.js";
-import { clockedShop, DAY, seedDay, W0, W1 } from "./fixture.js";
+import { clockedShop, DAY, HOUR, seedDay, W0, W1 } from "./fixture.js";
 
 const { redis, prefix } = testRedis();
 afterAll(() => redis.quit());
@@ -232,5 +233,31 @@ describe("a window read while orders arrive", () => {
     const created = new Map((await shop.store.getMany(seen)).map((o) => [o.id, o.createdAt]));
     const times = seen.map((id) => created.get(id) ?? 0);
     expect(times).toEqual([...times].sort((x, y) => x - y));
+  });
+});
+
+describe("money given back from an order that stays paid", () => {
+  it("is not revenue, and the order still counts as a sale", async () => {
+    const p = `${prefix}payment-refunded:`;
+    const shop = clockedShop(redis, p);
+    const order = await shop.create(W0 + HOUR, {
+      method: "stars",
+      currency: "XTR",
+      amount: 150n,
+    });
+    await shop.pay(order, 150n, W0 + 2 * HOUR);
+    // Paid twice; the second charge is given back.
+    const twice = await shop.pay(order, 150n, W0 + 3 * HOUR);
+    const extra = twice.payments[1]?.key ?? "";
+    await shop.store.update(order.id, (o) => {
+      const next = refundPayments(o, W0 + 4 * HOUR, [extra]);
+      return next && { order: next };
+    });
+
+    const sales = await new ShopReports(shop.store).sales(W0, W1);
+
+    expect(sales.paid).toBe(1);
+    expect(sales.refunded).toBe(0);
+    expect(sales.revenue).toEqual([{ method: "stars", currency: "XTR", amount: 150n }]);
   });
 });

@@ -1,4 +1,5 @@
 import type { StarAmount, StarTransaction } from "grammy/types";
+import { periodsOf } from "../../admin/export.js";
 import { formatUnits } from "../../catalog/units.js";
 import { escapeHtml, formatPrice, formatTime } from "../../notices/format.js";
 import { shortRef } from "../../notices/unmatched.js";
@@ -291,16 +292,14 @@ export async function orderCard(
       created: formatTime(order.createdAt),
     }),
   ];
-  // A subscription's periods numbered by the span each pays for, however they arrived.
-  const spans = [...new Set(order.payments.flatMap((p) => (p.period ? [p.period.until] : [])))];
-  spans.sort((a, b) => a - b);
+  // A subscription's periods numbered as the CSV export numbers them.
+  const periods = periodsOf(order);
   // The newest ten: the ones an admin most likely looks up or refunds.
   if (order.payments.length > 10) lines.push(`… +${order.payments.length - 10}`);
   for (const payment of order.payments.slice(-10)) {
     const notes = [paymentLine(payment, services.testnet)];
-    if (payment.period) {
-      notes.push(ctx.t("admin-payment-period", { n: spans.indexOf(payment.period.until) + 1 }));
-    }
+    const period = periods.get(payment.key);
+    if (period) notes.push(ctx.t("admin-payment-period", { n: period.number }));
     if (payment.refundedAt !== undefined) notes.push(`↩️ ${ctx.t("order-status-refunded")}`);
     lines.push(`• ${notes.join(" · ")}`);
   }

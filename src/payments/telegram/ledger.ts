@@ -171,6 +171,9 @@ export class StarsLedger {
     if (orderId === undefined) return false;
     const order = await store.get(orderId);
     if (order?.status !== "paid" && order?.status !== "fulfilled") return false;
+    // Kept already on its payment, the order standing on the others: nothing was missed.
+    const key = `stars:${tx.id}`;
+    if (order.payments.find((p) => p.key === key)?.refundedAt !== undefined) return false;
     // The payload names the order, as in every invoice the shop sends.
     const marked = await telegramPayments.refunded(
       {
@@ -182,7 +185,7 @@ export class StarsLedger {
       this.options.api,
     );
     // Refunded whole, or (money the order did not stand on) kept on its payment alone.
-    const payment = marked?.payments.find((p) => p.key === `stars:${tx.id}`);
+    const payment = marked?.payments.find((p) => p.key === key);
     if (payment?.refundedAt === undefined) return false;
     log.warn(
       { orderId, chargeId: tx.id },

@@ -270,7 +270,8 @@ export class TelegramPayments {
     // failure to reach Telegram leaves nothing refunded and the admin can try again. An earlier
     // period's money given back leaves it running.
     const keys = charges.map((charge) => `stars:${charge}`);
-    if (refundEndsOrder(order, keys)) await stopRenewal(api, order, this.options.log);
+    const ends = refundEndsOrder(order, keys);
+    if (ends) await stopRenewal(api, order, this.options.log);
     for (const charge of charges) {
       await api.refundStarPayment(order.userId, charge).catch((error: unknown) => {
         // Refunded before (e.g. the refund went through but the process died): carry on.
@@ -279,7 +280,9 @@ export class TelegramPayments {
       });
     }
     this.options.log.info({ orderId, charges: charges.length }, "stars refunded");
-    return this.markRefunded(orderId, "admin", charges);
+    const after = await this.markRefunded(orderId, "admin", charges);
+    if (ends && after.status !== "refunded") return this.renewalStopped(after);
+    return after;
   }
 
   /** Telegram's refunded_payment: one charge's money went back, whoever started it. */
@@ -323,6 +326,24 @@ export class TelegramPayments {
     });
     log.info({ orderId: order.id, renewal }, "subscription renewal changed");
     // When access ends moves with renewal: at the period's end once it will not renew.
+    await this.options.subscriptions.track(after);
+    return after;
+  }
+
+  /**
+   * A renewal charged while the refund that stopped the subscription's renewal went through:
+   * the order now stands on it, and says the renewal is off, as Telegram has it.
+   */
+  private async renewalStopped(order: Order): Promise<Order> {
+    const { store } = this.options;
+    const { order: after } = await store.update(order.id, (current) => {
+      const next = setRenewal(current, "canceled", store.now());
+      return next && { order: next };
+    });
+    this.options.log.warn(
+      { orderId: order.id },
+      "a renewal came while the subscription was refunded; it stands on it, renewal off",
+    );
     await this.options.subscriptions.track(after);
     return after;
   }
@@ -389,6 +410,8 @@ export class TelegramPayments {
         // Money the order does not stand on (an earlier period, a second charge): kept on its
         // payment, and the order goes on. Telegram tells the buyer of the refund itself.
         const next = refundPayments(current, now, keys);
+        if (next)
+          this.options.log.info({ orderId, by, keys }, "payment refunded; the order stands");
         return next && { order: next };
       }
       let next: Order | undefined;

@@ -137,6 +137,25 @@ describe("StarsLedger", () => {
     });
   });
 
+  it("counts as missed no refund of a second charge the bot heard of, which leaves the order paid", async () => {
+    const buyer = world.buyer();
+    const { order, invoice } = await world.order(buyer);
+    // Paid twice: the first update lost, so the order still took the second payment.
+    const first = await world.pay(buyer, invoice, "lost");
+    await world.pay(buyer, invoice, "handled");
+    expect(await world.ledger().reconcile()).toMatchObject({ recovered: 1 });
+    // The extra charge given back, and the bot told of it.
+    await world.refund(buyer, first.chargeId, "handled");
+
+    expect(await world.ledger().reconcile()).toMatchObject({ recovered: 0, refunded: 0 });
+    const after = await world.store.require(order.id);
+    expect(after.status).toBe("paid");
+    expect(after.payments.map((p) => [p.key, p.refundedAt !== undefined])).toContainEqual([
+      `stars:${first.chargeId}`,
+      true,
+    ]);
+  });
+
   it("does not record a payment that was refunded before anything recorded it", async () => {
     const { buyer, order, chargeId } = await lostPayment();
     await world.refund(buyer, chargeId, "lost");
