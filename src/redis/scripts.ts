@@ -183,6 +183,20 @@ return fence
 `,
 );
 
+/**
+ * A plain hold: taken (or kept, its TTL renewed) when free or already the caller's. KEYS: hold.
+ * ARGV: owner, ttlMs. Returns who holds it now: the caller, or the other owner.
+ */
+export const takeHold = new Script<string>(
+  "takeHold",
+  `
+local held = redis.call('GET', KEYS[1])
+if held and held ~= ARGV[1] then return held end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return ARGV[1]
+`,
+);
+
 /** Extends the lease only for the holder with this very token. KEYS: lock. ARGV: value, ttlMs. */
 export const renewLease = new Script<number>(
   "renewLease",

@@ -21,6 +21,7 @@ import {
 import type { OrderStore } from "../../orders/store.js";
 import type { RedisClient } from "../../redis/client.js";
 import { redisKeys } from "../../redis/keys.js";
+import { releaseLease, takeHold } from "../../redis/scripts.js";
 import type { PaymentsCore, RecordedPayment } from "../record.js";
 import type { UnmatchedPayments } from "../unmatched.js";
 import { type CheckoutVerdict, checkCheckout, splitTotal } from "./checkout.js";
@@ -367,9 +368,9 @@ export class TelegramPayments {
   ): Promise<"subscribing" | "subscribed" | undefined> {
     const { redis, prefix, subscriptions } = this.options;
     const key = redisKeys(prefix).subscriptionCheckout(userId, productId);
-    const set = await redis.set(key, orderId, "PX", SUBSCRIPTION_HOLD_MS, "NX");
-    const held = set === null ? await redis.get(key) : orderId;
-    if (held !== null && held !== orderId) return "subscribing";
+    if ((await takeHold.run(redis, [key], [orderId, SUBSCRIPTION_HOLD_MS])) !== orderId) {
+      return "subscribing";
+    }
     const running = await subscriptions.activeFor(userId, productId);
     if (running === undefined || running.id === orderId) return undefined;
     await this.releaseSubscription(userId, { id: orderId, productId });
@@ -382,7 +383,7 @@ export class TelegramPayments {
     order: Pick<Order, "id" | "productId">,
   ): Promise<void> {
     const key = redisKeys(this.options.prefix).subscriptionCheckout(userId, order.productId);
-    if ((await this.options.redis.get(key)) === order.id) await this.options.redis.del(key);
+    await releaseLease.run(this.options.redis, [key], [order.id]);
   }
 
   /** The link order becomes the payer's: their chat gets the goods, their /orders lists it. */

@@ -309,6 +309,29 @@ describe("a subscription's Stars payments", () => {
     expect(await checkout(other.id)).toEqual({ ok: false, reason: "subscribed" });
   });
 
+  it("let go of a buyer's checkout refused because someone else is paying the shared link", async () => {
+    const { store, telegram } = world();
+    const link = await store.create(
+      tonOrder({ userId: 0, productId: "club", method: "stars", currency: "XTR", amount: 250n }),
+    );
+    const own = await store.create(
+      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
+    );
+    const checkout = (orderId: string, userId: number) =>
+      telegram.preCheckout({
+        id: `q-${orderId}-${userId}`,
+        from: { ...payer, id: userId, is_bot: false },
+        currency: "XTR",
+        total_amount: 250,
+        invoice_payload: orderId,
+      });
+
+    expect(await checkout(link.id, 7)).toMatchObject({ ok: true });
+    expect(await checkout(link.id, payer.id)).toEqual({ ok: false, reason: "taken" });
+    // The refused checkout holds nothing: the buyer's own order goes through at once.
+    expect(await checkout(own.id, payer.id)).toMatchObject({ ok: true });
+  });
+
   it("are one per buyer and product: a second order's checkout is refused while the first lasts", async () => {
     const { store, telegram, subscriptions } = world();
     const create = () =>
