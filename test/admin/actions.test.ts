@@ -69,7 +69,41 @@ function adminDesk(p: string) {
       from: "0:1111111111111111111111111111111111111111111111111111111111111111",
       ...extra,
     });
-  return { store, payments, unmatched, audit, actions, telegram, refunds, calls, stray };
+  /** A subscription to "club" for 250 ⭐, each charge paying the period until `days` from NOW. */
+  const subscription = async (charges: [string, number][]) => {
+    const order = await store.create(
+      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
+    );
+    for (const [id, days] of charges) {
+      await payments.recordPayment(order.id, subscriptionCharge(id, days));
+    }
+    return order;
+  };
+  return {
+    store,
+    payments,
+    unmatched,
+    audit,
+    actions,
+    telegram,
+    refunds,
+    calls,
+    stray,
+    subscription,
+  };
+}
+
+/** A subscription's Stars charge `id`, paying the period until `days` from NOW. */
+function subscriptionCharge(id: string, days: number) {
+  return {
+    key: `stars:${id}`,
+    method: "stars" as const,
+    currency: "XTR",
+    amount: 250n,
+    receivedAt: NOW,
+    reference: { telegramChargeId: id },
+    period: { until: NOW + days * 86_400_000 },
+  };
 }
 
 describe("AdminActions", () => {
@@ -125,23 +159,10 @@ describe("AdminActions", () => {
 
   it("stops a subscription's renewal before refunding it, so the buyer is not charged again", async () => {
     const desk = adminDesk(`${prefix}refund-subscription:`);
-    const order = await desk.store.create(
-      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
-    );
-    for (const [charge, days] of [
+    const order = await desk.subscription([
       ["sub_1", 30],
       ["sub_2", 60],
-    ] as const) {
-      await desk.payments.recordPayment(order.id, {
-        key: `stars:${charge}`,
-        method: "stars",
-        currency: "XTR",
-        amount: 250n,
-        receivedAt: NOW,
-        reference: { telegramChargeId: charge },
-        period: { until: NOW + days * 86_400_000 },
-      });
-    }
+    ]);
 
     expect(await desk.actions.refund(ADMIN, order.id, desk.telegram)).toEqual({
       kind: "refunded",
@@ -159,23 +180,10 @@ describe("AdminActions", () => {
 
   it("refunds one period of a subscription by its payment, and each payment once", async () => {
     const desk = adminDesk(`${prefix}refund-one-period:`);
-    const order = await desk.store.create(
-      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
-    );
-    for (const [charge, days] of [
+    const order = await desk.subscription([
       ["sub_1", 30],
       ["sub_2", 60],
-    ] as const) {
-      await desk.payments.recordPayment(order.id, {
-        key: `stars:${charge}`,
-        method: "stars",
-        currency: "XTR",
-        amount: 250n,
-        receivedAt: NOW,
-        reference: { telegramChargeId: charge },
-        period: { until: NOW + days * 86_400_000 },
-      });
-    }
+    ]);
 
     expect(await desk.actions.refund(ADMIN, "stars:sub_2", desk.telegram)).toEqual({
       kind: "refunded",
@@ -209,23 +217,10 @@ describe("AdminActions", () => {
 
   it("refunds an earlier period alone and leaves the subscription running", async () => {
     const desk = adminDesk(`${prefix}refund-earlier-period:`);
-    const order = await desk.store.create(
-      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
-    );
-    for (const [charge, days] of [
+    const order = await desk.subscription([
       ["sub_1", 30],
       ["sub_2", 60],
-    ] as const) {
-      await desk.payments.recordPayment(order.id, {
-        key: `stars:${charge}`,
-        method: "stars",
-        currency: "XTR",
-        amount: 250n,
-        receivedAt: NOW,
-        reference: { telegramChargeId: charge },
-        period: { until: NOW + days * 86_400_000 },
-      });
-    }
+    ]);
 
     expect(await desk.actions.refund(ADMIN, "stars:sub_1", desk.telegram)).toEqual({
       kind: "payment-refunded",
@@ -243,24 +238,12 @@ describe("AdminActions", () => {
 
   it("keeps a renewal charged while the subscription was being refunded, with renewal off", async () => {
     const desk = adminDesk(`${prefix}refund-meets-renewal:`);
-    const order = await desk.store.create(
-      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
-    );
-    const charge = (id: string, days: number) => ({
-      key: `stars:${id}`,
-      method: "stars" as const,
-      currency: "XTR",
-      amount: 250n,
-      receivedAt: NOW,
-      reference: { telegramChargeId: id },
-      period: { until: NOW + days * 86_400_000 },
-    });
-    await desk.payments.recordPayment(order.id, charge("sub_1", 30));
+    const order = await desk.subscription([["sub_1", 30]]);
     // Telegram charges the next period just as the refund of this one goes through.
     const telegram = {
       ...desk.telegram,
       refundStarPayment: async (userId: number, chargeId: string) => {
-        await desk.payments.recordPayment(order.id, charge("sub_2", 60));
+        await desk.payments.recordPayment(order.id, subscriptionCharge("sub_2", 60));
         return desk.telegram.refundStarPayment(userId, chargeId);
       },
     };
@@ -277,18 +260,7 @@ describe("AdminActions", () => {
 
   it("refunds a subscription Telegram will not stop the renewal of, and keeps it paid while Telegram is away", async () => {
     const desk = adminDesk(`${prefix}refund-gone-subscription:`);
-    const order = await desk.store.create(
-      tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
-    );
-    await desk.payments.recordPayment(order.id, {
-      key: "stars:sub_9",
-      method: "stars",
-      currency: "XTR",
-      amount: 250n,
-      receivedAt: NOW,
-      reference: { telegramChargeId: "sub_9" },
-      period: { until: NOW + 30 * 86_400_000 },
-    });
+    const order = await desk.subscription([["sub_9", 30]]);
     const answer = (code: number, description: string) =>
       new GrammyError(
         "Call to 'editUserStarSubscription' failed!",

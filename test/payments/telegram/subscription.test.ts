@@ -50,6 +50,18 @@ function world() {
 
 const payer = { id: 42, first_name: "Ada" };
 
+/** Telegram's pre_checkout_query for a 250 ⭐ order, from the payer or another buyer. */
+function checkoutOf(telegram: TelegramPayments) {
+  return (orderId: string, userId = payer.id) =>
+    telegram.preCheckout({
+      id: `q-${orderId}-${userId}`,
+      from: { ...payer, id: userId, is_bot: false },
+      currency: "XTR",
+      total_amount: 250,
+      invoice_payload: orderId,
+    });
+}
+
 /** A subscription's successful_payment as Telegram sends it: the first one, or a renewal. */
 function charge(
   orderId: string,
@@ -280,14 +292,7 @@ describe("a subscription's Stars payments", () => {
         ),
       ),
     );
-    const checkout = (orderId: string, userId = payer.id) =>
-      telegram.preCheckout({
-        id: `q-${orderId}-${userId}`,
-        from: { ...payer, id: userId, is_bot: false },
-        currency: "XTR",
-        total_amount: 250,
-        invoice_payload: orderId,
-      });
+    const checkout = checkoutOf(telegram);
 
     const verdicts = await Promise.all(orders.map((order) => checkout(order.id)));
     const passed = verdicts.filter((v) => v.ok);
@@ -317,14 +322,7 @@ describe("a subscription's Stars payments", () => {
     const own = await store.create(
       tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }),
     );
-    const checkout = (orderId: string, userId: number) =>
-      telegram.preCheckout({
-        id: `q-${orderId}-${userId}`,
-        from: { ...payer, id: userId, is_bot: false },
-        currency: "XTR",
-        total_amount: 250,
-        invoice_payload: orderId,
-      });
+    const checkout = checkoutOf(telegram);
 
     expect(await checkout(link.id, 7)).toMatchObject({ ok: true });
     expect(await checkout(link.id, payer.id)).toEqual({ ok: false, reason: "taken" });
@@ -338,14 +336,7 @@ describe("a subscription's Stars payments", () => {
       store.create(tonOrder({ productId: "club", method: "stars", currency: "XTR", amount: 250n }));
     const first = await create();
     const second = await create();
-    const checkout = (orderId: string) =>
-      telegram.preCheckout({
-        id: `q-${orderId}`,
-        from: { ...payer, is_bot: false },
-        currency: "XTR",
-        total_amount: 250,
-        invoice_payload: orderId,
-      });
+    const checkout = checkoutOf(telegram);
     expect(await checkout(first.id)).toMatchObject({ ok: true });
     const until = Math.floor(Date.now() / 1000) + PERIOD_S;
     const started = await telegram.successfulPayment(payer, charge(first.id, "c1", until, true));
