@@ -145,6 +145,11 @@ export async function starsWorld(
     await settled();
   }
 
+  /** What the bot does with the payment updates that come from now on. */
+  function updates(update: UpdateFate) {
+    fate = update;
+  }
+
   /** Delivers a payment message once more, this time handled. */
   async function redeliver(buyer: EmulatedUser, message: ChatMessage) {
     fate = "handled";
@@ -197,6 +202,7 @@ export async function starsWorld(
     sendInvoice,
     pay,
     refund,
+    updates,
     redeliver,
     ledger,
     eventsOf,
