@@ -352,8 +352,8 @@ export class TelegramPayments {
   /** One payer at a time may go through checkout for a link order; a pause frees it again. */
   private async hold(orderId: string, userId: number): Promise<boolean> {
     const key = redisKeys(this.options.prefix).checkoutHold(orderId);
-    const set = await this.options.redis.set(key, String(userId), "PX", HOLD_MS, "NX");
-    return set !== null || (await this.options.redis.get(key)) === String(userId);
+    const payer = String(userId);
+    return (await takeHold.run(this.options.redis, [key], [payer, HOLD_MS])) === payer;
   }
 
   /**
