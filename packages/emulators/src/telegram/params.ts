@@ -129,7 +129,10 @@ export function optionalArray(params: Params, name: string): unknown[] | undefin
   return value;
 }
 
-/** The server's to_bool: "true", "yes" or "1" in any case, spaces around; anything else is false. */
+/**
+ * The server's to_bool (telegram-bot-api Client::to_bool): "true", "yes" or "1" in any case,
+ * spaces around; anything else is false.
+ */
 export function tdBool(params: Params, name: string): boolean {
   const value = params[name];
   if (value === true) return true;
